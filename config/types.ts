@@ -1,0 +1,89 @@
+// The validated, defaulted and frozen shape of `gatehouse.yaml` (interface.md §2).
+// Durations are in milliseconds; listen addresses are split into host and port.
+
+export interface ListenAddress {
+  readonly host: string;                   // IPv6 without brackets
+  readonly port: number;                   // 0 = ephemeral (tests)
+}
+
+export interface LocalClusterConfig {
+  readonly apps: string;                   // absolute path
+  readonly agents: number;
+  readonly workDir: string;                // absolute path
+  readonly http: ListenAddress;
+}
+
+export interface MesosClusterConfig {
+  readonly masters: readonly string[];     // base URLs, e.g. http://10.0.0.1:5050
+  readonly marathon: string | null;
+  readonly refreshMs: number;
+  readonly timeoutMs: number;
+}
+
+export interface FileClusterConfig {
+  readonly path: string;                   // absolute path
+}
+
+export interface ClusterConfig {
+  readonly source: 'local' | 'mesos' | 'file';
+  readonly local: LocalClusterConfig;
+  readonly mesos: MesosClusterConfig;
+  readonly file: FileClusterConfig;
+  readonly staleAfterMs: number;
+  readonly unusableAfterMs: number;
+}
+
+export interface DnsConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  readonly domain: string;                 // lower case, no trailing dot
+  readonly ttl: number;                    // seconds
+  readonly resolvers: readonly ListenAddress[]; // port defaults to 53
+  readonly resolverTimeoutMs: number;
+  readonly http: ListenAddress | null;     // null = disabled
+  readonly ipSources: readonly ('netinfo' | 'docker' | 'mesos' | 'host')[];
+  readonly enforceRFC952: boolean;
+  /** Publish only tasks whose health is not `unhealthy` (beyond Mesos-DNS; default false). */
+  readonly healthyOnly: boolean;
+}
+
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
+}
+
+export interface GatewayConfig {
+  readonly enabled: boolean;
+  readonly listen: ListenAddress;
+  readonly tls: TlsConfig | null;
+  readonly routes: string;                 // absolute path of the routes directory
+}
+
+export interface TrustedIssuer {
+  readonly jwks?: string;
+  readonly publicKey?: string;             // absolute path
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export interface AuthnConfig {
+  readonly enabled: boolean;
+  readonly signingKey: string;             // absolute path
+  readonly users: string;                  // absolute path
+  readonly tokenTtlMs: number;
+  readonly trust: readonly TrustedIssuer[];
+}
+
+export interface LogConfig {
+  readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+}
+
+export interface GatehouseConfig {
+  /** Absolute path of the file this was read from (null for built-in defaults). */
+  readonly file: string | null;
+  readonly cluster: ClusterConfig;
+  readonly dns: DnsConfig;
+  readonly gateway: GatewayConfig;
+  readonly authn: AuthnConfig;
+  readonly log: LogConfig;
+}

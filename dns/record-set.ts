@@ -1,0 +1,51 @@
+// The record store built from one snapshot: Mesos-DNS's `name -> set(value)` per type.
+// Names are lower-case FQDNs with a trailing dot, except legacy raw DiscoveryInfo names, which keep
+// their case exactly as Mesos-DNS does (they show in AXFR/enumerate but can never match a query).
+
+export interface SrvValue {
+  readonly target: string;                 // FQDN with trailing dot
+  readonly port: number;
+}
+
+export interface EnumeratedRecord {
+  readonly name: string;
+  readonly host: string;                   // IP for A/AAAA, `target:port` for SRV
+  readonly rtype: 'A' | 'AAAA' | 'SRV';
+}
+
+export interface EnumeratedTask {
+  readonly name: string;
+  readonly id: string;
+  /** Records first inserted by this task, in generation order; null when none (Mesos-DNS quirk). */
+  readonly records: readonly EnumeratedRecord[] | null;
+}
+
+export interface EnumeratedFramework {
+  readonly name: string;                   // raw framework name
+  readonly tasks: readonly EnumeratedTask[];
+}
+
+export interface RecordSet {
+  /** name -> IPv4 addresses (insertion order, no duplicates). */
+  readonly a: ReadonlyMap<string, readonly string[]>;
+  /** name -> IPv6 addresses. */
+  readonly aaaa: ReadonlyMap<string, readonly string[]>;
+  /** name -> SRV values, as `target:port` strings would be in Mesos-DNS (insertion order, no duplicates). */
+  readonly srv: ReadonlyMap<string, readonly SrvValue[]>;
+  /** For `/v1/enumerate`. */
+  readonly enumeration: readonly EnumeratedFramework[];
+}
+
+/** The zone's SOA/NS parameters (Mesos-DNS `SOA*` keys and `TTL`). */
+export interface ZoneOptions {
+  readonly domain: string;                 // lower case, no trailing dot, e.g. `mesos`
+  readonly ttl: number;
+  readonly soaMname: string;               // FQDN with trailing dot
+  readonly soaRname: string;               // FQDN with trailing dot (`@` already replaced)
+  readonly soaRefresh: number;
+  readonly soaRetry: number;
+  readonly soaExpire: number;
+  readonly srvWeight: number;
+  readonly recurse: boolean;               // RA bit on zone answers
+  readonly setTruncateBit: boolean;
+}
