@@ -1,0 +1,145 @@
+// `gatehouse run` as a composition of long-lived parts: cluster source -> store -> DNS records ->
+// DNS server and its HTTP API. Each part is started in order and closed in reverse; a failure while
+// starting closes what already started.
+import { networkInterfaces } from 'node:os';
+import type { Logger } from 'pino';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
+import type { GatehouseConfig } from '../config/index.js';
+import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
+import { RecordPublisher } from '../dns/record-publisher.js';
+import { listenHttp, type BoundHttpServer } from './http-listener.js';
+import { VERSION } from './version.js';
+
+export interface RunningGatehouse {
+  readonly store: ClusterStore;
+  readonly dns: { readonly udpPort: number; readonly tcpPort: number } | null;
+  readonly dnsHttpPort: number | null;
+  close(): Promise<void>;
+}
+
+/** IPs published for the zone's name server: the listener itself, or every interface for a wildcard. */
+export function nameServerIps(listenHost: string): string[] {
+  if (listenHost !== '0.0.0.0' && listenHost !== '::') return [listenHost];
+  const ips: string[] = [];
+  for (const addresses of Object.values(networkInterfaces())) {
+    for (const address of addresses ?? []) if (!address.internal) ips.push(address.address);
+  }
+  return ips;
+}
+
+export function zoneOptionsFor(domain: string, ttl: number): ZoneOptions {
+  return {
+    domain,
+    ttl,
+    soaMname: `ns1.${domain}.`,
+    soaRname: `root.ns1.${domain}.`,
+    soaRefresh: 60,
+    soaRetry: 600,
+    soaExpire: 86400,
+    srvWeight: 1,
+    recurse: true,
+    setTruncateBit: true,
+  };
+}
+
+export async function startGatehouse(config: GatehouseConfig, logger: Logger): Promise<RunningGatehouse> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) {
+      try {
+        await closer();
+      } catch (error) {
+        logger.warn({ err: error }, 'error while shutting down');
+      }
+    }
+    closers.length = 0;
+  };
+
+  try {
+    const registry = new Registry();
+    collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+    const store = new ClusterStore({
+      staleAfterMs: config.cluster.staleAfterMs,
+      unusableAfterMs: config.cluster.unusableAfterMs,
+      logger: logger.child({ part: 'cluster' }),
+      registry,
+    });
+    const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
+    closers.push(() => source.close());
+
+    let dnsAddress: RunningGatehouse['dns'] = null;
+    let dnsHttpPort: number | null = null;
+    if (config.dns.enabled) {
+      const zone = zoneOptionsFor(config.dns.domain, config.dns.ttl);
+      const server = new DnsServer({
+        listen: config.dns.listen,
+        zone,
+        resolvers: config.dns.resolvers,
+        resolverTimeoutMs: config.dns.resolverTimeoutMs,
+        mode: 'gatehouse',
+        logger: logger.child({ part: 'dns' }),
+        registry,
+      });
+      closers.push(() => server.close());
+      await server.start();
+      const address = server.address();
+      dnsAddress = { udpPort: address.udpPort, tcpPort: address.tcpPort };
+
+      const publisher = new RecordPublisher({
+        feed: store,
+        sinks: [server],
+        recordOptions: {
+          domain: config.dns.domain,
+          ipSources: config.dns.ipSources,
+          enforceRFC952: config.dns.enforceRFC952,
+          soaMname: zone.soaMname,
+          nsIps: nameServerIps(config.dns.listen.host),
+          healthyOnly: config.dns.healthyOnly,
+        },
+        logger: logger.child({ part: 'dns' }),
+        withdrawWhenUnusable: true,
+      });
+      publisher.start();
+      closers.push(() => publisher.close());
+
+      if (config.dns.http) {
+        const api = createMesosDnsHttpHandler({
+          records: () => publisher.records,
+          config: () => ({ ...config.dns }),
+          serial: () => publisher.serial,
+          zone: { domain: config.dns.domain, ttl: config.dns.ttl, refreshSeconds: Math.round(config.cluster.mesos.refreshMs / 1000), mname: zone.soaMname, rname: zone.soaRname },
+          version: VERSION,
+          enumerationOn: true,
+        });
+        const http = await listenHttp('dns.http', config.dns.http, async (req, res) => {
+          // The gateway will own /metrics and /health; until then the DNS API answers them.
+          if (req.url === '/metrics') {
+            res.setHeader('content-type', registry.contentType);
+            res.end(await registry.metrics());
+            return;
+          }
+          if (req.url === '/health') {
+            const status = store.status();
+            const ok = status.state === 'fresh' || status.state === 'stale';
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify(status));
+            return;
+          }
+          api(req, res);
+        });
+        closers.push(() => http.close());
+        dnsHttpPort = http.port;
+      }
+    }
+
+    await source.start();
+    logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort }, 'gatehouse is running');
+    return { store, dns: dnsAddress, dnsHttpPort, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export type { BoundHttpServer };

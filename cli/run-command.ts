@@ -1,0 +1,21 @@
+// `gatehouse run [--config FILE] [--pretty]`: start everything, stop cleanly on SIGTERM/SIGINT.
+import { loadConfig } from '../config/index.js';
+import { parseCommandArgs } from './arguments.js';
+import { EXIT_OK } from './exit-codes.js';
+import { startGatehouse } from './gatehouse.js';
+import { createLogger, wantsPretty } from './logger.js';
+import { untilStopSignal } from './stop-signal.js';
+
+export async function runCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs('run', args, {
+    config: { type: 'string', short: 'c', default: 'config/gatehouse.yaml' },
+    pretty: { type: 'boolean' },
+  });
+  const config = await loadConfig(values.config as string);
+  const logger = createLogger({ level: config.log.level, pretty: wantsPretty(values.pretty as boolean | undefined) });
+  const gatehouse = await startGatehouse(config, logger);
+  const signal = await untilStopSignal();
+  logger.info({ signal }, 'stopping');
+  await gatehouse.close();
+  return EXIT_OK;
+}
