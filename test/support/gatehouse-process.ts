@@ -1,0 +1,84 @@
+// Runs the real `./bin/gatehouse` binary for end-to-end tests and reads its JSON log lines.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const BIN = fileURLToPath(new URL('../../bin/gatehouse', import.meta.url));
+
+export interface LogLine {
+  readonly level: number;
+  readonly msg: string;
+  readonly [key: string]: unknown;
+}
+
+export interface GatehouseProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly logs: LogLine[];
+  readonly stderr: () => string;
+  waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export function startGatehouseProcess(args: readonly string[], options: { cwd?: string } = {}): GatehouseProcess {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
+  const logs: LogLine[] = [];
+  const waiters = new Set<() => void>();
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  createInterface({ input: child.stdout }).on('line', (text) => {
+    try {
+      logs.push(JSON.parse(text) as LogLine);
+    } catch {
+      logs.push({ level: 30, msg: text });
+    }
+    for (const wake of waiters) wake();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let exitCode: number | null | undefined;
+  void exited.then((code) => {
+    exitCode = code;
+    for (const wake of waiters) wake();
+  });
+
+  return {
+    child,
+    logs,
+    stderr: () => stderr,
+    waitForLog(predicate, timeoutMs = 15_000) {
+      return new Promise<LogLine>((resolve, reject) => {
+        const check = () => {
+          const found = logs.find(predicate);
+          if (found) return finish(() => resolve(found));
+          if (exitCode !== undefined) return finish(() => reject(new Error(`gatehouse exited with ${exitCode}: ${stderr}`)));
+        };
+        const timer = setTimeout(() => finish(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}\nlogs: ${logs.map((l) => l.msg).join(' | ')}`))), timeoutMs);
+        const finish = (settle: () => void) => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          settle();
+        };
+        waiters.add(check);
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (exitCode !== undefined) return exitCode;
+      child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Runs the binary to completion and returns its exit code and output. */
+export function runGatehouse(args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
