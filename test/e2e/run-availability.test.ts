@@ -1,0 +1,88 @@
+// Beyond Mesos-DNS: in `run` mode the zone answers SERVFAIL (never a cacheable NXDOMAIN) before the
+// first snapshot and once the snapshot is older than cluster.unusableAfter; names outside the zone
+// keep being forwarded meanwhile.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { dig, type DigResult } from '../support/dig.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+
+const FIXTURE = new URL('../../../shared/fixtures/mesos-dns/fake-state.json', import.meta.url);
+
+async function until(probe: () => Promise<DigResult>, ok: (r: DigResult) => boolean, timeoutMs = 8000): Promise<DigResult> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await probe();
+    if (ok(r) || Date.now() > deadline) return r;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('zone availability in run mode', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+    cleanups.length = 0;
+  });
+
+  async function start(clusterYaml: string[]): Promise<{ gatehouse: GatehouseProcess; port: number }> {
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-avail-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const configPath = join(dir, 'gatehouse.yaml');
+    await writeFile(configPath, ['cluster:', ...clusterYaml, 'dns:', '  listen: 127.0.0.1:0', '  http: ""', 'gateway: { enabled: false }', 'authn: { enabled: false }'].join('\n'));
+    const gatehouse = startGatehouseProcess(['run', '--config', configPath]);
+    cleanups.push(() => gatehouse.stop());
+    const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
+    return { gatehouse, port: (running['dns'] as { udpPort: number }).udpPort };
+  }
+
+  it('SERVFAIL before the first snapshot, answers once it arrives', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-state-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const statePath = join(dir, 'state.json');
+    const { port } = await start(['  source: file', `  file: { path: ${JSON.stringify(statePath)} }`]);
+
+    const before = await dig(port, 'chronos.marathon.mesos', 'A');
+    expect(before.status).toBe('SERVFAIL');
+    const missingBefore = await dig(port, 'missing.mesos', 'A');
+    expect(missingBefore.status).toBe('SERVFAIL');
+
+    await writeFile(statePath, await readFile(FIXTURE, 'utf8'));
+    const after = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
+    expect(after.status).toBe('NOERROR');
+    expect(after.answer.map((a) => a.data)).toEqual(['1.2.3.11']);
+  });
+
+  it('SERVFAIL once the snapshot is older than unusableAfter (master gone)', async () => {
+    const state = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>;
+    const master: Server = createServer((req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(state));
+    });
+    await new Promise<void>((resolve) => master.listen(0, '127.0.0.1', resolve));
+    const masterPort = (master.address() as AddressInfo).port;
+    state['leader'] = `master@127.0.0.1:${masterPort}`;
+    let masterClosed = false;
+    cleanups.push(async () => {
+      if (!masterClosed) await new Promise((resolve) => master.close(resolve));
+    });
+
+    const { port } = await start([
+      '  source: mesos',
+      `  mesos: { masters: ["http://127.0.0.1:${masterPort}"], refresh: 1s, timeout: 1s }`,
+      '  staleAfter: 1s',
+      '  unusableAfter: 2s',
+    ]);
+    const serving = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
+    expect(serving.answer.map((a) => a.data)).toEqual(['1.2.3.11']);
+
+    master.closeAllConnections();
+    await new Promise((resolve) => master.close(resolve));
+    masterClosed = true;
+    const withdrawn = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'SERVFAIL');
+    expect(withdrawn.status).toBe('SERVFAIL');
+  });
+});
