@@ -1,0 +1,157 @@
+// `gatehouse mesos-dns -config FILE`: a drop-in Mesos-DNS. Same config.json, same start-up order
+// (DNS and HTTP listen only after the first successful state fetch), same names, answers and HTTP
+// API; a failed reload keeps the previous records and serial, and stale data is served indefinitely.
+import { readFile } from 'node:fs/promises';
+import { resolve as resolvePath } from 'node:path';
+import { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
+import { ConfigError } from '../config/index.js';
+import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
+import { RecordPublisher } from '../dns/record-publisher.js';
+import { parseCommandArgs } from './arguments.js';
+import { EXIT_OK } from './exit-codes.js';
+import { nameServerIps } from './gatehouse.js';
+import { listenHttp } from './http-listener.js';
+import { createLogger, wantsPretty } from './logger.js';
+import { resolvConfResolvers } from './resolv-conf.js';
+import { untilStopSignal } from './stop-signal.js';
+import { VERSION } from './version.js';
+
+export async function mesosDnsCommand(args: readonly string[]): Promise<number> {
+  const { values } = parseCommandArgs('mesos-dns', args, {
+    config: { type: 'string', default: 'config.json' },
+    version: { type: 'boolean' },
+    v: { type: 'string' },
+    pretty: { type: 'boolean' },
+  });
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const file = resolvePath(expandHome(values.config as string));
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `cannot read the config file (${reason})` }]);
+  }
+  const { config, warnings } = parseMesosDnsConfig(text, file);
+  const verbosity = Number(values.v ?? 0);
+  const logger = createLogger({ level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) });
+  for (const warning of warnings) logger.warn({ file }, warning);
+
+  const running = await startMesosDns(config, logger);
+  const signal = await untilStopSignal();
+  logger.info({ signal }, 'stopping');
+  await running.close();
+  return EXIT_OK;
+}
+
+function expandHome(path: string): string {
+  const home = process.env['HOME'] ?? process.env['USERPROFILE'];
+  return path.startsWith('~/') && home ? `${home}${path.slice(1)}` : path;
+}
+
+async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ close(): Promise<void> }> {
+  const closers: (() => Promise<void> | void)[] = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer();
+    closers.length = 0;
+  };
+  try {
+    const registry = new Registry();
+    // Mesos-DNS never stops serving what it has: no staleness limit.
+    const store = new ClusterStore({ staleAfterMs: Infinity, unusableAfterMs: Infinity, logger, registry });
+    const scheme = config.mesosHTTPSOn ? 'https' : 'http';
+    const source = new MesosSource({
+      masters: config.masters.map((master) => `${scheme}://${master}`),
+      marathon: null,
+      refreshMs: config.refreshSeconds * 1000,
+      timeoutMs: config.stateTimeoutSeconds * 1000,
+      store,
+      logger,
+      registry,
+      userAgent: 'Mesos-DNS',
+    });
+    closers.push(() => source.close());
+
+    const first = new Promise<Snapshot>((resolve) => {
+      const unsubscribe = store.subscribe((snapshot) => {
+        unsubscribe();
+        resolve(snapshot);
+      });
+    });
+    await source.start();
+    await first;
+
+    const zone = {
+      domain: config.domain,
+      ttl: config.ttl,
+      soaMname: config.soaMname,
+      soaRname: config.soaRname,
+      soaRefresh: config.soaRefresh,
+      soaRetry: config.soaRetry,
+      soaExpire: config.soaExpire,
+      srvWeight: config.srvRecordDefaultWeight,
+      recurse: config.recurseOn,
+      setTruncateBit: config.setTruncateBit,
+    };
+    const sinks = [];
+    let server: DnsServer | null = null;
+    if (config.dnsOn) {
+      const resolvers = !config.externalOn ? [] : config.resolvers.length > 0 ? config.resolvers : await resolvConfResolvers();
+      server = new DnsServer({
+        listen: { host: config.listener, port: config.port },
+        zone,
+        resolvers,
+        resolverTimeoutMs: config.timeout * 1000,
+        mode: 'mesos-dns',
+        logger,
+        registry,
+      });
+      sinks.push(server);
+    }
+    const publisher = new RecordPublisher({
+      feed: store,
+      sinks,
+      recordOptions: {
+        domain: config.domain,
+        ipSources: config.ipSources,
+        enforceRFC952: config.enforceRFC952,
+        soaMname: config.soaMname,
+        nsIps: nameServerIps(config.listener),
+        masters: config.masters,
+      },
+      logger,
+      withdrawWhenUnusable: false,
+    });
+    publisher.start();
+    closers.push(() => publisher.close());
+    if (server) {
+      const dns = server;
+      closers.push(() => dns.close());
+      await dns.start();
+    }
+    let httpPort: number | null = null;
+    if (config.httpOn) {
+      const handler = createMesosDnsHttpHandler({
+        records: () => publisher.records,
+        config: () => mesosDnsConfigJson(config, publisher.serial),
+        serial: () => publisher.serial,
+        zone: { domain: config.domain, ttl: config.ttl, refreshSeconds: config.refreshSeconds, mname: config.soaMname, rname: config.soaRname },
+        version: VERSION,
+        enumerationOn: config.enumerationOn,
+      });
+      const http = await listenHttp('HTTPListener/HttpPort', { host: config.httpListener, port: config.httpPort }, handler);
+      closers.push(() => http.close());
+      httpPort = http.port;
+    }
+    logger.info({ dns: server?.address() ?? null, httpPort, masters: config.masters }, 'mesos-dns is serving');
+    return { close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
