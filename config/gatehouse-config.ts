@@ -1,0 +1,162 @@
+// Loads `gatehouse.yaml`: parse with positions, check the shape against the schema, then the meaning
+// (what a chosen source needs, addresses, URLs), apply the documented defaults and freeze the result.
+// Every problem is collected and reported together, each at its own file:line:col.
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { resolve } from 'node:path';
+import { ConfigError, type ConfigProblem } from './errors.js';
+import { parseDuration } from './duration.js';
+import { GATEHOUSE_SCHEMA } from './gatehouse-schema.js';
+import { parseListenAddress } from './listen-address.js';
+import { checkSchema, compileSchema } from './schema-check.js';
+import type { GatehouseConfig, ListenAddress } from './types.js';
+import { formatKeyPath, parseYamlFile, type KeyPath, type YamlFile } from './yaml-document.js';
+import { deepFreeze } from './deep-freeze.js';
+
+const validateShape = compileSchema(GATEHOUSE_SCHEMA);
+const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
+
+export async function loadConfig(file: string): Promise<GatehouseConfig> {
+  const path = resolve(file);
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError([{ file: path, line: 1, col: 1, path: '', message: `cannot read the config file (${reason})` }]);
+  }
+  return parseConfig(text, path);
+}
+
+type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- validated by the schema first
+
+export function parseConfig(text: string, file: string): GatehouseConfig {
+  const doc = parseYamlFile(text, file);
+  if (doc.problems.length) throw new ConfigError(doc.problems);
+  if (doc.value !== null && doc.value !== undefined && (typeof doc.value !== 'object' || Array.isArray(doc.value))) {
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping of sections (cluster, dns, gateway, authn, log)' }]);
+  }
+  const shapeDoc: YamlFile = { ...doc, value: doc.value ?? {} };
+  const shapeProblems = checkSchema(validateShape, shapeDoc);
+  if (shapeProblems.length) throw new ConfigError(sorted(shapeProblems));
+
+  const raw = shapeDoc.value as Raw;
+  const problems: ConfigProblem[] = [];
+  const fail = (path: KeyPath, message: string) => problems.push({ file, ...doc.positionOf(path), path: formatKeyPath(path), message });
+  const ms = (path: KeyPath, fallback: number): number => {
+    const value = get(raw, path);
+    return value === undefined ? fallback : (parseDuration(value) ?? fallback);
+  };
+  const listen = (path: KeyPath, fallback: string): ListenAddress => {
+    const value = (get(raw, path) as string | undefined) ?? fallback;
+    const parsed = parseListenAddress(value);
+    if (typeof parsed === 'string') {
+      fail(path, parsed);
+      return { host: '127.0.0.1', port: 0 };
+    }
+    return parsed;
+  };
+
+  const source = (get(raw, ['cluster', 'source']) as GatehouseConfig['cluster']['source'] | undefined) ?? 'local';
+  const masters = (get(raw, ['cluster', 'mesos', 'masters']) as string[] | undefined) ?? [];
+  masters.forEach((url, i) => checkUrl(url, ['cluster', 'mesos', 'masters', i], fail));
+  if (source === 'mesos' && masters.length === 0) fail(['cluster', 'mesos', 'masters'], 'cluster.source is mesos: list at least one master URL, e.g. ["http://10.0.0.1:5050"]');
+  const marathon = (get(raw, ['cluster', 'mesos', 'marathon']) as string | null | undefined) ?? null;
+  if (marathon) checkUrl(marathon, ['cluster', 'mesos', 'marathon'], fail);
+  const filePath = get(raw, ['cluster', 'file', 'path']) as string | undefined;
+  if (source === 'file' && !filePath) fail(['cluster'], 'cluster.source is file: set cluster.file.path to a Mesos /master/state document');
+  const staleAfterMs = ms(['cluster', 'staleAfter'], 75_000);
+  const unusableAfterMs = ms(['cluster', 'unusableAfter'], 3 * 86_400_000);
+  if (unusableAfterMs <= staleAfterMs) fail(['cluster', 'unusableAfter'], 'must be longer than cluster.staleAfter');
+
+  const domain = String(get(raw, ['dns', 'domain']) ?? 'mesos').toLowerCase();
+  if (!DOMAIN.test(domain)) fail(['dns', 'domain'], `"${domain}" is not a domain name (labels of a-z, 0-9 and -, separated by dots, no trailing dot)`);
+  const resolvers = ((get(raw, ['dns', 'resolvers']) as string[] | undefined) ?? []).map((text, i) => {
+    const parsed = parseListenAddress(text, 53);
+    if (typeof parsed === 'string' || !isIP(parsed.host) || parsed.port === 0) {
+      fail(['dns', 'resolvers', i], `"${text}" is not an upstream resolver (ip or ip:port)`);
+      return { host: '127.0.0.1', port: 53 };
+    }
+    return parsed;
+  });
+  const dnsHttpText = get(raw, ['dns', 'http']) as string | undefined;
+
+  const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
+  if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
+
+  const trust = ((get(raw, ['authn', 'trust']) as Raw[] | undefined) ?? []).map((entry, i) => {
+    if (!entry['jwks'] === !entry['publicKey']) fail(['authn', 'trust', i], 'give exactly one of jwks or publicKey');
+    if (entry['jwks']) checkUrl(entry['jwks'], ['authn', 'trust', i, 'jwks'], fail);
+    return {
+      ...(entry['jwks'] ? { jwks: entry['jwks'] as string } : {}),
+      ...(entry['publicKey'] ? { publicKey: resolve(entry['publicKey'] as string) } : {}),
+      ...(entry['issuer'] ? { issuer: entry['issuer'] as string } : {}),
+      ...(entry['audience'] ? { audience: entry['audience'] as string } : {}),
+    };
+  });
+
+  const config: GatehouseConfig = {
+    file,
+    cluster: {
+      source,
+      local: {
+        apps: resolve((get(raw, ['cluster', 'local', 'apps']) as string | undefined) ?? 'config/apps.d'),
+        agents: (get(raw, ['cluster', 'local', 'agents']) as number | undefined) ?? 1,
+        workDir: resolve((get(raw, ['cluster', 'local', 'workDir']) as string | undefined) ?? '.gatehouse/work'),
+        http: listen(['cluster', 'local', 'http'], '127.0.0.1:5050'),
+      },
+      mesos: { masters, marathon, refreshMs: ms(['cluster', 'mesos', 'refresh'], 5000), timeoutMs: ms(['cluster', 'mesos', 'timeout'], 5000) },
+      file: { path: resolve(filePath ?? 'state.json') },
+      staleAfterMs,
+      unusableAfterMs,
+    },
+    dns: {
+      enabled: (get(raw, ['dns', 'enabled']) as boolean | undefined) ?? true,
+      listen: listen(['dns', 'listen'], '127.0.0.1:8053'),
+      domain,
+      ttl: (get(raw, ['dns', 'ttl']) as number | undefined) ?? 60,
+      resolvers,
+      resolverTimeoutMs: ms(['dns', 'resolverTimeout'], 5000),
+      http: dnsHttpText === '' ? null : listen(['dns', 'http'], '127.0.0.1:8123'),
+      ipSources: (get(raw, ['dns', 'ipSources']) as GatehouseConfig['dns']['ipSources'] | undefined) ?? ['netinfo', 'mesos', 'host'],
+      enforceRFC952: (get(raw, ['dns', 'enforceRFC952']) as boolean | undefined) ?? false,
+      healthyOnly: (get(raw, ['dns', 'healthyOnly']) as boolean | undefined) ?? false,
+    },
+    gateway: {
+      enabled: (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true,
+      listen: listen(['gateway', 'listen'], '127.0.0.1:8080'),
+      tls: tls?.cert && tls.key ? { cert: resolve(tls.cert), key: resolve(tls.key) } : null,
+      routes: resolve((get(raw, ['gateway', 'routes']) as string | undefined) ?? 'config/routes.d'),
+    },
+    authn: {
+      enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,
+      signingKey: resolve((get(raw, ['authn', 'signingKey']) as string | undefined) ?? '.gatehouse/signing-key.pem'),
+      users: resolve((get(raw, ['authn', 'users']) as string | undefined) ?? 'config/users.yaml'),
+      tokenTtlMs: ms(['authn', 'tokenTtl'], 5 * 86_400_000),
+      trust,
+    },
+    log: { level: (get(raw, ['log', 'level']) as GatehouseConfig['log']['level'] | undefined) ?? 'info' },
+  };
+  if (problems.length) throw new ConfigError(sorted(problems));
+  return deepFreeze(config);
+}
+
+function get(root: Raw, path: KeyPath): unknown {
+  let node: unknown = root;
+  for (const part of path) node = (node as Raw | undefined)?.[part];
+  return node;
+}
+
+function checkUrl(text: string, path: KeyPath, fail: (path: KeyPath, message: string) => void): void {
+  let url: URL | null = null;
+  try {
+    url = new URL(text);
+  } catch {
+    // reported below
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) fail(path, `"${text}" is not an http(s) URL`);
+}
+
+function sorted(problems: ConfigProblem[]): ConfigProblem[] {
+  return [...problems].sort((a, b) => a.line - b.line || a.col - b.col);
+}

@@ -1,0 +1,62 @@
+// JSON Schema of `gatehouse.yaml` (interface.md §2). Shape and types only; meaning (a source that
+// needs its section, paths, URLs) is checked afterwards in gatehouse-config.ts.
+import type { Schema } from './schema-check.js';
+
+const duration = { type: ['string', 'number'], format: 'duration', minimum: 0 };
+const listen = { type: 'string', format: 'listen-address' };
+const section = (properties: Record<string, unknown>): Schema => ({ type: 'object', additionalProperties: false, properties });
+
+export const GATEHOUSE_SCHEMA: Schema = section({
+  cluster: section({
+    source: { enum: ['local', 'mesos', 'file'] },
+    local: section({
+      apps: { type: 'string', minLength: 1 },
+      agents: { type: 'integer', minimum: 1, maximum: 64 },
+      workDir: { type: 'string', minLength: 1 },
+      http: listen,
+    }),
+    mesos: section({
+      masters: { type: 'array', items: { type: 'string', minLength: 1 } },
+      marathon: { type: ['string', 'null'] },
+      refresh: duration,
+      timeout: duration,
+    }),
+    file: section({ path: { type: 'string', minLength: 1 } }),
+    staleAfter: duration,
+    unusableAfter: duration,
+  }),
+  dns: section({
+    enabled: { type: 'boolean' },
+    listen,
+    domain: { type: 'string', minLength: 1 },
+    ttl: { type: 'integer', minimum: 0, maximum: 2147483647 },
+    resolvers: { type: 'array', items: { type: 'string', minLength: 1 } },
+    resolverTimeout: duration,
+    http: listen,
+    ipSources: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['netinfo', 'docker', 'mesos', 'host'] } },
+    enforceRFC952: { type: 'boolean' },
+    healthyOnly: { type: 'boolean' },
+  }),
+  gateway: section({
+    enabled: { type: 'boolean' },
+    listen,
+    tls: section({ cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } }),
+    routes: { type: 'string', minLength: 1 },
+  }),
+  authn: section({
+    enabled: { type: 'boolean' },
+    signingKey: { type: 'string', minLength: 1 },
+    users: { type: 'string', minLength: 1 },
+    tokenTtl: duration,
+    trust: {
+      type: 'array',
+      items: section({
+        jwks: { type: 'string', minLength: 1 },
+        publicKey: { type: 'string', minLength: 1 },
+        issuer: { type: 'string', minLength: 1 },
+        audience: { type: 'string', minLength: 1 },
+      }),
+    },
+  }),
+  log: section({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] } }),
+});
