@@ -1,0 +1,53 @@
+// GET a JSON document with a deadline and a size cap, so a hanging or oversized answer from a master
+// costs one timeout, never the process's memory.
+import { ClusterError } from './errors.js';
+
+export interface BoundedFetchOptions {
+  readonly timeoutMs: number;
+  readonly maxBytes: number;
+  readonly headers?: Record<string, string>;
+  readonly fetch?: typeof fetch;
+}
+
+export async function fetchJson(url: string, options: BoundedFetchOptions): Promise<unknown> {
+  const signal = AbortSignal.timeout(options.timeoutMs);
+  let response: Response;
+  try {
+    response = await (options.fetch ?? fetch)(url, { headers: options.headers, signal, redirect: 'follow' });
+  } catch (error) {
+    const reason = signal.aborted ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
+    throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
+  }
+  if (!response.ok) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: HTTP ${response.status}`);
+  }
+  const declared = Number(response.headers.get('content-length') ?? NaN);
+  if (declared > options.maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: ${declared} bytes is over the limit of ${options.maxBytes}`);
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of response.body ?? []) {
+      size += chunk.byteLength;
+      if (size > options.maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: the answer is over the limit of ${options.maxBytes} bytes`);
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    if (error instanceof ClusterError) throw error;
+    const reason = signal.aborted ? `no complete answer within ${options.timeoutMs} ms` : describeNetworkError(error);
+    throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (error) {
+    throw new ClusterError('ERR_CLUSTER_STATE_INVALID', `${url}: the answer is not JSON (${(error as Error).message})`);
+  }
+}
+
+function describeNetworkError(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,12 @@
+// The cluster area: what other areas may import.
+export type * from './snapshot.js';
+export { IP_SOURCES, tasksOf } from './snapshot.js';
+export { ClusterError } from './errors.js';
+export { parseMasterState, type ParseStateOptions } from './parse-state.js';
+export { parseMarathonApps, withMarathon } from './marathon.js';
+export { ClusterStore, type StoreStatus, type SnapshotState } from './store.js';
+export type { ClusterSource } from './source.js';
+export { MesosSource, type MesosSourceOptions } from './mesos-source.js';
+export { FileSource, type FileSourceOptions } from './file-source.js';
+export { createSource } from './create-source.js';
+export type { HostResolver } from './resolve-host.js';

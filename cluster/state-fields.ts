@@ -1,0 +1,57 @@
+// Small readers for the untyped JSON of a Mesos state document: each returns a typed value or a
+// fallback, so a field of the wrong type is skipped instead of throwing a TypeError downstream.
+import type { Label } from './snapshot.js';
+
+export type Json = Record<string, unknown>;
+
+export function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function str(value: unknown, fallback = ''): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
+export function num(value: unknown, fallback = 0): number {
+  return typeof value === 'number' && Number.isFinite(value) ? value : fallback;
+}
+
+export function list(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function objects(value: unknown): Json[] {
+  return list(value).filter(isObject);
+}
+
+/** Mesos renders `Labels` as `{labels: [...]}` in some places and as a bare array in others. */
+export function labelsOf(value: unknown): Label[] {
+  const entries = Array.isArray(value) ? value : isObject(value) ? list(value['labels']) : [];
+  const labels: Label[] = [];
+  for (const entry of entries) {
+    if (isObject(entry) && typeof entry['key'] === 'string') labels.push({ key: entry['key'], value: str(entry['value']) });
+  }
+  return labels;
+}
+
+/** Mesos range strings: "[31000-31001, 31005-31005]" -> 31000, 31001, 31005. Bad entries are skipped. */
+export function expandPortRanges(value: unknown, limit = 65536): number[] {
+  if (typeof value !== 'string') return [];
+  const inner = value.trim().replace(/^\[/, '').replace(/\]$/, '').trim();
+  if (!inner) return [];
+  const ports: number[] = [];
+  for (const part of inner.split(',')) {
+    const match = /^\s*(\d+)\s*-\s*(\d+)\s*$/.exec(part) ?? /^\s*(\d+)\s*$/.exec(part);
+    if (!match) continue;
+    const low = Number(match[1]);
+    const high = Number(match[2] ?? match[1]);
+    if (low > high || high > 65535) continue;
+    for (let port = low; port <= high && ports.length < limit; port++) ports.push(port);
+  }
+  return ports;
+}
+
+/** Scalar resources (`cpus`, `mem`, `disk`) are numbers in /master/state. */
+export function scalar(resources: unknown, name: string): number {
+  return isObject(resources) ? num(resources[name]) : 0;
+}

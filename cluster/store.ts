@@ -1,0 +1,96 @@
+// The one current snapshot. Sources publish whole snapshots; the store numbers them, swaps the
+// reference and tells subscribers. A failed fetch changes nothing but the failure count and the
+// last error: the previous snapshot keeps serving, and its age says how much to trust it.
+import type { Logger } from 'pino';
+import { Counter, Gauge, type Registry } from 'prom-client';
+import type { Snapshot, SnapshotData, SnapshotSource } from './snapshot.js';
+import { tasksOf } from './snapshot.js';
+
+export type SnapshotState = 'empty' | 'fresh' | 'stale' | 'unusable';
+
+export interface StoreStatus {
+  readonly state: SnapshotState;
+  readonly ageMs: number | null;
+  readonly generation: number;
+  readonly lastError: string | null;
+  readonly source: SnapshotSource | null;
+}
+
+export interface ClusterStoreOptions {
+  readonly staleAfterMs: number;
+  readonly unusableAfterMs: number;
+  readonly logger: Logger;
+  readonly registry?: Registry;
+  readonly now?: () => number;
+}
+
+export class ClusterStore {
+  #current: Snapshot | null = null;
+  #lastError: string | null = null;
+  #confirmedAt = 0;
+  readonly #subscribers = new Set<(snapshot: Snapshot) => void>();
+  readonly #options: ClusterStoreOptions;
+  readonly #now: () => number;
+  readonly #failures: Counter<'source'>;
+  readonly #successes: Counter<'source'>;
+
+  constructor(options: ClusterStoreOptions) {
+    if (!(options.unusableAfterMs > options.staleAfterMs)) throw new RangeError('ClusterStore: unusableAfterMs must be greater than staleAfterMs');
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    const registers = options.registry ? [options.registry] : [];
+    this.#failures = new Counter({ name: 'gatehouse_cluster_fetch_failures_total', help: 'Cluster state fetches that failed (the last good snapshot kept serving)', labelNames: ['source'], registers });
+    this.#successes = new Counter({ name: 'gatehouse_cluster_fetch_successes_total', help: 'Cluster snapshots accepted', labelNames: ['source'], registers });
+    const store = this;
+    new Gauge({ name: 'gatehouse_cluster_snapshot_age_seconds', help: 'Age of the current cluster snapshot (-1 when there is none)', registers, collect() { const age = store.status().ageMs; this.set(age === null ? -1 : age / 1000); } });
+    new Gauge({ name: 'gatehouse_cluster_snapshot_generation', help: 'Generation number of the current snapshot', registers, collect() { this.set(store.#current?.generation ?? 0); } });
+    new Gauge({ name: 'gatehouse_cluster_tasks', help: 'Tasks in the current snapshot', registers, collect() { this.set(store.#current ? tasksOf(store.#current).length : 0); } });
+    new Gauge({ name: 'gatehouse_cluster_snapshot_usable', help: '1 when the snapshot is fresh or stale, 0 when empty or unusable', registers, collect() { const s = store.status().state; this.set(s === 'fresh' || s === 'stale' ? 1 : 0); } });
+  }
+
+  get current(): Snapshot | null {
+    return this.#current;
+  }
+
+  publish(data: SnapshotData): Snapshot {
+    const snapshot: Snapshot = Object.freeze({ ...data, generation: (this.#current?.generation ?? 0) + 1 });
+    this.#current = snapshot;
+    this.#confirmedAt = data.fetchedAt;
+    this.#lastError = null;
+    this.#successes.inc({ source: data.source.kind });
+    for (const subscriber of this.#subscribers) {
+      try {
+        subscriber(snapshot);
+      } catch (error) {
+        this.#options.logger.error({ err: error, generation: snapshot.generation }, 'a snapshot subscriber failed');
+      }
+    }
+    return snapshot;
+  }
+
+  fail(origin: string, error: unknown, kind = 'mesos'): void {
+    const reason = error instanceof Error ? error.message : String(error);
+    this.#lastError = `${origin}: ${reason}`;
+    this.#failures.inc({ source: kind });
+    this.#options.logger.warn({ origin, reason, generation: this.#current?.generation ?? 0 }, 'cluster state fetch failed; keeping the last good snapshot');
+  }
+
+  /** The source re-read its origin and found the same document: the snapshot is current again. */
+  confirm(at = this.#now()): void {
+    this.#confirmedAt = Math.max(this.#confirmedAt, at);
+    this.#lastError = null;
+  }
+
+  subscribe(subscriber: (snapshot: Snapshot) => void): () => void {
+    this.#subscribers.add(subscriber);
+    return () => this.#subscribers.delete(subscriber);
+  }
+
+  status(): StoreStatus {
+    const current = this.#current;
+    if (!current) return { state: 'empty', ageMs: null, generation: 0, lastError: this.#lastError, source: null };
+    const ageMs = Math.max(0, this.#now() - Math.max(current.fetchedAt, this.#confirmedAt));
+    const state: SnapshotState = ageMs >= this.#options.unusableAfterMs ? 'unusable' : ageMs >= this.#options.staleAfterMs ? 'stale' : 'fresh';
+    return { state, ageMs, generation: current.generation, lastError: this.#lastError, source: current.source };
+  }
+}
