@@ -1,0 +1,156 @@
+// Records from a snapshot, by Mesos-DNS's rules (reference mesos-dns.md §1.5–1.9): tasks, their
+// canonical and `.slave` names, SRVs for host ports and DiscoveryInfo ports, frameworks, agents,
+// leader and masters, and the name server. Pure: the same snapshot gives the same record set.
+import type { Framework, IpSource, Master, SnapshotData, Task } from '../cluster/snapshot.js';
+import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
+import { RecordBuilder } from './record-builder.js';
+import type { EnumeratedFramework, EnumeratedRecord, EnumeratedTask, RecordSet } from './record-set.js';
+
+export interface RecordOptions {
+  readonly domain: string;                 // lower case, no trailing dot
+  readonly ipSources: readonly IpSource[];
+  readonly enforceRFC952: boolean;
+  readonly soaMname: string;               // FQDN with trailing dot
+  readonly nsIps: readonly string[];       // addresses of the name server (the DNS listener)
+  /** Configured masters as `ip:port`; default: the snapshot's masters. */
+  readonly masters?: readonly string[];
+  /** Leave out tasks whose health check fails (beyond Mesos-DNS). */
+  readonly healthyOnly?: boolean;
+}
+
+interface Context {
+  readonly out: RecordBuilder;
+  readonly tail: string;                   // `.${domain}.`
+  readonly mode: LabelMode;
+  readonly options: RecordOptions;
+}
+
+export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): RecordSet {
+  const ctx: Context = { out: new RecordBuilder(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
+  const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
+  const enumeration: EnumeratedFramework[] = [];
+
+  for (const framework of snapshot.frameworks) {
+    const tasks: EnumeratedTask[] = [];
+    const frameworkLabel = domainFrag(framework.name, ctx.mode);
+    for (const task of framework.tasks) {
+      const agent = agents.get(task.agentId);
+      if (task.state !== 'TASK_RUNNING' || !agent) continue;
+      if (options.healthyOnly && task.health === 'unhealthy') continue;
+      const records: EnumeratedRecord[] = [];
+      ctx.out.attributeTo(records);
+      if (frameworkLabel) taskRecords(ctx, task, frameworkLabel, agent.ips);
+      tasks.push({ name: task.name, id: task.id, records: records.length ? records : null });
+    }
+    enumeration.push({ name: framework.name, tasks });
+  }
+  ctx.out.attributeTo(null);
+
+  for (const framework of snapshot.frameworks) frameworkRecords(ctx, framework);
+  for (const agent of snapshot.agents) {
+    for (const ip of agent.ips) ctx.out.address(`slave${ctx.tail}`, ip);
+    if (agent.pid) ctx.out.srv(`_slave._tcp${ctx.tail}`, `slave${ctx.tail}`, agent.pid.port);
+  }
+  masterRecords(ctx, snapshot);
+  const ns = options.soaMname.toLowerCase();
+  for (const ip of options.nsIps) ctx.out.address(ns.endsWith('.') ? ns : `${ns}.`, ip);
+  return ctx.out.build(enumeration);
+}
+
+function taskIps(task: Task, sources: readonly IpSource[]): readonly string[] {
+  for (const source of sources) {
+    const ips = task.ips[source];
+    if (ips && ips.length > 0) return ips;
+  }
+  return [];
+}
+
+function taskRecords(ctx: Context, task: Task, framework: string, agentIps: readonly string[]): void {
+  const discoveryName = task.discovery?.name ?? '';
+  // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised.
+  const labels = discoveryName ? [discoveryName, sanitizeLabel(discoveryName, ctx.mode)] : [sanitizeLabel(task.name, ctx.mode)];
+  const ips = taskIps(task, ctx.options.ipSources);
+  const hash = hashTaskId(task.id);
+  const agent = agentTail(task.agentId);
+  for (const label of labels) {
+    if (!label) continue;
+    const canonical = `${label}-${hash}-${agent}`;
+    const onTask = `.${framework}${ctx.tail}`;
+    const onSlave = `.${framework}.slave${ctx.tail}`;
+    for (const ip of ips) ctx.out.address(`${label}${onTask}`, ip);
+    for (const ip of ips) ctx.out.address(`${canonical}${onTask}`, ip);
+    for (const ip of agentIps) {
+      ctx.out.address(`${label}${onSlave}`, ip);
+      ctx.out.address(`${canonical}${onSlave}`, ip);
+    }
+    for (const port of task.resources.ports) {
+      const target = `${canonical}${onSlave}`;
+      ctx.out.srv(`_${label}._tcp${onSlave}`, target, port);
+      ctx.out.srv(`_${label}._udp${onSlave}`, target, port);
+      if (!discoveryName) {
+        ctx.out.srv(`_${label}._tcp${onTask}`, target, port);
+        ctx.out.srv(`_${label}._udp${onTask}`, target, port);
+      }
+    }
+    if (!discoveryName || !task.discovery) continue;
+    for (const port of task.discovery.ports) {
+      const protocol = sanitizeLabel(port.protocol, ctx.mode);
+      const portName = sanitizeLabel(port.name, ctx.mode);
+      for (const proto of protocol ? [protocol] : ['tcp', 'udp']) {
+        ctx.out.srv(`_${label}._${proto}${onTask}`, `${canonical}${onTask}`, port.number);
+        if (portName) ctx.out.srv(`_${portName}._${label}._${proto}${onTask}`, `${canonical}${onTask}`, port.number);
+      }
+    }
+  }
+}
+
+function frameworkRecords(ctx: Context, framework: Framework): void {
+  const label = domainFrag(framework.name, ctx.mode);
+  if (!label || framework.ips.length === 0) return;
+  const name = `${label}${ctx.tail}`;
+  for (const ip of framework.ips) ctx.out.address(name, ip);
+  if (framework.pid) ctx.out.srv(`_framework._tcp.${name}`, name, framework.pid.port);
+}
+
+/** `ip:port` of a master, with IPv6 bracketed, as Mesos-DNS compares them. */
+function endpoint(ip: string, port: number): string {
+  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+function masterRecords(ctx: Context, snapshot: SnapshotData): void {
+  const leader = snapshot.leader?.address;
+  const leaderIp = leader?.ips[0];
+  if (!leader || !leaderIp) return;
+  const { out, tail } = ctx;
+  out.address(`leader${tail}`, leaderIp);
+  out.address(`master${tail}`, leaderIp);
+  out.srv(`_leader._tcp${tail}`, `leader${tail}`, leader.port);
+  out.srv(`_leader._udp${tail}`, `leader${tail}`, leader.port);
+
+  const leaderEndpoint = endpoint(leaderIp, leader.port);
+  const masterIps = new Set([leaderIp]);
+  const masters: { ip: string; port: number }[] = ctx.options.masters
+    ? ctx.options.masters.flatMap((entry) => parseEndpoint(entry) ?? [])
+    : snapshot.masters.flatMap((m: Master) => (m.address.ips[0] ? [{ ip: m.address.ips[0], port: m.address.port }] : []));
+  let index = 0;
+  let leaderIndexed = false;
+  for (const master of masters) {
+    const isLeader = endpoint(master.ip, master.port) === leaderEndpoint;
+    if (isLeader) {
+      if (leaderIndexed) continue;
+      leaderIndexed = true;
+    } else {
+      if (masterIps.has(master.ip)) continue;
+      masterIps.add(master.ip);
+      out.address(`master${tail}`, master.ip);
+    }
+    out.address(`master${index}${tail}`, master.ip);
+    index++;
+  }
+  if (!leaderIndexed) out.address(`master${index}${tail}`, leaderIp);
+}
+
+function parseEndpoint(entry: string): { ip: string; port: number } | null {
+  const match = /^\[([^\]]+)\]:(\d+)$/.exec(entry) ?? /^([^:]+):(\d+)$/.exec(entry);
+  return match ? { ip: match[1]!, port: Number(match[2]) } : null;
+}

@@ -1,0 +1,207 @@
+// Mesos-DNS's own expectations for its fixture (reference mesos-dns.md §6.4–6.6): every record of
+// configuration F1, the IP-source variants of TestInsertState and the F3 production defaults.
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { SnapshotData } from '../../cluster/index.js';
+import { buildRecordSet, type RecordOptions } from '../../dns/records.js';
+import type { RecordSet } from '../../dns/record-set.js';
+import { fixtureSnapshot } from '../support/fixtures.js';
+
+const F1: RecordOptions = {
+  domain: 'mesos',
+  ipSources: ['netinfo', 'docker', 'mesos', 'host'],
+  enforceRFC952: true,
+  soaMname: 'mesos-dns.mesos.',
+  nsIps: ['127.0.0.1'],
+  masters: ['144.76.157.37:5050'],
+};
+
+let snapshot: SnapshotData;
+let f1: RecordSet;
+
+beforeAll(async () => {
+  snapshot = await fixtureSnapshot('mesos-dns/fake-state.json', (doc) => (doc['leader'] = 'master@144.76.157.37:5050'));
+  f1 = buildRecordSet(snapshot, F1);
+});
+
+const srvText = (records: RecordSet, name: string) => (records.srv.get(name) ?? []).map((v) => `${v.target}:${v.port}`).sort();
+const sorted = (values: readonly string[] | undefined) => [...(values ?? [])].sort();
+
+describe('F1 A records (§6.4)', () => {
+  const table: [string, string[]][] = [
+    ['big-dog-4dfjd-0.marathon.mesos.', ['10.3.0.1']],
+    ['big-dog-4dfjd-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['big-dog.marathon.mesos.', ['10.3.0.1']],
+    ['big-dog.marathon.slave.mesos.', ['1.2.3.11']],
+    ['big.dog-4dfjd-0.marathon.mesos.', ['10.3.0.1']],
+    ['big.dog-4dfjd-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['big.dog.marathon.mesos.', ['10.3.0.1']],
+    ['big.dog.marathon.slave.mesos.', ['1.2.3.11']],
+    ['car-store-zinaz-0.marathon.mesos.', ['1.2.3.11']],
+    ['car-store-zinaz-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['car-store.marathon.mesos.', ['1.2.3.11']],
+    ['car-store.marathon.slave.mesos.', ['1.2.3.11']],
+    ['chronos-rx8q6-0.marathon.mesos.', ['1.2.3.11']],
+    ['chronos-rx8q6-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['chronos.marathon.mesos.', ['1.2.3.11']],
+    ['chronos.marathon.slave.mesos.', ['1.2.3.11']],
+    ['chronoswithaspaceandmixe.mesos.', ['1.2.3.12']],
+    ['leader.mesos.', ['144.76.157.37']],
+    ['liquor-store-4dfjd-0.marathon.mesos.', ['10.3.0.1']],
+    ['liquor-store-4dfjd-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['liquor-store-zasmd-1.marathon.mesos.', ['10.3.0.2']],
+    ['liquor-store-zasmd-1.marathon.slave.mesos.', ['1.2.3.12']],
+    ['liquor-store.marathon.mesos.', ['10.3.0.1', '10.3.0.2']],
+    ['liquor-store.marathon.slave.mesos.', ['1.2.3.11', '1.2.3.12']],
+    ['liquor.store-4dfjd-0.marathon.mesos.', ['10.3.0.1']],
+    ['liquor.store-4dfjd-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['liquor.store-zasmd-1.marathon.mesos.', ['10.3.0.2']],
+    ['liquor.store-zasmd-1.marathon.slave.mesos.', ['1.2.3.12']],
+    ['liquor.store.marathon.mesos.', ['10.3.0.1', '10.3.0.2']],
+    ['liquor.store.marathon.slave.mesos.', ['1.2.3.11', '1.2.3.12']],
+    ['marathon.mesos.', ['1.2.3.11']],
+    ['master.mesos.', ['144.76.157.37']],
+    ['master0.mesos.', ['144.76.157.37']],
+    ['mesos-dns.mesos.', ['127.0.0.1']],
+    ['nginx-6ud99-0.marathon.mesos.', ['10.3.0.3']],
+    ['nginx-6ud99-0.marathon.slave.mesos.', ['1.2.3.11']],
+    ['nginx.marathon.mesos.', ['10.3.0.3']],
+    ['nginx.marathon.slave.mesos.', ['1.2.3.11']],
+    ['nopid.mesos.', ['127.0.0.1']],
+    ['reviewbot-8sq89-1.marathon.mesos.', ['1.2.3.12']],
+    ['reviewbot-8sq89-1.marathon.slave.mesos.', ['1.2.3.12']],
+    ['reviewbot.marathon.mesos.', ['1.2.3.12']],
+    ['reviewbot.marathon.slave.mesos.', ['1.2.3.12']],
+    ['slave.mesos.', ['1.2.3.10', '1.2.3.11', '1.2.3.12']],
+    ['some-box-h3dyr-0.chronoswithaspaceandmixe.mesos.', ['1.2.3.11']],
+    ['some-box-h3dyr-0.chronoswithaspaceandmixe.slave.mesos.', ['1.2.3.11']],
+    ['some-box.chronoswithaspaceandmixe.mesos.', ['1.2.3.11']],
+    ['some-box.chronoswithaspaceandmixe.slave.mesos.', ['1.2.3.11']],
+    ['toy-store-go588-3.ipv6-framework.mesos.', ['12.0.1.2', '12.0.1.3']],
+    ['toy-store.ipv6-framework.mesos.', ['12.0.1.2', '12.0.1.3']],
+  ];
+  for (const [name, ips] of table) it(name, () => expect(sorted(f1.a.get(name))).toEqual(sorted(ips)));
+
+  it('has exactly the A names of §6.4', () => expect([...f1.a.keys()].sort()).toEqual(table.map(([n]) => n).sort()));
+
+  it('publishes nothing for the killed task poseidon', () => {
+    expect([...f1.a.keys(), ...f1.srv.keys()].filter((n) => n.includes('poseidon'))).toEqual([]);
+  });
+});
+
+describe('F1 AAAA records (§6.4)', () => {
+  const table: [string, string[]][] = [
+    ['ipv6-framework.mesos.', ['2001:db8::1']],
+    ['slave.mesos.', ['2001:db8::1']],
+    ['toy-store-go588-3.ipv6-framework.mesos.', ['fd01:b::1:8000:2']],
+    ['toy-store-go588-3.ipv6-framework.slave.mesos.', ['2001:db8::1']],
+    ['toy-store.ipv6-framework.mesos.', ['fd01:b::1:8000:2']],
+    ['toy-store.ipv6-framework.slave.mesos.', ['2001:db8::1']],
+  ];
+  for (const [name, ips] of table) it(name, () => expect(sorted(f1.aaaa.get(name))).toEqual(ips));
+  it('has exactly these AAAA names', () => expect([...f1.aaaa.keys()].sort()).toEqual(table.map(([n]) => n).sort()));
+});
+
+describe('F1 SRV records (§6.4)', () => {
+  const table: [string, string[]][] = [
+    ['_big-dog._tcp.marathon.mesos.', ['big-dog-4dfjd-0.marathon.mesos.:443', 'big-dog-4dfjd-0.marathon.mesos.:80']],
+    ['_big-dog._tcp.marathon.slave.mesos.', ['big-dog-4dfjd-0.marathon.slave.mesos.:31354', 'big-dog-4dfjd-0.marathon.slave.mesos.:31355']],
+    ['_http._big-dog._tcp.marathon.mesos.', ['big-dog-4dfjd-0.marathon.mesos.:80']],
+    ['_https._big-dog._tcp.marathon.mesos.', ['big-dog-4dfjd-0.marathon.mesos.:443']],
+    ['_big.dog._tcp.marathon.mesos.', ['big.dog-4dfjd-0.marathon.mesos.:443', 'big.dog-4dfjd-0.marathon.mesos.:80']],
+    ['_car-store._tcp.marathon.mesos.', ['car-store-zinaz-0.marathon.slave.mesos.:31364', 'car-store-zinaz-0.marathon.slave.mesos.:31365']],
+    ['_car-store._udp.marathon.mesos.', ['car-store-zinaz-0.marathon.slave.mesos.:31364', 'car-store-zinaz-0.marathon.slave.mesos.:31365']],
+    ['_car-store._udp.marathon.slave.mesos.', ['car-store-zinaz-0.marathon.slave.mesos.:31364', 'car-store-zinaz-0.marathon.slave.mesos.:31365']],
+    ['_chronos._tcp.marathon.mesos.', ['chronos-rx8q6-0.marathon.slave.mesos.:31332']],
+    ['_framework._tcp.chronoswithaspaceandmixe.mesos.', ['chronoswithaspaceandmixe.mesos.:25501']],
+    ['_framework._tcp.ipv6-framework.mesos.', ['ipv6-framework.mesos.:25501']],
+    ['_framework._tcp.marathon.mesos.', ['marathon.mesos.:25501']],
+    ['_leader._tcp.mesos.', ['leader.mesos.:5050']],
+    ['_leader._udp.mesos.', ['leader.mesos.:5050']],
+    ['_liquor-store._tcp.marathon.mesos.', ['liquor-store-4dfjd-0.marathon.mesos.:443', 'liquor-store-4dfjd-0.marathon.mesos.:80', 'liquor-store-zasmd-1.marathon.mesos.:443', 'liquor-store-zasmd-1.marathon.mesos.:80']],
+    ['_http._liquor-store._tcp.marathon.mesos.', ['liquor-store-4dfjd-0.marathon.mesos.:80', 'liquor-store-zasmd-1.marathon.mesos.:80']],
+    ['_https._liquor-store._tcp.marathon.mesos.', ['liquor-store-4dfjd-0.marathon.mesos.:443', 'liquor-store-zasmd-1.marathon.mesos.:443']],
+    ['_liquor-store._tcp.marathon.slave.mesos.', ['liquor-store-4dfjd-0.marathon.slave.mesos.:31354', 'liquor-store-4dfjd-0.marathon.slave.mesos.:31355', 'liquor-store-zasmd-1.marathon.slave.mesos.:31737', 'liquor-store-zasmd-1.marathon.slave.mesos.:31738']],
+    ['_reviewbot._udp.marathon.mesos.', ['reviewbot-8sq89-1.marathon.slave.mesos.:31744']],
+    ['_slave._tcp.mesos.', ['slave.mesos.:5051']],
+    ['_some-box._tcp.chronoswithaspaceandmixe.mesos.', ['some-box-h3dyr-0.chronoswithaspaceandmixe.slave.mesos.:31354']],
+    ['_toy-store._tcp.ipv6-framework.mesos.', ['toy-store-go588-3.ipv6-framework.slave.mesos.:31354', 'toy-store-go588-3.ipv6-framework.slave.mesos.:31355']],
+  ];
+  for (const [name, values] of table) it(name, () => expect(srvText(f1, name)).toEqual(values));
+
+  const absent = ['_poseidon._tcp.marathon.mesos.', '_liquor-store._udp.marathon.mesos.', '_liquor-store.marathon.mesos.'];
+  for (const name of absent) it(`has no ${name}`, () => expect(f1.srv.has(name)).toBe(false));
+});
+
+describe('IP-source variants (TestInsertState)', () => {
+  const table: { sources: RecordOptions['ipSources']; name: string; type: 'a' | 'aaaa'; want: string[] }[] = [
+    { sources: ['host'], name: 'liquor-store.marathon.mesos.', type: 'a', want: ['1.2.3.11', '1.2.3.12'] },
+    { sources: ['host'], name: 'nginx.marathon.mesos.', type: 'a', want: ['1.2.3.11'] },
+    { sources: ['host'], name: 'toy-store.ipv6-framework.mesos.', type: 'aaaa', want: ['2001:db8::1'] },
+    { sources: ['mesos', 'host'], name: 'liquor-store.marathon.mesos.', type: 'a', want: ['1.2.3.11', '1.2.3.12'] },
+    { sources: ['mesos', 'host'], name: 'nginx.marathon.mesos.', type: 'a', want: ['10.3.0.3'] },
+    { sources: ['netinfo'], name: 'toy-store.ipv6-framework.mesos.', type: 'a', want: ['12.0.1.2', '12.0.1.3'] },
+    { sources: ['netinfo'], name: 'toy-store.ipv6-framework.mesos.', type: 'aaaa', want: ['fd01:b::1:8000:2'] },
+    { sources: ['netinfo'], name: 'toy-store.ipv6-framework.slave.mesos.', type: 'aaaa', want: ['2001:db8::1'] },
+    { sources: ['docker', 'host'], name: 'liquor-store.marathon.mesos.', type: 'a', want: ['10.3.0.1', '10.3.0.2'] },
+    { sources: ['docker', 'host'], name: 'nginx.marathon.mesos.', type: 'a', want: ['1.2.3.11'] },
+    { sources: ['docker', 'host'], name: 'toy-store.ipv6-framework.mesos.', type: 'aaaa', want: ['2001:db8::1'] },
+  ];
+  for (const c of table) {
+    it(`[${c.sources.join(', ')}] ${c.name} ${c.type.toUpperCase()}`, () => {
+      const records = buildRecordSet(snapshot, { ...F1, ipSources: c.sources });
+      expect(sorted(records[c.type].get(c.name))).toEqual(c.want);
+    });
+  }
+});
+
+describe('F3 production defaults (§6.5)', () => {
+  const f3 = () => buildRecordSet(snapshot, { ...F1, enforceRFC952: false, ipSources: ['netinfo', 'mesos', 'host'], soaMname: 'ns1.mesos.' });
+  const table: [string, string[]][] = [
+    ['chronoswithaspaceandmixedcase-2.0.1.mesos.', ['1.2.3.12']],
+    ['some-box.chronoswithaspaceandmixedcase-2.0.1.mesos.', ['1.2.3.11']],
+    ['liquor-store.marathon.mesos.', ['1.2.3.11', '1.2.3.12']],
+    ['big-dog.marathon.mesos.', ['1.2.3.11']],
+    ['liquor-store-4dfjd-0.marathon.mesos.', ['1.2.3.11']],
+    ['nginx.marathon.mesos.', ['10.3.0.3']],
+    ['toy-store.ipv6-framework.mesos.', ['12.0.1.2', '12.0.1.3']],
+    ['ns1.mesos.', ['127.0.0.1']],
+  ];
+  for (const [name, want] of table) it(name, () => expect(sorted(f3().a.get(name))).toEqual(want));
+  it('_framework._tcp of the dotted framework name', () =>
+    expect(srvText(f3(), '_framework._tcp.chronoswithaspaceandmixedcase-2.0.1.mesos.')).toEqual(['chronoswithaspaceandmixedcase-2.0.1.mesos.:25501']));
+});
+
+describe('enumeration (/v1/enumerate)', () => {
+  it('lists every framework, running tasks only, records attributed to the first inserter', () => {
+    const frameworks = f1.enumeration.map((f) => f.name);
+    expect(frameworks).toEqual(snapshot.frameworks.map((f) => f.name));
+    const marathon = f1.enumeration.find((f) => f.name === 'marathon')!;
+    expect(marathon.tasks.map((t) => t.name)).not.toContain('poseidon.bc4e3796-3dda-11e4-a088-c20493233aa5');
+    const liquor = marathon.tasks.find((t) => t.name === 'liquor.store')!;
+    const bigDog = marathon.tasks.find((t) => t.name === 'big.dog2')!;
+    expect(liquor.records?.[0]).toEqual({ name: 'liquor.store.marathon.mesos.', host: '10.3.0.1', rtype: 'A' });
+    // big.dog2 has the same task id and agent as liquor.store: its shared .slave records were inserted first by liquor.store.
+    expect(bigDog.records?.some((r) => r.name === 'big-dog.marathon.mesos.')).toBe(true);
+    const noPid = f1.enumeration.find((f) => f.name === 'no pid')!;
+    expect(noPid.tasks).toEqual([]);
+  });
+});
+
+describe('healthyOnly', () => {
+  it('leaves out tasks whose newest status is unhealthy, keeps unknown and healthy ones', async () => {
+    const patched = await fixtureSnapshot('mesos-dns/fake-state.json', (doc) => {
+      const marathon = (doc['frameworks'] as { name: string; tasks: { name: string; statuses: { healthy?: boolean }[] }[] }[]).find((f) => f.name === 'marathon')!;
+      for (const task of marathon.tasks) {
+        if (task.name === 'chronos') for (const s of task.statuses) s.healthy = false;
+        if (task.name === 'nginx') for (const s of task.statuses) s.healthy = true;
+      }
+    });
+    const all = buildRecordSet(patched, F1);
+    const healthy = buildRecordSet(patched, { ...F1, healthyOnly: true });
+    expect(all.a.has('chronos.marathon.mesos.')).toBe(true);
+    expect(healthy.a.has('chronos.marathon.mesos.')).toBe(false);
+    expect(healthy.srv.has('_chronos._tcp.marathon.mesos.')).toBe(false);
+    expect(healthy.a.get('nginx.marathon.mesos.')).toEqual(['10.3.0.3']);
+    expect(healthy.a.has('reviewbot.marathon.mesos.')).toBe(true);
+  });
+});
