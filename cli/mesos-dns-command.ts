@@ -63,7 +63,7 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
   try {
     const registry = new Registry();
     // Mesos-DNS never stops serving what it has: no staleness limit.
-    const store = new ClusterStore({ staleAfterMs: Infinity, unusableAfterMs: Infinity, logger, registry });
+    const store = new ClusterStore({ staleAfterMs: Number.MAX_SAFE_INTEGER - 1, unusableAfterMs: Number.MAX_SAFE_INTEGER, logger, registry });
     const scheme = config.mesosHTTPSOn ? 'https' : 'http';
     const source = new MesosSource({
       masters: config.masters.map((master) => `${scheme}://${master}`),

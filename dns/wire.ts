@@ -1,0 +1,121 @@
+// The few pieces of the DNS wire format the hot path needs: constants, and a query reader that
+// bounds-checks everything (a malformed packet is an answer code or a drop, never an exception).
+
+export const TYPE = { A: 1, NS: 2, CNAME: 5, SOA: 6, PTR: 12, MX: 15, TXT: 16, AAAA: 28, SRV: 33, OPT: 41, AXFR: 252, ANY: 255 } as const;
+export const CLASS_IN = 1;
+export const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4, REFUSED: 5 } as const;
+export type Rcode = (typeof RCODE)[keyof typeof RCODE];
+
+export const HEADER_SIZE = 12;
+export const MAX_NAME_LENGTH = 255;
+export const MAX_LABEL_LENGTH = 63;
+
+export interface ParsedQuery {
+  readonly id: number;
+  readonly flags: number;                  // the 16 flag bits as sent
+  readonly opcode: number;
+  /** Lower-cased name without the trailing dot ('' for the root). */
+  readonly name: string;
+  /** True when the name on the wire had upper-case letters (0x20 clients). */
+  readonly mixedCase: boolean;
+  readonly type: number;
+  readonly qclass: number;
+  /** Offset just past the question (the question is bytes 12..questionEnd). */
+  readonly questionEnd: number;
+  /** EDNS0 UDP payload size the client advertised, or 0 when it sent no OPT record. */
+  readonly ednsSize: number;
+}
+
+export type QueryProblem = 'drop' | 'formerr' | 'notimp';
+
+/**
+ * Reads a query. Returns the problem instead when the packet is not one to answer normally:
+ * 'drop' (too short to echo a header, or a response), 'formerr' (broken question), 'notimp'.
+ */
+export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
+  if (msg.length < HEADER_SIZE) return 'drop';
+  const flags = msg.readUInt16BE(2);
+  if (flags & 0x8000) return 'drop';
+  const opcode = (flags >> 11) & 0xf;
+  const qdcount = msg.readUInt16BE(4);
+  if (opcode !== 0) return 'notimp';
+  if (qdcount !== 1) return 'formerr';
+  let offset = HEADER_SIZE;
+  let name = '';
+  let mixedCase = false;
+  let wireLength = 1;
+  for (;;) {
+    if (offset >= msg.length) return 'formerr';
+    const length = msg[offset]!;
+    if (length === 0) {
+      offset++;
+      break;
+    }
+    // A question comes first in the message, so a compression pointer in it can only point into
+    // the header or loop: both are malformed.
+    if (length > MAX_LABEL_LENGTH) return 'formerr';
+    wireLength += length + 1;
+    if (wireLength > MAX_NAME_LENGTH || offset + 1 + length > msg.length) return 'formerr';
+    if (name) name += '.';
+    for (let i = offset + 1; i <= offset + length; i++) {
+      let c = msg[i]!;
+      if (c >= 65 && c <= 90) {
+        c += 32;
+        mixedCase = true;
+      }
+      name += String.fromCharCode(c);
+    }
+    offset += length + 1;
+  }
+  if (offset + 4 > msg.length) return 'formerr';
+  const type = msg.readUInt16BE(offset);
+  const qclass = msg.readUInt16BE(offset + 2);
+  const questionEnd = offset + 4;
+  const ednsSize = findEdnsSize(msg, questionEnd);
+  if (ednsSize < 0) return 'formerr';
+  return { id: msg.readUInt16BE(0), flags, opcode, name, mixedCase, type, qclass, questionEnd, ednsSize };
+}
+
+/** Skips a (possibly compressed) name; returns the offset after it, or -1 when malformed. */
+function skipName(msg: Buffer, offset: number): number {
+  for (let labels = 0; labels < 128; labels++) {
+    if (offset >= msg.length) return -1;
+    const length = msg[offset]!;
+    if (length === 0) return offset + 1;
+    if ((length & 0xc0) === 0xc0) return offset + 2 <= msg.length ? offset + 2 : -1;
+    if (length > MAX_LABEL_LENGTH) return -1;
+    offset += length + 1;
+  }
+  return -1;
+}
+
+/** The OPT record's UDP size in the sections after the question; 0 without OPT, -1 when malformed. */
+function findEdnsSize(msg: Buffer, offset: number): number {
+  const records = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+  if (records === 0) return 0;
+  let ednsSize = 0;
+  for (let i = 0; i < records; i++) {
+    offset = skipName(msg, offset);
+    if (offset < 0 || offset + 10 > msg.length) return -1;
+    const type = msg.readUInt16BE(offset);
+    const rdlength = msg.readUInt16BE(offset + 8);
+    if (type === TYPE.OPT) ednsSize = Math.max(512, msg.readUInt16BE(offset + 2));
+    offset += 10 + rdlength;
+    if (offset > msg.length) return -1;
+  }
+  return ednsSize;
+}
+
+/** A header-and-question-only reply (errors, refusals), echoing what can be echoed. */
+export function errorReply(msg: Buffer, rcode: Rcode, questionEnd: number, recursionAvailable: boolean): Buffer {
+  const withQuestion = questionEnd > HEADER_SIZE;
+  const reply = Buffer.allocUnsafe(withQuestion ? questionEnd : HEADER_SIZE);
+  msg.copy(reply, 0, 0, withQuestion ? questionEnd : HEADER_SIZE);
+  const flags = msg.readUInt16BE(2);
+  // QR, opcode and RD/CD as asked; AA and TC off; RA as configured; the error code.
+  reply.writeUInt16BE(0x8000 | (flags & 0x7900) | (flags & 0x0010) | (recursionAvailable ? 0x0080 : 0) | rcode, 2);
+  reply.writeUInt16BE(withQuestion ? 1 : 0, 4);
+  reply.writeUInt32BE(0, 6);
+  reply.writeUInt16BE(0, 10);
+  return reply;
+}
