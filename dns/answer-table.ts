@@ -3,18 +3,13 @@
 // the SOA or NS (negative answers, SOA and NS queries). Answering is then a copy and a patched ID.
 // The rules are Mesos-DNS's (reference mesos-dns.md §2.3–2.5).
 import { encodeMessage, encodeQuestion, encodeRecordsAnywhere, QNAME, type NameRef, type ResourceRecord } from './message-encoder.js';
-import type { RecordSet, SrvValue, ZoneOptions } from './record-set.js';
+import type { NameRecords, RecordSet, ZoneOptions } from './record-set.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, TYPE, type ParsedQuery, type Rcode } from './wire.js';
 
 const MAX_ROTATIONS = 4;
 const OPT_RR_SIZE = 11;
 
-interface NameEntry {
-  readonly a: readonly string[];
-  readonly aaaa: readonly string[];
-  readonly srv: readonly SrvValue[];
-  readonly cache: Map<number, CachedAnswer>;
-}
+type NameEntry = NameRecords;
 
 interface CachedAnswer {
   readonly rotations: readonly Buffer[];
@@ -37,7 +32,10 @@ export interface AnswerOptions {
 }
 
 export class AnswerTable {
-  readonly #names = new Map<string, NameEntry>();
+  /** name with trailing dot -> records: the record set's own index, shared, never copied. */
+  readonly #names: ReadonlyMap<string, NameRecords>;
+  /** Encoded answers of the names actually asked for, by name and type (and EDNS variant). */
+  readonly #cache = new Map<string, Map<number, CachedAnswer>>();
   readonly #zone: ZoneOptions;
   readonly #serial: number;
   readonly #soaTail: Buffer;
@@ -47,15 +45,7 @@ export class AnswerTable {
   constructor(records: RecordSet, zone: ZoneOptions, serial: number) {
     this.#zone = zone;
     this.#serial = serial >>> 0;
-    const entry = (name: string): NameEntry => {
-      const key = name.endsWith('.') ? name.slice(0, -1) : name;
-      let e = this.#names.get(key);
-      if (!e) this.#names.set(key, (e = { a: [], aaaa: [], srv: [], cache: new Map() }));
-      return e;
-    };
-    for (const [name, ips] of records.a) (entry(name) as { a: readonly string[] }).a = ips;
-    for (const [name, ips] of records.aaaa) (entry(name) as { aaaa: readonly string[] }).aaaa = ips;
-    for (const [name, values] of records.srv) (entry(name) as { srv: readonly SrvValue[] }).srv = values;
+    this.#names = records.names;
     this.#soaTail = encodeRecordsAnywhere([this.#soa()]);
     this.#nsTail = encodeRecordsAnywhere([{ name: QNAME, type: TYPE.NS, ttl: zone.ttl, host: zone.soaMname }]);
     this.#flagsBase = 0x8400 | (zone.recurse ? 0x0080 : 0);
@@ -74,7 +64,7 @@ export class AnswerTable {
   respond(msg: Buffer, query: ParsedQuery, options: AnswerOptions): Buffer {
     // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
     const name = query.name.includes('.*') ? query.name.split('.*').join('') : query.name;
-    const entry = this.#names.get(name);
+    const entry = this.#names.get(`${name}.`);
     const type = query.type;
     if (type === TYPE.SOA) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#soaTail, options);
     if (type === TYPE.NS) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#nsTail, options);
@@ -119,7 +109,7 @@ export class AnswerTable {
       for (const v of entry.srv) {
         if (seen.has(v.target)) continue;
         seen.add(v.target);
-        const target = this.#names.get(v.target.endsWith('.') ? v.target.slice(0, -1) : v.target);
+        const target = this.#names.get(v.target);
         if (target?.a[0]) additional.push({ name: v.target, type: TYPE.A, ttl, ip: target.a[0] });
         if (target?.aaaa[0]) additional.push({ name: v.target, type: TYPE.AAAA, ttl, ip: target.aaaa[0] });
       }
@@ -158,7 +148,9 @@ export class AnswerTable {
 
   #cached(msg: Buffer, query: ParsedQuery, name: string, entry: NameEntry, options: AnswerOptions): Buffer {
     const key = query.type | (options.optSize !== null ? 0x10000 : 0);
-    let cached = entry.cache.get(key);
+    let byType = this.#cache.get(name);
+    if (!byType) this.#cache.set(name, (byType = new Map()));
+    let cached = byType.get(key);
     if (!cached) {
       const question = encodeQuestion(name, query.type);
       const count = Math.min(MAX_ROTATIONS, Math.max(1, query.type === TYPE.SRV ? entry.srv.length : query.type === TYPE.AAAA ? entry.aaaa.length : entry.a.length));
@@ -166,7 +158,7 @@ export class AnswerTable {
       const unlimited = { ...options, limit: 65535 };
       for (let r = 0; r < count; r++) rotations.push(this.#encodeWithin(0, this.#flagsBase, question, this.#sections(query, entry, QNAME, r), unlimited));
       cached = { rotations, next: 0, truncated: new Map() };
-      entry.cache.set(key, cached);
+      byType.set(key, cached);
     }
     let template = cached.rotations[cached.next++ % cached.rotations.length]!;
     if (template.length > options.limit) {

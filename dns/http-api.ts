@@ -50,16 +50,18 @@ export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): (req: I
     let match = /^\/v1\/hosts\/([^/]+)$/.exec(path);
     if (match) {
       const name = cleanName(match[1]!);
-      const found = [...(records.a.get(name) ?? []), ...(records.aaaa.get(name) ?? [])].map((ip) => ({ host: name, ip }));
+      const own = records.names.get(name);
+      const found = [...(own?.a ?? []), ...(own?.aaaa ?? [])].map((ip) => ({ host: name, ip }));
       return send(res, 200, found.length ? found : [{ host: '', ip: '' }], head);
     }
     match = /^\/v1\/services\/([^/]+)$/.exec(path);
     if (match) {
       const service = match[1]!;
       const found: { service: string; host: string; ip: string; port: string }[] = [];
-      for (const srv of records.srv.get(cleanName(service)) ?? []) {
-        const a = records.a.get(srv.target)?.[0];
-        const aaaa = records.aaaa.get(srv.target)?.[0];
+      for (const srv of records.names.get(cleanName(service))?.srv ?? []) {
+        const target = records.names.get(srv.target);
+        const a = target?.a[0];
+        const aaaa = target?.aaaa[0];
         if (a) found.push({ service, host: srv.target, ip: a, port: String(srv.port) });
         if (aaaa) found.push({ service, host: srv.target, ip: aaaa, port: String(srv.port) });
       }
@@ -67,7 +69,7 @@ export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): (req: I
     }
     if (!options.enumerationOn) return send(res, 404, { error: 'enumeration is off (EnumerationOn: false)' }, head);
     if (path === '/v1/enumerate') {
-      return send(res, 200, { frameworks: records.enumeration.map((f) => ({ tasks: f.tasks, name: f.name })) }, head);
+      return send(res, 200, { frameworks: records.enumerate().map((f) => ({ tasks: f.tasks, name: f.name })) }, head);
     }
     if (path === '/v1/axfr') {
       const map = (m: ReadonlyMap<string, readonly string[]>) => Object.fromEntries(m);

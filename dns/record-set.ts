@@ -25,15 +25,22 @@ export interface EnumeratedFramework {
   readonly tasks: readonly EnumeratedTask[];
 }
 
+/** Everything one name owns. Lists keep insertion order and hold no duplicates. */
+export interface NameRecords {
+  readonly a: readonly string[];
+  readonly aaaa: readonly string[];
+  readonly srv: readonly SrvValue[];
+}
+
 export interface RecordSet {
-  /** name -> IPv4 addresses (insertion order, no duplicates). */
+  /** name (FQDN with trailing dot) -> its records: the one index DNS answers from. */
+  readonly names: ReadonlyMap<string, NameRecords>;
+  /** Views per type (names with at least one record of that type), built on first use. */
   readonly a: ReadonlyMap<string, readonly string[]>;
-  /** name -> IPv6 addresses. */
   readonly aaaa: ReadonlyMap<string, readonly string[]>;
-  /** name -> SRV values, as `target:port` strings would be in Mesos-DNS (insertion order, no duplicates). */
   readonly srv: ReadonlyMap<string, readonly SrvValue[]>;
-  /** For `/v1/enumerate`. */
-  readonly enumeration: readonly EnumeratedFramework[];
+  /** For `/v1/enumerate`: built on first call (it is big and rarely asked for). */
+  enumerate(): readonly EnumeratedFramework[];
 }
 
 /** The zone's SOA/NS parameters (Mesos-DNS `SOA*` keys and `TTL`). */

@@ -4,7 +4,8 @@
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../cluster/snapshot.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
 import { RecordBuilder } from './record-builder.js';
-import type { EnumeratedFramework, EnumeratedRecord, EnumeratedTask, RecordSet } from './record-set.js';
+import type { EnumerationTask } from './record-builder.js';
+import type { RecordSet } from './record-set.js';
 
 export interface RecordOptions {
   readonly domain: string;                 // lower case, no trailing dot
@@ -28,33 +29,30 @@ interface Context {
 export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): RecordSet {
   const ctx: Context = { out: new RecordBuilder(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
   const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
-  const enumeration: EnumeratedFramework[] = [];
+  const tasks: EnumerationTask[] = [];
 
-  for (const framework of snapshot.frameworks) {
-    const tasks: EnumeratedTask[] = [];
+  snapshot.frameworks.forEach((framework, frameworkIndex) => {
     const frameworkLabel = domainFrag(framework.name, ctx.mode);
     for (const task of framework.tasks) {
       const agent = agents.get(task.agentId);
       if (task.state !== 'TASK_RUNNING' || !agent) continue;
       if (options.healthyOnly && task.health === 'unhealthy') continue;
-      const records: EnumeratedRecord[] = [];
-      ctx.out.attributeTo(records);
+      ctx.out.attributeTo(tasks.length);
+      tasks.push({ framework: frameworkIndex, name: task.name, id: task.id });
       if (frameworkLabel) taskRecords(ctx, task, frameworkLabel, agent.ips);
-      tasks.push({ name: task.name, id: task.id, records: records.length ? records : null });
     }
-    enumeration.push({ name: framework.name, tasks });
-  }
-  ctx.out.attributeTo(null);
+  });
+  ctx.out.attributeTo(-1);
 
   for (const framework of snapshot.frameworks) frameworkRecords(ctx, framework);
   for (const agent of snapshot.agents) {
-    for (const ip of agent.ips) ctx.out.address(`slave${ctx.tail}`, ip);
+    ctx.out.addresses(`slave${ctx.tail}`, agent.ips);
     if (agent.pid) ctx.out.srv(`_slave._tcp${ctx.tail}`, `slave${ctx.tail}`, agent.pid.port);
   }
   masterRecords(ctx, snapshot);
   const ns = options.soaMname.toLowerCase();
-  for (const ip of options.nsIps) ctx.out.address(ns.endsWith('.') ? ns : `${ns}.`, ip);
-  return ctx.out.build(enumeration);
+  ctx.out.addresses(ns.endsWith('.') ? ns : `${ns}.`, options.nsIps);
+  return ctx.out.build(snapshot.frameworks.map((f) => f.name), tasks);
 }
 
 function taskIps(task: Task, sources: readonly IpSource[]): readonly string[] {
@@ -67,38 +65,46 @@ function taskIps(task: Task, sources: readonly IpSource[]): readonly string[] {
 
 function taskRecords(ctx: Context, task: Task, framework: string, agentIps: readonly string[]): void {
   const discoveryName = task.discovery?.name ?? '';
-  // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised.
-  const labels = discoveryName ? [discoveryName, sanitizeLabel(discoveryName, ctx.mode)] : [sanitizeLabel(task.name, ctx.mode)];
+  // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised; when
+  // both are the same label the second pass would only insert duplicates.
+  const sanitized = sanitizeLabel(discoveryName || task.name, ctx.mode);
+  const labels = discoveryName && discoveryName !== sanitized ? [discoveryName, sanitized] : [sanitized];
   const ips = taskIps(task, ctx.options.ipSources);
-  const hash = hashTaskId(task.id);
-  const agent = agentTail(task.agentId);
+  const suffix = `-${hashTaskId(task.id)}-${agentTail(task.agentId)}`;
+  const onTask = `.${framework}${ctx.tail}`;
+  const onSlave = `.${framework}.slave${ctx.tail}`;
+  const { out } = ctx;
   for (const label of labels) {
     if (!label) continue;
-    const canonical = `${label}-${hash}-${agent}`;
-    const onTask = `.${framework}${ctx.tail}`;
-    const onSlave = `.${framework}.slave${ctx.tail}`;
-    for (const ip of ips) ctx.out.address(`${label}${onTask}`, ip);
-    for (const ip of ips) ctx.out.address(`${canonical}${onTask}`, ip);
-    for (const ip of agentIps) {
-      ctx.out.address(`${label}${onSlave}`, ip);
-      ctx.out.address(`${canonical}${onSlave}`, ip);
-    }
-    for (const port of task.resources.ports) {
-      const target = `${canonical}${onSlave}`;
-      ctx.out.srv(`_${label}._tcp${onSlave}`, target, port);
-      ctx.out.srv(`_${label}._udp${onSlave}`, target, port);
-      if (!discoveryName) {
-        ctx.out.srv(`_${label}._tcp${onTask}`, target, port);
-        ctx.out.srv(`_${label}._udp${onTask}`, target, port);
+    const canonical = label + suffix;
+    const canonicalOnSlave = canonical + onSlave;
+    out.addresses(label + onTask, ips);
+    out.addresses(canonical + onTask, ips);
+    out.addresses(label + onSlave, agentIps);
+    out.addresses(canonicalOnSlave, agentIps);
+    if (task.resources.ports.length > 0) {
+      const tcpSlave = `_${label}._tcp${onSlave}`;
+      const udpSlave = `_${label}._udp${onSlave}`;
+      const tcp = `_${label}._tcp${onTask}`;
+      const udp = `_${label}._udp${onTask}`;
+      for (const port of task.resources.ports) {
+        out.srv(tcpSlave, canonicalOnSlave, port);
+        out.srv(udpSlave, canonicalOnSlave, port);
+        if (!discoveryName) {
+          out.srv(tcp, canonicalOnSlave, port);
+          out.srv(udp, canonicalOnSlave, port);
+        }
       }
     }
     if (!discoveryName || !task.discovery) continue;
+    const canonicalOnTask = canonical + onTask;
     for (const port of task.discovery.ports) {
       const protocol = sanitizeLabel(port.protocol, ctx.mode);
       const portName = sanitizeLabel(port.name, ctx.mode);
       for (const proto of protocol ? [protocol] : ['tcp', 'udp']) {
-        ctx.out.srv(`_${label}._${proto}${onTask}`, `${canonical}${onTask}`, port.number);
-        if (portName) ctx.out.srv(`_${portName}._${label}._${proto}${onTask}`, `${canonical}${onTask}`, port.number);
+        const service = `_${label}._${proto}${onTask}`;
+        out.srv(service, canonicalOnTask, port.number);
+        if (portName) out.srv(`_${portName}.${service}`, canonicalOnTask, port.number);
       }
     }
   }
@@ -108,7 +114,7 @@ function frameworkRecords(ctx: Context, framework: Framework): void {
   const label = domainFrag(framework.name, ctx.mode);
   if (!label || framework.ips.length === 0) return;
   const name = `${label}${ctx.tail}`;
-  for (const ip of framework.ips) ctx.out.address(name, ip);
+  ctx.out.addresses(name, framework.ips);
   if (framework.pid) ctx.out.srv(`_framework._tcp.${name}`, name, framework.pid.port);
 }
 
@@ -122,8 +128,8 @@ function masterRecords(ctx: Context, snapshot: SnapshotData): void {
   const leaderIp = leader?.ips[0];
   if (!leader || !leaderIp) return;
   const { out, tail } = ctx;
-  out.address(`leader${tail}`, leaderIp);
-  out.address(`master${tail}`, leaderIp);
+  out.addresses(`leader${tail}`, [leaderIp]);
+  out.addresses(`master${tail}`, [leaderIp]);
   out.srv(`_leader._tcp${tail}`, `leader${tail}`, leader.port);
   out.srv(`_leader._udp${tail}`, `leader${tail}`, leader.port);
 
@@ -142,12 +148,12 @@ function masterRecords(ctx: Context, snapshot: SnapshotData): void {
     } else {
       if (masterIps.has(master.ip)) continue;
       masterIps.add(master.ip);
-      out.address(`master${tail}`, master.ip);
+      out.addresses(`master${tail}`, [master.ip]);
     }
-    out.address(`master${index}${tail}`, master.ip);
+    out.addresses(`master${index}${tail}`, [master.ip]);
     index++;
   }
-  if (!leaderIndexed) out.address(`master${index}${tail}`, leaderIp);
+  if (!leaderIndexed) out.addresses(`master${index}${tail}`, [leaderIp]);
 }
 
 function parseEndpoint(entry: string): { ip: string; port: number } | null {

@@ -173,16 +173,16 @@ describe('F3 production defaults (§6.5)', () => {
 
 describe('enumeration (/v1/enumerate)', () => {
   it('lists every framework, running tasks only, records attributed to the first inserter', () => {
-    const frameworks = f1.enumeration.map((f) => f.name);
+    const frameworks = f1.enumerate().map((f) => f.name);
     expect(frameworks).toEqual(snapshot.frameworks.map((f) => f.name));
-    const marathon = f1.enumeration.find((f) => f.name === 'marathon')!;
+    const marathon = f1.enumerate().find((f) => f.name === 'marathon')!;
     expect(marathon.tasks.map((t) => t.name)).not.toContain('poseidon.bc4e3796-3dda-11e4-a088-c20493233aa5');
     const liquor = marathon.tasks.find((t) => t.name === 'liquor.store')!;
     const bigDog = marathon.tasks.find((t) => t.name === 'big.dog2')!;
     expect(liquor.records?.[0]).toEqual({ name: 'liquor.store.marathon.mesos.', host: '10.3.0.1', rtype: 'A' });
     // big.dog2 has the same task id and agent as liquor.store: its shared .slave records were inserted first by liquor.store.
     expect(bigDog.records?.some((r) => r.name === 'big-dog.marathon.mesos.')).toBe(true);
-    const noPid = f1.enumeration.find((f) => f.name === 'no pid')!;
+    const noPid = f1.enumerate().find((f) => f.name === 'no pid')!;
     expect(noPid.tasks).toEqual([]);
   });
 });
@@ -203,5 +203,23 @@ describe('healthyOnly', () => {
     expect(healthy.srv.has('_chronos._tcp.marathon.mesos.')).toBe(false);
     expect(healthy.a.get('nginx.marathon.mesos.')).toEqual(['10.3.0.3']);
     expect(healthy.a.has('reviewbot.marathon.mesos.')).toBe(true);
+  });
+});
+
+describe('set semantics at scale', () => {
+  it('keeps every value once on names with hundreds of values (the Set path)', async () => {
+    const doc = await import('../support/fixtures.js').then((m) => m.fixtureJson('mesos-dns/fake-state.json'));
+    const slaves = doc['slaves'] as { id: string; pid: string }[];
+    const template = slaves[0]!;
+    for (let i = 0; i < 300; i++) slaves.push({ ...template, id: `${template.id}-x${i}`, pid: `slave(1)@10.9.${i >> 8}.${i & 255}:5051` });
+    slaves.push({ ...template, id: `${template.id}-dup`, pid: 'slave(1)@10.9.0.7:5051' });
+    slaves.push({ ...template, id: `${template.id}-v6`, pid: 'slave(1)@[2001:db8::99]:5051' });
+    const { parseMasterState } = await import('../../cluster/index.js');
+    const big = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost: async () => [] });
+    const records = buildRecordSet(big, F1);
+    const a = records.a.get('slave.mesos.')!;
+    expect(a.length).toBe(new Set(a).size);
+    expect(a.length).toBe(3 + 300);
+    expect(records.aaaa.get('slave.mesos.')).toEqual(['2001:db8::1', '2001:db8::99']);
   });
 });
