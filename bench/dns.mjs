@@ -114,8 +114,8 @@ const servers = {
   }),
 };
 
-function dnsperf(p, queries) {
-  const out = execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(p), '-d', queries, '-l', String(SECONDS), '-c', '4', '-q', '200', '-t', '2'], { timeout: (SECONDS + 30) * 1000 }).toString();
+function dnsperf(p, queries, seconds = SECONDS) {
+  const out = execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(p), '-d', queries, '-l', String(seconds), '-c', '4', '-q', '200', '-t', '2'], { timeout: (seconds + 30) * 1000 }).toString();
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   return {
     qps: num(/Queries per second:\s+([\d.]+)/),
@@ -134,6 +134,7 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const name of order) {
     const server = await servers[name]();
     try {
+      dnsperf(server.port, server.queries, 2); // warm-up (JIT, caches), same for every server
       const r = dnsperf(server.port, server.queries);
       results[name].push({ ...r, note: server.note });
       console.error(`round ${round + 1} ${name}: ${Math.round(r.qps)} qps, lost ${r.lost}/${r.sent}`);
@@ -164,6 +165,7 @@ const bigConfig = join(dir, 'gatehouse-10k.yaml');
 writeFileSync(bigConfig, `cluster:\n  source: file\n  file: { path: ${JSON.stringify(bigPath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`);
 const big = await start('gatehouse-10k', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', bigConfig], null);
 await sleep(2500);
+dnsperf(p, queryFile, 2);
 const bigLoad = dnsperf(p, queryFile);
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${big.pid}/status`, 'utf8'))?.[1];
 await stop(big);

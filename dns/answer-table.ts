@@ -34,8 +34,8 @@ export interface AnswerOptions {
 export class AnswerTable {
   /** name with trailing dot -> records: the record set's own index, shared, never copied. */
   readonly #names: ReadonlyMap<string, NameRecords>;
-  /** Encoded answers of the names actually asked for, by name and type (and EDNS variant). */
-  readonly #cache = new Map<string, Map<number, CachedAnswer>>();
+  /** Encoded answers of the names actually asked for, by type (and EDNS variant). */
+  readonly #cache = new WeakMap<NameRecords, Map<number, CachedAnswer>>();
   readonly #zone: ZoneOptions;
   readonly #serial: number;
   readonly #soaTail: Buffer;
@@ -148,8 +148,8 @@ export class AnswerTable {
 
   #cached(msg: Buffer, query: ParsedQuery, name: string, entry: NameEntry, options: AnswerOptions): Buffer {
     const key = query.type | (options.optSize !== null ? 0x10000 : 0);
-    let byType = this.#cache.get(name);
-    if (!byType) this.#cache.set(name, (byType = new Map()));
+    let byType = this.#cache.get(entry);
+    if (!byType) this.#cache.set(entry, (byType = new Map()));
     let cached = byType.get(key);
     if (!cached) {
       const question = encodeQuestion(name, query.type);

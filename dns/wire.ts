@@ -40,33 +40,39 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   const qdcount = msg.readUInt16BE(4);
   if (opcode !== 0) return 'notimp';
   if (qdcount !== 1) return 'formerr';
+  // First pass: validate the labels and find the end; the name string is then made in one go.
   let offset = HEADER_SIZE;
-  let name = '';
-  let mixedCase = false;
   let wireLength = 1;
+  let mixedCase = false;
   for (;;) {
     if (offset >= msg.length) return 'formerr';
     const length = msg[offset]!;
-    if (length === 0) {
-      offset++;
-      break;
-    }
+    if (length === 0) break;
     // A question comes first in the message, so a compression pointer in it can only point into
     // the header or loop: both are malformed.
     if (length > MAX_LABEL_LENGTH) return 'formerr';
     wireLength += length + 1;
     if (wireLength > MAX_NAME_LENGTH || offset + 1 + length > msg.length) return 'formerr';
-    if (name) name += '.';
     for (let i = offset + 1; i <= offset + length; i++) {
-      let c = msg[i]!;
-      if (c >= 65 && c <= 90) {
-        c += 32;
-        mixedCase = true;
-      }
-      name += String.fromCharCode(c);
+      const c = msg[i]!;
+      if (c >= 65 && c <= 90) mixedCase = true;
     }
     offset += length + 1;
   }
+  // The wire form with its length bytes turned into dots: `\x03www\x07example\x00` -> `www.example`.
+  let name = '';
+  if (offset > HEADER_SIZE) {
+    const text = Buffer.from(msg.subarray(HEADER_SIZE + 1, offset));
+    let i = msg[HEADER_SIZE]!;
+    while (i < text.length) {
+      const length = text[i]!;
+      text[i] = 0x2e;
+      i += length + 1;
+    }
+    name = text.toString('latin1');
+    if (mixedCase) name = name.toLowerCase();
+  }
+  offset++;
   if (offset + 4 > msg.length) return 'formerr';
   const type = msg.readUInt16BE(offset);
   const qclass = msg.readUInt16BE(offset + 2);
