@@ -60,11 +60,11 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const source = (get(raw, ['cluster', 'source']) as GatehouseConfig['cluster']['source'] | undefined) ?? 'local';
   const masters = (get(raw, ['cluster', 'mesos', 'masters']) as string[] | undefined) ?? [];
   masters.forEach((url, i) => checkUrl(url, ['cluster', 'mesos', 'masters', i], fail));
-  if (source === 'mesos' && masters.length === 0) fail(['cluster', 'mesos', 'masters'], 'cluster.source is mesos: list at least one master URL, e.g. ["http://10.0.0.1:5050"]');
+  if (source === 'mesos' && masters.length === 0) fail(['cluster', 'source'], 'is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]');
   const marathon = (get(raw, ['cluster', 'mesos', 'marathon']) as string | null | undefined) ?? null;
   if (marathon) checkUrl(marathon, ['cluster', 'mesos', 'marathon'], fail);
   const filePath = get(raw, ['cluster', 'file', 'path']) as string | undefined;
-  if (source === 'file' && !filePath) fail(['cluster'], 'cluster.source is file: set cluster.file.path to a Mesos /master/state document');
+  if (source === 'file' && !filePath) fail(['cluster', 'source'], 'is file: set cluster.file.path to a Mesos /master/state document');
   const staleAfterMs = ms(['cluster', 'staleAfter'], 75_000);
   const unusableAfterMs = ms(['cluster', 'unusableAfter'], 3 * 86_400_000);
   if (unusableAfterMs <= staleAfterMs) fail(['cluster', 'unusableAfter'], 'must be longer than cluster.staleAfter');

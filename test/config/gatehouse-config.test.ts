@@ -1,0 +1,111 @@
+// gatehouse.yaml: defaults, and every kind of problem reported as file:line:col: key.path: message.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, formatProblem, loadConfig, parseConfig, parseDuration, parseListenAddress } from '../../config/index.js';
+
+const problems = (yaml: string): string[] => {
+  try {
+    parseConfig(yaml, 'g.yaml');
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems.map(formatProblem);
+    throw error;
+  }
+  return [];
+};
+
+describe('defaults (interface §2)', () => {
+  const config = parseConfig('', 'g.yaml');
+  const table: [string, unknown, unknown][] = [
+    ['cluster.source', config.cluster.source, 'local'],
+    ['cluster.staleAfter', config.cluster.staleAfterMs, 75_000],
+    ['cluster.unusableAfter', config.cluster.unusableAfterMs, 3 * 86_400_000],
+    ['cluster.mesos.refresh', config.cluster.mesos.refreshMs, 5000],
+    ['cluster.mesos.timeout', config.cluster.mesos.timeoutMs, 5000],
+    ['cluster.local.agents', config.cluster.local.agents, 1],
+    ['cluster.local.http', config.cluster.local.http, { host: '127.0.0.1', port: 5050 }],
+    ['cluster.local.apps', config.cluster.local.apps, resolve('config/apps.d')],
+    ['dns.enabled', config.dns.enabled, true],
+    ['dns.listen', config.dns.listen, { host: '127.0.0.1', port: 8053 }],
+    ['dns.domain', config.dns.domain, 'mesos'],
+    ['dns.ttl', config.dns.ttl, 60],
+    ['dns.resolvers', config.dns.resolvers, []],
+    ['dns.http', config.dns.http, { host: '127.0.0.1', port: 8123 }],
+    ['dns.ipSources', config.dns.ipSources, ['netinfo', 'mesos', 'host']],
+    ['dns.enforceRFC952', config.dns.enforceRFC952, false],
+    ['dns.healthyOnly', config.dns.healthyOnly, false],
+    ['gateway.listen', config.gateway.listen, { host: '127.0.0.1', port: 8080 }],
+    ['gateway.tls', config.gateway.tls, null],
+    ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
+    ['authn.tokenTtl', config.authn.tokenTtlMs, 5 * 86_400_000],
+    ['log.level', config.log.level, 'info'],
+  ];
+  for (const [key, got, want] of table) it(key, () => expect(got).toEqual(want));
+  it('is frozen', () => expect(Object.isFrozen(config.dns.listen)).toBe(true));
+});
+
+describe('problems, each with its position', () => {
+  const table: { name: string; yaml: string; want: string[] }[] = [
+    { name: 'unknown top-level key', yaml: 'dnss: {}\n', want: ['g.yaml:1:1: dnss: unknown key (allowed: cluster, dns, gateway, authn, log)'] },
+    { name: 'unknown nested key', yaml: 'cluster:\n  mesos:\n    master: []\n', want: ['g.yaml:3:5: cluster.mesos.master: unknown key (allowed: masters, marathon, refresh, timeout)'] },
+    { name: 'wrong type', yaml: 'dns:\n  ttl: abc\n', want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "abc"'] },
+    { name: 'bad enum', yaml: 'cluster:\n  source: mesoss\n', want: ['g.yaml:2:11: cluster.source: must be one of local, mesos, file, got string "mesoss"'] },
+    { name: 'bad duration', yaml: 'cluster:\n  staleAfter: 5 minutes\n', want: ['g.yaml:2:15: cluster.staleAfter: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "5 minutes"'] },
+    { name: 'bad listen address', yaml: 'dns:\n  listen: localhost\n', want: ['g.yaml:2:11: dns.listen: must be host:port, e.g. 127.0.0.1:8053, got string "localhost"'] },
+    { name: 'port out of range', yaml: 'dns:\n  listen: 127.0.0.1:70000\n', want: ['g.yaml:2:11: dns.listen: port 70000 is not between 0 and 65535'] },
+    { name: 'mesos source without masters', yaml: 'cluster:\n  source: mesos\n', want: ['g.yaml:2:11: cluster.source: is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]'] },
+    { name: 'master that is not a URL', yaml: 'cluster:\n  source: mesos\n  mesos:\n    masters: [10.0.0.1:5050]\n', want: ['g.yaml:4:15: cluster.mesos.masters[0]: "10.0.0.1:5050" is not an http(s) URL'] },
+    { name: 'file source without path', yaml: 'cluster:\n  source: file\n', want: ['g.yaml:2:11: cluster.source: is file: set cluster.file.path to a Mesos /master/state document'] },
+    { name: 'unusableAfter not after staleAfter', yaml: 'cluster:\n  staleAfter: 1h\n  unusableAfter: 30m\n', want: ['g.yaml:3:18: cluster.unusableAfter: must be longer than cluster.staleAfter'] },
+    { name: 'resolver with a host name', yaml: 'dns:\n  resolvers: [dns.google]\n', want: ['g.yaml:2:15: dns.resolvers[0]: "dns.google" is not an upstream resolver (ip or ip:port)'] },
+    { name: 'bad domain', yaml: 'dns:\n  domain: -bad.\n', want: ['g.yaml:2:11: dns.domain: "-bad." is not a domain name (labels of a-z, 0-9 and -, separated by dots, no trailing dot)'] },
+    { name: 'tls with only a cert', yaml: 'gateway:\n  tls: { cert: c.pem }\n', want: ['g.yaml:2:8: gateway.tls: needs both cert and key'] },
+    { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
+    { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
+    { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, log)'] },
+    {
+      name: 'several problems at once, in file order',
+      yaml: 'dns:\n  ttl: x\n  foo: 1\ncluster:\n  source: nope\n',
+      want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "x"', 'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly)', 'g.yaml:5:11: cluster.source: must be one of local, mesos, file, got string "nope"'],
+    },
+  ];
+  for (const c of table) it(c.name, () => expect(problems(c.yaml)).toEqual(c.want));
+});
+
+describe('values', () => {
+  const durations: [unknown, number | null][] = [['250ms', 250], ['90s', 90_000], ['5m', 300_000], ['1h', 3_600_000], ['5d', 432_000_000], [30, 30_000], [1.5, 1500], ['1.5s', 1500], ['5', null], ['5x', null], [-1, null], ['', null], [null, null]];
+  for (const [input, want] of durations) it(`duration ${JSON.stringify(input)}`, () => expect(parseDuration(input)).toBe(want));
+  const addresses: [string, unknown][] = [['127.0.0.1:8053', { host: '127.0.0.1', port: 8053 }], ['[::1]:53', { host: '::1', port: 53 }], ['0.0.0.0:0', { host: '0.0.0.0', port: 0 }], ['localhost:80', { host: '127.0.0.1', port: 80 }], ['example.com:53', '"example.com" is not an IP address'], ['1.2.3.4', '"1.2.3.4" has no port']];
+  for (const [input, want] of addresses) it(`listen address ${input}`, () => expect(parseListenAddress(input)).toEqual(want));
+  it('dns.http "" disables the HTTP API', () => expect(parseConfig('dns:\n  http: ""\n', 'g.yaml').dns.http).toBeNull());
+});
+
+describe('files', () => {
+  it('a missing file is an error naming it', async () => {
+    await expect(loadConfig('/nonexistent/g.yaml')).rejects.toMatchObject({ message: '/nonexistent/g.yaml:1:1: cannot read the config file (ENOENT)' });
+  });
+  it('the shipped config/gatehouse.yaml is valid and its state file is a Mesos state', async () => {
+    const config = await loadConfig(new URL('../../config/gatehouse.yaml', import.meta.url).pathname);
+    expect(config.cluster.source).toBe('file');
+    const { parseMasterState } = await import('../../cluster/index.js');
+    const { readFile } = await import('node:fs/promises');
+    const state = await parseMasterState(JSON.parse(await readFile(new URL('../../config/sample-state.json', import.meta.url), 'utf8')), { source: { kind: 'file', origin: 'sample' }, fetchedAt: 0 });
+    expect(state.frameworks[0]!.tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => t.name)).toEqual(['hello', 'hello', 'web.grp']);
+  });
+  it('gatehouse validate: one line per problem, exit 1; clean: exit 0', async () => {
+    const { runGatehouse } = await import('../support/gatehouse-process.js');
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-validate-'));
+    try {
+      const bad = join(dir, 'bad.yaml');
+      await writeFile(bad, 'dns:\n  ttl: x\n  foo: 1\n');
+      const result = await runGatehouse(['validate', '--config', bad]);
+      expect(result.code).toBe(1);
+      expect(result.stdout.trim().split('\n')).toEqual([`${bad}:2:8: dns.ttl: must be an integer, got string "x"`, expect.stringContaining(`${bad}:3:3: dns.foo: unknown key`)]);
+      const good = await runGatehouse(['validate']);
+      expect(good.code).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
