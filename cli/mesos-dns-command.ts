@@ -7,7 +7,7 @@ import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
-import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
+import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { parseCommandArgs } from './arguments.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -106,6 +106,9 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
         listen: { host: config.listener, port: config.port },
         zone,
         resolvers,
+        zoneResolvers: config.externalOn
+          ? Object.entries(config.zoneResolvers).map(([zone, list]) => ({ zone: zone.replace(/\.$/, ''), upstreams: parseUpstreams(list, () => undefined) }))
+          : [],
         resolverTimeoutMs: config.timeout * 1000,
         mode: 'mesos-dns',
         logger,

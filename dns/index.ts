@@ -5,5 +5,5 @@ export { sanitizeLabel, domainFrag, hashTaskId, agentTail, type LabelMode } from
 export { DnsServer, type DnsServerOptions } from './server.js';
 export { DnsError } from './errors.js';
 export { RecordPublisher } from './record-publisher.js';
-export { parseMesosDnsConfig, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns-config.js';
+export { parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns-config.js';
 export { createMesosDnsHttpHandler } from './http-api.js';

@@ -127,7 +127,7 @@ export function parseMesosDnsConfig(text: string, file: string): { config: Mesos
   const zk = get<string>('Zk');
   const masters = get<string[]>('Masters');
   if (!zk && masters.length === 0) fail('Masters', 'list at least one master ("masters": ["10.0.0.1:5050"]); zk is not supported', true);
-  if (zk && masters.length === 0) fail('Zk', 'ZooKeeper leader detection is not supported; list the masters in "masters" instead (ERR_DNS_CONFIG_ZK_UNSUPPORTED)');
+  if (zk && masters.length === 0) fail('Zk', 'ZooKeeper leader detection is not supported; list the masters in "masters" instead');
   if (zk && masters.length > 0) warnings.push(`${file}: "zk" is not supported; using the static "masters" list`);
   const seenMasters = new Set<string>();
   for (const master of masters) {

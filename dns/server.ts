@@ -16,6 +16,8 @@ export interface DnsServerOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly zone: ZoneOptions;
   readonly resolvers: readonly Upstream[];
+  /** Per-zone upstreams (Mesos-DNS `ZoneResolvers`); the longest matching zone wins. */
+  readonly zoneResolvers?: readonly { readonly zone: string; readonly upstreams: readonly Upstream[] }[];
   readonly resolverTimeoutMs: number;
   /** 'mesos-dns': exactly Mesos-DNS (UDP answers capped at 512 bytes, no EDNS0 in zone answers). */
   readonly mode: 'mesos-dns' | 'gatehouse';
@@ -130,12 +132,13 @@ export class DnsServer {
         return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
       }
     }
-    if (this.#options.resolvers.length === 0) {
+    const upstreams = this.#upstreamsFor(query.name);
+    if (upstreams.length === 0) {
       this.#counters.refused++;
       return errorReply(msg, RCODE.REFUSED, query.questionEnd, false);
     }
     this.#counters.forwarded++;
-    return forward(msg, transport, this.#options.resolvers, this.#options.resolverTimeoutMs).then((reply) => {
+    return forward(msg, transport, upstreams, this.#options.resolverTimeoutMs).then((reply) => {
       if (!reply) {
         this.#counters.forwardFailed++;
         return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
@@ -148,6 +151,15 @@ export class DnsServer {
       }
       return reply;
     });
+  }
+
+  #upstreamsFor(name: string): readonly Upstream[] {
+    let best: { zone: string; upstreams: readonly Upstream[] } | null = null;
+    for (const entry of this.#options.zoneResolvers ?? []) {
+      const zone = entry.zone.toLowerCase();
+      if ((name === zone || name.endsWith(`.${zone}`)) && (!best || zone.length > best.zone.length)) best = entry;
+    }
+    return best ? best.upstreams : this.#options.resolvers;
   }
 
   #onUdp(socket: Socket, msg: Buffer, port: number, address: string): void {

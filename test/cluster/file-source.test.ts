@@ -29,7 +29,7 @@ describe('file source: watching', () => {
   it('picks up an atomic replace (write temp + rename) without being asked', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-file-watch-'));
     const path = join(dir, 'state.json');
-    const doc = { ...(await fixtureJson('mesos-dns/fake-state.json')), leader: undefined };
+    const doc: Record<string, unknown> = { ...(await fixtureJson('mesos-dns/fake-state.json')), leader: undefined };
     await writeFile(path, JSON.stringify(doc));
     const store = new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: pino({ level: 'silent' }) });
     const source = new FileSource({ path, store, logger: pino({ level: 'silent' }), debounceMs: 20, resolveHost: async () => [] });

@@ -37,7 +37,7 @@ export function sourceConformance(kind: string, makeHarness: () => Promise<Sourc
       return { store, registry };
     }
     // The fixture's leader is an address we must not contact from here: point it at no one.
-    const withoutLeader = (doc: Record<string, unknown>) => ({ ...doc, leader: undefined });
+    const withoutLeader = (doc: Record<string, unknown>): Record<string, unknown> => ({ ...doc, leader: undefined });
 
     for (const fixture of FIXTURES) {
       it(`publishes a snapshot from ${fixture}`, async () => {
