@@ -1,15 +1,10 @@
-# Build stage: install everything, compile TypeScript.
+# Build stage: install everything, compile TypeScript, keep only production dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
-COPY cli cli
-COPY cluster cluster
-COPY config config
-COPY dns dns
-COPY gateway gateway
-COPY authn authn
-COPY types types
-RUN npm ci --no-audit --no-fund && npm prune --omit=dev
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY . .
+RUN npm run build && npm prune --omit=dev
 
 # Runtime stage: compiled code and production dependencies only, as a non-root user.
 FROM node:20-bookworm-slim
@@ -25,4 +20,4 @@ USER gatehouse
 # DNS (UDP and TCP), the Mesos-DNS HTTP API, the gateway.
 EXPOSE 8053/udp 8053/tcp 8123/tcp 8080/tcp
 ENTRYPOINT ["./bin/gatehouse"]
-CMD ["run", "--config", "config/gatehouse.yaml"]
+CMD ["run", "--config", "config/container.yaml"]

@@ -48,8 +48,21 @@ export function domainFrag(text: string, mode: LabelMode = 'rfc1123'): string {
 
 const ZBASE32 = 'ybndrfg8ejkmcpqxot1uwisza345h769';
 
+// Task ids are stable across snapshots, so each is hashed once per process, not once per rebuild.
+const hashCache = new Map<string, string>();
+const HASH_CACHE_LIMIT = 200_000;
+
 /** First 5 characters of the z-base-32 encoding of SHA-1(id): 25 bits, most significant first. */
 export function hashTaskId(id: string): string {
+  const cached = hashCache.get(id);
+  if (cached !== undefined) return cached;
+  const hash = computeHash(id);
+  if (hashCache.size >= HASH_CACHE_LIMIT) hashCache.clear();
+  hashCache.set(id, hash);
+  return hash;
+}
+
+function computeHash(id: string): string {
   const digest = createHash('sha1').update(id).digest();
   const bits = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
   let out = '';

@@ -21,13 +21,16 @@ export interface RecordOptions {
 
 interface Context {
   readonly out: RecordBuilder;
+  /** Many tasks share a name and an agent: sanitise and split each once per build. */
+  readonly labelOf: Map<string, string>;
+  readonly agentTailOf: Map<string, string>;
   readonly tail: string;                   // `.${domain}.`
   readonly mode: LabelMode;
   readonly options: RecordOptions;
 }
 
 export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): RecordSet {
-  const ctx: Context = { out: new RecordBuilder(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
+  const ctx: Context = { out: new RecordBuilder(), labelOf: new Map(), agentTailOf: new Map(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
   const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
   const tasks: EnumerationTask[] = [];
 
@@ -67,10 +70,14 @@ function taskRecords(ctx: Context, task: Task, framework: string, agentIps: read
   const discoveryName = task.discovery?.name ?? '';
   // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised; when
   // both are the same label the second pass would only insert duplicates.
-  const sanitized = sanitizeLabel(discoveryName || task.name, ctx.mode);
+  const raw = discoveryName || task.name;
+  let sanitized = ctx.labelOf.get(raw);
+  if (sanitized === undefined) ctx.labelOf.set(raw, (sanitized = sanitizeLabel(raw, ctx.mode)));
+  let agent = ctx.agentTailOf.get(task.agentId);
+  if (agent === undefined) ctx.agentTailOf.set(task.agentId, (agent = agentTail(task.agentId)));
   const labels = discoveryName && discoveryName !== sanitized ? [discoveryName, sanitized] : [sanitized];
   const ips = taskIps(task, ctx.options.ipSources);
-  const suffix = `-${hashTaskId(task.id)}-${agentTail(task.agentId)}`;
+  const suffix = `-${hashTaskId(task.id)}-${agent}`;
   const onTask = `.${framework}${ctx.tail}`;
   const onSlave = `.${framework}.slave${ctx.tail}`;
   const { out } = ctx;
