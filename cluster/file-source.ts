@@ -1,6 +1,7 @@
 // A Mesos /master/state document in a file, re-read whenever the file changes (watched, with a
 // polling fallback for filesystems where watching is unreliable). An unreadable or invalid file
 // keeps the last good snapshot; an unchanged file only confirms that the snapshot is current.
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
@@ -27,7 +28,8 @@ export class FileSource implements ClusterSource {
   #watcher: FSWatcher | null = null;
   #debounce: NodeJS.Timeout | null = null;
   #poll: NodeJS.Timeout | null = null;
-  #lastText: string | null = null;
+  /** Digest of the last good document: an unchanged file only confirms the snapshot (and no copy of a big file is kept). */
+  #lastDigest: string | null = null;
   #lastStamp = '';
   #closed = false;
   #inFlight: Promise<boolean> | null = null;
@@ -75,7 +77,7 @@ export class FileSource implements ClusterSource {
   async #pollStamp(): Promise<void> {
     const stamp = await stat(this.#path).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => 'missing');
     if (stamp !== this.#lastStamp) this.#changed();
-    else if (this.#lastText !== null) this.#options.store.confirm();
+    else if (this.#lastDigest !== null) this.#options.store.confirm();
   }
 
   async #read(): Promise<boolean> {
@@ -87,7 +89,8 @@ export class FileSource implements ClusterSource {
       const maxBytes = this.#options.maxBytes ?? 64 * 1024 * 1024;
       if (info.size > maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${info.size} bytes is over the limit of ${maxBytes}`);
       const text = await readFile(this.#path, 'utf8');
-      if (text === this.#lastText) {
+      const digest = createHash('sha256').update(text).digest('hex');
+      if (digest === this.#lastDigest) {
         store.confirm(fetchedAt);
         return true;
       }
@@ -103,7 +106,7 @@ export class FileSource implements ClusterSource {
         ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
       });
       if (this.#closed) return false;
-      this.#lastText = text;
+      this.#lastDigest = digest;
       store.publish(data);
       return true;
     } catch (error) {

@@ -42,10 +42,16 @@ export class RecordBuilder {
   /** Flat log: owner task index, rtype code (0 A, 1 AAAA, 2 SRV), name, host. */
   readonly #log: (string | number)[] = [];
   #owner = -1;
+  readonly #trackOwners: boolean;
+
+  /** With `trackOwners`, remember which task inserted each record first (only /v1/enumerate needs it). */
+  constructor(trackOwners = false) {
+    this.#trackOwners = trackOwners;
+  }
 
   /** Records inserted from now on are attributed to task number `index` (-1: to nobody). */
   attributeTo(index: number): void {
-    this.#owner = index;
+    if (this.#trackOwners) this.#owner = index;
   }
 
   #entry(name: string): MutableNameRecords {
@@ -86,10 +92,22 @@ export class RecordBuilder {
     if (this.#owner >= 0) this.#log.push(this.#owner, 2, name, `${target}:${port}`);
   }
 
-  build(frameworks: readonly string[], tasks: readonly EnumerationTask[]): RecordSet {
+  /** The enumeration from this builder's own log (when it tracked owners). */
+  enumeration(frameworks: readonly string[], tasks: readonly EnumerationTask[]): EnumeratedFramework[] {
+    const log = this.#log;
+    const perTask: EnumeratedRecord[][] = tasks.map(() => []);
+    for (let i = 0; i < log.length; i += 4) {
+      perTask[log[i] as number]!.push({ name: log[i + 2] as string, host: log[i + 3] as string, rtype: TYPES[log[i + 1] as number]! });
+    }
+    return frameworks.map((name, f) => ({
+      name,
+      tasks: tasks.flatMap((task, t) => (task.framework === f ? [{ name: task.name, id: task.id, records: perTask[t]!.length ? perTask[t]! : null }] : [])),
+    }));
+  }
+
+  build(enumerate: () => EnumeratedFramework[]): RecordSet {
     const names = this.#names as Map<string, NameRecords>;
     for (const entry of this.#names.values()) entry.seen = null;
-    const log = this.#log;
     const view = <T>(pick: (r: NameRecords) => readonly T[]) => {
       let cached: Map<string, readonly T[]> | null = null;
       return () => {
@@ -109,16 +127,7 @@ export class RecordBuilder {
       get aaaa() { return aaaaView(); },
       get srv() { return srvView(); },
       enumerate(): readonly EnumeratedFramework[] {
-        if (enumeration) return enumeration;
-        const perTask: EnumeratedRecord[][] = tasks.map(() => []);
-        for (let i = 0; i < log.length; i += 4) {
-          perTask[log[i] as number]!.push({ name: log[i + 2] as string, host: log[i + 3] as string, rtype: TYPES[log[i + 1] as number]! });
-        }
-        enumeration = frameworks.map((name, f) => ({
-          name,
-          tasks: tasks.flatMap((task, t) => (task.framework === f ? [{ name: task.name, id: task.id, records: perTask[t]!.length ? perTask[t]! : null }] : [])),
-        }));
-        return enumeration;
+        return (enumeration ??= enumerate());
       },
     });
   }

@@ -30,7 +30,16 @@ interface Context {
 }
 
 export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): RecordSet {
-  const ctx: Context = { out: new RecordBuilder(), labelOf: new Map(), agentTailOf: new Map(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
+  const { builder, frameworks, tasks } = generate(snapshot, options, false);
+  // Who inserted each record first is only needed by /v1/enumerate: generate again, tracking, then.
+  return builder.build(() => {
+    const tracked = generate(snapshot, options, true);
+    return tracked.builder.enumeration(tracked.frameworks, tracked.tasks);
+  });
+}
+
+function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: boolean) {
+  const ctx: Context = { out: new RecordBuilder(trackOwners), labelOf: new Map(), agentTailOf: new Map(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
   const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
   const tasks: EnumerationTask[] = [];
 
@@ -55,7 +64,7 @@ export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): 
   masterRecords(ctx, snapshot);
   const ns = options.soaMname.toLowerCase();
   ctx.out.addresses(ns.endsWith('.') ? ns : `${ns}.`, options.nsIps);
-  return ctx.out.build(snapshot.frameworks.map((f) => f.name), tasks);
+  return { builder: ctx.out, frameworks: snapshot.frameworks.map((f) => f.name), tasks };
 }
 
 function taskIps(task: Task, sources: readonly IpSource[]): readonly string[] {
