@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateState } from './gen-state.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, tasks: { type: 'string', default: '1000' }, only: { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, tasks: { type: 'string', default: '1000' }, only: { type: 'string' } } });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const TASKS = Number(values.tasks);
