@@ -7,19 +7,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { dig, type DigResult } from '../support/dig.js';
+import { dig } from '../support/dig.js';
+import { until } from '../support/until.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
 const FIXTURE = new URL('../../../shared/fixtures/mesos-dns/fake-state.json', import.meta.url);
-
-async function until(probe: () => Promise<DigResult>, ok: (r: DigResult) => boolean, timeoutMs = 8000): Promise<DigResult> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await probe();
-    if (ok(r) || Date.now() > deadline) return r;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('zone availability in run mode', () => {
   const cleanups: (() => Promise<unknown>)[] = [];

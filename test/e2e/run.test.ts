@@ -1,26 +1,14 @@
 // `gatehouse run` end to end: the real binary, a real state file, real `dig`.
-import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
+import { until } from '../support/until.js';
+import { fixtureJson } from '../support/fixtures.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
-const FIXTURE = '/work/shared/fixtures/mesos-dns/fake-state.json';
-
-async function fixtureState(): Promise<Record<string, unknown>> {
-  const state = JSON.parse(await readFile(new URL('../../../shared/fixtures/mesos-dns/fake-state.json', import.meta.url), 'utf8').catch(() => readFile(FIXTURE, 'utf8'))) as Record<string, unknown>;
-  return state;
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const fixtureState = () => fixtureJson('mesos-dns/fake-state.json');
 
 describe('gatehouse run (file source, real binary, dig)', () => {
   let dir: string;
