@@ -5,6 +5,8 @@ import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE } from './exit-codes.
 import { runCommand } from './run-command.js';
 import { mesosDnsCommand } from './mesos-dns-command.js';
 import { validateCommand } from './validate-command.js';
+import { tokenCommand } from './token-command.js';
+import { userCommand } from './user-command.js';
 import { VERSION } from './version.js';
 
 const USAGE = `usage: gatehouse <command> [options]
@@ -14,7 +16,7 @@ commands:
   mesos-dns -config FILE [-version]    drop-in Mesos-DNS: same config.json, names, answers and HTTP API
   validate [--config FILE]             check the config without starting anything
   token --uid UID [--ttl D]            print a token signed with the instance's key
-  user add UID                         add or update a user (password on stdin)
+  user add UID [--groups a,b]          add or update a user (password on stdin)
   version                              print the version
 `;
 
@@ -29,10 +31,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'validate':
         return await validateCommand(args);
       case 'token':
+        return await tokenCommand(args);
       case 'user':
-        // Authentication (issue #4) is not built yet; say so plainly rather than pretend.
-        process.stderr.write(`gatehouse ${command}: authentication is not available in this build yet\n`);
-        return EXIT_RUNTIME_FAILURE;
+        return await userCommand(args);
       case 'version':
       case '--version':
       case '-version':

@@ -1,0 +1,68 @@
+// Public keys whose tokens are accepted, each bound to exactly one algorithm (derived from the key
+// type, never from a token): the instance's own key, static PEM keys, and remote JWKS of trusted
+// issuers (jose's remote key sets: cached, refetched on an unknown kid with a cooldown).
+import { createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, type JWTVerifyGetKey } from 'jose';
+import type { TrustedIssuer } from '../config/types.js';
+import { AuthnError } from './errors.js';
+
+export type Algorithm = 'RS256' | 'ES256' | 'EdDSA';
+export const ALGORITHMS: readonly Algorithm[] = ['RS256', 'ES256', 'EdDSA'];
+
+export interface StaticKey {
+  readonly kid: string;
+  readonly alg: Algorithm;
+  readonly key: KeyObject;
+  readonly issuer?: string;
+  readonly audience?: string;
+  readonly source: string;
+}
+
+export interface RemoteIssuer {
+  readonly issuer: string;
+  readonly audience?: string;
+  readonly keys: JWTVerifyGetKey;
+  readonly url: string;
+}
+
+/** The one algorithm a key may verify, from its type; other key types are refused. */
+export function algorithmOf(key: KeyObject, source: string): Algorithm {
+  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
+  if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
+  throw new AuthnError('ERR_AUTHN_KEY_FILE', `${source}: unsupported key type ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''}; use RSA, EC P-256 or Ed25519`);
+}
+
+export async function staticKeyFromPem(pem: string, source: string, extra: { issuer?: string; audience?: string } = {}): Promise<StaticKey> {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (error) {
+    throw new AuthnError('ERR_AUTHN_KEY_FILE', `${source}: not a PEM public key`, { cause: error });
+  }
+  const alg = algorithmOf(key, source);
+  const kid = await calculateJwkThumbprint(await exportJWK(key));
+  return { kid, alg, key, source, ...extra };
+}
+
+export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], options: { cooldownMs?: number } = {}): Promise<{ staticKeys: StaticKey[]; remote: RemoteIssuer[] }> {
+  const staticKeys: StaticKey[] = [];
+  const remote: RemoteIssuer[] = [];
+  for (const [i, entry] of trust.entries()) {
+    const where = `authn.trust[${i}]`;
+    if (entry.publicKey) {
+      const pem = await readFile(entry.publicKey, 'utf8').catch((e: NodeJS.ErrnoException) => {
+        throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.publicKey: cannot read ${entry.publicKey}: ${e.code}`, { cause: e });
+      });
+      staticKeys.push(await staticKeyFromPem(pem, `${where}.publicKey (${entry.publicKey})`, { ...(entry.issuer ? { issuer: entry.issuer } : {}), ...(entry.audience ? { audience: entry.audience } : {}) }));
+    } else if (entry.jwks) {
+      if (!entry.issuer) throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}: a jwks entry needs the issuer whose tokens it verifies`);
+      // Keys are kept until a token names an unknown kid, so an issuer that is down does not lock
+      // its users out; a refetch happens at most once per cooldown.
+      const keys = createRemoteJWKSet(new URL(entry.jwks), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: 5000 });
+      remote.push({ issuer: entry.issuer, url: entry.jwks, keys, ...(entry.audience ? { audience: entry.audience } : {}) });
+    }
+  }
+  return { staticKeys, remote };
+}

@@ -1,0 +1,114 @@
+// The users file (`authn.users`): people with salted password hashes and groups, service accounts
+// with public keys. Validated with positions like every config file; written atomically, mode 0600.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { stringify } from 'yaml';
+import { ConfigError, checkSchema, compileSchema, parseYamlFile, type Schema } from '../config/index.js';
+import { AuthnError } from './errors.js';
+import { DUMMY_HASH, checkPassword, hashPassword, isPasswordHash } from './password-hash.js';
+
+export interface User {
+  readonly uid: string;
+  readonly password: string;               // scrypt hash
+  readonly groups: readonly string[];
+}
+
+export interface ServiceAccount {
+  readonly uid: string;
+  readonly publicKey: string;              // PEM
+  readonly groups: readonly string[];
+}
+
+export interface UsersFile {
+  readonly users: readonly User[];
+  readonly serviceAccounts: readonly ServiceAccount[];
+}
+
+const UID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' };
+const SCHEMA: Schema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    users: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid', 'password'], properties: { uid: UID, password: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
+    serviceAccounts: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid', 'publicKey'], properties: { uid: UID, publicKey: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
+  },
+};
+const validate = compileSchema(SCHEMA);
+
+export function parseUsers(text: string, file: string): UsersFile {
+  const doc = parseYamlFile(text, file);
+  if (doc.problems.length) throw new ConfigError(doc.problems);
+  const value = doc.value ?? {};
+  const problems = checkSchema(validate, { ...doc, value });
+  const parsed = value as { users?: User[]; serviceAccounts?: ServiceAccount[] };
+  const seen = new Set<string>();
+  for (const [kind, list] of [['users', parsed.users ?? []], ['serviceAccounts', parsed.serviceAccounts ?? []]] as const) {
+    list.forEach((entry, i) => {
+      if (seen.has(entry.uid)) problems.push({ file, ...doc.positionOf([kind, i, 'uid']), path: `${kind}[${i}].uid`, message: `"${entry.uid}" is defined twice` });
+      seen.add(entry.uid);
+      if (kind === 'users' && !isPasswordHash((entry as User).password)) {
+        problems.push({ file, ...doc.positionOf([kind, i, 'password']), path: `${kind}[${i}].password`, message: 'is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`' });
+      }
+    });
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return {
+    users: (parsed.users ?? []).map((u) => ({ uid: u.uid, password: u.password, groups: u.groups ?? [] })),
+    serviceAccounts: (parsed.serviceAccounts ?? []).map((s) => ({ uid: s.uid, publicKey: s.publicKey, groups: s.groups ?? [] })),
+  };
+}
+
+export async function loadUsers(path: string): Promise<UsersFile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new AuthnError('ERR_AUTHN_USERS_FILE', `authn.users: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+  }
+  return parseUsers(text, path);
+}
+
+/** Writes the whole file beside the old one, then renames it over: readers never see half a file. */
+async function writeUsers(path: string, users: UsersFile): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  const body = stringify({ users: users.users.map((u) => ({ ...u, groups: [...u.groups] })), serviceAccounts: users.serviceAccounts.map((s) => ({ ...s, groups: [...s.groups] })) });
+  await writeFile(temp, `# Gatehouse users: manage with \`gatehouse user add UID\`. Passwords are salted scrypt hashes.\n${body}`, { mode: 0o600 });
+  await rename(temp, path);
+}
+
+export async function addOrUpdateUser(path: string, uid: string, password: string, groups?: readonly string[]): Promise<'added' | 'updated'> {
+  if (!password) throw new AuthnError('ERR_AUTHN_USERS_FILE', 'the password is empty');
+  let current: UsersFile = { users: [], serviceAccounts: [] };
+  try {
+    current = await loadUsers(path);
+  } catch (error) {
+    if (!(error instanceof AuthnError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')) throw error;
+  }
+  const existing = current.users.find((u) => u.uid === uid);
+  const user: User = { uid, password: await hashPassword(password), groups: groups ?? existing?.groups ?? [] };
+  const users = existing ? current.users.map((u) => (u.uid === uid ? user : u)) : [...current.users, user];
+  await writeUsers(path, { users, serviceAccounts: current.serviceAccounts });
+  return existing ? 'updated' : 'added';
+}
+
+/** First start: when there is no users file, create one with an `admin` and return its password (to print once). */
+export async function bootstrapAdmin(path: string): Promise<string | null> {
+  try {
+    await readFile(path);
+    return null;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const password = randomBytes(15).toString('base64url');
+  await writeUsers(path, { users: [{ uid: 'admin', password: await hashPassword(password), groups: ['admins'] }], serviceAccounts: [] });
+  return password;
+}
+
+/** True when uid exists and the password matches; unknown users cost the same time as wrong passwords. */
+export async function verifyPassword(users: UsersFile, uid: string, password: string): Promise<boolean> {
+  const user = users.users.find((u) => u.uid === uid);
+  const ok = await checkPassword(password, user?.password ?? DUMMY_HASH);
+  return ok && user !== undefined;
+}
