@@ -8,3 +8,5 @@ export { issueToken, OWN_ISSUER } from './token-issuer.js';
 export { parseUsers, loadUsers, addOrUpdateUser, bootstrapAdmin, verifyPassword, type UsersFile, type User, type ServiceAccount } from './users.js';
 export { hashPassword, checkPassword } from './password-hash.js';
 export { decide, type AllowRule, type Decision } from './policy.js';
+export { login, type LoginAnswer, type LoginContext, type LoginRequest } from './login.js';
+export { LoginLimiter, type LoginLimiterOptions } from './login-limiter.js';
