@@ -1,0 +1,74 @@
+// The built-in routes of interface §4, resolved from the current snapshot: `/service/<name>/`,
+// `/agent/<id>/`, `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's redirects and errors.
+import type { Snapshot } from '../cluster/snapshot.js';
+import { resolveService } from './service-resolver.js';
+
+export type RouteDecision =
+  | { readonly kind: 'redirect'; readonly status: 301 | 307; readonly location: string }
+  | { readonly kind: 'proxy'; readonly route: string; readonly upstreams: readonly URL[]; readonly upstreamPath: string; readonly servicePrefix: string | null }
+  | { readonly kind: 'error'; readonly status: 404 | 503; readonly title: string; readonly description: string; readonly code: string };
+
+export interface RouteInputs {
+  readonly snapshot: Snapshot | null;
+  readonly usable: boolean;
+  /** Where the Mesos-DNS HTTP API listens, when it does. */
+  readonly dnsHttp: URL | null;
+  /** Marathon's API from config (`cluster.mesos.marathon`), else the `marathon` framework's webui_url. */
+  readonly marathon: URL | null;
+}
+
+const notFound = (description: string, code: string): RouteDecision => ({ kind: 'error', status: 404, title: 'Not Found', description, code });
+const unavailable = (description: string): RouteDecision => ({ kind: 'error', status: 503, title: 'Service Unavailable', description, code: 'ERR_GATEWAY_SNAPSHOT_UNUSABLE' });
+
+/** Redirects Admin Router makes before authentication (they reveal nothing). */
+export function earlyRedirect(path: string): RouteDecision | null {
+  if (/^\/service\/[0-9a-zA-Z.-]+$/.test(path)) return { kind: 'redirect', status: 301, location: `${path}/` };
+  if (path === '/mesos') return { kind: 'redirect', status: 301, location: '/mesos/' };
+  if (path === '/marathon') return { kind: 'redirect', status: 307, location: '/marathon/' };
+  return null;
+}
+
+/** The route for an authenticated request, or null when no built-in route owns the path. */
+export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision | null {
+  const strip = (prefix: string) => path.slice(prefix.length) || '/';
+  if (path.startsWith('/mesos_dns/')) {
+    if (!inputs.dnsHttp) return notFound('the DNS HTTP API is disabled (dns.http)', 'ERR_GATEWAY_DNS_API_DISABLED');
+    return { kind: 'proxy', route: 'mesos_dns', upstreams: [inputs.dnsHttp], upstreamPath: strip('/mesos_dns'), servicePrefix: null };
+  }
+  const cluster = path.startsWith('/service/') || path.startsWith('/agent/') || path.startsWith('/mesos/') || path.startsWith('/marathon/');
+  if (!cluster) return null;
+  if (!inputs.snapshot || !inputs.usable) return unavailable(inputs.snapshot ? 'the cluster snapshot is too old to route by (cluster.unusableAfter)' : 'no cluster snapshot yet');
+  const snapshot = inputs.snapshot;
+
+  if (path.startsWith('/service/')) {
+    const resolved = resolveService(snapshot, path.slice('/service/'.length));
+    if (!resolved) return notFound(`service not found: ${path.slice('/service/'.length).split('/').filter(Boolean)[0] ?? ''}`, 'ERR_GATEWAY_SERVICE_UNKNOWN');
+    const prefix = `/service/${resolved.plain}`;
+    return { kind: 'proxy', route: `service:${resolved.plain}`, upstreams: resolved.upstreams, upstreamPath: resolved.rewriteUrls ? path.slice(prefix.length) || '/' : path, servicePrefix: prefix };
+  }
+  if (path.startsWith('/agent/')) {
+    const [id = '', ...rest] = path.slice('/agent/'.length).split('/');
+    const agent = snapshot.agents.find((a) => a.id === id);
+    const ip = agent?.ips[0];
+    if (!agent || !agent.pid || !ip) return notFound(`agent ${id} unknown`, 'ERR_GATEWAY_AGENT_UNKNOWN');
+    return { kind: 'proxy', route: 'agent', upstreams: [new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${agent.pid.port}`)], upstreamPath: `/${rest.join('/')}`, servicePrefix: null };
+  }
+  if (path.startsWith('/mesos/')) {
+    const leader = snapshot.leader?.address;
+    const ip = leader?.ips[0];
+    if (!leader || !ip) return unavailable('the leading master is unknown');
+    return { kind: 'proxy', route: 'mesos', upstreams: [new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${leader.port}`)], upstreamPath: strip('/mesos'), servicePrefix: null };
+  }
+  const marathon = inputs.marathon ?? marathonFromSnapshot(snapshot);
+  if (!marathon) return unavailable('Marathon is unknown (no cluster.mesos.marathon and no marathon framework with a web UI)');
+  return { kind: 'proxy', route: 'marathon', upstreams: [marathon], upstreamPath: strip('/marathon'), servicePrefix: null };
+}
+
+function marathonFromSnapshot(snapshot: Snapshot): URL | null {
+  const url = snapshot.frameworks.find((f) => f.name === 'marathon')?.webuiUrl;
+  try {
+    return url ? new URL(new URL(url).origin) : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,42 @@
+// The request path is normalised once, before both authorization and routing, so that no spelling
+// of a path (`..`, `%2e%2e`, `//`, percent-encoding) reaches a route other than the one checked.
+// Encoded slashes, backslashes and NUL are refused outright: they have no honest use here.
+
+export type NormalizedPath = { readonly path: string; readonly search: string } | { readonly error: string };
+
+export function normalizePath(rawUrl: string): NormalizedPath {
+  const queryAt = rawUrl.indexOf('?');
+  const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+  const search = queryAt < 0 ? '' : rawUrl.slice(queryAt);
+  if (!rawPath.startsWith('/')) return { error: 'the request path must start with /' };
+  if (/%2f|%5c|%00/i.test(rawPath) || rawPath.includes('\\') || rawPath.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+  const out: string[] = [];
+  let trailing = false;
+  const segments = rawPath.split('/').slice(1);
+  for (const [i, raw] of segments.entries()) {
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return { error: 'the path has a malformed percent-encoding' };
+    }
+    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+    trailing = i === segments.length - 1 && (segment === '' || segment === '.' || segment === '..');
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') {
+      if (out.length === 0) return { error: 'the path climbs above the root' };
+      out.pop();
+      continue;
+    }
+    out.push(segment);
+  }
+  return { path: `/${out.join('/')}${trailing && out.length ? '/' : ''}`, search };
+}
+
+/** Re-encodes a normalised path for the upstream request line. */
+export function encodePath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%(21|24|26|27|28|29|2A|2B|2C|3A|3B|3D|40)/gi, (m) => decodeURIComponent(m)))
+    .join('/');
+}

@@ -1,0 +1,290 @@
+// The gateway's HTTP server: one door. Every request's path is normalised once; public endpoints
+// (health, metrics, login, keys, version, the login page) answer without a token; everything else
+// is authenticated first (so no 404 or 503 leaks to anonymous callers), then routed and proxied.
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import { AuthnError, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
+import type { ClusterStore } from '../cluster/index.js';
+import type { ListenAddress } from '../config/index.js';
+import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
+import { dashboardPage, loginPage, safeNext } from './pages.js';
+import { encodePath, normalizePath } from './normalize-path.js';
+import { Proxy, sendJsonError } from './proxy.js';
+
+export interface GatewayOptions {
+  readonly listen: ListenAddress;
+  readonly store: ClusterStore;
+  readonly verifier: TokenVerifier;
+  readonly login: LoginContext;
+  readonly clusterId: string;
+  readonly dnsHttp: URL | null;
+  readonly marathon: URL | null;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly timeoutMs?: number;
+  readonly version: string;
+}
+
+const MAX_LOGIN_BODY = 64 * 1024;
+
+export class GatewayServer {
+  readonly #options: GatewayOptions;
+  readonly #proxy = new Proxy();
+  #server: Server | null = null;
+  readonly #roundRobin = new Map<string, number>();
+  readonly #requests: Counter<'route' | 'status'>;
+  readonly #latency: Histogram<'route'>;
+
+  constructor(options: GatewayOptions) {
+    this.#options = options;
+    this.#requests = new Counter({ name: 'gatehouse_gateway_requests_total', help: 'Gateway requests by route and status', labelNames: ['route', 'status'], registers: [options.registry] });
+    this.#latency = new Histogram({ name: 'gatehouse_gateway_request_duration_seconds', help: 'Gateway request duration by route', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [options.registry] });
+  }
+
+  async start(): Promise<number> {
+    const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 }, (req, res) => void this.#handle(req, res));
+    server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
+    server.on('clientError', (_error, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(this.#options.listen.port, this.#options.listen.host, () => resolve());
+    });
+    this.#server = server;
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = null;
+    if (server) {
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), 5000).unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    this.#proxy.close();
+  }
+
+  async #authenticate(req: IncomingMessage): Promise<Caller | AuthnError> {
+    try {
+      const extracted = extractToken(req.headers);
+      if (!extracted) return new AuthnError('ERR_AUTHN_TOKEN_MISSING', 'no token: log in at /login, or send Authorization: token=<jwt>');
+      return await this.#options.verifier.verify(extracted.token);
+    } catch (error) {
+      return error instanceof AuthnError ? error : new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', 'the token could not be read');
+    }
+  }
+
+  #unauthorized(req: IncomingMessage, res: ServerResponse, path: string, error: AuthnError): void {
+    const wantsHtml = /text\/html/.test(req.headers.accept ?? '') && !/application\/json/.test(req.headers.accept ?? '');
+    if (wantsHtml) {
+      const body = loginPage(path, 'Please log in to continue.');
+      res.writeHead(401, { 'content-type': 'text/html; charset=utf-8', 'www-authenticate': 'acsjwt', 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
+    sendJsonError(res, 401, 'Unauthorized', error.message, error.code, { 'www-authenticate': 'acsjwt' });
+  }
+
+  async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const started = performance.now();
+    const requestId = randomUUID();
+    let route = 'none';
+    let uid: string | null = null;
+    res.on('finish', () => {
+      const seconds = (performance.now() - started) / 1000;
+      this.#requests.inc({ route, status: String(res.statusCode) });
+      this.#latency.observe({ route }, seconds);
+      this.#options.logger.info({ requestId, method: req.method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
+    });
+    res.setHeader('x-request-id', requestId);
+
+    // Request smuggling shapes: both framings, or conflicting lengths, are refused.
+    const cl = req.headers['content-length'];
+    if ((cl !== undefined && req.headers['transfer-encoding'] !== undefined) || (typeof cl === 'string' && cl.includes(','))) {
+      route = 'refused';
+      return sendJsonError(res, 400, 'Bad Request', 'conflicting Content-Length / Transfer-Encoding', 'ERR_GATEWAY_BAD_FRAMING', { connection: 'close' });
+    }
+    const normalized = normalizePath(req.url ?? '/');
+    if ('error' in normalized) {
+      route = 'refused';
+      return sendJsonError(res, 400, 'Bad Request', normalized.error, 'ERR_GATEWAY_BAD_PATH');
+    }
+    const { path, search } = normalized;
+    const method = req.method ?? 'GET';
+
+    const publicAnswer = await this.#public(req, res, method, path, search);
+    if (publicAnswer) {
+      route = publicAnswer;
+      return;
+    }
+    const early = earlyRedirect(path);
+    if (early?.kind === 'redirect') {
+      route = 'redirect';
+      res.writeHead(early.status, { location: `${early.location}${search}` }).end();
+      return;
+    }
+    const caller = await this.#authenticate(req);
+    if (caller instanceof AuthnError) {
+      route = 'unauthorized';
+      return this.#unauthorized(req, res, path, caller);
+    }
+    uid = caller.uid;
+    if (path === '/metadata' || path === '/pkgpanda/active.buildinfo.full.json') {
+      route = 'metadata';
+      const body = path === '/metadata' ? { CLUSTER_ID: this.#options.clusterId } : { 'gatehouse': { version: this.#options.version } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(method === 'HEAD' ? undefined : JSON.stringify(body));
+      return;
+    }
+    const status = this.#options.store.status();
+    const decision = builtinRoute(path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+    if (!decision) {
+      route = 'unknown';
+      return sendJsonError(res, 404, 'Not Found', `no route for ${path}`, 'ERR_GATEWAY_NO_ROUTE');
+    }
+    route = decision.kind === 'proxy' ? decision.route : decision.kind;
+    this.#dispatch(req, res, decision, path, search);
+  }
+
+  #dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision, path: string, search: string): void {
+    if (decision.kind === 'redirect') {
+      res.writeHead(decision.status, { location: `${decision.location}${search}` }).end();
+      return;
+    }
+    if (decision.kind === 'error') return sendJsonError(res, decision.status, decision.title, decision.description, decision.code);
+    const upstream = this.#pick(decision.route, decision.upstreams);
+    const forwarded = this.#forwardedHeaders(req, path, decision);
+    this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+      const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
+      if (timeout && !res.headersSent) return sendJsonError(res, 504, 'Gateway Timeout', `${decision.route}: the upstream did not answer in time`, 'ERR_GATEWAY_UPSTREAM_TIMEOUT');
+      sendJsonError(res, 502, 'Bad Gateway', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`, 'ERR_GATEWAY_UPSTREAM_FAILED');
+    });
+  }
+
+  #pick(route: string, upstreams: readonly URL[]): URL {
+    const next = this.#roundRobin.get(route) ?? 0;
+    this.#roundRobin.set(route, next + 1);
+    return upstreams[next % upstreams.length]!;
+  }
+
+  #forwardedHeaders(req: IncomingMessage, path: string, decision: Extract<RouteDecision, { kind: 'proxy' }>): Record<string, string> {
+    const client = req.socket.remoteAddress ?? '';
+    const prior = req.headers['x-forwarded-for'];
+    const prefix = path.slice(0, path.length - decision.upstreamPath.length + (decision.upstreamPath === '/' && !path.endsWith('/') ? 1 : 0));
+    return {
+      'x-forwarded-for': prior ? `${prior}, ${client}` : client,
+      'x-forwarded-proto': 'http',
+      'x-forwarded-host': req.headers.host ?? '',
+      'x-forwarded-prefix': decision.upstreamPath === path ? '' : prefix.replace(/\/$/, ''),
+      'x-real-ip': client,
+    };
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
+    socket.on('error', () => socket.destroy());
+    const normalized = normalizePath(req.url ?? '/');
+    const caller = await this.#authenticate(req);
+    if ('error' in normalized || caller instanceof AuthnError) {
+      socket.end(`HTTP/1.1 ${'error' in normalized ? '400 Bad Request' : '401 Unauthorized\r\nWWW-Authenticate: acsjwt'}\r\nConnection: close\r\n\r\n`);
+      return;
+    }
+    const status = this.#options.store.status();
+    const decision = builtinRoute(normalized.path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+    if (decision?.kind !== 'proxy') {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    const upstream = this.#pick(decision.route, decision.upstreams);
+    this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
+  }
+
+  /** Endpoints that need no token. Returns the route name when it answered. */
+  async #public(req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
+    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      const text = JSON.stringify(body);
+      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
+    };
+    switch (path) {
+      case '/health': {
+        const status = this.#options.store.status();
+        json(status.state === 'fresh' || status.state === 'stale' ? 200 : 503, status);
+        return 'health';
+      }
+      case '/metrics':
+        res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await this.#options.registry.metrics());
+        return 'metrics';
+      case '/dcos-metadata/dcos-version.json':
+        json(200, { version: this.#options.version, 'dcos-variant': 'open', 'dcos-image-commit': 'gatehouse', 'bootstrap-id': 'gatehouse' });
+        return 'version';
+      case '/acs/api/v1/auth/jwks':
+        json(200, { keys: [this.#options.login.signingKey.publicJwk] });
+        return 'jwks';
+      case '/acs/api/v1/auth/providers':
+        json(200, {
+          'dcos-users': { 'authentication-type': 'dcos-uid-password', 'client-method': 'dcos-usercredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse users' },
+          'dcos-services': { 'authentication-type': 'dcos-uid-servicekey', 'client-method': 'dcos-servicecredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse service accounts' },
+        });
+        return 'providers';
+      case '/acs/api/v1/auth/logout':
+        res.writeHead(method === 'POST' ? 303 : 200, { 'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0', ...(method === 'POST' ? { location: '/' } : {}) }).end();
+        return 'logout';
+      case '/acs/api/v1/auth/login': {
+        if (method !== 'POST') {
+          json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
+          return 'login';
+        }
+        const body = await readBody(req);
+        let parsed: unknown = null;
+        try {
+          parsed = body === null ? null : JSON.parse(body);
+        } catch {
+          parsed = null;
+        }
+        const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: false }, this.#options.login);
+        json(answer.status, answer.body, answer.headers);
+        return 'login';
+      }
+      case '/login':
+      case '/': {
+        if (method === 'POST' && path === '/login') {
+          const form = new URLSearchParams((await readBody(req)) ?? '');
+          const next = safeNext(form.get('next'));
+          const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: false }, this.#options.login);
+          if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
+          else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
+          return 'login';
+        }
+        if (method !== 'GET' && method !== 'HEAD') return null;
+        const caller = path === '/' ? await this.#authenticate(req) : null;
+        const html = caller && !(caller instanceof AuthnError) ? dashboardPage(caller.uid, this.#options.store.current) : loginPage(new URLSearchParams(search).get('next') ?? '/');
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
+        return 'page';
+      }
+      default:
+        return null;
+    }
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_LOGIN_BODY) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}
