@@ -9,10 +9,13 @@ import type { GatehouseConfig } from '../config/index.js';
 import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
+import { startAuthn } from './authn-setup.js';
+import { GatewayServer } from '../gateway/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningGatehouse {
   readonly store: ClusterStore;
+  readonly gatewayPort: number | null;
   readonly dns: { readonly udpPort: number; readonly tcpPort: number } | null;
   readonly dnsHttpPort: number | null;
   close(): Promise<void>;
@@ -133,9 +136,29 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
       }
     }
 
+    let gatewayPort: number | null = null;
+    if (config.gateway.enabled) {
+      const authn = await startAuthn(config, logger.child({ part: 'authn' }));
+      closers.push(() => authn.close());
+      const gateway = new GatewayServer({
+        listen: config.gateway.listen,
+        store,
+        verifier: authn.verifier,
+        login: authn.login,
+        clusterId: authn.clusterId,
+        dnsHttp: dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null,
+        marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
+        registry,
+        logger: logger.child({ part: 'gateway' }),
+        version: VERSION,
+      });
+      closers.push(() => gateway.close());
+      gatewayPort = await gateway.start();
+    }
+
     await source.start();
-    logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort }, 'gatehouse is running');
-    return { store, dns: dnsAddress, dnsHttpPort, close };
+    logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort }, 'gatehouse is running');
+    return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, close };
   } catch (error) {
     await close();
     throw error;

@@ -38,7 +38,7 @@ export class Proxy {
   readonly #https = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
 
   constructor() {
-    this.#proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, prependPath: false, ignorePath: true, selfHandleResponse: false });
+    this.#proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, prependPath: true, ignorePath: true, selfHandleResponse: false });
     this.#proxy.on('proxyReq', (proxyReq, req) => {
       const cookie = withoutDcosCookies(req.headers.cookie);
       if (cookie) proxyReq.setHeader('cookie', cookie);

@@ -47,7 +47,12 @@ export class GatewayServer {
   async start(): Promise<number> {
     const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 }, (req, res) => void this.#handle(req, res));
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
-    server.on('clientError', (_error, socket) => socket.destroy());
+    // Malformed requests (the parser refuses smuggling shapes such as CL+TE or two lengths) get a
+    // plain 400 and the connection is closed.
+    server.on('clientError', (_error, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.#options.listen.port, this.#options.listen.host, () => resolve());

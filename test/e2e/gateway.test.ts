@@ -1,0 +1,239 @@
+// The gateway end to end: the real binary with DNS, gateway and authn on, a state file whose tasks
+// are local HTTP servers, real requests (fetch, and curl for one), real tokens from the real CLI.
+import { execFile } from 'node:child_process';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+
+interface Seen { path: string; headers: IncomingHttpHeaders; server: number }
+const seen: Seen[] = [];
+const upstreams: Server[] = [];
+
+async function upstream(index: number): Promise<number> {
+  const server = createServer((req, res) => {
+    seen.push({ path: req.url ?? '', headers: req.headers, server: index });
+    if (req.url === '/redirect') return void res.writeHead(307, { location: '/after' }).end();
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server: index, path: req.url }));
+  });
+  upstreams.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+function state(ports: number[], deadPort: number) {
+  const task = (id: string, port: number, labels: { key: string; value: string }[], name = 'hello') => ({
+    id, name, framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${port}-${port}]` }, labels,
+    statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+  });
+  const svc = [{ key: 'DCOS_SERVICE_NAME', value: 'hello' }, { key: 'DCOS_SERVICE_PORT_INDEX', value: '0' }, { key: 'DCOS_SERVICE_SCHEME', value: 'http' }];
+  return {
+    leader: `master@127.0.0.1:${ports[0]}`,
+    slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+    frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [
+      task('hello.1', ports[0]!, svc), task('hello.2', ports[1]!, svc),
+      task('web_grp.1', ports[2]!, [], 'web.grp'),
+      task('dead.1', deadPort, [{ key: 'DCOS_SERVICE_NAME', value: 'dead' }]),
+    ] }],
+  };
+}
+
+let dir: string;
+let gatehouse: GatehouseProcess;
+let base: string;
+let token: string;
+let config: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-'));
+  const ports = [await upstream(0), await upstream(1), await upstream(2)];
+  const dead = createServer();
+  await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
+  const deadPort = (dead.address() as AddressInfo).port;
+  await new Promise<void>((r) => dead.close(() => r()));
+  await writeFile(join(dir, 'state.json'), JSON.stringify(state(ports, deadPort)));
+  config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns:', '  listen: 127.0.0.1:0', '  http: 127.0.0.1:0',
+    'gateway:', '  listen: 127.0.0.1:0',
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
+  base = `http://127.0.0.1:${running['gatewayPort']}`;
+  token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+});
+
+afterAll(async () => {
+  expect(await gatehouse?.stop()).toBe(0);
+  for (const s of upstreams) await new Promise((r) => s.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const auth = () => ({ authorization: `token=${token}` });
+
+describe('public endpoints and the DC/OS CLI probes', () => {
+  const table: { name: string; method: string; path: string; status: number; check?: (body: string, headers: Headers) => void }[] = [
+    { name: 'HEAD / answers 200 without a token', method: 'HEAD', path: '/', status: 200 },
+    { name: 'GET / is the login form', method: 'GET', path: '/', status: 200, check: (b) => expect(b).toContain('action="/login"') },
+    { name: 'dcos-version.json', method: 'GET', path: '/dcos-metadata/dcos-version.json', status: 200, check: (b) => expect(Object.keys(JSON.parse(b))).toEqual(['version', 'dcos-variant', 'dcos-image-commit', 'bootstrap-id']) },
+    { name: 'providers', method: 'GET', path: '/acs/api/v1/auth/providers', status: 200, check: (b) => expect(JSON.parse(b)['dcos-users']['client-method']).toBe('dcos-usercredential-post-receive-authtoken') },
+    { name: 'jwks', method: 'GET', path: '/acs/api/v1/auth/jwks', status: 200, check: (b) => expect(JSON.parse(b).keys[0].alg).toBe('RS256') },
+    { name: 'health', method: 'GET', path: '/health', status: 200 },
+    { name: 'metrics', method: 'GET', path: '/metrics', status: 200, check: (b) => expect(b).toContain('gatehouse_gateway_requests_total') },
+    { name: 'HEAD pkgpanda buildinfo without a token: 401 acsjwt', method: 'HEAD', path: '/pkgpanda/active.buildinfo.full.json', status: 401, check: (_b, h) => expect(h.get('www-authenticate')).toBe('acsjwt') },
+  ];
+  for (const c of table) {
+    it(c.name, async () => {
+      const response = await fetch(`${base}${c.path}`, { method: c.method });
+      expect(response.status).toBe(c.status);
+      c.check?.(await response.text(), response.headers);
+    });
+  }
+});
+
+describe('authentication comes before routing', () => {
+  const table: { name: string; path: string; headers?: Record<string, string>; status: number }[] = [
+    { name: 'known service, no token', path: '/service/hello/', status: 401 },
+    { name: 'unknown service, no token: 401, not 404', path: '/service/nope/', status: 401 },
+    { name: 'unknown path, no token', path: '/whatever', status: 401 },
+    { name: 'traversal from a service into /mesos', path: '/service/a/../../mesos/', status: 401 },
+    { name: 'encoded traversal', path: '/service/hello/%2e%2e/%2e%2e/mesos/', status: 401 },
+    { name: 'encoded slash refused', path: '/service/hello%2f..%2fmesos/', status: 400 },
+    { name: 'bad token', path: '/service/hello/', headers: { authorization: 'token=abc.def.ghi' }, status: 401 },
+    { name: 'cookie plus an invalid Authorization header', path: '/service/hello/', headers: { authorization: 'Basic eDp5', cookie: `dcos-acs-auth-cookie=${'x'}` }, status: 401 },
+    { name: 'token in the query string is ignored', path: '/service/hello/?token=PLACEHOLDER', status: 401 },
+  ];
+  for (const c of table) {
+    it(c.name, async () => {
+      const response = await fetch(`${base}${c.path.replace('PLACEHOLDER', token)}`, { headers: c.headers ?? {} });
+      expect(response.status).toBe(c.status);
+      if (c.status === 401) {
+        expect(response.headers.get('www-authenticate')).toBe('acsjwt');
+        expect(await response.json()).toMatchObject({ title: 'Unauthorized', code: expect.stringMatching(/^ERR_AUTHN_/) });
+      }
+    });
+  }
+  it('browsers get an HTML page pointing to /login', async () => {
+    const response = await fetch(`${base}/service/hello/`, { headers: { accept: 'text/html' } });
+    expect(response.status).toBe(401);
+    expect(await response.text()).toContain('action="/login"');
+  });
+  it('/service/<name> redirects to /service/<name>/ (301) before authentication', async () => {
+    const response = await fetch(`${base}/service/hello?x=1`, { redirect: 'manual' });
+    expect(response.status).toBe(301);
+    expect(response.headers.get('location')).toBe('/service/hello/?x=1');
+  });
+});
+
+describe('proxying with a token', () => {
+  it('strips the prefix, keeps the query, sets X-Forwarded-*, forwards Authorization, drops DC/OS cookies', async () => {
+    seen.length = 0;
+    const response = await fetch(`${base}/service/hello/foo/a%20b?x=1`, { headers: { ...auth(), cookie: 'dcos-acs-auth-cookie=zzz; other=1', host: 'gw.example' } });
+    expect(response.status).toBe(200);
+    const request = seen.at(-1)!;
+    expect(request.path).toBe('/foo/a%20b?x=1');
+    expect(request.headers['x-forwarded-for']).toBe('127.0.0.1');
+    expect(request.headers['x-real-ip']).toBe('127.0.0.1');
+    expect(request.headers['x-forwarded-proto']).toBe('http');
+    expect(request.headers['x-forwarded-prefix']).toBe('/service/hello');
+    expect(request.headers['authorization']).toBe(`token=${token}`);
+    expect(request.headers['cookie']).toBe('other=1');
+  });
+  it('balances round robin over the running tasks', async () => {
+    const servers = new Set<number>();
+    for (let i = 0; i < 4; i++) servers.add(((await (await fetch(`${base}/service/hello/`, { headers: auth() })).json()) as { server: number }).server);
+    expect([...servers].sort()).toEqual([0, 1]);
+  });
+  it('routes a Marathon group app by its id (/service/grp/web/)', async () => {
+    const body = (await (await fetch(`${base}/service/grp/web/x`, { headers: auth() })).json()) as { server: number; path: string };
+    expect(body).toEqual({ server: 2, path: '/x' });
+  });
+  it('rewrites a relative Location back under the service', async () => {
+    const response = await fetch(`${base}/service/hello/redirect`, { headers: auth(), redirect: 'manual' });
+    expect(response.status).toBe(307);
+    expect(response.headers.get('location')).toBe('/service/hello/after');
+  });
+  it('/mesos/ goes to the leading master, prefix stripped', async () => {
+    const body = (await (await fetch(`${base}/mesos/master/state`, { headers: auth() })).json()) as { path: string };
+    expect(body.path).toBe('/master/state');
+  });
+  it('/mesos_dns/ reaches the DNS HTTP API', async () => {
+    const body = await (await fetch(`${base}/mesos_dns/v1/version`, { headers: auth() })).json();
+    expect(body).toMatchObject({ Service: 'Mesos-DNS' });
+  });
+  const errors: { name: string; path: string; status: number; code: string }[] = [
+    { name: 'unknown service', path: '/service/nope/', status: 404, code: 'ERR_GATEWAY_SERVICE_UNKNOWN' },
+    { name: 'unknown agent', path: '/agent/nope/x', status: 404, code: 'ERR_GATEWAY_AGENT_UNKNOWN' },
+    { name: 'a task that refuses connections', path: '/service/dead/', status: 502, code: 'ERR_GATEWAY_UPSTREAM_FAILED' },
+    { name: 'no route', path: '/nothing-here', status: 404, code: 'ERR_GATEWAY_NO_ROUTE' },
+  ];
+  for (const c of errors) {
+    it(`${c.name}: ${c.status} JSON`, async () => {
+      const response = await fetch(`${base}${c.path}`, { headers: auth() });
+      expect(response.status).toBe(c.status);
+      expect(await response.json()).toMatchObject({ code: c.code });
+    });
+  }
+  it('metadata carries a stable CLUSTER_ID', async () => {
+    const first = (await (await fetch(`${base}/metadata`, { headers: auth() })).json()) as { CLUSTER_ID: string };
+    expect(first.CLUSTER_ID).toMatch(/^[0-9a-f-]{36}$/);
+  });
+  it('curl reaches a service with Authorization: token=', async () => {
+    const out = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-H', `Authorization: token=${token}`, `${base}/service/hello/curl`], (e, stdout) => (e ? reject(e) : resolve(stdout))));
+    expect(JSON.parse(out).path).toBe('/curl');
+  });
+});
+
+describe('login', () => {
+  it('the admin created on first start logs in with the password printed once; the token works; logout clears the cookie', async () => {
+    const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())?.[1];
+    expect(password).toBeTruthy();
+    expect(JSON.stringify(gatehouse.logs)).not.toContain(password!);
+    const response = await fetch(`${base}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'admin', password }) });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('set-cookie')).toMatch(/^dcos-acs-auth-cookie=.+; HttpOnly; SameSite=Lax/);
+    const { token: adminToken } = (await response.json()) as { token: string };
+    const page = await fetch(`${base}/`, { headers: { cookie: `dcos-acs-auth-cookie=${adminToken}` } });
+    expect(await page.text()).toContain('href="/service/hello/"');
+    const logout = await fetch(`${base}/acs/api/v1/auth/logout`, { method: 'POST', redirect: 'manual' });
+    expect(logout.headers.get('set-cookie')).toContain('Max-Age=0');
+  });
+  it('the login form redirects only to same-origin next paths', async () => {
+    const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+    for (const [next, want] of [['/service/hello/', '/service/hello/'], ['//evil.example/', '/'], ['https://evil.example/', '/'], ['/\\evil.example', '/']] as const) {
+      const response = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ uid: 'admin', password, next }).toString() });
+      expect(response.status).toBe(303);
+      expect(response.headers.get('location')).toBe(want);
+    }
+  });
+  it('wrong password: 401 JSON', async () => {
+    const response = await fetch(`${base}/acs/api/v1/auth/login`, { method: 'POST', body: JSON.stringify({ uid: 'admin', password: 'nope' }) });
+    expect(response.status).toBe(401);
+  });
+});
+
+describe('request smuggling shapes', () => {
+  const raw = (request: string) =>
+    new Promise<string>((resolve) => {
+      const socket = connect(Number(new URL(base).port), '127.0.0.1');
+      let data = '';
+      socket.on('data', (d) => (data += d));
+      socket.on('close', () => resolve(data));
+      socket.on('error', () => resolve(data));
+      socket.end(request);
+    });
+  it('Content-Length together with Transfer-Encoding is refused', async () => {
+    const answer = await raw(`POST /service/hello/ HTTP/1.1\r\nHost: x\r\nAuthorization: token=${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`);
+    expect(answer).toMatch(/^HTTP\/1.1 400/);
+  });
+  it('duplicate Content-Length is refused', async () => {
+    const answer = await raw(`POST /service/hello/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`);
+    expect(answer).toMatch(/^HTTP\/1.1 400/);
+  });
+});
