@@ -10,7 +10,7 @@ import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/i
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayServer } from '../gateway/index.js';
+import { GatewayServer, RouteTable } from '../gateway/index.js';
 import { VERSION } from './version.js';
 
 export interface RunningGatehouse {
@@ -140,7 +140,11 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
     if (config.gateway.enabled) {
       const authn = await startAuthn(config, logger.child({ part: 'authn' }));
       closers.push(() => authn.close());
+      const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
+      await routes.start();
+      closers.push(() => routes.close());
       const gateway = new GatewayServer({
+        routes,
         listen: config.gateway.listen,
         store,
         verifier: authn.verifier,

@@ -3,3 +3,5 @@ export { GatewayServer, type GatewayOptions } from './server.js';
 export { normalizePath, encodePath } from './normalize-path.js';
 export { resolveService, normalizeServiceName } from './service-resolver.js';
 export { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
+export { RouteTable } from './route-table.js';
+export { parseRouteFile, loadRouteFiles, RESERVED_PREFIXES, type FileRoute, type RouteFileStatus } from './route-files.js';

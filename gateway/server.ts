@@ -6,13 +6,16 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AuthnError, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
+import { AuthnError, OWN_ISSUER, decide, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { Proxy, sendJsonError } from './proxy.js';
+import type { RouteTable } from './route-table.js';
+import type { FileRoute } from './route-files.js';
+import { resolveService } from './service-resolver.js';
 
 export interface GatewayOptions {
   readonly listen: ListenAddress;
@@ -26,6 +29,8 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly timeoutMs?: number;
   readonly version: string;
+  /** File routes (gateway.routes); absent in tests of the built-ins alone. */
+  readonly routes?: RouteTable;
 }
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -136,12 +141,30 @@ export class GatewayServer {
       res.writeHead(early.status, { location: `${early.location}${search}` }).end();
       return;
     }
+    const fileRoute = this.#options.routes?.match(path) ?? null;
+    if (fileRoute?.auth === 'none') {
+      route = `file:${fileRoute.name}`;
+      return this.#proxyFileRoute(req, res, fileRoute, null, path, search);
+    }
     const caller = await this.#authenticate(req);
     if (caller instanceof AuthnError) {
       route = 'unauthorized';
       return this.#unauthorized(req, res, path, caller);
     }
     uid = caller.uid;
+    if (fileRoute) {
+      route = `file:${fileRoute.name}`;
+      return this.#proxyFileRoute(req, res, fileRoute, caller, path, search);
+    }
+    if (path === '/gatehouse/v1/routes') {
+      route = 'inspect';
+      const body = JSON.stringify({
+        builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],
+        files: (this.#options.routes?.files() ?? []).map((f) => ({ file: f.file, status: f.status, errors: f.errors, routes: f.routes.map((r) => ({ name: r.name, path: r.path, to: r.to.map((u) => u.href), service: r.service, stripPrefix: r.stripPrefix, auth: r.auth, allow: r.allow, timeoutMs: r.timeoutMs })) })),
+      });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return;
+    }
     if (path === '/metadata' || path === '/pkgpanda/active.buildinfo.full.json') {
       route = 'metadata';
       const body = path === '/metadata' ? { CLUSTER_ID: this.#options.clusterId } : { 'gatehouse': { version: this.#options.version } };
@@ -158,7 +181,7 @@ export class GatewayServer {
     this.#dispatch(req, res, decision, path, search);
   }
 
-  #dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision, path: string, search: string): void {
+  #dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision, path: string, search: string, timeoutMs?: number): void {
     if (decision.kind === 'redirect') {
       res.writeHead(decision.status, { location: `${decision.location}${search}` }).end();
       return;
@@ -166,11 +189,36 @@ export class GatewayServer {
     if (decision.kind === 'error') return sendJsonError(res, decision.status, decision.title, decision.description, decision.code);
     const upstream = this.#pick(decision.route, decision.upstreams);
     const forwarded = this.#forwardedHeaders(req, path, decision);
-    this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+    this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
       const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
       if (timeout && !res.headersSent) return sendJsonError(res, 504, 'Gateway Timeout', `${decision.route}: the upstream did not answer in time`, 'ERR_GATEWAY_UPSTREAM_TIMEOUT');
       sendJsonError(res, 502, 'Bad Gateway', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`, 'ERR_GATEWAY_UPSTREAM_FAILED');
     });
+  }
+
+  #groupsOf(caller: Caller): string[] {
+    const claimed = Array.isArray(caller.claims['groups']) ? (caller.claims['groups'] as unknown[]).filter((g): g is string => typeof g === 'string') : [];
+    if (caller.issuer !== OWN_ISSUER) return claimed;
+    const users = this.#options.login.users();
+    const known = [...users.users, ...users.serviceAccounts].find((u) => u.uid === caller.uid)?.groups ?? [];
+    return [...new Set([...claimed, ...known])];
+  }
+
+  #proxyFileRoute(req: IncomingMessage, res: ServerResponse, fileRoute: FileRoute, caller: Caller | null, path: string, search: string): void {
+    if (caller && fileRoute.allow) {
+      const decision = decide({ uid: caller.uid, groups: this.#groupsOf(caller) }, fileRoute.allow);
+      if (!decision.allowed) return sendJsonError(res, 403, 'Forbidden', decision.reason, 'ERR_GATEWAY_FORBIDDEN');
+    }
+    let upstreams: readonly URL[] = fileRoute.to;
+    if (fileRoute.service) {
+      const snapshot = this.#options.store.current;
+      const resolved = snapshot ? resolveService(snapshot, fileRoute.service) : null;
+      if (!resolved) return sendJsonError(res, 503, 'Service Unavailable', `route ${fileRoute.name}: no running task of service ${fileRoute.service}`, 'ERR_GATEWAY_SERVICE_UNAVAILABLE');
+      upstreams = resolved.upstreams;
+    }
+    const rest = path.length >= fileRoute.path.length ? path.slice(fileRoute.path.length) : '';
+    const upstreamPath = fileRoute.stripPrefix ? `/${rest}` : path;
+    this.#dispatch(req, res, { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath, servicePrefix: null }, path, search, fileRoute.timeoutMs);
   }
 
   #pick(route: string, upstreams: readonly URL[]): URL {

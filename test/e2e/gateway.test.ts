@@ -3,7 +3,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -47,6 +47,7 @@ let gatehouse: GatehouseProcess;
 let base: string;
 let token: string;
 let config: string;
+let filePorts: number[] = [];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-'));
@@ -56,11 +57,20 @@ beforeAll(async () => {
   const deadPort = (dead.address() as AddressInfo).port;
   await new Promise<void>((r) => dead.close(() => r()));
   await writeFile(join(dir, 'state.json'), JSON.stringify(state(ports, deadPort)));
+  filePorts = ports;
+  await mkdir(join(dir, 'routes.d'));
+  await writeFile(join(dir, 'routes.d', 'tools.yaml'), [
+    'routes:',
+    `  - { name: open, path: /open/, to: "http://127.0.0.1:${ports[0]}", auth: none }`,
+    `  - { name: ops-only, path: /ops/, to: "http://127.0.0.1:${ports[1]}", allow: { groups: [ops] } }`,
+    `  - { name: kept, path: /kept/, to: "http://127.0.0.1:${ports[2]}", stripPrefix: false }`,
+    '  - { name: by-service, path: /hello-app/, service: hello }',
+  ].join('\n'));
   config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns:', '  listen: 127.0.0.1:0', '  http: 127.0.0.1:0',
-    'gateway:', '  listen: 127.0.0.1:0',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
@@ -235,5 +245,46 @@ describe('request smuggling shapes', () => {
   it('duplicate Content-Length is refused', async () => {
     const answer = await raw(`POST /service/hello/ HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab`);
     expect(answer).toMatch(/^HTTP\/1.1 400/);
+  });
+});
+
+describe('route files', () => {
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
+  it('auth: none needs no token; the prefix is stripped', async () => {
+    const response = await get('/open/x');
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ server: 0, path: '/x' });
+  });
+  it('allow refuses a caller outside the group with 403 and a reason', async () => {
+    const response = await get('/ops/', auth());
+    expect(response.status).toBe(403);
+    expect(await response.json()).toMatchObject({ code: 'ERR_GATEWAY_FORBIDDEN', description: expect.stringContaining('tester is not allowed') });
+  });
+  it('an anonymous caller on a protected file route gets 401, not 403', async () => {
+    expect((await get('/ops/')).status).toBe(401);
+  });
+  it('stripPrefix: false keeps the path; service: targets reach the tasks', async () => {
+    expect(await (await get('/kept/a', auth())).json()).toEqual({ server: 2, path: '/kept/a' });
+    expect([0, 1]).toContain(((await (await get('/hello-app/', auth())).json()) as { server: number }).server);
+  });
+  it('a changed file is picked up; a broken one keeps its last good routes and shows its errors', async () => {
+    await writeFile(join(dir, 'routes.d', 'more.yaml'), `routes:\n  - { name: late, path: /late/, to: "http://127.0.0.1:${filePorts[1]}", auth: none }\n`);
+    let status = 0;
+    for (let i = 0; i < 50 && status !== 200; i++) {
+      status = (await get('/late/')).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(status).toBe(200);
+    await writeFile(join(dir, 'routes.d', 'more.yaml'), 'routes:\n  - { name: late, path: /late }\n');
+    let listed: { files: { file: string; status: string; errors: string[] }[] } = { files: [] };
+    for (let i = 0; i < 50; i++) {
+      listed = (await (await get('/gatehouse/v1/routes', auth())).json()) as typeof listed;
+      if (listed.files.find((f) => f.file.endsWith('more.yaml'))?.status === 'quarantined') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const more = listed.files.find((f) => f.file.endsWith('more.yaml'))!;
+    expect(more.status).toBe('quarantined');
+    expect(more.errors.join()).toMatch(/more\.yaml:2:\d+: routes\[0\]/);
+    expect((await get('/late/')).status).toBe(200);
   });
 });

@@ -1,0 +1,79 @@
+// The file routes currently serving: loaded from `gateway.routes`, watched, rebuilt beside the old
+// table on every change (debounced) and swapped by one reference. Lookups are by longest prefix.
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import { loadRouteFiles, type FileRoute, type RouteFileStatus } from './route-files.js';
+
+export class RouteTable {
+  #files: ReadonlyMap<string, RouteFileStatus> = new Map();
+  #byLength: readonly FileRoute[] = [];
+  #watcher: FSWatcher | null = null;
+  #poll: NodeJS.Timeout | null = null;
+  #debounce: NodeJS.Timeout | null = null;
+  #reloading: Promise<void> | null = null;
+  #again = false;
+  readonly #reloads: Counter<'result'>;
+
+  constructor(private readonly options: { readonly dir: string; readonly logger: Logger; readonly registry: Registry; readonly debounceMs?: number }) {
+    this.#reloads = new Counter({ name: 'gatehouse_gateway_route_reloads_total', help: 'Route file reloads, by result (ok, or with quarantined files)', labelNames: ['result'], registers: [options.registry] });
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.options.dir, { recursive: true });
+    await this.reload();
+    try {
+      this.#watcher = watch(this.options.dir, () => this.#changed());
+      this.#watcher.on('error', () => undefined);
+    } catch {
+      // polling below still notices changes
+    }
+    this.#poll = setInterval(() => this.#changed(), 2000);
+    this.#poll.unref();
+  }
+
+  close(): void {
+    this.#watcher?.close();
+    if (this.#poll) clearInterval(this.#poll);
+    if (this.#debounce) clearTimeout(this.#debounce);
+  }
+
+  #changed(): void {
+    if (this.#debounce) clearTimeout(this.#debounce);
+    this.#debounce = setTimeout(() => void this.reload(), this.options.debounceMs ?? 150);
+  }
+
+  /** Re-reads every file; concurrent calls coalesce into one more pass. */
+  async reload(): Promise<void> {
+    if (this.#reloading) {
+      this.#again = true;
+      return this.#reloading;
+    }
+    this.#reloading = (async () => {
+      do {
+        this.#again = false;
+        const files = await loadRouteFiles(this.options.dir, this.#files);
+        const changed = JSON.stringify([...files.values()]) !== JSON.stringify([...this.#files.values()]);
+        if (!changed) continue;
+        const routes = [...files.values()].flatMap((f) => f.routes).sort((a, b) => b.path.length - a.path.length);
+        this.#files = files;
+        this.#byLength = routes;
+        const broken = [...files.values()].filter((f) => f.status === 'quarantined');
+        this.#reloads.inc({ result: broken.length ? 'quarantined' : 'ok' });
+        for (const f of broken) this.options.logger.error({ file: f.file, errors: f.errors }, 'route file rejected; its last good routes keep serving');
+        this.options.logger.info({ routes: routes.length, files: files.size }, 'routes reloaded');
+      } while (this.#again);
+    })().finally(() => (this.#reloading = null));
+    return this.#reloading;
+  }
+
+  match(path: string): FileRoute | null {
+    for (const route of this.#byLength) if (path.startsWith(route.path) || `${path}/` === route.path) return route;
+    return null;
+  }
+
+  files(): readonly RouteFileStatus[] {
+    return [...this.#files.values()];
+  }
+}
