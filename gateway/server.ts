@@ -242,18 +242,27 @@ export class GatewayServer {
 
   async #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    const refuse = (status: string, extra = ''): void => {
+      socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
+    };
     const normalized = normalizePath(req.url ?? '/');
-    const caller = await this.#authenticate(req);
-    if ('error' in normalized || caller instanceof AuthnError) {
-      socket.end(`HTTP/1.1 ${'error' in normalized ? '400 Bad Request' : '401 Unauthorized\r\nWWW-Authenticate: acsjwt'}\r\nConnection: close\r\n\r\n`);
-      return;
+    if ('error' in normalized) return refuse('400 Bad Request');
+    const fileRoute = this.#options.routes?.match(normalized.path) ?? null;
+    const caller = fileRoute?.auth === 'none' ? null : await this.#authenticate(req);
+    if (caller instanceof AuthnError) return refuse('401 Unauthorized', 'WWW-Authenticate: acsjwt\r\n');
+    let decision: RouteDecision | null;
+    if (fileRoute) {
+      if (caller && fileRoute.allow && !decide({ uid: caller.uid, groups: this.#groupsOf(caller) }, fileRoute.allow).allowed) return refuse('403 Forbidden');
+      const snapshot = this.#options.store.current;
+      const upstreams = fileRoute.service ? (snapshot ? resolveService(snapshot, fileRoute.service)?.upstreams : undefined) ?? [] : fileRoute.to;
+      if (upstreams.length === 0) return refuse('503 Service Unavailable');
+      const rest = normalized.path.slice(fileRoute.path.length);
+      decision = { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath: fileRoute.stripPrefix ? `/${rest}` : normalized.path, servicePrefix: null };
+    } else {
+      const status = this.#options.store.status();
+      decision = builtinRoute(normalized.path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
     }
-    const status = this.#options.store.status();
-    const decision = builtinRoute(normalized.path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
-    if (decision?.kind !== 'proxy') {
-      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-      return;
-    }
+    if (decision?.kind !== 'proxy') return refuse('404 Not Found');
     const upstream = this.#pick(decision.route, decision.upstreams);
     this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
   }
