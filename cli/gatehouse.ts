@@ -5,7 +5,7 @@ import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
-import type { GatehouseConfig } from '../config/index.js';
+import { GatehouseError, type GatehouseConfig } from '../config/index.js';
 import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
@@ -138,6 +138,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
 
     let gatewayPort: number | null = null;
     if (config.gateway.enabled) {
+      if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
       const authn = await startAuthn(config, logger.child({ part: 'authn' }));
       closers.push(() => authn.close());
       const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
