@@ -146,6 +146,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
       closers.push(() => routes.close());
       const gateway = new GatewayServer({
         routes,
+        tls: config.gateway.tls,
         listen: config.gateway.listen,
         store,
         verifier: authn.verifier,

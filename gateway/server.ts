@@ -2,7 +2,9 @@
 // (health, metrics, login, keys, version, the login page) answer without a token; everything else
 // is authenticated first (so no 404 or 503 leaks to anonymous callers), then routed and proxied.
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
@@ -31,6 +33,8 @@ export interface GatewayOptions {
   readonly version: string;
   /** File routes (gateway.routes); absent in tests of the built-ins alone. */
   readonly routes?: RouteTable;
+  /** PEM files; when set the gateway serves HTTPS only and login cookies are `Secure`. */
+  readonly tls?: { readonly cert: string; readonly key: string } | null;
 }
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -50,7 +54,12 @@ export class GatewayServer {
   }
 
   async start(): Promise<number> {
-    const server = createServer({ maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 }, (req, res) => void this.#handle(req, res));
+    const handler: RequestListener = (req, res) => void this.#handle(req, res);
+    const limits = { maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
+    const tls = this.#options.tls;
+    const server: Server = tls
+      ? createHttpsServer({ ...limits, cert: await readFile(tls.cert), key: await readFile(tls.key) }, handler)
+      : createServer(limits, handler);
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
     // Malformed requests (the parser refuses smuggling shapes such as CL+TE or two lengths) get a
     // plain 400 and the connection is closed.
@@ -233,7 +242,7 @@ export class GatewayServer {
     const prefix = path.slice(0, path.length - decision.upstreamPath.length + (decision.upstreamPath === '/' && !path.endsWith('/') ? 1 : 0));
     return {
       'x-forwarded-for': prior ? `${prior}, ${client}` : client,
-      'x-forwarded-proto': 'http',
+      'x-forwarded-proto': this.#options.tls ? 'https' : 'http',
       'x-forwarded-host': req.headers.host ?? '',
       'x-forwarded-prefix': decision.upstreamPath === path ? '' : prefix.replace(/\/$/, ''),
       'x-real-ip': client,
@@ -309,7 +318,7 @@ export class GatewayServer {
         } catch {
           parsed = null;
         }
-        const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: false }, this.#options.login);
+        const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
         json(answer.status, answer.body, answer.headers);
         return 'login';
       }
@@ -318,7 +327,7 @@ export class GatewayServer {
         if (method === 'POST' && path === '/login') {
           const form = new URLSearchParams((await readBody(req)) ?? '');
           const next = safeNext(form.get('next'));
-          const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: false }, this.#options.login);
+          const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
           if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
           else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
           return 'login';

@@ -1,0 +1,44 @@
+// gateway.tls: HTTPS only, and login cookies marked Secure.
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+
+let dir: string;
+let gatehouse: GatehouseProcess;
+let port: number;
+const curl = (args: string[]) => new Promise<string>((resolve) => execFile('curl', ['-sk', '-i', ...args], (_e, stdout) => resolve(stdout)));
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-tls-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+  await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns: { enabled: false }',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  tls: { cert: ${JSON.stringify(join(dir, 'cert.pem'))}, key: ${JSON.stringify(join(dir, 'key.pem'))} }`,
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  gatehouse = startGatehouseProcess(['run', '--config', config]);
+  port = (await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort'] as number;
+});
+afterAll(async () => {
+  await gatehouse?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('gateway over TLS', () => {
+  it('answers HTTPS, and a login cookie is Secure', async () => {
+    const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+    const answer = await curl(['-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ uid: 'admin', password }), `https://127.0.0.1:${port}/acs/api/v1/auth/login`]);
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(answer).toMatch(/set-cookie: dcos-acs-auth-cookie=[^\r\n]*; Secure/i);
+  });
+  it('plain HTTP on the TLS port is not served', async () => {
+    const answer = await curl([`http://127.0.0.1:${port}/health`]);
+    expect(answer).not.toMatch(/^HTTP\/1.1 200/);
+  });
+});
