@@ -1,0 +1,97 @@
+// Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
+// proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
+// request. Small responses, 64 and 256 connections, alternating rounds in one run.
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2]
+// Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } });
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const root = new URL('..', import.meta.url).pathname;
+const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
+for (const tool of ['wrk', 'nginx']) if (!which(tool)) { console.error(`${tool} is missing: apt-get install -y wrk nginx-light`); process.exit(2); }
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gw-bench-'));
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let nextPort = 30000 + Math.floor(Math.random() * 10000);
+const UPSTREAM = nextPort++, NGINX = nextPort++;
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.on('exit', () => children.delete(child));
+  return Object.assign(child, { output: () => out });
+}
+
+// nginx serves both the upstream (a small fixed response) and, on another port, the reverse proxy.
+writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http { access_log off;
+  upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 128; }
+  server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }
+  server { listen 127.0.0.1:${NGINX}; location /app/ { proxy_pass http://app/; proxy_http_version 1.1; proxy_set_header Connection ""; } }
+}`);
+const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+
+mkdirSync(join(dir, 'routes.d'));
+writeFileSync(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${UPSTREAM}" }\n`);
+writeFileSync(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
+const config = join(dir, 'gatehouse.yaml');
+writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${nextPort}", routes: ${JSON.stringify(join(dir, 'routes.d'))} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
+const GATEHOUSE = nextPort++;
+const gatehouse = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config]);
+await sleep(2500);
+const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', config]).toString().trim();
+
+function wrk(url, connections, headers = [], seconds = SECONDS) {
+  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const out = execFileSync('wrk', args, { timeout: (seconds + 30) * 1000 }).toString();
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
+  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
+  return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, non2xx: Number(errors) };
+}
+
+const targets = {
+  upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c),
+  nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c),
+  gatehouse: (c) => wrk(`http://127.0.0.1:${GATEHOUSE}/app/`, c, [`Authorization: token=${token}`]),
+};
+const results = {};
+for (const connections of [64, 256]) {
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? Object.keys(targets).reverse() : Object.keys(targets);
+    for (const name of order) {
+      // A short warm-up (JIT, keep-alive pools) for every target alike.
+      wrk(name === 'gatehouse' ? `http://127.0.0.1:${GATEHOUSE}/app/` : name === 'nginx' ? `http://127.0.0.1:${NGINX}/app/` : `http://127.0.0.1:${UPSTREAM}/`, connections, name === 'gatehouse' ? [`Authorization: token=${token}`] : [], 3);
+      const r = targets[name](connections);
+      (results[`${name}@${connections}`] ??= []).push(r);
+      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}`);
+    }
+  }
+}
+gatehouse.kill('SIGTERM');
+nginx.kill('SIGTERM');
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`\nGateway, wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
+console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+for (const c of [64, 256]) {
+  const base = mean(results[`nginx@${c}`].map((r) => r.rps));
+  for (const name of Object.keys(targets)) {
+    const rs = results[`${name}@${c}`];
+    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${mean(rs.map((r) => r.p99Ms)).toFixed(2)} ms | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
+  }
+}
+mkdirSync(join(root, 'bench/results'), { recursive: true });
+writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, results }, null, 2));
