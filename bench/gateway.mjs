@@ -47,10 +47,30 @@ mkdirSync(join(dir, 'routes.d'));
 writeFileSync(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${UPSTREAM}" }\n`);
 writeFileSync(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
 const config = join(dir, 'gatehouse.yaml');
-writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${nextPort}", routes: ${JSON.stringify(join(dir, 'routes.d'))} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
 const GATEHOUSE = nextPort++;
+const BARE = nextPort++;
+const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
+writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${GATEHOUSE}", routes: ${JSON.stringify(join(dir, 'routes.d'))} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
 const gatehouse = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config]);
-await sleep(2500);
+
+/** Waits until something accepts connections on the port, or gives up naming who failed. */
+async function listening(port, who) {
+  const { connect } = await import('node:net');
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => {
+      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
+      socket.on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await sleep(100);
+  }
+  console.error(`${who} did not start: ${who === 'nginx' ? nginx.output() : gatehouse.output()}`);
+  process.exit(2);
+}
+await listening(UPSTREAM, 'nginx');
+await listening(NGINX, 'nginx');
+await listening(GATEHOUSE, 'gatehouse');
+await listening(BARE, 'bare http-proxy');
 const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', config]).toString().trim();
 
 function wrk(url, connections, headers = [], seconds = SECONDS) {
@@ -66,15 +86,21 @@ function wrk(url, connections, headers = [], seconds = SECONDS) {
 const targets = {
   upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c),
   nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c),
+  'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c),
   gatehouse: (c) => wrk(`http://127.0.0.1:${GATEHOUSE}/app/`, c, [`Authorization: token=${token}`]),
+};
+const warmUp = {
+  upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c, [], 3),
+  nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c, [], 3),
+  'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c, [], 3),
+  gatehouse: (c) => wrk(`http://127.0.0.1:${GATEHOUSE}/app/`, c, [`Authorization: token=${token}`], 3),
 };
 const results = {};
 for (const connections of [64, 256]) {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? Object.keys(targets).reverse() : Object.keys(targets);
     for (const name of order) {
-      // A short warm-up (JIT, keep-alive pools) for every target alike.
-      wrk(name === 'gatehouse' ? `http://127.0.0.1:${GATEHOUSE}/app/` : name === 'nginx' ? `http://127.0.0.1:${NGINX}/app/` : `http://127.0.0.1:${UPSTREAM}/`, connections, name === 'gatehouse' ? [`Authorization: token=${token}`] : [], 3);
+      warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
       const r = targets[name](connections);
       (results[`${name}@${connections}`] ??= []).push(r);
       console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}`);
@@ -82,6 +108,7 @@ for (const connections of [64, 256]) {
   }
 }
 gatehouse.kill('SIGTERM');
+bare.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`\nGateway, wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
