@@ -38,12 +38,15 @@ export interface GatewayOptions {
 }
 
 const MAX_LOGIN_BODY = 64 * 1024;
+const EJECT_MS = 30_000;
 
 export class GatewayServer {
   readonly #options: GatewayOptions;
   readonly #proxy = new Proxy();
   #server: Server | null = null;
   readonly #roundRobin = new Map<string, number>();
+  /** Passive health: upstreams that refused a connection, and until when they are skipped. */
+  readonly #ejected = new Map<string, number>();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #latency: Histogram<'route'>;
 
@@ -196,13 +199,37 @@ export class GatewayServer {
       return;
     }
     if (decision.kind === 'error') return sendJsonError(res, decision.status, decision.title, decision.description, decision.code);
-    const upstream = this.#pick(decision.route, decision.upstreams);
     const forwarded = this.#forwardedHeaders(req, path, decision);
-    this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
-      const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
-      if (timeout && !res.headersSent) return sendJsonError(res, 504, 'Gateway Timeout', `${decision.route}: the upstream did not answer in time`, 'ERR_GATEWAY_UPSTREAM_TIMEOUT');
-      sendJsonError(res, 502, 'Bad Gateway', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`, 'ERR_GATEWAY_UPSTREAM_FAILED');
-    });
+    // Requests without a body can be sent again: when a task refuses the connection, another one is
+    // tried, and the refusing task is skipped for a while (passive health).
+    const retryable = (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    const tried = new Set<string>();
+    const attempt = (): void => {
+      const upstream = this.#pick(decision.route, decision.upstreams, tried);
+      tried.add(upstream.href);
+      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+        if (error.code === 'ECONNREFUSED') {
+          this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
+          this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
+          if (retryable && !res.headersSent && decision.upstreams.some((u) => !tried.has(u.href))) return attempt();
+        }
+        const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
+        if (timeout && !res.headersSent) return sendJsonError(res, 504, 'Gateway Timeout', `${decision.route}: the upstream did not answer in time`, 'ERR_GATEWAY_UPSTREAM_TIMEOUT');
+        sendJsonError(res, 502, 'Bad Gateway', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`, 'ERR_GATEWAY_UPSTREAM_FAILED');
+      });
+    };
+    attempt();
+  }
+
+  /** Round robin over the upstreams not tried yet and not ejected; ejected ones only when nothing else is left. */
+  #pick(route: string, upstreams: readonly URL[], tried: ReadonlySet<string> = new Set()): URL {
+    const now = Date.now();
+    const fresh = upstreams.filter((u) => !tried.has(u.href));
+    const healthy = fresh.filter((u) => (this.#ejected.get(u.href) ?? 0) <= now);
+    const pool = healthy.length ? healthy : fresh.length ? fresh : upstreams;
+    const next = this.#roundRobin.get(route) ?? 0;
+    this.#roundRobin.set(route, next + 1);
+    return pool[next % pool.length]!;
   }
 
   #groupsOf(caller: Caller): string[] {
@@ -230,11 +257,6 @@ export class GatewayServer {
     this.#dispatch(req, res, { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath, servicePrefix: null }, path, search, fileRoute.timeoutMs);
   }
 
-  #pick(route: string, upstreams: readonly URL[]): URL {
-    const next = this.#roundRobin.get(route) ?? 0;
-    this.#roundRobin.set(route, next + 1);
-    return upstreams[next % upstreams.length]!;
-  }
 
   #forwardedHeaders(req: IncomingMessage, path: string, decision: Extract<RouteDecision, { kind: 'proxy' }>): Record<string, string> {
     const client = req.socket.remoteAddress ?? '';

@@ -25,7 +25,7 @@ async function upstream(index: number): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-function state(ports: number[], deadPort: number) {
+function state(ports: number[], deadPort: number, deadPort2: number) {
   const task = (id: string, port: number, labels: { key: string; value: string }[], name = 'hello') => ({
     id, name, framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${port}-${port}]` }, labels,
     statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
@@ -38,6 +38,8 @@ function state(ports: number[], deadPort: number) {
       task('hello.1', ports[0]!, svc), task('hello.2', ports[1]!, svc),
       task('web_grp.1', ports[2]!, [], 'web.grp'),
       task('dead.1', deadPort, [{ key: 'DCOS_SERVICE_NAME', value: 'dead' }]),
+      task('mixed.1', deadPort2, [{ key: 'DCOS_SERVICE_NAME', value: 'mixed' }], 'mixed'),
+      task('mixed.2', ports[2]!, [{ key: 'DCOS_SERVICE_NAME', value: 'mixed' }], 'mixed'),
     ] }],
   };
 }
@@ -56,7 +58,12 @@ beforeAll(async () => {
   await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
   const deadPort = (dead.address() as AddressInfo).port;
   await new Promise<void>((r) => dead.close(() => r()));
-  await writeFile(join(dir, 'state.json'), JSON.stringify(state(ports, deadPort)));
+  // A second refusing address of its own, so that the retry test does not find it already ejected.
+  const dead2 = createServer();
+  await new Promise<void>((r) => dead2.listen(0, '127.0.0.1', r));
+  const deadPort2 = (dead2.address() as AddressInfo).port;
+  await new Promise<void>((r) => dead2.close(() => r()));
+  await writeFile(join(dir, 'state.json'), JSON.stringify(state(ports, deadPort, deadPort2)));
   filePorts = ports;
   await mkdir(join(dir, 'routes.d'));
   await writeFile(join(dir, 'routes.d', 'tools.yaml'), [
@@ -190,6 +197,16 @@ describe('proxying with a token', () => {
       expect(await response.json()).toMatchObject({ code: c.code });
     });
   }
+  it('a task that refuses connections is retried elsewhere for GETs and then skipped (passive health)', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 6; i++) statuses.push((await fetch(`${base}/service/mixed/`, { headers: auth() })).status);
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200]);
+  });
+  it('a POST is not retried on another task (it may have a body)', async () => {
+    const statuses = new Set<number>();
+    for (let i = 0; i < 4; i++) statuses.add((await fetch(`${base}/service/dead/`, { method: 'POST', headers: auth(), body: 'x' })).status);
+    expect([...statuses]).toEqual([502]);
+  });
   it('metadata carries a stable CLUSTER_ID', async () => {
     const first = (await (await fetch(`${base}/metadata`, { headers: auth() })).json()) as { CLUSTER_ID: string };
     expect(first.CLUSTER_ID).toMatch(/^[0-9a-f-]{36}$/);
