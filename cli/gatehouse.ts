@@ -147,6 +147,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
       const gateway = new GatewayServer({
         routes,
         tls: config.gateway.tls,
+        dnsDomain: config.dns.enabled ? config.dns.domain : null,
         listen: config.gateway.listen,
         store,
         verifier: authn.verifier,

@@ -2,6 +2,8 @@
 // small dashboard of services and agents. Everything interpolated is escaped.
 import type { Snapshot } from '../cluster/snapshot.js';
 import { normalizeServiceName } from './service-resolver.js';
+import type { RouteFileStatus } from './route-files.js';
+import { domainFrag, sanitizeLabel } from '../dns/index.js';
 
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
@@ -28,19 +30,43 @@ export function loginPage(next: string, error?: string): string {
   );
 }
 
-export function dashboardPage(uid: string, snapshot: Snapshot | null): string {
-  const services = new Map<string, number>();
-  for (const task of snapshot?.frameworks.flatMap((f) => f.tasks) ?? []) {
-    if (task.state !== 'TASK_RUNNING') continue;
-    const name = task.labels.find((l) => l.key === 'DCOS_SERVICE_NAME')?.value ?? (task.appId ? normalizeServiceName(task.appId) : task.name);
-    services.set(name, (services.get(name) ?? 0) + 1);
+export interface DashboardInputs {
+  readonly uid: string;
+  readonly snapshot: Snapshot | null;
+  readonly snapshotState: string;
+  readonly domain: string | null;          // DNS domain when DNS is on: tasks show their names
+  readonly routeFiles: readonly RouteFileStatus[];
+}
+
+export function dashboardPage(inputs: DashboardInputs): string {
+  const { snapshot, domain } = inputs;
+  const services = new Map<string, { name: string; dns: string; tasks: { id: string; health: string; address: string }[] }>();
+  const agentIps = new Map((snapshot?.agents ?? []).map((a) => [a.id, a.ips[0] ?? '']));
+  for (const framework of snapshot?.frameworks ?? []) {
+    for (const task of framework.tasks) {
+      if (task.state !== 'TASK_RUNNING') continue;
+      const name = task.labels.find((l) => l.key === 'DCOS_SERVICE_NAME')?.value ?? (task.appId ? normalizeServiceName(task.appId) : task.name);
+      // The name DNS publishes for the task (Mesos-DNS rules, RFC 1123 labels).
+      const dns = domain ? `${sanitizeLabel(task.discovery?.name || task.name)}.${domainFrag(framework.name)}.${domain}` : '';
+      const entry = services.get(name) ?? { name, dns, tasks: [] };
+      entry.tasks.push({ id: task.id, health: task.health, address: `${agentIps.get(task.agentId) ?? ''}${task.resources.ports[0] ? `:${task.resources.ports[0]}` : ''}` });
+      services.set(name, entry);
+    }
   }
-  const rows = [...services].sort().map(([name, count]) => `<tr><td><a href="/service/${encodeURIComponent(name)}/">${escapeHtml(name)}</a></td><td>${count}</td></tr>`).join('');
+  const rows = [...services.values()].sort((a, b) => a.name.localeCompare(b.name)).map((svc) =>
+    `<tr><td><a href="/service/${svc.name.split('.').reverse().map(encodeURIComponent).join('/')}/">${escapeHtml(svc.name)}</a></td><td>${escapeHtml(svc.dns)}</td>` +
+    `<td>${svc.tasks.map((t) => `${escapeHtml(t.address)} <small>(${escapeHtml(t.health)})</small>`).join('<br>')}</td></tr>`).join('');
   const agents = (snapshot?.agents ?? []).map((a) => `<tr><td>${escapeHtml(a.hostname || a.id)}</td><td>${escapeHtml(a.ips.join(', '))}</td></tr>`).join('');
+  const routes = inputs.routeFiles.flatMap((f) => [
+    ...f.routes.map((r) => `<tr><td>${escapeHtml(r.path)}</td><td><a href="${escapeHtml(r.path)}">${escapeHtml(r.name)}</a></td><td>${escapeHtml(f.file)}</td><td>${f.status === 'ok' ? 'ok' : 'last good version (file has errors)'}</td></tr>`),
+    ...f.errors.map((e) => `<tr class="error"><td colspan="4">${escapeHtml(e)}</td></tr>`),
+  ]).join('');
   return page(
     'Gatehouse',
-    `<h1>Gatehouse</h1><p>Logged in as <b>${escapeHtml(uid)}</b>. <form method="post" action="/acs/api/v1/auth/logout" style="display:inline"><button>Log out</button></form></p>` +
-      `<h2>Services</h2><table><tr><th>service</th><th>running tasks</th></tr>${rows || '<tr><td colspan="2">none</td></tr>'}</table>` +
-      `<h2>Agents</h2><table><tr><th>agent</th><th>addresses</th></tr>${agents || '<tr><td colspan="2">none</td></tr>'}</table>`,
+    `<h1>Gatehouse</h1><p>Logged in as <b>${escapeHtml(inputs.uid)}</b>. Cluster snapshot: ${escapeHtml(inputs.snapshotState)}. ` +
+      `<form method="post" action="/acs/api/v1/auth/logout" style="display:inline"><button>Log out</button></form></p>` +
+      `<h2>Services</h2><table><tr><th>service</th><th>DNS name</th><th>tasks</th></tr>${rows || '<tr><td colspan="3">none</td></tr>'}</table>` +
+      `<h2>Agents</h2><table><tr><th>agent</th><th>addresses</th></tr>${agents || '<tr><td colspan="2">none</td></tr>'}</table>` +
+      `<h2>Routes</h2><table><tr><th>path</th><th>route</th><th>file</th><th>status</th></tr>${routes || '<tr><td colspan="4">no route files</td></tr>'}</table>`,
   );
 }

@@ -35,6 +35,8 @@ export interface GatewayOptions {
   readonly routes?: RouteTable;
   /** PEM files; when set the gateway serves HTTPS only and login cookies are `Secure`. */
   readonly tls?: { readonly cert: string; readonly key: string } | null;
+  /** The DNS domain when DNS is on, so the dashboard can show task names. */
+  readonly dnsDomain?: string | null;
 }
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -356,7 +358,10 @@ export class GatewayServer {
         }
         if (method !== 'GET' && method !== 'HEAD') return null;
         const caller = path === '/' ? await this.#authenticate(req) : null;
-        const html = caller && !(caller instanceof AuthnError) ? dashboardPage(caller.uid, this.#options.store.current) : loginPage(new URLSearchParams(search).get('next') ?? '/');
+        const html =
+          caller && !(caller instanceof AuthnError)
+            ? dashboardPage({ uid: caller.uid, snapshot: this.#options.store.current, snapshotState: this.#options.store.status().state, domain: this.#options.dnsDomain ?? null, routeFiles: this.#options.routes?.files() ?? [] })
+            : loginPage(new URLSearchParams(search).get('next') ?? '/');
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
         return 'page';
       }

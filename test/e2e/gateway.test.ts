@@ -227,7 +227,10 @@ describe('login', () => {
     expect(response.headers.get('set-cookie')).toMatch(/^dcos-acs-auth-cookie=.+; HttpOnly; SameSite=Lax/);
     const { token: adminToken } = (await response.json()) as { token: string };
     const page = await fetch(`${base}/`, { headers: { cookie: `dcos-acs-auth-cookie=${adminToken}` } });
-    expect(await page.text()).toContain('href="/service/hello/"');
+    const html = await page.text();
+    expect(html).toContain('href="/service/hello/"');
+    expect(html).toContain('hello.marathon.mesos');
+    expect(html).toContain('href="/open/"');
     const logout = await fetch(`${base}/acs/api/v1/auth/logout`, { method: 'POST', redirect: 'manual' });
     expect(logout.headers.get('set-cookie')).toContain('Max-Age=0');
   });
