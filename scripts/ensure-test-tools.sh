@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The tests talk to real servers with real clients (dig, curl, openssl). Install it when it is missing and we can
+# The tests talk to real servers with real clients (dig, curl, openssl, chromium). Install it when it is missing and we can
 # (root with apt-get, as on CI and fresh Debian machines); otherwise say exactly what to run.
 set -euo pipefail
 need=()
 command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
+[ -x /usr/bin/chromium ] || need+=(chromium)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${need[*]} for the tests..." >&2
