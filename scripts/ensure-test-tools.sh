@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests talk to real servers with real clients (dig, curl, openssl, chromium). Install it when it is missing and we can
+# The tests talk to real servers with real clients (dig, curl, openssl, chromium). Install them when missing and we can
 # (root with apt-get, as on CI and fresh Debian machines); otherwise say exactly what to run.
 set -euo pipefail
 need=()
