@@ -18,6 +18,7 @@ async function upstream(index: number): Promise<number> {
   const server = createServer((req, res) => {
     seen.push({ path: req.url ?? '', headers: req.headers, server: index });
     if (req.url === '/redirect') return void res.writeHead(307, { location: '/after' }).end();
+    if (req.url === '/hang') return; // never answers
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server: index, path: req.url }));
   });
   upstreams.push(server);
@@ -72,6 +73,7 @@ beforeAll(async () => {
     `  - { name: ops-only, path: /ops/, to: "http://127.0.0.1:${ports[1]}", allow: { groups: [ops] } }`,
     `  - { name: kept, path: /kept/, to: "http://127.0.0.1:${ports[2]}", stripPrefix: false }`,
     '  - { name: by-service, path: /hello-app/, service: hello }',
+    `  - { name: slow, path: /slow/, to: "http://127.0.0.1:${ports[0]}", timeout: 1s }`,
   ].join('\n'));
   config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
@@ -282,6 +284,11 @@ describe('route files', () => {
   });
   it('an anonymous caller on a protected file route gets 401, not 403', async () => {
     expect((await get('/ops/')).status).toBe(401);
+  });
+  it('an upstream that does not answer within the route timeout: 504 JSON', async () => {
+    const response = await get('/slow/hang', auth());
+    expect(response.status).toBe(504);
+    expect(await response.json()).toMatchObject({ code: 'ERR_GATEWAY_UPSTREAM_TIMEOUT' });
   });
   it('stripPrefix: false keeps the path; service: targets reach the tasks', async () => {
     expect(await (await get('/kept/a', auth())).json()).toEqual({ server: 2, path: '/kept/a' });
