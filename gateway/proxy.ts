@@ -5,7 +5,7 @@
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
-import { pipeline } from 'node:stream';
+import { EventEmitter } from 'node:events';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -87,13 +87,15 @@ export class Proxy {
     else delete headers['cookie'];
     Object.assign(headers, forwarded);
     const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
-    const abort = new AbortController();
-    res.on('close', () => {
-      if (!res.writableFinished) abort.abort();
+    // undici takes an EventEmitter as its abort signal: far cheaper per request than an
+    // AbortController (whose abort path builds a DOMException).
+    const abort = new EventEmitter();
+    res.once('close', () => {
+      if (!res.writableFinished) abort.emit('abort');
     });
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     this.#pool(target.upstream.origin, target.timeoutMs).request(
-      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : req, signal: abort.signal },
+      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : req, signal: abort },
       (error, answer) => {
         if (error) return onError(undiciError(error));
         const responseDrop = hopByHop(answer.headers['connection']);
@@ -102,7 +104,9 @@ export class Proxy {
         const location = typeof out['location'] === 'string' ? out['location'] : null;
         if (location && target.servicePrefix) out['location'] = rewriteLocation(location, target.servicePrefix, `${target.upstream.protocol.replace(':', '')}://${host}`);
         res.writeHead(answer.statusCode, out);
-        pipeline(answer.body, res, () => undefined);
+        // pipe() rather than pipeline(): same backpressure, a fraction of the per-request cost.
+        answer.body.on('error', () => res.destroy());
+        answer.body.pipe(res);
       },
     );
   }
