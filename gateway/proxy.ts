@@ -23,7 +23,6 @@ const DCOS_COOKIES = new Set(['dcos-acs-auth-cookie', 'dcos-acs-info-cookie']);
 export interface ProxyTarget {
   readonly upstream: URL;
   readonly path: string;                   // encoded path + query for the upstream request line
-  readonly prefix: string;                 // the part of the client path that was stripped ('' when none)
   readonly servicePrefix: string | null;   // `/service/<plain>` for Location rewriting
   readonly timeoutMs: number;
 }
@@ -44,7 +43,7 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
   return kept.length ? kept.join('; ') : null;
 }
 
-export class Proxy {
+export class UpstreamProxy {
   readonly #proxy: httpProxy;
   readonly #pools = new Map<string, Pool>();
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });

@@ -14,7 +14,7 @@ import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { encodePath, normalizePath } from './normalize-path.js';
-import { Proxy, sendJsonError } from './proxy.js';
+import { UpstreamProxy, sendJsonError } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
 import { resolveService } from './service-resolver.js';
@@ -44,7 +44,7 @@ const EJECT_MS = 30_000;
 
 export class GatewayServer {
   readonly #options: GatewayOptions;
-  readonly #proxy = new Proxy();
+  readonly #proxy = new UpstreamProxy();
   #server: Server | null = null;
   readonly #roundRobin = new Map<string, number>();
   /** Passive health: upstreams that refused a connection, and until when they are skipped. */
@@ -209,7 +209,7 @@ export class GatewayServer {
     const attempt = (): void => {
       const upstream = this.#pick(decision.route, decision.upstreams, tried);
       tried.add(upstream.href);
-      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
         if (error.code === 'ECONNREFUSED') {
           this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
           this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
@@ -297,7 +297,7 @@ export class GatewayServer {
     }
     if (decision?.kind !== 'proxy') return refuse('404 Not Found');
     const upstream = this.#pick(decision.route, decision.upstreams);
-    this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, prefix: '', servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
+    this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
   }
 
   /** Endpoints that need no token. Returns the route name when it answered. */
