@@ -12,7 +12,13 @@ import { Pool, type Dispatcher } from 'undici';
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus those `Connection` names. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 
-function hopByHop(connection: string | string[] | undefined): Set<string> {
+function hopByHop(connection: string | string[] | undefined): ReadonlySet<string> {
+  // The common cases (no header, `keep-alive`, `close`) name nothing extra: no allocation per request.
+  if (connection === undefined) return HOP_BY_HOP;
+  if (typeof connection === 'string') {
+    const value = connection.trim().toLowerCase();
+    if (value === 'keep-alive' || value === 'close') return HOP_BY_HOP;
+  }
   const named = new Set(HOP_BY_HOP);
   for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) for (const name of value.split(',')) named.add(name.trim().toLowerCase());
   return named;
