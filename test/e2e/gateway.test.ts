@@ -213,6 +213,13 @@ describe('proxying with a token', () => {
     const first = (await (await fetch(`${base}/metadata`, { headers: auth() })).json()) as { CLUSTER_ID: string };
     expect(first.CLUSTER_ID).toMatch(/^[0-9a-f-]{36}$/);
   });
+  it('headers named in Connection are hop-by-hop and not forwarded', async () => {
+    seen.length = 0;
+    await new Promise<void>((resolve, reject) => execFile('curl', ['-s', '-o', '/dev/null', '-H', `Authorization: token=${token}`, '-H', 'Connection: keep-alive, X-Hop', '-H', 'X-Hop: secret', '-H', 'X-Kept: yes', `${base}/service/hello/hop`], (e) => (e ? reject(e) : resolve())));
+    const request = seen.at(-1)!;
+    expect(request.headers['x-kept']).toBe('yes');
+    expect(request.headers['x-hop']).toBeUndefined();
+  });
   it('curl reaches a service with Authorization: token=', async () => {
     const out = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-H', `Authorization: token=${token}`, `${base}/service/hello/curl`], (e, stdout) => (e ? reject(e) : resolve(stdout))));
     expect(JSON.parse(out).path).toBe('/curl');
