@@ -24,6 +24,8 @@ export interface MesosSourceOptions {
   readonly userAgent?: string;
   readonly maxBytes?: number;
   readonly resolveHost?: HostResolver;
+  /** Tests and embedders may bring their own fetch; Node's global one otherwise. */
+  readonly fetch?: typeof fetch;
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -149,6 +151,7 @@ export class MesosSource implements ClusterSource {
       timeoutMs: this.#options.timeoutMs,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_BYTES,
       headers: { accept: 'application/json', 'user-agent': this.#options.userAgent ?? 'Gatehouse' },
+      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }
 }

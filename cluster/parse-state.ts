@@ -6,8 +6,8 @@ import { deepFreeze } from '../config/deep-freeze.js';
 import { parseHostPort, parsePid, type ParsedPid } from './process-address.js';
 import { parseTask } from './parse-task.js';
 import { resolveAll, systemResolver, type HostResolver } from './resolve-host.js';
-import type { Agent, Framework, Master, ProcessAddress, SnapshotData, SnapshotSource, Task } from './snapshot.js';
-import { isObject, list, objects, str, type Json } from './state-fields.js';
+import type { Agent, App, Framework, Master, ProcessAddress, SnapshotData, SnapshotSource, Task } from './snapshot.js';
+import { frozenList, isObject, list, objects, str, type Json } from './state-fields.js';
 
 export interface ParseStateOptions {
   readonly source: SnapshotSource;
@@ -60,21 +60,25 @@ export async function parseMasterState(doc: unknown, options: ParseStateOptions)
     const pid = parsePid(framework['pid']);
     hosts.add(pid ? pid.host : str(framework['hostname']));
   }
+  // Built frozen piece by piece (tasks in parseTask): a recursive freeze afterwards would walk every
+  // object of a 10,000-task snapshot once more. The IP lists are shared by every task of an agent.
   const resolved = await resolveAll(hosts, options.resolveHost ?? defaultResolver);
-  const address = (pid: ParsedPid): ProcessAddress => ({ raw: pid.raw, host: pid.host, port: pid.port, ips: resolved.get(pid.host) ?? [] });
+  for (const [host, ips] of resolved) resolved.set(host, frozenList(ips) as string[]);
+  const ipsOf = (host: string): readonly string[] => resolved.get(host) ?? frozenList([]);
+  const address = (pid: ParsedPid): ProcessAddress => Object.freeze({ raw: pid.raw, host: pid.host, port: pid.port, ips: ipsOf(pid.host) });
 
   const agents: Agent[] = rawAgents.map((raw) => {
     const pid = parsePid(raw['pid']);
     const hostname = str(raw['hostname']);
-    return {
+    return Object.freeze({
       id: str(raw['id']),
       hostname,
       pid: pid ? address(pid) : null,
-      ips: resolved.get(pid ? pid.host : hostname) ?? [],
+      ips: ipsOf(pid ? pid.host : hostname),
       active: raw['active'] !== false,
-      resources: isObject(raw['resources']) ? raw['resources'] : {},
-      attributes: isObject(raw['attributes']) ? raw['attributes'] : {},
-    };
+      resources: deepFreeze(isObject(raw['resources']) ? raw['resources'] : {}),
+      attributes: deepFreeze(isObject(raw['attributes']) ? raw['attributes'] : {}),
+    });
   });
   const agentIps = new Map(agents.map((a) => [a.id, a.ips]));
   const ipsOfAgent = (id: string) => agentIps.get(id) ?? [];
@@ -89,29 +93,29 @@ export async function parseMasterState(doc: unknown, options: ParseStateOptions)
       const task = parseTask(rawTask as Json, id, ipsOfAgent);
       if (task) tasks.push(task);
     }
-    return {
+    return Object.freeze({
       id,
       name: str(raw['name']),
       pid: pid ? address(pid) : null,
       hostname,
-      ips: resolved.get(pid ? pid.host : hostname) ?? [],
+      ips: ipsOf(pid ? pid.host : hostname),
       active: raw['active'] !== false,
       webuiUrl: typeof raw['webui_url'] === 'string' && raw['webui_url'] !== '' ? raw['webui_url'] : null,
-      tasks,
-    };
+      tasks: frozenList(tasks),
+    });
   });
 
-  const leader: Master | null = leaderPid ? { address: address(leaderPid) } : null;
-  const masters: Master[] = masterPids.map((pid) => ({ address: address(pid) }));
+  const leader: Master | null = leaderPid ? Object.freeze({ address: address(leaderPid) }) : null;
+  const masters = frozenList(masterPids.map((pid): Master => Object.freeze({ address: address(pid) })));
 
-  return deepFreeze({
+  return Object.freeze({
     fetchedAt: options.fetchedAt,
-    source: options.source,
+    source: deepFreeze(options.source),
     clusterName: typeof doc['cluster'] === 'string' ? doc['cluster'] : null,
     leader,
     masters,
-    agents,
-    frameworks,
-    apps: [],
+    agents: frozenList(agents),
+    frameworks: frozenList(frameworks),
+    apps: frozenList<App>([]),
   });
 }

@@ -35,15 +35,20 @@ export async function resolveAll(hosts: Iterable<string>, resolver: HostResolver
       continue;
     }
     result.set(host, []);
+    // A resolver that rejects (or throws) is an unresolvable name, never a failed snapshot.
     pending.push(
-      resolver(host).then((ips) => {
-        const canonical: string[] = [];
-        for (const ip of ips) {
-          const c = canonicalIp(ip);
-          if (c && !canonical.includes(c)) canonical.push(c);
-        }
-        result.set(host, canonical);
-      }),
+      Promise.resolve()
+        .then(() => resolver(host))
+        .then((ips) => {
+          if (!Array.isArray(ips)) return;
+          const canonical: string[] = [];
+          for (const ip of ips) {
+            const c = canonicalIp(ip);
+            if (c && !canonical.includes(c)) canonical.push(c);
+          }
+          result.set(host, canonical);
+        })
+        .catch(() => undefined),
     );
   }
   await Promise.all(pending);

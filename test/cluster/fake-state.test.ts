@@ -1,0 +1,130 @@
+// Mesos-DNS's own test state, task by task; health from statuses; name resolution that fails; the
+// `local` source seam before the embedded cluster exists.
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
+import { describe, expect, it } from 'vitest';
+import { ClusterStore, createSource, parseMasterState, tasksOf, type Task } from '../../cluster/index.js';
+import type { ClusterConfig } from '../../config/types.js';
+import { fixtureSnapshot } from '../support/fixtures.js';
+
+interface Want {
+  readonly name: string;
+  readonly state: string;
+  readonly netinfo: string[];
+  readonly docker: string[];
+  readonly mesos: string[];
+  readonly host: string[];
+  readonly ports: number[];
+  readonly discovery: string | null;
+}
+
+// Keyed by task name: liquor-store.b8db… appears twice in the fixture (names liquor.store and big.dog2).
+const FAKE_STATE: Want[] = [
+  { name: 'toy-store', state: 'TASK_RUNNING', netinfo: ['12.0.1.3', '12.0.1.2', 'fd01:b::1:8000:2'], docker: [], mesos: [], host: ['2001:db8::1'], ports: [31354, 31355], discovery: null },
+  { name: 'some-box', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31354], discovery: null },
+  { name: 'poseidon.bc4e3796-2d7a-11e4-b8df-d43d7edb01cd', state: 'TASK_KILLED', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31112], discovery: null },
+  { name: 'liquor.store', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.1'], mesos: [], host: ['1.2.3.11'], ports: [31354, 31355], discovery: 'liquor.store' },
+  { name: 'big.dog2', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.1'], mesos: [], host: ['1.2.3.11'], ports: [31354, 31355], discovery: 'big.dog' },
+  { name: 'non-human-readable-liquor-store', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.2'], mesos: [], host: ['1.2.3.12'], ports: [31737, 31738], discovery: 'liquor.store' },
+  { name: 'car.store', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31364, 31365], discovery: null },
+  { name: 'chronos', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31332], discovery: null },
+  { name: 'nginx', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: ['10.3.0.3'], host: ['1.2.3.11'], ports: [], discovery: null },
+  { name: 'reviewbot', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.12'], ports: [31744], discovery: null },
+];
+
+describe('fake-state.json (Mesos-DNS test state), task by task', async () => {
+  const snapshot = await fixtureSnapshot('mesos-dns/fake-state.json');
+  const byName = new Map<string, Task>(tasksOf(snapshot).map((t) => [t.name, t]));
+
+  it('has exactly the tasks of the live frameworks', () => {
+    expect([...byName.keys()].sort()).toEqual(FAKE_STATE.map((w) => w.name).sort());
+  });
+  for (const want of FAKE_STATE) {
+    it(want.name, () => {
+      const task = byName.get(want.name)!;
+      expect(task.state).toBe(want.state);
+      expect(task.ips).toEqual({ netinfo: want.netinfo, docker: want.docker, mesos: want.mesos, host: want.host });
+      expect(task.resources.ports).toEqual(want.ports);
+      expect(task.discovery?.name ?? null).toBe(want.discovery);
+    });
+  }
+  it('discovery ports and labels of liquor.store', () => {
+    const discovery = byName.get('liquor.store')!.discovery!;
+    expect(discovery.visibility).toBe('CLUSTER');
+    expect(discovery.ports.map((p) => [p.number, p.protocol, p.name])).toEqual([[80, 'tcp', 'http'], [443, 'tcp', 'https']]);
+    expect(discovery.labels).toEqual([{ key: 'dc', value: 'de1' }, { key: 'canary', value: 'Teneriffa' }]);
+  });
+  it('leader, frameworks with their pids, agents with IPv6', () => {
+    expect(snapshot.leader?.address).toMatchObject({ host: '1.2.3.4', port: 5050, ips: ['1.2.3.4'] });
+    const ipv6 = snapshot.frameworks.find((f) => f.name === 'ipv6-framework')!;
+    expect(ipv6.pid).toMatchObject({ host: '2001:db8::1', port: 25501, ips: ['2001:db8::1'] });
+    const noPid = snapshot.frameworks.find((f) => f.name === 'no pid')!;
+    expect(noPid.pid).toBeNull();
+    expect(noPid.ips).toEqual(['127.0.0.1']);
+    expect(snapshot.agents.map((a) => a.ips)).toEqual([['1.2.3.10'], ['1.2.3.11'], ['1.2.3.12'], ['2001:db8::1']]);
+  });
+  it('is frozen all the way down (built frozen, not frozen afterwards)', () => {
+    const unfrozen: string[] = [];
+    const walk = (value: unknown, path: string): void => {
+      if (value === null || typeof value !== 'object') return;
+      if (!Object.isFrozen(value)) unfrozen.push(path);
+      for (const [key, child] of Object.entries(value)) walk(child, `${path}.${key}`);
+    };
+    walk(snapshot, 'snapshot');
+    expect(unfrozen).toEqual([]);
+  });
+});
+
+describe('health from the newest status', () => {
+  const table: { name: string; statuses: unknown[]; want: string }[] = [
+    { name: 'newest healthy', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: false }, { state: 'TASK_RUNNING', timestamp: 2, healthy: true }], want: 'healthy' },
+    { name: 'newest unhealthy', statuses: [{ state: 'TASK_RUNNING', timestamp: 2, healthy: false }, { state: 'TASK_RUNNING', timestamp: 1, healthy: true }], want: 'unhealthy' },
+    { name: 'newest without a check', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: true }, { state: 'TASK_RUNNING', timestamp: 2 }], want: 'unknown' },
+    { name: 'healthy of the wrong type', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: 'yes' }], want: 'unknown' },
+    { name: 'no statuses', statuses: [], want: 'unknown' },
+  ];
+  for (const c of table) {
+    it(c.name, async () => {
+      const doc = { frameworks: [{ id: 'f', tasks: [{ id: 't', state: 'TASK_RUNNING', statuses: c.statuses }] }] };
+      const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost: async () => [] });
+      expect(tasksOf(snapshot)[0]!.health).toBe(c.want);
+    });
+  }
+});
+
+describe('host names that do not resolve', () => {
+  const resolvers: [string, (host: string) => Promise<string[]>][] = [
+    ['a resolver that rejects', async () => Promise.reject(new Error('SERVFAIL'))],
+    ['a resolver that throws synchronously', (() => { throw new Error('boom'); }) as unknown as (host: string) => Promise<string[]>],
+    ['a resolver that answers garbage', async () => ['not-an-ip', 7 as unknown as string]],
+    ['a resolver that answers no list', async () => null as unknown as string[]],
+  ];
+  for (const [name, resolveHost] of resolvers) {
+    it(`${name}: empty IPs, the snapshot still builds`, async () => {
+      const doc = { leader: 'master@master.invalid:5050', slaves: [{ id: 'S0', pid: 'slave(1)@agent.invalid:5051' }], frameworks: [{ id: 'f', tasks: [{ id: 't', slave_id: 'S0', state: 'TASK_RUNNING' }] }] };
+      const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost });
+      expect(snapshot.leader?.address.ips).toEqual([]);
+      expect(tasksOf(snapshot)[0]!.ips.host).toEqual([]);
+    });
+  }
+  it('the default resolver gives an unresolvable name no IPs', async () => {
+    const doc = { leader: 'master@no-such-host.invalid:5050', frameworks: [] };
+    const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0 });
+    expect(snapshot.leader?.address.ips).toEqual([]);
+  });
+});
+
+describe('createSource', () => {
+  const deps = () => ({ store: new ClusterStore({ staleAfterMs: 1000, unusableAfterMs: 2000, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), registry: new Registry() });
+  it('local: refused with a code until the embedded cluster exists', async () => {
+    await expect(createSource({ source: 'local' } as unknown as ClusterConfig, deps())).rejects.toMatchObject({ code: 'ERR_CLUSTER_LOCAL_UNAVAILABLE' });
+  });
+  it('file: a FileSource for the path', async () => {
+    const source = await createSource({ source: 'file', file: { path: '/nonexistent/state.json' } } as unknown as ClusterConfig, deps());
+    expect(source.constructor.name).toBe('FileSource');
+    await source.close();
+  });
+  it('mesos with no masters: refused naming the option', async () => {
+    await expect(createSource({ source: 'mesos', mesos: { masters: [], marathon: null, refreshMs: 1000, timeoutMs: 1000 } } as unknown as ClusterConfig, deps())).rejects.toMatchObject({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringContaining('masters') });
+  });
+});
