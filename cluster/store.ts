@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Snapshot, SnapshotData, SnapshotSource } from './snapshot.js';
 import { tasksOf } from './snapshot.js';
+import { ClusterError } from './errors.js';
 
 export type SnapshotState = 'empty' | 'fresh' | 'stale' | 'unusable';
 
@@ -35,7 +36,8 @@ export class ClusterStore {
   readonly #successes: Counter<'source'>;
 
   constructor(options: ClusterStoreOptions) {
-    if (!(options.unusableAfterMs > options.staleAfterMs)) throw new RangeError('ClusterStore: unusableAfterMs must be greater than staleAfterMs');
+    if (!(options.staleAfterMs > 0)) throw new ClusterError('ERR_CLUSTER_CONFIG', `cluster store: staleAfterMs must be a positive number (got ${options.staleAfterMs})`);
+    if (!(options.unusableAfterMs > options.staleAfterMs)) throw new ClusterError('ERR_CLUSTER_CONFIG', `cluster store: unusableAfterMs (${options.unusableAfterMs}) must be greater than staleAfterMs (${options.staleAfterMs})`);
     this.#options = options;
     this.#now = options.now ?? Date.now;
     const registers = options.registry ? [options.registry] : [];

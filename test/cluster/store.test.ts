@@ -36,7 +36,15 @@ describe('ClusterStore', () => {
     expect(store.status().lastError).toBeNull();
   });
 
-  it('refuses an unusableAfter not longer than staleAfter', () => {
-    expect(() => new ClusterStore({ staleAfterMs: 10, unusableAfterMs: 10, logger: pino({ level: 'silent' }) })).toThrow(/unusableAfterMs/);
-  });
+  const badOptions: [string, number, number, RegExp][] = [
+    ['unusableAfter equal to staleAfter', 10, 10, /unusableAfterMs/],
+    ['unusableAfter shorter than staleAfter', 10, 5, /unusableAfterMs/],
+    ['staleAfter zero', 0, 10, /staleAfterMs/],
+    ['staleAfter not a number', Number.NaN, 10, /staleAfterMs/],
+  ];
+  for (const [name, staleAfterMs, unusableAfterMs, message] of badOptions) {
+    it(`refuses ${name}, naming the option`, () => {
+      expect(() => new ClusterStore({ staleAfterMs, unusableAfterMs, logger: pino({ level: 'silent' }) })).toThrow(expect.objectContaining({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringMatching(message) }));
+    });
+  }
 });
