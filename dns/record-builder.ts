@@ -63,19 +63,25 @@ export class RecordBuilder {
   addresses(name: string, ips: readonly string[]): void {
     if (ips.length === 0) return;
     const entry = this.#entry(name);
-    for (const ip of ips) {
-      const v6 = ip.includes(':');
-      const list = v6 ? entry.aaaa : entry.a;
-      const keys = entry.seen ?? (list.length >= SMALL ? bigNameKeys(entry) : null);
-      if (keys) {
-        const key = v6 ? `6${ip}` : ip;
-        if (keys.has(key)) continue;
-        keys.add(key);
-      } else if (list.includes(ip)) continue;
-      if (v6) (entry.aaaa === EMPTY ? (entry.aaaa = []) : entry.aaaa).push(ip);
-      else (entry.a === EMPTY ? (entry.a = []) : entry.a).push(ip);
-      if (this.#owner >= 0) this.#log.push(this.#owner, v6 ? 1 : 0, name, ip);
-    }
+    for (const ip of ips) this.#add(entry, name, ip);
+  }
+
+  address(name: string, ip: string): void {
+    this.#add(this.#entry(name), name, ip);
+  }
+
+  #add(entry: MutableNameRecords, name: string, ip: string): void {
+    const v6 = ip.includes(':');
+    const list = v6 ? entry.aaaa : entry.a;
+    const keys = entry.seen ?? (list.length >= SMALL ? bigNameKeys(entry) : null);
+    if (keys) {
+      const key = v6 ? `6${ip}` : ip;
+      if (keys.has(key)) return;
+      keys.add(key);
+    } else if (list.includes(ip)) return;
+    if (v6) (entry.aaaa === EMPTY ? (entry.aaaa = []) : entry.aaaa).push(ip);
+    else (entry.a === EMPTY ? (entry.a = []) : entry.a).push(ip);
+    if (this.#owner >= 0) this.#log.push(this.#owner, v6 ? 1 : 0, name, ip);
   }
 
   srv(name: string, target: string, port: number): void {

@@ -1,6 +1,7 @@
 // Records from a snapshot, by Mesos-DNS's rules (reference mesos-dns.md §1.5–1.9): tasks, their
 // canonical and `.slave` names, SRVs for host ports and DiscoveryInfo ports, frameworks, agents,
 // leader and masters, and the name server. Pure: the same snapshot gives the same record set.
+import { isIP } from 'node:net';
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../cluster/snapshot.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
 import { RecordBuilder } from './record-builder.js';
@@ -40,9 +41,19 @@ export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): 
 
 function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: boolean) {
   const ctx: Context = { out: new RecordBuilder(trackOwners), labelOf: new Map(), agentTailOf: new Map(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
+  // Mesos-DNS's order: frameworks, agents, name server, masters, then tasks. It is observable: a
+  // task record that one of the others already inserted is not listed under the task in /v1/enumerate.
+  for (const framework of snapshot.frameworks) frameworkRecords(ctx, framework);
+  for (const agent of snapshot.agents) {
+    ctx.out.addresses(`slave${ctx.tail}`, agent.ips);
+    if (agent.pid && agent.ips.length > 0) ctx.out.srv(`_slave._tcp${ctx.tail}`, `slave${ctx.tail}`, agent.pid.port);
+  }
+  const ns = options.soaMname.toLowerCase();
+  ctx.out.addresses(ns.endsWith('.') ? ns : `${ns}.`, options.nsIps);
+  masterRecords(ctx, snapshot);
+
   const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
   const tasks: EnumerationTask[] = [];
-
   snapshot.frameworks.forEach((framework, frameworkIndex) => {
     const frameworkLabel = domainFrag(framework.name, ctx.mode);
     for (const task of framework.tasks) {
@@ -51,19 +62,12 @@ function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: b
       if (options.healthyOnly && task.health === 'unhealthy') continue;
       ctx.out.attributeTo(tasks.length);
       tasks.push({ framework: frameworkIndex, name: task.name, id: task.id });
+      // Deviation: Mesos-DNS would publish `T..mesos.`-style names for a framework whose name has no
+      // usable character; such names cannot be queried, so the task only shows in /v1/enumerate.
       if (frameworkLabel) taskRecords(ctx, task, frameworkLabel, agent.ips);
     }
   });
   ctx.out.attributeTo(-1);
-
-  for (const framework of snapshot.frameworks) frameworkRecords(ctx, framework);
-  for (const agent of snapshot.agents) {
-    ctx.out.addresses(`slave${ctx.tail}`, agent.ips);
-    if (agent.pid) ctx.out.srv(`_slave._tcp${ctx.tail}`, `slave${ctx.tail}`, agent.pid.port);
-  }
-  masterRecords(ctx, snapshot);
-  const ns = options.soaMname.toLowerCase();
-  ctx.out.addresses(ns.endsWith('.') ? ns : `${ns}.`, options.nsIps);
   return { builder: ctx.out, frameworks: snapshot.frameworks.map((f) => f.name), tasks };
 }
 
@@ -79,9 +83,7 @@ function taskRecords(ctx: Context, task: Task, framework: string, agentIps: read
   const discoveryName = task.discovery?.name ?? '';
   // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised; when
   // both are the same label the second pass would only insert duplicates.
-  const raw = discoveryName || task.name;
-  let sanitized = ctx.labelOf.get(raw);
-  if (sanitized === undefined) ctx.labelOf.set(raw, (sanitized = sanitizeLabel(raw, ctx.mode)));
+  const sanitized = labelOf(ctx, discoveryName || task.name);
   let agent = ctx.agentTailOf.get(task.agentId);
   if (agent === undefined) ctx.agentTailOf.set(task.agentId, (agent = agentTail(task.agentId)));
   const labels = discoveryName && discoveryName !== sanitized ? [discoveryName, sanitized] : [sanitized];
@@ -94,10 +96,18 @@ function taskRecords(ctx: Context, task: Task, framework: string, agentIps: read
     if (!label) continue;
     const canonical = label + suffix;
     const canonicalOnSlave = canonical + onSlave;
-    out.addresses(label + onTask, ips);
-    out.addresses(canonical + onTask, ips);
-    out.addresses(label + onSlave, agentIps);
-    out.addresses(canonicalOnSlave, agentIps);
+    const plain = label + onTask;
+    const canonicalOnTask = canonical + onTask;
+    const plainOnSlave = label + onSlave;
+    // Per IP, the plain name then the canonical one: the order /v1/enumerate shows.
+    for (const ip of ips) {
+      out.address(plain, ip);
+      out.address(canonicalOnTask, ip);
+    }
+    for (const ip of agentIps) {
+      out.address(plainOnSlave, ip);
+      out.address(canonicalOnSlave, ip);
+    }
     if (task.resources.ports.length > 0) {
       const tcpSlave = `_${label}._tcp${onSlave}`;
       const udpSlave = `_${label}._udp${onSlave}`;
@@ -113,17 +123,23 @@ function taskRecords(ctx: Context, task: Task, framework: string, agentIps: read
       }
     }
     if (!discoveryName || !task.discovery) continue;
-    const canonicalOnTask = canonical + onTask;
     for (const port of task.discovery.ports) {
-      const protocol = sanitizeLabel(port.protocol, ctx.mode);
-      const portName = sanitizeLabel(port.name, ctx.mode);
-      for (const proto of protocol ? [protocol] : ['tcp', 'udp']) {
-        const service = `_${label}._${proto}${onTask}`;
-        out.srv(service, canonicalOnTask, port.number);
-        if (portName) out.srv(`_${portName}.${service}`, canonicalOnTask, port.number);
-      }
+      const protocol = labelOf(ctx, port.protocol);
+      const portName = labelOf(ctx, port.name);
+      const protocols = protocol ? [protocol] : BOTH_PROTOCOLS;
+      for (const proto of protocols) out.srv(`_${label}._${proto}${onTask}`, canonicalOnTask, port.number);
+      if (portName) for (const proto of protocols) out.srv(`_${portName}._${label}._${proto}${onTask}`, canonicalOnTask, port.number);
     }
   }
+}
+
+const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
+
+/** sanitizeLabel, once per distinct text per build: many tasks share names, ports and protocols. */
+function labelOf(ctx: Context, text: string): string {
+  let label = ctx.labelOf.get(text);
+  if (label === undefined) ctx.labelOf.set(text, (label = sanitizeLabel(text, ctx.mode)));
+  return label;
 }
 
 function frameworkRecords(ctx: Context, framework: Framework): void {
@@ -172,7 +188,21 @@ function masterRecords(ctx: Context, snapshot: SnapshotData): void {
   if (!leaderIndexed) out.addresses(`master${index}${tail}`, [leaderIp]);
 }
 
+/**
+ * A configured master as `{ ip, port }`, or null. Mesos-DNS crashes on host names here; we skip
+ * them, since a name is no address record.
+ */
 function parseEndpoint(entry: string): { ip: string; port: number } | null {
   const match = /^\[([^\]]+)\]:(\d+)$/.exec(entry) ?? /^([^:]+):(\d+)$/.exec(entry);
-  return match ? { ip: match[1]!, port: Number(match[2]) } : null;
+  if (!match) return null;
+  const ip = canonicalIp(match[1]!);
+  return ip ? { ip, port: Number(match[2]) } : null;
+}
+
+/** RFC 5952 text for IPv6 (what Mesos-DNS prints), IPv4 as is; null for anything else. */
+function canonicalIp(text: string): string | null {
+  const kind = isIP(text);
+  if (kind === 4) return text;
+  if (kind !== 6) return null;
+  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
 }
