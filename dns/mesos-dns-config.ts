@@ -2,10 +2,12 @@
 // Go's encoding/json does, same defaults, same validation, errors with file:line:col. Keys Mesos-DNS
 // ignores are ignored here too (reported as warnings).
 import { isIP } from 'node:net';
+import { isAbsolute, resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from '../config/errors.js';
 import { parseYamlFile } from '../config/yaml-document.js';
 import type { IpSource } from '../cluster/snapshot.js';
 import type { Upstream } from './forwarder.js';
+import { canonicalIp, parseUpstreams } from './ip-address.js';
 
 export interface MesosDnsConfig {
   readonly file: string;
@@ -88,38 +90,62 @@ const FIELDS: Record<string, [keyof MesosDnsConfig, Kind, unknown]> = {
   MesosCredentials: ['mesosCredentials', 'object', {}],
   IAMConfigFile: ['iamConfigFile', 'string', ''],
 };
+// Keys Mesos-DNS reads but always overwrites (the serial at each load, File with the config's path):
+// accepted so that a /v1/config document reads back as a config.json.
+const OVERWRITTEN: Record<string, Kind> = { SOASerial: 'int', File: 'string' };
+const OVERWRITTEN_BY_LOWER = new Map(Object.keys(OVERWRITTEN).map((k) => [k.toLowerCase(), k]));
+
+/** A config.json that cannot be used. The code names the ZooKeeper case, which needs a config change. */
+export class MesosDnsConfigError extends ConfigError {
+  override readonly code: string;
+
+  constructor(problems: readonly ConfigProblem[], zkOnly: boolean) {
+    super(problems);
+    this.code = zkOnly ? 'ERR_DNS_CONFIG_ZK_UNSUPPORTED' : 'ERR_DNS_CONFIG_INVALID';
+  }
+}
+
+/** Where relative and `~/` config paths start from (defaults: the process's cwd and HOME). */
+export interface ConfigPathEnv {
+  readonly cwd?: string;
+  readonly home?: string;
+}
 const BY_LOWER = new Map(Object.keys(FIELDS).map((k) => [k.toLowerCase(), k]));
 const DOMAIN = /^[a-zA-Z0-9-]+(\.[a-zA-Z0-9-]+)*$/;
 const IP_SOURCES = new Set(['host', 'docker', 'mesos', 'netinfo']);
 
-export function parseMesosDnsConfig(text: string, file: string): { config: MesosDnsConfig; warnings: string[] } {
+export function parseMesosDnsConfig(text: string, file: string, env: ConfigPathEnv = {}): { config: MesosDnsConfig; warnings: string[] } {
   const doc = parseYamlFile(text, file);
-  if (doc.problems.length) throw new ConfigError(doc.problems);
+  if (doc.problems.length) throw new MesosDnsConfigError(doc.problems, false);
   if (typeof doc.value !== 'object' || doc.value === null || Array.isArray(doc.value)) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a JSON object' }]);
+    throw new MesosDnsConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a JSON object' }], false);
   }
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   const values: Record<string, unknown> = {};
   const keyOf: Record<string, string> = {};
-  const fail = (goName: string, message: string, key = false) =>
-    problems.push({ file, ...doc.positionOf(keyOf[goName] ? [keyOf[goName]!] : [], { key }), path: keyOf[goName] ?? goName, message });
+  // `item`: the list element or zone at fault, so that the position points at it, not at the key.
+  const fail = (goName: string, message: string, key = false, item?: string | number) => {
+    const at = keyOf[goName];
+    const path = at === undefined ? [] : item === undefined ? [at] : [at, item];
+    const shown = at === undefined ? goName : item === undefined ? at : typeof item === 'number' ? `${at}[${item}]` : `${at}.${item}`;
+    problems.push({ file, ...doc.positionOf(path, { key }), path: shown, message });
+  };
 
   for (const [key, value] of Object.entries(doc.value as Record<string, unknown>)) {
     const goName = BY_LOWER.get(key.toLowerCase());
+    const overwritten = OVERWRITTEN_BY_LOWER.get(key.toLowerCase());
+    if (overwritten) {
+      if (!hasKind(value, OVERWRITTEN[overwritten]!)) problems.push({ file, ...doc.positionOf([key]), path: key, message: `must be ${KIND_TEXT[OVERWRITTEN[overwritten]!]}, got ${JSON.stringify(value)}` });
+      continue;
+    }
     if (!goName) {
       warnings.push(`${file}: ignoring unknown key "${key}" (as Mesos-DNS does)`);
       continue;
     }
     keyOf[goName] = key;
     const [, kind] = FIELDS[goName]!;
-    const ok =
-      kind === 'string' ? typeof value === 'string'
-      : kind === 'int' ? Number.isInteger(value)
-      : kind === 'bool' ? typeof value === 'boolean'
-      : kind === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
-      : typeof value === 'object' && value !== null && !Array.isArray(value);
-    if (!ok) fail(goName, `must be ${{ string: 'a string', int: 'an integer', bool: 'true or false', strings: 'a list of strings', object: 'an object' }[kind]}, got ${JSON.stringify(value)}`);
+    if (!hasKind(value, kind)) fail(goName, `must be ${KIND_TEXT[kind]}, got ${JSON.stringify(value)}`);
     else values[goName] = value;
   }
   const get = <T>(goName: string): T => (goName in values ? values[goName] : FIELDS[goName]![2]) as T;
@@ -127,17 +153,20 @@ export function parseMesosDnsConfig(text: string, file: string): { config: Mesos
   const zk = get<string>('Zk');
   const masters = get<string[]>('Masters');
   if (!zk && masters.length === 0) fail('Masters', 'list at least one master ("masters": ["10.0.0.1:5050"]); zk is not supported', true);
-  if (zk && masters.length === 0) fail('Zk', 'ZooKeeper leader detection is not supported; list the masters in "masters" instead');
+  const zkOnly = Boolean(zk) && masters.length === 0;
+  if (zkOnly) fail('Zk', 'ZooKeeper leader detection is not supported; list the masters\' IP:port in "masters" instead (e.g. "masters": ["10.0.0.1:5050"])');
   if (zk && masters.length > 0) warnings.push(`${file}: "zk" is not supported; using the static "masters" list`);
   const seenMasters = new Set<string>();
-  for (const master of masters) {
-    const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(master);
+  masters.forEach((master, index) => {
+    const match = /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(master);
     const port = Number(match?.[3]);
-    if (!match || port < 1 || port > 65535) fail('Masters', `"${master}" is not host:port with a port between 1 and 65535`);
-    const key = match ? `${match[1] ?? match[2]}:${port}` : master;
-    if (seenMasters.has(key)) fail('Masters', `"${master}" is listed twice`);
-    seenMasters.add(key);
-  }
+    const ip = canonicalIp(match?.[1] ?? match?.[2] ?? '');
+    if (!match || port < 1 || port > 65535) fail('Masters', `"${master}" is not ip:port with a port between 1 and 65535`, false, index);
+    // Mesos-DNS accepts host names here and then crashes building master records: refuse them now.
+    else if (!ip) fail('Masters', `"${master}" does not start with an IP address (host names are not supported; IPv6 as [addr]:port)`, false, index);
+    else if (seenMasters.has(`${ip}:${port}`)) fail('Masters', `"${master}" is listed twice`, false, index);
+    else seenMasters.add(`${ip}:${port}`);
+  });
 
   const positive = (goName: string) => {
     if (!(get<number>(goName) > 0)) fail(goName, 'must be greater than 0');
@@ -163,13 +192,13 @@ export function parseMesosDnsConfig(text: string, file: string): { config: Mesos
   const zones = Object.keys(zoneResolvers);
   for (const zone of zones) {
     const list = zoneResolvers[zone];
-    if (!DOMAIN.test(zone)) fail('ZoneResolvers', `zone "${zone}" is not a domain`);
-    if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) fail('ZoneResolvers', `zone "${zone}" needs a non-empty list of resolvers`);
-    else parseUpstreams(list as string[], (m) => fail('ZoneResolvers', `zone "${zone}": ${m}`));
-    if (zone.toLowerCase() === domain.toLowerCase()) fail('ZoneResolvers', `zone "${zone}" is the Mesos domain itself`);
+    if (!DOMAIN.test(zone)) fail('ZoneResolvers', `zone "${zone}" is not a domain`, true, zone);
+    if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) fail('ZoneResolvers', `zone "${zone}" needs a non-empty list of resolvers`, false, zone);
+    else parseUpstreams(list as string[], (m) => fail('ZoneResolvers', `zone "${zone}": ${m}`, false, zone));
+    if (zone.toLowerCase() === domain.toLowerCase()) fail('ZoneResolvers', `zone "${zone}" is the Mesos domain itself`, true, zone);
     for (const other of [...zones.filter((z) => z !== zone), domain]) {
       if (`.${other.toLowerCase()}`.endsWith(`.${zone.toLowerCase()}`) || `.${zone.toLowerCase()}`.endsWith(`.${other.toLowerCase()}`)) {
-        fail('ZoneResolvers', `zone "${zone}" overlaps "${other}"`);
+        fail('ZoneResolvers', `zone "${zone}" overlaps "${other}"`, true, zone);
       }
     }
   }
@@ -184,11 +213,13 @@ export function parseMesosDnsConfig(text: string, file: string): { config: Mesos
   else if (auth !== '') fail('MesosAuthentication', `"${auth}" authentication to the masters is not supported by Gatehouse yet`);
   if (get<string>('CACertFile') || get<string>('CertFile')) fail(get<string>('CACertFile') ? 'CACertFile' : 'CertFile', 'custom CA and client certificates for the masters are not supported by Gatehouse yet');
 
-  if (problems.length) throw new ConfigError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  if (problems.length) throw new MesosDnsConfigError(problems.sort((a, b) => a.line - b.line || a.col - b.col), zkOnly);
   const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);
   const credentials = get<Record<string, unknown>>('MesosCredentials');
+  const home = env.home ?? process.env['HOME'] ?? process.env['USERPROFILE'];
+  const expanded = file.startsWith('~/') && home ? `${home}${file.slice(1)}` : file;
   const config: MesosDnsConfig = {
-    file,
+    file: isAbsolute(expanded) ? expanded : resolve(env.cwd ?? process.cwd(), expanded),
     zk,
     masters,
     zkDetectionTimeout: get('ZkDetectionTimeout'),
@@ -224,28 +255,28 @@ export function parseMesosDnsConfig(text: string, file: string): { config: Mesos
     certFile: get('CertFile'),
     keyFile: get('KeyFile'),
     mesosAuthentication: auth,
-    mesosCredentials: { principal: String(credentials['principal'] ?? credentials['Principal'] ?? ''), secret: String(credentials['secret'] ?? credentials['Secret'] ?? '') },
+    mesosCredentials: { principal: credentialOf(credentials, 'principal'), secret: credentialOf(credentials, 'secret') },
     iamConfigFile: get('IAMConfigFile'),
   };
   return { config, warnings };
 }
 
-export function parseUpstreams(texts: readonly string[], fail: (message: string) => void): Upstream[] {
-  const out: Upstream[] = [];
-  const seen = new Set<string>();
-  for (const text of texts) {
-    const match = /^\[([^\]]+)\]:(\d+)$/.exec(text) ?? /^([^:]+):(\d+)$/.exec(text);
-    const host = match ? match[1]! : text;
-    const port = match ? Number(match[2]) : 53;
-    if (!isIP(host)) fail(`"${text}" is not an IP address (host names are not allowed)`);
-    else if (port < 1 || port > 65535) fail(`"${text}" has a port outside 1-65535`);
-    else if (seen.has(`${host}:${port}`)) fail(`"${text}" is listed twice`);
-    else {
-      seen.add(`${host}:${port}`);
-      out.push({ host, port });
-    }
-  }
-  return out;
+export { parseUpstreams };
+
+const KIND_TEXT: Record<Kind, string> = { string: 'a string', int: 'an integer', bool: 'true or false', strings: 'a list of strings', object: 'an object' };
+
+function hasKind(value: unknown, kind: Kind): boolean {
+  return kind === 'string' ? typeof value === 'string'
+    : kind === 'int' ? Number.isInteger(value)
+    : kind === 'bool' ? typeof value === 'boolean'
+    : kind === 'strings' ? Array.isArray(value) && value.every((v) => typeof v === 'string')
+    : typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** `Principal` / `Secret`, matched case-insensitively like every other key. */
+function credentialOf(credentials: Record<string, unknown>, field: string): string {
+  for (const [key, value] of Object.entries(credentials)) if (key.toLowerCase() === field && typeof value === 'string') return value;
+  return '';
 }
 
 /** The `/v1/config` document: the runtime config with Go field names (secret redacted, unlike Mesos-DNS). */

@@ -1,8 +1,8 @@
 // Records from a snapshot, by Mesos-DNS's rules (reference mesos-dns.md §1.5–1.9): tasks, their
 // canonical and `.slave` names, SRVs for host ports and DiscoveryInfo ports, frameworks, agents,
 // leader and masters, and the name server. Pure: the same snapshot gives the same record set.
-import { isIP } from 'node:net';
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../cluster/snapshot.js';
+import { canonicalIp } from './ip-address.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
 import { RecordBuilder } from './record-builder.js';
 import type { EnumerationTask } from './record-builder.js';
@@ -197,12 +197,4 @@ function parseEndpoint(entry: string): { ip: string; port: number } | null {
   if (!match) return null;
   const ip = canonicalIp(match[1]!);
   return ip ? { ip, port: Number(match[2]) } : null;
-}
-
-/** RFC 5952 text for IPv6 (what Mesos-DNS prints), IPv4 as is; null for anything else. */
-function canonicalIp(text: string): string | null {
-  const kind = isIP(text);
-  if (kind === 4) return text;
-  if (kind !== 6) return null;
-  return new URL(`http://[${text}]/`).hostname.slice(1, -1);
 }
