@@ -13,81 +13,102 @@ export interface MesosDnsHttpOptions {
   readonly enumerationOn: boolean;
 }
 
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
 /** `.*` removed, lower-cased, trailing dot added: how Mesos-DNS cleans a name from a URL. */
 function cleanName(raw: string): string {
   const name = raw.split('.*').join('').toLowerCase();
   return name.endsWith('.') ? name : `${name}.`;
 }
 
-function send(res: ServerResponse, status: number, body: unknown, head = false): void {
+function send(res: ServerResponse, status: number, body: unknown, head: boolean, extra: Record<string, string> = {}): void {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
-  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json', 'content-length': Buffer.byteLength(text) });
+  const type = typeof body === 'string' ? 'text/plain; charset=utf-8' : 'application/json';
+  res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text), ...extra });
   res.end(head ? undefined : text);
 }
 
-export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/** Path segments after `/v1/`, each percent-decoded on its own (so `%2F` stays inside one name); null if undecodable. */
+function segmentsOf(url: string | undefined): string[] | null {
+  const path = (url ?? '/').split('?')[0]!;
+  if (!path.startsWith('/v1/')) return [];
+  try {
+    return path.slice(4).split('/').map(decodeURIComponent);
+  } catch {
+    return null;
+  }
+}
+
+export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): Handler {
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
     const head = req.method === 'HEAD';
-    if (req.method !== 'GET' && !head) {
-      res.setHeader('allow', 'GET, HEAD');
-      return send(res, 405, { error: `method ${req.method} not allowed` });
+    if (req.method !== 'GET' && !head) return send(res, 405, { error: `method ${req.method ?? ''} not allowed; use GET` }, false, { allow: 'GET, HEAD' });
+    const segments = segmentsOf(req.url);
+    if (segments === null) return send(res, 400, { error: 'the path is not valid percent-encoding' }, head);
+    const [endpoint, name, rest, ...more] = segments;
+    const arity = segments.length;
+
+    if (endpoint === 'version' && arity === 1) {
+      return send(res, 200, { Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: options.version }, head);
     }
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
-    } catch {
-      return send(res, 400, { error: 'bad request path' });
-    }
-    if (path === '/v1/version') return send(res, 200, { Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: options.version }, head);
-    if (path === '/v1/config') return send(res, 200, options.config(), head);
+    if (endpoint === 'config' && arity === 1) return send(res, 200, options.config(), head);
+    const hosts = endpoint === 'hosts' && !!name;
+    if (hosts && rest === 'ports' && more.length === 0) return send(res, 501, 'To be implemented...', head);
+    const routed =
+      (hosts && arity === 2) ||
+      (endpoint === 'services' && !!name && arity === 2) ||
+      (options.enumerationOn && (endpoint === 'enumerate' || endpoint === 'axfr') && arity === 1);
+    if (!routed) return send(res, 404, { error: `no such endpoint: ${(req.url ?? '').split('?')[0]}` }, head);
+
     const records = options.records();
-    const known = /^\/v1\/(hosts|services|enumerate|axfr)(\/|$)/.test(path);
-    if (!known) return send(res, 404, { error: `no such endpoint: ${path}` }, head);
-    if (/^\/v1\/hosts\/[^/]+\/ports$/.test(path)) return send(res, 501, 'To be implemented...', head);
     // Mesos-DNS does not listen at all before its first state load; we listen and say why we cannot answer.
     if (!records) return send(res, 503, { error: 'no cluster state yet' }, head);
+    if (endpoint === 'hosts') return send(res, 200, hostsOf(records, name!), head);
+    if (endpoint === 'services') return send(res, 200, servicesOf(records, name!), head);
+    if (endpoint === 'enumerate') return send(res, 200, { frameworks: records.enumerate().map((f) => ({ tasks: f.tasks, name: f.name })) }, head);
+    return send(res, 200, axfrOf(records, options), head);
+  };
 
-    let match = /^\/v1\/hosts\/([^/]+)$/.exec(path);
-    if (match) {
-      const name = cleanName(match[1]!);
-      const own = records.names.get(name);
-      const found = [...(own?.a ?? []), ...(own?.aaaa ?? [])].map((ip) => ({ host: name, ip }));
-      return send(res, 200, found.length ? found : [{ host: '', ip: '' }], head);
+  return (req, res) => {
+    try {
+      answer(req, res);
+    } catch (error) {
+      // A failing view (e.g. a config callback) answers 500; it never takes the listener down.
+      if (!res.headersSent) send(res, 500, { error: `internal error: ${(error as Error)?.message ?? String(error)}` }, false);
+      else res.destroy();
     }
-    match = /^\/v1\/services\/([^/]+)$/.exec(path);
-    if (match) {
-      const service = match[1]!;
-      const found: { service: string; host: string; ip: string; port: string }[] = [];
-      for (const srv of records.names.get(cleanName(service))?.srv ?? []) {
-        const target = records.names.get(srv.target);
-        const a = target?.a[0];
-        const aaaa = target?.aaaa[0];
-        if (a) found.push({ service, host: srv.target, ip: a, port: String(srv.port) });
-        if (aaaa) found.push({ service, host: srv.target, ip: aaaa, port: String(srv.port) });
-      }
-      return send(res, 200, found.length ? found : [{ service: '', host: '', ip: '', port: '' }], head);
-    }
-    if (!options.enumerationOn) return send(res, 404, { error: 'enumeration is off (EnumerationOn: false)' }, head);
-    if (path === '/v1/enumerate') {
-      return send(res, 200, { frameworks: records.enumerate().map((f) => ({ tasks: f.tasks, name: f.name })) }, head);
-    }
-    if (path === '/v1/axfr') {
-      const map = (m: ReadonlyMap<string, readonly string[]>) => Object.fromEntries(m);
-      return send(
-        res,
-        200,
-        {
-          TTL: options.zone.ttl,
-          Serial: options.serial(),
-          RefreshSeconds: options.zone.refreshSeconds,
-          Mname: options.zone.mname,
-          Rname: options.zone.rname,
-          Domain: options.zone.domain,
-          Records: { As: map(records.a), AAAAs: map(records.aaaa), SRVs: Object.fromEntries([...records.srv].map(([n, v]) => [n, v.map((s) => `${s.target}:${s.port}`)])) },
-        },
-        head,
-      );
-    }
-    return send(res, 404, { error: `no such endpoint: ${path}` }, head);
+  };
+}
+
+function hostsOf(records: RecordSet, raw: string): { host: string; ip: string }[] {
+  const name = cleanName(raw);
+  const own = records.names.get(name);
+  const found = [...(own?.a ?? []), ...(own?.aaaa ?? [])].map((ip) => ({ host: name, ip }));
+  return found.length ? found : [{ host: '', ip: '' }];
+}
+
+/** Per SRV: one entry with the target's first A and one with its first AAAA; targets without address are left out. */
+function servicesOf(records: RecordSet, service: string): { service: string; host: string; ip: string; port: string }[] {
+  const found: { service: string; host: string; ip: string; port: string }[] = [];
+  for (const srv of records.names.get(cleanName(service))?.srv ?? []) {
+    const target = records.names.get(srv.target);
+    const a = target?.a[0];
+    const aaaa = target?.aaaa[0];
+    if (a) found.push({ service, host: srv.target, ip: a, port: String(srv.port) });
+    if (aaaa) found.push({ service, host: srv.target, ip: aaaa, port: String(srv.port) });
+  }
+  return found.length ? found : [{ service: '', host: '', ip: '', port: '' }];
+}
+
+function axfrOf(records: RecordSet, options: MesosDnsHttpOptions): object {
+  const srvs = Object.fromEntries([...records.srv].map(([name, values]) => [name, values.map((v) => `${v.target}:${v.port}`)]));
+  return {
+    TTL: options.zone.ttl,
+    Serial: options.serial(),
+    RefreshSeconds: options.zone.refreshSeconds,
+    Mname: options.zone.mname,
+    Rname: options.zone.rname,
+    Domain: options.zone.domain,
+    Records: { As: Object.fromEntries(records.a), AAAAs: Object.fromEntries(records.aaaa), SRVs: srvs },
   };
 }
