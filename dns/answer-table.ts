@@ -1,28 +1,18 @@
-// Every answer of the zone for one record set, pre-encoded where it pays: per (name, type) a few
-// rotations of the full response, and position-independent tails for the answers that only carry
-// the SOA or NS (negative answers, SOA and NS queries). Answering is then a copy and a patched ID.
-// The rules are Mesos-DNS's (reference mesos-dns.md §2.3–2.5).
-import { encodeMessage, encodeQuestion, encodeRecordsAnywhere, QNAME, type NameRef, type ResourceRecord } from './message-encoder.js';
+// Every answer of the zone for one record set, built completely when the set is swapped in: per
+// (name, A | AAAA | SRV) a few rotations of the whole response (question, answers, SRV additional)
+// written one after another into one slab, and position-independent SOA/NS tails for negative
+// answers and SOA/NS queries. Answering a lower-case query is then a Map lookup, one copy into the
+// response buffer and a patched ID. Rules: reference mesos-dns.md §2.3–2.5.
+import { isIPv4, isIPv6 } from 'node:net';
+import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
 import type { NameRecords, RecordSet, ZoneOptions } from './record-set.js';
-import { CLASS_IN, HEADER_SIZE, RCODE, TYPE, type ParsedQuery, type Rcode } from './wire.js';
+import { encodeRecordsAnywhere, QNAME, WireWriter, writeRecord, type ResourceRecord } from './wire-encoder.js';
+import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from './wire.js';
 
+/** Rotations pre-encoded per RRset: enough to spread load, few enough to keep the slab small. */
 const MAX_ROTATIONS = 4;
 const OPT_RR_SIZE = 11;
-
-type NameEntry = NameRecords;
-
-interface CachedAnswer {
-  readonly rotations: readonly Buffer[];
-  next: number;
-  readonly truncated: Map<number, Buffer>;
-}
-
-interface Sections {
-  readonly rcode: Rcode;
-  readonly answers: ResourceRecord[];
-  readonly authority: ResourceRecord[];
-  readonly additional: ResourceRecord[];
-}
+const SLOTS = 3;                           // A, AAAA, SRV
 
 export interface AnswerOptions {
   /** Largest response allowed on this transport for this client. */
@@ -31,164 +21,243 @@ export interface AnswerOptions {
   readonly optSize: number | null;
 }
 
+function slotOf(type: number): number {
+  return type === TYPE.A ? 0 : type === TYPE.AAAA ? 1 : type === TYPE.SRV ? 2 : -1;
+}
+
 export class AnswerTable {
-  /** name with trailing dot -> records: the record set's own index, shared, never copied. */
+  /** Lower-case name without the trailing dot -> its number. */
+  readonly #index = new Map<string, number>();
+  /** The record set's own index (names with the trailing dot), for the slow paths. */
   readonly #names: ReadonlyMap<string, NameRecords>;
-  /** Encoded answers of the names actually asked for, by type (and EDNS variant). */
-  readonly #cache = new WeakMap<NameRecords, Map<number, CachedAnswer>>();
   readonly #zone: ZoneOptions;
   readonly #serial: number;
   readonly #soaTail: Buffer;
   readonly #nsTail: Buffer;
   readonly #flagsBase: number;
+  /** All pre-encoded responses, back to back. */
+  readonly #slab: Buffer;
+  /** Per name * SLOTS + slot: the first message number and how many rotations follow it. */
+  readonly #first: Int32Array;
+  readonly #rotations: Uint8Array;
+  /** Per message number: where it is in the slab. */
+  readonly #offset: Int32Array;
+  readonly #length: Int32Array;
+  #turn = 0;
+  /** Values left out because they are not IP literals of the record's family. */
+  readonly skipped: number;
 
   constructor(records: RecordSet, zone: ZoneOptions, serial: number) {
     this.#zone = zone;
     this.#serial = serial >>> 0;
     this.#names = records.names;
-    this.#soaTail = encodeRecordsAnywhere([this.#soa()]);
-    this.#nsTail = encodeRecordsAnywhere([{ name: QNAME, type: TYPE.NS, ttl: zone.ttl, host: zone.soaMname }]);
     this.#flagsBase = 0x8400 | (zone.recurse ? 0x0080 : 0);
+    this.#soaTail = encodeRecordsAnywhere([soaRecord(zone, this.#serial)]);
+    this.#nsTail = encodeRecordsAnywhere([nsRecord(zone)]);
+
+    const count = records.names.size;
+    this.#first = new Int32Array(count * SLOTS);
+    this.#rotations = new Uint8Array(count * SLOTS);
+    let offsets: number[] = [];
+    let lengths: number[] = [];
+    const w = new WireWriter(Math.max(4096, count * 96));
+    let skipped = 0;
+    for (const [fqdn, entry] of records.names) {
+      // Legacy raw DiscoveryInfo names may keep upper case; a lower-cased query never matches them.
+      if (hasUpperCase(fqdn)) continue;
+      const name = fqdn.endsWith('.') ? fqdn.slice(0, -1) : fqdn;
+      const number = this.#index.size;
+      this.#index.set(name, number);
+      for (let slot = 0; slot < SLOTS; slot++) {
+        let values: readonly unknown[];
+        if (slot === 2) values = entry.srv;
+        else {
+          const ips = slot === 0 ? entry.a : entry.aaaa;
+          const valid = ips.filter(slot === 0 ? isIPv4 : isIPv6);
+          skipped += ips.length - valid.length;
+          values = valid;
+        }
+        if (values.length === 0) continue;
+        const n = Math.min(MAX_ROTATIONS, values.length);
+        this.#first[number * SLOTS + slot] = offsets.length;
+        this.#rotations[number * SLOTS + slot] = n;
+        for (let r = 0; r < n; r++) {
+          const start = slot === 2 ? this.#writeSrv(w, name, entry, r) : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
+          offsets.push(start);
+          lengths.push(w.length - start);
+        }
+      }
+    }
+    this.skipped = skipped;
+    this.#offset = Int32Array.from(offsets);
+    this.#length = Int32Array.from(lengths);
+    offsets = lengths = [];
+    // A right-sized copy: the writer grew by doubling.
+    this.#slab = Buffer.from(w.buf.subarray(0, w.length));
   }
 
+  /** Names that can be answered. */
   get size(): number {
-    return this.#names.size;
+    return this.#index.size;
+  }
+
+  /** Bytes of pre-encoded answers. */
+  get bytes(): number {
+    return this.#slab.length;
   }
 
   /** True when `name` (lower case, no trailing dot) is the zone's domain or under it. */
   inZone(name: string): boolean {
     const domain = this.#zone.domain;
-    return name === domain || (name.length > domain.length && name.endsWith(domain) && name[name.length - domain.length - 1] === '.');
+    return name === domain || (name.length > domain.length && name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46);
   }
 
   respond(msg: Buffer, query: ParsedQuery, options: AnswerOptions): Buffer {
-    // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
-    const name = query.name.includes('.*') ? query.name.split('.*').join('') : query.name;
-    const entry = this.#names.get(`${name}.`);
     const type = query.type;
     if (type === TYPE.SOA) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#soaTail, options);
     if (type === TYPE.NS) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#nsTail, options);
-    if (!entry) return this.#authorityOnly(msg, query, type === TYPE.SRV ? RCODE.NOERROR : RCODE.NXDOMAIN, type === TYPE.SRV ? null : this.#soaTail, options);
-    const empty = type === TYPE.A ? entry.a.length === 0 : type === TYPE.AAAA ? entry.aaaa.length === 0 : type === TYPE.SRV ? entry.srv.length === 0 : type !== TYPE.ANY;
-    if (empty) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
-    if (query.mixedCase || query.qclass !== CLASS_IN) return this.#exact(msg, query, name, entry, options);
-    return this.#cached(msg, query, name, entry, options);
+    // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
+    const cleaned = query.name.includes('.*');
+    const name = cleaned ? query.name.split('.*').join('') : query.name;
+    const number = query.literalDot ? undefined : this.#index.get(name);
+    if (number === undefined) {
+      if (type === TYPE.ANY) return this.#exact(msg, query, EMPTY, RCODE.NXDOMAIN, options);
+      return type === TYPE.SRV ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options) : this.#authorityOnly(msg, query, RCODE.NXDOMAIN, this.#soaTail, options);
+    }
+    const slot = slotOf(type);
+    const rotations = slot < 0 ? 0 : this.#rotations[number * SLOTS + slot]!;
+    if (type === TYPE.ANY) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    // The name owns records (else it would not be indexed), so an empty type is NODATA.
+    if (rotations === 0) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
+    if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    const message = this.#first[number * SLOTS + slot]! + (rotations > 1 ? this.#turn++ % rotations : 0);
+    return this.#copy(msg, query, this.#offset[message]!, this.#length[message]!, options);
   }
 
-  #soa(): ResourceRecord {
-    const z = this.#zone;
-    return { name: QNAME, type: TYPE.SOA, ttl: z.ttl, mname: z.soaMname, rname: z.soaRname, serial: this.#serial, refresh: z.soaRefresh, retry: z.soaRetry, expire: z.soaExpire, minimum: z.ttl };
+  /** The fast path: the pre-encoded response with the client's ID and flags (and OPT), cut to fit. */
+  #copy(msg: Buffer, query: ParsedQuery, offset: number, length: number, options: AnswerOptions): Buffer {
+    const slab = this.#slab;
+    const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
+    let tc = 0;
+    let copied = length;
+    let answers = -1;
+    if (length + opt > options.limit) {
+      // Mesos-DNS's truncation (§2.5): answers come before the additional section and point only
+      // backwards, so a prefix ending after answer k is a valid reply with k answers.
+      tc = this.#zone.setTruncateBit ? 0x02 : 0;
+      let at = offset + query.questionEnd;
+      const end = offset + length;
+      const total = slab.readUInt16BE(offset + 6);
+      answers = 0;
+      while (answers < total) {
+        const next = skipName(slab, at, end);
+        if (next < 0) break;
+        const after = next + 10 + slab.readUInt16BE(next + 8);
+        if (after - offset + opt >= options.limit) break;
+        at = after;
+        answers++;
+      }
+      copied = at - offset;
+    }
+    const out = Buffer.allocUnsafe(copied + opt);
+    slab.copy(out, 0, offset, offset + copied);
+    out[0] = msg[0]!;
+    out[1] = msg[1]!;
+    out[2] = out[2]! | (msg[2]! & 0x01) | tc;
+    out[3] = out[3]! | (msg[3]! & 0x10);
+    if (answers >= 0) {
+      out.writeUInt16BE(answers, 6);
+      out.writeUInt16BE(0, 10);
+    }
+    if (opt) {
+      writeOpt(out, copied, options.optSize!);
+      out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+    }
+    return out;
+  }
+
+  /** A/AAAA: question, then every address with the owner pointing at the question. */
+  #writeAddresses(w: WireWriter, name: string, ips: readonly string[], type: number, rotation: number): number {
+    const start = w.beginMessage(false);
+    this.#header(w, ips.length, 0);
+    w.name(name);
+    w.u16(type);
+    w.u16(CLASS_IN);
+    const ttl = this.#zone.ttl;
+    for (let i = 0; i < ips.length; i++) writeRecord(w, { name: QNAME, type: type as typeof TYPE.A, ttl, ip: ips[(i + rotation) % ips.length]! });
+    return start;
+  }
+
+  /** SRV: question, the SRVs (targets compressed against the question), one A/AAAA per target. */
+  #writeSrv(w: WireWriter, name: string, entry: NameRecords, rotation: number): number {
+    const additional = srvAdditional(this.#names, entry, this.#zone.ttl).filter(validAddress);
+    const start = w.beginMessage(true);
+    this.#header(w, entry.srv.length, additional.length);
+    w.name(name);
+    w.u16(TYPE.SRV);
+    w.u16(CLASS_IN);
+    const { ttl, srvWeight } = this.#zone;
+    const srv = entry.srv;
+    for (let i = 0; i < srv.length; i++) {
+      const v = srv[(i + rotation) % srv.length]!;
+      writeRecord(w, { name: QNAME, type: TYPE.SRV, ttl, priority: 0, weight: srvWeight, port: v.port, target: v.target });
+    }
+    for (const rr of additional) writeRecord(w, rr);
+    return start;
+  }
+
+  #header(w: WireWriter, answers: number, additional: number): void {
+    w.u16(0);
+    w.u16(this.#flagsBase);
+    w.u16(1);
+    w.u16(answers);
+    w.u16(0);
+    w.u16(additional);
   }
 
   /** Header + the client's question + a fixed tail (SOA or NS with owner = the question). */
   #authorityOnly(msg: Buffer, query: ParsedQuery, rcode: Rcode, tail: Buffer | null, options: AnswerOptions): Buffer {
-    const tailLength = tail?.length ?? 0;
-    const opt = options.optSize !== null;
-    const out = Buffer.allocUnsafe(query.questionEnd + tailLength + (opt ? OPT_RR_SIZE : 0));
+    const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
+    // Only a huge question with a huge SOA could overflow 512: then the tail goes and TC says so.
+    const fits = query.questionEnd + (tail?.length ?? 0) + opt <= options.limit;
+    const body = fits ? tail : null;
+    const out = Buffer.allocUnsafe(query.questionEnd + (body?.length ?? 0) + opt);
     msg.copy(out, 0, 0, query.questionEnd);
-    out.writeUInt16BE(this.#flagsBase | (query.flags & 0x0110) | rcode, 2);
+    out.writeUInt16BE(this.#flagsBase | (query.flags & 0x0110) | (!fits && this.#zone.setTruncateBit ? 0x0200 : 0) | rcode, 2);
     out.writeUInt16BE(1, 4);
     out.writeUInt16BE(0, 6);
-    out.writeUInt16BE(tail ? 1 : 0, 8);
+    out.writeUInt16BE(body ? 1 : 0, 8);
     out.writeUInt16BE(opt ? 1 : 0, 10);
     let offset = query.questionEnd;
-    if (tail) offset += tail.copy(out, offset);
+    if (body) offset += body.copy(out, offset);
     if (opt) writeOpt(out, offset, options.optSize!);
     return out;
   }
 
-  #sections(query: ParsedQuery, entry: NameEntry, owner: NameRef, rotation: number): Sections {
-    const ttl = this.#zone.ttl;
-    const answers: ResourceRecord[] = [];
-    const additional: ResourceRecord[] = [];
-    const authority: ResourceRecord[] = [];
-    const type = query.type;
-    if (type === TYPE.SRV || type === TYPE.ANY) {
-      for (const v of rotate(entry.srv, rotation)) answers.push({ name: QNAME, type: TYPE.SRV, ttl, priority: 0, weight: this.#zone.srvWeight, port: v.port, target: v.target });
-      const seen = new Set<string>();
-      for (const v of entry.srv) {
-        if (seen.has(v.target)) continue;
-        seen.add(v.target);
-        const target = this.#names.get(v.target);
-        if (target?.a[0]) additional.push({ name: v.target, type: TYPE.A, ttl, ip: target.a[0] });
-        if (target?.aaaa[0]) additional.push({ name: v.target, type: TYPE.AAAA, ttl, ip: target.aaaa[0] });
-      }
-    }
-    if (type === TYPE.A || type === TYPE.ANY) for (const ip of rotate(entry.a, rotation)) answers.push({ name: owner, type: TYPE.A, ttl, ip });
-    if (type === TYPE.AAAA || type === TYPE.ANY) for (const ip of rotate(entry.aaaa, rotation)) answers.push({ name: owner, type: TYPE.AAAA, ttl, ip });
-    if (type === TYPE.ANY) {
-      authority.push(this.#soa(), { name: QNAME, type: TYPE.NS, ttl, host: this.#zone.soaMname });
-      if (answers.length === 0) authority.push(this.#soa());
-    }
-    return { rcode: RCODE.NOERROR, answers, authority, additional };
-  }
-
-  /** Encodes within the size limit: first whole, then without additional, then with fewer answers. */
-  #encodeWithin(id: number, flags: number, question: Buffer, s: Sections, options: AnswerOptions): Buffer {
-    const opt: ResourceRecord[] = options.optSize !== null ? [{ name: '', type: TYPE.OPT, udpSize: options.optSize }] : [];
-    const full = encodeMessage({ id, flags: flags | s.rcode, question, answers: s.answers, authority: s.authority, additional: [...s.additional, ...opt] });
-    if (full.length <= options.limit) return full;
-    // Too big: truncated flag (when configured), no additional section, and the most answers that fit.
-    const tc = this.#zone.setTruncateBit ? 0x0200 : 0;
-    const withAnswers = (count: number) =>
-      encodeMessage({ id, flags: flags | tc | s.rcode, question, answers: s.answers.slice(0, count), authority: s.authority, additional: opt });
-    let best = withAnswers(0);
-    let low = 1;
-    let high = s.answers.length;
-    while (low <= high) {
-      const mid = (low + high) >> 1;
-      const candidate = withAnswers(mid);
-      if (candidate.length <= options.limit) {
-        best = candidate;
-        low = mid + 1;
-      } else high = mid - 1;
-    }
-    return best;
-  }
-
-  #cached(msg: Buffer, query: ParsedQuery, name: string, entry: NameEntry, options: AnswerOptions): Buffer {
-    const key = query.type | (options.optSize !== null ? 0x10000 : 0);
-    let byType = this.#cache.get(entry);
-    if (!byType) this.#cache.set(entry, (byType = new Map()));
-    let cached = byType.get(key);
-    if (!cached) {
-      const question = encodeQuestion(name, query.type);
-      const count = Math.min(MAX_ROTATIONS, Math.max(1, query.type === TYPE.SRV ? entry.srv.length : query.type === TYPE.AAAA ? entry.aaaa.length : entry.a.length));
-      const rotations: Buffer[] = [];
-      const unlimited = { ...options, limit: 65535 };
-      for (let r = 0; r < count; r++) rotations.push(this.#encodeWithin(0, this.#flagsBase, question, this.#sections(query, entry, QNAME, r), unlimited));
-      cached = { rotations, next: 0, truncated: new Map() };
-      byType.set(key, cached);
-    }
-    let template = cached.rotations[cached.next++ % cached.rotations.length]!;
-    if (template.length > options.limit) {
-      let truncated = cached.truncated.get(options.limit);
-      if (!truncated) {
-        truncated = this.#encodeWithin(0, this.#flagsBase, encodeQuestion(name, query.type), this.#sections(query, entry, QNAME, 0), options);
-        cached.truncated.set(options.limit, truncated);
-      }
-      template = truncated;
-    }
-    const out = Buffer.allocUnsafe(template.length);
-    template.copy(out);
-    out.writeUInt16BE(query.id, 0);
-    out[2] = out[2]! | (msg[2]! & 0x01);
-    out[3] = out[3]! | (msg[3]! & 0x10);
-    return out;
-  }
-
-  /** Mixed-case names and other classes: encoded for this query alone (Mesos-DNS answers A/AAAA with the lower-cased owner). */
-  #exact(msg: Buffer, query: ParsedQuery, name: string, entry: NameEntry, options: AnswerOptions): Buffer {
+  /** Mixed-case and cleaned names, other classes, ANY: encoded for this query alone. */
+  #exact(msg: Buffer, query: ParsedQuery, entry: NameRecords, rcode: Rcode, options: AnswerOptions, name = query.name): Buffer {
     const question = msg.subarray(HEADER_SIZE, query.questionEnd);
-    const sections = this.#sections(query, entry, `${name}.`, Math.floor(Math.random() * 1024));
-    return this.#encodeWithin(query.id, this.#flagsBase | (query.flags & 0x0110), question, sections, options);
+    // Mesos-DNS answers A/AAAA with the lower-cased (cleaned) owner, SRV with the question as sent.
+    const clean = { a: entry.a.filter(isIPv4), aaaa: entry.aaaa.filter(isIPv6), srv: entry.srv };
+    const sections = positiveSections(this.#names, this.#zone, this.#serial, clean, query.type, `${name}.`, this.#turn++);
+    const additional = sections.additional.filter(validAddress);
+    const flags = this.#flagsBase | (query.flags & 0x0110);
+    return encodeWithin(query.id, flags, question, { ...sections, additional, rcode }, options.limit, this.#zone.setTruncateBit, options.optSize);
   }
 }
 
-function rotate<T>(values: readonly T[], by: number): readonly T[] {
-  if (values.length < 2) return values;
-  const k = by % values.length;
-  return k === 0 ? values : [...values.slice(k), ...values.slice(0, k)];
+const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
+
+function hasUpperCase(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return true;
+  }
+  return false;
+}
+
+function validAddress(rr: ResourceRecord): boolean {
+  return rr.type === TYPE.A ? isIPv4(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
 }
 
 function writeOpt(out: Buffer, offset: number, udpSize: number): void {

@@ -8,9 +8,10 @@ import type { Registry } from 'prom-client';
 import { AnswerTable } from './answer-table.js';
 import { DnsError } from './errors.js';
 import { forward, type Upstream } from './forwarder.js';
-import { QueryCounters } from './query-counters.js';
+import { DnsMetrics } from './metrics.js';
 import type { RecordSet, ZoneOptions } from './record-set.js';
 import { errorReply, HEADER_SIZE, parseQuery, RCODE } from './wire.js';
+import { replyLayout, truncateReply } from './wire-truncate.js';
 
 export interface DnsServerOptions {
   readonly listen: { readonly host: string; readonly port: number };
@@ -23,17 +24,20 @@ export interface DnsServerOptions {
   readonly mode: 'mesos-dns' | 'gatehouse';
   readonly logger: Logger;
   readonly registry?: Registry;
+  /** Open TCP connections at most (default 1024); more are refused by the kernel backlog. */
   readonly maxTcpConnections?: number;
+  /** A TCP connection with nothing to read for this long is closed (default 8 s, as Mesos-DNS). */
   readonly tcpIdleMs?: number;
 }
 
 const UDP_LIMIT = 512;
+const TCP_LIMIT = 65535;
 const EDNS_MAX = 4096;
 const OUR_EDNS_SIZE = 1232;
 
 export class DnsServer {
   readonly #options: DnsServerOptions;
-  readonly #counters = new QueryCounters();
+  readonly #metrics = new DnsMetrics();
   #table: AnswerTable | null = null;
   #unavailable: string | null;
   #udp: Socket | null = null;
@@ -41,10 +45,10 @@ export class DnsServer {
   readonly #connections = new Set<TcpSocket>();
 
   constructor(options: DnsServerOptions) {
-    if (!options.zone.domain) throw new DnsError('ERR_DNS_CONFIG', 'dns: the zone needs a domain');
+    validateOptions(options);
     this.#options = options;
     this.#unavailable = options.mode === 'gatehouse' ? 'no records yet' : null;
-    this.#counters.register(options.registry);
+    this.#metrics.register(options.registry);
   }
 
   async start(): Promise<void> {
@@ -94,10 +98,22 @@ export class DnsServer {
     return { host: this.#options.listen.host, udpPort: this.#udp.address().port, tcpPort: typeof tcp === 'object' && tcp ? tcp.port : 0 };
   }
 
+  /**
+   * Builds the complete answer table for `records` beside the current one and swaps it in. When
+   * building fails, the current table keeps serving and the error is thrown.
+   */
   setRecords(records: RecordSet, serial: number): { buildMs: number; names: number } {
     const started = performance.now();
-    const table = new AnswerTable(records, this.#options.zone, serial);
+    let table: AnswerTable;
+    try {
+      table = new AnswerTable(records, this.#options.zone, serial);
+    } catch (error) {
+      throw new DnsError('ERR_DNS_RECORDS', `dns: cannot encode the record set (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`, { cause: error });
+    }
     this.#table = table;
+    this.#metrics.names = table.size;
+    this.#metrics.answerBytes = table.bytes;
+    if (table.skipped > 0) this.#options.logger.warn({ skipped: table.skipped, serial }, 'DNS records with values that are not IP addresses were left out');
     return { buildMs: performance.now() - started, names: table.size };
   }
 
@@ -111,19 +127,19 @@ export class DnsServer {
     const { mode, zone } = this.#options;
     const query = parseQuery(msg);
     if (query === 'drop') {
-      this.#counters.dropped++;
+      this.#metrics.dropped++;
       return null;
     }
     if (query === 'formerr' || query === 'notimp') {
-      this.#counters.malformed++;
+      this.#metrics.malformed++;
       return errorReply(msg, query === 'formerr' ? RCODE.FORMERR : RCODE.NOTIMP, HEADER_SIZE, zone.recurse);
     }
     const edns = mode === 'gatehouse' && query.ednsSize > 0;
-    const limit = transport === 'tcp' ? 65535 : edns ? Math.min(query.ednsSize, EDNS_MAX) : UDP_LIMIT;
+    const limit = transport === 'tcp' ? TCP_LIMIT : edns ? Math.min(query.ednsSize, EDNS_MAX) : UDP_LIMIT;
     const table = this.#table;
     const inZone = table ? table.inZone(query.name) : query.name === zone.domain || query.name.endsWith(`.${zone.domain}`);
     if (inZone) {
-      this.#counters.zone++;
+      this.#metrics.zone++;
       if (!table || this.#unavailable !== null) return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
       try {
         return table.respond(msg, query, { limit, optSize: edns ? OUR_EDNS_SIZE : null });
@@ -134,23 +150,28 @@ export class DnsServer {
     }
     const upstreams = this.#upstreamsFor(query.name);
     if (upstreams.length === 0) {
-      this.#counters.refused++;
+      this.#metrics.refused++;
       return errorReply(msg, RCODE.REFUSED, query.questionEnd, false);
     }
-    this.#counters.forwarded++;
+    this.#metrics.forwarded++;
     return forward(msg, transport, upstreams, this.#options.resolverTimeoutMs).then((reply) => {
       if (!reply) {
-        this.#counters.forwardFailed++;
+        this.#metrics.forwardFailed++;
         return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
       }
-      // The upstream saw the client's own EDNS size; only a reply that still does not fit is cut.
-      if (transport === 'udp' && reply.length > Math.max(limit, query.ednsSize)) {
-        const cut = errorReply(reply, (reply[3]! & 0x0f) as 0, query.questionEnd, (reply[3]! & 0x80) !== 0);
-        if (zone.setTruncateBit) cut[2] = cut[2]! | 0x02;
-        return cut;
-      }
-      return reply;
+      return truncateReply(reply, this.#forwardLimit(reply, transport, query.ednsSize), zone.setTruncateBit);
     });
+  }
+
+  /**
+   * Mesos-DNS takes the limit from the relayed reply's own OPT (the upstream's size); gatehouse
+   * mode from what the client said it can take.
+   */
+  #forwardLimit(reply: Buffer, transport: 'udp' | 'tcp', clientEdns: number): number {
+    if (transport === 'tcp') return TCP_LIMIT;
+    if (this.#options.mode === 'gatehouse') return Math.max(UDP_LIMIT, clientEdns);
+    if (reply.length <= UDP_LIMIT) return UDP_LIMIT;
+    return Math.max(UDP_LIMIT, replyLayout(reply)?.optSize ?? 0);
   }
 
   #upstreamsFor(name: string): readonly Upstream[] {
@@ -166,13 +187,13 @@ export class DnsServer {
     const reply = this.handle(msg, 'udp');
     if (reply === null) return;
     if (!(reply instanceof Promise)) {
-      this.#counters.count(reply);
+      this.#metrics.count(reply);
       socket.send(reply, port, address);
       return;
     }
     void reply.then((r) => {
       if (r && this.#udp === socket) {
-        this.#counters.count(r);
+        this.#metrics.count(r);
         socket.send(r, port, address);
       }
     });
@@ -184,28 +205,61 @@ export class DnsServer {
     socket.setTimeout(this.#options.tcpIdleMs ?? 8000, () => socket.destroy());
     socket.on('close', () => this.#connections.delete(socket));
     socket.on('error', () => socket.destroy());
-    let pending = Buffer.alloc(0);
-    socket.on('data', (chunk) => {
-      pending = pending.length ? Buffer.concat([pending, chunk]) : chunk;
-      while (pending.length >= 2) {
-        const length = pending.readUInt16BE(0);
-        if (pending.length < 2 + length) break;
-        const msg = pending.subarray(2, 2 + length);
-        pending = pending.subarray(2 + length);
-        const reply = this.handle(Buffer.from(msg), 'tcp');
+    // A client that sends but does not read: stop reading until it has taken our replies.
+    socket.on('drain', () => socket.resume());
+    let pending: Buffer | null = null;
+    socket.on('data', (chunk: Buffer) => {
+      let data = pending ? Buffer.concat([pending, chunk]) : chunk;
+      pending = null;
+      // Pipelined queries: answer every complete frame; replies may overtake slow forwarded ones (RFC 7766).
+      while (data.length >= 2) {
+        const length = data.readUInt16BE(0);
+        if (data.length < 2 + length) break;
+        const msg = data.subarray(2, 2 + length);
+        data = data.subarray(2 + length);
+        const reply = this.handle(msg, 'tcp');
         if (reply instanceof Promise) void reply.then((r) => r && this.#writeFramed(socket, r));
         else if (reply) this.#writeFramed(socket, reply);
       }
+      if (data.length > 0) pending = Buffer.from(data);
     });
   }
 
   #writeFramed(socket: TcpSocket, reply: Buffer): void {
-    if (socket.destroyed) return;
-    this.#counters.count(reply);
+    if (socket.destroyed || !socket.writable) return;
+    this.#metrics.count(reply);
     const length = Buffer.allocUnsafe(2);
     length.writeUInt16BE(reply.length, 0);
-    socket.write(Buffer.concat([length, reply]));
+    socket.cork();
+    socket.write(length);
+    const flushed = socket.write(reply);
+    socket.uncork();
+    if (!flushed) socket.pause();
   }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function validateOptions(options: DnsServerOptions): void {
+  const fail = (option: string, problem: string) => {
+    throw new DnsError('ERR_DNS_CONFIG', `dns: option ${option} ${problem}`);
+  };
+  const { listen, zone, resolvers, resolverTimeoutMs, mode } = options;
+  if (!listen || typeof listen.host !== 'string' || !listen.host) fail('listen.host', 'must be an address');
+  if (!Number.isInteger(listen.port) || listen.port < 0 || listen.port > 65535) fail('listen.port', `must be a port number 0..65535 (got ${String(listen.port)})`);
+  if (!zone || !zone.domain || zone.domain.endsWith('.') || zone.domain !== zone.domain.toLowerCase()) fail('zone.domain', `must be a lower-case domain without a trailing dot (got ${JSON.stringify(zone?.domain)})`);
+  if (!Number.isInteger(zone.ttl) || zone.ttl < 0 || zone.ttl > 0x7fffffff) fail('zone.ttl', `must be a whole number of seconds (got ${String(zone.ttl)})`);
+  for (const key of ['soaMname', 'soaRname'] as const) if (typeof zone[key] !== 'string' || !zone[key].endsWith('.')) fail(`zone.${key}`, 'must be a name with a trailing dot');
+  for (const key of ['soaRefresh', 'soaRetry', 'soaExpire', 'srvWeight'] as const) if (!Number.isInteger(zone[key]) || zone[key] < 0) fail(`zone.${key}`, `must be a whole number >= 0 (got ${String(zone[key])})`);
+  if (!Array.isArray(resolvers)) fail('resolvers', 'must be a list');
+  resolvers.forEach((r, i) => {
+    if (!r || typeof r.host !== 'string' || !r.host || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) fail(`resolvers[${i}]`, `must be {host, port} (got ${JSON.stringify(r)})`);
+  });
+  if (!(resolverTimeoutMs > 0)) fail('resolverTimeoutMs', `must be > 0 (got ${String(resolverTimeoutMs)})`);
+  if (mode !== 'mesos-dns' && mode !== 'gatehouse') fail('mode', `must be 'mesos-dns' or 'gatehouse' (got ${JSON.stringify(mode)})`);
+  if (!options.logger) fail('logger', 'is required');
 }
 
 function bind(socket: Socket, host: string, port: number): Promise<number> {

@@ -18,11 +18,13 @@ export interface ParsedQuery {
   readonly name: string;
   /** True when the name on the wire had upper-case letters (0x20 clients). */
   readonly mixedCase: boolean;
+  /** True when a label holds a '.' byte: the text name is then ambiguous and matches nothing. */
+  readonly literalDot: boolean;
   readonly type: number;
   readonly qclass: number;
   /** Offset just past the question (the question is bytes 12..questionEnd). */
   readonly questionEnd: number;
-  /** EDNS0 UDP payload size the client advertised, or 0 when it sent no OPT record. */
+  /** EDNS0 UDP payload size the client advertised (at least 512), or 0 when it sent no OPT record. */
   readonly ednsSize: number;
 }
 
@@ -30,74 +32,105 @@ export type QueryProblem = 'drop' | 'formerr' | 'notimp';
 
 /**
  * Reads a query. Returns the problem instead when the packet is not one to answer normally:
- * 'drop' (too short to echo a header, or a response), 'formerr' (broken question), 'notimp'.
+ * 'drop' (too short to echo a header, or a response), 'formerr' (broken question or records),
+ * 'notimp' (an opcode other than QUERY). Allocates only the name string.
  */
 export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   if (msg.length < HEADER_SIZE) return 'drop';
-  const flags = msg.readUInt16BE(2);
+  const flags = (msg[2]! << 8) | msg[3]!;
   if (flags & 0x8000) return 'drop';
   const opcode = (flags >> 11) & 0xf;
-  const qdcount = msg.readUInt16BE(4);
   if (opcode !== 0) return 'notimp';
-  if (qdcount !== 1) return 'formerr';
-  // First pass: validate the labels and find the end; the name string is then made in one go.
+  if (msg[4] !== 0 || msg[5] !== 1) return 'formerr';
+  // First pass: validate the labels and find the end. A question comes first in the message, so
+  // a compression pointer in it could only point into the header or at itself: malformed.
   let offset = HEADER_SIZE;
   let wireLength = 1;
   let mixedCase = false;
+  let literalDot = false;
   for (;;) {
     if (offset >= msg.length) return 'formerr';
     const length = msg[offset]!;
     if (length === 0) break;
-    // A question comes first in the message, so a compression pointer in it can only point into
-    // the header or loop: both are malformed.
     if (length > MAX_LABEL_LENGTH) return 'formerr';
     wireLength += length + 1;
     if (wireLength > MAX_NAME_LENGTH || offset + 1 + length > msg.length) return 'formerr';
     for (let i = offset + 1; i <= offset + length; i++) {
       const c = msg[i]!;
       if (c >= 65 && c <= 90) mixedCase = true;
+      else if (c === 0x2e) literalDot = true;
     }
     offset += length + 1;
   }
-  // The wire form with its length bytes turned into dots: `\x03www\x07example\x00` -> `www.example`.
-  let name = '';
-  if (offset > HEADER_SIZE) {
-    const text = Buffer.from(msg.subarray(HEADER_SIZE + 1, offset));
-    let i = msg[HEADER_SIZE]!;
-    while (i < text.length) {
-      const length = text[i]!;
-      text[i] = 0x2e;
-      i += length + 1;
-    }
-    name = text.toString('latin1');
-    if (mixedCase) name = name.toLowerCase();
-  }
+  const nameEnd = offset;
   offset++;
   if (offset + 4 > msg.length) return 'formerr';
-  const type = msg.readUInt16BE(offset);
-  const qclass = msg.readUInt16BE(offset + 2);
+  const type = (msg[offset]! << 8) | msg[offset + 1]!;
+  const qclass = (msg[offset + 2]! << 8) | msg[offset + 3]!;
   const questionEnd = offset + 4;
   const ednsSize = findEdnsSize(msg, questionEnd);
   if (ednsSize < 0) return 'formerr';
-  return { id: msg.readUInt16BE(0), flags, opcode, name, mixedCase, type, qclass, questionEnd, ednsSize };
+  return { id: (msg[0]! << 8) | msg[1]!, flags, opcode, name: nameText(msg, nameEnd, mixedCase, literalDot), mixedCase, literalDot, type, qclass, questionEnd, ednsSize };
 }
 
-/** Skips a (possibly compressed) name; returns the offset after it, or -1 when malformed. */
-function skipName(msg: Buffer, offset: number): number {
-  for (let labels = 0; labels < 128; labels++) {
-    if (offset >= msg.length) return -1;
+/**
+ * The question name as text: its length bytes are turned into dots in place for one latin1 decode,
+ * then put back (every '.' byte is a length byte when no label holds a literal dot), so the only
+ * allocation is the string itself.
+ */
+function nameText(msg: Buffer, nameEnd: number, mixedCase: boolean, literalDot: boolean): string {
+  if (nameEnd === HEADER_SIZE) return '';
+  if (literalDot) {
+    const copy = Buffer.from(msg.subarray(HEADER_SIZE, nameEnd));
+    for (let i = 0; i < copy.length; ) {
+      const length = copy[i]!;
+      copy[i] = 0x2e;
+      i += length + 1;
+    }
+    const text = copy.toString('latin1', 1);
+    return mixedCase ? text.toLowerCase() : text;
+  }
+  for (let i = HEADER_SIZE + msg[HEADER_SIZE]! + 1; i < nameEnd; ) {
+    const length = msg[i]!;
+    msg[i] = 0x2e;
+    i += length + 1;
+  }
+  const name = msg.toString('latin1', HEADER_SIZE + 1, nameEnd);
+  let next = nameEnd;
+  for (let i = nameEnd - 1; i > HEADER_SIZE; i--) {
+    if (msg[i] === 0x2e) {
+      msg[i] = next - i - 1;
+      next = i;
+    }
+  }
+  return mixedCase ? name.toLowerCase() : name;
+}
+
+/**
+ * Skips a possibly compressed name within msg[..end); returns the offset after it, or -1 when it
+ * runs past the end, has a label over 63 bytes, is longer than 255, or points forwards.
+ */
+export function skipName(msg: Buffer, offset: number, end = msg.length): number {
+  let wireLength = 1;
+  for (;;) {
+    if (offset >= end) return -1;
     const length = msg[offset]!;
     if (length === 0) return offset + 1;
-    if ((length & 0xc0) === 0xc0) return offset + 2 <= msg.length ? offset + 2 : -1;
+    if ((length & 0xc0) === 0xc0) {
+      if (offset + 2 > end) return -1;
+      const target = ((length & 0x3f) << 8) | msg[offset + 1]!;
+      return target < offset ? offset + 2 : -1;
+    }
     if (length > MAX_LABEL_LENGTH) return -1;
+    wireLength += length + 1;
+    if (wireLength > MAX_NAME_LENGTH) return -1;
     offset += length + 1;
   }
-  return -1;
 }
 
 /** The OPT record's UDP size in the sections after the question; 0 without OPT, -1 when malformed. */
 function findEdnsSize(msg: Buffer, offset: number): number {
-  const records = msg.readUInt16BE(6) + msg.readUInt16BE(8) + msg.readUInt16BE(10);
+  const records = ((msg[6]! << 8) | msg[7]!) + ((msg[8]! << 8) | msg[9]!) + ((msg[10]! << 8) | msg[11]!);
   if (records === 0) return 0;
   let ednsSize = 0;
   for (let i = 0; i < records; i++) {
@@ -105,7 +138,11 @@ function findEdnsSize(msg: Buffer, offset: number): number {
     if (offset < 0 || offset + 10 > msg.length) return -1;
     const type = msg.readUInt16BE(offset);
     const rdlength = msg.readUInt16BE(offset + 8);
-    if (type === TYPE.OPT) ednsSize = Math.max(512, msg.readUInt16BE(offset + 2));
+    if (type === TYPE.OPT) {
+      // Two OPT records are a format error (RFC 6891 §6.1.1).
+      if (ednsSize !== 0) return -1;
+      ednsSize = Math.max(512, msg.readUInt16BE(offset + 2));
+    }
     offset += 10 + rdlength;
     if (offset > msg.length) return -1;
   }

@@ -1,8 +1,11 @@
 // Counters bumped on the hot path as plain integers; prom-client reads them only when scraped.
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 
-export class QueryCounters {
+export class DnsMetrics {
   zone = 0;
+  /** Names in the answer table being served, and the bytes of its pre-encoded answers. */
+  names = 0;
+  answerBytes = 0;
   forwarded = 0;
   forwardFailed = 0;
   refused = 0;
@@ -10,7 +13,8 @@ export class QueryCounters {
   malformed = 0;
   dropped = 0;
   truncated = 0;
-  readonly byRcode = new Map<number, number>();
+  /** Responses by rcode (index); a typed array, so counting is one store with no hashing. */
+  readonly byRcode = new Float64Array(16);
 
   register(registry: Registry | undefined): void {
     if (!registry) return;
@@ -23,7 +27,9 @@ export class QueryCounters {
       registers: [registry],
       collect() {
         this.reset();
-        for (const [rcode, n] of counters.byRcode) this.inc({ rcode: RCODES[rcode] ?? String(rcode) }, n);
+        counters.byRcode.forEach((n, rcode) => {
+          if (n > 0) this.inc({ rcode: RCODES[rcode] ?? String(rcode) }, n);
+        });
       },
     });
     const simple: [string, string, () => number][] = [
@@ -36,11 +42,12 @@ export class QueryCounters {
     for (const [name, help, read] of simple) {
       new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
     }
+    new Gauge({ name: 'gatehouse_dns_names', help: 'Names in the DNS answer table being served', registers: [registry], collect() { this.set(counters.names); } });
+    new Gauge({ name: 'gatehouse_dns_answer_bytes', help: 'Bytes of pre-encoded DNS answers being served', registers: [registry], collect() { this.set(counters.answerBytes); } });
   }
 
   count(reply: Buffer): void {
-    const rcode = reply[3]! & 0x0f;
-    this.byRcode.set(rcode, (this.byRcode.get(rcode) ?? 0) + 1);
+    this.byRcode[reply[3]! & 0x0f]!++;
     if (reply[2]! & 0x02) this.truncated++;
   }
 }
