@@ -1,6 +1,6 @@
 // Mesos-DNS's label rules (reference mesos-dns.md §1.2, §1.3): how task and framework names become
 // DNS labels, and the short hash that makes every task's canonical name unique.
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 
 export type LabelMode = 'rfc1123' | 'rfc952';
 
@@ -62,9 +62,11 @@ export function hashTaskId(id: string): string {
   return hash;
 }
 
+// One-shot hashing (Node >= 20.12) is several times cheaper than a Hash object per id.
+const oneShot = (crypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
 function computeHash(id: string): string {
-  const digest = createHash('sha1').update(id).digest();
-  const bits = ((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0;
+  const bits = oneShot ? parseInt(oneShot('sha1', id, 'hex').slice(0, 8), 16) : crypto.createHash('sha1').update(id).digest().readUInt32BE(0);
   let out = '';
   for (let i = 0; i < 5; i++) out += ZBASE32[(bits >>> (27 - 5 * i)) & 31];
   return out;

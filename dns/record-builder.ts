@@ -4,14 +4,18 @@
 // a 10,000-task cluster has a few hundred thousand records, and the API is rarely called.
 import type { EnumeratedFramework, EnumeratedRecord, NameRecords, RecordSet, SrvValue } from './record-set.js';
 
-/** Past this many values a list also gets a Set, so that huge names stay linear to build. */
+/** Past this many values a list also gets a lookup structure, so that huge names stay linear to build. */
 const SMALL = 16;
 
-interface MutableNameRecords {
+/** One name's records while building; records.ts keeps these to skip map lookups for names tasks share. */
+export interface NameEntry {
+  readonly name: string;
   a: string[];
   aaaa: string[];
   srv: SrvValue[];
-  seen: Set<string> | null;
+  /** For names with many values only: IPs seen (v4 and v6 texts never collide) and ports per SRV target. */
+  ipSeen: Set<string> | null;
+  srvSeen: Map<string, number[]> | null;
 }
 
 // Most names own one kind of record: lists start as this shared empty array and are replaced on
@@ -26,19 +30,30 @@ export interface EnumerationTask {
 
 const TYPES = ['A', 'AAAA', 'SRV'] as const;
 
-/** A Set of `kind + value` keys, made only for names with many values (e.g. `slave.<domain>`). */
-function bigNameKeys(entry: MutableNameRecords): Set<string> {
-  if (!entry.seen) {
-    entry.seen = new Set();
-    for (const ip of entry.a) entry.seen.add(ip);
-    for (const ip of entry.aaaa) entry.seen.add(`6${ip}`);
-    for (const v of entry.srv) entry.seen.add(`s${v.target}:${v.port}`);
+function ipSeen(entry: NameEntry): Set<string> {
+  if (!entry.ipSeen) entry.ipSeen = new Set([...entry.a, ...entry.aaaa]);
+  return entry.ipSeen;
+}
+
+function srvSeen(entry: NameEntry): Map<string, number[]> {
+  if (!entry.srvSeen) {
+    entry.srvSeen = new Map();
+    for (const v of entry.srv) addPort(entry.srvSeen, v.target, v.port);
   }
-  return entry.seen;
+  return entry.srvSeen;
+}
+
+/** Records `port` for `target`; false when it was there already. */
+function addPort(seen: Map<string, number[]>, target: string, port: number): boolean {
+  const ports = seen.get(target);
+  if (!ports) seen.set(target, [port]);
+  else if (ports.includes(port)) return false;
+  else ports.push(port);
+  return true;
 }
 
 export class RecordBuilder {
-  readonly #names = new Map<string, MutableNameRecords>();
+  readonly #names = new Map<string, NameEntry>();
   /** Flat log: owner task index, rtype code (0 A, 1 AAAA, 2 SRV), name, host. */
   readonly #log: (string | number)[] = [];
   #owner = -1;
@@ -54,48 +69,46 @@ export class RecordBuilder {
     if (this.#trackOwners) this.#owner = index;
   }
 
-  #entry(name: string): MutableNameRecords {
+  /** The entry of `name`, created empty if new: call it only right before adding a value. */
+  entry(name: string): NameEntry {
     let entry = this.#names.get(name);
-    if (!entry) this.#names.set(name, (entry = { a: EMPTY, aaaa: EMPTY, srv: EMPTY, seen: null }));
+    if (!entry) this.#names.set(name, (entry = { name, a: EMPTY, aaaa: EMPTY, srv: EMPTY, ipSeen: null, srvSeen: null }));
     return entry;
   }
 
   addresses(name: string, ips: readonly string[]): void {
     if (ips.length === 0) return;
-    const entry = this.#entry(name);
-    for (const ip of ips) this.#add(entry, name, ip);
+    const entry = this.entry(name);
+    for (const ip of ips) this.addIp(entry, ip);
   }
 
-  address(name: string, ip: string): void {
-    this.#add(this.#entry(name), name, ip);
-  }
-
-  #add(entry: MutableNameRecords, name: string, ip: string): void {
+  addIp(entry: NameEntry, ip: string): void {
     const v6 = ip.includes(':');
     const list = v6 ? entry.aaaa : entry.a;
-    const keys = entry.seen ?? (list.length >= SMALL ? bigNameKeys(entry) : null);
-    if (keys) {
-      const key = v6 ? `6${ip}` : ip;
-      if (keys.has(key)) return;
-      keys.add(key);
+    if (entry.ipSeen || list.length >= SMALL) {
+      const seen = ipSeen(entry);
+      if (seen.has(ip)) return;
+      seen.add(ip);
     } else if (list.includes(ip)) return;
     if (v6) (entry.aaaa === EMPTY ? (entry.aaaa = []) : entry.aaaa).push(ip);
     else (entry.a === EMPTY ? (entry.a = []) : entry.a).push(ip);
-    if (this.#owner >= 0) this.#log.push(this.#owner, v6 ? 1 : 0, name, ip);
+    if (this.#owner >= 0) this.#log.push(this.#owner, v6 ? 1 : 0, entry.name, ip);
   }
 
   srv(name: string, target: string, port: number): void {
-    const entry = this.#entry(name);
-    const keys = entry.seen ?? (entry.srv.length >= SMALL ? bigNameKeys(entry) : null);
-    if (keys) {
-      const key = `s${target}:${port}`;
-      if (keys.has(key)) return;
-      keys.add(key);
+    this.addSrv(this.entry(name), { target, port });
+  }
+
+  /** `value` may be shared between names (it is never changed). */
+  addSrv(entry: NameEntry, value: SrvValue): void {
+    const { target, port } = value;
+    if (entry.srvSeen || entry.srv.length >= SMALL) {
+      if (!addPort(srvSeen(entry), target, port)) return;
     } else {
       for (const v of entry.srv) if (v.port === port && v.target === target) return;
     }
-    (entry.srv === EMPTY ? (entry.srv = []) : entry.srv).push({ target, port });
-    if (this.#owner >= 0) this.#log.push(this.#owner, 2, name, `${target}:${port}`);
+    (entry.srv === EMPTY ? (entry.srv = []) : entry.srv).push(value);
+    if (this.#owner >= 0) this.#log.push(this.#owner, 2, entry.name, `${target}:${port}`);
   }
 
   /** The enumeration from this builder's own log (when it tracked owners). */
@@ -113,7 +126,10 @@ export class RecordBuilder {
 
   build(enumerate: () => EnumeratedFramework[]): RecordSet {
     const names = this.#names as Map<string, NameRecords>;
-    for (const entry of this.#names.values()) entry.seen = null;
+    for (const entry of this.#names.values()) {
+      entry.ipSeen = null;
+      entry.srvSeen = null;
+    }
     const view = <T>(pick: (r: NameRecords) => readonly T[]) => {
       let cached: Map<string, readonly T[]> | null = null;
       return () => {

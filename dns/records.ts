@@ -4,9 +4,8 @@
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../cluster/snapshot.js';
 import { canonicalIp } from './ip-address.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
-import { RecordBuilder } from './record-builder.js';
-import type { EnumerationTask } from './record-builder.js';
-import type { RecordSet } from './record-set.js';
+import { RecordBuilder, type EnumerationTask, type NameEntry } from './record-builder.js';
+import type { RecordSet, SrvValue } from './record-set.js';
 
 export interface RecordOptions {
   readonly domain: string;                 // lower case, no trailing dot
@@ -55,16 +54,19 @@ function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: b
   const agents = new Map(snapshot.agents.map((agent) => [agent.id, agent]));
   const tasks: EnumerationTask[] = [];
   snapshot.frameworks.forEach((framework, frameworkIndex) => {
-    const frameworkLabel = domainFrag(framework.name, ctx.mode);
+    const label = domainFrag(framework.name, ctx.mode);
+    const names: FrameworkNames = { onTask: `.${label}${ctx.tail}`, onSlave: `.${label}.slave${ctx.tail}`, byLabel: new Map() };
     for (const task of framework.tasks) {
       const agent = agents.get(task.agentId);
       if (task.state !== 'TASK_RUNNING' || !agent) continue;
       if (options.healthyOnly && task.health === 'unhealthy') continue;
-      ctx.out.attributeTo(tasks.length);
-      tasks.push({ framework: frameworkIndex, name: task.name, id: task.id });
+      if (trackOwners) {
+        ctx.out.attributeTo(tasks.length);
+        tasks.push({ framework: frameworkIndex, name: task.name, id: task.id });
+      }
       // Deviation: Mesos-DNS would publish `T..mesos.`-style names for a framework whose name has no
       // usable character; such names cannot be queried, so the task only shows in /v1/enumerate.
-      if (frameworkLabel) taskRecords(ctx, task, frameworkLabel, agent.ips);
+      if (label) taskRecords(ctx, task, names, agent.ips);
     }
   });
   ctx.out.attributeTo(-1);
@@ -79,58 +81,94 @@ function taskIps(task: Task, sources: readonly IpSource[]): readonly string[] {
   return [];
 }
 
-function taskRecords(ctx: Context, task: Task, framework: string, agentIps: readonly string[]): void {
+/** Name suffixes of one framework and the names its tasks share, per task label. */
+interface FrameworkNames {
+  readonly onTask: string;                 // `.F.D.`
+  readonly onSlave: string;                // `.F.slave.D.`
+  readonly byLabel: Map<string, LabelNames>;
+}
+
+/**
+ * Names every instance of one label shares (`T.F.D.`, `_T._tcp.F.slave.D.`, ...): built and looked up
+ * once per build instead of once per task. Entries are made when their first value arrives, so no
+ * name ever exists without a record.
+ */
+interface LabelNames {
+  plain: NameEntry | null;
+  plainOnSlave: NameEntry | null;
+  /** Host-port SRV names in Mesos-DNS's order: tcp.slave, udp.slave, then tcp, udp (no DiscoveryInfo). */
+  hostPorts: NameEntry[] | null;
+  hostPortsSlaveOnly: NameEntry[] | null;
+  /** DiscoveryInfo SRV names per protocol label, then per port-name label. */
+  discovery: Map<string, Map<string, NameEntry[]>> | null;
+}
+
+function taskRecords(ctx: Context, task: Task, framework: FrameworkNames, agentIps: readonly string[]): void {
   const discoveryName = task.discovery?.name ?? '';
   // Mesos-DNS publishes DiscoveryInfo names twice: raw (legacy, e.g. `app.grp`) and sanitised; when
   // both are the same label the second pass would only insert duplicates.
   const sanitized = labelOf(ctx, discoveryName || task.name);
   let agent = ctx.agentTailOf.get(task.agentId);
   if (agent === undefined) ctx.agentTailOf.set(task.agentId, (agent = agentTail(task.agentId)));
-  const labels = discoveryName && discoveryName !== sanitized ? [discoveryName, sanitized] : [sanitized];
   const ips = taskIps(task, ctx.options.ipSources);
   const suffix = `-${hashTaskId(task.id)}-${agent}`;
-  const onTask = `.${framework}${ctx.tail}`;
-  const onSlave = `.${framework}.slave${ctx.tail}`;
   const { out } = ctx;
-  for (const label of labels) {
+  const { onTask, onSlave } = framework;
+  const ports = task.resources.ports;
+  for (const label of discoveryName && discoveryName !== sanitized ? [discoveryName, sanitized] : [sanitized]) {
     if (!label) continue;
+    let names = framework.byLabel.get(label);
+    if (!names) framework.byLabel.set(label, (names = { plain: null, plainOnSlave: null, hostPorts: null, hostPortsSlaveOnly: null, discovery: null }));
     const canonical = label + suffix;
-    const canonicalOnSlave = canonical + onSlave;
-    const plain = label + onTask;
     const canonicalOnTask = canonical + onTask;
-    const plainOnSlave = label + onSlave;
+    const canonicalOnSlave = canonical + onSlave;
     // Per IP, the plain name then the canonical one: the order /v1/enumerate shows.
-    for (const ip of ips) {
-      out.address(plain, ip);
-      out.address(canonicalOnTask, ip);
+    if (ips.length > 0) {
+      const plain = (names.plain ??= out.entry(label + onTask));
+      const own = out.entry(canonicalOnTask);
+      for (const ip of ips) {
+        out.addIp(plain, ip);
+        out.addIp(own, ip);
+      }
     }
-    for (const ip of agentIps) {
-      out.address(plainOnSlave, ip);
-      out.address(canonicalOnSlave, ip);
+    if (agentIps.length > 0) {
+      const plain = (names.plainOnSlave ??= out.entry(label + onSlave));
+      const own = out.entry(canonicalOnSlave);
+      for (const ip of agentIps) {
+        out.addIp(plain, ip);
+        out.addIp(own, ip);
+      }
     }
-    if (task.resources.ports.length > 0) {
-      const tcpSlave = `_${label}._tcp${onSlave}`;
-      const udpSlave = `_${label}._udp${onSlave}`;
-      const tcp = `_${label}._tcp${onTask}`;
-      const udp = `_${label}._udp${onTask}`;
-      for (const port of task.resources.ports) {
-        out.srv(tcpSlave, canonicalOnSlave, port);
-        out.srv(udpSlave, canonicalOnSlave, port);
-        if (!discoveryName) {
-          out.srv(tcp, canonicalOnSlave, port);
-          out.srv(udp, canonicalOnSlave, port);
-        }
+    if (ports.length > 0) {
+      const services = discoveryName
+        ? (names.hostPortsSlaveOnly ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`].map((n) => out.entry(n)))
+        : (names.hostPorts ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`, `_${label}._tcp${onTask}`, `_${label}._udp${onTask}`].map((n) => out.entry(n)));
+      for (const port of ports) {
+        const value: SrvValue = { target: canonicalOnSlave, port };
+        for (const service of services) out.addSrv(service, value);
       }
     }
     if (!discoveryName || !task.discovery) continue;
     for (const port of task.discovery.ports) {
-      const protocol = labelOf(ctx, port.protocol);
-      const portName = labelOf(ctx, port.name);
-      const protocols = protocol ? [protocol] : BOTH_PROTOCOLS;
-      for (const proto of protocols) out.srv(`_${label}._${proto}${onTask}`, canonicalOnTask, port.number);
-      if (portName) for (const proto of protocols) out.srv(`_${portName}._${label}._${proto}${onTask}`, canonicalOnTask, port.number);
+      const value: SrvValue = { target: canonicalOnTask, port: port.number };
+      for (const service of discoveryServices(ctx, names, label, onTask, labelOf(ctx, port.protocol), labelOf(ctx, port.name))) out.addSrv(service, value);
     }
   }
+}
+
+/** `_T._p.F.D.` for the port's protocol (tcp and udp when it has none), then `_N._T._p.F.D.` when the port is named. */
+function discoveryServices(ctx: Context, names: LabelNames, label: string, onTask: string, protocol: string, portName: string): NameEntry[] {
+  const byProtocol = (names.discovery ??= new Map());
+  let byName = byProtocol.get(protocol);
+  if (!byName) byProtocol.set(protocol, (byName = new Map()));
+  let services = byName.get(portName);
+  if (!services) {
+    const protocols = protocol ? [protocol] : BOTH_PROTOCOLS;
+    const serviceNames = protocols.map((p) => `_${label}._${p}${onTask}`);
+    if (portName) for (const p of protocols) serviceNames.push(`_${portName}._${label}._${p}${onTask}`);
+    byName.set(portName, (services = serviceNames.map((n) => ctx.out.entry(n))));
+  }
+  return services;
 }
 
 const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
