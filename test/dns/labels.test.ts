@@ -1,6 +1,6 @@
 // Label sanitising, hashes and master records: Mesos-DNS's own test vectors (reference §1.2, §1.3, §1.8).
 import { describe, expect, it } from 'vitest';
-import type { SnapshotData } from '../../cluster/index.js';
+import { parseMasterState, type SnapshotData } from '../../cluster/index.js';
 import { domainFrag, hashTaskId, sanitizeLabel, agentTail } from '../../dns/labels.js';
 import { buildRecordSet } from '../../dns/records.js';
 
@@ -76,19 +76,9 @@ describe('hashTaskId and agentTail', () => {
 });
 
 describe('master records (TestMasterRecord, domain foo.com)', () => {
-  function masterRecords(leader: string, masters: string[]) {
-    const match = /@(?:\[([^\]]+)\]|([^:]+)):(\d+)$/.exec(leader);
-    const host = match?.[1] ?? match?.[2];
-    const snapshot: SnapshotData = {
-      fetchedAt: 0,
-      source: { kind: 'file', origin: 'test' },
-      clusterName: null,
-      leader: host ? { address: { raw: leader, host, port: Number(match![3]), ips: [host] } } : null,
-      masters: [],
-      agents: [],
-      frameworks: [],
-      apps: [],
-    };
+  // The leader string goes through the real state parser, as a master's document would.
+  async function masterRecords(leader: string, masters: string[]) {
+    const snapshot: SnapshotData = await parseMasterState({ leader, frameworks: [], slaves: [] }, { source: { kind: 'file', origin: 'test' }, fetchedAt: 0, resolveHost: async () => [] });
     const records = buildRecordSet(snapshot, { domain: 'foo.com', ipSources: ['host'], enforceRFC952: false, soaMname: 'ns1.foo.com.', nsIps: [], masters });
     const out: Record<string, string[]> = {};
     for (const [name, ips] of [...records.a, ...records.aaaa]) out[name] = [...(out[name] ?? []), ...ips].sort();
@@ -97,7 +87,9 @@ describe('master records (TestMasterRecord, domain foo.com)', () => {
   }
   const table: { name: string; masters: string[]; leader: string; want: Record<string, string[]> }[] = [
     { name: 'no leader', masters: [], leader: '', want: {} },
-    { name: 'leader without host', masters: [], leader: '@', want: {} },
+    { name: 'leader "@"', masters: [], leader: '@', want: {} },
+    { name: 'leader "1@"', masters: [], leader: '1@', want: {} },
+    { name: 'leader "@2"', masters: [], leader: '@2', want: {} },
     { name: 'leader "3@4"', masters: [], leader: '3@4', want: {} },
     {
       name: 'leader only',
@@ -124,8 +116,8 @@ describe('master records (TestMasterRecord, domain foo.com)', () => {
     { name: 'IPv6 master', masters: ['0.0.0.8:9', '0.0.0.6:7', '[2001:db8::1]:0'], leader: '5@0.0.0.6:7', want: { 'master2.foo.com.': ['2001:db8::1'], 'master.foo.com.': ['0.0.0.6', '0.0.0.8', '2001:db8::1'] } },
   ];
   for (const c of table) {
-    it(c.name, () => {
-      const got = masterRecords(c.leader, c.masters);
+    it(c.name, async () => {
+      const got = await masterRecords(c.leader, c.masters);
       if (Object.keys(c.want).length === 0) expect(got).toEqual({});
       for (const [name, values] of Object.entries(c.want)) expect(got[name], name).toEqual([...values].sort());
     });
