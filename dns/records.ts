@@ -144,12 +144,15 @@ function taskRecords(ctx: Context, task: Task, framework: FrameworkNames, agentI
         ? (names.hostPortsSlaveOnly ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`].map((n) => out.entry(n)))
         : (names.hostPorts ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`, `_${label}._tcp${onTask}`, `_${label}._udp${onTask}`].map((n) => out.entry(n)));
       for (const port of ports) {
+        if (!isPort(port)) continue;
         const value: SrvValue = { target: canonicalOnSlave, port };
         for (const service of services) out.addSrv(service, value);
       }
     }
     if (!discoveryName || !task.discovery) continue;
     for (const port of task.discovery.ports) {
+      // Mesos-DNS refuses the whole state over such a number; we leave out the one port.
+      if (!isPort(port.number)) continue;
       const value: SrvValue = { target: canonicalOnTask, port: port.number };
       for (const service of discoveryServices(ctx, names, label, onTask, labelOf(ctx, port.protocol), labelOf(ctx, port.name))) out.addSrv(service, value);
     }
@@ -172,6 +175,11 @@ function discoveryServices(ctx: Context, names: LabelNames, label: string, onTas
 }
 
 const BOTH_PROTOCOLS = ['tcp', 'udp'] as const;
+
+/** What an SRV record can carry (DiscoveryInfo port 0 is published, as Mesos-DNS does). */
+function isPort(value: number): boolean {
+  return Number.isInteger(value) && value >= 0 && value <= 65535;
+}
 
 /** sanitizeLabel, once per distinct text per build: many tasks share names, ports and protocols. */
 function labelOf(ctx: Context, text: string): string {

@@ -115,6 +115,14 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
       },
     },
     {
+      name: 'port numbers no SRV can carry are left out, the others kept',
+      snapshot: snapshot({ agents: [s0], frameworks: [framework('fw', [], [task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1'], ports: [-1, 70000, 31000], discovery: { name: 'web', ports: [{ number: -1, protocol: 'tcp' }, { number: 1.5, protocol: 'tcp' }, { number: 65536, protocol: 'tcp' }, { number: 80, protocol: 'tcp' }] } })])] }),
+      check: (r) => {
+        expect(srvOf(r, '_web._tcp.fw.mesos.')).toEqual([`web-${hashTaskId('t1')}-s0.fw.mesos.:80`]);
+        expect(srvOf(r, '_web._tcp.fw.slave.mesos.')).toEqual([`web-${hashTaskId('t1')}-s0.fw.slave.mesos.:31000`]);
+      },
+    },
+    {
       name: 'tasks not running or on an unknown agent: no records, not enumerated',
       snapshot: snapshot({
         agents: [s0],
