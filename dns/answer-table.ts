@@ -3,10 +3,10 @@
 // written one after another into one slab, and position-independent SOA/NS tails for negative
 // answers and SOA/NS queries. Answering a lower-case query is then a Map lookup, one copy into the
 // response buffer and a patched ID. Rules: reference mesos-dns.md §2.3–2.5.
-import { isIPv4, isIPv6 } from 'node:net';
+import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
-import type { NameRecords, RecordSet, ZoneOptions } from './record-set.js';
-import { encodeRecordsAnywhere, QNAME, WireWriter, writeRecord, type ResourceRecord } from './wire-encoder.js';
+import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from './record-set.js';
+import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from './wire-encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from './wire.js';
 
 /** Rotations pre-encoded per RRset: enough to spread load, few enough to keep the slab small. */
@@ -60,29 +60,35 @@ export class AnswerTable {
     this.#rotations = new Uint8Array(count * SLOTS);
     let offsets: number[] = [];
     let lengths: number[] = [];
-    const w = new WireWriter(Math.max(4096, count * 96));
+    const w = new WireWriter(estimateSize(records.names));
     let skipped = 0;
+    const targetAt = new Map<string, number>();
+    const targetBytes = new Map<string, number>();
     for (const [fqdn, entry] of records.names) {
       // Legacy raw DiscoveryInfo names may keep upper case; a lower-cased query never matches them.
-      if (hasUpperCase(fqdn)) continue;
+      if (!isAnswerableName(fqdn)) continue;
       const name = fqdn.endsWith('.') ? fqdn.slice(0, -1) : fqdn;
       const number = this.#index.size;
       this.#index.set(name, number);
       for (let slot = 0; slot < SLOTS; slot++) {
         let values: readonly unknown[];
-        if (slot === 2) values = entry.srv;
-        else {
+        if (slot === 2) {
+          const srv = entry.srv.every((v) => isAnswerableName(v.target)) ? entry.srv : entry.srv.filter((v) => isAnswerableName(v.target));
+          skipped += entry.srv.length - srv.length;
+          values = srv;
+        } else {
           const ips = slot === 0 ? entry.a : entry.aaaa;
-          const valid = ips.filter(slot === 0 ? isIPv4 : isIPv6);
-          skipped += ips.length - valid.length;
-          values = valid;
+          const valid = slot === 0 ? isIpv4Literal : isIPv6;
+          values = ips.every(valid) ? ips : ips.filter(valid);
+          skipped += ips.length - values.length;
         }
         if (values.length === 0) continue;
         const n = Math.min(MAX_ROTATIONS, values.length);
+        const additional = slot === 2 ? srvAdditional(this.#names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
         this.#first[number * SLOTS + slot] = offsets.length;
         this.#rotations[number * SLOTS + slot] = n;
         for (let r = 0; r < n; r++) {
-          const start = slot === 2 ? this.#writeSrv(w, name, entry, r) : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
+          const start = slot === 2 ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes) : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
           offsets.push(start);
           lengths.push(w.length - start);
         }
@@ -180,29 +186,69 @@ export class AnswerTable {
   #writeAddresses(w: WireWriter, name: string, ips: readonly string[], type: number, rotation: number): number {
     const start = w.beginMessage(false);
     this.#header(w, ips.length, 0);
-    w.name(name);
+    w.plainName(name);
     w.u16(type);
     w.u16(CLASS_IN);
     const ttl = this.#zone.ttl;
-    for (let i = 0; i < ips.length; i++) writeRecord(w, { name: QNAME, type: type as typeof TYPE.A, ttl, ip: ips[(i + rotation) % ips.length]! });
+    for (let i = 0; i < ips.length; i++) {
+      w.u16(0xc000 | HEADER_SIZE);
+      w.u16(type);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      w.address(type, ips[(i + rotation) % ips.length]!);
+    }
     return start;
   }
 
-  /** SRV: question, the SRVs (targets compressed against the question), one A/AAAA per target. */
-  #writeSrv(w: WireWriter, name: string, entry: NameRecords, rotation: number): number {
-    const additional = srvAdditional(this.#names, entry, this.#zone.ttl).filter(validAddress);
-    const start = w.beginMessage(true);
-    this.#header(w, entry.srv.length, additional.length);
-    w.name(name);
+  /**
+   * SRV: question, the SRVs, then one A/AAAA per target. A target is written once, compressed
+   * against the question; later SRVs and the additional owners point at it.
+   */
+  #writeSrv(
+    w: WireWriter, name: string, srv: readonly SrvValue[], additional: readonly ResourceRecord[], rotation: number,
+    targetAt: Map<string, number>, targetBytes: Map<string, number>,
+  ): number {
+    const start = w.beginMessage(false);
+    this.#header(w, srv.length, additional.length);
+    w.plainName(name);
     w.u16(TYPE.SRV);
     w.u16(CLASS_IN);
     const { ttl, srvWeight } = this.#zone;
-    const srv = entry.srv;
+    targetAt.clear();
+    // A target's bytes only point into the question: encoded in the first rotation, copied after.
+    if (rotation === 0) targetBytes.clear();
     for (let i = 0; i < srv.length; i++) {
       const v = srv[(i + rotation) % srv.length]!;
-      writeRecord(w, { name: QNAME, type: TYPE.SRV, ttl, priority: 0, weight: srvWeight, port: v.port, target: v.target });
+      w.u16(0xc000 | HEADER_SIZE);
+      w.u16(TYPE.SRV);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      const lengthAt = w.length;
+      w.u16(0);
+      w.u16(0);
+      w.u16(srvWeight);
+      w.u16(v.port);
+      const at = targetAt.get(v.target);
+      if (at !== undefined) w.u16(0xc000 | at);
+      else {
+        targetAt.set(v.target, w.length - start);
+        const from = targetBytes.get(v.target);
+        if (from === undefined) {
+          const at = w.length;
+          w.nameAgainstQuestion(v.target, name);
+          targetBytes.set(v.target, at * 256 + (w.length - at));
+        } else w.copyWithin(Math.floor(from / 256), from % 256);
+      }
+      w.patch16(lengthAt, w.length - lengthAt - 2);
     }
-    for (const rr of additional) writeRecord(w, rr);
+    for (const rr of additional) {
+      if (rr.type !== TYPE.A && rr.type !== TYPE.AAAA) continue;
+      w.u16(0xc000 | targetAt.get(rr.name as string)!);
+      w.u16(rr.type);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      w.address(rr.type, rr.ip);
+    }
     return start;
   }
 
@@ -238,7 +284,7 @@ export class AnswerTable {
   #exact(msg: Buffer, query: ParsedQuery, entry: NameRecords, rcode: Rcode, options: AnswerOptions, name = query.name): Buffer {
     const question = msg.subarray(HEADER_SIZE, query.questionEnd);
     // Mesos-DNS answers A/AAAA with the lower-cased (cleaned) owner, SRV with the question as sent.
-    const clean = { a: entry.a.filter(isIPv4), aaaa: entry.aaaa.filter(isIPv6), srv: entry.srv };
+    const clean = { a: entry.a.filter(isIpv4Literal), aaaa: entry.aaaa.filter(isIPv6), srv: entry.srv };
     const sections = positiveSections(this.#names, this.#zone, this.#serial, clean, query.type, `${name}.`, this.#turn++);
     const additional = sections.additional.filter(validAddress);
     const flags = this.#flagsBase | (query.flags & 0x0110);
@@ -246,18 +292,41 @@ export class AnswerTable {
   }
 }
 
+/** Roughly the slab's final size, so that the writer rarely has to grow and copy. */
+function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
+  let size = 4096;
+  for (const [name, entry] of names) {
+    const perMessage = 16 + name.length + 2;
+    if (entry.a.length) size += Math.min(MAX_ROTATIONS, entry.a.length) * (perMessage + entry.a.length * 16);
+    if (entry.aaaa.length) size += Math.min(MAX_ROTATIONS, entry.aaaa.length) * (perMessage + entry.aaaa.length * 28);
+    if (entry.srv.length) size += Math.min(MAX_ROTATIONS, entry.srv.length) * (perMessage + entry.srv.length * 64);
+  }
+  return size;
+}
+
 const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
 
-function hasUpperCase(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 65 && c <= 90) return true;
+/**
+ * Names a lower-cased query can match and the fast writer can encode: lower-case ASCII labels of
+ * 1..63 bytes, 255 bytes at most. Legacy raw DiscoveryInfo names may keep upper case (they show in
+ * AXFR only); anything else would be a bug upstream, and is left out rather than failing the table.
+ */
+function isAnswerableName(fqdn: string): boolean {
+  if (fqdn.length > 254 || !fqdn.endsWith('.')) return false;
+  let label = 0;
+  for (let i = 0; i < fqdn.length; i++) {
+    const c = fqdn.charCodeAt(i);
+    if (c === 46) {
+      if (label === 0 || label > 63) return false;
+      label = 0;
+    } else if ((c >= 65 && c <= 90) || c > 126 || c <= 32) return false;
+    else label++;
   }
-  return false;
+  return true;
 }
 
 function validAddress(rr: ResourceRecord): boolean {
-  return rr.type === TYPE.A ? isIPv4(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
+  return rr.type === TYPE.A ? isIpv4Literal(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
 }
 
 function writeOpt(out: Buffer, offset: number, udpSize: number): void {

@@ -1,7 +1,6 @@
 // Encodes DNS responses with name compression. Runs when a record set is swapped in (to pre-encode
 // every answer into one slab) and on the rare slow paths (mixed-case names, ANY, big EDNS answers);
 // never per query on the fast path.
-import { isIPv4 } from 'node:net';
 import { CLASS_IN, HEADER_SIZE, TYPE } from './wire.js';
 
 export type ResourceRecord =
@@ -60,10 +59,30 @@ export class WireWriter {
     this.buf = next;
   }
   u8(v: number): void { this.ensure(1); this.buf[this.length++] = v; }
-  u16(v: number): void { this.ensure(2); this.buf.writeUInt16BE(v & 0xffff, this.length); this.length += 2; }
-  u32(v: number): void { this.ensure(4); this.buf.writeUInt32BE(v >>> 0, this.length); this.length += 4; }
+  u16(v: number): void {
+    this.ensure(2);
+    this.buf[this.length++] = (v >>> 8) & 0xff;
+    this.buf[this.length++] = v & 0xff;
+  }
+  u32(v: number): void {
+    this.ensure(4);
+    this.buf[this.length++] = (v >>> 24) & 0xff;
+    this.buf[this.length++] = (v >>> 16) & 0xff;
+    this.buf[this.length++] = (v >>> 8) & 0xff;
+    this.buf[this.length++] = v & 0xff;
+  }
   bytes(b: Buffer): void { this.ensure(b.length); b.copy(this.buf, this.length); this.length += b.length; }
-  patch16(at: number, v: number): void { this.buf.writeUInt16BE(v & 0xffff, at); }
+  /** Appends a copy of bytes already written (at an absolute offset). */
+  copyWithin(from: number, length: number): void {
+    this.ensure(length);
+    const buf = this.buf;
+    for (let i = 0; i < length; i++) buf[this.length + i] = buf[from + i]!;
+    this.length += length;
+  }
+  patch16(at: number, v: number): void {
+    this.buf[at] = (v >>> 8) & 0xff;
+    this.buf[at + 1] = v & 0xff;
+  }
 
   /**
    * Writes a name, pointing at an earlier copy of its longest known suffix. Matching is exact on
@@ -94,6 +113,63 @@ export class WireWriter {
     this.u8(0);
   }
 
+  /** Writes a name uncompressed (ASCII text, labels already known to be 1..63 bytes). */
+  plainName(text: string): void {
+    const end = text.endsWith('.') ? text.length - 1 : text.length;
+    this.#labels(text, 0, end);
+    this.u8(0);
+  }
+
+  /**
+   * Writes `text` compressed against `question` only (written at HEADER_SIZE), so the bytes are the
+   * same wherever they land in a message that starts with that question.
+   */
+  nameAgainstQuestion(text: string, question: string): void {
+    const end = text.endsWith('.') ? text.length - 1 : text.length;
+    let i = end;
+    let j = question.length;
+    while (i > 0 && j > 0 && text.charCodeAt(i - 1) === question.charCodeAt(j - 1)) {
+      i--;
+      j--;
+    }
+    // The shared tail must start at a label in both names.
+    if (!((i === 0 || text.charCodeAt(i - 1) === 46) && (j === 0 || question.charCodeAt(j - 1) === 46))) {
+      const dot = text.indexOf('.', i);
+      const skip = dot < 0 || dot >= end ? end - i : dot + 1 - i;
+      i += skip;
+      j += skip;
+    }
+    if (i >= end) {
+      this.plainName(text);
+      return;
+    }
+    this.#labels(text, 0, i - 1);
+    this.u16(0xc000 | (HEADER_SIZE + j));
+  }
+
+  /** Labels of text[start..end) (dot-separated) as length-prefixed bytes. */
+  #labels(text: string, start: number, end: number): void {
+    if (end <= start) return;
+    this.ensure(end - start + 1);
+    const buf = this.buf;
+    let lengthAt = this.length;
+    let at = lengthAt + 1;
+    for (let k = start; k < end; k++) {
+      const c = text.charCodeAt(k);
+      if (c === 46) {
+        buf[lengthAt] = at - lengthAt - 1;
+        lengthAt = at++;
+      } else buf[at++] = c;
+    }
+    buf[lengthAt] = at - lengthAt - 1;
+    this.length = at;
+  }
+
+  /** RDLENGTH + RDATA of an A or AAAA record. */
+  address(type: number, ip: string): void {
+    writeIp(this, ip, type);
+  }
+
   /** Offset (in the current message) where `name` was written, if it was. */
   offsetOf(name: string): number | undefined {
     return this.#names.get(name.endsWith('.') ? name.slice(0, -1) : name);
@@ -119,23 +195,40 @@ export class WireWriter {
 /** Writes an address as RDLENGTH + RDATA; throws when it is not an IP literal of the record's family. */
 function writeIp(w: WireWriter, ip: string, type: number): void {
   if (type === TYPE.A) {
-    if (!isIPv4(ip)) throw new RangeError(`not an IPv4 address: ${ip}`);
+    if (!isIpv4Literal(ip)) throw new RangeError(`not an IPv4 address: ${ip}`);
     w.u16(4);
     let value = 0;
-    let parts = 0;
     for (let i = 0; i <= ip.length; i++) {
       const c = i < ip.length ? ip.charCodeAt(i) : 46;
       if (c === 46) {
         w.u8(value);
         value = 0;
-        parts++;
       } else value = value * 10 + (c - 48);
     }
-    if (parts !== 4) throw new RangeError(`not an IPv4 address: ${ip}`);
     return;
   }
   w.u16(16);
   for (const g of ipv6Groups(ip)) w.u16(g);
+}
+
+/** Dotted-quad IPv4 (no leading zeros beyond a single 0), checked without a regular expression. */
+export function isIpv4Literal(ip: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && ip.charCodeAt(i - digits) === 48)) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+    } else if (c >= 48 && c <= 57) {
+      if (++digits > 3) return false;
+      value = value * 10 + (c - 48);
+    } else return false;
+  }
+  return parts === 4;
 }
 
 /** The eight 16-bit groups of an IPv6 literal, including the `::ffff:1.2.3.4` form. */
