@@ -14,6 +14,7 @@ export type AuthnErrorCode =
   | 'ERR_AUTHN_ISSUER_MISMATCH'
   | 'ERR_AUTHN_AUDIENCE_MISMATCH'
   | 'ERR_AUTHN_KEY_FILE'
+  | 'ERR_AUTHN_OPTIONS'
   | 'ERR_AUTHN_USERS_FILE';
 
 export class AuthnError extends GatehouseError {

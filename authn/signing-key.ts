@@ -5,6 +5,7 @@ import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
 import { AuthnError } from './errors.js';
+import { algorithmOf } from './trusted-keys.js';
 
 export interface SigningKey {
   readonly alg: 'RS256';
@@ -46,6 +47,7 @@ export async function loadOrCreateSigningKey(path: string): Promise<LoadedSignin
   }
   if (privateKey.asymmetricKeyType !== 'rsa') throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: ${path} holds a ${privateKey.asymmetricKeyType} key; the signing key must be RSA (RS256)`);
   const publicKey = createPublicKey(privateKey);
+  algorithmOf(publicKey, `authn.signingKey: ${path}`);
   const jwk = await exportJWK(publicKey);
   const kid = await calculateJwkThumbprint(jwk);
   const mode = (await stat(path)).mode & 0o777;

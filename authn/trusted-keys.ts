@@ -3,7 +3,7 @@
 // issuers (jose's remote key sets: cached, refetched on an unknown kid with a cooldown).
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, type JWTVerifyGetKey } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK } from 'jose';
 import type { TrustedIssuer } from '../config/types.js';
 import { AuthnError } from './errors.js';
 
@@ -22,13 +22,17 @@ export interface StaticKey {
 export interface RemoteIssuer {
   readonly issuer: string;
   readonly audience?: string;
-  readonly keys: JWTVerifyGetKey;
+  readonly keys: ReturnType<typeof createRemoteJWKSet>;
   readonly url: string;
 }
 
 /** The one algorithm a key may verify, from its type; other key types are refused. */
 export function algorithmOf(key: KeyObject, source: string): Algorithm {
-  if (key.asymmetricKeyType === 'rsa') return 'RS256';
+  if (key.asymmetricKeyType === 'rsa') {
+    const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+    if (bits < 2048) throw new AuthnError('ERR_AUTHN_KEY_FILE', `${source}: RSA key of ${bits} bits; RS256 keys must have at least 2048`);
+    return 'RS256';
+  }
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
   throw new AuthnError('ERR_AUTHN_KEY_FILE', `${source}: unsupported key type ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''}; use RSA, EC P-256 or Ed25519`);

@@ -1,23 +1,25 @@
 // Verifies a token and says who is calling. Only RS256, ES256 and EdDSA, each key with the one
 // algorithm it is bound to (no `none`, no HMAC with a public key, no RS256 token passed off as
 // ES256); `uid` (or `sub`) required; `exp`/`nbf` with 60 s leeway; issuer and audience for trusted
-// issuers. Verified tokens are cached by their SHA-256 until they expire, so a busy client costs a
-// lookup rather than a signature check.
-import { createHash, type KeyObject } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// issuers. Verified tokens are cached by their SHA-256, never past their `exp`, so a busy client
+// costs a lookup rather than a signature check.
+import { createHash, KeyObject } from 'node:crypto';
+import { errors as joseErrors } from 'jose';
 import NodeCache from 'node-cache';
+import type { Logger } from 'pino';
+import { Counter, Registry } from 'prom-client';
+import { checkClaims, checkSignature, decodeJws, type DecodedJws } from './compact-jws.js';
 import { AuthnError } from './errors.js';
 import { MAX_TOKEN_BYTES } from './token-extraction.js';
-import { ALGORITHMS, type Algorithm, type RemoteIssuer, type StaticKey } from './trusted-keys.js';
+import { algorithmOf, type Algorithm, type RemoteIssuer, type StaticKey } from './trusted-keys.js';
 
 export const LEEWAY_SECONDS = 60;
-const MAX_CACHE_SECONDS = 600;
 
 export interface Caller {
   readonly uid: string;
   readonly issuer: string | null;
   readonly expiresAt: number | null;   // epoch seconds
-  readonly claims: JWTPayload;
+  readonly claims: Readonly<Record<string, unknown>>;
 }
 
 export interface TokenVerifierOptions {
@@ -25,20 +27,63 @@ export interface TokenVerifierOptions {
   readonly own?: { readonly kid: string; readonly alg: Algorithm; readonly key: KeyObject; readonly issuer: string };
   readonly staticKeys?: readonly StaticKey[];
   readonly remote?: readonly RemoteIssuer[];
+  /** Most verified tokens kept (default 50,000; 0 turns the cache off). */
   readonly cacheSize?: number;
+  /** Longest a verified token is kept, even when its `exp` is later (default 600). */
+  readonly cacheSeconds?: number;
+  readonly logger?: Logger;
+  /** Where `gatehouse_authn_token_checks_total` is registered (default: a registry of its own). */
+  readonly registry?: Registry;
+  /** Clock in epoch milliseconds, for tests. */
+  readonly now?: () => number;
+}
+
+const CHECKS_METRIC = 'gatehouse_authn_token_checks_total';
+
+function option(condition: boolean, name: string, wanted: string): void {
+  if (!condition) throw new AuthnError('ERR_AUTHN_OPTIONS', `TokenVerifier option ${name} must be ${wanted}`);
 }
 
 export class TokenVerifier {
   readonly #options: TokenVerifierOptions;
   readonly #cache: NodeCache;
   readonly #cacheSize: number;
+  readonly #cacheSeconds: number;
+  readonly #now: () => number;
+  readonly #checks: Counter<'result'>;
+  // Remote keys come from jose as CryptoKeys; each is turned into a KeyObject once.
+  readonly #remoteKeys = new WeakMap<object, { key: KeyObject; alg: Algorithm }>();
   hits = 0;
   misses = 0;
 
   constructor(options: TokenVerifierOptions) {
+    option(options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0), 'cacheSize', 'an integer >= 0');
+    option(options.cacheSeconds === undefined || (Number.isSafeInteger(options.cacheSeconds) && options.cacheSeconds > 0), 'cacheSeconds', 'an integer > 0');
+    option(options.own === undefined || (options.own.key instanceof KeyObject && options.own.key.type === 'public' && !!options.own.kid && !!options.own.issuer), 'own', 'a public KeyObject with a kid and an issuer');
+    option(options.now === undefined || typeof options.now === 'function', 'now', 'a function');
     this.#options = options;
     this.#cacheSize = options.cacheSize ?? 50_000;
-    this.#cache = new NodeCache({ stdTTL: MAX_CACHE_SECONDS, checkperiod: 60, useClones: false });
+    this.#cacheSeconds = options.cacheSeconds ?? 600;
+    this.#now = options.now ?? Date.now;
+    this.#cache = new NodeCache({ stdTTL: this.#cacheSeconds, checkperiod: 60, useClones: false });
+    const registry = options.registry ?? new Registry();
+    this.#checks = (registry.getSingleMetric(CHECKS_METRIC) as Counter<'result'> | undefined) ?? new Counter({
+      name: CHECKS_METRIC,
+      help: 'Token checks by result: cached, verified, or the ERR_AUTHN_ code that refused the token',
+      labelNames: ['result'],
+      registers: [registry],
+    });
+  }
+
+  /** Fetches the remote key sets once so that an unreachable issuer is reported at start; never fails. */
+  async start(): Promise<void> {
+    await Promise.all((this.#options.remote ?? []).map(async (issuer) => {
+      try {
+        await issuer.keys.reload();
+      } catch (error) {
+        this.#options.logger?.warn({ issuer: issuer.issuer, url: issuer.url, reason: (error as Error).message }, 'trusted issuer keys could not be fetched; will retry when a token needs them');
+      }
+    }));
   }
 
   close(): void {
@@ -46,97 +91,117 @@ export class TokenVerifier {
   }
 
   async verify(token: string): Promise<Caller> {
+    try {
+      const caller = await this.#verify(token);
+      return caller;
+    } catch (error) {
+      const refusal = error instanceof AuthnError ? error : translate(error);
+      this.#checks.inc({ result: refusal.code });
+      // The code only, never the token: a refused token may still be someone's real one.
+      this.#options.logger?.debug({ code: refusal.code }, 'token refused');
+      throw refusal;
+    }
+  }
+
+  async #verify(token: string): Promise<Caller> {
     if (token.length > MAX_TOKEN_BYTES) throw new AuthnError('ERR_AUTHN_TOKEN_TOO_LARGE', `the token is ${token.length} bytes, over the limit of ${MAX_TOKEN_BYTES}`);
     const cacheKey = createHash('sha256').update(token).digest('base64url');
     const cached = this.#cache.get<Caller>(cacheKey);
-    const now = Date.now() / 1000;
-    // Never serve a cached answer past the token's own expiry (plus leeway), whatever the cache TTL.
-    if (cached && (cached.expiresAt === null || cached.expiresAt + LEEWAY_SECONDS > now)) {
+    const now = this.#now() / 1000;
+    // The cache's own TTL already stops at `exp`; this also holds when the clock is not node-cache's.
+    if (cached && (cached.expiresAt === null || cached.expiresAt > now)) {
       this.hits++;
+      this.#checks.inc({ result: 'cached' });
       return cached;
     }
     this.misses++;
-    const caller = await this.#verifyUncached(token);
-    const ttl = Math.floor(Math.min(MAX_CACHE_SECONDS, caller.expiresAt === null ? 60 : caller.expiresAt + LEEWAY_SECONDS - now));
+    const caller = await this.#verifyUncached(token, now);
+    this.#checks.inc({ result: 'verified' });
+    const ttl = Math.floor(Math.min(this.#cacheSeconds, caller.expiresAt === null ? 60 : caller.expiresAt - now));
     if (ttl > 0 && this.#cache.getStats().keys < this.#cacheSize) this.#cache.set(cacheKey, caller, ttl);
     return caller;
   }
 
-  async #verifyUncached(token: string): Promise<Caller> {
-    let header: ReturnType<typeof decodeProtectedHeader>;
-    let unverified: JWTPayload;
-    try {
-      header = decodeProtectedHeader(token);
-      unverified = decodeJwt(token);
-    } catch (error) {
-      throw new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', 'the token is not a JWT', { cause: error });
-    }
-    const alg = header.alg as Algorithm | undefined;
-    if (!alg || !ALGORITHMS.includes(alg)) throw new AuthnError('ERR_AUTHN_ALGORITHM_REJECTED', `algorithm ${String(header.alg)} is not accepted (RS256, ES256, EdDSA only)`);
-
+  async #verifyUncached(token: string, nowSeconds: number): Promise<Caller> {
+    const jws = decodeJws(token);
     const { own, staticKeys = [], remote = [] } = this.#options;
-    const issuer = typeof unverified.iss === 'string' ? unverified.iss : undefined;
+    const issuer = typeof jws.payload.iss === 'string' ? jws.payload.iss : undefined;
     const trustedRemote = remote.find((r) => r.issuer === issuer);
-    let payload: JWTPayload;
+    let expect: { issuer?: string; audience?: string };
     if (trustedRemote) {
-      // jose picks the remote key by kid and refuses a key whose type or `alg` does not fit the token's.
-      payload = await this.#check(token, trustedRemote.keys, { alg, issuer: trustedRemote.issuer, ...(trustedRemote.audience ? { audience: trustedRemote.audience } : {}) });
-    } else if (own && header.kid === own.kid) {
-      payload = await this.#check(token, this.#boundKey(own.key, own.alg, alg), { alg, issuer: own.issuer });
+      await this.#checkRemote(jws, trustedRemote);
+      expect = { issuer: trustedRemote.issuer, ...(trustedRemote.audience ? { audience: trustedRemote.audience } : {}) };
+    } else if (own && jws.kid === own.kid) {
+      checkSignature(jws, own.key, own.alg);
+      expect = { issuer: own.issuer };
     } else {
-      const named = header.kid ? staticKeys.filter((k) => k.kid === header.kid) : staticKeys.filter((k) => k.alg === alg);
-      if (named.length === 0) throw new AuthnError('ERR_AUTHN_KEY_UNKNOWN', header.kid ? `no trusted key has kid "${header.kid}"` : `the token names no key (kid) and no trusted key is bound to ${alg}`);
-      const candidates = named;
-      let lastError: unknown = null;
-      payload = undefined as unknown as JWTPayload;
-      for (const candidate of candidates) {
-        try {
-          payload = await this.#check(token, this.#boundKey(candidate.key, candidate.alg, alg), { alg, ...(candidate.issuer ? { issuer: candidate.issuer } : {}), ...(candidate.audience ? { audience: candidate.audience } : {}) });
-          lastError = null;
-          break;
-        } catch (error) {
-          lastError = error;
-        }
-      }
-      if (lastError) throw lastError;
+      expect = this.#checkStatic(jws, staticKeys);
     }
+    checkClaims(jws.payload, { nowSeconds, leewaySeconds: LEEWAY_SECONDS, ...expect });
+    const { payload } = jws;
     const uid = typeof payload.uid === 'string' && payload.uid ? payload.uid : typeof payload.sub === 'string' && payload.sub ? payload.sub : null;
     if (!uid) throw new AuthnError('ERR_AUTHN_CLAIM_MISSING', 'the token has no uid (or sub) claim');
-    return Object.freeze({ uid, issuer: payload.iss ?? null, expiresAt: typeof payload.exp === 'number' ? payload.exp : null, claims: payload });
+    return Object.freeze({ uid, issuer: issuer ?? null, expiresAt: typeof payload.exp === 'number' ? payload.exp : null, claims: payload });
   }
 
-  #boundKey(key: KeyObject, keyAlg: Algorithm, tokenAlg: Algorithm): KeyObject {
-    if (keyAlg !== tokenAlg) throw new AuthnError('ERR_AUTHN_ALGORITHM_REJECTED', `the token says ${tokenAlg} but its key is bound to ${keyAlg}`);
-    return key;
-  }
-
-  async #check(token: string, key: KeyObject | JWTVerifyGetKey, expect: { alg: Algorithm; issuer?: string; audience?: string }): Promise<JWTPayload> {
-    try {
-      const verifyOptions = { algorithms: [expect.alg], clockTolerance: LEEWAY_SECONDS, ...(expect.issuer ? { issuer: expect.issuer } : {}), ...(expect.audience ? { audience: expect.audience } : {}) };
-      const result = typeof key === 'function' ? await jwtVerify(token, key, verifyOptions) : await jwtVerify(token, key, verifyOptions);
-      return result.payload;
-    } catch (error) {
-      throw translate(error);
+  /** A static PEM key is named by its thumbprint; a token with another kid (or none) may use any key bound to its algorithm. */
+  #checkStatic(jws: DecodedJws, staticKeys: readonly StaticKey[]): { issuer?: string; audience?: string } {
+    const named = jws.kid === undefined ? [] : staticKeys.filter((k) => k.kid === jws.kid);
+    const candidates = named.length ? named : staticKeys.filter((k) => k.alg === jws.alg);
+    if (candidates.length === 0) {
+      throw new AuthnError('ERR_AUTHN_KEY_UNKNOWN', jws.kid === undefined ? `no trusted key is bound to ${jws.alg}` : `no trusted key has kid ${JSON.stringify(jws.kid.slice(0, 64))} or is bound to ${jws.alg}`);
     }
+    let refusal: unknown = null;
+    for (const candidate of candidates) {
+      try {
+        checkSignature(jws, candidate.key, candidate.alg);
+        return { ...(candidate.issuer ? { issuer: candidate.issuer } : {}), ...(candidate.audience ? { audience: candidate.audience } : {}) };
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    throw refusal;
+  }
+
+  /** jose's remote set picks the key by kid, algorithm and key type (refetching on an unknown kid, with a cooldown). */
+  async #checkRemote(jws: DecodedJws, issuer: RemoteIssuer): Promise<void> {
+    const header = { alg: jws.alg, ...(jws.kid !== undefined ? { kid: jws.kid } : {}) };
+    let keys: object[];
+    try {
+      keys = [await issuer.keys(header)];
+    } catch (error) {
+      if (!(error instanceof joseErrors.JWKSMultipleMatchingKeys)) throw translate(error);
+      keys = [];
+      for await (const key of error as unknown as AsyncIterable<object>) keys.push(key);
+    }
+    let refusal: unknown = new AuthnError('ERR_AUTHN_KEY_UNKNOWN', 'no key of the trusted issuer matches the token');
+    for (const cryptoKey of keys) {
+      try {
+        const { key, alg } = this.#remoteKey(cryptoKey, issuer);
+        checkSignature(jws, key, alg);
+        return;
+      } catch (error) {
+        refusal = error;
+      }
+    }
+    throw refusal;
+  }
+
+  #remoteKey(cryptoKey: object, issuer: RemoteIssuer): { key: KeyObject; alg: Algorithm } {
+    let known = this.#remoteKeys.get(cryptoKey);
+    if (!known) {
+      const key = KeyObject.from(cryptoKey as Parameters<typeof KeyObject.from>[0]);
+      known = { key, alg: algorithmOf(key, `the keys of ${issuer.url}`) };
+      this.#remoteKeys.set(cryptoKey, known);
+    }
+    return known;
   }
 }
 
 function translate(error: unknown): AuthnError {
   if (error instanceof AuthnError) return error;
-  if (error instanceof joseErrors.JWTExpired) return new AuthnError('ERR_AUTHN_TOKEN_EXPIRED', 'the token has expired', { cause: error });
-  if (error instanceof joseErrors.JWTClaimValidationFailed) {
-    if (error.claim === 'nbf') return new AuthnError('ERR_AUTHN_TOKEN_NOT_YET_VALID', 'the token is not valid yet (nbf)', { cause: error });
-    if (error.claim === 'iss') return new AuthnError('ERR_AUTHN_ISSUER_MISMATCH', 'the token comes from another issuer', { cause: error });
-    if (error.claim === 'aud') return new AuthnError('ERR_AUTHN_AUDIENCE_MISMATCH', 'the token is meant for another audience', { cause: error });
-    return new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', `claim ${error.claim}: ${error.reason}`, { cause: error });
-  }
-  if (error instanceof joseErrors.JOSEAlgNotAllowed) return new AuthnError('ERR_AUTHN_ALGORITHM_REJECTED', 'the token algorithm is not accepted for its key', { cause: error });
-  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return new AuthnError('ERR_AUTHN_SIGNATURE_INVALID', 'the token signature does not verify', { cause: error });
   if (error instanceof joseErrors.JWKSNoMatchingKey) return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', 'no key of the trusted issuer matches the token', { cause: error });
   // A key set that could not be (re)fetched or read: the token names a key we cannot get.
-  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid || (error instanceof joseErrors.JOSEError && error.code === 'ERR_JOSE_GENERIC')) {
-    return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the trusted issuer's keys could not be fetched: ${error.message}`, { cause: error });
-  }
-  if (error instanceof joseErrors.JOSEError) return new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', `the token is not valid: ${error.code}`, { cause: error });
+  if (error instanceof joseErrors.JOSEError) return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the trusted issuer's keys could not be used: ${error.code}`, { cause: error });
   return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the token's keys could not be fetched: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
