@@ -1,19 +1,18 @@
 // Wire behaviour with the real `dig`: truncation and TCP, EDNS0 per mode, SERVFAIL while the zone is
-// withdrawn, swaps under load, and forwarding to upstream resolvers (local stub servers).
-import { createSocket, type Socket } from 'node:dgram';
-import { createServer, type Server } from 'node:net';
+// withdrawn, swaps under load, lifecycle and metrics. Forwarding: forward.test.ts.
+import { connect } from 'node:net';
+import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { buildRecordSet, type DnsServer, type RecordSet } from '../../dns/index.js';
+import { buildRecordSet, DnsError, DnsServer, type DnsServerOptions, type RecordSet } from '../../dns/index.js';
 import type { SnapshotData } from '../../cluster/index.js';
 import { dig } from '../support/dig.js';
-import { query, rcodeOf, sendUdp } from '../support/dns-client.js';
-import { startDnsServer } from '../support/dns-server.js';
+import { query, rcodeOf, sendTcpRaw, sendUdp } from '../support/dns-client.js';
+import { startDnsServer, TEST_ZONE } from '../support/dns-server.js';
 
 const servers: DnsServer[] = [];
-const stubs: (Socket | Server)[] = [];
 afterEach(async () => {
   for (const s of servers.splice(0)) await s.close();
-  for (const s of stubs.splice(0)) s.close();
 });
 
 /** A snapshot with `count` running tasks of one app on distinct IPs: a big A answer. */
@@ -113,82 +112,117 @@ describe('zone availability (gatehouse mode)', () => {
   });
 });
 
-/** A reply to `msg` with one A record: header + the question only (the client's OPT dropped) + the answer. */
-function stubReply(msg: Buffer, ip: number[]): Buffer {
-  let end = 12;
-  while (msg[end] !== 0) end += msg[end]! + 1;
-  end += 5;
-  const reply = Buffer.concat([msg.subarray(0, end), Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, ...ip])]);
-  reply[2] = 0x81;
-  reply[3] = 0x80;
-  reply.writeUInt16BE(1, 6);
-  reply.writeUInt32BE(0, 8);
-  return reply;
-}
 
-describe('forwarding names outside the zone', () => {
-  /** A stub upstream: answers every query with one A record 1.1.1.1 (or never, when `silent`). */
-  async function udpStub(silent = false): Promise<number> {
-    const socket = createSocket('udp4');
-    stubs.push(socket);
-    socket.on('message', (msg, rinfo) => {
-      if (silent) return;
-      socket.send(stubReply(msg, [1, 1, 1, 1]), rinfo.port, rinfo.address);
+describe('lifecycle', () => {
+  const base = { listen: { host: '127.0.0.1', port: 0 }, zone: TEST_ZONE, resolvers: [], resolverTimeoutMs: 500, mode: 'gatehouse' as const, logger: pino({ level: 'silent' }) };
+  const bad: { name: string; patch: Record<string, unknown>; option: string }[] = [
+    { name: 'port out of range', patch: { listen: { host: '127.0.0.1', port: 70000 } }, option: 'listen.port' },
+    { name: 'no host', patch: { listen: { host: '', port: 0 } }, option: 'listen.host' },
+    { name: 'domain with a trailing dot', patch: { zone: { ...TEST_ZONE, domain: 'mesos.' } }, option: 'zone.domain' },
+    { name: 'upper-case domain', patch: { zone: { ...TEST_ZONE, domain: 'Mesos' } }, option: 'zone.domain' },
+    { name: 'negative ttl', patch: { zone: { ...TEST_ZONE, ttl: -1 } }, option: 'zone.ttl' },
+    { name: 'SOA mname without a trailing dot', patch: { zone: { ...TEST_ZONE, soaMname: 'ns1.mesos' } }, option: 'zone.soaMname' },
+    { name: 'resolver without a port', patch: { resolvers: [{ host: '127.0.0.1' }] }, option: 'resolvers[0]' },
+    { name: 'zero resolver timeout', patch: { resolverTimeoutMs: 0 }, option: 'resolverTimeoutMs' },
+    { name: 'unknown mode', patch: { mode: 'bind' }, option: 'mode' },
+  ];
+  for (const c of bad) {
+    it(`refuses options: ${c.name}`, () => {
+      let error: unknown;
+      try {
+        new DnsServer({ ...base, ...c.patch } as DnsServerOptions);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(DnsError);
+      expect((error as DnsError).code).toBe('ERR_DNS_CONFIG');
+      expect((error as DnsError).message).toContain(c.option);
     });
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    return socket.address().port;
   }
-  async function tcpStub(): Promise<number> {
-    const server = createServer((socket) => {
-      socket.once('data', (data) => {
-        const msg = data.subarray(2, 2 + data.readUInt16BE(0));
-        const reply = stubReply(msg, [2, 2, 2, 2]);
-        socket.end(Buffer.concat([Buffer.from([reply.length >> 8, reply.length & 255]), reply]));
-      });
-    });
-    stubs.push(server);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-    return (server.address() as { port: number }).port;
-  }
-  const deadPort = async () => {
-    const socket = createSocket('udp4');
-    await new Promise<void>((r) => socket.bind(0, '127.0.0.1', () => r()));
-    const port = socket.address().port;
-    socket.close();
-    return port;
+
+  it('a port in use fails start() with ERR_DNS_LISTEN; close() after that is safe', async () => {
+    const { port } = await start(null);
+    const second = new DnsServer({ ...base, listen: { host: '127.0.0.1', port } });
+    await expect(second.start()).rejects.toMatchObject({ code: 'ERR_DNS_LISTEN' });
+    await second.close();
+    await second.close();
+    expect(() => second.address()).toThrow(DnsError);
+  });
+
+  it('a record set that cannot be read keeps the previous answers serving', async () => {
+    const { server, port } = await start(records(bigApp(2)));
+    const broken = { names: { [Symbol.iterator]: () => { throw new Error('boom'); }, size: 1, get: () => undefined } } as unknown as RecordSet;
+    expect(() => server.setRecords(broken, 99)).toThrow(expect.objectContaining({ code: 'ERR_DNS_RECORDS' }));
+    expect((await dig(port, 'web.marathon.mesos', 'A')).answer).toHaveLength(2);
+  });
+});
+
+describe('TCP', () => {
+  const frame = (msg: Buffer) => Buffer.concat([Buffer.from([msg.length >> 8, msg.length & 255]), msg]);
+  const frames = (bytes: Buffer) => {
+    const out: Buffer[] = [];
+    for (let at = 0; at + 2 <= bytes.length; ) {
+      const length = bytes.readUInt16BE(at);
+      out.push(bytes.subarray(at + 2, at + 2 + length));
+      at += 2 + length;
+    }
+    return out;
   };
 
-  it('no resolvers: REFUSED without RA', async () => {
+  it('answers pipelined queries sent in one write, each with its own ID', async () => {
+    const { port } = await start(records(bigApp(3)));
+    const ids = [11, 12, 13, 14, 15];
+    const bytes = Buffer.concat(ids.map((id, i) => frame(query(i % 2 ? 'web.marathon.mesos' : 'nothing.mesos', 1, { id }))));
+    const replies = frames(await sendTcpRaw(port, bytes));
+    expect(replies.map((r) => r.readUInt16BE(0))).toEqual(ids);
+    expect(replies.map(rcodeOf)).toEqual([3, 0, 3, 0, 3]);
+  });
+
+  it('a query split across writes is answered once complete', async () => {
     const { port } = await start(records(bigApp(1)));
-    const r = await dig(port, 'example.com', 'A');
-    expect(r.status).toBe('REFUSED');
-    expect(r.flags).not.toContain('ra');
+    const bytes = frame(query('web.marathon.mesos', 1, { id: 77 }));
+    const socket = connect({ port, host: '127.0.0.1' });
+    const reply = new Promise<Buffer>((resolve) => socket.once('data', resolve));
+    await new Promise((r) => socket.once('connect', r));
+    for (const b of bytes) {
+      socket.write(Buffer.from([b]));
+      await new Promise((r) => setImmediate(r));
+    }
+    const data = await reply;
+    socket.destroy();
+    expect(data.readUInt16BE(2)).toBe(77);
   });
 
-  it('relays the upstream answer unchanged (AA off)', async () => {
-    const upstream = await udpStub();
-    const { port } = await start(records(bigApp(1)), { resolvers: [{ host: '127.0.0.1', port: upstream }] });
-    const r = await dig(port, 'example.com', 'A');
-    expect(r.status).toBe('NOERROR');
-    expect(r.flags).not.toContain('aa');
-    expect(r.answer.map((a) => a.data)).toEqual(['1.1.1.1']);
+  it('an idle connection is closed by the server', async () => {
+    const { port } = await start(records(bigApp(1)), { tcpIdleMs: 100 });
+    const socket = connect({ port, host: '127.0.0.1' });
+    await new Promise((r) => socket.once('close', r));
+    expect(socket.destroyed).toBe(true);
   });
 
-  it('tries the next resolver when the first does not answer', async () => {
-    const silent = await udpStub(true);
-    const upstream = await udpStub();
-    const { port } = await start(records(bigApp(1)), { resolvers: [{ host: '127.0.0.1', port: silent }, { host: '127.0.0.1', port: upstream }], resolverTimeoutMs: 300 });
-    expect((await dig(port, 'example.com', 'A', ['+time=3'])).answer.map((a) => a.data)).toEqual(['1.1.1.1']);
+  it('gatehouse mode echoes an OPT record over TCP too', async () => {
+    const { port } = await start(records(bigApp(2)));
+    const r = await dig(port, 'web.marathon.mesos', 'A', ['+tcp', '+bufsize=1232']);
+    expect(r.raw).toContain('OPT PSEUDOSECTION');
+    expect(r.answer).toHaveLength(2);
   });
+});
 
-  it('SERVFAIL when every resolver fails', async () => {
-    const { port } = await start(records(bigApp(1)), { resolvers: [{ host: '127.0.0.1', port: await deadPort() }, { host: '127.0.0.1', port: await udpStub(true) }], resolverTimeoutMs: 300 });
-    expect((await dig(port, 'example.com', 'A', ['+time=3'])).status).toBe('SERVFAIL');
-  });
-
-  it('forwards over TCP when the client asked over TCP', async () => {
-    const upstream = await tcpStub();
-    const { port } = await start(records(bigApp(1)), { resolvers: [{ host: '127.0.0.1', port: upstream }] });
-    expect((await dig(port, 'example.com', 'A', ['+tcp'])).answer.map((a) => a.data)).toEqual(['2.2.2.2']);
+describe('metrics', () => {
+  it('counts responses by rcode, truncations and malformed packets on the registry given', async () => {
+    const registry = new Registry();
+    const { port } = await start(records(bigApp(60)), { registry });
+    await dig(port, 'web.marathon.mesos', 'A', ['+ignore', '+noedns']);
+    await dig(port, 'nothing.mesos', 'A');
+    await dig(port, 'example.com', 'A');
+    await sendUdp(port, Buffer.from([0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]));
+    const text = await registry.metrics();
+    expect(text).toMatch(/gatehouse_dns_responses_total\{rcode="NOERROR"\} 1/);
+    expect(text).toMatch(/gatehouse_dns_responses_total\{rcode="NXDOMAIN"\} 1/);
+    expect(text).toMatch(/gatehouse_dns_responses_total\{rcode="REFUSED"\} 1/);
+    expect(text).toMatch(/gatehouse_dns_responses_total\{rcode="FORMERR"\} 1/);
+    expect(text).toMatch(/gatehouse_dns_truncated_total 1/);
+    expect(text).toMatch(/gatehouse_dns_malformed_total 1/);
+    expect(text).toMatch(/gatehouse_dns_names \d+/);
   });
 });
