@@ -4,6 +4,7 @@
 // are limited per uid and address.
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
+import type { Logger } from 'pino';
 import type { LoginLimiter } from './login-limiter.js';
 import { algorithmOf } from './trusted-keys.js';
 import type { SigningKey } from './signing-key.js';
@@ -28,6 +29,8 @@ export interface LoginContext {
   readonly signingKey: SigningKey;
   readonly tokenTtlMs: number;
   readonly limiter: LoginLimiter;
+  /** Logins and failures by uid and address; never a password or a token. */
+  readonly logger?: Logger;
 }
 
 /** Service-account login tokens must be short-lived. */
@@ -46,15 +49,21 @@ export async function login(request: LoginRequest, context: LoginContext): Promi
     return failure(400, 'Bad Request', 'send {"uid", "password"} or, for a service account, {"uid", "token"}', 'ERR_AUTHN_LOGIN_BAD_REQUEST');
   }
   const wait = context.limiter.retryAfter(uid, request.clientAddress);
-  if (wait > 0) return failure(429, 'Too Many Requests', `too many failed logins; try again in ${wait} s`, 'ERR_AUTHN_LOGIN_LIMITED', { 'retry-after': String(wait) });
+  const who = { uid: uid.slice(0, 128), address: request.clientAddress };
+  if (wait > 0) {
+    context.logger?.warn({ ...who, retryAfter: wait }, 'login refused: too many failures');
+    return failure(429, 'Too Many Requests', `too many failed logins; try again in ${wait} s`, 'ERR_AUTHN_LOGIN_LIMITED', { 'retry-after': String(wait) });
+  }
 
   const users = context.users();
   const ok = typeof body!.password === 'string' ? await verifyPassword(users, uid, body!.password) : await serviceAccountProof(users, uid, body!.token as string);
   if (!ok) {
     context.limiter.failed(uid, request.clientAddress);
+    context.logger?.info(who, 'login failed');
     return failure(401, 'Unauthorized', 'login failed: unknown uid or wrong credentials', 'ERR_AUTHN_LOGIN_FAILED');
   }
   context.limiter.succeeded(uid);
+  context.logger?.info(who, 'login');
   const groups = [...users.users, ...users.serviceAccounts].find((u) => u.uid === uid)?.groups ?? [];
   const token = await issueToken(context.signingKey, uid, context.tokenTtlMs, groups.length ? { groups } : {});
   const maxAge = Math.floor(context.tokenTtlMs / 1000);

@@ -1,12 +1,14 @@
 // The users file (`authn.users`): people with salted password hashes and groups, service accounts
 // with public keys. Validated with positions like every config file; written atomically, mode 0600.
-import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { ConfigError, checkSchema, compileSchema, parseYamlFile, type Schema } from '../config/index.js';
 import { AuthnError } from './errors.js';
 import { DUMMY_HASH, checkPassword, hashPassword, isPasswordHash } from './password-hash.js';
+import { algorithmOf } from './trusted-keys.js';
 
 export interface User {
   readonly uid: string;
@@ -16,7 +18,9 @@ export interface User {
 
 export interface ServiceAccount {
   readonly uid: string;
-  readonly publicKey: string;              // PEM
+  readonly publicKey: string;              // PEM, read from publicKeyFile when that is set
+  /** As written in the file (relative to the users file), kept so that a rewrite keeps the reference. */
+  readonly publicKeyFile?: string;
   readonly groups: readonly string[];
 }
 
@@ -31,7 +35,7 @@ const SCHEMA: Schema = {
   additionalProperties: false,
   properties: {
     users: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid', 'password'], properties: { uid: UID, password: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
-    serviceAccounts: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid', 'publicKey'], properties: { uid: UID, publicKey: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
+    serviceAccounts: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid'], properties: { uid: UID, publicKey: { type: 'string' }, publicKeyFile: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
   },
 };
 const validate = compileSchema(SCHEMA);
@@ -41,7 +45,9 @@ export function parseUsers(text: string, file: string): UsersFile {
   if (doc.problems.length) throw new ConfigError(doc.problems);
   const value = doc.value ?? {};
   const problems = checkSchema(validate, { ...doc, value });
+  if (problems.length) throw new ConfigError(problems);
   const parsed = value as { users?: User[]; serviceAccounts?: ServiceAccount[] };
+  const keys = new Map<number, string>();
   const seen = new Set<string>();
   for (const [kind, list] of [['users', parsed.users ?? []], ['serviceAccounts', parsed.serviceAccounts ?? []]] as const) {
     list.forEach((entry, i) => {
@@ -50,13 +56,44 @@ export function parseUsers(text: string, file: string): UsersFile {
       if (kind === 'users' && !isPasswordHash((entry as User).password)) {
         problems.push({ file, ...doc.positionOf([kind, i, 'password']), path: `${kind}[${i}].password`, message: 'is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`' });
       }
+      if (kind === 'serviceAccounts') {
+        const pem = accountKey(entry as ServiceAccount, file, (field, message) => problems.push({ file, ...doc.positionOf([kind, i, ...(field ? [field] : [])]), path: `${kind}[${i}]${field ? `.${field}` : ''}`, message }));
+        if (pem !== null) keys.set(i, pem);
+      }
     });
   }
   if (problems.length) throw new ConfigError(problems);
   return {
     users: (parsed.users ?? []).map((u) => ({ uid: u.uid, password: u.password, groups: u.groups ?? [] })),
-    serviceAccounts: (parsed.serviceAccounts ?? []).map((s) => ({ uid: s.uid, publicKey: s.publicKey, groups: s.groups ?? [] })),
+    serviceAccounts: (parsed.serviceAccounts ?? []).map((s, i) => ({ uid: s.uid, publicKey: keys.get(i)!, ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : {}), groups: s.groups ?? [] })),
   };
+}
+
+/** The account's PEM (inline, or from publicKeyFile beside the users file), checked to be a key we can verify with. */
+function accountKey(account: ServiceAccount, usersFile: string, problem: (field: string | null, message: string) => void): string | null {
+  if ((account.publicKey === undefined) === (account.publicKeyFile === undefined)) {
+    problem(null, 'needs exactly one of publicKey (PEM) and publicKeyFile (path)');
+    return null;
+  }
+  let pem = account.publicKey;
+  const field = pem === undefined ? 'publicKeyFile' : 'publicKey';
+  if (pem === undefined) {
+    const path = resolve(dirname(usersFile), account.publicKeyFile!);
+    try {
+      // Synchronous: the users file is read at start and on change, and key files are small.
+      pem = readFileSync(path, 'utf8');
+    } catch (error) {
+      problem(field, `cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`);
+      return null;
+    }
+  }
+  try {
+    algorithmOf(createPublicKey(pem), field);
+  } catch (error) {
+    problem(field, error instanceof AuthnError ? error.message.replace(/^[^:]*: /, '') : 'is not a PEM public key (RSA, EC P-256 or Ed25519)');
+    return null;
+  }
+  return pem;
 }
 
 export async function loadUsers(path: string): Promise<UsersFile> {
@@ -73,9 +110,19 @@ export async function loadUsers(path: string): Promise<UsersFile> {
 async function writeUsers(path: string, users: UsersFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
-  const body = stringify({ users: users.users.map((u) => ({ ...u, groups: [...u.groups] })), serviceAccounts: users.serviceAccounts.map((s) => ({ ...s, groups: [...s.groups] })) });
-  await writeFile(temp, `# Gatehouse users: manage with \`gatehouse user add UID\`. Passwords are salted scrypt hashes.\n${body}`, { mode: 0o600 });
-  await rename(temp, path);
+  const body = stringify({
+    users: users.users.map((u) => ({ ...u, groups: [...u.groups] })),
+    serviceAccounts: users.serviceAccounts.map((s) => ({ uid: s.uid, ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : { publicKey: s.publicKey }), groups: [...s.groups] })),
+  });
+  try {
+    await writeFile(temp, `# Gatehouse users: manage with \`gatehouse user add UID\`. Passwords are salted scrypt hashes.\n${body}`, { mode: 0o600 });
+    // writeFile's mode only applies to a new file; a stale temp file left by a crash keeps its own.
+    await chmod(temp, 0o600);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw new AuthnError('ERR_AUTHN_USERS_FILE', `authn.users: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
 }
 
 export async function addOrUpdateUser(path: string, uid: string, password: string, groups?: readonly string[]): Promise<'added' | 'updated'> {
