@@ -50,7 +50,7 @@ export async function staticKeyFromPem(pem: string, source: string, extra: { iss
   return { kid, alg, key, source, ...extra };
 }
 
-export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], options: { cooldownMs?: number } = {}): Promise<{ staticKeys: StaticKey[]; remote: RemoteIssuer[] }> {
+export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], options: { cooldownMs?: number; timeoutMs?: number } = {}): Promise<{ staticKeys: StaticKey[]; remote: RemoteIssuer[] }> {
   const staticKeys: StaticKey[] = [];
   const remote: RemoteIssuer[] = [];
   for (const [i, entry] of trust.entries()) {
@@ -64,7 +64,14 @@ export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], option
       if (!entry.issuer) throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}: a jwks entry needs the issuer whose tokens it verifies`);
       // Keys are kept until a token names an unknown kid, so an issuer that is down does not lock
       // its users out; a refetch happens at most once per cooldown.
-      const keys = createRemoteJWKSet(new URL(entry.jwks), { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: 5000 });
+      let url: URL;
+      try {
+        url = new URL(entry.jwks);
+      } catch (error) {
+        throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${JSON.stringify(entry.jwks)} is not a URL`, { cause: error });
+      }
+      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${url.protocol} URLs are not supported (https or http)`);
+      const keys = createRemoteJWKSet(url, { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: options.timeoutMs ?? 5000 });
       remote.push({ issuer: entry.issuer, url: entry.jwks, keys, ...(entry.audience ? { audience: entry.audience } : {}) });
     }
   }

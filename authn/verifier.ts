@@ -191,7 +191,11 @@ export class TokenVerifier {
     let known = this.#remoteKeys.get(cryptoKey);
     if (!known) {
       const key = KeyObject.from(cryptoKey as Parameters<typeof KeyObject.from>[0]);
-      known = { key, alg: algorithmOf(key, `the keys of ${issuer.url}`) };
+      try {
+        known = { key, alg: algorithmOf(key, `a key of ${issuer.url}`) };
+      } catch (error) {
+        throw new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the trusted issuer's key is not usable: ${(error as Error).message}`, { cause: error });
+      }
       this.#remoteKeys.set(cryptoKey, known);
     }
     return known;
