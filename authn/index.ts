@@ -1,7 +1,7 @@
 // The authentication area: what other areas may import.
 export { AuthnError, type AuthnErrorCode } from './errors.js';
 export { extractToken, AUTH_COOKIE, MAX_TOKEN_BYTES, type ExtractedToken } from './token-extraction.js';
-export { loadOrCreateSigningKey, type SigningKey } from './signing-key.js';
+export { loadOrCreateSigningKey, type LoadedSigningKey, type SigningKey } from './signing-key.js';
 export { loadTrustedIssuers, staticKeyFromPem, algorithmOf, ALGORITHMS, type Algorithm, type StaticKey, type RemoteIssuer } from './trusted-keys.js';
 export { TokenVerifier, LEEWAY_SECONDS, type Caller, type TokenVerifierOptions } from './verifier.js';
 export { issueToken, OWN_ISSUER } from './token-issuer.js';
