@@ -10,6 +10,8 @@ import { parseMarathonApps, withMarathon, type MarathonView } from './marathon.j
 import { parseMasterState } from './parse-state.js';
 import { parsePid } from './process-address.js';
 import type { HostResolver } from './resolve-host.js';
+import { MarathonEventFollower } from './marathon-events.js';
+import type { SourceKind } from './snapshot.js';
 import type { ClusterSource } from './source.js';
 import type { ClusterStore } from './store.js';
 
@@ -26,6 +28,10 @@ export interface MesosSourceOptions {
   readonly resolveHost?: HostResolver;
   /** Tests and embedders may bring their own fetch; Node's global one otherwise. */
   readonly fetch?: typeof fetch;
+  /** What snapshots say they came from (`local` when reading the embedded cluster). */
+  readonly kind?: SourceKind;
+  /** Follow Marathon's `/v2/events` stream and refresh on every event (default: when marathon is set). */
+  readonly followEvents?: boolean;
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
@@ -38,6 +44,8 @@ export class MesosSource implements ClusterSource {
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #inFlight: Promise<boolean> | null = null;
+  #again = false;
+  #events: MarathonEventFollower | null = null;
   readonly #marathonFailures: Counter;
 
   constructor(options: MesosSourceOptions) {
@@ -57,10 +65,33 @@ export class MesosSource implements ClusterSource {
   async start(): Promise<void> {
     await this.refresh();
     this.#schedule();
+    const { marathon, followEvents, logger } = this.#options;
+    if (marathon && followEvents !== false && !this.#closed) {
+      this.#events = new MarathonEventFollower({ url: marathon, logger, onEvent: () => this.#refreshSoon(), ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}) });
+      this.#events.start();
+    }
+  }
+
+  // Events come in bursts (staging, starting, running); one fetch after the burst covers them, and an
+  // event during a fetch earns one more fetch so that nothing is missed.
+  #refreshSoon(): void {
+    if (this.#inFlight) {
+      this.#again = true;
+      return;
+    }
+    setTimeout(() => {
+      void this.refresh().finally(() => {
+        if (this.#again) {
+          this.#again = false;
+          this.#refreshSoon();
+        }
+      });
+    }, 20).unref();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    await this.#events?.close();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
     await this.#inFlight?.catch(() => undefined);
@@ -106,7 +137,7 @@ export class MesosSource implements ClusterSource {
           continue;
         }
         let data = await parseMasterState(doc, {
-          source: { kind: 'mesos', origin: `${base}/master/state` },
+          source: { kind: this.#options.kind ?? 'mesos', origin: `${base}/master/state` },
           fetchedAt,
           masters: this.#masters,
           ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
@@ -121,7 +152,7 @@ export class MesosSource implements ClusterSource {
         failures.push(error instanceof Error ? error.message : String(error));
       }
     }
-    if (!this.#closed) store.fail(this.#masters.join(', '), new Error(failures.join('; ')), 'mesos');
+    if (!this.#closed) store.fail(this.#masters.join(', '), new Error(failures.join('; ')), this.#options.kind ?? 'mesos');
     return false;
   }
 

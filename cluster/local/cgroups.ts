@@ -1,0 +1,132 @@
+// Per-task CPU and memory limits with cgroups: v2 (`cpu.max`, `memory.max`) when /sys/fs/cgroup is a
+// writable unified hierarchy with those controllers, else v1 (`cpu.cfs_quota_us`,
+// `memory.limit_in_bytes`) when those hierarchies are writable. A task joins its groups from the
+// launch wrapper before it execs the command, so no child can be forked outside them.
+import { access, mkdir, readFile, rmdir, writeFile, constants } from 'node:fs/promises';
+
+const ROOT = '/sys/fs/cgroup';
+const PERIOD_US = 100_000;
+
+export type CgroupMode = 'v2' | 'v1' | 'none';
+
+export interface TaskCgroup {
+  /** `cgroup.procs` files the task's first process writes its PID into. */
+  readonly procsFiles: readonly string[];
+  /** PIDs in the task's groups (the whole tree, wherever it forked). */
+  pids(): Promise<number[]>;
+  /** Peak or current memory use in bytes, when the kernel reports it. */
+  memoryBytes(): Promise<number | null>;
+  remove(): Promise<void>;
+}
+
+export class Cgroups {
+  readonly mode: CgroupMode;
+  readonly #base: string;
+
+  private constructor(mode: CgroupMode, base: string) {
+    this.mode = mode;
+    this.#base = base;
+  }
+
+  static none(): Cgroups {
+    return new Cgroups('none', '');
+  }
+
+  /** Finds what this host allows; `name` is the parent group for every task (e.g. `gatehouse-<pid>`). */
+  static async detect(name: string): Promise<Cgroups> {
+    const v2 = await tryV2(name);
+    if (v2) return new Cgroups('v2', v2);
+    if (await tryV1(name)) return new Cgroups('v1', name);
+    return new Cgroups('none', '');
+  }
+
+  async create(taskId: string, cpus: number, memMb: number): Promise<TaskCgroup | null> {
+    const leaf = taskId.replace(/[^A-Za-z0-9_.-]/g, '_');
+    const quota = Math.max(1000, Math.round(cpus * PERIOD_US));
+    const memBytes = Math.max(4 * 1024 * 1024, Math.round(memMb * 1024 * 1024));
+    if (this.mode === 'v2') {
+      const dir = `${this.#base}/${leaf}`;
+      await mkdir(dir, { recursive: true });
+      await writeFile(`${dir}/cpu.max`, `${quota} ${PERIOD_US}`);
+      await writeFile(`${dir}/memory.max`, String(memBytes));
+      await writeFile(`${dir}/memory.swap.max`, '0').catch(() => undefined);
+      return group([dir], `${dir}/memory.peak`);
+    }
+    if (this.mode === 'v1') {
+      const cpu = `${ROOT}/cpu/${this.#base}/${leaf}`;
+      const memory = `${ROOT}/memory/${this.#base}/${leaf}`;
+      await mkdir(cpu, { recursive: true });
+      await mkdir(memory, { recursive: true });
+      await writeFile(`${cpu}/cpu.cfs_period_us`, String(PERIOD_US));
+      await writeFile(`${cpu}/cpu.cfs_quota_us`, String(quota));
+      await writeFile(`${memory}/memory.limit_in_bytes`, String(memBytes));
+      return group([cpu, memory], `${memory}/memory.max_usage_in_bytes`);
+    }
+    return null;
+  }
+
+  /** Removes the parent groups (after every task's group is gone). */
+  async close(): Promise<void> {
+    if (this.mode === 'v2') await rmdir(this.#base).catch(() => undefined);
+    if (this.mode === 'v1') {
+      await rmdir(`${ROOT}/cpu/${this.#base}`).catch(() => undefined);
+      await rmdir(`${ROOT}/memory/${this.#base}`).catch(() => undefined);
+    }
+  }
+}
+
+function group(dirs: readonly string[], memoryFile: string): TaskCgroup {
+  return {
+    procsFiles: dirs.map((d) => `${d}/cgroup.procs`),
+    async pids() {
+      const text = await readFile(`${dirs[0]}/cgroup.procs`, 'latin1').catch(() => '');
+      return text.split('\n').filter(Boolean).map(Number);
+    },
+    async memoryBytes() {
+      const text = await readFile(memoryFile, 'latin1').catch(() => null);
+      return text === null ? null : Number(text.trim());
+    },
+    async remove() {
+      // A group can be removed only once empty; the caller has killed the tree, give the kernel a moment.
+      for (const dir of dirs) {
+        for (let attempt = 0; attempt < 20; attempt++) {
+          try {
+            await rmdir(dir);
+            break;
+          } catch {
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+        }
+      }
+    },
+  };
+}
+
+async function tryV2(name: string): Promise<string | null> {
+  try {
+    const controllers = (await readFile(`${ROOT}/cgroup.controllers`, 'latin1')).split(/\s+/);
+    if (!controllers.includes('cpu') || !controllers.includes('memory')) return null;
+    // Processes may not live in a group that hands controllers to children, so tasks go under our own
+    // parent, which enables cpu and memory for its children.
+    const self = (await readFile('/proc/self/cgroup', 'latin1')).split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
+    const parent = `${ROOT}${self === '/' ? '' : self}`.replace(/\/+$/, '');
+    const base = `${parent}/${name}`;
+    await mkdir(base, { recursive: true });
+    await writeFile(`${base}/cgroup.subtree_control`, '+cpu +memory');
+    return base;
+  } catch {
+    return null;
+  }
+}
+
+async function tryV1(name: string): Promise<boolean> {
+  try {
+    for (const controller of ['cpu', 'memory']) {
+      await access(`${ROOT}/${controller}/cgroup.procs`, constants.W_OK);
+      await mkdir(`${ROOT}/${controller}/${name}`, { recursive: true });
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}

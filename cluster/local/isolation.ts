@@ -1,0 +1,62 @@
+// How an agent isolates a task on this host, found once at start: new PID, mount, UTS and IPC
+// namespaces with `unshare` when the kernel lets us, cgroup CPU and memory limits when a cgroup
+// hierarchy is writable, and otherwise a memory watchdog (the agent kills a task whose processes
+// grow past its `mem`, as Mesos's posix isolator can only observe).
+import { spawnSync } from 'node:child_process';
+import { Cgroups, type CgroupMode } from './cgroups.js';
+
+export interface Isolation {
+  readonly namespaces: boolean;
+  readonly cgroups: Cgroups;
+  /** One line for the log: which isolation is active and why the rest is not. */
+  describe(): string;
+  /** argv that runs `command` (a shell command) isolated, its first process joining `procsFiles`. */
+  launchArgv(command: string, procsFiles: readonly string[]): string[];
+}
+
+export interface IsolationOptions {
+  /** `auto` probes; `none` runs plain child processes (tests, hosts without unshare). */
+  readonly mode?: 'auto' | 'none';
+  readonly cgroupName: string;
+}
+
+// PID 1 of a new PID namespace receives only the signals it has handlers for, so the task does not run
+// as PID 1: a small shell init forwards SIGTERM to it, waits for it and exits with its status.
+const INIT = [
+  'sh -c "$0" </dev/null & child=$!',
+  'trap \'kill -TERM "$child" 2>/dev/null\' TERM INT',
+  'wait "$child"; status=$?',
+  'while kill -0 "$child" 2>/dev/null; do wait "$child"; status=$?; done',
+  'exit "$status"',
+].join('\n');
+
+// Joins the cgroups first, then replaces itself with the (isolated) command: nothing runs outside.
+const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"';
+
+export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
+  const probe = options.mode === 'none' ? null : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], { stdio: 'ignore', timeout: 5000 });
+  const namespaces = probe !== null && probe.status === 0;
+  const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
+  const why = probe === null ? 'disabled by configuration' : probe.error ? `unshare unavailable (${probe.error.message})` : `unshare refused (exit ${probe.status})`;
+  return {
+    namespaces,
+    cgroups,
+    describe() {
+      const ns = namespaces ? 'pid, mount, uts and ipc namespaces' : `no namespaces: ${why}`;
+      return `${ns}; ${limitsText(cgroups.mode)}`;
+    },
+    launchArgv(command, procsFiles) {
+      const isolated = namespaces
+        ? ['unshare', '--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'sh', '-c', INIT, command]
+        : ['sh', '-c', command];
+      if (procsFiles.length === 0) return isolated;
+      return ['sh', '-c', JOIN, 'join', ...procsFiles, '--', ...isolated];
+    },
+  };
+}
+
+function limitsText(mode: CgroupMode): string {
+  if (mode === 'v2') return 'cgroup v2 cpu.max and memory.max per task';
+  if (mode === 'v1') return 'cgroup v1 cpu.cfs_quota_us and memory.limit_in_bytes per task';
+  return 'no writable cgroups: memory watched by the agent (a task over its mem is killed), CPU not limited';
+}

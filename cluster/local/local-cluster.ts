@@ -1,0 +1,138 @@
+// The whole embedded cluster on one machine: a master, its agents (each with its own HTTP endpoint)
+// and the Marathon-style scheduler, fed by app definitions. Everything it knows is served over the
+// real Mesos and Marathon HTTP APIs; nothing downstream reads it any other way.
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { createAgentHttpServer } from './agent-api.js';
+import { LocalAgent } from './agent.js';
+import type { AppDefinition } from './app-definition.js';
+import { createClusterHttpServer } from './http-api.js';
+import { detectIsolation, type Isolation } from './isolation.js';
+import { LocalMaster } from './master.js';
+import { splitRanges, type Resources } from './resources.js';
+import { LocalScheduler } from './scheduler.js';
+
+/** Where app definitions come from (the app files, or a test's list). */
+export interface AppSupply {
+  start(): Promise<void>;
+  close(): Promise<void>;
+  apps(): readonly AppDefinition[];
+  subscribe(listener: (apps: readonly AppDefinition[]) => void): () => void;
+}
+
+export interface LocalClusterOptions {
+  readonly apps: AppSupply;
+  readonly agents: number;
+  readonly workDir: string;
+  readonly listen: { readonly host: string; readonly port: number };
+  /** Per agent; `ports` is the host's range, split between the agents (they share one network). */
+  readonly resources: Resources;
+  readonly isolation: 'auto' | 'none';
+  readonly logger: Logger;
+  readonly clusterName?: string;
+  readonly allocationIntervalMs?: number;
+  readonly backoffResetMs?: number;
+}
+
+export class LocalCluster {
+  readonly #options: LocalClusterOptions;
+  #master: LocalMaster | null = null;
+  #scheduler: LocalScheduler | null = null;
+  #isolation: Isolation | null = null;
+  readonly #agents: LocalAgent[] = [];
+  readonly #servers: Server[] = [];
+  #unsubscribe: (() => void) | null = null;
+  #url = '';
+
+  constructor(options: LocalClusterOptions) {
+    if (!Number.isInteger(options.agents) || options.agents < 1) throw new RangeError(`cluster.local.agents must be a whole number of at least 1 (got ${options.agents})`);
+    if (options.resources.ports.length > 0 && splitRanges(options.resources.ports, options.agents).some((r) => r.length === 0)) throw new RangeError(`cluster.local.resources.ports has fewer ports than there are agents (${options.agents})`);
+    this.#options = options;
+  }
+
+  /** Base URL of the master's Mesos and Marathon API, once started. */
+  get url(): string {
+    return this.#url;
+  }
+
+  get master(): LocalMaster {
+    if (!this.#master) throw new Error('the local cluster is not started');
+    return this.#master;
+  }
+
+  get scheduler(): LocalScheduler {
+    if (!this.#scheduler) throw new Error('the local cluster is not started');
+    return this.#scheduler;
+  }
+
+  get agents(): readonly LocalAgent[] {
+    return this.#agents;
+  }
+
+  get isolation(): Isolation | null {
+    return this.#isolation;
+  }
+
+  async start(): Promise<void> {
+    const { logger, listen } = this.#options;
+    const advertised = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+    this.#isolation = await detectIsolation({ mode: this.#options.isolation, cgroupName: `gatehouse-${process.pid}` });
+    logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
+    const master = new LocalMaster({ logger, ip: advertised, ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}) });
+    this.#master = master;
+    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: advertised, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
+    this.#scheduler = scheduler;
+    const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir });
+    this.#servers.push(masterServer);
+    master.port = await listenOn(masterServer, listen.host, listen.port);
+    this.#url = `http://${advertised.includes(':') ? `[${advertised}]` : advertised}:${master.port}`;
+    // Marathon's web UI and API are this same port (the gateway's /marathon/ finds it here).
+    scheduler.webuiUrl = this.#url;
+    const portSlices = this.#options.resources.ports.length ? splitRanges(this.#options.resources.ports, this.#options.agents) : [];
+    for (let i = 0; i < this.#options.agents; i++) {
+      const agent = new LocalAgent({
+        id: master.nextAgentId(),
+        hostname: advertised,
+        ip: advertised,
+        resources: { ...this.#options.resources, ports: portSlices[i] ?? [] },
+        workDir: this.#options.workDir,
+        isolation: this.#isolation,
+        logger: logger.child({ agent: i }),
+        onStatus: (update) => master.statusUpdate(update),
+      });
+      const server = createAgentHttpServer(agent, master);
+      this.#servers.push(server);
+      agent.port = await listenOn(server, listen.host, 0);
+      this.#agents.push(agent);
+      master.registerAgent(agent);
+    }
+    master.start();
+    await this.#options.apps.start();
+    scheduler.setApps(this.#options.apps.apps());
+    this.#unsubscribe = this.#options.apps.subscribe((apps) => scheduler.setApps(apps));
+    logger.info({ url: this.#url, agents: this.#agents.length }, 'embedded cluster started (Mesos and Marathon API)');
+  }
+
+  async close(): Promise<void> {
+    this.#unsubscribe?.();
+    await this.#options.apps.close().catch(() => undefined);
+    this.#scheduler?.close();
+    await Promise.all(this.#agents.map((agent) => agent.close()));
+    this.#master?.close();
+    for (const server of this.#servers) server.closeAllConnections();
+    await Promise.all(this.#servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await this.#isolation?.cgroups.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+async function listenOn(server: Server, host: string, port: number): Promise<number> {
+  server.listen(port, host);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]);
+  return (server.address() as AddressInfo).port;
+}
