@@ -1,6 +1,7 @@
 // Loads `gatehouse.yaml`: parse with positions, check the shape against the schema, then the meaning
 // (what a chosen source needs, addresses, URLs), apply the documented defaults and freeze the result.
 // Every problem is collected and reported together, each at its own file:line:col.
+import { availableParallelism, totalmem } from 'node:os';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -8,6 +9,7 @@ import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseDuration } from './duration.js';
 import { GATEHOUSE_SCHEMA } from './gatehouse-schema.js';
 import { parseListenAddress } from './listen-address.js';
+import { parsePortRanges } from './port-ranges.js';
 import { checkSchema, compileSchema } from './schema-check.js';
 import type { GatehouseConfig, ListenAddress } from './types.js';
 import { formatKeyPath, parseYamlFile, type KeyPath, type YamlFile } from './yaml-document.js';
@@ -65,6 +67,12 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   if (marathon) checkUrl(marathon, ['cluster', 'mesos', 'marathon'], fail);
   const filePath = get(raw, ['cluster', 'file', 'path']) as string | undefined;
   if (source === 'file' && !filePath) fail(['cluster', 'source'], 'is file: set cluster.file.path to a Mesos /master/state document');
+  const localPorts = (get(raw, ['cluster', 'local', 'resources', 'ports']) as string | undefined) ?? '31000-32000';
+  try {
+    parsePortRanges(localPorts);
+  } catch (error) {
+    fail(['cluster', 'local', 'resources', 'ports'], (error as Error).message);
+  }
   const staleAfterMs = ms(['cluster', 'staleAfter'], 75_000);
   const unusableAfterMs = ms(['cluster', 'unusableAfter'], 3 * 86_400_000);
   if (unusableAfterMs <= staleAfterMs) fail(['cluster', 'unusableAfter'], 'must be longer than cluster.staleAfter');
@@ -104,6 +112,15 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
         agents: (get(raw, ['cluster', 'local', 'agents']) as number | undefined) ?? 1,
         workDir: resolve((get(raw, ['cluster', 'local', 'workDir']) as string | undefined) ?? '.gatehouse/work'),
         http: listen(['cluster', 'local', 'http'], '127.0.0.1:5050'),
+        name: (get(raw, ['cluster', 'local', 'name']) as string | undefined) ?? 'gatehouse',
+        resources: {
+          cpus: (get(raw, ['cluster', 'local', 'resources', 'cpus']) as number | undefined) ?? availableParallelism(),
+          // Three quarters of the machine by default: the rest stays for Gatehouse and the system.
+          mem: (get(raw, ['cluster', 'local', 'resources', 'mem']) as number | undefined) ?? Math.floor((totalmem() / 1048576) * 0.75),
+          disk: (get(raw, ['cluster', 'local', 'resources', 'disk']) as number | undefined) ?? 10240,
+          ports: localPorts,
+        },
+        isolation: (get(raw, ['cluster', 'local', 'isolation']) as 'auto' | 'none' | undefined) ?? 'auto',
       },
       mesos: { masters, marathon, refreshMs: ms(['cluster', 'mesos', 'refresh'], 5000), timeoutMs: ms(['cluster', 'mesos', 'timeout'], 5000) },
       file: { path: resolve(filePath ?? 'state.json') },

@@ -14,6 +14,14 @@ export const GATEHOUSE_SCHEMA: Schema = section({
       agents: { type: 'integer', minimum: 1, maximum: 64 },
       workDir: { type: 'string', minLength: 1 },
       http: listen,
+      name: { type: 'string', minLength: 1, maxLength: 128 },
+      resources: section({
+        cpus: { type: 'number', exclusiveMinimum: 0 },
+        mem: { type: 'number', exclusiveMinimum: 0 },
+        disk: { type: 'number', minimum: 0 },
+        ports: { type: 'string' },
+      }),
+      isolation: { enum: ['auto', 'none'] },
     }),
     mesos: section({
       masters: { type: 'array', items: { type: 'string', minLength: 1 } },

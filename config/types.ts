@@ -11,6 +11,12 @@ export interface LocalClusterConfig {
   readonly agents: number;
   readonly workDir: string;                // absolute path
   readonly http: ListenAddress;
+  /** Cluster name shown in the master's state (`cluster`) and by DC/OS tools. */
+  readonly name: string;
+  /** What each agent offers; `ports` is the host's range (e.g. `31000-32000`), split between agents. */
+  readonly resources: { readonly cpus: number; readonly mem: number; readonly disk: number; readonly ports: string };
+  /** `auto`: namespaces and cgroups where the host allows them; `none`: plain child processes. */
+  readonly isolation: 'auto' | 'none';
 }
 
 export interface MesosClusterConfig {

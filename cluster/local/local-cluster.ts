@@ -34,6 +34,8 @@ export interface LocalClusterOptions {
   readonly clusterName?: string;
   readonly allocationIntervalMs?: number;
   readonly backoffResetMs?: number;
+  /** How often agents measure tasks' memory when no cgroup limits it. */
+  readonly watchdogMs?: number;
 }
 
 export class LocalCluster {
@@ -101,6 +103,7 @@ export class LocalCluster {
         isolation: this.#isolation,
         logger: logger.child({ agent: i }),
         onStatus: (update) => master.statusUpdate(update),
+        ...(this.#options.watchdogMs ? { watchdogMs: this.#options.watchdogMs } : {}),
       });
       const server = createAgentHttpServer(agent, master);
       this.#servers.push(server);

@@ -127,6 +127,9 @@ function statusJson(status: TaskStatusUpdate): Record<string, unknown> {
     state: status.state,
     timestamp: status.timestamp,
     ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+    ...(status.message ? { message: status.message } : {}),
+    ...(status.reason ? { reason: status.reason } : {}),
+    source: status.source,
     container_status: { network_infos: [{ ip_addresses: status.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }] },
   };
 }

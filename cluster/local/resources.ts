@@ -1,7 +1,9 @@
 // Scalar resources and port ranges as Mesos counts them. Ranges are kept sorted and merged so that
 // "is this free?" and "take these" are simple walks, and they print in Mesos's own `[a-b, c-d]` form.
 
-export interface PortRange { readonly begin: number; readonly end: number }
+import { normalizeRanges, type PortRange } from '../../config/port-ranges.js';
+
+export { parsePortRanges, type PortRange } from '../../config/port-ranges.js';
 
 export interface Resources {
   readonly cpus: number;
@@ -11,22 +13,6 @@ export interface Resources {
 }
 
 export const NO_RESOURCES: Resources = { cpus: 0, mem: 0, disk: 0, ports: [] };
-
-/** `31000-32000`, `[31000-31005, 31010-31010]` or `31000-31005,31010` → merged ranges. */
-export function parsePortRanges(text: string): PortRange[] {
-  const body = text.trim().replace(/^\[/, '').replace(/\]$/, '').trim();
-  if (body === '') return [];
-  const ranges: PortRange[] = [];
-  for (const part of body.split(',')) {
-    const match = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
-    if (!match) throw new RangeError(`"${part.trim()}" is not a port or a port range (like 31000-32000)`);
-    const begin = Number(match[1]);
-    const end = match[2] === undefined ? begin : Number(match[2]);
-    if (begin < 1 || end > 65535 || begin > end) throw new RangeError(`port range ${begin}-${end} must be within 1-65535 and ascending`);
-    ranges.push({ begin, end });
-  }
-  return normalizeRanges(ranges);
-}
 
 export function formatPortRanges(ranges: readonly PortRange[]): string {
   return `[${ranges.map((r) => `${r.begin}-${r.end}`).join(', ')}]`;
@@ -72,17 +58,6 @@ export function resourcesJson(r: Resources): Record<string, number | string> {
   const json: Record<string, number | string> = { cpus: r.cpus, mem: r.mem, disk: r.disk, gpus: 0 };
   if (r.ports.length > 0) json['ports'] = formatPortRanges(r.ports);
   return json;
-}
-
-function normalizeRanges(ranges: readonly PortRange[]): PortRange[] {
-  const sorted = [...ranges].sort((x, y) => x.begin - y.begin);
-  const merged: PortRange[] = [];
-  for (const r of sorted) {
-    const last = merged[merged.length - 1];
-    if (last && r.begin <= last.end + 1) merged[merged.length - 1] = { begin: last.begin, end: Math.max(last.end, r.end) };
-    else merged.push({ ...r });
-  }
-  return merged;
 }
 
 function subtractRanges(have: readonly PortRange[], take: readonly PortRange[]): PortRange[] {

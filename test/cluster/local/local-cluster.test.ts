@@ -1,0 +1,247 @@
+// The embedded cluster through its own HTTP API, as any Mesos or Marathon client sees it.
+import { readFile, writeFile } from 'node:fs/promises';
+import { afterEach, describe, expect, test } from 'vitest';
+import { parsePortRanges } from '../../../cluster/local/resources.js';
+import { appDefinition, httpHealthCheck } from '../../support/local-apps.js';
+import { startTestCluster, type TestCluster } from '../../support/local-cluster.js';
+import { until } from '../../support/until.js';
+
+let running: TestCluster[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((c) => c.close()));
+  running = [];
+});
+
+async function start(...args: Parameters<typeof startTestCluster>): Promise<TestCluster> {
+  const cluster = await startTestCluster(...args);
+  running.push(cluster);
+  return cluster;
+}
+
+type Json = any;
+const appsOf = (c: TestCluster): Promise<Json[]> => c.get('/v2/apps?embed=apps.tasks').then((d: Json) => d.apps);
+const runningTasks = async (c: TestCluster, id: string): Promise<Json[]> => ((await appsOf(c)).find((a) => a.id === id)?.tasks ?? []).filter((t: Json) => t.state === 'TASK_RUNNING');
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+// RUNNING means the process started, not that it listens yet (health checks say that): ask until it answers.
+const answer = (port: number, path = '/'): Promise<Json> => until(() => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.json()).catch((error: Error) => error), (r) => !(r instanceof Error));
+
+describe('offers and resource accounting', () => {
+  test('tasks hold what they were given; the master counts it per agent and framework', async () => {
+    const c = await start([appDefinition({ id: '/hello', instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 1, mem: 256 } });
+    await until(() => runningTasks(c, '/hello'), (t) => t.length === 2);
+    const state = await c.get('/master/state');
+    const agent = state.slaves[0];
+    expect(agent.resources).toMatchObject({ cpus: 1, mem: 256, ports: '[31000-31199]' });
+    expect(agent.used_resources).toMatchObject({ cpus: 0.5, mem: 128 });
+    expect(state.frameworks[0]).toMatchObject({ name: 'marathon', used_resources: { cpus: 0.5, mem: 128 } });
+    expect(state.frameworks[0].tasks.map((t: Json) => t.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
+    expect(state.frameworks[0].tasks[0].statuses.map((s: Json) => s.state)).toEqual(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING']);
+    expect(state.leader).toBe(state.pid);
+  });
+
+  test('what does not fit is not launched: the third task waits while two fill the agent', async () => {
+    const c = await start([appDefinition({ id: '/big', instances: 3, cpus: 0.5, mem: 100 })], { resources: { cpus: 1, mem: 1024 } });
+    await until(() => runningTasks(c, '/big'), (t) => t.length === 2);
+    const queue = await until(() => c.get('/v2/queue'), (q: Json) => q.queue[0]?.waiting !== undefined && q.queue[0]?.waiting !== null);
+    expect(queue.queue[0]).toMatchObject({ count: 1, app: { id: '/big' } });
+    expect(queue.queue[0].waiting).toMatch(/no agent has enough cpus/);
+    expect(queue.queue[0].processedOffersSummary.rejectSummaryLastOffers.find((r: Json) => r.reason === 'InsufficientCpus').declined).toBeGreaterThan(0);
+    expect((await c.get('/master/state')).slaves[0].used_resources.cpus).toBe(1);
+  });
+
+  test('an app that fits nowhere waits with its reason; others run', async () => {
+    const c = await start([appDefinition({ id: '/huge', cpus: 64 }), appDefinition({ id: '/small' })], { resources: { cpus: 2 } });
+    await until(() => runningTasks(c, '/small'), (t) => t.length === 1);
+    const queue = await until(() => c.get('/v2/queue'), (q: Json) => Boolean(q.queue[0]?.waiting));
+    expect(queue.queue.map((q: Json) => q.app.id)).toEqual(['/huge']);
+    expect(queue.queue[0].waiting).toBe('no agent has enough cpus (needs cpus 64, mem 64 MB, disk 0 MB, 1 port(s) per task)');
+  });
+});
+
+describe('ports', () => {
+  test('never allocated twice, split between agents, and handed to tasks as PORT0, PORTS, PORT_<NAME>', async () => {
+    const twoPorts = [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }];
+    const apps = ['/a', '/b', '/c'].map((id) => appDefinition({ id, instances: 2, portDefinitions: twoPorts }));
+    const c = await start(apps, { agents: 2, resources: { ports: '31000-31019' } });
+    const tasks = await until(async () => (await appsOf(c)).flatMap((a) => a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING')), (t) => t.length === 6, 15_000);
+    const ports = tasks.flatMap((t: Json) => t.ports);
+    expect(new Set(ports).size).toBe(12);
+    const state = await c.get('/master/state');
+    const slices = state.slaves.map((s: Json) => parsePortRanges(s.resources.ports));
+    expect(slices).toEqual([[{ begin: 31000, end: 31009 }], [{ begin: 31010, end: 31019 }]]);
+    for (const task of tasks) {
+      const agentIndex = state.slaves.findIndex((s: Json) => s.id === task.slaveId);
+      for (const port of task.ports) expect(port >= slices[agentIndex][0].begin && port <= slices[agentIndex][0].end).toBe(true);
+      const seen = await answer(task.ports[0]);
+      expect(seen).toMatchObject({ task: task.id, port0: String(task.ports[0]), web: String(task.ports[0]), ports: task.ports.join(','), host: '127.0.0.1' });
+    }
+  });
+
+  test('requirePorts gets exactly the declared port', async () => {
+    const c = await start([appDefinition({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 31150, name: 'web', protocol: 'tcp', labels: {} }] })]);
+    const [task] = await until(() => runningTasks(c, '/fixed'), (t) => t.length === 1);
+    expect(task.ports).toEqual([31150]);
+  });
+});
+
+describe('lifecycle', () => {
+  test('a crashing task is restarted with exponential backoff and its failure is shown', async () => {
+    const c = await start([appDefinition({ id: '/crash', cmd: 'echo starting; exit 3', portDefinitions: [], backoffSeconds: 0.1, backoffFactor: 2, maxLaunchDelaySeconds: 0.5 })]);
+    const app = await until(async () => c.cluster.scheduler.apps()[0]!, (a) => a.nextDelayMs >= 500, 15_000);
+    expect(app.nextDelayMs).toBe(500); // 100 → 200 → 400 → capped at 500
+    const json = (await appsOf(c))[0];
+    expect(json.lastTaskFailure).toMatchObject({ appId: '/crash', state: 'TASK_FAILED', message: 'Command exited with status 3' });
+    const completed = (await c.get('/master/state')).frameworks[0].completed_tasks;
+    expect(completed.length).toBeGreaterThanOrEqual(3);
+    expect(completed[0].statuses.at(-1)).toMatchObject({ state: 'TASK_FAILED', reason: 'REASON_COMMAND_EXECUTOR_FAILED' });
+  });
+
+  test('scaling down kills the youngest tasks and every process they started', async () => {
+    const app = appDefinition({ id: '/scale', instances: 3 });
+    const c = await start([app]);
+    const before = await until(() => runningTasks(c, '/scale'), (t) => t.length === 3);
+    const pids = new Map(before.map((t: Json) => [t.id, c.cluster.agents[0]!.task(t.id)!.pid!]));
+    c.apps.set([appDefinition({ ...app, instances: 1, version: 'scaled' })]);
+    const after = await until(() => runningTasks(c, '/scale'), (t) => t.length === 1);
+    const oldest = [...before].sort((a, b) => a.stagedAt.localeCompare(b.stagedAt))[0];
+    expect(after.map((t: Json) => t.id)).toEqual([oldest.id]);
+    const killed = [...pids].filter(([id]) => id !== oldest.id);
+    await until(async () => killed.filter(([, pid]) => alive(pid)), (l) => l.length === 0);
+    for (const [, pid] of killed) expect(alive(pid)).toBe(false);
+    const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].completed_tasks.length === 2);
+    expect(state.frameworks[0].completed_tasks.map((t: Json) => t.state)).toEqual(['TASK_KILLED', 'TASK_KILLED']);
+  });
+
+  test('a task whose process is killed comes back as a new task', async () => {
+    const c = await start([appDefinition({ id: '/phoenix' })]);
+    const [first] = await until(() => runningTasks(c, '/phoenix'), (t) => t.length === 1);
+    const pid = (await answer(first.ports[0])).pid as number;
+    const hostPid = c.cluster.agents[0]!.task(first.id)!.pid!;
+    expect(pid).toBeGreaterThan(0);
+    process.kill(-hostPid, 'SIGKILL');
+    const [second] = await until(() => runningTasks(c, '/phoenix'), (t) => t.length === 1 && t[0].id !== first.id, 10_000);
+    expect(second.id).not.toBe(first.id);
+    expect((await answer(second.ports[0])).task).toBe(second.id);
+  });
+
+  test('a changed definition replaces the tasks (new ones first)', async () => {
+    const app = appDefinition({ id: '/rolling', instances: 2 });
+    const c = await start([app]);
+    const before = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2);
+    c.apps.set([appDefinition({ ...app, env: { COLOR: 'blue' }, version: 'v2' })]);
+    const after = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2 && t.every((x: Json) => x.version === 'v2'), 15_000);
+    expect(after.some((t: Json) => before.some((b: Json) => b.id === t.id))).toBe(false);
+  });
+
+  test('a removed app stops all its tasks', async () => {
+    const c = await start([appDefinition({ id: '/gone', instances: 2 }), appDefinition({ id: '/stays' })]);
+    await until(() => appsOf(c), (a) => a.every((x) => x.tasksRunning === x.instances));
+    c.apps.set([appDefinition({ id: '/stays' })]);
+    const apps = await until(() => appsOf(c), (a) => a.length === 1);
+    expect(apps.map((a) => a.id)).toEqual(['/stays']);
+    const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].tasks.length === 1);
+    expect(state.frameworks[0].tasks[0].name).toBe('stays');
+  });
+});
+
+describe('health checks', () => {
+  test('a task whose HTTP check keeps failing turns unhealthy, then is killed and replaced', async () => {
+    const c = await start([appDefinition({ id: '/checked', instances: 2, healthChecks: [httpHealthCheck({ maxConsecutiveFailures: 3 })] })]);
+    const tasks = await until(async () => (await appsOf(c))[0], (a) => a.tasksHealthy === 2, 10_000);
+    expect(tasks.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true, consecutiveFailures: 0 });
+    const victim = tasks.tasks[0];
+    await writeFile(`${c.cluster.agents[0]!.task(victim.id)!.sandbox}/fail`, '');
+    const unhealthy = await until(async () => (await appsOf(c))[0], (a) => a.tasksUnhealthy === 1 || !a.tasks.some((t: Json) => t.id === victim.id), 10_000);
+    expect(unhealthy.tasks.find((t: Json) => t.id === victim.id)?.healthCheckResults[0].alive ?? false).toBe(false);
+    const replaced = await until(async () => (await appsOf(c))[0], (a) => a.tasksHealthy === 2 && !a.tasks.some((t: Json) => t.id === victim.id), 15_000);
+    expect(replaced.lastTaskFailure.message).toMatch(/health check failed: HTTP 500/);
+  });
+});
+
+describe('isolation', () => {
+  test('tasks run in their own namespaces and cgroups when the host allows it, and the log says which', async () => {
+    const c = await start([appDefinition({ id: '/iso' })]);
+    const [task] = await until(() => runningTasks(c, '/iso'), (t) => t.length === 1);
+    const isolation = c.cluster.isolation!;
+    expect(isolation.describe()).toMatch(/namespaces|cgroup|memory watched/);
+    const inside = await answer(task.ports[0]);
+    const hostPid = c.cluster.agents[0]!.task(task.id)!.pid!;
+    const { processTree } = await import('../../../cluster/local/process-tree.js');
+    const leaf = (await processTree(hostPid)).at(-1)!;
+    const { readlink } = await import('node:fs/promises');
+    if (isolation.namespaces) {
+      expect(await readlink(`/proc/${leaf}/ns/pid`)).not.toBe(await readlink('/proc/self/ns/pid'));
+      expect(await readlink(`/proc/${leaf}/ns/ipc`)).not.toBe(await readlink('/proc/self/ns/ipc'));
+      expect(inside.pid).toBeLessThan(10); // the task's own view of its PID
+    } else {
+      expect(inside.pid).toBe(leaf);
+    }
+    const cgroups = await readFile(`/proc/${leaf}/cgroup`, 'utf8');
+    if (isolation.cgroups.mode !== 'none') expect(cgroups).toContain(`gatehouse-${process.pid}`);
+  });
+
+  test('without cgroups the agent enforces mem: a task that grows past it fails with a memory limitation', async () => {
+    const hog = `node -e "const a=[];setInterval(()=>a.push(Buffer.alloc(16e6,1)),20)"`;
+    const c = await start([appDefinition({ id: '/hog', cmd: hog, mem: 96, portDefinitions: [], backoffSeconds: 30 })], { isolation: 'none', watchdogMs: 100 });
+    const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].completed_tasks.length > 0, 15_000);
+    const last = state.frameworks[0].completed_tasks[0].statuses.at(-1);
+    expect(last).toMatchObject({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LIMITATION_MEMORY' });
+    expect(last.message).toMatch(/Memory limit exceeded: \d+ MB used, 96 MB allowed/);
+  });
+});
+
+describe('HTTP API', () => {
+  test.each([
+    ['Mesos redirect to the leader', '/master/redirect', 307],
+    ['Marathon leader', '/v2/leader', 200],
+    ['Marathon info', '/v2/info', 200],
+    ['an app that does not exist', '/v2/apps/nope', 404],
+    ['an unknown path', '/nothing', 404],
+  ])('%s', async (_name, path, status) => {
+    const c = await start([]);
+    const response = await fetch(`${c.url}${path}`, { redirect: 'manual' });
+    expect(response.status).toBe(status);
+    if (status === 307) expect(response.headers.get('location')).toBe(`//${new URL(c.url).host}`);
+  });
+
+  test('writes are refused: apps come from the app files', async () => {
+    const c = await start([]);
+    const response = await fetch(`${c.url}/v2/apps`, { method: 'POST', body: '{}' });
+    expect(response.status).toBe(405);
+    expect((await response.json()).message).toMatch(/read-only/);
+  });
+
+  test('the agent serves its state and the task sandbox files, and nothing outside them', async () => {
+    const c = await start([appDefinition({ id: '/talk', cmd: 'echo hello-from-the-sandbox; exec sleep 30', portDefinitions: [] })]);
+    const [task] = await until(() => runningTasks(c, '/talk'), (t) => t.length === 1);
+    const agent = c.cluster.agents[0]!;
+    const base = `http://127.0.0.1:${agent.port}`;
+    const state = await (await fetch(`${base}/state`)).json();
+    const executor = state.frameworks[0].executors[0];
+    expect(executor.tasks[0].id).toBe(task.id);
+    const read = await until(async () => (await fetch(`${base}/files/read?path=${encodeURIComponent(executor.directory + '/stdout')}&offset=0`)).json(), (r: Json) => r.data.includes('hello'));
+    expect(read.data).toBe('hello-from-the-sandbox\n');
+    for (const escape of ['/etc/passwd', `${executor.directory}/../../../../../../../../etc/passwd`]) {
+      expect((await fetch(`${base}/files/read?path=${encodeURIComponent(escape)}&offset=0`)).status).toBe(404);
+    }
+  });
+
+  test('the event stream reports status updates as they happen', async () => {
+    const c = await start([]);
+    const response = await fetch(`${c.url}/v2/events`, { headers: { accept: 'text/event-stream' } });
+    const reader = response.body!.getReader();
+    let text = '';
+    c.apps.set([appDefinition({ id: '/evented' })]);
+    while (!text.includes('TASK_RUNNING')) text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    expect(text).toContain('event: event_stream_attached');
+    expect(text).toMatch(/event: status_update_event\ndata: \{[^\n]*"taskStatus":"TASK_RUNNING"[^\n]*"appId":"\/evented"/);
+  });
+});

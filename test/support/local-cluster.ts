@@ -1,0 +1,45 @@
+// Starts an embedded cluster for a test: temp work dir, ephemeral ports, a quiet logger.
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { LocalCluster, type LocalClusterOptions } from '../../cluster/local/local-cluster.js';
+import { parsePortRanges } from '../../cluster/local/resources.js';
+import type { AppDefinition } from '../../cluster/local/app-definition.js';
+import { MemoryApps } from './local-apps.js';
+
+export interface TestCluster {
+  readonly cluster: LocalCluster;
+  readonly apps: MemoryApps;
+  readonly url: string;
+  get<T = any>(path: string): Promise<T>;
+  close(): Promise<void>;
+}
+
+export async function startTestCluster(apps: readonly AppDefinition[], options: Partial<Omit<LocalClusterOptions, 'resources'>> & { resources?: { cpus?: number; mem?: number; disk?: number; ports?: string } } = {}): Promise<TestCluster> {
+  const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'gatehouse-local-')));
+  const supply = new MemoryApps(apps);
+  const { resources, ...rest } = options;
+  const cluster = new LocalCluster({
+    apps: supply,
+    agents: 1,
+    workDir,
+    listen: { host: '127.0.0.1', port: 0 },
+    isolation: 'auto',
+    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
+    backoffResetMs: 60_000,
+    ...rest,
+    resources: { cpus: resources?.cpus ?? 2, mem: resources?.mem ?? 2048, disk: resources?.disk ?? 1024, ports: parsePortRanges(resources?.ports ?? '31000-31199') },
+  });
+  await cluster.start();
+  return {
+    cluster,
+    apps: supply,
+    url: cluster.url,
+    async get(path) {
+      const response = await fetch(`${cluster.url}${path}`);
+      return (await response.json()) as never;
+    },
+    close: () => cluster.close(),
+  };
+}
