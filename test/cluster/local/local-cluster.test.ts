@@ -215,7 +215,7 @@ describe('HTTP API', () => {
     const c = await start([]);
     const response = await fetch(`${c.url}/v2/apps`, { method: 'POST', body: '{}' });
     expect(response.status).toBe(405);
-    expect((await response.json()).message).toMatch(/read-only/);
+    expect(((await response.json()) as Json).message).toMatch(/read-only/);
   });
 
   test('the agent serves its state and the task sandbox files, and nothing outside them', async () => {
@@ -223,10 +223,10 @@ describe('HTTP API', () => {
     const [task] = await until(() => runningTasks(c, '/talk'), (t) => t.length === 1);
     const agent = c.cluster.agents[0]!;
     const base = `http://127.0.0.1:${agent.port}`;
-    const state = await (await fetch(`${base}/state`)).json();
+    const state = (await (await fetch(`${base}/state`)).json()) as Json;
     const executor = state.frameworks[0].executors[0];
     expect(executor.tasks[0].id).toBe(task.id);
-    const read = await until(async () => (await fetch(`${base}/files/read?path=${encodeURIComponent(executor.directory + '/stdout')}&offset=0`)).json(), (r: Json) => r.data.includes('hello'));
+    const read = await until(async () => (await (await fetch(`${base}/files/read?path=${encodeURIComponent(executor.directory + '/stdout')}&offset=0`)).json()) as Json, (r: Json) => r.data.includes('hello'));
     expect(read.data).toBe('hello-from-the-sandbox\n');
     for (const escape of ['/etc/passwd', `${executor.directory}/../../../../../../../../etc/passwd`]) {
       expect((await fetch(`${base}/files/read?path=${encodeURIComponent(escape)}&offset=0`)).status).toBe(404);
