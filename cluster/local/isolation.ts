@@ -36,6 +36,10 @@ const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 1
 export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
   const probe = options.mode === 'none' ? null : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], { stdio: 'ignore', timeout: 5000 });
   const namespaces = probe !== null && probe.status === 0;
+  // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
+  // --kill-child the whole namespace: no task outlives the agent that owns it.
+  const pdeathsig = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  const guard = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
   const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
   const why = probe === null ? 'disabled by configuration' : probe.error ? `unshare unavailable (${probe.error.message})` : `unshare refused (exit ${probe.status})`;
   return {
@@ -47,8 +51,8 @@ export async function detectIsolation(options: IsolationOptions): Promise<Isolat
     },
     launchArgv(command, procsFiles) {
       const isolated = namespaces
-        ? ['unshare', '--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'sh', '-c', INIT, command]
-        : ['sh', '-c', command];
+        ? [...guard, 'unshare', '--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'sh', '-c', INIT, command]
+        : [...guard, 'sh', '-c', command];
       if (procsFiles.length === 0) return isolated;
       return ['sh', '-c', JOIN, 'join', ...procsFiles, '--', ...isolated];
     },

@@ -2,6 +2,8 @@
 // and the Marathon-style scheduler, fed by app definitions. Everything it knows is served over the
 // real Mesos and Marathon HTTP APIs; nothing downstream reads it any other way.
 import { once } from 'node:events';
+import { readdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -34,6 +36,8 @@ export interface LocalClusterOptions {
   readonly clusterName?: string;
   readonly allocationIntervalMs?: number;
   readonly backoffResetMs?: number;
+  /** Sandboxes of earlier runs are kept this long for post-mortems, then removed at start (Mesos: gc_delay). */
+  readonly sandboxKeepMs?: number;
   /** How often agents measure tasks' memory when no cgroup limits it. */
   readonly watchdogMs?: number;
 }
@@ -80,6 +84,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     const { logger, listen } = this.#options;
     const advertised = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+    await removeOldSandboxes(join(this.#options.workDir, 'slaves'), this.#options.sandboxKeepMs ?? 86_400_000, logger);
     this.#isolation = await detectIsolation({ mode: this.#options.isolation, cgroupName: `gatehouse-${process.pid}` });
     logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
     const master = new LocalMaster({ logger, ip: advertised, ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}) });
@@ -132,6 +137,19 @@ export class LocalCluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+async function removeOldSandboxes(dir: string, keepMs: number, logger: Logger): Promise<void> {
+  const entries = await readdir(dir).catch(() => [] as string[]);
+  let removed = 0;
+  for (const entry of entries) {
+    const info = await stat(join(dir, entry)).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > keepMs) {
+      await rm(join(dir, entry), { recursive: true, force: true });
+      removed++;
+    }
+  }
+  if (removed > 0) logger.info({ dir, removed }, 'removed sandboxes of earlier runs');
 }
 
 async function listenOn(server: Server, host: string, port: number): Promise<number> {
