@@ -26,6 +26,11 @@ describe('defaults (interface §2)', () => {
     ['cluster.local.agents', config.cluster.local.agents, 1],
     ['cluster.local.http', config.cluster.local.http, { host: '127.0.0.1', port: 5050 }],
     ['cluster.local.apps', config.cluster.local.apps, resolve('config/apps.d')],
+    ['cluster.local.workDir', config.cluster.local.workDir, resolve('.gatehouse/work')],
+    ['cluster.local.name', config.cluster.local.name, 'gatehouse'],
+    ['cluster.local.resources.disk', config.cluster.local.resources.disk, 10240],
+    ['cluster.local.resources.ports', config.cluster.local.resources.ports, '31000-32000'],
+    ['cluster.local.isolation', config.cluster.local.isolation, 'auto'],
     ['dns.enabled', config.dns.enabled, true],
     ['dns.listen', config.dns.listen, { host: '127.0.0.1', port: 8053 }],
     ['dns.domain', config.dns.domain, 'mesos'],
@@ -60,6 +65,10 @@ describe('problems, each with its position', () => {
     { name: 'unusableAfter not after staleAfter', yaml: 'cluster:\n  staleAfter: 1h\n  unusableAfter: 30m\n', want: ['g.yaml:3:18: cluster.unusableAfter: must be longer than cluster.staleAfter'] },
     { name: 'resolver with a host name', yaml: 'dns:\n  resolvers: [dns.google]\n', want: ['g.yaml:2:15: dns.resolvers[0]: "dns.google" is not an upstream resolver (ip or ip:port)'] },
     { name: 'bad domain', yaml: 'dns:\n  domain: -bad.\n', want: ['g.yaml:2:11: dns.domain: "-bad." is not a domain name (labels of a-z, 0-9 and -, separated by dots, no trailing dot)'] },
+    { name: 'local port range backwards', yaml: 'cluster:\n  local:\n    resources: { ports: "32000-31000" }\n', want: ['g.yaml:3:25: cluster.local.resources.ports: port range 32000-31000 must be within 1-65535 and ascending'] },
+    { name: 'local port range not a range', yaml: 'cluster:\n  local:\n    resources:\n      ports: "31000-x"\n', want: ['g.yaml:4:14: cluster.local.resources.ports: "31000-x" is not a port or a port range (like 31000-32000)'] },
+    { name: 'local cpus zero', yaml: 'cluster:\n  local:\n    resources: { cpus: 0 }\n', want: ['g.yaml:3:24: cluster.local.resources.cpus: must be > 0, got number 0'] },
+    { name: 'local isolation unknown', yaml: 'cluster:\n  local:\n    isolation: docker\n', want: ['g.yaml:3:16: cluster.local.isolation: must be one of auto, none, got string "docker"'] },
     { name: 'tls with only a cert', yaml: 'gateway:\n  tls: { cert: c.pem }\n', want: ['g.yaml:2:8: gateway.tls: needs both cert and key'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
@@ -85,9 +94,9 @@ describe('files', () => {
   it('a missing file is an error naming it', async () => {
     await expect(loadConfig('/nonexistent/g.yaml')).rejects.toMatchObject({ message: '/nonexistent/g.yaml:1:1: cannot read the config file (ENOENT)' });
   });
-  it('the shipped config/gatehouse.yaml is valid and its state file is a Mesos state', async () => {
+  it('the shipped config/gatehouse.yaml is valid, runs the embedded cluster, and its example state file is a Mesos state', async () => {
     const config = await loadConfig(new URL('../../config/gatehouse.yaml', import.meta.url).pathname);
-    expect(config.cluster.source).toBe('file');
+    expect(config.cluster.source).toBe('local');
     const { parseMasterState } = await import('../../cluster/index.js');
     const { readFile } = await import('node:fs/promises');
     const state = await parseMasterState(JSON.parse(await readFile(new URL('../../config/sample-state.json', import.meta.url), 'utf8')), { source: { kind: 'file', origin: 'sample' }, fetchedAt: 0 });
