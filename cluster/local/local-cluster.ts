@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
+import { ClusterError } from '../errors.js';
 import { createAgentHttpServer } from './agent-api.js';
 import { LocalAgent } from './agent.js';
 import type { AppDefinition } from './app-definition.js';
@@ -93,7 +94,7 @@ export class LocalCluster {
     this.#scheduler = scheduler;
     const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir });
     this.#servers.push(masterServer);
-    master.port = await listenOn(masterServer, listen.host, listen.port);
+    master.port = await listenOn(masterServer, listen.host, listen.port, 'cluster.local.http');
     this.#url = `http://${advertised.includes(':') ? `[${advertised}]` : advertised}:${master.port}`;
     // Marathon's web UI and API are this same port (the gateway's /marathon/ finds it here).
     scheduler.webuiUrl = this.#url;
@@ -112,7 +113,7 @@ export class LocalCluster {
       });
       const server = createAgentHttpServer(agent, master);
       this.#servers.push(server);
-      agent.port = await listenOn(server, listen.host, 0);
+      agent.port = await listenOn(server, listen.host, 0, `agent ${i}`);
       this.#agents.push(agent);
       master.registerAgent(agent);
     }
@@ -152,8 +153,10 @@ async function removeOldSandboxes(dir: string, keepMs: number, logger: Logger): 
   if (removed > 0) logger.info({ dir, removed }, 'removed sandboxes of earlier runs');
 }
 
-async function listenOn(server: Server, host: string, port: number): Promise<number> {
+async function listenOn(server: Server, host: string, port: number, what: string): Promise<number> {
   server.listen(port, host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => { throw error; })]);
+  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
+    throw new ClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
+  })]);
   return (server.address() as AddressInfo).port;
 }

@@ -146,6 +146,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         app.tasks.set(launch.taskId, { id: launch.taskId, appId: app.definition.id, version: app.definition.version, launch: { ...launch, agentId: offer.agentId }, host: this.#options.host, ports, stagedAt: Date.now(), startedAt: null, state: 'TASK_STAGING', killRequested: false, health: null });
       }
       this.#options.master.accept(offer.id, launches);
+      for (const { app, ports, launch } of built) this.#options.logger.info({ app: app.definition.id, task: launch.taskId, agent: offer.agentId, ports }, 'launching task');
     }
     this.#explainWaiting(rejected, launchedNow);
   }
@@ -159,6 +160,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     this.#emit('status_update_event', { slaveId: update.agentId, taskId: task.id, taskStatus: update.state, message: update.message ?? '', appId: app.definition.id, host: task.host, ipAddresses: update.ips.map((ip) => ({ ipAddress: ip, protocol: 'IPv4' })), ports: task.ports, version: task.version });
     if (update.state === 'TASK_RUNNING' && task.startedAt === null) {
       task.startedAt = Date.now();
+      this.#options.logger.info({ app: app.definition.id, task: task.id, address: `${task.host}:${task.ports.join(',') || '-'}` }, 'task running');
       this.#watchHealth(app, task);
       this.#scheduleBackoffReset(app, task);
     }
