@@ -14,7 +14,7 @@ import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from './task-
 export interface SchedulerTask {
   readonly id: string;
   readonly appId: string;
-  readonly version: string;
+  version: string;
   readonly launch: TaskLaunch;
   readonly host: string;
   readonly ports: readonly number[];
@@ -96,7 +96,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         const scaleOnly = state.definition.instances !== definition.instances && sameExceptInstances(state.definition, definition);
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, scaleOnly ? 'app scaled' : 'app changed; replacing its tasks');
         // Scaling keeps the running tasks: they are of the same definition in everything but the count.
-        if (scaleOnly) for (const [id, task] of state.tasks) state.tasks.set(id, { ...task, version: definition.version });
+        if (scaleOnly) for (const task of state.tasks.values()) if (task.version === state.definition.version) task.version = definition.version;
         state.definition = definition;
         state.delayUntil = 0;
         state.nextDelayMs = definition.backoffSeconds * 1000;

@@ -131,6 +131,16 @@ describe('lifecycle', () => {
     expect((await answer(second.ports[0])).task).toBe(second.id);
   });
 
+  test('scaling up keeps the running tasks and adds new ones', async () => {
+    const app = appDefinition({ id: '/grow', instances: 1 });
+    const c = await start([app]);
+    const [first] = await until(() => runningTasks(c, '/grow'), (t) => t.length === 1);
+    c.apps.set([appDefinition({ ...app, instances: 3, version: 'three' })]);
+    const after = await until(() => runningTasks(c, '/grow'), (t) => t.length === 3);
+    expect(after.map((t: Json) => t.id)).toContain(first.id);
+    expect(new Set(after.map((t: Json) => t.version))).toEqual(new Set(['three']));
+  });
+
   test('a changed definition replaces the tasks (new ones first)', async () => {
     const app = appDefinition({ id: '/rolling', instances: 2 });
     const c = await start([app]);

@@ -1,0 +1,123 @@
+// `npm start`'s experience with the real binary: the embedded cluster runs an app from an app file,
+// `dig` resolves its tasks and SRV ports, the gateway reaches them after login, a killed task comes
+// back and DNS follows, an edited app file scales, and no task outlives a killed Gatehouse.
+import { mkdtemp, readdir, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dig } from '../support/dig.js';
+import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { until } from '../support/until.js';
+
+let dir: string;
+let gatehouse: GatehouseProcess;
+let dnsPort: number;
+let gateway: string;
+let cluster: string;
+let token: string;
+
+const APP = (instances: number): string => `
+id: /hello
+instances: ${instances}
+cpus: 0.1
+mem: 64
+portDefinitions: [{ port: 0, name: http }]
+labels: { DCOS_SERVICE_NAME: hello }
+cmd: >-
+  exec node -e "require('http').createServer((q, s) => s.end('hello from ' + process.env.MESOS_TASK_ID + ' path ' + q.url)).listen(+process.env.PORT0, process.env.HOST)"
+`;
+
+/** Host PIDs of processes whose environment names one of our tasks. */
+async function taskProcesses(): Promise<number[]> {
+  const found: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+    if (environ.includes(`MESOS_SANDBOX=${dir}`)) found.push(Number(entry));
+  }
+  return found;
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-local-e2e-'));
+  await mkdir(join(dir, 'apps.d'));
+  await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(2));
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
+    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "31400-31499" }',
+    'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
+  dnsPort = (running['dns'] as { udpPort: number }).udpPort;
+  gateway = `http://127.0.0.1:${running['gatewayPort']}`;
+  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
+  token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+}, 60_000);
+
+afterAll(async () => {
+  await gatehouse?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const aRecords = async (): Promise<string[]> => [...new Set((await dig(dnsPort, 'hello.marathon.mesos', 'A')).answer.map((a) => a.data))];
+const srvPorts = async (): Promise<number[]> => [...new Set((await dig(dnsPort, '_hello._tcp.marathon.mesos', 'SRV')).answer.map((a) => Number(a.data.split(' ')[2])))].sort();
+const runningTasks = async (): Promise<{ id: string; ports: number[] }[]> => ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: { id: string; ports: number[]; state: string }[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
+
+describe('gatehouse run with the embedded cluster', () => {
+  it('dig resolves the app\'s tasks and their SRV ports', async () => {
+    const ports = await until(srvPorts, (p) => p.length === 2, 30_000);
+    const tasks = await runningTasks();
+    expect(ports).toEqual(tasks.flatMap((t) => t.ports).sort());
+    for (const port of ports) expect(port >= 31400 && port <= 31499).toBe(true);
+    expect(await aRecords()).toEqual(['127.0.0.1']);
+  });
+
+  it('the gateway reaches the tasks with a token, and refuses without one', async () => {
+    expect((await fetch(`${gateway}/service/hello/`)).status).toBe(401);
+    const seen = new Set<string>();
+    for (let i = 0; i < 6; i++) {
+      const response = await until(() => fetch(`${gateway}/service/hello/abc`, { headers: { authorization: `token=${token}` } }), (r) => r.status === 200);
+      const text = await response.text();
+      expect(text).toMatch(/^hello from hello\.[0-9a-f-]+ path \/abc$/);
+      seen.add(text.split(' ')[2]!);
+    }
+    expect(seen.size).toBe(2); // round robin over both tasks
+  });
+
+  it('a killed task comes back and DNS follows its new port', async () => {
+    const before = await runningTasks();
+    const victim = before[0]!;
+    const pids = await taskProcesses();
+    const environ = await Promise.all(pids.map(async (pid) => [pid, await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '')] as const));
+    for (const [pid, env] of environ) if (env.includes(`MESOS_TASK_ID=${victim.id}`)) process.kill(pid, 'SIGKILL');
+    const after = await until(runningTasks, (t) => t.length === 2 && !t.some((x) => x.id === victim.id), 20_000);
+    const expected = after.flatMap((t) => t.ports).sort();
+    expect(await until(srvPorts, (p) => JSON.stringify(p) === JSON.stringify(expected), 10_000)).toEqual(expected);
+  });
+
+  it('saving the app file scales the app, and DNS follows', async () => {
+    await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(3));
+    expect((await until(srvPorts, (p) => p.length === 3, 20_000)).length).toBe(3);
+    await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(1));
+    expect((await until(srvPorts, (p) => p.length === 1, 20_000)).length).toBe(1);
+  });
+
+  it('the Mesos and Marathon APIs are proxied at /mesos/ and /marathon/', async () => {
+    const headers = { authorization: `token=${token}` };
+    const state = (await (await fetch(`${gateway}/mesos/master/state`, { headers })).json()) as { frameworks: { name: string }[] };
+    expect(state.frameworks.map((f) => f.name)).toEqual(['marathon']);
+    const apps = (await (await fetch(`${gateway}/marathon/v2/apps`, { headers })).json()) as { apps: { id: string }[] };
+    expect(apps.apps.map((a) => a.id)).toEqual(['/hello']);
+  });
+
+  it('no task outlives Gatehouse, even killed with SIGKILL', async () => {
+    expect((await taskProcesses()).length).toBeGreaterThan(0);
+    await gatehouse.stop('SIGKILL');
+    const left = await until(taskProcesses, (p) => p.length === 0, 10_000);
+    expect(left).toEqual([]);
+  });
+});
