@@ -1,5 +1,6 @@
 // GET a JSON document with a deadline and a size cap, so a hanging or oversized answer from a master
 // costs one timeout, never the process's memory.
+import { createHash } from 'node:crypto';
 import { ClusterError } from './errors.js';
 
 export interface BoundedFetchOptions {
@@ -10,6 +11,11 @@ export interface BoundedFetchOptions {
 }
 
 export async function fetchJson(url: string, options: BoundedFetchOptions): Promise<unknown> {
+  return (await fetchJsonWithDigest(url, options)).value;
+}
+
+/** The parsed answer and a SHA-1 of its bytes, so an unchanged document can be recognised without diffing it. */
+export async function fetchJsonWithDigest(url: string, options: BoundedFetchOptions): Promise<{ value: unknown; digest: string }> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: Response;
   try {
@@ -40,8 +46,9 @@ export async function fetchJson(url: string, options: BoundedFetchOptions): Prom
     const reason = signal.aborted ? `no complete answer within ${options.timeoutMs} ms` : describeNetworkError(error);
     throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
   }
+  const bytes = Buffer.concat(chunks);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return { value: JSON.parse(bytes.toString('utf8')), digest: createHash('sha1').update(bytes).digest('hex') };
   } catch (error) {
     throw new ClusterError('ERR_CLUSTER_STATE_INVALID', `${url}: the answer is not JSON (${(error as Error).message})`);
   }

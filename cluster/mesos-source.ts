@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import { fetchJson } from './bounded-fetch.js';
+import { fetchJsonWithDigest } from './bounded-fetch.js';
 import { ClusterError } from './errors.js';
 import { parseMarathonApps, withMarathon, type MarathonView } from './marathon.js';
 import { parseMasterState } from './parse-state.js';
@@ -40,11 +40,13 @@ export class MesosSource implements ClusterSource {
   readonly #options: MesosSourceOptions;
   readonly #masters: string[];
   #leader: string | null = null;
-  #marathon: MarathonView | null = null;
+  #marathon: { view: MarathonView; digest: string } | null = null;
   #timer: NodeJS.Timeout | null = null;
   #closed = false;
   #inFlight: Promise<boolean> | null = null;
   #again = false;
+  /** Digest of the documents behind the last published snapshot: the same bytes only confirm it. */
+  #published = '';
   #events: MarathonEventFollower | null = null;
   readonly #marathonFailures: Counter;
 
@@ -127,7 +129,7 @@ export class MesosSource implements ClusterSource {
       tried.add(base);
       const fetchedAt = Date.now();
       try {
-        const doc = await this.#get(`${base}/master/state`);
+        const { value: doc, digest } = await this.#get(`${base}/master/state`);
         const leaderBase = this.#leaderBase(doc, base);
         if (leaderBase && leaderBase !== base) {
           // A master that does not lead knows no tasks; publishing its state would empty the zone.
@@ -136,17 +138,25 @@ export class MesosSource implements ClusterSource {
           queue.unshift(leaderBase);
           continue;
         }
+        const marathon = await this.#marathonView();
+        if (this.#closed) return false;
+        const documents = `${base} ${digest} ${marathon?.digest ?? '-'}`;
+        this.#leader = base;
+        // Masters are polled every few seconds and mostly nothing changed: confirm, do not rebuild.
+        if (documents === this.#published) {
+          store.confirm(fetchedAt);
+          return true;
+        }
         let data = await parseMasterState(doc, {
           source: { kind: this.#options.kind ?? 'mesos', origin: `${base}/master/state` },
           fetchedAt,
           masters: this.#masters,
           ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
         });
-        const marathon = await this.#marathonView();
-        if (marathon) data = withMarathon(data, marathon);
+        if (marathon) data = withMarathon(data, marathon.view);
         if (this.#closed) return false;
-        this.#leader = base;
         store.publish(data);
+        this.#published = documents;
         return true;
       } catch (error) {
         failures.push(error instanceof Error ? error.message : String(error));
@@ -164,12 +174,13 @@ export class MesosSource implements ClusterSource {
     return `${url.protocol}//${host}:${leader.port}`;
   }
 
-  async #marathonView(): Promise<MarathonView | null> {
+  async #marathonView(): Promise<{ view: MarathonView; digest: string } | null> {
     const { marathon, logger } = this.#options;
     if (!marathon) return null;
     const url = `${marathon.replace(/\/+$/, '')}/v2/apps?embed=apps.tasks`;
     try {
-      this.#marathon = parseMarathonApps(await this.#get(url));
+      const { value, digest } = await this.#get(url);
+      this.#marathon = { view: parseMarathonApps(value), digest };
     } catch (error) {
       this.#marathonFailures.inc();
       logger.warn({ url, reason: error instanceof Error ? error.message : String(error) }, 'Marathon fetch failed; keeping the last good apps');
@@ -177,8 +188,8 @@ export class MesosSource implements ClusterSource {
     return this.#marathon;
   }
 
-  #get(url: string): Promise<unknown> {
-    return fetchJson(url, {
+  #get(url: string): Promise<{ value: unknown; digest: string }> {
+    return fetchJsonWithDigest(url, {
       timeoutMs: this.#options.timeoutMs,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_BYTES,
       headers: { accept: 'application/json', 'user-agent': this.#options.userAgent ?? 'Gatehouse' },

@@ -56,7 +56,11 @@ export class TaskHealth {
       const run = (): void => {
         if (this.#stopped) return;
         void this.#probe(check).then((cause) => this.#record(index, cause)).finally(() => {
-          if (!this.#stopped) this.#timers[index] = setTimeout(run, check.intervalSeconds * 1000).unref();
+          // Until the first success, inside the grace period, look every second: a task that has just
+          // started listening should not wait a whole interval to receive traffic.
+          const starting = this.results[index]!.firstSuccess === null && this.#inGrace(check);
+          const delayMs = starting ? Math.min(1000, check.intervalSeconds * 1000) : check.intervalSeconds * 1000;
+          if (!this.#stopped) this.#timers[index] = setTimeout(run, delayMs).unref();
         });
       };
       // The first probe goes out at once: a task that is up should not wait a whole interval to be healthy.
@@ -82,14 +86,19 @@ export class TaskHealth {
       result.firstSuccess ??= now;
       result.lastSuccess = now;
     } else {
+      // Marathon ignores failures inside the grace period until the first success: still starting.
+      if (result.firstSuccess === null && this.#inGrace(check)) return;
       result.alive = false;
       result.lastFailure = now;
       result.lastFailureCause = cause;
-      const inGrace = result.firstSuccess === null && Date.now() - this.target.runningSince < check.gracePeriodSeconds * 1000;
-      if (!inGrace) result.consecutiveFailures++;
+      result.consecutiveFailures++;
     }
     if (!wasKnown || wasAlive !== result.alive) this.events.changed(result.alive, result, index);
     if (check.maxConsecutiveFailures > 0 && result.consecutiveFailures >= check.maxConsecutiveFailures) this.events.failed(result, index);
+  }
+
+  #inGrace(check: HealthCheckDefinition): boolean {
+    return Date.now() - this.target.runningSince < check.gracePeriodSeconds * 1000;
   }
 
   /** null when healthy, else why not. */

@@ -101,7 +101,7 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
   registerFramework(scheduler: FrameworkScheduler): string {
     const id = `${this.id}-${String(this.#nextFramework++).padStart(4, '0')}`;
     this.#frameworks.set(id, { id, scheduler, registeredAt: nowSeconds(), tasks: new Map(), completed: [] });
-    this.#options.logger.info({ framework: id, name: scheduler.name }, 'framework registered');
+    this.#options.logger.info({ framework: id, frameworkName: scheduler.name }, 'framework registered');
     this.#changed();
     this.reviveOffers();
     return id;

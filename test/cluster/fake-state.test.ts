@@ -116,8 +116,11 @@ describe('host names that do not resolve', () => {
 
 describe('createSource', () => {
   const deps = () => ({ store: new ClusterStore({ staleAfterMs: 1000, unusableAfterMs: 2000, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), registry: new Registry() });
-  it('local: refused with a code until the embedded cluster exists', async () => {
-    await expect(createSource({ source: 'local' } as unknown as ClusterConfig, deps())).rejects.toMatchObject({ code: 'ERR_CLUSTER_LOCAL_UNAVAILABLE' });
+  it('local: a LocalSource for the embedded cluster (nothing starts before start())', async () => {
+    const { parseConfig } = await import('../../config/index.js');
+    const source = await createSource(parseConfig('cluster:\n  local:\n    http: 127.0.0.1:0\n', 'g.yaml').cluster, deps());
+    expect(source.constructor.name).toBe('LocalSource');
+    await source.close();
   });
   it('file: a FileSource for the path', async () => {
     const source = await createSource({ source: 'file', file: { path: '/nonexistent/state.json' } } as unknown as ClusterConfig, deps());

@@ -121,7 +121,27 @@ describe('mesos source: a fleet of masters', () => {
 
     marathon.behaviour = 'error500';
     await source.refresh();
+    // Same master state, last good Marathon apps: the snapshot stands (confirmed, not rebuilt).
+    expect(store.current!.generation).toBe(1);
+    expect(store.current!.apps.map((a) => a.id)).toEqual(['/nginx']);
+    m!.body = m!.body.replace('"nginx"', '"nginx2"');
+    await source.refresh();
     expect(store.current!.generation).toBe(2);
     expect(store.current!.apps.map((a) => a.id)).toEqual(['/nginx']);
+  });
+
+  it('an unchanged state is confirmed, not rebuilt; a changed one is published', async () => {
+    const [m] = await fleet(1);
+    const store = newStore();
+    const source = sourceFor([m!.url], store);
+    await source.refresh();
+    const first = store.current!;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await source.refresh();
+    expect(store.current).toBe(first);
+    expect(store.status().ageMs).toBeLessThan(Date.now() - first.fetchedAt);
+    m!.body = JSON.stringify({ ...JSON.parse(m!.body), frameworks: [] });
+    await source.refresh();
+    expect(store.current!.generation).toBe(first.generation + 1);
   });
 });
