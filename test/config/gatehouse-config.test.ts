@@ -1,5 +1,5 @@
 // gatehouse.yaml: defaults, and every kind of problem reported as file:line:col: key.path: message.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -113,6 +113,15 @@ describe('files', () => {
       expect(result.stdout.trim().split('\n')).toEqual([`${bad}:2:8: dns.ttl: must be an integer, got string "x"`, expect.stringContaining(`${bad}:3:3: dns.foo: unknown key`)]);
       const good = await runGatehouse(['validate']);
       expect(good.code).toBe(0);
+      expect(good.stdout).toMatch(/ok \(1 route file, 1 app file\)/);
+      // App files of the embedded cluster are checked too, with their positions.
+      await mkdir(join(dir, 'apps.d'));
+      await writeFile(join(dir, 'apps.d', 'web.yaml'), 'id: web\ncmd: x\ncontainer: { docker: { image: nginx } }\n');
+      const withApps = join(dir, 'apps.yaml');
+      await writeFile(withApps, `cluster:\n  local:\n    apps: ${JSON.stringify(join(dir, 'apps.d'))}\ngateway:\n  routes: ${JSON.stringify(join(dir, 'routes.d'))}\n`);
+      const apps = await runGatehouse(['validate', '--config', withApps]);
+      expect(apps.code).toBe(1);
+      expect(apps.stdout.trim()).toBe(`${join(dir, 'apps.d', 'web.yaml')}:3:1: container: the embedded cluster runs commands only (no Docker or UCR images); drop it, or use cluster.source: mesos`);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
