@@ -42,7 +42,10 @@ export async function startAuthn(config: GatehouseConfig, logger: Logger): Promi
   }, 1000);
   refresh.unref();
   const trusted = await loadTrustedIssuers(config.authn.trust);
-  const verifier = new TokenVerifier({ own: { kid: key.kid, alg: key.alg, key: key.publicKey, issuer: OWN_ISSUER }, ...trusted });
+  const verifier = new TokenVerifier({ own: { kid: key.kid, alg: key.alg, key: key.publicKey, issuer: OWN_ISSUER }, ...trusted, logger });
+  // Trusted issuers' key sets are fetched before the gateway opens, so the first tokens do not wait
+  // on the issuer and an unreachable one is reported at start (it is retried when a token needs it).
+  await verifier.start();
   const limiter = new LoginLimiter();
   return {
     verifier,

@@ -40,6 +40,18 @@ export interface GatewayOptions {
 }
 
 const MAX_LOGIN_BODY = 64 * 1024;
+/**
+ * The DC/OS version `/dcos-metadata/dcos-version.json` reports. The DC/OS CLI's `cluster setup` aborts
+ * on a cluster older than 1.10 (dcos/dcos-cli pkg/setup/setup.go, checkDefaultPluginsRequirements), so
+ * Gatehouse's own version (0.x) cannot go there; it is in `dcos-image-commit` instead. 2.2 is the last
+ * Open DC/OS release, whose API Gatehouse follows.
+ */
+export const DCOS_COMPATIBLE_VERSION = '2.2.0';
+
+/** Only the certificates of a PEM file: a file that also holds the private key never leaks it. */
+export function certificatesOnly(pem: string): string {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) => `${c}\n`).join('');
+}
 const EJECT_MS = 30_000;
 
 export class GatewayServer {
@@ -181,7 +193,9 @@ export class GatewayServer {
     }
     if (path === '/metadata' || path === '/pkgpanda/active.buildinfo.full.json') {
       route = 'metadata';
-      const body = path === '/metadata' ? { CLUSTER_ID: this.#options.clusterId } : { 'gatehouse': { version: this.#options.version } };
+      // Admin Router's /metadata: the public IP, falling back to the address the request came in on.
+      const publicIp = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+      const body = path === '/metadata' ? { PUBLIC_IPV4: publicIp, CLUSTER_ID: this.#options.clusterId } : { 'gatehouse': { version: this.#options.version } };
       res.writeHead(200, { 'content-type': 'application/json' }).end(method === 'HEAD' ? undefined : JSON.stringify(body));
       return;
     }
@@ -316,8 +330,21 @@ export class GatewayServer {
         res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await this.#options.registry.metrics());
         return 'metrics';
       case '/dcos-metadata/dcos-version.json':
-        json(200, { version: this.#options.version, 'dcos-variant': 'open', 'dcos-image-commit': 'gatehouse', 'bootstrap-id': 'gatehouse' });
+        json(200, { version: DCOS_COMPATIBLE_VERSION, 'dcos-variant': 'open', 'dcos-image-commit': `gatehouse-${this.#options.version}`, 'bootstrap-id': 'gatehouse' }, { 'cache-control': 'no-cache' });
         return 'version';
+      case '/ca/dcos-ca.crt': {
+        // DC/OS publishes its CA here; the DC/OS CLI downloads it when the certificate is not trusted
+        // and asks the user to confirm its fingerprint (pkg/setup/setup.go, downloadDCOSCABundle).
+        // Gatehouse serves the certificates of gateway.tls.cert (never a key), and nothing over HTTP.
+        const tls = this.#options.tls;
+        if (!tls) {
+          json(404, { title: 'Not Found', description: 'no CA: the gateway does not serve HTTPS (gateway.tls)', code: 'ERR_GATEWAY_NO_CA' });
+          return 'ca';
+        }
+        const pem = certificatesOnly(await readFile(tls.cert, 'utf8').catch(() => ''));
+        res.writeHead(pem ? 200 : 404, { 'content-type': 'application/x-x509-ca-cert', 'content-length': Buffer.byteLength(pem), 'cache-control': 'no-cache' }).end(method === 'HEAD' ? undefined : pem);
+        return 'ca';
+      }
       case '/acs/api/v1/auth/jwks':
         json(200, { keys: [this.#options.login.signingKey.publicJwk] });
         return 'jwks';

@@ -1,9 +1,10 @@
 // gateway.tls: HTTPS only, and login cookies marked Secure.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { certificatesOnly } from '../../gateway/server.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
 let dir: string;
@@ -40,5 +41,27 @@ describe('gateway over TLS', () => {
   it('plain HTTP on the TLS port is not served', async () => {
     const answer = await curl([`http://127.0.0.1:${port}/health`]);
     expect(answer).not.toMatch(/^HTTP\/1.1 200/);
+  });
+});
+
+// The DC/OS CLI, given an https URL whose certificate it does not trust, downloads /ca/dcos-ca.crt
+// without a token and asks the user to confirm its fingerprint (dcos/dcos-cli pkg/setup/setup.go).
+describe('/ca/dcos-ca.crt for the DC/OS CLI', () => {
+  it('is public and holds the certificate of gateway.tls.cert', async () => {
+    const answer = await curl([`https://127.0.0.1:${port}/ca/dcos-ca.crt`]);
+    expect(answer).toMatch(/^HTTP\/1.1 200/);
+    expect(answer.split('\r\n\r\n')[1]).toBe(await readFile(join(dir, 'cert.pem'), 'utf8'));
+  });
+  it('the downloaded certificate verifies the gateway (curl --cacert, no -k)', async () => {
+    const ca = (await curl([`https://127.0.0.1:${port}/ca/dcos-ca.crt`])).split('\r\n\r\n')[1]!;
+    await writeFile(join(dir, 'downloaded-ca.pem'), ca);
+    const verified = await new Promise<string>((resolve) => execFile('curl', ['-s', '-i', '--cacert', join(dir, 'downloaded-ca.pem'), '--resolve', `localhost:${port}:127.0.0.1`, `https://localhost:${port}/health`], (_e, stdout) => resolve(stdout)));
+    expect(verified).toMatch(/^HTTP\/1.1 200/);
+  });
+  it('only certificates are served, never a private key kept in the same file', () => {
+    const cert = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----';
+    const key = '-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----';
+    expect(certificatesOnly(`${key}\n${cert}\n${cert}\n`)).toBe(`${cert}\n${cert}\n`);
+    expect(certificatesOnly(key)).toBe('');
   });
 });
