@@ -97,15 +97,25 @@ export class LocalAgent {
       const argv = this.#options.isolation.launchArgv(launch.command, task.cgroup?.procsFiles ?? []);
       const child = spawn(argv[0]!, argv.slice(1), { cwd: sandbox, env: this.#environment(launch, sandbox), stdio: ['ignore', stdout.fd, stderr.fd], detached: true });
       task.child = child;
+      // Listen for the exit before anything else is awaited: a command that fails at once can exit
+      // before the next line runs, and a missed exit would leave the task running forever.
+      let running = false;
+      let exit: [number | null, NodeJS.Signals | null] | null = null;
+      child.once('exit', (code, signal) => {
+        if (running) void this.#exited(task, code, signal).finally(resolveExited);
+        else exit = [code, signal];
+      });
       await new Promise<void>((resolve, reject) => {
         child.once('spawn', resolve);
         child.once('error', reject);
       });
+      task.pid = child.pid ?? null;
       await stdout.close();
       await stderr.close();
-      task.pid = child.pid ?? null;
-      child.once('exit', (code, signal) => void this.#exited(task, code, signal).finally(resolveExited));
+      running = true;
       this.#status(launch.taskId, 'TASK_RUNNING');
+      const early = exit as [number | null, NodeJS.Signals | null] | null;
+      if (early) void this.#exited(task, early[0], early[1]).finally(resolveExited);
       this.#startWatchdog();
     } catch (error) {
       this.#tasks.delete(launch.taskId);
@@ -135,7 +145,10 @@ export class LocalAgent {
   async close(): Promise<void> {
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = null;
-    await Promise.all([...this.#tasks.keys()].map((id) => this.kill(id, 2000)));
+    // Bounded: a process the kernel cannot reap (stuck in D state) must not hold Gatehouse's shutdown.
+    const killed = Promise.all([...this.#tasks.keys()].map((id) => this.kill(id, 2000)));
+    const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 8000).unref());
+    if ((await Promise.race([killed, gaveUp])) === 'timeout') this.#options.logger.error({ tasks: [...this.#tasks.keys()] }, 'tasks did not exit after SIGKILL; giving up on them');
   }
 
   async #killHard(task: RunningTask): Promise<void> {

@@ -8,8 +8,9 @@ import { until } from '../../support/until.js';
 
 let running: TestCluster[] = [];
 afterEach(async () => {
-  await Promise.all(running.map((c) => c.close()));
+  const closing = running;
   running = [];
+  await Promise.all(closing.map((c) => c.close()));
 });
 
 async function start(...args: Parameters<typeof startTestCluster>): Promise<TestCluster> {
