@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
+import { declaresTooMuch, limitedBody } from './body-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
@@ -21,7 +22,8 @@ import { resolveService } from './service-resolver.js';
 
 export interface GatewayOptions {
   readonly listen: ListenAddress;
-  readonly store: ClusterStore;
+  /** The current snapshot and its status: the store itself, or a mirror of it in a worker process. */
+  readonly store: SnapshotView;
   readonly verifier: TokenVerifier;
   readonly login: LoginContext;
   readonly clusterId: string;
@@ -37,7 +39,17 @@ export interface GatewayOptions {
   readonly tls?: { readonly cert: string; readonly key: string } | null;
   /** The DNS domain when DNS is on, so the dashboard can show task names. */
   readonly dnsDomain?: string | null;
+  /** Request bodies above this many bytes get 413 (default 1 GiB, nginx `client_max_body_size 1024M`). */
+  readonly maxBodySize?: number;
+  /** Request line and headers above this many bytes get 431 (default 32 KiB). */
+  readonly maxHeaderSize?: number;
+  /** close(): how long in-flight requests may finish before their connections are cut (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
+  readonly metricsText?: () => Promise<string>;
 }
+
+export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
 const MAX_LOGIN_BODY = 64 * 1024;
 const EJECT_MS = 30_000;
@@ -60,7 +72,7 @@ export class GatewayServer {
 
   async start(): Promise<number> {
     const handler: RequestListener = (req, res) => void this.#handle(req, res);
-    const limits = { maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
+    const limits = { maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
     const tls = this.#options.tls;
     const server: Server = tls
       ? createHttpsServer({ ...limits, cert: await readFile(tls.cert), key: await readFile(tls.key) }, handler)
@@ -68,9 +80,12 @@ export class GatewayServer {
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
     // Malformed requests (the parser refuses smuggling shapes such as CL+TE or two lengths) get a
     // plain 400 and the connection is closed.
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    // Headers over gateway.maxHeaderSize get 431.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      if (error.code !== 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${limits.maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
+      socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -80,17 +95,22 @@ export class GatewayServer {
     return (server.address() as AddressInfo).port;
   }
 
+  /**
+   * Graceful stop: no new connections; idle keep-alive connections are closed as soon as they are
+   * idle, in-flight requests may finish until shutdownTimeoutMs, then every connection is cut.
+   */
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (server) {
-      server.closeIdleConnections();
+      const deadline = Date.now() + (this.#options.shutdownTimeoutMs ?? 10_000);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), 5000).unref();
+        const sweep = setInterval(() => (Date.now() >= deadline ? server.closeAllConnections() : server.closeIdleConnections()), 50);
         server.close(() => {
-          clearTimeout(timer);
+          clearInterval(sweep);
           resolve();
         });
+        server.closeIdleConnections();
       });
     }
     this.#proxy.close();
@@ -135,6 +155,11 @@ export class GatewayServer {
     if ((cl !== undefined && req.headers['transfer-encoding'] !== undefined) || (typeof cl === 'string' && cl.includes(','))) {
       route = 'refused';
       return sendJsonError(res, 400, 'Bad Request', 'conflicting Content-Length / Transfer-Encoding', 'ERR_GATEWAY_BAD_FRAMING', { connection: 'close' });
+    }
+    const maxBody = this.#options.maxBodySize ?? 1024 ** 3;
+    if (declaresTooMuch(req, maxBody)) {
+      route = 'refused';
+      return sendJsonError(res, 413, 'Payload Too Large', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, 'ERR_GATEWAY_BODY_TOO_LARGE', { connection: 'close' });
     }
     const normalized = normalizePath(req.url ?? '/');
     if ('error' in normalized) {
@@ -206,10 +231,12 @@ export class GatewayServer {
     // tried, and the refusing task is skipped for a while (passive health).
     const retryable = (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const tried = new Set<string>();
+    const body = limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
     const attempt = (): void => {
       const upstream = this.#pick(decision.route, decision.upstreams, tried);
       tried.add(upstream.href);
-      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000, body }, forwarded, (error) => {
+        if (res.writableEnded) return; // answered already (413 for a chunked body over the limit)
         if (error.code === 'ECONNREFUSED') {
           this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
           this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
@@ -313,7 +340,7 @@ export class GatewayServer {
         return 'health';
       }
       case '/metrics':
-        res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await this.#options.registry.metrics());
+        res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await (this.#options.metricsText ?? (() => this.#options.registry.metrics()))());
         return 'metrics';
       case '/dcos-metadata/dcos-version.json':
         json(200, { version: this.#options.version, 'dcos-variant': 'open', 'dcos-image-commit': 'gatehouse', 'bootstrap-id': 'gatehouse' });
