@@ -7,7 +7,7 @@
 import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { GatewayServer, RouteTable, SnapshotMirror } from '../gateway/index.js';
-import { isToWorker, type FromWorker, type ToWorker } from '../gateway/worker-protocol.js';
+import { isToWorker, type FromWorker, type ToWorker } from '../gateway/index.js';
 import { startAuthn, type RunningAuthn } from './authn-setup.js';
 import { createLogger } from './logger.js';
 import { VERSION } from './version.js';

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
 import { GatehouseError, type GatehouseConfig } from '../config/index.js';
-import { isFromWorker, type MetricsJson, type ToWorker } from '../gateway/worker-protocol.js';
+import { isFromWorker, type MetricsJson, type ToWorker } from '../gateway/index.js';
 
 export interface GatewayWorkersOptions {
   readonly config: GatehouseConfig;

@@ -6,3 +6,4 @@ export { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-route
 export { RouteTable } from './route-table.js';
 export { parseRouteFile, loadRouteFiles, RESERVED_PREFIXES, type FileRoute, type RouteFileStatus } from './route-files.js';
 export { SnapshotMirror, type SnapshotMirrorOptions } from './snapshot-mirror.js';
+export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJson } from './worker-protocol.js';
