@@ -59,8 +59,9 @@ const gatehouses = WORKERS.map((workers) => {
   return { name: WORKERS.length === 1 ? 'gatehouse' : `gatehouse-w${workers}`, workers, port, config, child: null };
 });
 function startGatehouse(g) {
-  const env = { ...process.env, ...(PROF ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROF}` } : {}) };
-  const child = spawn(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  // Workers inherit the primary's execArgv, so they are profiled too.
+  const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'bin/gatehouse'), 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));

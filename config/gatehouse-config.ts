@@ -152,8 +152,8 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   return deepFreeze(config);
 }
 
-/** See README "Performance → Gateway" for why this is not one per core. */
-const DEFAULT_WORKERS: number | 'auto' = 1;
+/** One gateway process per core (issue #3); measured in README "Performance → Gateway". */
+const DEFAULT_WORKERS: number | 'auto' = 'auto';
 
 function get(root: Raw, path: KeyPath): unknown {
   let node: unknown = root;

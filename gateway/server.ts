@@ -61,6 +61,8 @@ export class GatewayServer {
   readonly #roundRobin = new Map<string, number>();
   /** Passive health: upstreams that refused a connection, and until when they are skipped. */
   readonly #ejected = new Map<string, number>();
+  /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them, close() must cut them. */
+  readonly #upgraded = new Set<Socket>();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #latency: Histogram<'route'>;
 
@@ -105,7 +107,11 @@ export class GatewayServer {
     if (server) {
       const deadline = Date.now() + (this.#options.shutdownTimeoutMs ?? 10_000);
       await new Promise<void>((resolve) => {
-        const sweep = setInterval(() => (Date.now() >= deadline ? server.closeAllConnections() : server.closeIdleConnections()), 50);
+        const sweep = setInterval(() => {
+          if (Date.now() < deadline) return server.closeIdleConnections();
+          server.closeAllConnections();
+          for (const socket of this.#upgraded) socket.destroy();
+        }, 50);
         server.close(() => {
           clearInterval(sweep);
           resolve();
@@ -302,6 +308,8 @@ export class GatewayServer {
 
   async #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    this.#upgraded.add(socket);
+    socket.once('close', () => this.#upgraded.delete(socket));
     const refuse = (status: string, extra = ''): void => {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
     };

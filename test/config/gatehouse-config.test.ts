@@ -37,7 +37,7 @@ describe('defaults (interface §2)', () => {
     ['dns.healthyOnly', config.dns.healthyOnly, false],
     ['gateway.listen', config.gateway.listen, { host: '127.0.0.1', port: 8080 }],
     ['gateway.tls', config.gateway.tls, null],
-    ['gateway.workers', config.gateway.workers, 1],
+    ['gateway.workers', config.gateway.workers, availableParallelism()],
     ['gateway.maxBodySize', config.gateway.maxBodySize, 1024 ** 3],
     ['gateway.maxHeaderSize', config.gateway.maxHeaderSize, 32 * 1024],
     ['gateway.shutdownTimeout', config.gateway.shutdownTimeoutMs, 10_000],
