@@ -147,29 +147,6 @@ describe('gateway.workers: 2', () => {
     expect(text.match(/^# TYPE gatehouse_gateway_requests_total counter$/gm)).toHaveLength(1);
   });
 
-  it('413 for a declared Content-Length over gateway.maxBodySize, before reading the body', async () => {
-    const answer = await raw(r.port, ['POST /open/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000000\r\n\r\n']);
-    expect(answer).toMatch(/^HTTP\/1\.1 413 /);
-    expect(answer).toMatch(/connection: close/i);
-    expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ title: 'Payload Too Large', code: 'ERR_GATEWAY_BODY_TOO_LARGE' });
-  });
-
-  it('413 for a chunked body once it passes the limit; under it, the body reaches the upstream', async () => {
-    const chunk = (size: number) => `${size.toString(16)}\r\n${'a'.repeat(size)}\r\n`;
-    const small = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(600)}0\r\n\r\n`]);
-    expect(small).toMatch(/^HTTP\/1\.1 200 /);
-    expect(small).toContain('"bytes":600');
-    const large = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(600)}`, chunk(600)]);
-    expect(large).toMatch(/^HTTP\/1\.1 413 /);
-    expect(large).toContain('ERR_GATEWAY_BODY_TOO_LARGE');
-  });
-
-  it('431 for headers over gateway.maxHeaderSize', async () => {
-    const answer = await raw(r.port, [`GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`]);
-    expect(answer).toMatch(/^HTTP\/1\.1 431 /);
-    expect(answer).toContain('ERR_GATEWAY_HEADERS_TOO_LARGE');
-  });
-
   it('a killed worker is logged and replaced, and the new one has the current snapshot and routes', async () => {
     const pids = new Set(r.gatehouse.logs.filter((l) => l.msg === 'gateway worker is listening').map((l) => Number(l['pid'])));
     const victim = [...pids][0]!;
@@ -187,7 +164,7 @@ describe('gateway.workers: 2', () => {
 });
 
 for (const workers of [2, 1]) {
-  describe(`gateway.workers: ${workers}, SIGTERM`, () => {
+  describe(`gateway.workers: ${workers}: limits and SIGTERM`, () => {
     let r: Running;
     beforeAll(async () => {
       r = await start(workers);
@@ -195,6 +172,29 @@ for (const workers of [2, 1]) {
     afterAll(async () => {
       r.gatehouse.child.kill('SIGKILL');
       await rm(r.dir, { recursive: true, force: true });
+    });
+
+    it('413 for a declared Content-Length over gateway.maxBodySize, before reading the body', async () => {
+      const answer = await raw(r.port, ['POST /open/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000000\r\n\r\n']);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/connection: close/i);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ title: 'Payload Too Large', code: 'ERR_GATEWAY_BODY_TOO_LARGE' });
+    });
+
+    it('413 for a chunked body once it passes the limit; under it, the body reaches the upstream', async () => {
+      const chunk = (size: number) => `${size.toString(16)}\r\n${'a'.repeat(size)}\r\n`;
+      const small = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(600)}0\r\n\r\n`]);
+      expect(small).toMatch(/^HTTP\/1\.1 200 /);
+      expect(small).toContain('"bytes":600');
+      const large = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(600)}`, chunk(600)]);
+      expect(large).toMatch(/^HTTP\/1\.1 413 /);
+      expect(large).toContain('ERR_GATEWAY_BODY_TOO_LARGE');
+    });
+
+    it('431 for headers over gateway.maxHeaderSize', async () => {
+      const answer = await raw(r.port, [`GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`]);
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toContain('ERR_GATEWAY_HEADERS_TOO_LARGE');
     });
 
     it('drains an in-flight slow request, refuses new connections, then exits 0', async () => {
