@@ -1,6 +1,7 @@
 // The gateway's HTTP server: one door. Every request's path is normalised once; public endpoints
 // (health, metrics, login, keys, version, the login page) answer without a token; everything else
 // is authenticated first (so no 404 or 503 leaks to anonymous callers), then routed and proxied.
+// The public endpoints themselves are in public-endpoints.ts.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -8,12 +9,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AuthnError, OWN_ISSUER, decide, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
+import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
-import { dashboardPage, loginPage, safeNext } from './pages.js';
+import { loginPage } from './pages.js';
+import { answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { UpstreamProxy, sendJsonError } from './proxy.js';
 import type { RouteTable } from './route-table.js';
@@ -51,7 +53,6 @@ export interface GatewayOptions {
 
 export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
-const MAX_LOGIN_BODY = 64 * 1024;
 const EJECT_MS = 30_000;
 
 export class GatewayServer {
@@ -175,7 +176,7 @@ export class GatewayServer {
     const { path, search } = normalized;
     const method = req.method ?? 'GET';
 
-    const publicAnswer = await this.#public(req, res, method, path, search);
+    const publicAnswer = await answerPublic(this.#options, (r) => this.#authenticate(r), req, res, method, path, search);
     if (publicAnswer) {
       route = publicAnswer;
       return;
@@ -334,90 +335,4 @@ export class GatewayServer {
     const upstream = this.#pick(decision.route, decision.upstreams);
     this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
   }
-
-  /** Endpoints that need no token. Returns the route name when it answered. */
-  async #public(req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
-    };
-    switch (path) {
-      case '/health': {
-        const status = this.#options.store.status();
-        json(status.state === 'fresh' || status.state === 'stale' ? 200 : 503, status);
-        return 'health';
-      }
-      case '/metrics':
-        res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await (this.#options.metricsText ?? (() => this.#options.registry.metrics()))());
-        return 'metrics';
-      case '/dcos-metadata/dcos-version.json':
-        json(200, { version: this.#options.version, 'dcos-variant': 'open', 'dcos-image-commit': 'gatehouse', 'bootstrap-id': 'gatehouse' });
-        return 'version';
-      case '/acs/api/v1/auth/jwks':
-        json(200, { keys: [this.#options.login.signingKey.publicJwk] });
-        return 'jwks';
-      case '/acs/api/v1/auth/providers':
-        json(200, {
-          'dcos-users': { 'authentication-type': 'dcos-uid-password', 'client-method': 'dcos-usercredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse users' },
-          'dcos-services': { 'authentication-type': 'dcos-uid-servicekey', 'client-method': 'dcos-servicecredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse service accounts' },
-        });
-        return 'providers';
-      case '/acs/api/v1/auth/logout':
-        res.writeHead(method === 'POST' ? 303 : 200, { 'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0', ...(method === 'POST' ? { location: '/' } : {}) }).end();
-        return 'logout';
-      case '/acs/api/v1/auth/login': {
-        if (method !== 'POST') {
-          json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
-          return 'login';
-        }
-        const body = await readBody(req);
-        let parsed: unknown = null;
-        try {
-          parsed = body === null ? null : JSON.parse(body);
-        } catch {
-          parsed = null;
-        }
-        const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
-        json(answer.status, answer.body, answer.headers);
-        return 'login';
-      }
-      case '/login':
-      case '/': {
-        if (method === 'POST' && path === '/login') {
-          const form = new URLSearchParams((await readBody(req)) ?? '');
-          const next = safeNext(form.get('next'));
-          const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
-          if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
-          else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
-          return 'login';
-        }
-        if (method !== 'GET' && method !== 'HEAD') return null;
-        const caller = path === '/' ? await this.#authenticate(req) : null;
-        const html =
-          caller && !(caller instanceof AuthnError)
-            ? dashboardPage({ uid: caller.uid, snapshot: this.#options.store.current, snapshotState: this.#options.store.status().state, domain: this.#options.dnsDomain ?? null, routeFiles: this.#options.routes?.files() ?? [] })
-            : loginPage(new URLSearchParams(search).get('next') ?? '/');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
-        return 'page';
-      }
-      default:
-        return null;
-    }
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_LOGIN_BODY) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
 }
