@@ -1,7 +1,8 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--cpu-prof DIR]
+// --workers: gateway.workers, one Gatehouse per value, all measured in the same rounds; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -9,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, 'cpu-prof': { type: 'string' } } });
+const WORKERS = values.workers.split(',').map(Number);
+const PROF = values['cpu-prof'];
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const root = new URL('..', import.meta.url).pathname;
@@ -46,12 +49,28 @@ const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 mkdirSync(join(dir, 'routes.d'));
 writeFileSync(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${UPSTREAM}" }\n`);
 writeFileSync(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
-const config = join(dir, 'gatehouse.yaml');
-const GATEHOUSE = nextPort++;
 const BARE = nextPort++;
 const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
-writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${GATEHOUSE}", routes: ${JSON.stringify(join(dir, 'routes.d'))} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
-const gatehouse = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config]);
+// One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
+const gatehouses = WORKERS.map((workers) => {
+  const port = nextPort++;
+  const config = join(dir, `gatehouse-w${workers}.yaml`);
+  writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
+  return { name: WORKERS.length === 1 ? 'gatehouse' : `gatehouse-w${workers}`, workers, port, config, child: null };
+});
+function startGatehouse(g) {
+  // Workers inherit the primary's execArgv, so they are profiled too.
+  const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
+  const child = spawn(process.execPath, [...prof, join(root, 'bin/gatehouse'), 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.on('exit', () => children.delete(child));
+  g.child = Object.assign(child, { output: () => out });
+}
+process.on('SIGINT', () => process.exit(130));
+process.on('SIGTERM', () => process.exit(143));
 
 /** Waits until something accepts connections on the port, or gives up naming who failed. */
 async function listening(port, who) {
@@ -64,14 +83,18 @@ async function listening(port, who) {
     if (ok) return;
     await sleep(100);
   }
-  console.error(`${who} did not start: ${who === 'nginx' ? nginx.output() : gatehouse.output()}`);
+  console.error(`${who} did not start: ${who === 'nginx' ? nginx.output() : gatehouses.map((g) => g.child?.output() ?? '').join('\n')}`);
   process.exit(2);
 }
 await listening(UPSTREAM, 'nginx');
 await listening(NGINX, 'nginx');
-await listening(GATEHOUSE, 'gatehouse');
+// One after the other: the first creates the signing key and users file the others read.
+for (const g of gatehouses) {
+  startGatehouse(g);
+  await listening(g.port, g.name);
+}
 await listening(BARE, 'bare http-proxy');
-const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', config]).toString().trim();
+const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
 function wrk(url, connections, headers = [], seconds = SECONDS) {
   const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
@@ -87,13 +110,13 @@ const targets = {
   upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c),
   nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c),
   'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c),
-  gatehouse: (c) => wrk(`http://127.0.0.1:${GATEHOUSE}/app/`, c, [`Authorization: token=${token}`]),
+  ...Object.fromEntries(gatehouses.map((g) => [g.name, (c) => wrk(`http://127.0.0.1:${g.port}/app/`, c, [`Authorization: token=${token}`])])),
 };
 const warmUp = {
   upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c, [], 3),
   nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c, [], 3),
   'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c, [], 3),
-  gatehouse: (c) => wrk(`http://127.0.0.1:${GATEHOUSE}/app/`, c, [`Authorization: token=${token}`], 3),
+  ...Object.fromEntries(gatehouses.map((g) => [g.name, (c) => wrk(`http://127.0.0.1:${g.port}/app/`, c, [`Authorization: token=${token}`], 3)])),
 };
 const results = {};
 for (const connections of [64, 256]) {
@@ -107,11 +130,12 @@ for (const connections of [64, 256]) {
     }
   }
 }
-gatehouse.kill('SIGTERM');
+for (const g of gatehouses) g.child.kill('SIGTERM');
+if (PROF) await Promise.all(gatehouses.map((g) => new Promise((r) => g.child.once('exit', r)))); // profiles are written on exit
 bare.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\nGateway, wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
+console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
 console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
@@ -121,4 +145,4 @@ for (const c of [64, 256]) {
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, results }, null, 2));
+writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), workers: WORKERS, seconds: SECONDS, rounds: ROUNDS, results }, null, 2));

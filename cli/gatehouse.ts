@@ -11,6 +11,7 @@ import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayServer, RouteTable } from '../gateway/index.js';
+import { GatewayWorkers } from './gateway-workers.js';
 import { VERSION } from './version.js';
 
 export interface RunningGatehouse {
@@ -46,7 +47,12 @@ export function zoneOptionsFor(domain: string, ttl: number): ZoneOptions {
   };
 }
 
-export async function startGatehouse(config: GatehouseConfig, logger: Logger): Promise<RunningGatehouse> {
+export interface StartOptions {
+  /** Human log lines (`--pretty`), passed on to gateway worker processes. */
+  readonly pretty?: boolean;
+}
+
+export async function startGatehouse(config: GatehouseConfig, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
   const closers: (() => Promise<void> | void)[] = [];
   const close = async () => {
     for (const closer of closers.reverse()) {
@@ -139,28 +145,40 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger): P
     let gatewayPort: number | null = null;
     if (config.gateway.enabled) {
       if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
+      // The primary creates the signing key, the cluster id and the first users file before any
+      // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }));
       closers.push(() => authn.close());
-      const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
-      await routes.start();
-      closers.push(() => routes.close());
-      const gateway = new GatewayServer({
-        routes,
-        tls: config.gateway.tls,
-        dnsDomain: config.dns.enabled ? config.dns.domain : null,
-        listen: config.gateway.listen,
-        store,
-        verifier: authn.verifier,
-        login: authn.login,
-        clusterId: authn.clusterId,
-        dnsHttp: dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null,
-        marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
-        registry,
-        logger: logger.child({ part: 'gateway' }),
-        version: VERSION,
-      });
-      closers.push(() => gateway.close());
-      gatewayPort = await gateway.start();
+      const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
+      if (config.gateway.workers > 1) {
+        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, logger: logger.child({ part: 'gateway' }) });
+        closers.push(() => workers.close());
+        gatewayPort = await workers.start();
+      } else {
+        const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
+        await routes.start();
+        closers.push(() => routes.close());
+        const gateway = new GatewayServer({
+          routes,
+          tls: config.gateway.tls,
+          dnsDomain: config.dns.enabled ? config.dns.domain : null,
+          listen: config.gateway.listen,
+          store,
+          verifier: authn.verifier,
+          login: authn.login,
+          clusterId: authn.clusterId,
+          dnsHttp,
+          marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
+          registry,
+          logger: logger.child({ part: 'gateway' }),
+          version: VERSION,
+          maxBodySize: config.gateway.maxBodySize,
+          maxHeaderSize: config.gateway.maxHeaderSize,
+          shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
+        });
+        closers.push(() => gateway.close());
+        gatewayPort = await gateway.start();
+      }
     }
 
     await source.start();

@@ -12,8 +12,9 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     pretty: { type: 'boolean' },
   });
   const config = await loadConfig(values.config as string);
-  const logger = createLogger({ level: config.log.level, pretty: wantsPretty(values.pretty as boolean | undefined) });
-  const gatehouse = await startGatehouse(config, logger);
+  const pretty = wantsPretty(values.pretty as boolean | undefined);
+  const logger = createLogger({ level: config.log.level, pretty });
+  const gatehouse = await startGatehouse(config, logger, { pretty });
   const signal = await untilStopSignal();
   logger.info({ signal }, 'stopping');
   await gatehouse.close();

@@ -7,6 +7,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.js';
 import { parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 import { GATEHOUSE_SCHEMA } from './gatehouse-schema.js';
 import { parseListenAddress } from './listen-address.js';
 import { parsePortRanges } from './port-ranges.js';
@@ -49,6 +50,10 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
     const value = get(raw, path);
     return value === undefined ? fallback : (parseDuration(value) ?? fallback);
   };
+  const bytes = (path: KeyPath, fallback: number): number => {
+    const value = get(raw, path);
+    return value === undefined ? fallback : (parseSize(value) ?? fallback);
+  };
   const listen = (path: KeyPath, fallback: string): ListenAddress => {
     const value = (get(raw, path) as string | undefined) ?? fallback;
     const parsed = parseListenAddress(value);
@@ -89,6 +94,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   });
   const dnsHttpText = get(raw, ['dns', 'http']) as string | undefined;
 
+  const workers = (get(raw, ['gateway', 'workers']) as number | 'auto' | undefined) ?? DEFAULT_WORKERS;
   const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
   if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
 
@@ -144,6 +150,10 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       listen: listen(['gateway', 'listen'], '127.0.0.1:8080'),
       tls: tls?.cert && tls.key ? { cert: resolve(tls.cert), key: resolve(tls.key) } : null,
       routes: resolve((get(raw, ['gateway', 'routes']) as string | undefined) ?? 'config/routes.d'),
+      workers: workers === 'auto' ? availableParallelism() : workers,
+      maxBodySize: bytes(['gateway', 'maxBodySize'], 1024 ** 3),
+      maxHeaderSize: bytes(['gateway', 'maxHeaderSize'], 32 * 1024),
+      shutdownTimeoutMs: ms(['gateway', 'shutdownTimeout'], 10_000),
     },
     authn: {
       enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,
@@ -157,6 +167,9 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   if (problems.length) throw new ConfigError(sorted(problems));
   return deepFreeze(config);
 }
+
+/** One gateway process per core (issue #3); measured in README "Performance → Gateway". */
+const DEFAULT_WORKERS: number | 'auto' = 'auto';
 
 function get(root: Raw, path: KeyPath): unknown {
   let node: unknown = root;

@@ -3,6 +3,7 @@
 import type { Schema } from './schema-check.js';
 
 const duration = { type: ['string', 'number'], format: 'duration', minimum: 0 };
+const size = { type: ['string', 'integer'], format: 'size', minimum: 0 };
 const listen = { type: 'string', format: 'listen-address' };
 const section = (properties: Record<string, unknown>): Schema => ({ type: 'object', additionalProperties: false, properties });
 
@@ -50,6 +51,10 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     listen,
     tls: section({ cert: { type: 'string', minLength: 1 }, key: { type: 'string', minLength: 1 } }),
     routes: { type: 'string', minLength: 1 },
+    workers: { type: ['integer', 'string'], format: 'workers', minimum: 1, maximum: 256 },
+    maxBodySize: size,
+    maxHeaderSize: { type: ['string', 'integer'], format: 'size', minimum: 1024, maximum: 1048576 },
+    shutdownTimeout: duration,
   }),
   authn: section({
     enabled: { type: 'boolean' },

@@ -4,6 +4,7 @@ import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ConfigProblem } from './errors.js';
 import { formatKeyPath, type KeyPath, type YamlFile } from './yaml-document.js';
 import { parseDuration } from './duration.js';
+import { parseSize } from './size.js';
 
 // ajv is CommonJS; under NodeNext its default export arrives wrapped.
 type AjvClass = typeof AjvModule.default;
@@ -12,6 +13,8 @@ const Ajv: AjvClass = (AjvModule as unknown as { default: AjvClass }).default ??
 const FORMAT_HINTS: Record<string, string> = {
   duration: 'a duration such as 90s, 5m, 5d, or a number of seconds',
   'listen-address': 'host:port, e.g. 127.0.0.1:8053',
+  size: 'a size such as 65536, 512k, 32m or 1g',
+  workers: '"auto" (one per core) or a number of processes',
 };
 
 export type Schema = Record<string, unknown>;
@@ -19,6 +22,8 @@ export type Schema = Record<string, unknown>;
 export function compileSchema(schema: Schema): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, coerceTypes: false, useDefaults: false });
   ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
+  ajv.addFormat('size', { type: 'string', validate: (s: string) => parseSize(s) !== null });
+  ajv.addFormat('workers', { type: 'string', validate: (s: string) => s === 'auto' });
   ajv.addFormat('listen-address', { type: 'string', validate: (s: string) => s === '' || /^(\[[^\]]+\]|[^:\s]+):\d+$/.test(s) });
   return ajv.compile(schema);
 }

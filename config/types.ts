@@ -63,6 +63,10 @@ export interface GatewayConfig {
   readonly listen: ListenAddress;
   readonly tls: TlsConfig | null;
   readonly routes: string;                 // absolute path of the routes directory
+  readonly workers: number;                // processes serving the gateway; `auto` is resolved to the cores
+  readonly maxBodySize: number;            // bytes; larger request bodies get 413
+  readonly maxHeaderSize: number;          // bytes of request line + headers; more gets 431
+  readonly shutdownTimeoutMs: number;      // how long in-flight requests may finish on SIGTERM
 }
 
 export interface TrustedIssuer {

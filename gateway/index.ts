@@ -1,7 +1,9 @@
 // The gateway area: what other areas may import.
-export { GatewayServer, type GatewayOptions } from './server.js';
+export { GatewayServer, type GatewayOptions, type SnapshotView } from './server.js';
 export { normalizePath, encodePath } from './normalize-path.js';
 export { resolveService, normalizeServiceName } from './service-resolver.js';
 export { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 export { RouteTable } from './route-table.js';
 export { parseRouteFile, loadRouteFiles, RESERVED_PREFIXES, type FileRoute, type RouteFileStatus } from './route-files.js';
+export { SnapshotMirror, type SnapshotMirrorOptions } from './snapshot-mirror.js';
+export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJson } from './worker-protocol.js';

@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import { EventEmitter } from 'node:events';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
@@ -31,6 +32,8 @@ export interface ProxyTarget {
   readonly path: string;                   // encoded path + query for the upstream request line
   readonly servicePrefix: string | null;   // `/service/<plain>` for Location rewriting
   readonly timeoutMs: number;
+  /** What to send as the body when not the request itself (a counting stream for chunked bodies). */
+  readonly body?: Readable;
 }
 
 export function sendJsonError(res: ServerResponse, status: number, title: string, description: string, code: string, headers: Record<string, string> = {}): void {
@@ -100,7 +103,7 @@ export class UpstreamProxy {
     });
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     this.#pool(target.upstream.origin, target.timeoutMs).request(
-      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : req, signal: abort },
+      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : (target.body ?? req), signal: abort },
       (error, answer) => {
         if (error) return onError(undiciError(error));
         const responseDrop = hopByHop(answer.headers['connection']);

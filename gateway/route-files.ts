@@ -25,7 +25,7 @@ export interface RouteFileStatus {
 }
 
 /** Prefixes owned by built-in routes and pages: a file route may not shadow them. */
-export const RESERVED_PREFIXES = ['/service/', '/agent/', '/mesos/', '/marathon/', '/mesos_dns/', '/acs/', '/gatehouse/', '/login', '/metadata', '/pkgpanda/', '/dcos-metadata/', '/metrics', '/health'];
+export const RESERVED_PREFIXES = ['/service/', '/agent/', '/mesos/', '/marathon/', '/mesos_dns/', '/acs/', '/gatehouse/', '/login', '/metadata', '/pkgpanda/', '/dcos-metadata/', '/ca/', '/metrics', '/health'];
 
 const url = { type: 'string', minLength: 1 };
 const SCHEMA: Schema = {

@@ -1,6 +1,7 @@
 // The gateway's HTTP server: one door. Every request's path is normalised once; public endpoints
 // (health, metrics, login, keys, version, the login page) answer without a token; everything else
 // is authenticated first (so no 404 or 503 leaks to anonymous callers), then routed and proxied.
+// The public endpoints themselves are in public-endpoints.ts.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
@@ -8,11 +9,13 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { AuthnError, OWN_ISSUER, decide, extractToken, login, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
+import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
+import { declaresTooMuch, limitedBody } from './body-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
-import { dashboardPage, loginPage, safeNext } from './pages.js';
+import { loginPage } from './pages.js';
+import { answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { UpstreamProxy, sendJsonError } from './proxy.js';
 import type { RouteTable } from './route-table.js';
@@ -21,7 +24,8 @@ import { resolveService } from './service-resolver.js';
 
 export interface GatewayOptions {
   readonly listen: ListenAddress;
-  readonly store: ClusterStore;
+  /** The current snapshot and its status: the store itself, or a mirror of it in a worker process. */
+  readonly store: SnapshotView;
   readonly verifier: TokenVerifier;
   readonly login: LoginContext;
   readonly clusterId: string;
@@ -37,21 +41,18 @@ export interface GatewayOptions {
   readonly tls?: { readonly cert: string; readonly key: string } | null;
   /** The DNS domain when DNS is on, so the dashboard can show task names. */
   readonly dnsDomain?: string | null;
+  /** Request bodies above this many bytes get 413 (default 1 GiB, nginx `client_max_body_size 1024M`). */
+  readonly maxBodySize?: number;
+  /** Request line and headers above this many bytes get 431 (default 32 KiB). */
+  readonly maxHeaderSize?: number;
+  /** close(): how long in-flight requests may finish before their connections are cut (default 10 s). */
+  readonly shutdownTimeoutMs?: number;
+  /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
+  readonly metricsText?: () => Promise<string>;
 }
 
-const MAX_LOGIN_BODY = 64 * 1024;
-/**
- * The DC/OS version `/dcos-metadata/dcos-version.json` reports. The DC/OS CLI's `cluster setup` aborts
- * on a cluster older than 1.10 (dcos/dcos-cli pkg/setup/setup.go, checkDefaultPluginsRequirements), so
- * Gatehouse's own version (0.x) cannot go there; it is in `dcos-image-commit` instead. 2.2 is the last
- * Open DC/OS release, whose API Gatehouse follows.
- */
-export const DCOS_COMPATIBLE_VERSION = '2.2.0';
+export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
-/** Only the certificates of a PEM file: a file that also holds the private key never leaks it. */
-export function certificatesOnly(pem: string): string {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) => `${c}\n`).join('');
-}
 const EJECT_MS = 30_000;
 
 export class GatewayServer {
@@ -61,6 +62,8 @@ export class GatewayServer {
   readonly #roundRobin = new Map<string, number>();
   /** Passive health: upstreams that refused a connection, and until when they are skipped. */
   readonly #ejected = new Map<string, number>();
+  /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them, close() must cut them. */
+  readonly #upgraded = new Set<Socket>();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #latency: Histogram<'route'>;
 
@@ -72,7 +75,7 @@ export class GatewayServer {
 
   async start(): Promise<number> {
     const handler: RequestListener = (req, res) => void this.#handle(req, res);
-    const limits = { maxHeaderSize: 16 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
+    const limits = { maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
     const tls = this.#options.tls;
     const server: Server = tls
       ? createHttpsServer({ ...limits, cert: await readFile(tls.cert), key: await readFile(tls.key) }, handler)
@@ -80,9 +83,12 @@ export class GatewayServer {
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
     // Malformed requests (the parser refuses smuggling shapes such as CL+TE or two lengths) get a
     // plain 400 and the connection is closed.
-    server.on('clientError', (_error, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      else socket.destroy();
+    // Headers over gateway.maxHeaderSize get 431.
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+      if (!socket.writable) return void socket.destroy();
+      if (error.code !== 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${limits.maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
+      socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -92,17 +98,26 @@ export class GatewayServer {
     return (server.address() as AddressInfo).port;
   }
 
+  /**
+   * Graceful stop: no new connections; idle keep-alive connections are closed as soon as they are
+   * idle, in-flight requests may finish until shutdownTimeoutMs, then every connection is cut.
+   */
   async close(): Promise<void> {
     const server = this.#server;
     this.#server = null;
     if (server) {
-      server.closeIdleConnections();
+      const deadline = Date.now() + (this.#options.shutdownTimeoutMs ?? 10_000);
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), 5000).unref();
+        const sweep = setInterval(() => {
+          if (Date.now() < deadline) return server.closeIdleConnections();
+          server.closeAllConnections();
+          for (const socket of this.#upgraded) socket.destroy();
+        }, 50);
         server.close(() => {
-          clearTimeout(timer);
+          clearInterval(sweep);
           resolve();
         });
+        server.closeIdleConnections();
       });
     }
     this.#proxy.close();
@@ -148,6 +163,11 @@ export class GatewayServer {
       route = 'refused';
       return sendJsonError(res, 400, 'Bad Request', 'conflicting Content-Length / Transfer-Encoding', 'ERR_GATEWAY_BAD_FRAMING', { connection: 'close' });
     }
+    const maxBody = this.#options.maxBodySize ?? 1024 ** 3;
+    if (declaresTooMuch(req, maxBody)) {
+      route = 'refused';
+      return sendJsonError(res, 413, 'Payload Too Large', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, 'ERR_GATEWAY_BODY_TOO_LARGE', { connection: 'close' });
+    }
     const normalized = normalizePath(req.url ?? '/');
     if ('error' in normalized) {
       route = 'refused';
@@ -156,7 +176,7 @@ export class GatewayServer {
     const { path, search } = normalized;
     const method = req.method ?? 'GET';
 
-    const publicAnswer = await this.#public(req, res, method, path, search);
+    const publicAnswer = await answerPublic(this.#options, (r) => this.#authenticate(r), req, res, method, path, search);
     if (publicAnswer) {
       route = publicAnswer;
       return;
@@ -220,10 +240,12 @@ export class GatewayServer {
     // tried, and the refusing task is skipped for a while (passive health).
     const retryable = (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const tried = new Set<string>();
+    const body = limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
     const attempt = (): void => {
       const upstream = this.#pick(decision.route, decision.upstreams, tried);
       tried.add(upstream.href);
-      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000 }, forwarded, (error) => {
+      this.#proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs ?? 60_000, body }, forwarded, (error) => {
+        if (res.writableEnded) return; // answered already (413 for a chunked body over the limit)
         if (error.code === 'ECONNREFUSED') {
           this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
           this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
@@ -289,6 +311,8 @@ export class GatewayServer {
 
   async #upgrade(req: IncomingMessage, socket: Socket, head: Buffer): Promise<void> {
     socket.on('error', () => socket.destroy());
+    this.#upgraded.add(socket);
+    socket.once('close', () => this.#upgraded.delete(socket));
     const refuse = (status: string, extra = ''): void => {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
     };
@@ -313,103 +337,4 @@ export class GatewayServer {
     const upstream = this.#pick(decision.route, decision.upstreams);
     this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
   }
-
-  /** Endpoints that need no token. Returns the route name when it answered. */
-  async #public(req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
-    const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      const text = JSON.stringify(body);
-      res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
-    };
-    switch (path) {
-      case '/health': {
-        const status = this.#options.store.status();
-        json(status.state === 'fresh' || status.state === 'stale' ? 200 : 503, status);
-        return 'health';
-      }
-      case '/metrics':
-        res.writeHead(200, { 'content-type': this.#options.registry.contentType }).end(await this.#options.registry.metrics());
-        return 'metrics';
-      case '/dcos-metadata/dcos-version.json':
-        json(200, { version: DCOS_COMPATIBLE_VERSION, 'dcos-variant': 'open', 'dcos-image-commit': `gatehouse-${this.#options.version}`, 'bootstrap-id': 'gatehouse' }, { 'cache-control': 'no-cache' });
-        return 'version';
-      case '/ca/dcos-ca.crt': {
-        // DC/OS publishes its CA here; the DC/OS CLI downloads it when the certificate is not trusted
-        // and asks the user to confirm its fingerprint (pkg/setup/setup.go, downloadDCOSCABundle).
-        // Gatehouse serves the certificates of gateway.tls.cert (never a key), and nothing over HTTP.
-        const tls = this.#options.tls;
-        if (!tls) {
-          json(404, { title: 'Not Found', description: 'no CA: the gateway does not serve HTTPS (gateway.tls)', code: 'ERR_GATEWAY_NO_CA' });
-          return 'ca';
-        }
-        const pem = certificatesOnly(await readFile(tls.cert, 'utf8').catch(() => ''));
-        res.writeHead(pem ? 200 : 404, { 'content-type': 'application/x-x509-ca-cert', 'content-length': Buffer.byteLength(pem), 'cache-control': 'no-cache' }).end(method === 'HEAD' ? undefined : pem);
-        return 'ca';
-      }
-      case '/acs/api/v1/auth/jwks':
-        json(200, { keys: [this.#options.login.signingKey.publicJwk] });
-        return 'jwks';
-      case '/acs/api/v1/auth/providers':
-        json(200, {
-          'dcos-users': { 'authentication-type': 'dcos-uid-password', 'client-method': 'dcos-usercredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse users' },
-          'dcos-services': { 'authentication-type': 'dcos-uid-servicekey', 'client-method': 'dcos-servicecredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse service accounts' },
-        });
-        return 'providers';
-      case '/acs/api/v1/auth/logout':
-        res.writeHead(method === 'POST' ? 303 : 200, { 'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0', ...(method === 'POST' ? { location: '/' } : {}) }).end();
-        return 'logout';
-      case '/acs/api/v1/auth/login': {
-        if (method !== 'POST') {
-          json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
-          return 'login';
-        }
-        const body = await readBody(req);
-        let parsed: unknown = null;
-        try {
-          parsed = body === null ? null : JSON.parse(body);
-        } catch {
-          parsed = null;
-        }
-        const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
-        json(answer.status, answer.body, answer.headers);
-        return 'login';
-      }
-      case '/login':
-      case '/': {
-        if (method === 'POST' && path === '/login') {
-          const form = new URLSearchParams((await readBody(req)) ?? '');
-          const next = safeNext(form.get('next'));
-          const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(this.#options.tls) }, this.#options.login);
-          if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
-          else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
-          return 'login';
-        }
-        if (method !== 'GET' && method !== 'HEAD') return null;
-        const caller = path === '/' ? await this.#authenticate(req) : null;
-        const html =
-          caller && !(caller instanceof AuthnError)
-            ? dashboardPage({ uid: caller.uid, snapshot: this.#options.store.current, snapshotState: this.#options.store.status().state, domain: this.#options.dnsDomain ?? null, routeFiles: this.#options.routes?.files() ?? [] })
-            : loginPage(new URLSearchParams(search).get('next') ?? '/');
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
-        return 'page';
-      }
-      default:
-        return null;
-    }
-  }
-}
-
-function readBody(req: IncomingMessage): Promise<string | null> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_LOGIN_BODY) {
-        resolve(null);
-        req.destroy();
-      } else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(null));
-  });
 }

@@ -1,6 +1,6 @@
 // gatehouse.yaml: defaults, and every kind of problem reported as file:line:col: key.path: message.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem, loadConfig, parseConfig, parseDuration, parseListenAddress } from '../../config/index.js';
@@ -42,6 +42,10 @@ describe('defaults (interface §2)', () => {
     ['dns.healthyOnly', config.dns.healthyOnly, false],
     ['gateway.listen', config.gateway.listen, { host: '127.0.0.1', port: 8080 }],
     ['gateway.tls', config.gateway.tls, null],
+    ['gateway.workers', config.gateway.workers, availableParallelism()],
+    ['gateway.maxBodySize', config.gateway.maxBodySize, 1024 ** 3],
+    ['gateway.maxHeaderSize', config.gateway.maxHeaderSize, 32 * 1024],
+    ['gateway.shutdownTimeout', config.gateway.shutdownTimeoutMs, 10_000],
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
     ['authn.tokenTtl', config.authn.tokenTtlMs, 5 * 86_400_000],
     ['log.level', config.log.level, 'info'],
@@ -70,6 +74,9 @@ describe('problems, each with its position', () => {
     { name: 'local cpus zero', yaml: 'cluster:\n  local:\n    resources: { cpus: 0 }\n', want: ['g.yaml:3:24: cluster.local.resources.cpus: must be > 0, got number 0'] },
     { name: 'local isolation unknown', yaml: 'cluster:\n  local:\n    isolation: docker\n', want: ['g.yaml:3:16: cluster.local.isolation: must be one of auto, none, got string "docker"'] },
     { name: 'tls with only a cert', yaml: 'gateway:\n  tls: { cert: c.pem }\n', want: ['g.yaml:2:8: gateway.tls: needs both cert and key'] },
+    { name: 'workers zero', yaml: 'gateway:\n  workers: 0\n', want: ['g.yaml:2:12: gateway.workers: must be >= 1, got number 0'] },
+    { name: 'workers neither auto nor a number', yaml: 'gateway:\n  workers: many\n', want: ['g.yaml:2:12: gateway.workers: must be "auto" (one per core) or a number of processes, got string "many"'] },
+    { name: 'bad body size', yaml: 'gateway:\n  maxBodySize: 1 TB\n', want: ['g.yaml:2:16: gateway.maxBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "1 TB"'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
     { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, log)'] },
@@ -80,6 +87,15 @@ describe('problems, each with its position', () => {
     },
   ];
   for (const c of table) it(c.name, () => expect(problems(c.yaml)).toEqual(c.want));
+});
+
+describe('gateway sizes and workers', () => {
+  const gw = (yaml: string) => parseConfig(`gateway:\n${yaml}`, 'g.yaml').gateway;
+  it('workers: auto is the number of cores', () => expect(gw('  workers: auto\n').workers).toBe(availableParallelism()));
+  it('workers: 3', () => expect(gw('  workers: 3\n').workers).toBe(3));
+  const sizes: [string, number][] = [['65536', 65536], ['512k', 512 * 1024], ['32m', 32 * 1024 ** 2], ['1g', 1024 ** 3], ['1024M', 1024 ** 3]];
+  for (const [text, bytes] of sizes) it(`maxBodySize ${text}`, () => expect(gw(`  maxBodySize: ${text}\n`).maxBodySize).toBe(bytes));
+  it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
 });
 
 describe('values', () => {

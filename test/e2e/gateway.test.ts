@@ -80,6 +80,8 @@ beforeAll(async () => {
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns:', '  listen: 127.0.0.1:0', '  http: 127.0.0.1:0',
     'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    // One process: round robin order, passive health and the login limiter are per worker.
+    '  workers: 1',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);

@@ -1,0 +1,155 @@
+// gateway.workers > 1: the `gatehouse run` process stays the primary (cluster source, store, DNS,
+// authn files) and forks that many gateway workers with node:cluster; they share the listen port
+// (round robin by the primary, Node's default on Linux). Each new snapshot of the store is sent to
+// every worker, and the store's status once a second. A worker that dies is logged and replaced,
+// after a backoff that grows while workers keep dying young. close() asks every worker to drain and
+// waits up to gateway.shutdownTimeout (plus a grace second) before killing what is left.
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { AggregatorRegistry, type Registry } from 'prom-client';
+import type { ClusterStore } from '../cluster/index.js';
+import { GatehouseError, type GatehouseConfig } from '../config/index.js';
+import { isFromWorker, type MetricsJson, type ToWorker } from '../gateway/index.js';
+
+export interface GatewayWorkersOptions {
+  readonly config: GatehouseConfig;
+  readonly store: ClusterStore;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  readonly dnsHttp: URL | null;
+  readonly pretty: boolean;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./gateway-worker.js', import.meta.url));
+const MAX_BACKOFF_MS = 30_000;
+const HEALTHY_AFTER_MS = 30_000;
+
+interface Slot {
+  worker: Worker | null;
+  startedAt: number;
+  crashes: number;
+  timer: NodeJS.Timeout | null;
+}
+
+export class GatewayWorkers {
+  readonly #options: GatewayWorkersOptions;
+  readonly #slots: Slot[] = [];
+  #closing = false;
+  #statusTimer: NodeJS.Timeout | null = null;
+  #unsubscribe: (() => void) | null = null;
+  #nextCollect = 1;
+  readonly #collecting = new Map<number, (metrics: MetricsJson) => void>();
+
+  constructor(options: GatewayWorkersOptions) {
+    if (!Number.isInteger(options.config.gateway.workers) || options.config.gateway.workers < 2) throw new GatehouseError('ERR_GATEWAY_CONFIG', `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`);
+    this.#options = options;
+  }
+
+  /** Forks every worker; resolves with the shared port once all listen, rejects when one fails. */
+  async start(): Promise<number> {
+    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], serialization: 'advanced' });
+    this.#unsubscribe = this.#options.store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot, status: this.#options.store.status() }));
+    this.#statusTimer = setInterval(() => this.#broadcast({ kind: 'gatehouse:snapshot', status: this.#options.store.status() }), 1000);
+    this.#statusTimer.unref();
+    const count = this.#options.config.gateway.workers;
+    const ports = await Promise.all(Array.from({ length: count }, () => {
+      const slot: Slot = { worker: null, startedAt: 0, crashes: 0, timer: null };
+      this.#slots.push(slot);
+      return this.#fork(slot, true);
+    }));
+    this.#options.logger.info({ workers: count, port: ports[0] }, 'gateway workers are listening');
+    return ports[0]!;
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    this.#unsubscribe?.();
+    if (this.#statusTimer) clearInterval(this.#statusTimer);
+    const live: Worker[] = [];
+    for (const slot of this.#slots) {
+      if (slot.timer) clearTimeout(slot.timer);
+      if (slot.worker && !slot.worker.isDead()) live.push(slot.worker);
+    }
+    const deadlineMs = this.#options.config.gateway.shutdownTimeoutMs + 1000;
+    await Promise.all(live.map((worker) => new Promise<void>((resolve) => {
+      const kill = setTimeout(() => {
+        this.#options.logger.warn({ worker: worker.id, pid: worker.process.pid }, 'gateway worker did not drain in time; killing it');
+        worker.process.kill('SIGKILL');
+      }, deadlineMs);
+      worker.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      this.#send(worker, { kind: 'gatehouse:drain' });
+    })));
+  }
+
+  #fork(slot: Slot, initial: boolean): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      let listening = false;
+      const worker = cluster.fork();
+      slot.worker = worker;
+      slot.startedAt = Date.now();
+      worker.on('message', (message: unknown) => {
+        if (!isFromWorker(message)) return;
+        switch (message.kind) {
+          case 'gatehouse:ready':
+            this.#send(worker, { kind: 'gatehouse:init', config: this.#options.config, dnsHttp: this.#options.dnsHttp?.href ?? null, pretty: this.#options.pretty });
+            this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
+            return;
+          case 'gatehouse:listening':
+            listening = true;
+            this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
+            return resolve(message.port);
+          case 'gatehouse:failed':
+            return reject(new GatehouseError(message.code === 'EADDRINUSE' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
+          case 'gatehouse:metrics-request':
+            void this.#metrics().then((text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }), (error: Error) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }));
+            return;
+          case 'gatehouse:metrics-json':
+            this.#collecting.get(message.id)?.(message.metrics);
+            return;
+        }
+      });
+      worker.on('exit', (code, signal) => {
+        if (!listening) reject(new GatehouseError('ERR_GATEWAY_WORKER', `gateway worker ${worker.id} exited before listening (code ${code}, signal ${signal})`));
+        if (this.#closing || (initial && !listening)) return;
+        const livedMs = Date.now() - slot.startedAt;
+        slot.crashes = livedMs >= HEALTHY_AFTER_MS ? 0 : slot.crashes + 1;
+        const delayMs = slot.crashes === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250 * 2 ** (slot.crashes - 1));
+        this.#options.logger.error({ worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'gateway worker died; starting a new one');
+        slot.timer = setTimeout(() => {
+          slot.timer = null;
+          if (!this.#closing) this.#fork(slot, false).catch((error: Error) => this.#options.logger.error({ reason: error.message }, 'gateway worker failed to start'));
+        }, delayMs);
+      });
+    });
+  }
+
+  /** Every process's metrics, summed by prom-client's cluster aggregation rules. */
+  async #metrics(): Promise<string> {
+    const workers = this.#slots.map((s) => s.worker).filter((w): w is Worker => w !== null && !w.isDead());
+    const own = await this.#options.registry.getMetricsAsJSON();
+    const theirs = await Promise.all(workers.map((worker) => new Promise<MetricsJson>((resolve) => {
+      const id = this.#nextCollect++;
+      const timer = setTimeout(() => finish([]), 2000);
+      const finish = (metrics: MetricsJson) => {
+        clearTimeout(timer);
+        this.#collecting.delete(id);
+        resolve(metrics);
+      };
+      this.#collecting.set(id, finish);
+      this.#send(worker, { kind: 'gatehouse:metrics-collect', id });
+    })));
+    return AggregatorRegistry.aggregate([own, ...theirs]).metrics();
+  }
+
+  #broadcast(message: ToWorker): void {
+    for (const slot of this.#slots) if (slot.worker) this.#send(slot.worker, message);
+  }
+
+  #send(worker: Worker, message: ToWorker): void {
+    if (worker.isConnected()) worker.send(message, (error: Error | null) => void error);
+  }
+}

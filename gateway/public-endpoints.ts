@@ -1,0 +1,121 @@
+// Endpoints that need no token (interface §4): health, metrics, version, keys, login providers,
+// login and logout, and the login page or dashboard at `/`.
+import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { AuthnError, login, type Caller } from '../authn/index.js';
+import { dashboardPage, loginPage, safeNext } from './pages.js';
+import type { GatewayOptions } from './server.js';
+
+const MAX_LOGIN_BODY = 64 * 1024;
+
+/**
+ * The DC/OS version `/dcos-metadata/dcos-version.json` reports. The DC/OS CLI's `cluster setup` aborts
+ * on a cluster older than 1.10 (dcos/dcos-cli pkg/setup/setup.go, checkDefaultPluginsRequirements), so
+ * Gatehouse's own version (0.x) cannot go there; it is in `dcos-image-commit` instead. 2.2 is the last
+ * Open DC/OS release, whose API Gatehouse follows.
+ */
+export const DCOS_COMPATIBLE_VERSION = '2.2.0';
+
+/** Only the certificates of a PEM file: a file that also holds the private key never leaks it. */
+export function certificatesOnly(pem: string): string {
+  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) => `${c}\n`).join('');
+}
+
+/** Endpoints that need no token. Returns the route name when it answered. */
+export async function answerPublic(options: GatewayOptions, authenticate: (req: IncomingMessage) => Promise<Caller | AuthnError>, req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
+  const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
+  };
+  switch (path) {
+    case '/health': {
+      const status = options.store.status();
+      json(status.state === 'fresh' || status.state === 'stale' ? 200 : 503, status);
+      return 'health';
+    }
+    case '/metrics':
+      res.writeHead(200, { 'content-type': options.registry.contentType }).end(await (options.metricsText ?? (() => options.registry.metrics()))());
+      return 'metrics';
+    case '/dcos-metadata/dcos-version.json':
+      json(200, { version: DCOS_COMPATIBLE_VERSION, 'dcos-variant': 'open', 'dcos-image-commit': `gatehouse-${options.version}`, 'bootstrap-id': 'gatehouse' }, { 'cache-control': 'no-cache' });
+      return 'version';
+    case '/ca/dcos-ca.crt': {
+      // DC/OS publishes its CA here; the DC/OS CLI downloads it when the certificate is not trusted
+      // and asks the user to confirm its fingerprint (pkg/setup/setup.go, downloadDCOSCABundle).
+      // Gatehouse serves the certificates of gateway.tls.cert (never a key), and nothing over HTTP.
+      const tls = options.tls;
+      if (!tls) {
+        json(404, { title: 'Not Found', description: 'no CA: the gateway does not serve HTTPS (gateway.tls)', code: 'ERR_GATEWAY_NO_CA' });
+        return 'ca';
+      }
+      const pem = certificatesOnly(await readFile(tls.cert, 'utf8').catch(() => ''));
+      res.writeHead(pem ? 200 : 404, { 'content-type': 'application/x-x509-ca-cert', 'content-length': Buffer.byteLength(pem), 'cache-control': 'no-cache' }).end(method === 'HEAD' ? undefined : pem);
+      return 'ca';
+    }
+    case '/acs/api/v1/auth/jwks':
+      json(200, { keys: [options.login.signingKey.publicJwk] });
+      return 'jwks';
+    case '/acs/api/v1/auth/providers':
+      json(200, {
+        'dcos-users': { 'authentication-type': 'dcos-uid-password', 'client-method': 'dcos-usercredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse users' },
+        'dcos-services': { 'authentication-type': 'dcos-uid-servicekey', 'client-method': 'dcos-servicecredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse service accounts' },
+      });
+      return 'providers';
+    case '/acs/api/v1/auth/logout':
+      res.writeHead(method === 'POST' ? 303 : 200, { 'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0', ...(method === 'POST' ? { location: '/' } : {}) }).end();
+      return 'logout';
+    case '/acs/api/v1/auth/login': {
+      if (method !== 'POST') {
+        json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
+        return 'login';
+      }
+      const body = await readBody(req);
+      let parsed: unknown = null;
+      try {
+        parsed = body === null ? null : JSON.parse(body);
+      } catch {
+        parsed = null;
+      }
+      const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+      json(answer.status, answer.body, answer.headers);
+      return 'login';
+    }
+    case '/login':
+    case '/': {
+      if (method === 'POST' && path === '/login') {
+        const form = new URLSearchParams((await readBody(req)) ?? '');
+        const next = safeNext(form.get('next'));
+        const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+        if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
+        else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
+        return 'login';
+      }
+      if (method !== 'GET' && method !== 'HEAD') return null;
+      const caller = path === '/' ? await authenticate(req) : null;
+      const html =
+        caller && !(caller instanceof AuthnError)
+          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, domain: options.dnsDomain ?? null, routeFiles: options.routes?.files() ?? [] })
+          : loginPage(new URLSearchParams(search).get('next') ?? '/');
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
+      return 'page';
+    }
+    default:
+      return null;
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string | null> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_LOGIN_BODY) {
+        resolve(null);
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(null));
+  });
+}

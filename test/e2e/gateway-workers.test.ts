@@ -1,0 +1,212 @@
+// gateway.workers and the gateway's limits, end to end: the real binary with `workers: 2` (and the
+// in-process path, `workers: 1`, for what both must do), real sockets, requests on fresh connections
+// so the primary's round robin spreads them over the workers; who served what is read from the access
+// log (each worker's lines carry its pid).
+import { createServer, request, type Server } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatehouseProcess, type GatehouseProcess, type LogLine } from '../support/gatehouse-process.js';
+
+/** Polls until the check holds, failing with its description after timeoutMs. */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`still false after ${timeoutMs} ms: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const upstreams: Server[] = [];
+async function upstream(): Promise<number> {
+  const server = createServer((req, res) => {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => {
+      const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, bytes }));
+      if (req.url?.startsWith('/slow')) setTimeout(answer, 1500);
+      else answer();
+    });
+  });
+  upstreams.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return (server.address() as AddressInfo).port;
+}
+
+const state = (helloPort: number | null) => ({
+  leader: 'master@127.0.0.1:5050',
+  slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+  frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: helloPort === null ? [] : [
+    { id: 'hello.1', name: 'hello', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${helloPort}-${helloPort}]` }, labels: [{ key: 'DCOS_SERVICE_NAME', value: 'hello' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] },
+  ] }],
+});
+
+/** A GET on a connection of its own (no keep-alive), so that every request is a new accept. */
+function freshGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false, headers: { connection: 'close' } }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Raw bytes in, the whole answer out (the server closes the connection after a limit error). */
+function raw(port: number, chunks: (string | Buffer)[]): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let answer = '';
+    socket.setEncoding('utf8').on('data', (c: string) => (answer += c));
+    socket.on('error', () => resolve(answer));
+    socket.on('close', () => resolve(answer));
+    socket.on('connect', () => {
+      for (const chunk of chunks) socket.write(chunk);
+    });
+  });
+}
+
+interface Running { gatehouse: GatehouseProcess; port: number; dir: string; helloPort: number; openPort: number }
+
+async function start(workers: number): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), `gatehouse-workers-${workers}-`));
+  const helloPort = await upstream();
+  const openPort = await upstream();
+  await writeFile(join(dir, 'state.json'), JSON.stringify(state(null)));
+  await mkdir(join(dir, 'routes.d'));
+  await writeFile(join(dir, 'routes.d', 'open.yaml'), [
+    'routes:',
+    `  - { name: open, path: /open/, to: "http://127.0.0.1:${openPort}", auth: none }`,
+    '  - { name: hello, path: /hello-app/, service: hello, auth: none }',
+  ].join('\n'));
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns: { enabled: false }',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    `  workers: ${workers}`, '  maxBodySize: 1k', '  maxHeaderSize: 4k', '  shutdownTimeout: 5s',
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  const gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
+  return { gatehouse, port: Number(running['gatewayPort']), dir, helloPort, openPort };
+}
+
+const servedBy = (logs: LogLine[], route: string): Set<unknown> => new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
+
+afterAll(async () => {
+  for (const s of upstreams) await new Promise((r) => s.close(r));
+});
+
+describe('gateway.workers: 2', () => {
+  let r: Running;
+  beforeAll(async () => {
+    r = await start(2);
+  }, 40_000);
+  afterAll(async () => {
+    r.gatehouse.child.kill('SIGKILL');
+    await rm(r.dir, { recursive: true, force: true });
+  });
+
+  it('two workers listen on one port and both serve requests', async () => {
+    const listening = r.gatehouse.logs.filter((l) => l.msg === 'gateway worker is listening');
+    expect(new Set(listening.map((l) => l['pid'])).size).toBe(2);
+    expect(new Set(listening.map((l) => l['port']))).toEqual(new Set([r.port]));
+    for (let i = 0; i < 20; i++) expect((await freshGet(r.port, `/open/${i}`)).status).toBe(200);
+    await until(() => servedBy(r.gatehouse.logs, 'file:open').size === 2);
+  });
+
+  it('a new snapshot reaches every worker', async () => {
+    expect((await freshGet(r.port, '/hello-app/')).status).toBe(503);
+    await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(r.helloPort)));
+    await until(async () => (await freshGet(r.port, '/hello-app/')).status === 200);
+    for (let i = 0; i < 20; i++) expect((await freshGet(r.port, '/hello-app/')).status).toBe(200);
+    expect(servedBy(r.gatehouse.logs, 'file:hello').size).toBe(2);
+    const health = JSON.parse((await freshGet(r.port, '/health')).body) as { generation: number; state: string };
+    expect(health).toMatchObject({ state: 'fresh', generation: 2 });
+  });
+
+  it('a new route file reaches every worker', async () => {
+    await writeFile(join(r.dir, 'routes.d', 'added.yaml'), `routes:\n  - { name: added, path: /added/, to: "http://127.0.0.1:${r.openPort}", auth: none }\n`);
+    await until(async () => (await freshGet(r.port, '/added/')).status === 200);
+    await until(async () => {
+      const results = await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')));
+      return results.every((x) => x.status === 200);
+    });
+    expect(servedBy(r.gatehouse.logs, 'file:added').size).toBe(2);
+  });
+
+  it('/metrics adds up every process: the primary store and both workers', async () => {
+    const text = (await freshGet(r.port, '/metrics')).body;
+    expect(text).toMatch(/^gatehouse_cluster_snapshot_generation 2$/m);
+    const open = /^gatehouse_gateway_requests_total\{route="file:open",status="200"\} (\d+)$/m.exec(text);
+    expect(Number(open?.[1])).toBeGreaterThanOrEqual(20);
+    expect(text.match(/^# TYPE gatehouse_gateway_requests_total counter$/gm)).toHaveLength(1);
+  });
+
+  it('a killed worker is logged and replaced, and the new one has the current snapshot and routes', async () => {
+    const pids = new Set(r.gatehouse.logs.filter((l) => l.msg === 'gateway worker is listening').map((l) => Number(l['pid'])));
+    const victim = [...pids][0]!;
+    process.kill(victim, 'SIGKILL');
+    const died = await r.gatehouse.waitForLog((l) => l.msg === 'gateway worker died; starting a new one');
+    expect(died).toMatchObject({ pid: victim, signal: 'SIGKILL' });
+    const replaced = await r.gatehouse.waitForLog((l) => l.msg === 'gateway worker is listening' && !pids.has(Number(l['pid'])), 20_000);
+    const before = r.gatehouse.logs.length;
+    await until(async () => {
+      const results = await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/hello-app/')));
+      return results.every((x) => x.status === 200) && servedBy(r.gatehouse.logs.slice(before), 'file:hello').has(replaced['pid']);
+    });
+    expect((await freshGet(r.port, '/added/')).status).toBe(200);
+  });
+});
+
+for (const workers of [2, 1]) {
+  describe(`gateway.workers: ${workers}: limits and SIGTERM`, () => {
+    let r: Running;
+    beforeAll(async () => {
+      r = await start(workers);
+    }, 40_000);
+    afterAll(async () => {
+      r.gatehouse.child.kill('SIGKILL');
+      await rm(r.dir, { recursive: true, force: true });
+    });
+
+    it('413 for a declared Content-Length over gateway.maxBodySize, before reading the body', async () => {
+      const answer = await raw(r.port, ['POST /open/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000000\r\n\r\n']);
+      expect(answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(answer).toMatch(/connection: close/i);
+      expect(JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4))).toMatchObject({ title: 'Payload Too Large', code: 'ERR_GATEWAY_BODY_TOO_LARGE' });
+    });
+
+    it('413 for a chunked body once it passes the limit; under it, the body reaches the upstream', async () => {
+      const chunk = (size: number) => `${size.toString(16)}\r\n${'a'.repeat(size)}\r\n`;
+      const small = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n${chunk(600)}0\r\n\r\n`]);
+      expect(small).toMatch(/^HTTP\/1\.1 200 /);
+      expect(small).toContain('"bytes":600');
+      const large = await raw(r.port, [`POST /open/x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n${chunk(600)}`, chunk(600)]);
+      expect(large).toMatch(/^HTTP\/1\.1 413 /);
+      expect(large).toContain('ERR_GATEWAY_BODY_TOO_LARGE');
+    });
+
+    it('431 for headers over gateway.maxHeaderSize', async () => {
+      const answer = await raw(r.port, [`GET /health HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(5000)}\r\n\r\n`]);
+      expect(answer).toMatch(/^HTTP\/1\.1 431 /);
+      expect(answer).toContain('ERR_GATEWAY_HEADERS_TOO_LARGE');
+    });
+
+    it('drains an in-flight slow request, refuses new connections, then exits 0', async () => {
+      const slow = freshGet(r.port, '/open/slow');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const started = Date.now();
+      const exited = r.gatehouse.stop('SIGTERM');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect(freshGet(r.port, '/health')).rejects.toThrow();
+      expect(await slow).toMatchObject({ status: 200 });
+      expect(await exited).toBe(0);
+      expect(Date.now() - started).toBeLessThan(5000);
+    });
+  });
+}
