@@ -47,7 +47,8 @@ beforeAll(async () => {
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
     '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "31400-31499" }',
     'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
-    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    // One worker: the round-robin check below counts on one process's rotation.
+    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
