@@ -105,6 +105,7 @@ export class AppCatalog {
   /** Loads the directory once (rejects if it exists but cannot be read), then follows it. */
   async start(): Promise<void> {
     if (this.#closed) throw new ClusterError('ERR_CLUSTER_CLOSED', 'app catalog: start() after close()');
+    if (this.#poll) throw new ClusterError('ERR_CLUSTER_STARTED', 'app catalog: start() called twice');
     await this.reload();
     this.#watch();
     this.#poll = setInterval(() => void this.#pollStamp(), this.#pollMs);
@@ -196,7 +197,7 @@ export class AppCatalog {
     if (added.length) parts.push(`added ${added.join(', ')}`);
     if (changed.length) parts.push(`changed ${changed.join(', ')}`);
     if (removed.length) parts.push(`removed ${removed.join(', ')}`);
-    for (const f of quarantined) parts.push(`quarantined ${basename(f.file)} (last good apps kept): ${formatAppProblem(f.problems.find(isAppError)!)}`);
+    for (const f of quarantined) parts.push(`quarantined ${basename(f.file)}: ${formatAppProblem(f.problems.find(isAppError)!)}`);
     if (warnings) parts.push(`${warnings} warning${warnings === 1 ? '' : 's'} (gatehouse validate lists them)`);
     const fields = { dir: this.#dir, apps: now.size, added, changed, removed, quarantined: quarantined.map((f) => f.file), warnings };
     if (quarantined.length) this.#logger.warn(fields, `apps reloaded: ${parts.join('; ')}`);

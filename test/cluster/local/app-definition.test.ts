@@ -1,5 +1,6 @@
 // App definition files: Marathon's defaults, groups and ids, old-style ports, JSON, every validation
 // error at its exact file:line:col, and the Marathon keys the embedded cluster does not implement.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { formatAppProblem, parseAppFile, resolveId, type AppDefinition } from '../../../cluster/local/app-definition.js';
 
@@ -266,4 +267,17 @@ describe('version', () => {
     { name: 'health check added', text: y('id: a', 'cmd: x', 'env: { A: "1", B: "2" }', 'healthChecks: [{}]'), same: false },
   ];
   it.each(table)('$name', ({ text, same }) => expect(only(text).version === base.version).toBe(same));
+});
+
+describe('cluster/local/APPS.md', () => {
+  it('its example file is valid and means what it says', async () => {
+    const doc = await readFile(new URL('../../../cluster/local/APPS.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)![1]!;
+    const { apps, problems } = parse(example, 'tools.yaml');
+    expect(problems).toEqual([]);
+    expect(apps).toMatchObject([
+      { id: '/tools/web', instances: 2, portDefinitions: [{ port: 0, name: 'http' }], env: { PYTHONUNBUFFERED: '1' }, healthChecks: [{ protocol: 'HTTP', gracePeriodSeconds: 30 }] },
+      { id: '/tools/worker', args: ['/usr/local/bin/worker', '--queue', 'jobs'] },
+    ]);
+  });
 });

@@ -246,7 +246,7 @@ describe('AppCatalog', () => {
       await writeFile(join(dir, 'web.yaml'), 'id: web\ncmd: x\ncpus: 0\n');
       await writeFile(join(dir, 'db.yaml'), app('db'));
       await catalog.reload();
-      expect(lines.at(-1)).toMatchObject({ level: 40, msg: `apps reloaded: 2 apps from 2 files in ${dir}; added /db; quarantined web.yaml (last good apps kept): ${join(dir, 'web.yaml')}:3:7: cpus: must be > 0, got number 0` });
+      expect(lines.at(-1)).toMatchObject({ level: 40, msg: `apps reloaded: 2 apps from 2 files in ${dir}; added /db; quarantined web.yaml: ${join(dir, 'web.yaml')}:3:7: cpus: must be > 0, got number 0` });
       const metrics = await registry.getMetricsAsJSON();
       const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
       expect(value('gatehouse_cluster_app_reloads_total')).toBe(2);
