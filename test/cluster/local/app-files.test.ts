@@ -147,6 +147,7 @@ describe('AppCatalog', () => {
     try {
       await catalog.start();
       expect(ids(catalog.apps())).toEqual(['/a', '/b']);
+      await expect(catalog.start()).rejects.toMatchObject({ code: 'ERR_CLUSTER_STARTED' });
       expect(Object.isFrozen(catalog.apps()) && Object.isFrozen(catalog.apps()[0])).toBe(true);
       expect(catalog.files().map((f) => [f.file, f.status])).toEqual([[join(dir, 'a.yaml'), 'ok'], [join(dir, 'z.yaml'), 'ok']]);
     } finally {
