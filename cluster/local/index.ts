@@ -4,14 +4,14 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { ClusterConfig } from '../../config/types.js';
 import type { ClusterStore } from '../store.js';
-import { AppCatalog } from './app-catalog.js';
+import { AppCatalog } from './app-files.js';
 import { LocalSource } from './local-source.js';
 import { parsePortRanges } from './resources.js';
 
 export { LocalCluster, type LocalClusterOptions, type AppSupply } from './local-cluster.js';
 export { LocalSource, type LocalSourceOptions } from './local-source.js';
-export { AppCatalog, type AppCatalogOptions } from './app-catalog.js';
-export { loadAppFiles, parseAppFile, resolveId } from './app-file.js';
+export { AppCatalog, loadAppFiles, type AppCatalogOptions } from './app-files.js';
+export { parseAppFile, formatAppProblem, isAppError } from './app-definition.js';
 export type * from './app-definition.js';
 
 export function createLocalSource(config: ClusterConfig, deps: { store: ClusterStore; logger: Logger; registry?: Registry }): LocalSource {

@@ -130,14 +130,39 @@ describe('files', () => {
       const good = await runGatehouse(['validate']);
       expect(good.code).toBe(0);
       expect(good.stdout).toMatch(/ok \(1 route file, 1 app file\)/);
-      // App files of the embedded cluster are checked too, with their positions.
-      await mkdir(join(dir, 'apps.d'));
-      await writeFile(join(dir, 'apps.d', 'web.yaml'), 'id: web\ncmd: x\ncontainer: { docker: { image: nginx } }\n');
-      const withApps = join(dir, 'apps.yaml');
-      await writeFile(withApps, `cluster:\n  local:\n    apps: ${JSON.stringify(join(dir, 'apps.d'))}\ngateway:\n  routes: ${JSON.stringify(join(dir, 'routes.d'))}\n`);
-      const apps = await runGatehouse(['validate', '--config', withApps]);
-      expect(apps.code).toBe(1);
-      expect(apps.stdout.trim()).toBe(`${join(dir, 'apps.d', 'web.yaml')}:3:1: container: the embedded cluster runs commands only (no Docker or UCR images); drop it, or use cluster.source: mesos`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+  it('gatehouse validate: every app file of cluster.local.apps, errors and warnings at file:line:col; warnings alone pass', async () => {
+    const { runGatehouse } = await import('../support/gatehouse-process.js');
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-validate-apps-'));
+    try {
+      const apps = join(dir, 'apps.d');
+      const config = join(dir, 'g.yaml');
+      await writeFile(config, `cluster:\n  local:\n    apps: ${apps}\ngateway:\n  routes: ${join(dir, 'routes.d')}\n`);
+      const missing = await runGatehouse(['validate', '--config', config]);
+      expect({ code: missing.code, stdout: missing.stdout }).toEqual({ code: 0, stdout: `${config}: ok (0 route files, 0 app files)\n` });
+
+      await mkdir(apps);
+      await writeFile(join(apps, 'web.yaml'), 'id: web\ncmd: x\nconstraints: []\n');
+      const warned = await runGatehouse(['validate', '--config', config]);
+      expect(warned.code).toBe(0);
+      expect(warned.stdout.trim().split('\n')).toEqual([
+        `${join(apps, 'web.yaml')}:3:1: warning: constraints: ignored: all agents of the embedded cluster are on this machine, placement constraints have no effect`,
+        `${config}: ok (0 route files, 1 app file)`,
+      ]);
+
+      await writeFile(join(apps, 'db.json'), '{"id": "db", "cmd": "x", "container": {"docker": {"image": "postgres"}}, "instances": -1}');
+      await writeFile(join(apps, 'x.yaml'), 'id: web\ncmd: y\n');
+      const bad = await runGatehouse(['validate', '--config', config]);
+      expect(bad.code).toBe(1);
+      expect(bad.stdout.trim().split('\n')).toEqual([
+        `${join(apps, 'db.json')}:1:26: container: the embedded cluster runs commands only (no Docker/UCR images); drop it or use cluster.source: mesos`,
+        `${join(apps, 'db.json')}:1:87: instances: must be >= 0, got number -1`,
+        `${join(apps, 'web.yaml')}:3:1: warning: constraints: ignored: all agents of the embedded cluster are on this machine, placement constraints have no effect`,
+        `${join(apps, 'x.yaml')}:1:1: id: app /web is already defined in ${join(apps, 'web.yaml')}:1:1; this definition is ignored`,
+      ]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -84,7 +84,8 @@ beforeAll(async () => {
   await writeFile(config, [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns: { enabled: false }',
-    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    // One worker: the assertions count the issuer's key fetches, and every worker fetches its own.
+    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
     '  trust:',
     `    - { jwks: "http://127.0.0.1:${jwksPort}/jwks.json", issuer: ${JSON.stringify(ISSUER)}, audience: ${AUDIENCE} }`,
@@ -224,7 +225,7 @@ describe('an issuer that is down when the gateway starts', () => {
     await writeFile(config, [
       'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(lateDir, 'state.json'))} }`,
       'dns: { enabled: false }',
-      'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(lateDir, 'routes.d'))}`,
+      'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(lateDir, 'routes.d'))}`,
       'authn:', `  signingKey: ${JSON.stringify(join(lateDir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(lateDir, 'users.yaml'))}`,
       '  trust:', `    - { jwks: "http://127.0.0.1:${port}/jwks.json", issuer: ${JSON.stringify(ISSUER)}, audience: ${AUDIENCE} }`,
     ].join('\n'));
