@@ -45,7 +45,7 @@ beforeAll(async () => {
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "31400-31499" }',
+    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20400-20499" }',
     'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
     // One worker: the round-robin check below counts on one process's rotation.
     'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
@@ -73,7 +73,7 @@ describe('gatehouse run with the embedded cluster', () => {
     const ports = await until(srvPorts, (p) => p.length === 2, 30_000);
     const tasks = await runningTasks();
     expect(ports).toEqual(tasks.flatMap((t) => t.ports).sort());
-    for (const port of ports) expect(port >= 31400 && port <= 31499).toBe(true);
+    for (const port of ports) expect(port >= 20400 && port <= 20499).toBe(true);
     expect(await aRecords()).toEqual(['127.0.0.1']);
   });
 

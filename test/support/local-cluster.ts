@@ -1,4 +1,6 @@
-// Starts an embedded cluster for a test: temp work dir, ephemeral ports, a quiet logger.
+// Starts an embedded cluster for a test: temp work dir, ephemeral ports, a quiet logger. Task ports
+// come from 20000-20199 by default: below Linux's ephemeral range, and apart from the ranges of the
+// other test files (20200-20499) and of the shipped config (31000-32000, the quick-start test).
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,7 +31,7 @@ export async function startTestCluster(apps: readonly AppDefinition[], options: 
     logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
     backoffResetMs: 60_000,
     ...rest,
-    resources: { cpus: resources?.cpus ?? 2, mem: resources?.mem ?? 2048, disk: resources?.disk ?? 1024, ports: parsePortRanges(resources?.ports ?? '31000-31199') },
+    resources: { cpus: resources?.cpus ?? 2, mem: resources?.mem ?? 2048, disk: resources?.disk ?? 1024, ports: parsePortRanges(resources?.ports ?? '20000-20199') },
   });
   await cluster.start();
   return {

@@ -39,7 +39,7 @@ describe('offers and resource accounting', () => {
     await until(() => runningTasks(c, '/hello'), (t) => t.length === 2);
     const state = await c.get('/master/state');
     const agent = state.slaves[0];
-    expect(agent.resources).toMatchObject({ cpus: 1, mem: 256, ports: '[31000-31199]' });
+    expect(agent.resources).toMatchObject({ cpus: 1, mem: 256, ports: '[20000-20199]' });
     expect(agent.used_resources).toMatchObject({ cpus: 0.5, mem: 128 });
     expect(state.frameworks[0]).toMatchObject({ name: 'marathon', used_resources: { cpus: 0.5, mem: 128 } });
     expect(state.frameworks[0].tasks.map((t: Json) => t.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
@@ -70,13 +70,13 @@ describe('ports', () => {
   test('never allocated twice, split between agents, and handed to tasks as PORT0, PORTS, PORT_<NAME>', async () => {
     const twoPorts = [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }];
     const apps = ['/a', '/b', '/c'].map((id) => appDefinition({ id, instances: 2, portDefinitions: twoPorts }));
-    const c = await start(apps, { agents: 2, resources: { ports: '31000-31019' } });
+    const c = await start(apps, { agents: 2, resources: { ports: '20000-20019' } });
     const tasks = await until(async () => (await appsOf(c)).flatMap((a) => a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING')), (t) => t.length === 6, 15_000);
     const ports = tasks.flatMap((t: Json) => t.ports);
     expect(new Set(ports).size).toBe(12);
     const state = await c.get('/master/state');
     const slices = state.slaves.map((s: Json) => parsePortRanges(s.resources.ports));
-    expect(slices).toEqual([[{ begin: 31000, end: 31009 }], [{ begin: 31010, end: 31019 }]]);
+    expect(slices).toEqual([[{ begin: 20000, end: 20009 }], [{ begin: 20010, end: 20019 }]]);
     for (const task of tasks) {
       const agentIndex = state.slaves.findIndex((s: Json) => s.id === task.slaveId);
       for (const port of task.ports) expect(port >= slices[agentIndex][0].begin && port <= slices[agentIndex][0].end).toBe(true);
@@ -86,9 +86,9 @@ describe('ports', () => {
   });
 
   test('requirePorts gets exactly the declared port', async () => {
-    const c = await start([appDefinition({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 31150, name: 'web', protocol: 'tcp', labels: {} }] })]);
+    const c = await start([appDefinition({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 20150, name: 'web', protocol: 'tcp', labels: {} }] })]);
     const [task] = await until(() => runningTasks(c, '/fixed'), (t) => t.length === 1);
-    expect(task.ports).toEqual([31150]);
+    expect(task.ports).toEqual([20150]);
   });
 });
 

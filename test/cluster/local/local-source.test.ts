@@ -22,7 +22,7 @@ const newStore = (): ClusterStore => new ClusterStore({ staleAfterMs: 60_000, un
 async function localSource(apps: MemoryApps, store: ClusterStore): Promise<LocalSource> {
   const source = new LocalSource({
     apps, agents: 2, workDir: await mkdtemp(join(tmpdir(), 'gatehouse-local-source-')), listen: { host: '127.0.0.1', port: 0 },
-    resources: { cpus: 2, mem: 2048, disk: 1024, ports: parsePortRanges('31200-31399') }, isolation: 'auto', logger: silent, store, refreshMs: 60_000,
+    resources: { cpus: 2, mem: 2048, disk: 1024, ports: parsePortRanges('20200-20399') }, isolation: 'auto', logger: silent, store, refreshMs: 60_000,
   });
   closers.push(() => source.close());
   await source.start();
