@@ -115,6 +115,18 @@ describe('gatehouse run with the embedded cluster', () => {
     expect(apps.apps.map((a) => a.id)).toEqual(['/hello']);
   });
 
+  it('an agent and its task sandboxes are reachable at /agent/<id>/', async () => {
+    const headers = { authorization: `token=${token}` };
+    const state = (await (await fetch(`${cluster}/master/state`)).json()) as { slaves: { id: string }[] };
+    const agentId = state.slaves[0]!.id;
+    const agent = (await (await fetch(`${gateway}/agent/${agentId}/state`, { headers })).json()) as { id: string; frameworks: { executors: { directory: string }[] }[] };
+    expect(agent.id).toBe(agentId);
+    const sandbox = agent.frameworks[0]!.executors[0]!.directory;
+    const files = (await (await fetch(`${gateway}/agent/${agentId}/files/browse?path=${encodeURIComponent(sandbox)}`, { headers })).json()) as { path: string }[];
+    expect(files.map((f) => f.path.split('/').at(-1)).sort()).toEqual(['stderr', 'stdout']);
+    expect((await fetch(`${gateway}/agent/${agentId}/state`)).status).toBe(401);
+  });
+
   it('no task outlives Gatehouse, even killed with SIGKILL', async () => {
     expect((await taskProcesses()).length).toBeGreaterThan(0);
     await gatehouse.stop('SIGKILL');
