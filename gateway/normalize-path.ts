@@ -4,11 +4,19 @@
 
 export type NormalizedPath = { readonly path: string; readonly search: string } | { readonly error: string };
 
+/** Anything that may change under normalisation: percent-encoding, a backslash, NUL, `//`, a segment starting with `.`. */
+const NEEDS_WORK = /[%\\\0]|\/\/|\/\./;
+/** Characters encodePath leaves as they are (encodeURIComponent's unreserved set plus the sub-delims it restores, and `/`). */
+const ENCODED_AS_IS = /^[A-Za-z0-9\-_.!~*'()$&+,:;=@/]*$/;
+
 export function normalizePath(rawUrl: string): NormalizedPath {
   const queryAt = rawUrl.indexOf('?');
   const rawPath = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
   const search = queryAt < 0 ? '' : rawUrl.slice(queryAt);
   if (!rawPath.startsWith('/')) return { error: 'the request path must start with /' };
+  // Already normal (the common case): nothing to decode, no empty, `.` or `..` segment. The slow path
+  // below would return the same string; this one skips the split and the per-segment decoding.
+  if (!NEEDS_WORK.test(rawPath)) return { path: rawPath, search };
   if (/%2f|%5c|%00/i.test(rawPath) || rawPath.includes('\\') || rawPath.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
   const out: string[] = [];
   let trailing = false;
@@ -35,6 +43,7 @@ export function normalizePath(rawUrl: string): NormalizedPath {
 
 /** Re-encodes a normalised path for the upstream request line. */
 export function encodePath(path: string): string {
+  if (ENCODED_AS_IS.test(path)) return path;
   return path
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/%(21|24|26|27|28|29|2A|2B|2C|3A|3B|3D|40)/gi, (m) => decodeURIComponent(m)))

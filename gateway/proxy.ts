@@ -6,7 +6,6 @@ import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'n
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { EventEmitter } from 'node:events';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
 
@@ -95,33 +94,107 @@ export class UpstreamProxy {
     else delete headers['cookie'];
     Object.assign(headers, forwarded);
     const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
-    // undici takes an EventEmitter as its abort signal: far cheaper per request than an
-    // AbortController (whose abort path builds a DOMException).
-    const abort = new EventEmitter();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.emit('abort');
-    });
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
-    this.#pool(target.upstream.origin, target.timeoutMs).request(
-      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : (target.body ?? req), signal: abort },
-      (error, answer) => {
-        if (error) return onError(undiciError(error));
-        const responseDrop = hopByHop(answer.headers['connection']);
-        const out: Record<string, string | string[]> = {};
-        for (const [name, value] of Object.entries(answer.headers)) if (value !== undefined && !responseDrop.has(name)) out[name] = value;
-        const location = typeof out['location'] === 'string' ? out['location'] : null;
-        if (location && target.servicePrefix) out['location'] = rewriteLocation(location, target.servicePrefix, `${target.upstream.protocol.replace(':', '')}://${host}`);
-        res.writeHead(answer.statusCode, out);
-        // pipe() rather than pipeline(): same backpressure, a fraction of the per-request cost.
-        answer.body.on('error', () => res.destroy());
-        answer.body.pipe(res);
-      },
+    const handler = new ResponseWriter(res, target, host, onError);
+    res.once('close', () => {
+      if (!res.writableFinished) handler.clientGone();
+    });
+    this.#pool(target.upstream.origin, target.timeoutMs).dispatch(
+      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : (target.body ?? req) },
+      handler,
     );
   }
 
   ws(req: IncomingMessage, socket: Socket, head: Buffer, target: ProxyTarget, forwarded: Record<string, string>): void {
     for (const [name, value] of Object.entries(forwarded)) req.headers[name.toLowerCase()] = value;
     this.#proxy.ws(req, socket, head, { target: `${target.upstream.origin}${target.path}`, agent: target.upstream.protocol === 'https:' ? this.#https : this.#http }, () => socket.destroy());
+  }
+}
+
+/**
+ * undici's dispatch handler writing the upstream's answer straight into the client response: no
+ * intermediate Readable, no pipe() (measured: bench/gateway.mjs, README "Performance → Gateway").
+ * Backpressure as with pipe(): a write the response cannot take yet pauses the upstream socket until
+ * the response drains. Every chunk is written as it arrives: nothing is buffered here.
+ */
+class ResponseWriter implements Dispatcher.DispatchHandler {
+  readonly #res: ServerResponse;
+  readonly #target: ProxyTarget;
+  readonly #host: string;
+  readonly #onError: (error: NodeJS.ErrnoException) => void;
+  #abort: ((reason?: Error) => void) | null = null;
+  #gone = false;
+  #resume: (() => void) | null = null;
+
+  constructor(res: ServerResponse, target: ProxyTarget, host: string, onError: (error: NodeJS.ErrnoException) => void) {
+    this.#res = res;
+    this.#target = target;
+    this.#host = host;
+    this.#onError = onError;
+  }
+
+  /** The client went away before the answer was complete: the upstream request is aborted. */
+  clientGone(): void {
+    this.#gone = true;
+    this.#abort?.(new ClientGoneError());
+  }
+
+  onConnect(abort: (reason?: Error) => void): void {
+    if (this.#gone) return abort(new ClientGoneError());
+    this.#abort = abort;
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true; // 1xx: not forwarded (as before, with undici's request())
+    const names: string[] = [];
+    const values: string[] = [];
+    let connection: string | string[] | undefined;
+    for (let i = 0; i < rawHeaders.length; i += 2) {
+      const name = rawHeaders[i]!.toString('latin1').toLowerCase();
+      const value = rawHeaders[i + 1]!.toString('latin1');
+      if (name === 'connection') connection = connection === undefined ? value : [...(typeof connection === 'string' ? [connection] : connection), value];
+      names.push(name);
+      values.push(value);
+    }
+    const drop = hopByHop(connection);
+    const out: Record<string, string | string[]> = {};
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i]!;
+      if (drop.has(name)) continue;
+      const prior = out[name];
+      out[name] = prior === undefined ? values[i]! : typeof prior === 'string' ? [prior, values[i]!] : [...prior, values[i]!];
+    }
+    const target = this.#target;
+    const location = typeof out['location'] === 'string' ? out['location'] : null;
+    if (location && target.servicePrefix) out['location'] = rewriteLocation(location, target.servicePrefix, `${target.upstream.protocol.replace(':', '')}://${this.#host}`);
+    const res = this.#res;
+    res.writeHead(statusCode, out);
+    this.#resume = resume;
+    return true;
+  }
+
+  onData(chunk: Buffer): boolean {
+    const res = this.#res;
+    if (res.write(chunk)) return true;
+    // Paused until the client takes more.
+    res.once('drain', () => this.#resume?.());
+    return false;
+  }
+
+  onComplete(): void {
+    this.#res.end();
+  }
+
+  onError(error: Error): void {
+    if (!this.#res.headersSent) return this.#onError(undiciError(error));
+    this.#res.destroy();
+  }
+}
+
+class ClientGoneError extends Error {
+  readonly code = 'ERR_GATEWAY_CLIENT_GONE';
+  constructor() {
+    super('the client closed the connection');
   }
 }
 

@@ -21,12 +21,16 @@ export function certificatesOnly(pem: string): string {
   return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((c) => `${c}\n`).join('');
 }
 
+/** Every path answerPublic handles; any other path is not public and needs no call (nor a promise). */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/metrics', '/dcos-metadata/dcos-version.json', '/ca/dcos-ca.crt', '/acs/api/v1/auth/jwks', '/acs/api/v1/auth/providers', '/acs/api/v1/auth/logout', '/acs/api/v1/auth/login', '/login', '/']);
+
 /** Endpoints that need no token. Returns the route name when it answered. */
 export async function answerPublic(options: GatewayOptions, authenticate: (req: IncomingMessage) => Promise<Caller | AuthnError>, req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
   };
+  if (!PUBLIC_PATHS.has(path)) return null; // a case below that is not in PUBLIC_PATHS would be dead: tests catch it
   switch (path) {
     case '/health': {
       const status = options.store.status();

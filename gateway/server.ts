@@ -15,7 +15,7 @@ import { declaresTooMuch, limitedBody } from './body-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { loginPage } from './pages.js';
-import { answerPublic } from './public-endpoints.js';
+import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { UpstreamProxy, sendJsonError } from './proxy.js';
 import type { RouteTable } from './route-table.js';
@@ -66,11 +66,25 @@ export class GatewayServer {
   readonly #upgraded = new Set<Socket>();
   readonly #requests: Counter<'route' | 'status'>;
   readonly #latency: Histogram<'route'>;
+  readonly #bound = new Map<string, { observe(seconds: number): void }>();
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     this.#requests = new Counter({ name: 'gatehouse_gateway_requests_total', help: 'Gateway requests by route and status', labelNames: ['route', 'status'], registers: [options.registry] });
     this.#latency = new Histogram({ name: 'gatehouse_gateway_request_duration_seconds', help: 'Gateway request duration by route', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [options.registry] });
+  }
+
+  /** Counter and histogram children bound once per route and status (prom-client's labels()). */
+  #metricsFor(route: string, status: number): { observe(seconds: number): void } {
+    const key = `${route} ${status}`;
+    let bound = this.#bound.get(key);
+    if (!bound) {
+      const count = this.#requests.labels(route, String(status));
+      const latency = this.#latency.labels(route);
+      bound = { observe: (seconds) => { count.inc(); latency.observe(seconds); } };
+      this.#bound.set(key, bound);
+    }
+    return bound;
   }
 
   async start(): Promise<number> {
@@ -123,11 +137,20 @@ export class GatewayServer {
     this.#proxy.close();
   }
 
-  async #authenticate(req: IncomingMessage): Promise<Caller | AuthnError> {
+  /** The caller, or why not; synchronous when the token was verified recently (the common case). */
+  #authenticate(req: IncomingMessage): Caller | AuthnError | Promise<Caller | AuthnError> {
     try {
       const extracted = extractToken(req.headers);
       if (!extracted) return new AuthnError('ERR_AUTHN_TOKEN_MISSING', 'no token: log in at /login, or send Authorization: token=<jwt>');
-      return await this.#options.verifier.verify(extracted.token);
+      return this.#options.verifier.recent(extracted.token) ?? this.#verify(extracted.token);
+    } catch (error) {
+      return error instanceof AuthnError ? error : new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', 'the token could not be read');
+    }
+  }
+
+  async #verify(token: string): Promise<Caller | AuthnError> {
+    try {
+      return await this.#options.verifier.verify(token);
     } catch (error) {
       return error instanceof AuthnError ? error : new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', 'the token could not be read');
     }
@@ -151,9 +174,8 @@ export class GatewayServer {
     let uid: string | null = null;
     res.on('finish', () => {
       const seconds = (performance.now() - started) / 1000;
-      this.#requests.inc({ route, status: String(res.statusCode) });
-      this.#latency.observe({ route }, seconds);
-      this.#options.logger.info({ requestId, method: req.method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
+      this.#metricsFor(route, res.statusCode).observe(seconds);
+      if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method: req.method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
     });
     res.setHeader('x-request-id', requestId);
 
@@ -176,7 +198,7 @@ export class GatewayServer {
     const { path, search } = normalized;
     const method = req.method ?? 'GET';
 
-    const publicAnswer = await answerPublic(this.#options, (r) => this.#authenticate(r), req, res, method, path, search);
+    const publicAnswer = PUBLIC_PATHS.has(path) ? await answerPublic(this.#options, async (r) => this.#authenticate(r), req, res, method, path, search) : null;
     if (publicAnswer) {
       route = publicAnswer;
       return;
@@ -192,7 +214,8 @@ export class GatewayServer {
       route = `file:${fileRoute.name}`;
       return this.#proxyFileRoute(req, res, fileRoute, null, path, search);
     }
-    const caller = await this.#authenticate(req);
+    const authenticated = this.#authenticate(req);
+    const caller = authenticated instanceof Promise ? await authenticated : authenticated;
     if (caller instanceof AuthnError) {
       route = 'unauthorized';
       return this.#unauthorized(req, res, path, caller);

@@ -19,6 +19,7 @@ async function upstream(index: number): Promise<number> {
     seen.push({ path: req.url ?? '', headers: req.headers, server: index });
     if (req.url === '/redirect') return void res.writeHead(307, { location: '/after' }).end();
     if (req.url === '/hang') return; // never answers
+    if (req.url === '/response-headers') return void res.writeHead(200, ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Connection', 'keep-alive, X-Up-Hop', 'X-Up-Hop', 'secret', 'X-Up-Kept', 'yes', 'Content-Length', '2']).end('ok');
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server: index, path: req.url }));
   });
   upstreams.push(server);
@@ -221,6 +222,13 @@ describe('proxying with a token', () => {
     const request = seen.at(-1)!;
     expect(request.headers['x-kept']).toBe('yes');
     expect(request.headers['x-hop']).toBeUndefined();
+  });
+  it('the answer keeps repeated headers and drops hop-by-hop ones, also those the upstream names in Connection', async () => {
+    const response = await fetch(`${base}/service/hello/response-headers`, { headers: auth() });
+    expect(await response.text()).toBe('ok');
+    expect(response.headers.getSetCookie()).toEqual(['a=1', 'b=2']);
+    expect(response.headers.get('x-up-kept')).toBe('yes');
+    expect(response.headers.get('x-up-hop')).toBeNull();
   });
   it('curl reaches a service with Authorization: token=', async () => {
     const out = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-H', `Authorization: token=${token}`, `${base}/service/hello/curl`], (e, stdout) => (e ? reject(e) : resolve(stdout))));
