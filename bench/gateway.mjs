@@ -21,7 +21,8 @@ for (const tool of ['wrk', 'nginx']) if (!which(tool)) { console.error(`${tool} 
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gw-bench-'));
 const children = new Set();
-process.on('exit', () => { for (const c of children) c.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+// SIGTERM, not SIGKILL: nginx's master stops its workers only when it is asked, not when it is killed.
+process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 let nextPort = 30000 + Math.floor(Math.random() * 10000);
 const UPSTREAM = nextPort++, NGINX = nextPort++;
