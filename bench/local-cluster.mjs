@@ -19,7 +19,7 @@ writeFileSync(join(dir, 'gatehouse.yaml'), [
   'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
   '    http: 127.0.0.1:0', '    resources: { cpus: 64, mem: 65536, disk: 1024, ports: "21000-21999" }',
   'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
-  'gateway:', '  enabled: false', 'authn:', '  enabled: false', 'log:', '  level: warn',
+  'gateway:', '  enabled: false', 'authn:', '  enabled: false', 'log:', `  level: ${process.env.BENCH_LOG ?? 'warn'}`,
 ].join('\n'));
 
 const t0 = performance.now();
@@ -28,6 +28,7 @@ process.on('exit', () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true,
 const deadline = setTimeout(() => { console.error('gave up after 120 s'); process.exit(2); }, 120_000);
 let log = '';
 child.stdout.on('data', (d) => (log += d));
+process.on('exit', () => { if (process.env.BENCH_LOG) writeFileSync('/tmp/local-bench.log', log); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function dnsPort() {
   for (;;) {

@@ -231,7 +231,10 @@ export class LocalAgent {
     }
   }
 
+  // Delivered on a microtask, in order, never inside the caller's stack: the master and scheduler react to
+  // updates (kill, relaunch) and must not re-enter themselves in the middle of a decision.
   #status(taskId: string, state: LocalTaskState, extra: { message?: string; reason?: string } = {}): void {
-    this.#options.onStatus({ taskId, agentId: this.id, state, timestamp: nowSeconds(), source: 'SOURCE_EXECUTOR', ips: [this.ip], ...extra });
+    const update: TaskStatusUpdate = { taskId, agentId: this.id, state, timestamp: nowSeconds(), source: 'SOURCE_EXECUTOR', ips: [this.ip], ...extra };
+    queueMicrotask(() => this.#options.onStatus(update));
   }
 }

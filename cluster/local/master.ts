@@ -176,7 +176,8 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
       this.#used.set(agent.id, addResources(this.used(agent.id), launch.resources));
       const staging: TaskStatusUpdate = { taskId: launch.taskId, agentId: agent.id, state: 'TASK_STAGING', timestamp: nowSeconds(), source: 'SOURCE_MASTER', ips: [agent.ip] };
       framework.tasks.set(launch.taskId, { launch, state: 'TASK_STAGING', statuses: [staging] });
-      framework.scheduler.statusUpdate(staging);
+      // Like the agents' updates, on a microtask: the scheduler is still inside resourceOffers().
+      queueMicrotask(() => framework.scheduler.statusUpdate(staging));
       void agent.launch(launch);
     }
     this.#changed();

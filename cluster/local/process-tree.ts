@@ -2,14 +2,31 @@
 // /proc. Killing the whole tree (not just the first process) is what keeps a stopped task stopped.
 import { readdir, readFile } from 'node:fs/promises';
 
+let recent: { at: number; children: Promise<Map<number, number[]> | null> } | null = null;
+
 /** Host PIDs of `root` and all its descendants (empty when `root` is gone). */
 export async function processTree(root: number): Promise<number[]> {
+  // Stopping many tasks at once asks for many trees at once: one /proc walk serves them all.
+  if (!recent || Date.now() - recent.at > 50) recent = { at: Date.now(), children: childrenByParent() };
+  const children = await recent.children;
+  if (!children) return [root];
+  const tree: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    tree.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return tree;
+}
+
+async function childrenByParent(): Promise<Map<number, number[]> | null> {
   const children = new Map<number, number[]>();
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return [root];
+    return null;
   }
   await Promise.all(entries.map(async (entry) => {
     if (!/^\d+$/.test(entry)) return;
@@ -21,14 +38,7 @@ export async function processTree(root: number): Promise<number[]> {
     if (list) list.push(Number(entry));
     else children.set(ppid, [Number(entry)]);
   }));
-  const tree: number[] = [];
-  const queue = [root];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    tree.push(pid);
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return tree;
+  return children;
 }
 
 export function signalAll(pids: readonly number[], signal: NodeJS.Signals): void {

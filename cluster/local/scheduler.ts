@@ -248,6 +248,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
   }
 
   #kill(app: AppState, task: SchedulerTask, why: string): void {
+    if (task.killRequested) return;
     task.killRequested = true;
     task.health?.stop();
     this.#options.logger.info({ app: app.definition.id, task: task.id, why }, 'killing task');

@@ -1,5 +1,6 @@
 // The embedded cluster through its own HTTP API, as any Mesos or Marathon client sees it.
 import { readFile, writeFile } from 'node:fs/promises';
+import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
 import { parsePortRanges } from '../../../cluster/local/resources.js';
 import { appDefinition, httpHealthCheck } from '../../support/local-apps.js';
@@ -130,6 +131,18 @@ describe('lifecycle', () => {
     const [second] = await until(() => runningTasks(c, '/phoenix'), (t) => t.length === 1 && t[0].id !== first.id, 10_000);
     expect(second.id).not.toBe(first.id);
     expect((await answer(second.ports[0])).task).toBe(second.id);
+  });
+
+  test('scaling down many at once kills each task once (no re-entrant decisions)', async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const app = appDefinition({ id: '/many', instances: 10, cpus: 0.01, mem: 16 });
+    const c = await start([app], { logger });
+    await until(() => runningTasks(c, '/many'), (t) => t.length === 10, 15_000);
+    c.apps.set([appDefinition({ ...app, instances: 1, version: 'one' })]);
+    const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].completed_tasks.length === 9, 15_000);
+    expect(state.frameworks[0].completed_tasks.map((t: Json) => t.state)).toEqual(Array(9).fill('TASK_KILLED'));
+    expect(lines.filter((l) => l.includes('"msg":"killing task"'))).toHaveLength(9);
   });
 
   test('scaling up keeps the running tasks and adds new ones', async () => {
