@@ -125,7 +125,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       for (const app of this.apps()) {
         while (this.missing(app) - (launchedNow.get(app.definition.id) ?? 0) > 0 && app.delayUntil <= Date.now()) {
           const missing = shortfalls(app.definition, remaining);
-          const task = missing.length === 0 ? buildTask(app.definition, offer, remaining, this.frameworkId, this.#options.host) : null;
+          const task = missing.length === 0 ? buildTask(app.definition, remaining, this.frameworkId, this.#options.host) : null;
           if (!task) {
             const counts = rejected.get(app.definition.id) ?? {};
             for (const reason of missing.length ? missing : (['ports'] as Shortfall[])) counts[reason] = (counts[reason] ?? 0) + 1;

@@ -3,7 +3,6 @@
 // MARATHON_APP_*), the task name and id forms Mesos-DNS and Admin Router expect, DiscoveryInfo.
 import { randomUUID } from 'node:crypto';
 import type { AppDefinition } from './app-definition.js';
-import type { Offer } from './master.js';
 import { containsPort, countPorts, fits, rangesFromPorts, type PortRange, type Resources } from './resources.js';
 import type { DiscoveryJson, KeyValue, TaskLaunch } from './task-types.js';
 
@@ -52,7 +51,7 @@ export interface BuiltTask {
   readonly ports: readonly number[];
 }
 
-export function buildTask(app: AppDefinition, offer: Offer, remaining: Resources, frameworkId: string, host: string): BuiltTask | null {
+export function buildTask(app: AppDefinition, remaining: Resources, frameworkId: string, host: string): BuiltTask | null {
   const ports = pickPorts(app, remaining.ports);
   if (ports === null) return null;
   const resources: Resources = { cpus: app.cpus, mem: app.mem, disk: app.disk, ports: rangesFromPorts(ports) };
