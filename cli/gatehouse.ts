@@ -142,6 +142,11 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       }
     }
 
+    // The cluster starts while the gateway (and its workers, seconds to boot) comes up, so DNS answers
+    // sooner; workers are sent the current snapshot when they are ready, whenever that is.
+    const sourceStarted = source.start();
+    sourceStarted.catch(() => undefined);
+
     let gatewayPort: number | null = null;
     if (config.gateway.enabled) {
       if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
@@ -181,7 +186,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       }
     }
 
-    await source.start();
+    await sourceStarted;
     logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort }, 'gatehouse is running');
     return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, close };
   } catch (error) {
