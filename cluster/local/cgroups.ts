@@ -2,7 +2,8 @@
 // writable unified hierarchy with those controllers, else v1 (`cpu.cfs_quota_us`,
 // `memory.limit_in_bytes`) when those hierarchies are writable. A task joins its groups from the
 // launch wrapper before it execs the command, so no child can be forked outside them.
-import { access, mkdir, readFile, rmdir, writeFile, constants } from 'node:fs/promises';
+import { access, mkdir, readFile, readdir, rmdir, writeFile, constants } from 'node:fs/promises';
+import { dirname } from 'node:path';
 
 const ROOT = '/sys/fs/cgroup';
 const PERIOD_US = 100_000;
@@ -35,8 +36,14 @@ export class Cgroups {
   /** Finds what this host allows; `name` is the parent group for every task (e.g. `gatehouse-<pid>`). */
   static async detect(name: string): Promise<Cgroups> {
     const v2 = await tryV2(name);
-    if (v2) return new Cgroups('v2', v2);
-    if (await tryV1(name)) return new Cgroups('v1', name);
+    if (v2) {
+      await removeStale(dirname(v2));
+      return new Cgroups('v2', v2);
+    }
+    if (await tryV1(name)) {
+      for (const controller of ['cpu', 'memory']) await removeStale(`${ROOT}/${controller}`);
+      return new Cgroups('v1', name);
+    }
     return new Cgroups('none', '');
   }
 
@@ -65,12 +72,12 @@ export class Cgroups {
     return null;
   }
 
-  /** Removes the parent groups (after every task's group is gone). */
+  /** Removes the parent groups, with any task group a slow exit left behind. */
   async close(): Promise<void> {
-    if (this.mode === 'v2') await rmdir(this.#base).catch(() => undefined);
+    if (this.mode === 'v2') await removeGroup(this.#base);
     if (this.mode === 'v1') {
-      await rmdir(`${ROOT}/cpu/${this.#base}`).catch(() => undefined);
-      await rmdir(`${ROOT}/memory/${this.#base}`).catch(() => undefined);
+      await removeGroup(`${ROOT}/cpu/${this.#base}`);
+      await removeGroup(`${ROOT}/memory/${this.#base}`);
     }
   }
 }
@@ -100,6 +107,41 @@ function group(dirs: readonly string[], memoryFile: string): TaskCgroup {
       }
     },
   };
+}
+
+/** A group and its child groups, deepest first; groups that still hold processes stay. */
+async function removeGroup(dir: string, attempts = 20): Promise<boolean> {
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
+  if (!entries) return true;
+  for (const entry of entries) if (entry.isDirectory()) await removeGroup(`${dir}/${entry.name}`, attempts);
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    try {
+      await rmdir(dir);
+      return true;
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+  return false;
+}
+
+// A Gatehouse that was killed (SIGKILL, power loss) could not remove its groups; its tasks died with it
+// (pdeathsig), so the groups of a `gatehouse-<pid>` whose process is gone are empty and safe to remove.
+async function removeStale(parent: string): Promise<void> {
+  for (const entry of await readdir(parent).catch(() => [] as string[])) {
+    const pid = /^gatehouse-(\d+)$/.exec(entry)?.[1];
+    if (!pid || Number(pid) === process.pid || isAlive(Number(pid))) continue;
+    await removeGroup(`${parent}/${entry}`, 1);
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 async function tryV2(name: string): Promise<string | null> {

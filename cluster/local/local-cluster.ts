@@ -154,9 +154,13 @@ async function removeOldSandboxes(dir: string, keepMs: number, logger: Logger): 
 }
 
 async function listenOn(server: Server, host: string, port: number, what: string): Promise<number> {
-  server.listen(port, host);
-  await Promise.race([once(server, 'listening'), once(server, 'error').then(([error]) => {
-    throw new ClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port}: ${(error as Error).message}`, { cause: error });
-  })]);
+  await new Promise<void>((resolve, reject) => {
+    const failed = (error: Error): void => reject(new ClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
+    server.once('error', failed);
+    server.listen(port, host, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
   return (server.address() as AddressInfo).port;
 }

@@ -33,7 +33,12 @@ export async function startTestCluster(apps: readonly AppDefinition[], options: 
     ...rest,
     resources: { cpus: resources?.cpus ?? 2, mem: resources?.mem ?? 2048, disk: resources?.disk ?? 1024, ports: parsePortRanges(resources?.ports ?? '20000-20199') },
   });
-  await cluster.start();
+  try {
+    await cluster.start();
+  } catch (error) {
+    await cluster.close();
+    throw error;
+  }
   return {
     cluster,
     apps: supply,

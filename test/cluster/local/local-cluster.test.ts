@@ -211,6 +211,24 @@ describe('isolation', () => {
     if (isolation.cgroups.mode !== 'none') expect(cgroups).toContain(`gatehouse-${process.pid}`);
   });
 
+  test('groups left by a Gatehouse that was killed are removed at the next start; ours are removed at close', async () => {
+    const probe = await start([]);
+    const mode = probe.cluster.isolation!.cgroups.mode;
+    if (mode === 'none') return; // nothing to leave behind on this host
+    const { spawnSync } = await import('node:child_process');
+    const { mkdir, readdir } = await import('node:fs/promises');
+    const dead = spawnSync('true').pid!; // exited: its pid names no live process
+    const parents = mode === 'v1' ? ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory'] : [(await readdir('/sys/fs/cgroup')).includes(`gatehouse-${process.pid}`) ? '/sys/fs/cgroup' : ''];
+    for (const parent of parents.filter(Boolean)) await mkdir(`${parent}/gatehouse-${dead}/task.1`, { recursive: true });
+    const c = await start([appDefinition({ id: '/after' })]);
+    await until(() => runningTasks(c, '/after'), (t) => t.length === 1);
+    for (const parent of parents.filter(Boolean)) expect(await readdir(parent)).not.toContain(`gatehouse-${dead}`);
+    await c.close();
+    await probe.close();
+    running = [];
+    for (const parent of parents.filter(Boolean)) expect((await readdir(parent)).filter((d) => d === `gatehouse-${process.pid}`)).toEqual([]);
+  });
+
   test('without cgroups the agent enforces mem: a task that grows past it fails with a memory limitation', async () => {
     const hog = `node -e "const a=[];setInterval(()=>a.push(Buffer.alloc(16e6,1)),20)"`;
     const c = await start([appDefinition({ id: '/hog', cmd: hog, mem: 96, portDefinitions: [], backoffSeconds: 30 })], { isolation: 'none', watchdogMs: 100 });
@@ -233,6 +251,18 @@ describe('HTTP API', () => {
     const response = await fetch(`${c.url}${path}`, { redirect: 'manual' });
     expect(response.status).toBe(status);
     if (status === 307) expect(response.headers.get('location')).toBe(`//${new URL(c.url).host}`);
+  });
+
+  test('a busy port is refused with the key and the reason, and close after the failed start is safe', async () => {
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      await expect(startTestCluster([], { listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: 'ERR_CLUSTER_LOCAL_LISTEN', message: `cluster.local.http: cannot listen on 127.0.0.1:${port} (EADDRINUSE)` });
+    } finally {
+      busy.close();
+    }
   });
 
   test('writes are refused: apps come from the app files', async () => {
