@@ -8,3 +8,4 @@ export { parseYamlFile, formatKeyPath, type YamlFile, type KeyPath } from './yam
 export { compileSchema, checkSchema, type Schema } from './schema-check.js';
 export { deepFreeze } from './deep-freeze.js';
 export type * from './types.js';
+export { CoalescedPass } from './coalesced-pass.js';

@@ -4,6 +4,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { CoalescedPass } from '../config/index.js';
 import { loadRouteFiles, type FileRoute, type RouteFileStatus } from './route-files.js';
 
 export class RouteTable {
@@ -12,8 +13,7 @@ export class RouteTable {
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
   #debounce: NodeJS.Timeout | null = null;
-  #reloading: Promise<void> | null = null;
-  #again = false;
+  readonly #pass = new CoalescedPass(() => this.#reloadOnce());
   readonly #reloads: Counter<'result'>;
 
   constructor(private readonly options: { readonly dir: string; readonly logger: Logger; readonly registry: Registry; readonly debounceMs?: number }) {
@@ -45,27 +45,21 @@ export class RouteTable {
   }
 
   /** Re-reads every file; concurrent calls coalesce into one more pass. */
-  async reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#again = true;
-      return this.#reloading;
-    }
-    this.#reloading = (async () => {
-      do {
-        this.#again = false;
-        const files = await loadRouteFiles(this.options.dir, this.#files);
-        const changed = JSON.stringify([...files.values()]) !== JSON.stringify([...this.#files.values()]);
-        if (!changed) continue;
-        const routes = [...files.values()].flatMap((f) => f.routes).sort((a, b) => b.path.length - a.path.length);
-        this.#files = files;
-        this.#byLength = routes;
-        const broken = [...files.values()].filter((f) => f.status === 'quarantined');
-        this.#reloads.inc({ result: broken.length ? 'quarantined' : 'ok' });
-        for (const f of broken) this.options.logger.error({ file: f.file, errors: f.errors }, 'route file rejected; its last good routes keep serving');
-        this.options.logger.info({ routes: routes.length, files: files.size }, 'routes reloaded');
-      } while (this.#again);
-    })().finally(() => (this.#reloading = null));
-    return this.#reloading;
+  reload(): Promise<void> {
+    return this.#pass.run();
+  }
+
+  async #reloadOnce(): Promise<void> {
+    const files = await loadRouteFiles(this.options.dir, this.#files);
+    const changed = JSON.stringify([...files.values()]) !== JSON.stringify([...this.#files.values()]);
+    if (!changed) return;
+    const routes = [...files.values()].flatMap((f) => f.routes).sort((a, b) => b.path.length - a.path.length);
+    this.#files = files;
+    this.#byLength = routes;
+    const broken = [...files.values()].filter((f) => f.status === 'quarantined');
+    this.#reloads.inc({ result: broken.length ? 'quarantined' : 'ok' });
+    for (const f of broken) this.options.logger.error({ file: f.file, errors: f.errors }, 'route file rejected; its last good routes keep serving');
+    this.options.logger.info({ routes: routes.length, files: files.size }, 'routes reloaded');
   }
 
   match(path: string): FileRoute | null {

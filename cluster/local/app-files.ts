@@ -6,7 +6,7 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { formatKeyPath } from '../../config/index.js';
+import { CoalescedPass, formatKeyPath } from '../../config/index.js';
 import { ClusterError } from '../errors.js';
 import { appKeyPath, formatAppProblem, isAppError, parseAppFile, type AppDefinition, type AppFileStatus, type AppProblem } from './app-definition.js';
 
@@ -79,8 +79,7 @@ export class AppCatalog {
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
   #debounce: NodeJS.Timeout | null = null;
-  #reloading: Promise<void> | null = null;
-  #again = false;
+  readonly #pass = new CoalescedPass(() => this.#reloadOnce());
   #stamp = '';
   #closed = false;
   #loaded = false;
@@ -119,7 +118,7 @@ export class AppCatalog {
     if (this.#poll) clearInterval(this.#poll);
     if (this.#debounce) clearTimeout(this.#debounce);
     this.#listeners.clear();
-    await this.#reloading?.catch(() => undefined);
+    await this.#pass.running?.catch(() => undefined);
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -143,38 +142,32 @@ export class AppCatalog {
 
   /** Re-reads every file; concurrent calls coalesce into one more pass. Rejects if the directory cannot be read. */
   reload(): Promise<void> {
-    if (this.#reloading) {
-      this.#again = true;
-      return this.#reloading;
+    return this.#pass.run();
+  }
+
+  async #reloadOnce(): Promise<void> {
+    if (this.#closed) return;
+    this.#stamp = await this.#stampNow();
+    let files: Map<string, AppFileStatus>;
+    try {
+      files = await loadAppFiles(this.#dir, this.#files);
+    } catch (error) {
+      this.#reloads?.inc();
+      this.#failures?.inc();
+      throw error;
     }
-    this.#reloading = (async () => {
-      do {
-        this.#again = false;
-        if (this.#closed) return;
-        this.#stamp = await this.#stampNow();
-        let files: Map<string, AppFileStatus>;
-        try {
-          files = await loadAppFiles(this.#dir, this.#files);
-        } catch (error) {
-          this.#reloads?.inc();
-          this.#failures?.inc();
-          throw error;
-        }
-        this.#reloads?.inc();
-        const quarantined = [...files.values()].filter((f) => f.status === 'quarantined');
-        if (quarantined.length) this.#failures?.inc();
-        if (this.#closed || (this.#loaded && JSON.stringify([...files.values()]) === JSON.stringify([...this.#files.values()]))) continue;
-        this.#loaded = true;
-        const apps = Object.freeze([...files.values()].flatMap((f) => f.apps).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
-        const before = new Map(this.#apps.map((app) => [app.id, app.version]));
-        this.#files = files;
-        this.#apps = apps;
-        this.#log(before, files);
-        const changed = apps.length !== before.size || apps.some((app) => before.get(app.id) !== app.version);
-        if (changed) for (const listener of this.#listeners) this.#notify(listener, apps);
-      } while (this.#again);
-    })().finally(() => (this.#reloading = null));
-    return this.#reloading;
+    this.#reloads?.inc();
+    const quarantined = [...files.values()].filter((f) => f.status === 'quarantined');
+    if (quarantined.length) this.#failures?.inc();
+    if (this.#closed || (this.#loaded && JSON.stringify([...files.values()]) === JSON.stringify([...this.#files.values()]))) return;
+    this.#loaded = true;
+    const apps = Object.freeze([...files.values()].flatMap((f) => f.apps).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
+    const before = new Map(this.#apps.map((app) => [app.id, app.version]));
+    this.#files = files;
+    this.#apps = apps;
+    this.#log(before, files);
+    const changed = apps.length !== before.size || apps.some((app) => before.get(app.id) !== app.version);
+    if (changed) for (const listener of this.#listeners) this.#notify(listener, apps);
   }
 
   #notify(listener: AppListener, apps: readonly AppDefinition[]): void {
