@@ -1,8 +1,8 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--cpu-prof DIR]
-// --workers: gateway.workers, one Gatehouse per value, all measured in the same rounds; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--cpu-prof DIR]
+// --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, 'cpu-prof': { type: 'string' } } });
 const WORKERS = values.workers.split(',').map(Number);
+const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
@@ -53,12 +54,13 @@ writeFileSync(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.
 const BARE = nextPort++;
 const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
 // One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
-const gatehouses = WORKERS.map((workers) => {
+const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
   const port = nextPort++;
-  const config = join(dir, `gatehouse-w${workers}.yaml`);
-  writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
-  return { name: WORKERS.length === 1 ? 'gatehouse' : `gatehouse-w${workers}`, workers, port, config, child: null };
-});
+  const config = join(dir, `gatehouse-w${workers}-${engine}.yaml`);
+  writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
+  const name = ['gatehouse', WORKERS.length > 1 ? `w${workers}` : '', ENGINES.length > 1 ? engine : ''].filter(Boolean).join('-');
+  return { name, workers, port, config, child: null };
+}));
 function startGatehouse(g) {
   // Workers inherit the primary's execArgv, so they are profiled too.
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
@@ -136,7 +138,7 @@ if (PROF) await Promise.all(gatehouses.map((g) => new Promise((r) => g.child.onc
 bare.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
+console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
 console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
@@ -146,4 +148,4 @@ for (const c of [64, 256]) {
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), workers: WORKERS, seconds: SECONDS, rounds: ROUNDS, results }, null, 2));
+writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), workers: WORKERS, engines: ENGINES, seconds: SECONDS, rounds: ROUNDS, results }, null, 2));

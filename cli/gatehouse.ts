@@ -180,6 +180,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
           maxBodySize: config.gateway.maxBodySize,
           maxHeaderSize: config.gateway.maxHeaderSize,
           shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
+          engine: config.gateway.engine,
         });
         closers.push(() => gateway.close());
         gatewayPort = await gateway.start();

@@ -83,6 +83,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       maxBodySize: config.gateway.maxBodySize,
       maxHeaderSize: config.gateway.maxHeaderSize,
       shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
+      engine: config.gateway.engine,
     });
     send({ kind: 'gatehouse:listening', port: await gateway.start() });
   } catch (error) {

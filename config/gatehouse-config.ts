@@ -154,6 +154,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxBodySize: bytes(['gateway', 'maxBodySize'], 1024 ** 3),
       maxHeaderSize: bytes(['gateway', 'maxHeaderSize'], 32 * 1024),
       shutdownTimeoutMs: ms(['gateway', 'shutdownTimeout'], 10_000),
+      engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
     },
     authn: {
       enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,

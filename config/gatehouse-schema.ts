@@ -55,6 +55,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     maxBodySize: size,
     maxHeaderSize: { type: ['string', 'integer'], format: 'size', minimum: 1024, maximum: 1048576 },
     shutdownTimeout: duration,
+    engine: { enum: ['lean', 'node'] },
   }),
   authn: section({
     enabled: { type: 'boolean' },

@@ -67,6 +67,7 @@ export interface GatewayConfig {
   readonly maxBodySize: number;            // bytes; larger request bodies get 413
   readonly maxHeaderSize: number;          // bytes of request line + headers; more gets 431
   readonly shutdownTimeoutMs: number;      // how long in-flight requests may finish on SIGTERM
+  readonly engine: 'lean' | 'node';        // lean: Node's parser + a lean hot path (gateway/http1); node: node:http
 }
 
 export interface TrustedIssuer {

@@ -6,7 +6,7 @@ import { resolveService } from './service-resolver.js';
 export type RouteDecision =
   | { readonly kind: 'redirect'; readonly status: 301 | 307; readonly location: string }
   | { readonly kind: 'proxy'; readonly route: string; readonly upstreams: readonly URL[]; readonly upstreamPath: string; readonly servicePrefix: string | null }
-  | { readonly kind: 'error'; readonly status: 404 | 503; readonly title: string; readonly description: string; readonly code: string };
+  | { readonly kind: 'error'; readonly status: 403 | 404 | 503; readonly title: string; readonly description: string; readonly code: string };
 
 export interface RouteInputs {
   readonly snapshot: Snapshot | null;

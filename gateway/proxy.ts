@@ -2,12 +2,20 @@
 // this machine, bench/gateway.mjs), WebSocket upgrades over http-proxy. Streaming without buffering,
 // X-Forwarded-* and X-Real-IP set, hop-by-hop headers and DC/OS cookies removed, `Location` rewritten
 // back under `/service/<name>/` (Admin Router §6.5), errors as JSON `{title, description, code}`.
-import { Agent as HttpAgent, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
+import type { ResponseSink } from './http1/index.js';
+
+/** What proxying reads of a request: node:http's IncomingMessage or the lean engine's LeanRequest. */
+export interface ProxyRequest {
+  readonly method?: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: Socket;
+}
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus those `Connection` names. */
 const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
@@ -31,11 +39,11 @@ export interface ProxyTarget {
   readonly path: string;                   // encoded path + query for the upstream request line
   readonly servicePrefix: string | null;   // `/service/<plain>` for Location rewriting
   readonly timeoutMs: number;
-  /** What to send as the body when not the request itself (a counting stream for chunked bodies). */
-  readonly body?: Readable;
+  /** The request body (the request itself, or a counting stream for chunked bodies); null: none. */
+  readonly body: Readable | null;
 }
 
-export function sendJsonError(res: ServerResponse, status: number, title: string, description: string, code: string, headers: Record<string, string> = {}): void {
+export function sendJsonError(res: ResponseSink, status: number, title: string, description: string, code: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -85,7 +93,7 @@ export class UpstreamProxy {
     return pool;
   }
 
-  web(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: NodeJS.ErrnoException) => void): void {
+  web(req: ProxyRequest, res: ResponseSink, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: NodeJS.ErrnoException) => void): void {
     const drop = hopByHop(req.headers.connection);
     const headers: Record<string, string | string[]> = {};
     for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !drop.has(name)) headers[name] = value;
@@ -93,14 +101,13 @@ export class UpstreamProxy {
     if (cookie) headers['cookie'] = cookie;
     else delete headers['cookie'];
     Object.assign(headers, forwarded);
-    const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const handler = new ResponseWriter(res, target, host, onError);
     res.once('close', () => {
       if (!res.writableFinished) handler.clientGone();
     });
     this.#pool(target.upstream.origin, target.timeoutMs).dispatch(
-      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: bodyless ? null : (target.body ?? req) },
+      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: target.body },
       handler,
     );
   }
@@ -118,7 +125,7 @@ export class UpstreamProxy {
  * the response drains. Every chunk is written as it arrives: nothing is buffered here.
  */
 class ResponseWriter implements Dispatcher.DispatchHandler {
-  readonly #res: ServerResponse;
+  readonly #res: ResponseSink;
   readonly #target: ProxyTarget;
   readonly #host: string;
   readonly #onError: (error: NodeJS.ErrnoException) => void;
@@ -126,7 +133,7 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   #gone = false;
   #resume: (() => void) | null = null;
 
-  constructor(res: ServerResponse, target: ProxyTarget, host: string, onError: (error: NodeJS.ErrnoException) => void) {
+  constructor(res: ResponseSink, target: ProxyTarget, host: string, onError: (error: NodeJS.ErrnoException) => void) {
     this.#res = res;
     this.#target = target;
     this.#host = host;

@@ -4,9 +4,10 @@
 // The public endpoints themselves are in public-endpoints.ts.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
@@ -17,7 +18,8 @@ import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-route
 import { loginPage } from './pages.js';
 import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
-import { UpstreamProxy, sendJsonError } from './proxy.js';
+import { Http1Server, LeanResponse, loadParser, type LeanRequest, type ResponseSink } from './http1/index.js';
+import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
 import { resolveService } from './service-resolver.js';
@@ -49,16 +51,31 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number;
   /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
   readonly metricsText?: () => Promise<string>;
+  /**
+   * `lean` (default): Node's HTTP parser with a lean hot path for proxied requests (gateway/http1);
+   * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
+   */
+  readonly engine?: 'lean' | 'node';
+}
+
+/** What close() needs of either engine's server. */
+interface Listening {
+  close(done: () => void): void;
+  closeIdleConnections(): void;
+  closeAllConnections(): void;
 }
 
 export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
 const EJECT_MS = 30_000;
 
+/** Paths #handle answers itself after authentication; never on the hot path. */
+const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
+
 export class GatewayServer {
   readonly #options: GatewayOptions;
   readonly #proxy = new UpstreamProxy();
-  #server: Server | null = null;
+  #server: Listening | null = null;
   readonly #roundRobin = new Map<string, number>();
   /** Passive health: upstreams that refused a connection, and until when they are skipped. */
   readonly #ejected = new Map<string, number>();
@@ -88,28 +105,54 @@ export class GatewayServer {
   }
 
   async start(): Promise<number> {
-    const handler: RequestListener = (req, res) => void this.#handle(req, res);
-    const limits = { maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024, headersTimeout: 15_000, requestTimeout: 0 };
+    const maxHeaderSize = this.#options.maxHeaderSize ?? 32 * 1024;
     const tls = this.#options.tls;
-    const server: Server = tls
-      ? createHttpsServer({ ...limits, cert: await readFile(tls.cert), key: await readFile(tls.key) }, handler)
-      : createServer(limits, handler);
+    const tlsFiles = tls ? { cert: await readFile(tls.cert), key: await readFile(tls.key) } : null;
+    const { host, port } = this.#options.listen;
+    const lean = this.#options.engine === 'node' ? null : loadParser();
+    if (lean && 'error' in lean) this.#options.logger.warn({ reason: lean.error }, 'gateway.engine lean: Node\'s HTTP parser is not reachable here; serving with node:http');
+    if (lean && 'factory' in lean) {
+      const server = new Http1Server({
+        factory: lean.factory,
+        maxHeaderSize,
+        headersTimeoutMs: 15_000,
+        keepAliveTimeoutMs: 5_000,
+        tls: tlsFiles,
+        handlers: {
+          fast: (req, res) => this.#fast(req, res),
+          request: (req, res) => void this.#handle(req, res),
+          upgrade: (req, socket, head) => void this.#upgrade(req, socket as Socket, head),
+          clientError: (error, socket) => this.#clientError(error, socket, maxHeaderSize),
+        },
+      });
+      const address = await server.listen(port, host);
+      this.#server = server;
+      return address.port;
+    }
+    const handler: RequestListener = (req, res) => void this.#handle(req, res);
+    const limits = { maxHeaderSize, headersTimeout: 15_000, requestTimeout: 0 };
+    const server: Server = tlsFiles ? createHttpsServer({ ...limits, ...tlsFiles }, handler) : createServer(limits, handler);
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
-    // Malformed requests (the parser refuses smuggling shapes such as CL+TE or two lengths) get a
-    // plain 400 and the connection is closed.
-    // Headers over gateway.maxHeaderSize get 431.
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
-      if (!socket.writable) return void socket.destroy();
-      if (error.code !== 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${limits.maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
-      socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
-    });
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => this.#clientError(error, socket as Socket, maxHeaderSize));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(this.#options.listen.port, this.#options.listen.host, () => resolve());
+      server.listen(port, host, () => resolve());
     });
     this.#server = server;
     return (server.address() as AddressInfo).port;
+  }
+
+  /**
+   * A request the parser refused (smuggling shapes such as CL+TE or two lengths, bad syntax) gets a
+   * plain 400 and the connection is closed; headers over gateway.maxHeaderSize get 431, headers that
+   * do not arrive in time 408.
+   */
+  #clientError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
+    if (!socket.writable) return void socket.destroy();
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (error.code !== 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
+    socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
   /**
@@ -172,11 +215,7 @@ export class GatewayServer {
     const requestId = randomUUID();
     let route = 'none';
     let uid: string | null = null;
-    res.on('finish', () => {
-      const seconds = (performance.now() - started) / 1000;
-      this.#metricsFor(route, res.statusCode).observe(seconds);
-      if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method: req.method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
-    });
+    res.on('finish', () => this.#record(res, started, requestId, req.method, route, uid));
     res.setHeader('x-request-id', requestId);
 
     // Request smuggling shapes: both framings, or conflicting lengths, are refused.
@@ -225,7 +264,7 @@ export class GatewayServer {
       route = `file:${fileRoute.name}`;
       return this.#proxyFileRoute(req, res, fileRoute, caller, path, search);
     }
-    if (path === '/gatehouse/v1/routes') {
+    if (path === '/gatehouse/v1/routes') { // in SPECIAL_PATHS, as are the two below
       route = 'inspect';
       const body = JSON.stringify({
         builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],
@@ -242,17 +281,76 @@ export class GatewayServer {
       res.writeHead(200, { 'content-type': 'application/json' }).end(method === 'HEAD' ? undefined : JSON.stringify(body));
       return;
     }
-    const status = this.#options.store.status();
-    const decision = builtinRoute(path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+    const decision = this.#builtinDecision(path);
     if (!decision) {
       route = 'unknown';
       return sendJsonError(res, 404, 'Not Found', `no route for ${path}`, 'ERR_GATEWAY_NO_ROUTE');
     }
     route = decision.kind === 'proxy' ? decision.route : decision.kind;
-    this.#dispatch(req, res, decision, path, search);
+    this.#dispatch(req, res, decision, path, search, this.#bodyOf(req, res));
   }
 
-  #dispatch(req: IncomingMessage, res: ServerResponse, decision: RouteDecision, path: string, search: string, timeoutMs?: number): void {
+  /**
+   * The hot path of the lean engine: a GET or HEAD without a body, with a token verified recently
+   * (or to an `auth: none` route), to a route that proxies. It makes the same decisions as #handle
+   * through the same helpers; anything else (a token to verify, an error to show, a public
+   * endpoint, a body) returns false, and #handle answers it.
+   */
+  #fast(req: LeanRequest, res: LeanResponse): boolean {
+    const method = req.method;
+    if (method !== 'GET' && method !== 'HEAD') return false;
+    const headers = req.headers;
+    if (headers['content-length'] !== undefined || headers['transfer-encoding'] !== undefined) return false;
+    const normalized = normalizePath(req.url);
+    if ('error' in normalized) return false;
+    const { path, search } = normalized;
+    if (PUBLIC_PATHS.has(path) || earlyRedirect(path) || SPECIAL_PATHS.has(path)) return false;
+    const fileRoute = this.#options.routes?.match(path) ?? null;
+    let caller: Caller | null = null;
+    if (fileRoute?.auth !== 'none') {
+      caller = this.#recentCaller(headers);
+      if (!caller) return false;
+    }
+    const decision = fileRoute ? this.#fileRouteDecision(fileRoute, caller, path) : this.#builtinDecision(path);
+    if (decision?.kind !== 'proxy') return false;
+    const started = performance.now();
+    const requestId = randomUUID();
+    const uid = caller?.uid ?? null;
+    res.on('finish', () => this.#record(res, started, requestId, method, decision.route, uid));
+    res.setHeader('x-request-id', requestId);
+    this.#dispatch(req, res, decision, path, search, null, fileRoute?.timeoutMs);
+    return true;
+  }
+
+  /** A recently verified token's caller, without a promise; null when there is none to check that way. */
+  #recentCaller(headers: IncomingHttpHeaders): Caller | null {
+    try {
+      const extracted = extractToken(headers);
+      return extracted ? this.#options.verifier.recent(extracted.token) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, route: string, uid: string | null): void {
+    const seconds = (performance.now() - started) / 1000;
+    this.#metricsFor(route, res.statusCode).observe(seconds);
+    if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
+  }
+
+  #builtinDecision(path: string): RouteDecision | null {
+    const status = this.#options.store.status();
+    return builtinRoute(path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+  }
+
+  /** What a request with a body sends upstream: null for a bodiless GET or HEAD, else the (counted) body. */
+  #bodyOf(req: IncomingMessage, res: ServerResponse): Readable | null {
+    const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    if (bodyless) return null;
+    return limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
+  }
+
+  #dispatch(req: ProxyRequest, res: ResponseSink, decision: RouteDecision, path: string, search: string, body: Readable | null, timeoutMs?: number): void {
     if (decision.kind === 'redirect') {
       res.writeHead(decision.status, { location: `${decision.location}${search}` }).end();
       return;
@@ -263,7 +361,6 @@ export class GatewayServer {
     // tried, and the refusing task is skipped for a while (passive health).
     const retryable = (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     const tried = new Set<string>();
-    const body = limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
     const attempt = (): void => {
       const upstream = this.#pick(decision.route, decision.upstreams, tried);
       tried.add(upstream.href);
@@ -302,24 +399,30 @@ export class GatewayServer {
   }
 
   #proxyFileRoute(req: IncomingMessage, res: ServerResponse, fileRoute: FileRoute, caller: Caller | null, path: string, search: string): void {
+    const decision = this.#fileRouteDecision(fileRoute, caller, path);
+    if (decision.kind === 'proxy') this.#dispatch(req, res, decision, path, search, this.#bodyOf(req, res), fileRoute.timeoutMs);
+    else if (decision.kind === 'error') sendJsonError(res, decision.status, decision.title, decision.description, decision.code);
+  }
+
+  /** A file route's upstreams for this caller: its `to` URLs or its service's tasks, 403 when `allow` refuses, 503 without tasks. */
+  #fileRouteDecision(fileRoute: FileRoute, caller: Caller | null, path: string): RouteDecision {
     if (caller && fileRoute.allow) {
-      const decision = decide({ uid: caller.uid, groups: this.#groupsOf(caller) }, fileRoute.allow);
-      if (!decision.allowed) return sendJsonError(res, 403, 'Forbidden', decision.reason, 'ERR_GATEWAY_FORBIDDEN');
+      const allowed = decide({ uid: caller.uid, groups: this.#groupsOf(caller) }, fileRoute.allow);
+      if (!allowed.allowed) return { kind: 'error', status: 403, title: 'Forbidden', description: allowed.reason, code: 'ERR_GATEWAY_FORBIDDEN' };
     }
     let upstreams: readonly URL[] = fileRoute.to;
     if (fileRoute.service) {
       const snapshot = this.#options.store.current;
       const resolved = snapshot ? resolveService(snapshot, fileRoute.service) : null;
-      if (!resolved) return sendJsonError(res, 503, 'Service Unavailable', `route ${fileRoute.name}: no running task of service ${fileRoute.service}`, 'ERR_GATEWAY_SERVICE_UNAVAILABLE');
+      if (!resolved) return { kind: 'error', status: 503, title: 'Service Unavailable', description: `route ${fileRoute.name}: no running task of service ${fileRoute.service}`, code: 'ERR_GATEWAY_SERVICE_UNAVAILABLE' };
       upstreams = resolved.upstreams;
     }
     const rest = path.length >= fileRoute.path.length ? path.slice(fileRoute.path.length) : '';
     const upstreamPath = fileRoute.stripPrefix ? `/${rest}` : path;
-    this.#dispatch(req, res, { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath, servicePrefix: null }, path, search, fileRoute.timeoutMs);
+    return { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath, servicePrefix: null };
   }
 
-
-  #forwardedHeaders(req: IncomingMessage, path: string, decision: Extract<RouteDecision, { kind: 'proxy' }>): Record<string, string> {
+  #forwardedHeaders(req: ProxyRequest, path: string, decision: Extract<RouteDecision, { kind: 'proxy' }>): Record<string, string> {
     const client = req.socket.remoteAddress ?? '';
     const prior = req.headers['x-forwarded-for'];
     const prefix = path.slice(0, path.length - decision.upstreamPath.length + (decision.upstreamPath === '/' && !path.endsWith('/') ? 1 : 0));
@@ -346,18 +449,13 @@ export class GatewayServer {
     if (caller instanceof AuthnError) return refuse('401 Unauthorized', 'WWW-Authenticate: acsjwt\r\n');
     let decision: RouteDecision | null;
     if (fileRoute) {
-      if (caller && fileRoute.allow && !decide({ uid: caller.uid, groups: this.#groupsOf(caller) }, fileRoute.allow).allowed) return refuse('403 Forbidden');
-      const snapshot = this.#options.store.current;
-      const upstreams = fileRoute.service ? (snapshot ? resolveService(snapshot, fileRoute.service)?.upstreams : undefined) ?? [] : fileRoute.to;
-      if (upstreams.length === 0) return refuse('503 Service Unavailable');
-      const rest = normalized.path.slice(fileRoute.path.length);
-      decision = { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath: fileRoute.stripPrefix ? `/${rest}` : normalized.path, servicePrefix: null };
+      decision = this.#fileRouteDecision(fileRoute, caller, normalized.path);
+      if (decision.kind === 'error') return refuse(decision.status === 403 ? '403 Forbidden' : '503 Service Unavailable');
     } else {
-      const status = this.#options.store.status();
-      decision = builtinRoute(normalized.path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+      decision = this.#builtinDecision(normalized.path);
     }
     if (decision?.kind !== 'proxy') return refuse('404 Not Found');
     const upstream = this.#pick(decision.route, decision.upstreams);
-    this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0 }, this.#forwardedHeaders(req, normalized.path, decision));
+    this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0, body: null }, this.#forwardedHeaders(req, normalized.path, decision));
   }
 }

@@ -1,0 +1,263 @@
+// One client connection of the lean HTTP/1.1 server: parses requests with Node's parser and answers
+// them in order. A request the gateway can answer on its hot path gets a LeanResponse; any other
+// gets node:http's own IncomingMessage and ServerResponse, so every other endpoint works exactly as
+// under node:http. Pipelined requests are answered in order: a later answer is held back until the
+// earlier ones are complete.
+import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
+import type { Socket } from 'node:net';
+import { LeanResponse, type ResponseOwner } from './lean-response.js';
+import type { ParseError, ParserFactory, RequestHead, RequestParser } from './parser.js';
+
+/** A parsed request as the hot path sees it: no stream, nothing allocated beyond the headers. */
+export interface LeanRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly httpVersion: string;
+  readonly socket: Socket;
+}
+
+export interface Http1Handlers {
+  /** Answers the request on `res` and returns true, or returns false without touching `res`. */
+  fast(req: LeanRequest, res: LeanResponse): boolean;
+  request(req: IncomingMessage, res: ServerResponse): void;
+  upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+  clientError(error: ParseError, socket: Socket): void;
+}
+
+export interface ConnectionContext {
+  readonly factory: ParserFactory;
+  readonly handlers: Http1Handlers;
+  readonly maxHeaderSize: number;
+  readonly closing: boolean;
+  /** A clock that ticks every second (ms). */
+  now(): number;
+  dateLine(): string;
+  forget(connection: Http1Connection): void;
+}
+
+type Turn = { readonly lean: LeanResponse } | { readonly req: IncomingMessage; readonly res: ServerResponse };
+
+/** More unanswered pipelined requests than this and the connection stops reading until some are answered. */
+const MAX_PIPELINED = 32;
+
+export class Http1Connection implements ResponseOwner {
+  readonly socket: Socket;
+  readonly #context: ConnectionContext;
+  readonly #parser: RequestParser;
+  readonly #turns: Turn[] = [];
+  /** The general-path request whose body is arriving. */
+  #body: IncomingMessage | null = null;
+  #upgrade: RequestHead | null = null;
+  #peerEnded = false;
+  #lastSent = false;
+  #pausedForTurns = false;
+  #done = false;
+  /** When the current request's first byte came (0: none in progress), for the headers timeout. */
+  headStartedAt = 0;
+  idleSince: number;
+
+  constructor(socket: Socket, context: ConnectionContext) {
+    this.socket = socket;
+    this.#context = context;
+    this.idleSince = context.now();
+    this.#parser = context.factory.create({
+      begin: () => {
+        this.headStartedAt = context.now();
+      },
+      head: (head) => this.#onHead(head),
+      body: (chunk) => {
+        if (this.#body && !this.#body.push(chunk)) socket.pause(); // resumed when the handler reads on
+      },
+      complete: () => {
+        const body = this.#body;
+        if (!body) return;
+        this.#body = null;
+        body.complete = true;
+        body.push(null);
+      },
+    }, context.maxHeaderSize);
+    socket.setNoDelay(true);
+    socket.on('data', this.#onData);
+    socket.on('end', this.#onEnd);
+    socket.on('error', this.#onError);
+    socket.once('close', this.#onClose);
+  }
+
+  get closing(): boolean {
+    return this.#context.closing;
+  }
+
+  dateLine(): string {
+    return this.#context.dateLine();
+  }
+
+  /** No request in progress: safe to close. */
+  get idle(): boolean {
+    return this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0;
+  }
+
+  readonly #onData = (chunk: Buffer): void => {
+    if (this.#done) return;
+    const parsed = this.#parser.execute(chunk);
+    if (typeof parsed !== 'number') return this.#refuse(parsed);
+    const upgrade = this.#upgrade;
+    if (upgrade) this.#handOver(upgrade, chunk.subarray(parsed));
+  };
+
+  readonly #onEnd = (): void => {
+    if (this.#done) return;
+    this.#peerEnded = true;
+    const error = this.#parser.finish();
+    if (error) return this.#refuse(error);
+    // The client sends nothing more; answers still owed are written, then the connection ends.
+    if (this.#turns.length === 0) this.socket.end();
+  };
+
+  readonly #onError = (): void => {
+    this.socket.destroy();
+  };
+
+  readonly #onClose = (): void => {
+    this.#stop();
+    for (const turn of this.#turns) {
+      if ('lean' in turn) turn.lean.abandon();
+      else if (!turn.res.socket) turn.res.emit('close'); // assigned ones hear the socket close themselves
+    }
+    this.#turns.length = 0;
+    if (this.#body && !this.#body.complete) this.#body.destroy();
+    this.#body = null;
+  };
+
+  #stop(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.socket.removeListener('data', this.#onData);
+    this.socket.removeListener('end', this.#onEnd);
+    this.#parser.free();
+    this.#context.forget(this);
+  }
+
+  #refuse(error: ParseError): void {
+    this.#stop();
+    if (this.#turns.length === 0) this.#context.handlers.clientError(error, this.socket);
+    else this.socket.destroy(); // answers in flight: no way to put an error between them
+  }
+
+  /** The headers timeout passed with the request still incomplete. */
+  timedOut(): void {
+    const error: ParseError = Object.assign(new Error('the request headers did not arrive in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
+    this.#refuse(error);
+  }
+
+  #onHead(head: RequestHead): void {
+    this.headStartedAt = 0;
+    if (head.upgrade) {
+      this.#upgrade = head; // handed over once execute() returns, with the bytes after the head
+      return;
+    }
+    if (this.#lastSent) return; // after an answer that closes the connection, nothing more is read
+    const context = this.#context;
+    const headers = context.factory.headers(head.rawHeaders);
+    const httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+    if (this.#turns.length >= MAX_PIPELINED) {
+      this.#pausedForTurns = true;
+      this.socket.pause();
+    }
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400, as node:http answers it.
+    const hostless = head.versionMinor >= 1 && headers.host === undefined;
+    if (!hostless) {
+      const lean = new LeanResponse(this, head);
+      const turn: Turn = { lean };
+      this.#turns.push(turn);
+      if (this.#turns.length === 1) lean.activate();
+      if (context.handlers.fast({ method: head.method, url: head.url, headers, httpVersion, socket: this.socket }, lean)) return;
+      this.#turns.pop();
+    }
+    const req = new IncomingMessage(this.socket);
+    req.httpVersionMajor = head.versionMajor;
+    req.httpVersionMinor = head.versionMinor;
+    req.httpVersion = httpVersion;
+    req.method = head.method;
+    req.url = head.url;
+    req.rawHeaders = head.rawHeaders;
+    req.headers = headers;
+    const res = new ServerResponse(req);
+    res.shouldKeepAlive = head.keepAlive && !context.closing;
+    const turn: Turn = { req, res };
+    this.#turns.push(turn);
+    if (this.#turns.length === 1) res.assignSocket(this.socket);
+    res.on('finish', () => this.#finishedGeneral(turn));
+    this.#body = req;
+    if (hostless) {
+      res.writeHead(400, { connection: 'close' }).end();
+      return;
+    }
+    const expect = headers.expect;
+    if (expect !== undefined) {
+      if (!/^100-continue$/i.test(expect.trim())) {
+        res.writeHead(417, { connection: 'close' }).end();
+        return;
+      }
+      res.writeContinue();
+    }
+    context.handlers.request(req, res);
+  }
+
+  #handOver(head: RequestHead, rest: Buffer): void {
+    this.#upgrade = null;
+    this.#stop();
+    this.socket.removeListener('error', this.#onError);
+    this.socket.removeListener('close', this.#onClose);
+    const req = new IncomingMessage(this.socket);
+    req.httpVersionMajor = head.versionMajor;
+    req.httpVersionMinor = head.versionMinor;
+    req.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+    req.method = head.method;
+    req.url = head.url;
+    req.rawHeaders = head.rawHeaders;
+    req.headers = this.#context.factory.headers(head.rawHeaders);
+    (req as IncomingMessage & { upgrade: boolean }).upgrade = true;
+    req.complete = true;
+    this.#context.handlers.upgrade(req, this.socket, rest);
+  }
+
+  #finishedGeneral(turn: Turn & { req: IncomingMessage; res: ServerResponse }): void {
+    turn.res.detachSocket(this.socket);
+    // A body nobody read (an answer given before it arrived) is drained, as node:http drains it.
+    if (!turn.req.complete) turn.req.resume();
+    // node:http's own verdict on the connection: `Connection: close`, HTTP/1.0 without a length…
+    this.finished(turn, (turn.res as unknown as { _last?: boolean })._last === true);
+  }
+
+  /** The oldest answer is complete: the next one may write, or the connection idles or ends. */
+  finished(done: LeanResponse | Turn, closeAfter: boolean): void {
+    const turns = this.#turns;
+    const first = turns[0];
+    if (!first || (first !== done && !('lean' in first && first.lean === done))) return;
+    turns.shift();
+    if (closeAfter) {
+      this.#lastSent = true;
+      turns.length = 0;
+      this.#stop();
+      this.socket.end();
+      return;
+    }
+    if (this.#pausedForTurns && turns.length < MAX_PIPELINED / 2) {
+      this.#pausedForTurns = false;
+      this.socket.resume();
+    }
+    const next = turns[0];
+    if (next) {
+      if ('lean' in next) next.lean.activate();
+      else next.res.assignSocket(this.socket);
+      return;
+    }
+    if (this.#peerEnded || this.#context.closing) {
+      this.#stop();
+      this.socket.end();
+      return;
+    }
+    this.idleSince = this.#context.now();
+  }
+}

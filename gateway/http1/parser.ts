@@ -1,0 +1,147 @@
+// Node's own HTTP/1.1 request parser, without node:http's per-request stream machinery around it.
+// It is llhttp, the parser node:http uses, set up as node:http sets it up (no lenient flags), so the
+// same requests are refused: CL+TE, two lengths, bad chunk sizes, bare LF, oversized heads.
+// Node reaches it through `_http_common`, which it does not document. So it is checked once, at
+// load: the method table is calibrated by parsing each of http.METHODS, and if anything is not as
+// expected the gateway falls back to node:http (`loadParser().error` says why).
+import { IncomingMessage, METHODS, type IncomingHttpHeaders } from 'node:http';
+import { createRequire } from 'node:module';
+
+export interface RequestHead {
+  readonly method: string;
+  readonly url: string;
+  /** Name, value, name, value… as received. */
+  readonly rawHeaders: string[];
+  readonly versionMajor: number;
+  readonly versionMinor: number;
+  readonly upgrade: boolean;
+  readonly keepAlive: boolean;
+}
+
+export interface ParserEvents {
+  /** A request's line and headers. For an upgrade (or CONNECT), parsing stops after them. */
+  head(head: RequestHead): void;
+  body(chunk: Buffer): void;
+  complete(): void;
+  /** The first byte of a new request arrived (the headers timeout starts). */
+  begin(): void;
+}
+
+export type ParseError = Error & { code?: string };
+
+export interface RequestParser {
+  /** How many bytes were parsed (fewer than given after an upgrade's head), or why the input is refused. */
+  execute(data: Buffer): number | ParseError;
+  /** The peer closed its side: a request cut short is an error. */
+  finish(): ParseError | null;
+  free(): void;
+}
+
+type Slot = (...args: never[]) => unknown;
+interface NativeParser {
+  initialize(type: number, resource: object, maxHeaderSize: number, lenient: number): void;
+  execute(data: Buffer): number | ParseError;
+  finish(): number | ParseError | undefined;
+  free(): void;
+  [slot: number]: Slot;
+}
+interface NativeParserClass {
+  new (): NativeParser;
+  readonly REQUEST: number;
+  readonly kOnMessageBegin: number;
+  readonly kOnHeaders: number;
+  readonly kOnHeadersComplete: number;
+  readonly kOnBody: number;
+  readonly kOnMessageComplete: number;
+  readonly kLenientNone: number;
+}
+
+export interface ParserFactory {
+  create(events: ParserEvents, maxHeaderSize: number): RequestParser;
+  /** Node's header object for raw headers: lower-case names, duplicates joined or dropped as node:http does. */
+  headers(rawHeaders: readonly string[]): IncomingHttpHeaders;
+}
+
+type AddHeaderLine = (this: { joinDuplicateHeaders: boolean }, name: string, value: string, into: IncomingHttpHeaders) => void;
+
+function build(Parser: NativeParserClass, methods: readonly string[], addHeaderLine: AddHeaderLine): ParserFactory {
+  const holder = { joinDuplicateHeaders: false };
+  return {
+    headers(rawHeaders) {
+      const into: IncomingHttpHeaders = {};
+      for (let i = 0; i < rawHeaders.length; i += 2) addHeaderLine.call(holder, rawHeaders[i]!, rawHeaders[i + 1]!, into);
+      return into;
+    },
+    create(events, maxHeaderSize) {
+      const native = new Parser();
+      native.initialize(Parser.REQUEST, {}, maxHeaderSize, Parser.kLenientNone);
+      // Heads with many headers (or a long URL) arrive in parts before the head is complete.
+      let partialHeaders: string[] = [];
+      let partialUrl = '';
+      native[Parser.kOnMessageBegin] = () => events.begin();
+      native[Parser.kOnHeaders] = ((headers: string[], url: string) => {
+        for (const h of headers) partialHeaders.push(h);
+        partialUrl += url;
+      }) as Slot;
+      native[Parser.kOnHeadersComplete] = ((versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) => {
+        const rawHeaders = headers ?? partialHeaders;
+        const fullUrl = url ?? partialUrl;
+        partialHeaders = [];
+        partialUrl = '';
+        events.head({ method: methods[method] ?? 'UNKNOWN', url: fullUrl, rawHeaders, versionMajor, versionMinor, upgrade, keepAlive });
+        return upgrade ? 2 : 0; // 2: stop after the head (llhttp's "upgrade"); the rest belongs to the new protocol
+      }) as Slot;
+      native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
+      native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;
+      return {
+        execute: (data) => native.execute(data),
+        finish() {
+          const result = native.finish();
+          return result instanceof Error ? result : null;
+        },
+        free: () => native.free(),
+      };
+    },
+  };
+}
+
+/** Which method name llhttp's number stands for, learnt by parsing a request with each name. */
+function calibrate(Parser: NativeParserClass): string[] {
+  const names: string[] = [];
+  for (const method of METHODS) {
+    const native = new Parser();
+    native.initialize(Parser.REQUEST, {}, 0, Parser.kLenientNone);
+    native[Parser.kOnHeadersComplete] = ((_major: number, _minor: number, _headers: unknown, index: number) => {
+      names[index] = method;
+      return 0;
+    }) as Slot;
+    const target = method === 'CONNECT' ? 'example:443' : '/';
+    native.execute(Buffer.from(`${method} ${target} HTTP/1.1\r\nHost: example\r\n\r\n`, 'latin1'));
+    native.free();
+  }
+  return names;
+}
+
+let loaded: { factory: ParserFactory } | { error: string } | null = null;
+
+/** The parser factory, or why Node's parser cannot be used here (then node:http serves). */
+export function loadParser(): { factory: ParserFactory } | { error: string } {
+  if (loaded) return loaded;
+  try {
+    const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: NativeParserClass };
+    const Parser = common.HTTPParser;
+    const addHeaderLine = (IncomingMessage.prototype as unknown as { _addHeaderLine?: AddHeaderLine })._addHeaderLine;
+    if (typeof Parser !== 'function' || typeof addHeaderLine !== 'function') throw new Error('_http_common.HTTPParser or IncomingMessage#_addHeaderLine is missing');
+    for (const slot of ['REQUEST', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
+      if (typeof Parser[slot] !== 'number') throw new Error(`HTTPParser.${slot} is missing`);
+    }
+    const methods = calibrate(Parser);
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT']) {
+      if (!methods.includes(method)) throw new Error(`the parser did not report method ${method}`);
+    }
+    loaded = { factory: build(Parser, methods, addHeaderLine) };
+  } catch (error) {
+    loaded = { error: (error as Error).message };
+  }
+  return loaded;
+}
