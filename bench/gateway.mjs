@@ -1,16 +1,18 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--cpu-prof DIR]
-// --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--cpu-prof DIR]
+// --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
+// --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
 const WORKERS = values.workers.split(',').map(Number);
 const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
@@ -59,12 +61,19 @@ const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
   const config = join(dir, `gatehouse-w${workers}-${engine}.yaml`);
   writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
   const name = ['gatehouse', WORKERS.length > 1 ? `w${workers}` : '', ENGINES.length > 1 ? engine : ''].filter(Boolean).join('-');
-  return { name, workers, port, config, child: null };
+  return { name, workers, port, config, child: null, bin: join(root, 'bin/gatehouse') };
 }));
+if (values.baseline) {
+  const first = gatehouses[0];
+  const port = nextPort++;
+  const config = join(dir, 'baseline.yaml');
+  writeFileSync(config, readFileSync(first.config, 'utf8').replace(`127.0.0.1:${first.port}`, `127.0.0.1:${port}`));
+  gatehouses.push({ name: 'baseline', workers: first.workers, port, config, child: null, bin: join(values.baseline, 'bin/gatehouse') });
+}
 function startGatehouse(g) {
   // Workers inherit the primary's execArgv, so they are profiled too.
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
-  const child = spawn(process.execPath, [...prof, join(root, 'bin/gatehouse'), 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...prof, g.bin, 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let out = '';
   child.stdout.on('data', (d) => (out += d));
@@ -99,9 +108,11 @@ for (const g of gatehouses) {
 await listening(BARE, 'bare http-proxy');
 const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
-function wrk(url, connections, headers = [], seconds = SECONDS) {
+// Asynchronous, so that Ctrl-C or SIGTERM stops the run (and every child) at once.
+const execFileAsync = promisify(execFile);
+async function wrk(url, connections, headers = [], seconds = SECONDS) {
   const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
-  const out = execFileSync('wrk', args, { timeout: (seconds + 30) * 1000 }).toString();
+  const out = (await execFileAsync('wrk', args, { timeout: (seconds + 30) * 1000 })).stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
@@ -126,8 +137,8 @@ for (const connections of [64, 256]) {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? Object.keys(targets).reverse() : Object.keys(targets);
     for (const name of order) {
-      warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
-      const r = targets[name](connections);
+      await warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
+      const r = await targets[name](connections);
       (results[`${name}@${connections}`] ??= []).push(r);
       console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}`);
     }

@@ -103,7 +103,7 @@ export class GatewayWorkers {
             this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
             return resolve(message.port);
           case 'gatehouse:failed':
-            return reject(new GatehouseError(message.code === 'EADDRINUSE' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
+            return reject(new GatehouseError(message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
           case 'gatehouse:metrics-request':
             void this.#metrics().then((text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }), (error: Error) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }));
             return;

@@ -33,7 +33,7 @@ export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision |
   const strip = (prefix: string) => path.slice(prefix.length) || '/';
   if (path.startsWith('/mesos_dns/')) {
     if (!inputs.dnsHttp) return notFound('the DNS HTTP API is disabled (dns.http)', 'ERR_GATEWAY_DNS_API_DISABLED');
-    return { kind: 'proxy', route: 'mesos_dns', upstreams: [inputs.dnsHttp], upstreamPath: strip('/mesos_dns'), servicePrefix: null };
+    return { kind: 'proxy', route: 'mesos_dns', upstreams: single(inputs.dnsHttp), upstreamPath: strip('/mesos_dns'), servicePrefix: null };
   }
   const cluster = path.startsWith('/service/') || path.startsWith('/agent/') || path.startsWith('/mesos/') || path.startsWith('/marathon/');
   if (!cluster) return null;
@@ -51,20 +51,56 @@ export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision |
     const agent = snapshot.agents.find((a) => a.id === id);
     const ip = agent?.ips[0];
     if (!agent || !agent.pid || !ip) return notFound(`agent ${id} unknown`, 'ERR_GATEWAY_AGENT_UNKNOWN');
-    return { kind: 'proxy', route: 'agent', upstreams: [new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${agent.pid.port}`)], upstreamPath: `/${rest.join('/')}`, servicePrefix: null };
+    return { kind: 'proxy', route: 'agent', upstreams: origin(ip, agent.pid.port), upstreamPath: `/${rest.join('/')}`, servicePrefix: null };
   }
   if (path.startsWith('/mesos/')) {
     const leader = snapshot.leader?.address;
     const ip = leader?.ips[0];
     if (!leader || !ip) return unavailable('the leading master is unknown');
-    return { kind: 'proxy', route: 'mesos', upstreams: [new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${leader.port}`)], upstreamPath: strip('/mesos'), servicePrefix: null };
+    return { kind: 'proxy', route: 'mesos', upstreams: origin(ip, leader.port), upstreamPath: strip('/mesos'), servicePrefix: null };
   }
   const marathon = inputs.marathon ?? marathonFromSnapshot(snapshot);
   if (!marathon) return unavailable('Marathon is unknown (no cluster.mesos.marathon and no marathon framework with a web UI)');
-  return { kind: 'proxy', route: 'marathon', upstreams: [marathon], upstreamPath: strip('/marathon'), servicePrefix: null };
+  return { kind: 'proxy', route: 'marathon', upstreams: single(marathon), upstreamPath: strip('/marathon'), servicePrefix: null };
 }
 
+/**
+ * The same upstream list object for the same address: built once rather than a URL per request, and
+ * the proxy keys its connection pools by it. Bounded: cleared when it grows past what a cluster has.
+ */
+const origins = new Map<string, readonly URL[]>();
+const singles = new WeakMap<URL, readonly URL[]>();
+function single(url: URL): readonly URL[] {
+  let list = singles.get(url);
+  if (!list) {
+    list = [url];
+    singles.set(url, list);
+  }
+  return list;
+}
+function origin(ip: string, port: number): readonly URL[] {
+  const key = `${ip} ${port}`;
+  let found = origins.get(key);
+  if (!found) {
+    if (origins.size >= 10_000) origins.clear();
+    found = [new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${port}`)];
+    origins.set(key, found);
+  }
+  return found;
+}
+
+const marathonUrls = new WeakMap<Snapshot, URL | null>();
+
 function marathonFromSnapshot(snapshot: Snapshot): URL | null {
+  let url = marathonUrls.get(snapshot);
+  if (url === undefined) {
+    url = marathonUrlOf(snapshot);
+    marathonUrls.set(snapshot, url);
+  }
+  return url;
+}
+
+function marathonUrlOf(snapshot: Snapshot): URL | null {
   const url = snapshot.frameworks.find((f) => f.name === 'marathon')?.webuiUrl;
   try {
     return url ? new URL(new URL(url).origin) : null;

@@ -8,7 +8,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
-import type { ResponseSink } from './http1/index.js';
+import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
 
 /** What proxying reads of a request: node:http's IncomingMessage or the lean engine's LeanRequest. */
 export interface ProxyRequest {
@@ -61,11 +61,18 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
 
 export class UpstreamProxy {
   readonly #proxy: httpProxy;
+  /** Connection pools by `origin timeout`. */
   readonly #pools = new Map<string, Pool>();
+  /** The same, by URL object: route tables and the service resolver hand out the same URL objects, so no key string per request. */
+  readonly #poolsByUrl = new Map<number, WeakMap<URL, Pool>>();
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
   readonly #https = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
 
-  constructor() {
+  /** The lean engine's client for bodiless GET and HEAD to plain-HTTP upstreams; undici otherwise. */
+  readonly #lean: LeanUpstreamClient | null;
+
+  constructor(lean: LeanUpstreamClient | null = null) {
+    this.#lean = lean;
     // http-proxy carries WebSocket upgrades only.
     this.#proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, prependPath: true, ignorePath: true });
     this.#proxy.on('proxyReqWs', (proxyReq, req) => {
@@ -78,17 +85,26 @@ export class UpstreamProxy {
   close(): void {
     for (const pool of this.#pools.values()) void pool.close();
     this.#pools.clear();
+    this.#poolsByUrl.clear();
     this.#proxy.close();
+    this.#lean?.close();
     this.#http.destroy();
     this.#https.destroy();
   }
 
-  #pool(origin: string, timeoutMs: number): Pool {
-    const key = `${origin} ${timeoutMs}`;
-    let pool = this.#pools.get(key);
+  #pool(upstream: URL, timeoutMs: number): Pool {
+    let byUrl = this.#poolsByUrl.get(timeoutMs);
+    if (!byUrl) this.#poolsByUrl.set(timeoutMs, (byUrl = new WeakMap()));
+    let pool = byUrl.get(upstream);
     if (!pool) {
-      pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 4000, headersTimeout: timeoutMs || 0, bodyTimeout: timeoutMs || 0, connectTimeout: 10_000 });
-      this.#pools.set(key, pool);
+      const origin = upstream.origin;
+      const key = `${origin} ${timeoutMs}`;
+      pool = this.#pools.get(key);
+      if (!pool) {
+        pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 4000, headersTimeout: timeoutMs || 0, bodyTimeout: timeoutMs || 0, connectTimeout: 10_000 });
+        this.#pools.set(key, pool);
+      }
+      byUrl.set(upstream, pool);
     }
     return pool;
   }
@@ -96,7 +112,11 @@ export class UpstreamProxy {
   web(req: ProxyRequest, res: ResponseSink, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: NodeJS.ErrnoException) => void): void {
     const drop = hopByHop(req.headers.connection);
     const headers: Record<string, string | string[]> = {};
-    for (const [name, value] of Object.entries(req.headers)) if (value !== undefined && !drop.has(name)) headers[name] = value;
+    const incoming = req.headers;
+    for (const name in incoming) {
+      const value = incoming[name];
+      if (value !== undefined && !drop.has(name)) headers[name] = value;
+    }
     const cookie = withoutDcosCookies(req.headers.cookie);
     if (cookie) headers['cookie'] = cookie;
     else delete headers['cookie'];
@@ -106,8 +126,17 @@ export class UpstreamProxy {
     res.once('close', () => {
       if (!res.writableFinished) handler.clientGone();
     });
-    this.#pool(target.upstream.origin, target.timeoutMs).dispatch(
-      { path: target.path, method: (req.method ?? 'GET') as Dispatcher.HttpMethod, headers, body: target.body },
+    const method = req.method ?? 'GET';
+    if (this.#lean && target.body === null && (method === 'GET' || method === 'HEAD') && target.upstream.protocol === 'http:') {
+      try {
+        this.#lean.dispatch(target.upstream, { method, path: target.path, headers, timeoutMs: target.timeoutMs }, handler);
+      } catch (error) {
+        handler.onError(error as Error);
+      }
+      return;
+    }
+    this.#pool(target.upstream, target.timeoutMs).dispatch(
+      { path: target.path, method: method as Dispatcher.HttpMethod, headers, body: target.body },
       handler,
     );
   }
@@ -151,26 +180,21 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     this.#abort = abort;
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+  onHeaders(statusCode: number, rawHeaders: Array<Buffer | string>, resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: not forwarded (as before, with undici's request())
-    const names: string[] = [];
-    const values: string[] = [];
+    // One pass; headers named by `Connection` (rare) are removed after it.
     let connection: string | string[] | undefined;
+    const out: Record<string, string | string[]> = {};
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!.toString('latin1').toLowerCase();
       const value = rawHeaders[i + 1]!.toString('latin1');
       if (name === 'connection') connection = connection === undefined ? value : [...(typeof connection === 'string' ? [connection] : connection), value];
-      names.push(name);
-      values.push(value);
+      if (HOP_BY_HOP.has(name)) continue;
+      const prior = out[name];
+      out[name] = prior === undefined ? value : typeof prior === 'string' ? [prior, value] : [...prior, value];
     }
     const drop = hopByHop(connection);
-    const out: Record<string, string | string[]> = {};
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i]!;
-      if (drop.has(name)) continue;
-      const prior = out[name];
-      out[name] = prior === undefined ? values[i]! : typeof prior === 'string' ? [prior, values[i]!] : [...prior, values[i]!];
-    }
+    if (drop !== HOP_BY_HOP) for (const name of drop) delete out[name];
     const target = this.#target;
     const location = typeof out['location'] === 'string' ? out['location'] : null;
     if (location && target.servicePrefix) out['location'] = rewriteLocation(location, target.servicePrefix, `${target.upstream.protocol.replace(':', '')}://${this.#host}`);

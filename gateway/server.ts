@@ -13,12 +13,12 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
-import type { ListenAddress } from '../config/index.js';
+import { GatehouseError, type ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { loginPage } from './pages.js';
 import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
-import { Http1Server, LeanResponse, loadParser, type LeanRequest, type ResponseSink } from './http1/index.js';
+import { Http1Server, LeanResponse, LeanUpstreamClient, loadParser, type LeanRequest, type ResponseSink } from './http1/index.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
@@ -68,13 +68,14 @@ interface Listening {
 export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
 const EJECT_MS = 30_000;
+const NONE_TRIED: ReadonlySet<string> = new Set();
 
 /** Paths #handle answers itself after authentication; never on the hot path. */
 const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
 
 export class GatewayServer {
   readonly #options: GatewayOptions;
-  readonly #proxy = new UpstreamProxy();
+  readonly #proxy: UpstreamProxy;
   #server: Listening | null = null;
   readonly #roundRobin = new Map<string, number>();
   /** Passive health: upstreams that refused a connection, and until when they are skipped. */
@@ -87,6 +88,8 @@ export class GatewayServer {
 
   constructor(options: GatewayOptions) {
     this.#options = options;
+    const lean = options.engine === 'node' ? null : loadParser();
+    this.#proxy = new UpstreamProxy(lean && 'factory' in lean ? new LeanUpstreamClient(lean.factory) : null);
     this.#requests = new Counter({ name: 'gatehouse_gateway_requests_total', help: 'Gateway requests by route and status', labelNames: ['route', 'status'], registers: [options.registry] });
     this.#latency = new Histogram({ name: 'gatehouse_gateway_request_duration_seconds', help: 'Gateway request duration by route', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [options.registry] });
   }
@@ -125,7 +128,9 @@ export class GatewayServer {
           clientError: (error, socket) => this.#clientError(error, socket, maxHeaderSize),
         },
       });
-      const address = await server.listen(port, host);
+      const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
+        throw listenError(host, port, error);
+      });
       this.#server = server;
       return address.port;
     }
@@ -135,7 +140,7 @@ export class GatewayServer {
     server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => this.#clientError(error, socket as Socket, maxHeaderSize));
     await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
+      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(host, port, error)));
       server.listen(port, host, () => resolve());
     });
     this.#server = server;
@@ -380,12 +385,18 @@ export class GatewayServer {
   }
 
   /** Round robin over the upstreams not tried yet and not ejected; ejected ones only when nothing else is left. */
-  #pick(route: string, upstreams: readonly URL[], tried: ReadonlySet<string> = new Set()): URL {
+  #pick(route: string, upstreams: readonly URL[], tried: ReadonlySet<string> = NONE_TRIED): URL {
+    const next = this.#roundRobin.get(route) ?? 0;
+    if (tried.size === 0 && this.#ejected.size === 0) {
+      // The common case: nothing tried yet, nothing ejected.
+      this.#roundRobin.set(route, next + 1);
+      return upstreams[next % upstreams.length]!;
+    }
     const now = Date.now();
+    for (const [href, until] of this.#ejected) if (until <= now) this.#ejected.delete(href); // back in the pool
     const fresh = upstreams.filter((u) => !tried.has(u.href));
     const healthy = fresh.filter((u) => (this.#ejected.get(u.href) ?? 0) <= now);
     const pool = healthy.length ? healthy : fresh.length ? fresh : upstreams;
-    const next = this.#roundRobin.get(route) ?? 0;
     this.#roundRobin.set(route, next + 1);
     return pool[next % pool.length]!;
   }
@@ -458,4 +469,9 @@ export class GatewayServer {
     const upstream = this.#pick(decision.route, decision.upstreams);
     this.#proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${normalized.search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0, body: null }, this.#forwardedHeaders(req, normalized.path, decision));
   }
+}
+
+/** A listen failure that names the key to change (the code stays in the message: EADDRINUSE, EACCES…). */
+function listenError(host: string, port: number, error: NodeJS.ErrnoException): GatehouseError {
+  return new GatehouseError('ERR_GATEWAY_LISTEN', `gateway.listen: cannot listen on ${host}:${port} (${error.code ?? error.message})`, { cause: error });
 }

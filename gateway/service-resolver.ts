@@ -34,13 +34,31 @@ function taskUpstream(task: Task, agentIps: ReadonlyMap<string, readonly string[
   return null;
 }
 
+type Found = { upstreams: URL[]; rewriteUrls: boolean };
+
+/**
+ * What each service name resolves to, per snapshot: a snapshot never changes once built, so a name is
+ * looked up in its tasks once, not on every request (a lookup scans every task). Dropped with the snapshot.
+ */
+const resolved = new WeakMap<Snapshot, { agentIps: ReadonlyMap<string, readonly string[]>; names: Map<string, Found | null> }>();
+const MAX_NAMES_PER_SNAPSHOT = 10_000;
+
 export function resolveService(snapshot: Snapshot, pathAfterPrefix: string): ResolvedService | null {
+  let memo = resolved.get(snapshot);
+  if (!memo) {
+    memo = { agentIps: new Map(snapshot.agents.map((a) => [a.id, a.ips])), names: new Map() };
+    resolved.set(snapshot, memo);
+  }
   const segments = pathAfterPrefix.split('/').filter(Boolean);
-  const agentIps = new Map(snapshot.agents.map((a) => [a.id, a.ips]));
   for (let i = 1; i <= Math.min(segments.length, RESOLVE_LIMIT); i++) {
     const plain = segments.slice(0, i).join('/');
     const name = normalizeServiceName(plain);
-    const found = byLabel(snapshot, name, agentIps) ?? byAppId(snapshot, name, agentIps) ?? byFramework(snapshot, name);
+    let found = memo.names.get(name);
+    if (found === undefined) {
+      found = byLabel(snapshot, name, memo.agentIps) ?? byAppId(snapshot, name, memo.agentIps) ?? byFramework(snapshot, name);
+      // Names that resolve to nothing come from callers; bounded so that they cannot grow it without end.
+      if (memo.names.size < MAX_NAMES_PER_SNAPSHOT) memo.names.set(name, found);
+    }
     if (found) return { plain, ...found };
   }
   return null;

@@ -1,6 +1,6 @@
 // The response of the gateway's hot path (a proxied request without a body): the status line and
-// headers are serialised once and leave in the same write as the first body bytes (the socket is
-// corked until the answer is complete or the tick ends). Framing is decided here, as node:http
+// headers are serialised once and leave in the same write as the body bytes of the same tick (one
+// write per answer for small ones). Framing is decided here, as node:http
 // decides it: Content-Length when known, else chunked for HTTP/1.1 and close-delimited for
 // HTTP/1.0; no body for HEAD, 1xx, 204 and 304.
 import { EventEmitter } from 'node:events';
@@ -170,6 +170,7 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
   }
 
   #out(data: string | Buffer): boolean {
+    if (this.#destroyed) return false;
     if (!this.#active) {
       (this.#pending ??= []).push(data);
       return true;

@@ -48,6 +48,7 @@ interface NativeParser {
 interface NativeParserClass {
   new (): NativeParser;
   readonly REQUEST: number;
+  readonly RESPONSE: number;
   readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
@@ -56,8 +57,17 @@ interface NativeParserClass {
   readonly kLenientNone: number;
 }
 
+/** What a response parser reports (the lean upstream client's side). */
+export interface ResponseEvents {
+  /** Status and headers; return true when the response has no body whatever it says (the answer to a HEAD). */
+  head(status: number, rawHeaders: string[], keepAlive: boolean): boolean;
+  body(chunk: Buffer): void;
+  complete(): void;
+}
+
 export interface ParserFactory {
   create(events: ParserEvents, maxHeaderSize: number): RequestParser;
+  createResponse(events: ResponseEvents): RequestParser;
   /** Node's header object for raw headers: lower-case names, duplicates joined or dropped as node:http does. */
   headers(rawHeaders: readonly string[]): IncomingHttpHeaders;
 }
@@ -93,15 +103,35 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
       }) as Slot;
       native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
       native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;
-      return {
-        execute: (data) => native.execute(data),
-        finish() {
-          const result = native.finish();
-          return result instanceof Error ? result : null;
-        },
-        free: () => native.free(),
-      };
+      return wrap(native);
     },
+    createResponse(events) {
+      const native = new Parser();
+      native.initialize(Parser.RESPONSE, {}, 0, Parser.kLenientNone);
+      let partialHeaders: string[] = [];
+      native[Parser.kOnHeaders] = ((headers: string[]) => {
+        for (const h of headers) partialHeaders.push(h);
+      }) as Slot;
+      native[Parser.kOnHeadersComplete] = ((_major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: unknown, _upgrade: boolean, keepAlive: boolean) => {
+        const rawHeaders = headers ?? partialHeaders;
+        partialHeaders = [];
+        return events.head(status, rawHeaders, keepAlive) ? 1 : 0; // 1: no body follows (llhttp's skip-body)
+      }) as Slot;
+      native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
+      native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;
+      return wrap(native);
+    },
+  };
+}
+
+function wrap(native: NativeParser): RequestParser {
+  return {
+    execute: (data) => native.execute(data),
+    finish() {
+      const result = native.finish();
+      return result instanceof Error ? result : null;
+    },
+    free: () => native.free(),
   };
 }
 
@@ -132,7 +162,7 @@ export function loadParser(): { factory: ParserFactory } | { error: string } {
     const Parser = common.HTTPParser;
     const addHeaderLine = (IncomingMessage.prototype as unknown as { _addHeaderLine?: AddHeaderLine })._addHeaderLine;
     if (typeof Parser !== 'function' || typeof addHeaderLine !== 'function') throw new Error('_http_common.HTTPParser or IncomingMessage#_addHeaderLine is missing');
-    for (const slot of ['REQUEST', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
+    for (const slot of ['REQUEST', 'RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
       if (typeof Parser[slot] !== 'number') throw new Error(`HTTPParser.${slot} is missing`);
     }
     const methods = calibrate(Parser);
