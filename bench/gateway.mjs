@@ -1,8 +1,9 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--cpu-prof DIR]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--cpu-prof DIR]
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
+// --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
 // --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFile, execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
 const WORKERS = values.workers.split(',').map(Number);
 const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
@@ -52,7 +53,12 @@ const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 
 mkdirSync(join(dir, 'routes.d'));
 writeFileSync(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${UPSTREAM}" }\n`);
-writeFileSync(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
+// One Marathon task on the upstream's port, so that `/service/app/` (Admin Router's main route) can be measured too.
+writeFileSync(join(dir, 'state.json'), JSON.stringify({
+  leader: 'master@127.0.0.1:5050',
+  slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+  frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{ id: 'app.1', name: 'app', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${UPSTREAM}-${UPSTREAM}]` }, labels: [{ key: 'DCOS_SERVICE_NAME', value: 'app' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] }] }],
+}));
 const BARE = nextPort++;
 const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
 // One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
@@ -120,18 +126,16 @@ async function wrk(url, connections, headers = [], seconds = SECONDS) {
   return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, non2xx: Number(errors) };
 }
 
-const targets = {
-  upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c),
-  nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c),
-  'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c),
-  ...Object.fromEntries(gatehouses.map((g) => [g.name, (c) => wrk(`http://127.0.0.1:${g.port}/app/`, c, [`Authorization: token=${token}`])])),
+// Every Gatehouse through the file route `/app/`; the first one also through `/service/app/` (--service).
+const urls = {
+  upstream: { url: `http://127.0.0.1:${UPSTREAM}/`, headers: [] },
+  nginx: { url: `http://127.0.0.1:${NGINX}/app/`, headers: [] },
+  'bare-http-proxy': { url: `http://127.0.0.1:${BARE}/`, headers: [] },
+  ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`] }])),
+  ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`] } } : {}),
 };
-const warmUp = {
-  upstream: (c) => wrk(`http://127.0.0.1:${UPSTREAM}/`, c, [], 3),
-  nginx: (c) => wrk(`http://127.0.0.1:${NGINX}/app/`, c, [], 3),
-  'bare-http-proxy': (c) => wrk(`http://127.0.0.1:${BARE}/`, c, [], 3),
-  ...Object.fromEntries(gatehouses.map((g) => [g.name, (c) => wrk(`http://127.0.0.1:${g.port}/app/`, c, [`Authorization: token=${token}`], 3)])),
-};
+const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers)]));
+const warmUp = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, 3)]));
 const results = {};
 for (const connections of [64, 256]) {
   for (let round = 0; round < ROUNDS; round++) {
