@@ -52,6 +52,10 @@ export class Http1Connection implements ResponseOwner {
   #peerEnded = false;
   #lastSent = false;
   #pausedForTurns = false;
+  /** The handler has not taken the body's bytes yet: reading waits. */
+  #pausedForBody = false;
+  /** A request with `Connection: close` was read: what follows is not processed (RFC 9112 §9.6). */
+  #readNoMore = false;
   #done = false;
   /** When the current request's first byte came (0: none in progress), for the headers timeout. */
   headStartedAt = 0;
@@ -67,7 +71,10 @@ export class Http1Connection implements ResponseOwner {
       },
       head: (head) => this.#onHead(head),
       body: (chunk) => {
-        if (this.#body && !this.#body.push(chunk)) socket.pause(); // resumed when the handler reads on
+        if (this.#body && !this.#body.push(chunk)) {
+          this.#pausedForBody = true;
+          socket.pause(); // resumed when the handler reads on, or when the body is complete
+        }
       },
       complete: () => {
         const body = this.#body;
@@ -75,6 +82,12 @@ export class Http1Connection implements ResponseOwner {
         this.#body = null;
         body.complete = true;
         body.push(null);
+        // All of the body is the handler's now, read or not: nothing left to wait for (reading an
+        // ended stream does not resume the socket, and a handler may never read it).
+        if (this.#pausedForBody) {
+          this.#pausedForBody = false;
+          if (!this.#pausedForTurns) socket.resume();
+        }
       },
     }, context.maxHeaderSize);
     socket.setNoDelay(true);
@@ -92,15 +105,30 @@ export class Http1Connection implements ResponseOwner {
     return this.#context.dateLine();
   }
 
+  /** No longer reading requests: the connection is ending (its socket may still be open). */
+  get done(): boolean {
+    return this.#done;
+  }
+
   /** No request in progress: safe to close. */
   get idle(): boolean {
-    return this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0;
+    return !this.#done && this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0;
   }
 
   readonly #onData = (chunk: Buffer): void => {
-    if (this.#done) return;
+    if (this.#done || this.#readNoMore) return;
     const parsed = this.#parser.execute(chunk);
-    if (typeof parsed !== 'number') return this.#refuse(parsed);
+    if (typeof parsed !== 'number') {
+      // An answer given while this chunk was parsed ended the connection: the rest is not read.
+      if (this.#done) return;
+      // Bytes after a request with `Connection: close` are not processed; its answer, still owed,
+      // ends the connection (llhttp refuses them as HPE_CLOSED_CONNECTION).
+      if (parsed.code === 'HPE_CLOSED_CONNECTION' && this.#turns.length > 0) {
+        this.#readNoMore = true;
+        return;
+      }
+      return this.#refuse(parsed);
+    }
     const upgrade = this.#upgrade;
     if (upgrade) this.#handOver(upgrade, chunk.subarray(parsed));
   };
@@ -108,10 +136,10 @@ export class Http1Connection implements ResponseOwner {
   readonly #onEnd = (): void => {
     if (this.#done) return;
     this.#peerEnded = true;
-    const error = this.#parser.finish();
+    const error = this.#readNoMore ? null : this.#parser.finish();
     if (error) return this.#refuse(error);
     // The client sends nothing more; answers still owed are written, then the connection ends.
-    if (this.#turns.length === 0) this.socket.end();
+    if (this.#turns.length === 0) this.#end();
   };
 
   readonly #onError = (): void => {
@@ -120,6 +148,7 @@ export class Http1Connection implements ResponseOwner {
 
   readonly #onClose = (): void => {
     this.#stop();
+    this.#context.forget(this);
     for (const turn of this.#turns) {
       if ('lean' in turn) turn.lean.abandon();
       else if (!turn.res.socket) turn.res.emit('close'); // assigned ones hear the socket close themselves
@@ -135,7 +164,16 @@ export class Http1Connection implements ResponseOwner {
     this.socket.removeListener('data', this.#onData);
     this.socket.removeListener('end', this.#onEnd);
     this.#parser.free();
-    this.#context.forget(this);
+  }
+
+  /**
+   * Ends the connection once what was written is out, and closes the socket then (node:http's
+   * destroySoon): not half-open until the client closes its side, which it may never do. Until the
+   * socket closes, the server still counts the connection (closeAllConnections cuts it).
+   */
+  #end(): void {
+    this.#stop();
+    this.socket.destroySoon();
   }
 
   #refuse(error: ParseError): void {
@@ -146,6 +184,7 @@ export class Http1Connection implements ResponseOwner {
 
   /** The headers timeout passed with the request still incomplete. */
   timedOut(): void {
+    if (this.#done) return;
     const error: ParseError = Object.assign(new Error('the request headers did not arrive in time'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' });
     this.#refuse(error);
   }
@@ -193,7 +232,8 @@ export class Http1Connection implements ResponseOwner {
       res.writeHead(400, { connection: 'close' }).end();
       return;
     }
-    const expect = headers.expect;
+    // Expectations are HTTP/1.1's: an HTTP/1.0 request's are ignored (RFC 9110 §10.1.1), as node:http ignores them.
+    const expect = head.versionMinor >= 1 ? headers.expect : undefined;
     if (expect !== undefined) {
       if (!/^100-continue$/i.test(expect.trim())) {
         res.writeHead(417, { connection: 'close' }).end();
@@ -207,8 +247,12 @@ export class Http1Connection implements ResponseOwner {
   #handOver(head: RequestHead, rest: Buffer): void {
     this.#upgrade = null;
     this.#stop();
+    this.#context.forget(this);
     this.socket.removeListener('error', this.#onError);
     this.socket.removeListener('close', this.#onClose);
+    // Bytes that arrive before the handler reads are kept for it (as node:http does): the socket
+    // no longer flows into the removed 'data' listener, it flows again once the handler reads.
+    (this.socket as { readableFlowing: boolean | null }).readableFlowing = null;
     const req = new IncomingMessage(this.socket);
     req.httpVersionMajor = head.versionMajor;
     req.httpVersionMinor = head.versionMinor;
@@ -237,10 +281,9 @@ export class Http1Connection implements ResponseOwner {
     if (!first || (first !== done && !('lean' in first && first.lean === done))) return;
     turns.shift();
     if (closeAfter) {
+      // Requests read after this one are not answered: their responses hear 'close' when the socket closes.
       this.#lastSent = true;
-      turns.length = 0;
-      this.#stop();
-      this.socket.end();
+      this.#end();
       return;
     }
     if (this.#pausedForTurns && turns.length < MAX_PIPELINED / 2) {
@@ -253,11 +296,7 @@ export class Http1Connection implements ResponseOwner {
       else next.res.assignSocket(this.socket);
       return;
     }
-    if (this.#peerEnded || this.#context.closing) {
-      this.#stop();
-      this.socket.end();
-      return;
-    }
+    if (this.#peerEnded || this.#context.closing) return this.#end();
     this.idleSince = this.#context.now();
   }
 }

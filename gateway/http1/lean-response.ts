@@ -70,6 +70,7 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
   }
 
   setHeader(name: string, value: string): this {
+    line(name, value); // refused here, as node:http refuses it, rather than at writeHead
     (this.#extra ??= []).push([name, value]);
     return this;
   }
@@ -81,10 +82,12 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
 
   writeHead(status: number, headers?: OutgoingHttpHeaders): this {
     if (this.headersSent) return this;
-    this.statusCode = status;
-    this.headersSent = true;
+    // Built first, committed after: a refused header value throws with nothing sent or changed, so
+    // the handler can still answer (as with node:http).
     const method = this.#request.method;
-    this.#noBody = method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    const noBody = method === 'HEAD' || status === 204 || status === 304 || status < 200;
+    let closeAfter = false;
+    let contentLength: number | null = null;
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let hasDate = false;
     if (this.#extra) for (const [name, value] of this.#extra) head += line(name, value);
@@ -94,28 +97,35 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
         if (value === undefined) continue;
         const lower = name.toLowerCase();
         if (lower === 'connection') {
-          if (/close/i.test(String(value))) this.#closeAfter = true;
+          if (/close/i.test(String(value))) closeAfter = true;
           continue; // written below, from what this response does
         }
         if (lower === 'transfer-encoding') continue; // framing is decided here
-        if (lower === 'content-length') this.#contentLength = Number(value);
+        if (lower === 'content-length') contentLength = Number(value);
         else if (lower === 'date') hasDate = true;
         if (Array.isArray(value)) for (const v of value) head += line(name, v);
         else head += line(name, String(value));
       }
     }
     if (!hasDate) head += this.#owner.dateLine();
-    if (!this.#noBody && this.#contentLength === null) {
+    let chunked = false;
+    if (!noBody && contentLength === null) {
       if (this.#request.versionMinor >= 1) {
-        this.#chunked = true;
+        chunked = true;
         head += 'Transfer-Encoding: chunked\r\n';
       } else {
-        this.#closeAfter = true; // HTTP/1.0 without a length: the end of the connection ends the body
+        closeAfter = true; // HTTP/1.0 without a length: the end of the connection ends the body
       }
     }
-    if (!this.#request.keepAlive || this.#owner.closing) this.#closeAfter = true;
-    if (this.#closeAfter) head += 'Connection: close\r\n';
+    if (!this.#request.keepAlive || this.#owner.closing) closeAfter = true;
+    if (closeAfter) head += 'Connection: close\r\n';
     else if (this.#request.versionMinor === 0) head += 'Connection: keep-alive\r\n';
+    this.statusCode = status;
+    this.headersSent = true;
+    this.#noBody = noBody;
+    this.#contentLength = contentLength;
+    this.#chunked = chunked;
+    this.#closeAfter = closeAfter;
     this.#out(`${head}\r\n`);
     return this;
   }

@@ -92,6 +92,7 @@ export class Http1Server implements ConnectionContext {
     this.#dateLine = dateLine();
     const { headersTimeoutMs, keepAliveTimeoutMs } = this.#options;
     for (const connection of this.#connections) {
+      if (connection.done) continue; // ending; closeAllConnections cuts it if need be
       if (connection.headStartedAt !== 0) {
         if (this.#now - connection.headStartedAt > headersTimeoutMs) connection.timedOut();
       } else if (connection.idle && this.#now - connection.idleSince > keepAliveTimeoutMs) {
