@@ -120,6 +120,9 @@ export class UpstreamProxy {
     const cookie = withoutDcosCookies(req.headers.cookie);
     if (cookie) headers['cookie'] = cookie;
     else delete headers['cookie'];
+    // The gateway answered `Expect: 100-continue` itself (node:http and the lean engine both do) and
+    // streams the body; passed on, undici refuses the request (UND_ERR_NOT_SUPPORTED), as nginx would not.
+    delete headers['expect'];
     Object.assign(headers, forwarded);
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const handler = new ResponseWriter(res, target, host, onError);

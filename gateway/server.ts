@@ -154,10 +154,12 @@ export class GatewayServer {
    */
   #clientError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
     if (!socket.writable) return void socket.destroy();
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    if (error.code !== 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    // Closed once the answer is out, whether or not the client closes its side.
+    const answer = (text: string): void => void socket.end(text, () => socket.destroy());
+    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (error.code !== 'HPE_HEADER_OVERFLOW') return answer('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
-    socket.end(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    answer(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   }
 
   /**

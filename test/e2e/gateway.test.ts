@@ -435,5 +435,29 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       client.destroy();
       expect(responses.map((r) => r.status)).toEqual([100, 401]);
     });
+
+    it('Expect: 100-continue on a proxied upload (curl): the body reaches the upstream, Expect does not', async () => {
+      const before = seen.length;
+      const stdout = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: token=${token}`, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `http://127.0.0.1:${port()}/service/hello/upload`], (e, out) => (e ? reject(e) : resolve(out))));
+      expect(stdout).toBe('200');
+      const upload = seen.slice(before).find((s) => s.path === '/upload');
+      expect(upload?.headers['expect']).toBeUndefined();
+      expect(upload?.headers['content-length']).toBe('2048');
+    });
+
+    it('a refused request closes the connection even when the client keeps its side open', async () => {
+      const client = await RawClient.open(port(), { allowHalfOpen: true });
+      client.write('NOT A REQUEST\r\n\r\n');
+      await client.closedByServer();
+      expect(client.responses()[0]!.status).toBe(400);
+      // A half-open server side would take these bytes in silence; a closed one resets the connection.
+      // (the first write is answered by a reset, the next one fails on it)
+      for (let i = 0; i < 3 && !client.closed; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        if (!client.closed) client.socket.write('more\r\n', () => {});
+      }
+      await client.until((c) => c.closed, 'the connection reset by the closed server side');
+      client.destroy();
+    });
   });
 });
