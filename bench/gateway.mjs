@@ -1,19 +1,20 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--cpu-prof DIR]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--minimal] [--cpu-prof DIR]
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
 // --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
+// --minimal: also the two minimal undici proxies of bench/peers/minimal-proxy.mjs (node:http, and Node's llhttp on net);
 // --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, minimal: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
 const WORKERS = values.workers.split(',').map(Number);
 const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
@@ -61,6 +62,10 @@ writeFileSync(join(dir, 'state.json'), JSON.stringify({
 }));
 const BARE = nextPort++;
 const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
+const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
+  const port = nextPort++;
+  return { name: `minimal-undici-${mode}`, port, child: start(process.execPath, [join(root, 'bench/peers/minimal-proxy.mjs'), mode, String(port), String(UPSTREAM)]) };
+}) : [];
 // One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
 const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
   const port = nextPort++;
@@ -112,29 +117,61 @@ for (const g of gatehouses) {
   await listening(g.port, g.name);
 }
 await listening(BARE, 'bare http-proxy');
+for (const m of minimal) await listening(m.port, m.name);
 const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
 // Asynchronous, so that Ctrl-C or SIGTERM stops the run (and every child) at once.
 const execFileAsync = promisify(execFile);
-async function wrk(url, connections, headers = [], seconds = SECONDS) {
+/**
+ * CPU seconds (user + system) used so far by a process and all its descendants (Gatehouse's workers,
+ * nginx's worker), from /proc: a steadier measure than requests/s on a machine whose speed drifts.
+ */
+const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+function cpuSeconds(rootPid) {
+  const stats = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' '); // after "pid (comm) "
+      stats.set(Number(entry), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch { /* gone meanwhile */ }
+  }
+  let ticks = 0;
+  const queue = [rootPid];
+  while (queue.length) {
+    const pid = queue.pop();
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, stat] of stats) if (stat.ppid === pid) queue.push(child);
+  }
+  return ticks / CLK_TCK;
+}
+
+async function wrk(url, connections, headers = [], seconds = SECONDS, pid = null) {
   const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
+  const cpuBefore = pid ? cpuSeconds(pid) : 0;
   const out = (await execFileAsync('wrk', args, { timeout: (seconds + 30) * 1000 })).stdout;
+  const cpu = pid ? cpuSeconds(pid) - cpuBefore : NaN;
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
   const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
   const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
-  return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, non2xx: Number(errors) };
+  return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, non2xx: Number(errors), cpuUsPerRequest: (cpu * 1e6) / requests };
 }
 
 // Every Gatehouse through the file route `/app/`; the first one also through `/service/app/` (--service).
+// `pid`: whose CPU is counted per request — nginx's (proxy and upstream in one worker), the bare
+// proxy's, each Gatehouse's (primary and workers; the upstream is not in it).
 const urls = {
-  upstream: { url: `http://127.0.0.1:${UPSTREAM}/`, headers: [] },
-  nginx: { url: `http://127.0.0.1:${NGINX}/app/`, headers: [] },
-  'bare-http-proxy': { url: `http://127.0.0.1:${BARE}/`, headers: [] },
-  ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`] }])),
-  ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`] } } : {}),
+  upstream: { url: `http://127.0.0.1:${UPSTREAM}/`, headers: [], pid: nginx.pid },
+  nginx: { url: `http://127.0.0.1:${NGINX}/app/`, headers: [], pid: nginx.pid },
+  'bare-http-proxy': { url: `http://127.0.0.1:${BARE}/`, headers: [], pid: bare.pid },
+  ...Object.fromEntries(minimal.map((m) => [m.name, { url: `http://127.0.0.1:${m.port}/`, headers: [], pid: m.child.pid }])),
+  ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`], pid: g.child.pid }])),
+  ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`], pid: gatehouses[0].child.pid } } : {}),
 };
-const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers)]));
+const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, SECONDS, t.pid)]));
 const warmUp = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, 3)]));
 const results = {};
 for (const connections of [64, 256]) {
@@ -144,22 +181,23 @@ for (const connections of [64, 256]) {
       await warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
       const r = await targets[name](connections);
       (results[`${name}@${connections}`] ??= []).push(r);
-      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, non-2xx ${r.non2xx}`);
+      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, CPU ${Math.round(r.cpuUsPerRequest)} µs/request, non-2xx ${r.non2xx}`);
     }
   }
 }
 for (const g of gatehouses) g.child.kill('SIGTERM');
 if (PROF) await Promise.all(gatehouses.map((g) => new Promise((r) => g.child.once('exit', r)))); // profiles are written on exit
 bare.kill('SIGTERM');
+for (const m of minimal) m.child.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
-console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: |');
+console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
   for (const name of Object.keys(targets)) {
     const rs = results[`${name}@${c}`];
-    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${mean(rs.map((r) => r.p99Ms)).toFixed(2)} ms | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
+    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${mean(rs.map((r) => r.p99Ms)).toFixed(2)} ms | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
