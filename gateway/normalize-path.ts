@@ -1,6 +1,9 @@
 // The request path is normalised once, before both authorization and routing, so that no spelling
 // of a path (`..`, `%2e%2e`, `//`, percent-encoding) reaches a route other than the one checked.
-// Encoded slashes, backslashes and NUL are refused outright: they have no honest use here.
+// Encoded slashes, backslashes, NUL and other control characters (%0d%0a…) are refused outright:
+// they have no honest use here, and a decoded CR or LF must never reach a header built from the path.
+
+const CONTROL = /[\x00-\x1f\x7f]/;
 
 export type NormalizedPath = { readonly path: string; readonly search: string } | { readonly error: string };
 
@@ -29,6 +32,7 @@ export function normalizePath(rawUrl: string): NormalizedPath {
       return { error: 'the path has a malformed percent-encoding' };
     }
     if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+    if (CONTROL.test(segment)) return { error: 'control characters are not allowed in paths' };
     trailing = i === segments.length - 1 && (segment === '' || segment === '.' || segment === '..');
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {

@@ -110,20 +110,23 @@ export class UpstreamProxy {
   }
 
   web(req: ProxyRequest, res: ResponseSink, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: NodeJS.ErrnoException) => void): void {
+    // One flat name/value list (undici takes it as it is), built in one pass: hop-by-hop headers and
+    // those `Connection` names dropped, the DC/OS cookies taken out of `Cookie`, X-Forwarded-* and
+    // X-Real-IP replaced by the gateway's. `Expect` is not passed on: the gateway answered
+    // `100-continue` itself (node:http and the lean engine both do) and streams the body; undici would
+    // refuse the request (UND_ERR_NOT_SUPPORTED), and nginx does not pass it either.
     const drop = hopByHop(req.headers.connection);
-    const headers: Record<string, string | string[]> = {};
+    const headers: string[] = [];
     const incoming = req.headers;
     for (const name in incoming) {
       const value = incoming[name];
-      if (value !== undefined && !drop.has(name)) headers[name] = value;
+      if (value === undefined || drop.has(name) || name === 'cookie' || name === 'expect' || Object.hasOwn(forwarded, name)) continue;
+      if (typeof value === 'string') headers.push(name, value);
+      else for (const v of value) headers.push(name, v);
     }
     const cookie = withoutDcosCookies(req.headers.cookie);
-    if (cookie) headers['cookie'] = cookie;
-    else delete headers['cookie'];
-    // The gateway answered `Expect: 100-continue` itself (node:http and the lean engine both do) and
-    // streams the body; passed on, undici refuses the request (UND_ERR_NOT_SUPPORTED), as nginx would not.
-    delete headers['expect'];
-    Object.assign(headers, forwarded);
+    if (cookie) headers.push('cookie', cookie);
+    for (const name in forwarded) headers.push(name, forwarded[name]!);
     const host = (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase();
     const handler = new ResponseWriter(res, target, host, onError);
     res.once('close', () => {

@@ -21,7 +21,8 @@ export interface UpstreamRequest {
   readonly method: 'GET' | 'HEAD';
   /** Encoded path and query. */
   readonly path: string;
-  readonly headers: Readonly<Record<string, string | string[]>>;
+  /** Name, value, name, value… (names lower-case). */
+  readonly headers: readonly string[];
   readonly timeoutMs: number;
 }
 
@@ -60,11 +61,11 @@ export class LeanUpstreamClient {
     }
     let text = `${request.method} ${request.path} HTTP/1.1\r\n`;
     let hasHost = false;
-    for (const name in request.headers) {
-      const value = request.headers[name]!;
+    const headers = request.headers;
+    for (let i = 0; i < headers.length; i += 2) {
+      const name = headers[i]!;
       if (name === 'host') hasHost = true;
-      if (typeof value === 'string') text += header(name, value);
-      else for (const v of value) text += header(name, v);
+      text += header(name, headers[i + 1]!);
     }
     if (!hasHost) text += `host: ${pool.hostHeader}\r\n`;
     pool.start(new Exchange(`${text}\r\n`, request.method === 'HEAD', handler, request.timeoutMs));

@@ -56,6 +56,6 @@ describe('normalizePath', () => {
     ['/service/x/%2e%2e/%2E%2E/mesos/', '/mesos/'], ['/a%20b', '/a b'], ['/a/..', '/'], ['/%252e%252e/x', '/%2e%2e/x'], ['/x?y=1', '/x'],
   ];
   for (const [input, want] of table) it(`${input} → ${want}`, () => expect(normalizePath(input)).toMatchObject({ path: want }));
-  const refused = ['/..', '/a/../..', '/a%2fb', '/a%5cb', '/a\\b', '/a%00', '/%E0%A4%A', 'relative'];
+  const refused = ['/..', '/a/../..', '/a%2fb', '/a%5cb', '/a\\b', '/a%00', '/%E0%A4%A', 'relative', '/a%0d%0aX-Injected:%201', '/a%0Ab', '/a%09b', '/a%7f'];
   for (const input of refused) it(`refuses ${input}`, () => expect(normalizePath(input)).toHaveProperty('error'));
 });

@@ -64,7 +64,7 @@ function rawUpstream(answer: (head: string, socket: Socket) => void) {
   return listen(server);
 }
 
-function request(url: URL, options: { method?: 'GET' | 'HEAD'; path?: string; headers?: Record<string, string | string[]>; timeoutMs?: number; abortAfterHead?: boolean } = {}): Promise<Answer> {
+function request(url: URL, options: { method?: 'GET' | 'HEAD'; path?: string; headers?: string[]; timeoutMs?: number; abortAfterHead?: boolean } = {}): Promise<Answer> {
   return new Promise((resolve) => {
     const answer: Answer = { status: 0, headers: {}, body: '', error: null, chunks: 0 };
     let abort: ((reason?: Error) => void) | null = null;
@@ -80,7 +80,7 @@ function request(url: URL, options: { method?: 'GET' | 'HEAD'; path?: string; he
       onComplete: () => resolve(answer),
       onError: (error) => { answer.error = error; resolve(answer); },
     };
-    client.dispatch(url, { method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? { host: 'gateway.test' }, timeoutMs: options.timeoutMs ?? 5_000 }, handler);
+    client.dispatch(url, { method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? ['host', 'gateway.test'], timeoutMs: options.timeoutMs ?? 5_000 }, handler);
   });
 }
 
@@ -91,7 +91,7 @@ describe('answers', () => {
       seen = { url: req.url, host: req.headers.host, x: req.headers['x-test'] as string };
       res.writeHead(201, { 'content-type': 'text/plain', 'x-up': 'yes' }).end('hello');
     });
-    const answer = await request(url, { path: '/a%20b?q=1', headers: { host: 'gateway.test', 'x-test': 'v' } });
+    const answer = await request(url, { path: '/a%20b?q=1', headers: ['host', 'gateway.test', 'x-test', 'v'] });
     expect(answer).toMatchObject({ status: 201, body: 'hello', error: null });
     expect(answer.headers).toMatchObject({ 'content-type': 'text/plain', 'x-up': 'yes' });
     expect(seen).toEqual({ url: '/a%20b?q=1', host: 'gateway.test', x: 'v' });
@@ -100,7 +100,7 @@ describe('answers', () => {
   it('without a host header the upstream gets its own host:port', async () => {
     let host: string | undefined;
     const { url } = await httpUpstream((req, res) => { host = req.headers.host; res.end('ok'); });
-    await request(url, { headers: {} });
+    await request(url, { headers: [] });
     expect(host).toBe(url.host);
   });
 
@@ -237,7 +237,7 @@ describe('failures', () => {
 
   it('a header value with CR or LF is refused before anything is sent', async () => {
     const { url } = await httpUpstream((_req, res) => res.end('ok'));
-    expect(() => client.dispatch(url, { method: 'GET', path: '/', headers: { 'x-bad': 'a\r\nInjected: 1' }, timeoutMs: 1000 }, {
+    expect(() => client.dispatch(url, { method: 'GET', path: '/', headers: ['x-bad', 'a\r\nInjected: 1'], timeoutMs: 1000 }, {
       onConnect() {}, onHeaders: () => true, onData: () => true, onComplete() {}, onError() {},
     })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_CHAR' }));
   });
