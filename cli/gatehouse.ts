@@ -12,6 +12,7 @@ import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayServer, RouteTable } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
+import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
 
 export interface RunningGatehouse {
@@ -163,25 +164,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
         await routes.start();
         closers.push(() => routes.close());
-        const gateway = new GatewayServer({
-          routes,
-          tls: config.gateway.tls,
-          dnsDomain: config.dns.enabled ? config.dns.domain : null,
-          listen: config.gateway.listen,
-          store,
-          verifier: authn.verifier,
-          login: authn.login,
-          clusterId: authn.clusterId,
-          dnsHttp,
-          marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
-          registry,
-          logger: logger.child({ part: 'gateway' }),
-          version: VERSION,
-          maxBodySize: config.gateway.maxBodySize,
-          maxHeaderSize: config.gateway.maxHeaderSize,
-          shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
-          engine: config.gateway.engine,
-        });
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, logger: logger.child({ part: 'gateway' }) }));
         closers.push(() => gateway.close());
         gatewayPort = await gateway.start();
       }

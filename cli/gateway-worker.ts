@@ -9,8 +9,8 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { GatewayServer, RouteTable, SnapshotMirror } from '../gateway/index.js';
 import { isToWorker, type FromWorker, type ToWorker } from '../gateway/index.js';
 import { startAuthn, type RunningAuthn } from './authn-setup.js';
+import { gatewayOptions } from './gateway-options.js';
 import { createLogger } from './logger.js';
-import { VERSION } from './version.js';
 
 const send = (message: FromWorker): void => {
   if (process.connected) process.send?.(message);
@@ -65,26 +65,15 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
     authn = await startAuthn(config, logger.child({ part: 'authn' }));
     routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
     await routes.start();
-    gateway = new GatewayServer({
+    gateway = new GatewayServer(gatewayOptions(config, {
       routes,
-      tls: config.gateway.tls,
-      dnsDomain: config.dns.enabled ? config.dns.domain : null,
-      listen: config.gateway.listen,
       store: mirror,
-      verifier: authn.verifier,
-      login: authn.login,
-      clusterId: authn.clusterId,
+      authn,
       dnsHttp: message.dnsHttp ? new URL(message.dnsHttp) : null,
-      marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
       registry,
       metricsText: askPrimaryForMetrics,
       logger: logger.child({ part: 'gateway' }),
-      version: VERSION,
-      maxBodySize: config.gateway.maxBodySize,
-      maxHeaderSize: config.gateway.maxHeaderSize,
-      shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
-      engine: config.gateway.engine,
-    });
+    }));
     send({ kind: 'gatehouse:listening', port: await gateway.start() });
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;

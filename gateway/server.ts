@@ -4,21 +4,21 @@
 // The public endpoints themselves are in public-endpoints.ts.
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
-import { GatehouseError, type ListenAddress } from '../config/index.js';
+import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { loginPage } from './pages.js';
 import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
-import { Http1Server, LeanResponse, LeanUpstreamClient, loadParser, type LeanRequest, type ResponseSink } from './http1/index.js';
+import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
+import { listenGateway, type Listening } from './listen.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
@@ -56,13 +56,6 @@ export interface GatewayOptions {
    * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
    */
   readonly engine?: 'lean' | 'node';
-}
-
-/** What close() needs of either engine's server. */
-interface Listening {
-  close(done: () => void): void;
-  closeIdleConnections(): void;
-  closeAllConnections(): void;
 }
 
 export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
@@ -108,58 +101,20 @@ export class GatewayServer {
   }
 
   async start(): Promise<number> {
-    const maxHeaderSize = this.#options.maxHeaderSize ?? 32 * 1024;
     const tls = this.#options.tls;
-    const tlsFiles = tls ? { cert: await readFile(tls.cert), key: await readFile(tls.key) } : null;
-    const { host, port } = this.#options.listen;
-    const lean = this.#options.engine === 'node' ? null : loadParser();
-    if (lean && 'error' in lean) this.#options.logger.warn({ reason: lean.error }, 'gateway.engine lean: Node\'s HTTP parser is not reachable here; serving with node:http');
-    if (lean && 'factory' in lean) {
-      const server = new Http1Server({
-        factory: lean.factory,
-        maxHeaderSize,
-        headersTimeoutMs: 15_000,
-        keepAliveTimeoutMs: 5_000,
-        tls: tlsFiles,
-        handlers: {
-          fast: (req, res) => this.#fast(req, res),
-          request: (req, res) => void this.#handle(req, res),
-          upgrade: (req, socket, head) => void this.#upgrade(req, socket as Socket, head),
-          clientError: (error, socket) => this.#clientError(error, socket, maxHeaderSize),
-        },
-      });
-      const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
-        throw listenError(host, port, error);
-      });
-      this.#server = server;
-      return address.port;
-    }
-    const handler: RequestListener = (req, res) => void this.#handle(req, res);
-    const limits = { maxHeaderSize, headersTimeout: 15_000, requestTimeout: 0 };
-    const server: Server = tlsFiles ? createHttpsServer({ ...limits, ...tlsFiles }, handler) : createServer(limits, handler);
-    server.on('upgrade', (req, socket, head) => void this.#upgrade(req, socket as Socket, head));
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) => this.#clientError(error, socket as Socket, maxHeaderSize));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(host, port, error)));
-      server.listen(port, host, () => resolve());
+    const { server, port } = await listenGateway({
+      listen: this.#options.listen,
+      engine: this.#options.engine ?? 'lean',
+      tls: tls ? { cert: await readFile(tls.cert), key: await readFile(tls.key) } : null,
+      maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024,
+      logger: this.#options.logger,
+    }, {
+      fast: (req, res) => this.#fast(req, res),
+      request: (req, res) => void this.#handle(req, res),
+      upgrade: (req, socket, head) => void this.#upgrade(req, socket, head),
     });
     this.#server = server;
-    return (server.address() as AddressInfo).port;
-  }
-
-  /**
-   * A request the parser refused (smuggling shapes such as CL+TE or two lengths, bad syntax) gets a
-   * plain 400 and the connection is closed; headers over gateway.maxHeaderSize get 431, headers that
-   * do not arrive in time 408.
-   */
-  #clientError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
-    if (!socket.writable) return void socket.destroy();
-    // Closed once the answer is out, whether or not the client closes its side.
-    const answer = (text: string): void => void socket.end(text, () => socket.destroy());
-    if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    if (error.code !== 'HPE_HEADER_OVERFLOW') return answer('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
-    answer(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+    return port;
   }
 
   /**
@@ -473,7 +428,3 @@ export class GatewayServer {
   }
 }
 
-/** A listen failure that names the key to change (the code stays in the message: EADDRINUSE, EACCES…). */
-function listenError(host: string, port: number, error: NodeJS.ErrnoException): GatehouseError {
-  return new GatehouseError('ERR_GATEWAY_LISTEN', `gateway.listen: cannot listen on ${host}:${port} (${error.code ?? error.message})`, { cause: error });
-}

@@ -1,7 +1,6 @@
 // The whole embedded cluster on one machine: a master, its agents (each with its own HTTP endpoint)
 // and the Marathon-style scheduler, fed by app definitions. Everything it knows is served over the
 // real Mesos and Marathon HTTP APIs; nothing downstream reads it any other way.
-import { once } from 'node:events';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';

@@ -213,14 +213,7 @@ export class Http1Connection implements ResponseOwner {
       if (context.handlers.fast({ method: head.method, url: head.url, headers, httpVersion, socket: this.socket }, lean)) return;
       this.#turns.pop();
     }
-    const req = new IncomingMessage(this.socket);
-    req.httpVersionMajor = head.versionMajor;
-    req.httpVersionMinor = head.versionMinor;
-    req.httpVersion = httpVersion;
-    req.method = head.method;
-    req.url = head.url;
-    req.rawHeaders = head.rawHeaders;
-    req.headers = headers;
+    const req = incomingMessage(this.socket, head, headers);
     const res = new ServerResponse(req);
     res.shouldKeepAlive = head.keepAlive && !context.closing;
     const turn: Turn = { req, res };
@@ -253,14 +246,7 @@ export class Http1Connection implements ResponseOwner {
     // Bytes that arrive before the handler reads are kept for it (as node:http does): the socket
     // no longer flows into the removed 'data' listener, it flows again once the handler reads.
     (this.socket as { readableFlowing: boolean | null }).readableFlowing = null;
-    const req = new IncomingMessage(this.socket);
-    req.httpVersionMajor = head.versionMajor;
-    req.httpVersionMinor = head.versionMinor;
-    req.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
-    req.method = head.method;
-    req.url = head.url;
-    req.rawHeaders = head.rawHeaders;
-    req.headers = this.#context.factory.headers(head.rawHeaders);
+    const req = incomingMessage(this.socket, head, this.#context.factory.headers(head.rawHeaders));
     (req as IncomingMessage & { upgrade: boolean }).upgrade = true;
     req.complete = true;
     this.#context.handlers.upgrade(req, this.socket, rest);
@@ -299,4 +285,17 @@ export class Http1Connection implements ResponseOwner {
     if (this.#peerEnded || this.#context.closing) return this.#end();
     this.idleSince = this.#context.now();
   }
+}
+
+/** node:http's request object for a parsed head, filled in as node:http's parser fills it. */
+function incomingMessage(socket: Socket, head: RequestHead, headers: IncomingHttpHeaders): IncomingMessage {
+  const req = new IncomingMessage(socket);
+  req.httpVersionMajor = head.versionMajor;
+  req.httpVersionMinor = head.versionMinor;
+  req.httpVersion = `${head.versionMajor}.${head.versionMinor}`;
+  req.method = head.method;
+  req.url = head.url;
+  req.rawHeaders = head.rawHeaders;
+  req.headers = headers;
+  return req;
 }

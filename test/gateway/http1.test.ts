@@ -8,7 +8,7 @@ import { METHODS, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Http1Server, LeanResponse, loadParser, type Http1ServerOptions, type LeanRequest, type ParserFactory, type ResponseSink } from '../../gateway/http1/index.js';
 import { RawClient, exchange, type RawResponse } from '../support/raw-http.js';
 

@@ -1,0 +1,42 @@
+// The GatewayServer's options from the config: one place for the in-process gateway (cli/gatehouse.ts)
+// and each worker's (cli/gateway-worker.ts), so that a new gateway key reaches both.
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { GatehouseConfig } from '../config/index.js';
+import type { GatewayOptions, RouteTable, SnapshotView } from '../gateway/index.js';
+import type { RunningAuthn } from './authn-setup.js';
+import { VERSION } from './version.js';
+
+export interface GatewayParts {
+  readonly routes: RouteTable;
+  readonly store: SnapshotView;
+  readonly authn: Pick<RunningAuthn, 'verifier' | 'login' | 'clusterId'>;
+  readonly dnsHttp: URL | null;
+  readonly registry: Registry;
+  readonly logger: Logger;
+  /** Workers ask the primary for every process's metrics. */
+  readonly metricsText?: () => Promise<string>;
+}
+
+export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
+  return {
+    routes: parts.routes,
+    tls: config.gateway.tls,
+    dnsDomain: config.dns.enabled ? config.dns.domain : null,
+    listen: config.gateway.listen,
+    store: parts.store,
+    verifier: parts.authn.verifier,
+    login: parts.authn.login,
+    clusterId: parts.authn.clusterId,
+    dnsHttp: parts.dnsHttp,
+    marathon: config.cluster.mesos.marathon ? new URL(config.cluster.mesos.marathon) : null,
+    registry: parts.registry,
+    logger: parts.logger,
+    version: VERSION,
+    maxBodySize: config.gateway.maxBodySize,
+    maxHeaderSize: config.gateway.maxHeaderSize,
+    shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
+    engine: config.gateway.engine,
+    ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
+  };
+}
