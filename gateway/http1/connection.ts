@@ -7,6 +7,7 @@ import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:
 import type { Socket } from 'node:net';
 import { LeanResponse, type ResponseOwner } from './lean-response.js';
 import type { ParseError, ParserFactory, RequestHead, RequestParser } from './parser.js';
+import { scheduleFlush, type BatchedWriter } from './write-batch.js';
 
 /** A parsed request as the hot path sees it: no stream, nothing allocated beyond the headers. */
 export interface LeanRequest {
@@ -40,8 +41,10 @@ type Turn = { readonly lean: LeanResponse } | { readonly req: IncomingMessage; r
 
 /** More unanswered pipelined requests than this and the connection stops reading until some are answered. */
 const MAX_PIPELINED = 32;
+/** Answer bytes held back for the end of the loop turn beyond this are written at once. */
+const SEND_NOW_BYTES = 64 * 1024;
 
-export class Http1Connection implements ResponseOwner {
+export class Http1Connection implements ResponseOwner, BatchedWriter {
   readonly socket: Socket;
   readonly #context: ConnectionContext;
   readonly #parser: RequestParser;
@@ -57,6 +60,9 @@ export class Http1Connection implements ResponseOwner {
   /** A request with `Connection: close` was read: what follows is not processed (RFC 9112 §9.6). */
   #readNoMore = false;
   #done = false;
+  /** Lean answers' bytes waiting for the end of the loop turn (write-batch.ts); written before anything else is. */
+  #outgoing: Array<string | Buffer> | null = null;
+  #outgoingBytes = 0;
   /** When the current request's first byte came (0: none in progress), for the headers timeout. */
   headStartedAt = 0;
   idleSince: number;
@@ -110,9 +116,38 @@ export class Http1Connection implements ResponseOwner {
     return this.#done;
   }
 
-  /** No request in progress: safe to close. */
+  /** No request in progress and no answer left to send: safe to close. */
   get idle(): boolean {
-    return !this.#done && this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0;
+    return !this.#done && this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0 && this.#outgoing === null;
+  }
+
+  send(data: string | Buffer): boolean {
+    const outgoing = this.#outgoing;
+    if (outgoing === null) {
+      this.#outgoing = [data];
+      this.#outgoingBytes = data.length;
+      scheduleFlush(this);
+    } else {
+      outgoing.push(data);
+      this.#outgoingBytes += data.length;
+    }
+    if (this.#outgoingBytes >= SEND_NOW_BYTES) return this.#writeOutgoing();
+    return !this.socket.writableNeedDrain;
+  }
+
+  flushBatched(): void {
+    this.#writeOutgoing();
+  }
+
+  /** Writes the held-back answer bytes (strings are latin1, as the heads are built); false: wait for 'drain'. */
+  #writeOutgoing(): boolean {
+    const outgoing = this.#outgoing;
+    if (outgoing === null) return true;
+    this.#outgoing = null;
+    const socket = this.socket;
+    if (socket.destroyed) return false;
+    const joined = outgoing.length === 1 ? outgoing[0]! : Buffer.concat(outgoing.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)), this.#outgoingBytes);
+    return socket.write(joined, 'latin1');
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -154,6 +189,7 @@ export class Http1Connection implements ResponseOwner {
       else if (!turn.res.socket) turn.res.emit('close'); // assigned ones hear the socket close themselves
     }
     this.#turns.length = 0;
+    this.#outgoing = null;
     if (this.#body && !this.#body.complete) this.#body.destroy();
     this.#body = null;
   };
@@ -173,11 +209,13 @@ export class Http1Connection implements ResponseOwner {
    */
   #end(): void {
     this.#stop();
+    this.#writeOutgoing();
     this.socket.destroySoon();
   }
 
   #refuse(error: ParseError): void {
     this.#stop();
+    this.#writeOutgoing(); // answers already complete go first
     if (this.#turns.length === 0) this.#context.handlers.clientError(error, this.socket);
     else this.socket.destroy(); // answers in flight: no way to put an error between them
   }
@@ -218,7 +256,10 @@ export class Http1Connection implements ResponseOwner {
     res.shouldKeepAlive = head.keepAlive && !context.closing;
     const turn: Turn = { req, res };
     this.#turns.push(turn);
-    if (this.#turns.length === 1) res.assignSocket(this.socket);
+    if (this.#turns.length === 1) {
+      this.#writeOutgoing(); // node:http writes straight to the socket: earlier lean answers go first
+      res.assignSocket(this.socket);
+    }
     res.on('finish', () => this.#finishedGeneral(turn));
     this.#body = req;
     if (hostless) {
@@ -240,6 +281,7 @@ export class Http1Connection implements ResponseOwner {
   #handOver(head: RequestHead, rest: Buffer): void {
     this.#upgrade = null;
     this.#stop();
+    this.#writeOutgoing();
     this.#context.forget(this);
     this.socket.removeListener('error', this.#onError);
     this.socket.removeListener('close', this.#onClose);
@@ -279,7 +321,10 @@ export class Http1Connection implements ResponseOwner {
     const next = turns[0];
     if (next) {
       if ('lean' in next) next.lean.activate();
-      else next.res.assignSocket(this.socket);
+      else {
+        this.#writeOutgoing();
+        next.res.assignSocket(this.socket);
+      }
       return;
     }
     if (this.#peerEnded || this.#context.closing) return this.#end();

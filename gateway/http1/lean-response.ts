@@ -1,6 +1,6 @@
 // The response of the gateway's hot path (a proxied request without a body): the status line and
-// headers are serialised once and leave in the same write as the body bytes of the same tick (one
-// write per answer for small ones). Framing is decided here, as node:http
+// headers are serialised once and handed to the connection with the body bytes, which sends what
+// the loop turn gathered in one write (one write per answer for small ones). Framing is decided here, as node:http
 // decides it: Content-Length when known, else chunked for HTTP/1.1 and close-delimited for
 // HTTP/1.0; no body for HEAD, 1xx, 204 and 304.
 import { EventEmitter } from 'node:events';
@@ -30,6 +30,8 @@ export interface ResponseOwner {
   readonly closing: boolean;
   /** `Date: …\r\n`, refreshed every second. */
   dateLine(): string;
+  /** Takes answer bytes, sent at the end of the loop turn; false when the client is not taking them (wait for 'drain'). */
+  send(data: string | Buffer): boolean;
   finished(response: LeanResponse, closeAfter: boolean): void;
 }
 
@@ -58,8 +60,6 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
   /** The oldest unanswered request on its connection: only then may it write. */
   #active = false;
   #pending: Array<string | Buffer> | null = null;
-  #batch: Array<string | Buffer> | null = null;
-  #batchBytes = 0;
   #destroyed = false;
   #awaitingDrain = false;
 
@@ -163,12 +163,7 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
     this.#active = true;
     const pending = this.#pending;
     this.#pending = null;
-    if (pending) {
-      const socket = this.#owner.socket;
-      socket.cork();
-      for (const data of pending) socket.write(data, 'latin1');
-      socket.uncork();
-    }
+    if (pending) for (const data of pending) if (!this.#owner.send(data)) this.#awaitDrain();
     if (this.writableEnded) this.#finish();
   }
 
@@ -185,54 +180,26 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
       (this.#pending ??= []).push(data);
       return true;
     }
-    // Everything written in this tick (head, body, end) is gathered and leaves in one write: measured,
-    // one write of a joined buffer costs less than a writev of the parts (bench/gateway.mjs).
-    const batch = this.#batch;
-    if (batch === null) {
-      this.#batch = [data];
-      this.#batchBytes = data.length;
-      process.nextTick(flush, this);
-      return true;
-    }
-    batch.push(data);
-    this.#batchBytes += data.length;
-    return this.#batchBytes < BATCH_LIMIT || this.#flush();
-  }
-
-  /** Writes what was gathered; false when the socket asks to wait for 'drain'. */
-  #flush(): boolean {
-    const batch = this.#batch;
-    if (batch === null) return true;
-    this.#batch = null;
-    const socket = this.#owner.socket;
-    const joined = batch.length === 1 ? batch[0]! : Buffer.concat(batch.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)), this.#batchBytes);
-    if (socket.write(joined, 'latin1')) return true;
-    if (!this.#awaitingDrain) {
-      this.#awaitingDrain = true;
-      socket.once('drain', () => {
-        this.#awaitingDrain = false;
-        this.emit('drain');
-      });
-    }
+    if (this.#owner.send(data)) return true;
+    this.#awaitDrain();
     return false;
   }
 
-  static flush(response: LeanResponse): void {
-    response.#flush();
+  #awaitDrain(): void {
+    if (this.#awaitingDrain) return;
+    this.#awaitingDrain = true;
+    this.#owner.socket.once('drain', () => {
+      this.#awaitingDrain = false;
+      this.emit('drain');
+    });
   }
 
   #finish(): void {
-    this.#flush();
     this.writableFinished = true;
     this.emit('finish');
     this.#owner.finished(this, this.#closeAfter);
   }
 }
-
-const flush = (response: LeanResponse): void => void LeanResponse.flush(response);
-
-/** Gathered output above this many bytes is written at once rather than at the end of the tick. */
-const BATCH_LIMIT = 64 * 1024;
 
 function line(name: string, value: string): string {
   if (UNSAFE_VALUE.test(value)) throw Object.assign(new TypeError(`invalid character in header ${name}`), { code: 'ERR_INVALID_CHAR' });

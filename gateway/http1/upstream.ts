@@ -8,6 +8,7 @@
 // every pause between body chunks, as undici's headersTimeout and bodyTimeout do.
 import { connect, type Socket } from 'node:net';
 import type { ParserFactory, RequestParser } from './parser.js';
+import { scheduleFlush, type BatchedWriter } from './write-batch.js';
 
 export interface UpstreamHandler {
   onConnect(abort: (reason?: Error) => void): void;
@@ -158,7 +159,7 @@ class OriginPool {
   }
 }
 
-class UpstreamConnection {
+class UpstreamConnection implements BatchedWriter {
   readonly #pool: OriginPool;
   readonly #socket: Socket;
   readonly #parser: RequestParser;
@@ -167,6 +168,8 @@ class UpstreamConnection {
   #keepAlive = false;
   #interim = false;
   #closed = false;
+  /** The request, sent with the loop turn's other writes (write-batch.ts). */
+  #outgoing: string | null = null;
   idleSince = 0;
 
   constructor(pool: OriginPool) {
@@ -203,7 +206,14 @@ class UpstreamConnection {
       this.destroy();
       exchange.handler.onError(reason ?? new UpstreamError('ERR_GATEWAY_ABORTED', 'aborted'));
     });
-    this.#socket.write(exchange.text, 'latin1');
+    this.#outgoing = exchange.text;
+    scheduleFlush(this);
+  }
+
+  flushBatched(): void {
+    const text = this.#outgoing;
+    this.#outgoing = null;
+    if (text !== null && !this.#closed) this.#socket.write(text, 'latin1');
   }
 
   checkDeadline(now: number): void {

@@ -54,6 +54,13 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
         log.push(`fast ${req.method} ${url.pathname}${url.search}`);
         text(200, q.get('body') ?? 'fast', q.has('cookies') ? { 'set-cookie': ['a=1', 'b=2'] } : {});
         return true;
+      case '/fast/then-close-idle':
+        // The answer is complete, but its bytes wait for the end of the loop turn (write-batch.ts):
+        // the connection is not idle until they are written.
+        log.push(`fast ${req.method} ${url.pathname}`);
+        text(200, 'answered before closeIdleConnections');
+        server.closeIdleConnections();
+        return true;
       case '/fast/late':
         log.push(`fast ${req.method} ${url.pathname}${url.search}`);
         setTimeout(() => {
@@ -824,6 +831,15 @@ describe('closing', () => {
     }
   });
 
+  it('an answer completed just before closeIdleConnections, in the same loop turn, still arrives', async () => {
+    const h = await serve();
+    const client = await RawClient.open(h.port);
+    client.write(get('/fast/then-close-idle'));
+    const [response] = await client.responsesUntil(1);
+    expect(response!.body.toString()).toBe('answered before closeIdleConnections');
+    client.destroy();
+  });
+
   it('after close(), answers in flight complete and close their connection; then close is done and new connections are refused', async () => {
     const h = await serve();
     const [fastBusy, generalBusy, idle] = await Promise.all([0, 1, 2].map(() => RawClient.open(h.port)));
@@ -865,7 +881,7 @@ describe('closing', () => {
 });
 
 describe('LeanResponse', () => {
-  const owner = { socket: null as unknown as Socket, closing: false, dateLine: () => 'Date: x\r\n', finished: () => {} };
+  const owner = { socket: null as unknown as Socket, closing: false, dateLine: () => 'Date: x\r\n', finished: () => {}, send: () => true };
   const values: { name: string; value: string }[] = [
     { name: 'CR LF (response splitting)', value: 'a\r\nInjected: yes' },
     { name: 'a bare LF', value: 'a\nInjected: yes' },
