@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const children = new Set();
 process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
 
-let nextPort = 20000 + Math.floor(Math.random() * 20000);
+let nextPort = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+)
 const port = () => nextPort++;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

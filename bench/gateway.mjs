@@ -1,7 +1,7 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 2] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--minimal] [--cpu-prof DIR]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 3] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--minimal] [--cpu-prof DIR]
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
 // --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
 // --minimal: also the two minimal undici proxies of bench/peers/minimal-proxy.mjs (node:http, and Node's llhttp on net);
@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '2' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, minimal: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, minimal: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
 const WORKERS = values.workers.split(',').map(Number);
 const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
@@ -29,7 +29,8 @@ const children = new Set();
 // SIGTERM, not SIGKILL: nginx's master stops its workers only when it is asked, not when it is killed.
 process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let nextPort = 30000 + Math.floor(Math.random() * 10000);
+// Below the ephemeral range (32768+), where wrk's and the proxies' own connections take ports.
+let nextPort = 20000 + Math.floor(Math.random() * 12000);
 const UPSTREAM = nextPort++, NGINX = nextPort++;
 
 function start(cmd, args) {
@@ -43,10 +44,13 @@ function start(cmd, args) {
 }
 
 // nginx serves both the upstream (a small fixed response) and, on another port, the reverse proxy.
+// `keepalive 256`: nginx keeps as many idle upstream connections as Gatehouse does per origin. With 128
+// (before), at 256 client connections nginx closed and reopened upstream connections all the time,
+// and its own p99 went from ~12 ms to 120–200 ms: a handicap of the peer, not its real behaviour.
 writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
 http { access_log off;
-  upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 128; }
+  upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 256; }
   server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }
   server { listen 127.0.0.1:${NGINX}; location /app/ { proxy_pass http://app/; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }`);
@@ -191,13 +195,18 @@ bare.kill('SIGTERM');
 for (const m of minimal) m.child.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+// p99 over rounds: the median, not the mean. Here some runs of every target (a bare node:http server
+// too) have an episodic tail of a few hundred ms at 256 connections; one such run would set the mean.
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
-console.log('| target | connections | requests/s | p99 latency | vs nginx (req/s) | CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| target | connections | requests/s | p99 latency (median of rounds) | p99 of each round | vs nginx (req/s) | p99 vs nginx | CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
+  const baseP99 = median(results[`nginx@${c}`].map((r) => r.p99Ms));
   for (const name of Object.keys(targets)) {
     const rs = results[`${name}@${c}`];
-    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${mean(rs.map((r) => r.p99Ms)).toFixed(2)} ms | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
+    const p99 = median(rs.map((r) => r.p99Ms));
+    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${(p99 / baseP99).toFixed(2)}× | ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });

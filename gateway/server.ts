@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { Counter, Histogram, type Registry } from 'prom-client';
+import type { Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
@@ -19,6 +19,7 @@ import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
 import { listenGateway, type Listening } from './listen.js';
+import { RequestMetrics } from './request-metrics.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
@@ -75,29 +76,13 @@ export class GatewayServer {
   readonly #ejected = new Map<string, number>();
   /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them, close() must cut them. */
   readonly #upgraded = new Set<Socket>();
-  readonly #requests: Counter<'route' | 'status'>;
-  readonly #latency: Histogram<'route'>;
-  readonly #bound = new Map<string, { observe(seconds: number): void }>();
+  readonly #metrics: RequestMetrics;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
     const lean = options.engine === 'node' ? null : loadParser();
     this.#proxy = new UpstreamProxy(lean && 'factory' in lean ? new LeanUpstreamClient(lean.factory) : null);
-    this.#requests = new Counter({ name: 'gatehouse_gateway_requests_total', help: 'Gateway requests by route and status', labelNames: ['route', 'status'], registers: [options.registry] });
-    this.#latency = new Histogram({ name: 'gatehouse_gateway_request_duration_seconds', help: 'Gateway request duration by route', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [options.registry] });
-  }
-
-  /** Counter and histogram children bound once per route and status (prom-client's labels()). */
-  #metricsFor(route: string, status: number): { observe(seconds: number): void } {
-    const key = `${route} ${status}`;
-    let bound = this.#bound.get(key);
-    if (!bound) {
-      const count = this.#requests.labels(route, String(status));
-      const latency = this.#latency.labels(route);
-      bound = { observe: (seconds) => { count.inc(); latency.observe(seconds); } };
-      this.#bound.set(key, bound);
-    }
-    return bound;
+    this.#metrics = new RequestMetrics(options.registry);
   }
 
   async start(): Promise<number> {
@@ -296,7 +281,7 @@ export class GatewayServer {
 
   #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, route: string, uid: string | null): void {
     const seconds = (performance.now() - started) / 1000;
-    this.#metricsFor(route, res.statusCode).observe(seconds);
+    this.#metrics.observe(route, res.statusCode, seconds);
     if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
   }
 

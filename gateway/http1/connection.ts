@@ -72,9 +72,6 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
     this.#context = context;
     this.idleSince = context.now();
     this.#parser = context.factory.create({
-      begin: () => {
-        this.headStartedAt = context.now();
-      },
       head: (head) => this.#onHead(head),
       body: (chunk) => {
         if (this.#body && !this.#body.push(chunk)) {
@@ -152,6 +149,11 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#done || this.#readNoMore) return;
+    // Bytes with no request body in progress are (the start of) a head: its timeout starts now, unless
+    // it started before. Tracked here rather than in llhttp's message-begin callback, which would
+    // cost a call into JavaScript per request; a head that starts after a complete request in the same
+    // chunk is timed from the next chunk on.
+    if (this.headStartedAt === 0 && this.#body === null) this.headStartedAt = this.#context.now();
     const parsed = this.#parser.execute(chunk);
     if (typeof parsed !== 'number') {
       // An answer given while this chunk was parsed ended the connection: the rest is not read.

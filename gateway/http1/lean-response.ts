@@ -6,6 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { STATUS_CODES, type OutgoingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
+import { unsafeHeaderValue } from './header-safety.js';
 
 /** What the gateway writes answers to: node:http's ServerResponse or a LeanResponse. */
 export interface ResponseSink {
@@ -41,9 +42,6 @@ export interface LeanRequestLine {
   readonly keepAlive: boolean;
 }
 
-// Values come from llhttp-parsed upstream headers or from the gateway itself, so they cannot hold
-// these; checked anyway, since a CR or LF here would split the response.
-const UNSAFE_VALUE = /[\r\n\0]/;
 
 export class LeanResponse extends EventEmitter implements ResponseSink {
   statusCode = 200;
@@ -202,6 +200,6 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
 }
 
 function line(name: string, value: string): string {
-  if (UNSAFE_VALUE.test(value)) throw Object.assign(new TypeError(`invalid character in header ${name}`), { code: 'ERR_INVALID_CHAR' });
+  if (unsafeHeaderValue(value)) throw Object.assign(new TypeError(`invalid character in header ${name}`), { code: 'ERR_INVALID_CHAR' });
   return `${name}: ${value}\r\n`;
 }

@@ -23,8 +23,6 @@ export interface ParserEvents {
   head(head: RequestHead): void;
   body(chunk: Buffer): void;
   complete(): void;
-  /** The first byte of a new request arrived (the headers timeout starts). */
-  begin(): void;
 }
 
 export type ParseError = Error & { code?: string };
@@ -49,7 +47,6 @@ interface NativeParserClass {
   new (): NativeParser;
   readonly REQUEST: number;
   readonly RESPONSE: number;
-  readonly kOnMessageBegin: number;
   readonly kOnHeaders: number;
   readonly kOnHeadersComplete: number;
   readonly kOnBody: number;
@@ -88,7 +85,6 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
       // Heads with many headers (or a long URL) arrive in parts before the head is complete.
       let partialHeaders: string[] = [];
       let partialUrl = '';
-      native[Parser.kOnMessageBegin] = () => events.begin();
       native[Parser.kOnHeaders] = ((headers: string[], url: string) => {
         for (const h of headers) partialHeaders.push(h);
         partialUrl += url;
@@ -162,7 +158,7 @@ export function loadParser(): { factory: ParserFactory } | { error: string } {
     const Parser = common.HTTPParser;
     const addHeaderLine = (IncomingMessage.prototype as unknown as { _addHeaderLine?: AddHeaderLine })._addHeaderLine;
     if (typeof Parser !== 'function' || typeof addHeaderLine !== 'function') throw new Error('_http_common.HTTPParser or IncomingMessage#_addHeaderLine is missing');
-    for (const slot of ['REQUEST', 'RESPONSE', 'kOnMessageBegin', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
+    for (const slot of ['REQUEST', 'RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
       if (typeof Parser[slot] !== 'number') throw new Error(`HTTPParser.${slot} is missing`);
     }
     const methods = calibrate(Parser);

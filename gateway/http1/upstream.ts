@@ -7,6 +7,7 @@
 // a new connection (a GET or HEAD may be); the route's timeout limits the wait for the head and
 // every pause between body chunks, as undici's headersTimeout and bodyTimeout do.
 import { connect, type Socket } from 'node:net';
+import { unsafeHeaderValue } from './header-safety.js';
 import type { ParserFactory, RequestParser } from './parser.js';
 import { scheduleFlush, type BatchedWriter } from './write-batch.js';
 
@@ -29,7 +30,6 @@ export interface UpstreamRequest {
 
 const MAX_CONNECTIONS = 256;
 const IDLE_MS = 4_000;
-const UNSAFE = /[\r\n\0]/;
 
 export class UpstreamError extends Error {
   constructor(readonly code: string, message: string) {
@@ -92,7 +92,7 @@ export class LeanUpstreamClient {
 }
 
 function header(name: string, value: string): string {
-  if (UNSAFE.test(value)) throw new UpstreamError('ERR_INVALID_CHAR', `invalid character in header ${name}`);
+  if (unsafeHeaderValue(value)) throw new UpstreamError('ERR_INVALID_CHAR', `invalid character in header ${name}`);
   return `${name}: ${value}\r\n`;
 }
 

@@ -210,7 +210,7 @@ describe('loadParser', () => {
   const methods = METHODS.filter((m) => m !== 'CONNECT');
   it.each(methods)('the calibrated method table names %s', (method) => {
     let seen = '';
-    const parser = factory().create({ head: (head) => (seen = head.method), body: () => {}, complete: () => {}, begin: () => {} }, 16 * 1024);
+    const parser = factory().create({ head: (head) => (seen = head.method), body: () => {}, complete: () => {} }, 16 * 1024);
     const parsed = parser.execute(Buffer.from(`${method} /x HTTP/1.1\r\nHost: a\r\n\r\n`, 'latin1'));
     parser.free();
     expect(parsed).toBeTypeOf('number');
