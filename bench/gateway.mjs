@@ -5,6 +5,9 @@
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
 // --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
 // --minimal: also the two minimal undici proxies of bench/peers/minimal-proxy.mjs (node:http, and Node's llhttp on net);
+// h2load (apt-get install -y nghttp2-client), when installed, measures latency a second time right after each wrk run
+// (same target, connections and duration), from its per-request log: here wrk's p99 at 256 connections swings
+// between runs of one target far more than h2load's does (README "Performance → Gateway").
 // --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFile, execFileSync } from 'node:child_process';
@@ -23,6 +26,8 @@ const ROUNDS = Number(values.rounds);
 const root = new URL('..', import.meta.url).pathname;
 const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
 for (const tool of ['wrk', 'nginx']) if (!which(tool)) { console.error(`${tool} is missing: apt-get install -y wrk nginx-light`); process.exit(2); }
+const H2LOAD = which('h2load');
+if (!H2LOAD) console.error('h2load is not installed (apt-get install -y nghttp2-client): latency is measured with wrk only');
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gw-bench-'));
 const children = new Set();
@@ -175,6 +180,16 @@ const urls = {
   ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`], pid: g.child.pid }])),
   ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`], pid: gatehouses[0].child.pid } } : {}),
 };
+/** p99 (and mean) latency from h2load's per-request log: HTTP/1.1, keep-alive, one request at a time per connection, as wrk. */
+async function h2load(url, connections, headers = [], seconds = SECONDS) {
+  const log = join(dir, 'h2load.log');
+  rmSync(log, { force: true });
+  await execFileAsync('h2load', ['--h1', '-t', '2', '-c', String(connections), '-D', String(seconds), ...headers.flatMap((h) => ['-H', h]), `--log-file=${log}`, url], { timeout: (seconds + 30) * 1000 });
+  // Each line: start time, status, duration (µs).
+  const durations = readFileSync(log, 'utf8').trim().split('\n').map((line) => Number(line.split('\t')[2])).sort((a, b) => a - b);
+  return { p99Ms: durations[Math.floor(0.99 * (durations.length - 1))] / 1000, meanMs: durations.reduce((a, b) => a + b, 0) / durations.length / 1000, requests: durations.length };
+}
+
 const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, SECONDS, t.pid)]));
 const warmUp = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, 3)]));
 const results = {};
@@ -184,8 +199,9 @@ for (const connections of [64, 256]) {
     for (const name of order) {
       await warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
       const r = await targets[name](connections);
+      if (H2LOAD) r.h2load = await h2load(urls[name].url, connections, urls[name].headers);
       (results[`${name}@${connections}`] ??= []).push(r);
-      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, CPU ${Math.round(r.cpuUsPerRequest)} µs/request, non-2xx ${r.non2xx}`);
+      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, CPU ${Math.round(r.cpuUsPerRequest)} µs/request, non-2xx ${r.non2xx}${r.h2load ? `; h2load p99 ${r.h2load.p99Ms.toFixed(2)} ms` : ''}`);
     }
   }
 }
@@ -199,14 +215,18 @@ const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 // too) have an episodic tail of a few hundred ms at 256 connections; one such run would set the mean.
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
-console.log('| target | connections | requests/s | p99 latency (median of rounds) | p99 of each round | vs nginx (req/s) | p99 vs nginx | CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+const h2 = H2LOAD ? ' h2load p99 (median) | h2load p99 of each round | h2load p99 vs nginx |' : '';
+console.log(`| target | connections | requests/s | vs nginx (req/s) | wrk p99 (median of rounds) | wrk p99 of each round | wrk p99 vs nginx |${h2} CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |${H2LOAD ? ' ---: | ---: | ---: |' : ''} ---: | ---: |`);
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
   const baseP99 = median(results[`nginx@${c}`].map((r) => r.p99Ms));
+  const baseH2 = H2LOAD ? median(results[`nginx@${c}`].map((r) => r.h2load.p99Ms)) : NaN;
   for (const name of Object.keys(targets)) {
     const rs = results[`${name}@${c}`];
     const p99 = median(rs.map((r) => r.p99Ms));
-    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${(p99 / baseP99).toFixed(2)}× | ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
+    const h2p99 = H2LOAD ? median(rs.map((r) => r.h2load.p99Ms)) : NaN;
+    const h2cells = H2LOAD ? ` ${h2p99.toFixed(2)} ms | ${rs.map((r) => r.h2load.p99Ms.toFixed(1)).join(', ')} | ${(h2p99 / baseH2).toFixed(2)}× |` : '';
+    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(p99 / baseP99).toFixed(2)}× |${h2cells} ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
