@@ -29,6 +29,8 @@ interface Harness {
   readonly hanging: Map<string, { res: LeanResponse | ServerResponse; closed: boolean }>;
   /** Errors thrown by LeanResponse calls in the handlers. */
   readonly thrown: { code?: string; message: string }[];
+  /** /fast/big answers: how often the handler had to wait for 'drain', and the most bytes the socket held. */
+  readonly streamed: { waits: number; maxBuffered: number }[];
   closed: boolean;
 }
 
@@ -43,6 +45,7 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
   const upgrades: Harness['upgrades'] = [];
   const hanging: Harness['hanging'] = new Map();
   const thrown: Harness['thrown'] = [];
+  const streamed: Harness['streamed'] = [];
   const fast = (req: LeanRequest, res: LeanResponse): boolean => {
     const url = new URL(req.url, 'http://test');
     const q = url.searchParams;
@@ -61,6 +64,32 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
         text(200, 'answered before closeIdleConnections');
         server.closeIdleConnections();
         return true;
+      case '/fast/big': {
+        // A large answer written as a proxy writes one: on until write() says wait, then on 'drain'.
+        log.push(`fast ${req.method} ${url.pathname}`);
+        const total = Number(q.get('bytes'));
+        const chunk = Buffer.alloc(64 * 1024, 'x');
+        const stats = { waits: 0, maxBuffered: 0 };
+        let sent = 0;
+        res.writeHead(200, { 'content-length': total });
+        const pump = (): void => {
+          while (sent < total) {
+            const part = chunk.subarray(0, Math.min(chunk.length, total - sent));
+            sent += part.length;
+            const more = res.write(part);
+            stats.maxBuffered = Math.max(stats.maxBuffered, req.socket.writableLength);
+            if (!more) {
+              stats.waits++;
+              res.once('drain', pump);
+              return;
+            }
+          }
+          streamed.push(stats);
+          res.end();
+        };
+        pump();
+        return true;
+      }
       case '/fast/late':
         log.push(`fast ${req.method} ${url.pathname}${url.search}`);
         setTimeout(() => {
@@ -179,7 +208,7 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
   });
   const { port } = await server.listen(0, '127.0.0.1');
-  const harness: Harness = { server, port, log, clientErrors, upgrades, hanging, thrown, closed: false };
+  const harness: Harness = { server, port, log, clientErrors, upgrades, hanging, thrown, streamed, closed: false };
   harnesses.push(harness);
   return harness;
 }
@@ -877,6 +906,44 @@ describe('closing', () => {
     h.server.closeAllConnections();
     expect(await Promise.race([done, new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3000))])).toBe('closed');
     client.destroy();
+  });
+});
+
+describe('answer backpressure', () => {
+  it('a 32 MB answer to a client that reads late: the handler is told to wait, Gatehouse holds a bounded amount, every byte arrives', async () => {
+    const h = await serve();
+    const total = 32 * 1024 * 1024;
+    const { connect } = await import('node:net');
+    const socket = connect(h.port, '127.0.0.1');
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.pause(); // reads nothing for a while: the kernel's buffers fill, then Gatehouse's
+    socket.write(get(`/fast/big?bytes=${total}`));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    let received = 0;
+    let head = '';
+    const done = new Promise<void>((resolve) => {
+      socket.on('data', (data: Buffer) => {
+        if (!head.includes('\r\n\r\n')) {
+          head += data.toString('latin1');
+          const end = head.indexOf('\r\n\r\n');
+          if (end === -1) return;
+          received += Buffer.byteLength(head.slice(end + 4), 'latin1');
+          head = head.slice(0, end + 4);
+        } else {
+          received += data.length;
+        }
+        if (received >= total) resolve();
+      });
+    });
+    socket.resume();
+    await done;
+    socket.destroy();
+    expect(head).toMatch(new RegExp(`^HTTP/1.1 200 OK\r\n[\\s\\S]*content-length: ${total}\r\n`, 'i'));
+    expect(received).toBe(total);
+    expect(h.streamed).toHaveLength(1);
+    expect(h.streamed[0]!.waits).toBeGreaterThan(0);
+    // Held back by Gatehouse, beyond what the kernel took: a few chunks, not the answer.
+    expect(h.streamed[0]!.maxBuffered).toBeLessThan(1024 * 1024);
   });
 });
 
