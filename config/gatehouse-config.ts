@@ -155,6 +155,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxHeaderSize: bytes(['gateway', 'maxHeaderSize'], 32 * 1024),
       shutdownTimeoutMs: ms(['gateway', 'shutdownTimeout'], 10_000),
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
+      accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
     },
     authn: {
       enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,

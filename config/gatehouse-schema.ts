@@ -56,6 +56,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     maxHeaderSize: { type: ['string', 'integer'], format: 'size', minimum: 1024, maximum: 1048576 },
     shutdownTimeout: duration,
     engine: { enum: ['lean', 'node'] },
+    accept: { enum: ['shared', 'round-robin'] },
   }),
   authn: section({
     enabled: { type: 'boolean' },

@@ -68,6 +68,7 @@ export interface GatewayConfig {
   readonly maxHeaderSize: number;          // bytes of request line + headers; more gets 431
   readonly shutdownTimeoutMs: number;      // how long in-flight requests may finish on SIGTERM
   readonly engine: 'lean' | 'node';        // lean: Node's parser + a lean hot path (gateway/http1); node: node:http
+  readonly accept: 'shared' | 'round-robin'; // with workers: each accepts from the shared socket, or the primary hands connections out in turn
 }
 
 export interface TrustedIssuer {

@@ -46,6 +46,8 @@ describe('defaults (interface §2)', () => {
     ['gateway.maxBodySize', config.gateway.maxBodySize, 1024 ** 3],
     ['gateway.maxHeaderSize', config.gateway.maxHeaderSize, 32 * 1024],
     ['gateway.shutdownTimeout', config.gateway.shutdownTimeoutMs, 10_000],
+    ['gateway.engine', config.gateway.engine, 'lean'],
+    ['gateway.accept', config.gateway.accept, 'shared'],
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
     ['authn.tokenTtl', config.authn.tokenTtlMs, 5 * 86_400_000],
     ['log.level', config.log.level, 'info'],
@@ -76,6 +78,7 @@ describe('problems, each with its position', () => {
     { name: 'tls with only a cert', yaml: 'gateway:\n  tls: { cert: c.pem }\n', want: ['g.yaml:2:8: gateway.tls: needs both cert and key'] },
     { name: 'workers zero', yaml: 'gateway:\n  workers: 0\n', want: ['g.yaml:2:12: gateway.workers: must be >= 1, got number 0'] },
     { name: 'workers neither auto nor a number', yaml: 'gateway:\n  workers: many\n', want: ['g.yaml:2:12: gateway.workers: must be "auto" (one per core) or a number of processes, got string "many"'] },
+    { name: 'accept unknown', yaml: 'gateway:\n  accept: primary\n', want: ['g.yaml:2:11: gateway.accept: must be one of shared, round-robin, got string "primary"'] },
     { name: 'bad body size', yaml: 'gateway:\n  maxBodySize: 1 TB\n', want: ['g.yaml:2:16: gateway.maxBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "1 TB"'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
@@ -93,6 +96,7 @@ describe('gateway sizes and workers', () => {
   const gw = (yaml: string) => parseConfig(`gateway:\n${yaml}`, 'g.yaml').gateway;
   it('workers: auto is the number of cores', () => expect(gw('  workers: auto\n').workers).toBe(availableParallelism()));
   it('workers: 3', () => expect(gw('  workers: 3\n').workers).toBe(3));
+  it('accept: round-robin', () => expect(gw('  accept: round-robin\n').accept).toBe('round-robin'));
   const sizes: [string, number][] = [['65536', 65536], ['512k', 512 * 1024], ['32m', 32 * 1024 ** 2], ['1g', 1024 ** 3], ['1024M', 1024 ** 3]];
   for (const [text, bytes] of sizes) it(`maxBodySize ${text}`, () => expect(gw(`  maxBodySize: ${text}\n`).maxBodySize).toBe(bytes));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));

@@ -1,10 +1,11 @@
 // gateway.workers and the gateway's limits, end to end: the real binary with `workers: 2` (and the
-// in-process path, `workers: 1`, for what both must do), real sockets, requests on fresh connections
-// so the primary's round robin spreads them over the workers; who served what is read from the access
-// log (each worker's lines carry its pid).
+// in-process path, `workers: 1`, for what both must do), real sockets, requests on fresh connections;
+// the first suite uses `accept: round-robin` so that the primary spreads them over the workers
+// evenly, the second the default `accept: shared`; who served what is read from the access log (each
+// worker's lines carry its pid).
 import { createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -71,7 +72,7 @@ function raw(port: number, chunks: (string | Buffer)[]): Promise<string> {
 
 interface Running { gatehouse: GatehouseProcess; port: number; dir: string; helloPort: number; openPort: number }
 
-async function start(workers: number): Promise<Running> {
+async function start(workers: number, accept: 'shared' | 'round-robin' = 'round-robin'): Promise<Running> {
   const dir = await mkdtemp(join(tmpdir(), `gatehouse-workers-${workers}-`));
   const helloPort = await upstream();
   const openPort = await upstream();
@@ -87,13 +88,34 @@ async function start(workers: number): Promise<Running> {
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns: { enabled: false }',
     'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
-    `  workers: ${workers}`, '  maxBodySize: 1k', '  maxHeaderSize: 4k', '  shutdownTimeout: 5s',
+    `  workers: ${workers}`, `  accept: ${accept}`, '  maxBodySize: 1k', '  maxHeaderSize: 4k', '  shutdownTimeout: 5s',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   const gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   return { gatehouse, port: Number(running['gatewayPort']), dir, helloPort, openPort };
 }
+
+/** Which of these processes hold the socket listening on the port (from /proc: its inode, then their fds). */
+async function listeningHolders(port: number, pids: readonly number[]): Promise<number[]> {
+  const inodes = new Set<string>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const lines = (await readFile(table, 'utf8').catch(() => '')).trim().split('\n').slice(1);
+    for (const line of lines) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && Number.parseInt(fields[1]!.split(':')[1]!, 16) === port) inodes.add(fields[9]!);
+    }
+  }
+  const holders: number[] = [];
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    const links = await Promise.all(fds.map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')));
+    if (links.some((link) => inodes.has(/^socket:\[(\d+)\]$/.exec(link)?.[1] ?? ''))) holders.push(pid);
+  }
+  return holders;
+}
+
+const workerPids = (logs: LogLine[]): number[] => [...new Set(logs.filter((l) => l.msg === 'gateway worker is listening').map((l) => Number(l['pid'])))];
 
 const servedBy = (logs: LogLine[], route: string): Set<unknown> => new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
 
@@ -117,6 +139,11 @@ describe('gateway.workers: 2', () => {
     expect(new Set(listening.map((l) => l['port']))).toEqual(new Set([r.port]));
     for (let i = 0; i < 20; i++) expect((await freshGet(r.port, `/open/${i}`)).status).toBe(200);
     await until(() => servedBy(r.gatehouse.logs, 'file:open').size === 2);
+  });
+
+  it('accept: round-robin: only the primary holds the listening socket, the workers get connections from it', async () => {
+    const workers = workerPids(r.gatehouse.logs);
+    expect(await listeningHolders(r.port, [r.gatehouse.child.pid!, ...workers])).toEqual([r.gatehouse.child.pid]);
   });
 
   it('a new snapshot reaches every worker', async () => {
@@ -167,12 +194,22 @@ for (const workers of [2, 1]) {
   describe(`gateway.workers: ${workers}: limits and SIGTERM`, () => {
     let r: Running;
     beforeAll(async () => {
-      r = await start(workers);
+      r = await start(workers, 'shared');
     }, 40_000);
     afterAll(async () => {
       r.gatehouse.child.kill('SIGKILL');
       await rm(r.dir, { recursive: true, force: true });
     });
+
+    if (workers === 2) {
+      it('accept: shared (the default): every worker holds the listening socket and accepts itself; 64 new connections at once are all served', async () => {
+        const workers = workerPids(r.gatehouse.logs);
+        expect(workers).toHaveLength(2);
+        expect((await listeningHolders(r.port, workers)).sort()).toEqual([...workers].sort());
+        const results = await Promise.all(Array.from({ length: 64 }, (_, i) => freshGet(r.port, `/open/burst-${i}`)));
+        expect(results.map((x) => x.status)).toEqual(Array(64).fill(200));
+      });
+    }
 
     it('413 for a declared Content-Length over gateway.maxBodySize, before reading the body', async () => {
       const answer = await raw(r.port, ['POST /open/x HTTP/1.1\r\nHost: t\r\nContent-Length: 5000000000\r\n\r\n']);
