@@ -28,11 +28,15 @@ function flushAll(): void {
   scheduled = false;
   // Writers scheduled while these flush (from a write's side effects) wait for the next turn.
   const writers = waiting.splice(0, waiting.length);
+  let failure: unknown = null;
   for (const writer of writers) {
     try {
       writer.flushBatched();
-    } catch {
-      // A write that throws (a socket already torn down) must not cost the others their turn.
+    } catch (error) {
+      // One writer's failure (a bug: socket writes report errors through events) must not keep the
+      // others' bytes back; it is raised once they are out.
+      failure ??= error;
     }
   }
+  if (failure !== null) throw failure;
 }
