@@ -39,22 +39,8 @@ export class RequestMetrics {
       routes.clear();
       counts.length = 0;
     };
-    registry.registerMetric({
-      name: REQUESTS_METRIC,
-      help: 'Gateway requests by route and status',
-      type: 'counter',
-      aggregator: 'sum',
-      get: () => ({ name: REQUESTS_METRIC, help: 'Gateway requests by route and status', type: 'counter', aggregator: 'sum', values: counts.map(({ route, status, count }) => ({ value: count, labels: { route, status: String(status) } })) }),
-      reset,
-    } as unknown as Parameters<Registry['registerMetric']>[0]);
-    registry.registerMetric({
-      name: DURATION_METRIC,
-      help: 'Gateway request duration by route',
-      type: 'histogram',
-      aggregator: 'sum',
-      get: () => ({ name: DURATION_METRIC, help: 'Gateway request duration by route', type: 'histogram', aggregator: 'sum', values: histogramValues(routes) }),
-      reset,
-    } as unknown as Parameters<Registry['registerMetric']>[0]);
+    register(registry, REQUESTS_METRIC, 'Gateway requests by route and status', 'counter', reset, () => counts.map(({ route, status, count }) => ({ value: count, labels: { route, status: String(status) } })));
+    register(registry, DURATION_METRIC, 'Gateway request duration by route', 'histogram', reset, () => histogramValues(routes));
   }
 
   observe(route: string, status: number, seconds: number): void {
@@ -73,6 +59,12 @@ export class RequestMetrics {
     series.sum += seconds;
     series.count++;
   }
+}
+
+/** A metric prom-client's registry prints and aggregates as it does its own (the `sum` aggregator, as its Counter and Histogram). */
+function register(registry: Registry, name: string, help: string, type: 'counter' | 'histogram', reset: () => void, values: () => MetricValue[]): void {
+  const metric = { name, help, type, aggregator: 'sum', reset, get: () => ({ name, help, type, aggregator: 'sum', values: values() }) };
+  registry.registerMetric(metric as unknown as Parameters<Registry['registerMetric']>[0]);
 }
 
 function histogramValues(routes: ReadonlyMap<string, RouteSeries>): MetricValue[] {
