@@ -67,6 +67,17 @@ const NONE_TRIED: ReadonlySet<string> = new Set();
 /** Paths #handle answers itself after authentication; never on the hot path. */
 const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
 
+/**
+ * A file route's name in metrics, logs and round robin (`file:<name>`), built once per route: route
+ * objects live as long as their route file's load, and the label is used on every request.
+ */
+const routeLabels = new WeakMap<FileRoute, string>();
+function routeLabel(route: FileRoute): string {
+  let label = routeLabels.get(route);
+  if (label === undefined) routeLabels.set(route, (label = `file:${route.name}`));
+  return label;
+}
+
 export class GatewayServer {
   readonly #options: GatewayOptions;
   readonly #proxy: UpstreamProxy;
@@ -197,7 +208,7 @@ export class GatewayServer {
     }
     const fileRoute = this.#options.routes?.match(path) ?? null;
     if (fileRoute?.auth === 'none') {
-      route = `file:${fileRoute.name}`;
+      route = routeLabel(fileRoute);
       return this.#proxyFileRoute(req, res, fileRoute, null, path, search);
     }
     const authenticated = this.#authenticate(req);
@@ -208,7 +219,7 @@ export class GatewayServer {
     }
     uid = caller.uid;
     if (fileRoute) {
-      route = `file:${fileRoute.name}`;
+      route = routeLabel(fileRoute);
       return this.#proxyFileRoute(req, res, fileRoute, caller, path, search);
     }
     if (path === '/gatehouse/v1/routes') { // in SPECIAL_PATHS, as are the two below
@@ -372,7 +383,7 @@ export class GatewayServer {
     }
     const rest = path.length >= fileRoute.path.length ? path.slice(fileRoute.path.length) : '';
     const upstreamPath = fileRoute.stripPrefix ? `/${rest}` : path;
-    return { kind: 'proxy', route: `file:${fileRoute.name}`, upstreams, upstreamPath, servicePrefix: null };
+    return { kind: 'proxy', route: routeLabel(fileRoute), upstreams, upstreamPath, servicePrefix: null };
   }
 
   #forwardedHeaders(req: ProxyRequest, path: string, decision: Extract<RouteDecision, { kind: 'proxy' }>): Record<string, string> {
