@@ -170,5 +170,5 @@ describe('files', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
-  });
+  }, 60_000); // three real processes in a row: on a loaded 2-core machine they took over 20 s
 });
