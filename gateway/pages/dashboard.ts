@@ -104,7 +104,7 @@ function tasksTable(snapshot: Snapshot | null, taskName: TaskNamer | null): Html
     const ip = agent?.ips[0] ?? '';
     const address = ip ? `${ip.includes(':') ? `[${ip}]` : ip}${task.resources.ports[0] ? `:${task.resources.ports[0]}` : ''}` : '';
     return [
-      html`<code>${task.id}</code><br><small>${framework.name}${task.appId ? ` ${task.appId}` : ''}</small>`,
+      html`<code>${task.id}</code><br><small>${framework.name} · ${task.appId ?? task.name}</small>`,
       html`<span class="${task.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${task.state.replace(/^TASK_/, '').toLowerCase()}</span>`,
       html`<span class="${task.health === 'healthy' ? 'ok' : task.health === 'unhealthy' ? 'bad' : 'muted'}">${task.health}</span>`,
       html`<code>${address}</code>`,
