@@ -2,7 +2,7 @@
 // and route files, with links to the cluster's own UIs. A small script re-reads `/` every few
 // seconds and swaps the live part in, so the one server-side renderer (which escapes) is the only one.
 import type { Agent, Framework, Snapshot, Task } from '../../cluster/snapshot.js';
-import type { RouteFileStatus } from '../route-files.js';
+import type { FileRoute, RouteFileStatus } from '../route-files.js';
 import { normalizeServiceName } from '../service-resolver.js';
 import { Html, html, htmlPage, table } from './html.js';
 
@@ -127,9 +127,12 @@ export function sandboxUrl(task: Pick<Task, 'id' | 'frameworkId' | 'agentId'>, f
 }
 
 function sandboxLinks(task: Task): Html {
-  const link = (file: string, how: 'read' | 'download', text: string) => html`<a href="${sandboxUrl(task, file, how)}"${how === 'download' ? new Html(' download') : ''}>${text}</a>`;
+  const link = (file: string, how: 'read' | 'download', text: string) =>
+    html`<a href="${sandboxUrl(task, file, how)}"${how === 'download' ? new Html(' download') : ''}>${text}</a>`;
   return html`${link('stdout', 'read', 'stdout')} · ${link('stderr', 'read', 'stderr')} · ${link('stdout', 'download', 'download')}`;
 }
+
+const inactive = html` <small class="bad">inactive</small>`;
 
 function agentsTable(snapshot: Snapshot | null): Html {
   const tasks = new Map<string, { running: number; all: number }>();
@@ -144,7 +147,7 @@ function agentsTable(snapshot: Snapshot | null): Html {
   const rows = (snapshot?.agents ?? []).map((agent) => {
     const count = tasks.get(agent.id) ?? { running: 0, all: 0 };
     return [
-      html`<a href="/agent/${encodeURIComponent(agent.id)}/state"><code>${agent.id}</code></a>${agent.active ? '' : html` <small class="bad">inactive</small>`}`,
+      html`<a href="/agent/${encodeURIComponent(agent.id)}/state"><code>${agent.id}</code></a>${agent.active ? '' : inactive}`,
       hostAndIps(agent),
       resourcesText(agent.resources),
       `${count.running} running${count.all > count.running ? `, ${count.all - count.running} other` : ''}`,
@@ -168,13 +171,17 @@ export function resourcesText(resources: Readonly<Record<string, unknown>>): str
     .join(' · ');
 }
 
+/** `/grafana/ grafana → http://127.0.0.1:3000/`, the path a link. */
+function routeText(route: FileRoute): Html {
+  const target = route.service ? `service ${route.service}` : route.to.map((u) => u.href).join(', ');
+  return html`<a href="${route.path}">${route.path}</a> ${route.name} → ${target}${route.auth === 'none' ? ' (no login)' : ''}`;
+}
+
 function routeFilesTable(files: readonly RouteFileStatus[]): Html {
   const rows = files.map((file) => [
     html`<code>${file.file}</code>`,
     file.status === 'ok' ? html`<span class="ok">ok</span>` : html`<span class="bad">errors: its last good routes serve</span>`,
-    file.routes.length
-      ? html`${file.routes.map((r, i) => html`${i ? html`<br>` : ''}<a href="${r.path}">${r.path}</a> ${r.name} → ${r.service ? `service ${r.service}` : r.to.map((u) => u.href).join(', ')}${r.auth === 'none' ? ' (no login)' : ''}`)}`
-      : html`<span class="muted">no routes</span>`,
+    file.routes.length ? html`${file.routes.map((r, i) => html`${i ? html`<br>` : ''}${routeText(r)}`)}` : html`<span class="muted">no routes</span>`,
     html`${file.errors.map((e, i) => html`${i ? html`<br>` : ''}<span class="bad">${e}</span>`)}`,
   ]);
   return table(['file', 'status', 'routes', 'errors'], rows, 'no route files (gateway.routes is empty)');

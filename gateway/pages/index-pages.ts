@@ -15,8 +15,8 @@ export interface IndexAnswer {
 }
 
 function answer(title: string, intro: string, body: Html, json: unknown): IndexAnswer {
-  const page = htmlPage(title, html`<header class="bar"><b>Gatehouse</b><nav><a href="/">Dashboard</a><a href="/mesos/">Mesos</a><a href="/marathon/">Marathon</a><a href="/agent/">Agents</a></nav></header>
-<main><h1>${title}</h1><p>${intro}</p>${body}</main>`);
+  const menu = html`<nav><a href="/">Dashboard</a><a href="/mesos/">Mesos</a><a href="/marathon/">Marathon</a><a href="/agent/">Agents</a></nav>`;
+  const page = htmlPage(title, html`<header class="bar"><b>Gatehouse</b>${menu}</header><main><h1>${title}</h1><p>${intro}</p>${body}</main>`);
   return { kind: 'index', route: 'index', html: page, json };
 }
 
@@ -74,6 +74,7 @@ export function sendIndex(req: ProxyRequest, res: ResponseSink, index: IndexAnsw
   const accept = req.headers.accept ?? '';
   const json = /application\/json/.test(accept) && !/text\/html/.test(accept);
   const body = json ? JSON.stringify(index.json) : index.html;
-  res.writeHead(200, { 'content-type': json ? 'application/json' : 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
+  const type = json ? 'application/json' : 'text/html; charset=utf-8';
+  res.writeHead(200, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' });
   res.end(req.method === 'HEAD' ? undefined : body);
 }
