@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
-import type { GatewayOptions, RouteTable, SnapshotView } from '../gateway/index.js';
+import { domainFrag, sanitizeLabel } from '../dns/index.js';
+import type { GatewayOptions, RouteTable, SnapshotView, TaskNamer } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 
@@ -22,7 +23,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
   return {
     routes: parts.routes,
     tls: config.gateway.tls,
-    dnsDomain: config.dns.enabled ? config.dns.domain : null,
+    taskName: config.dns.enabled ? taskNamer(config.dns) : null,
     listen: config.gateway.listen,
     store: parts.store,
     verifier: parts.authn.verifier,
@@ -38,5 +39,19 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
     engine: config.gateway.engine,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
+  };
+}
+
+/**
+ * The name DNS publishes for a task (`<task>.<framework>.<domain>`, Mesos-DNS's labels), for the
+ * dashboard: the gateway shows it without knowing DNS's rules. Null when DNS publishes none.
+ */
+export function taskNamer(dns: Pick<GatehouseConfig['dns'], 'domain' | 'enforceRFC952' | 'healthyOnly'>): TaskNamer {
+  const mode = dns.enforceRFC952 ? 'rfc952' : 'rfc1123';
+  return (task, framework) => {
+    if (task.state !== 'TASK_RUNNING' || (dns.healthyOnly && task.health === 'unhealthy')) return null;
+    const frameworkLabel = domainFrag(framework.name, mode);
+    const taskLabel = sanitizeLabel(task.discovery?.name || task.name, mode);
+    return frameworkLabel && taskLabel ? `${taskLabel}.${frameworkLabel}.${dns.domain}` : null;
   };
 }

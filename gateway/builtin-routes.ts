@@ -2,11 +2,13 @@
 // `/agent/<id>/`, `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's redirects and errors.
 import type { Snapshot } from '../cluster/snapshot.js';
 import { resolveService } from './service-resolver.js';
+import { agentsIndex, embeddedApiIndex, type IndexAnswer } from './pages/index-pages.js';
 
 export type RouteDecision =
   | { readonly kind: 'redirect'; readonly status: 301 | 307; readonly location: string }
   | { readonly kind: 'proxy'; readonly route: string; readonly upstreams: readonly URL[]; readonly upstreamPath: string; readonly servicePrefix: string | null }
-  | { readonly kind: 'error'; readonly status: 403 | 404 | 503; readonly title: string; readonly description: string; readonly code: string };
+  | { readonly kind: 'error'; readonly status: 403 | 404 | 503; readonly title: string; readonly description: string; readonly code: string }
+  | IndexAnswer;
 
 export interface RouteInputs {
   readonly snapshot: Snapshot | null;
@@ -25,6 +27,7 @@ export function earlyRedirect(path: string): RouteDecision | null {
   if (/^\/service\/[0-9a-zA-Z.-]+$/.test(path)) return { kind: 'redirect', status: 301, location: `${path}/` };
   if (path === '/mesos') return { kind: 'redirect', status: 301, location: '/mesos/' };
   if (path === '/marathon') return { kind: 'redirect', status: 307, location: '/marathon/' };
+  if (path === '/agent') return { kind: 'redirect', status: 301, location: '/agent/' };
   return null;
 }
 
@@ -46,6 +49,9 @@ export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision |
     const prefix = `/service/${resolved.plain}`;
     return { kind: 'proxy', route: `service:${resolved.plain}`, upstreams: resolved.upstreams, upstreamPath: resolved.rewriteUrls ? path.slice(prefix.length) || '/' : path, servicePrefix: prefix };
   }
+  if (path === '/agent/') return agentsIndex(snapshot);
+  // The embedded cluster has APIs but no web UI at its root (a real master and Marathon serve theirs).
+  if (snapshot.source.kind === 'local' && (path === '/mesos/' || path === '/marathon/')) return embeddedApiIndex(path === '/mesos/' ? 'mesos' : 'marathon');
   if (path.startsWith('/agent/')) {
     const [id = '', ...rest] = path.slice('/agent/'.length).split('/');
     const agent = snapshot.agents.find((a) => a.id === id);

@@ -4,6 +4,7 @@ export { normalizePath, encodePath } from './normalize-path.js';
 export { resolveService, normalizeServiceName } from './service-resolver.js';
 export { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 export { RouteTable } from './route-table.js';
+export type { TaskNamer } from './pages/dashboard.js';
 export { parseRouteFile, loadRouteFiles, RESERVED_PREFIXES, type FileRoute, type RouteFileStatus } from './route-files.js';
 export { SnapshotMirror, type SnapshotMirrorOptions } from './snapshot-mirror.js';
 export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJson } from './worker-protocol.js';

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthnError, login, type Caller } from '../authn/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
+import { FAVICON_ICO } from './pages/favicon.js';
 import type { GatewayOptions } from './server.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -22,7 +23,7 @@ export function certificatesOnly(pem: string): string {
 }
 
 /** Every path answerPublic handles; any other path is not public and needs no call (nor a promise). */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/metrics', '/dcos-metadata/dcos-version.json', '/ca/dcos-ca.crt', '/acs/api/v1/auth/jwks', '/acs/api/v1/auth/providers', '/acs/api/v1/auth/logout', '/acs/api/v1/auth/login', '/login', '/']);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/metrics', '/dcos-metadata/dcos-version.json', '/ca/dcos-ca.crt', '/acs/api/v1/auth/jwks', '/acs/api/v1/auth/providers', '/acs/api/v1/auth/logout', '/acs/api/v1/auth/login', '/login', '/', '/favicon.ico']);
 
 /** Endpoints that need no token. Returns the route name when it answered. */
 export async function answerPublic(options: GatewayOptions, authenticate: (req: IncomingMessage) => Promise<Caller | AuthnError>, req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
@@ -56,6 +57,9 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       res.writeHead(pem ? 200 : 404, { 'content-type': 'application/x-x509-ca-cert', 'content-length': Buffer.byteLength(pem), 'cache-control': 'no-cache' }).end(method === 'HEAD' ? undefined : pem);
       return 'ca';
     }
+    case '/favicon.ico':
+      res.writeHead(200, { 'content-type': 'image/x-icon', 'content-length': FAVICON_ICO.length, 'cache-control': 'public, max-age=86400' }).end(method === 'HEAD' ? undefined : FAVICON_ICO);
+      return 'favicon';
     case '/acs/api/v1/auth/jwks':
       json(200, { keys: [options.login.signingKey.publicJwk] });
       return 'jwks';
@@ -91,14 +95,14 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         const next = safeNext(form.get('next'));
         const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
         if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
-        else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
+        else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description']), form.get('uid') ?? ''));
         return 'login';
       }
       if (method !== 'GET' && method !== 'HEAD') return null;
       const caller = path === '/' ? await authenticate(req) : null;
       const html =
         caller && !(caller instanceof AuthnError)
-          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, domain: options.dnsDomain ?? null, routeFiles: options.routes?.files() ?? [] })
+          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, taskName: options.taskName ?? null, routeFiles: options.routes?.files() ?? [] })
           : loginPage(new URLSearchParams(search).get('next') ?? '/');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
       return 'page';

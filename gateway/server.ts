@@ -14,7 +14,8 @@ import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
-import { loginPage } from './pages.js';
+import { loginPage, type TaskNamer } from './pages.js';
+import { sendIndex } from './pages/index-pages.js';
 import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
@@ -42,8 +43,8 @@ export interface GatewayOptions {
   readonly routes?: RouteTable;
   /** PEM files; when set the gateway serves HTTPS only and login cookies are `Secure`. */
   readonly tls?: { readonly cert: string; readonly key: string } | null;
-  /** The DNS domain when DNS is on, so the dashboard can show task names. */
-  readonly dnsDomain?: string | null;
+  /** A task's DNS name when DNS is on, so the dashboard can show it (the gateway does not know DNS's rules). */
+  readonly taskName?: TaskNamer | null;
   /** Request bodies above this many bytes get 413 (default 1 GiB, nginx `client_max_body_size 1024M`). */
   readonly maxBodySize?: number;
   /** Request line and headers above this many bytes get 431 (default 32 KiB). */
@@ -314,6 +315,7 @@ export class GatewayServer {
       return;
     }
     if (decision.kind === 'error') return sendJsonError(res, decision.status, decision.title, decision.description, decision.code);
+    if (decision.kind === 'index') return sendIndex(req, res, decision);
     const forwarded = this.#forwardedHeaders(req, path, decision);
     // Requests without a body can be sent again: when a task refuses the connection, another one is
     // tried, and the refusing task is skipped for a while (passive health).

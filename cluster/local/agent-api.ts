@@ -65,9 +65,27 @@ async function handle(agent: LocalAgent, master: LocalMaster, request: IncomingM
 async function confine(agent: LocalAgent, requested: string): Promise<string | null> {
   if (!requested) return null;
   const root = await realpath(agent.workDir).catch(() => null);
-  const target = await realpath(requested.startsWith('/') ? requested : join(agent.workDir, requested)).catch(() => null);
+  const target = await realpath((await latestRun(agent, requested)) ?? (requested.startsWith('/') ? requested : join(agent.workDir, requested))).catch(() => null);
   if (!root || !target) return null;
   return target === root || target.startsWith(root + sep) ? target : null;
+}
+
+/**
+ * Mesos's virtual path for an executor's latest run, `/frameworks/<fw>/executors/<executor>/runs/latest[/...]`
+ * (what a UI can build from the master's state alone), as a real path: the running task's sandbox, or
+ * for a task that ended the newest run on disk (its stdout is what tells why). A command task's
+ * executor id is its task id. The caller still confines the result.
+ */
+async function latestRun(agent: LocalAgent, requested: string): Promise<string | null> {
+  const match = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/.exec(requested);
+  if (!match) return null;
+  const [, framework = '', executor = '', rest = ''] = match;
+  const task = agent.task(executor);
+  if (task && task.launch.frameworkId === framework) return task.sandbox + rest;
+  const runs = join(agent.workDir, 'frameworks', framework, 'executors', executor, 'runs');
+  const dated = await Promise.all((await readdir(runs).catch(() => [] as string[])).map(async (run) => ({ run, at: (await stat(join(runs, run)).catch(() => null))?.mtimeMs ?? -1 })));
+  const newest = dated.sort((a, b) => b.at - a.at)[0];
+  return newest ? join(runs, newest.run) + rest : null;
 }
 
 function agentState(agent: LocalAgent, master: LocalMaster): Record<string, unknown> {

@@ -40,6 +40,7 @@ it('log in with the printed admin password, then /service/hello/ answers from a 
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const dashboard = await (await fetch('http://127.0.0.1:8080/', { headers: { cookie } })).text();
   expect(dashboard).toContain('/service/hello/');
+  expect(dashboard).toContain('routes.d/example.yaml'); // the shipped route file, though it has no routes
   const answer = await until(() => fetch('http://127.0.0.1:8080/service/hello/', { headers: { cookie } }), (r) => r.status === 200, 20_000);
   expect(await answer.text()).toMatch(/^hello from hello\.[0-9a-f-]+ on 127\.0\.0\.1:3\d{4}\npath \/\nforwarded for 127\.0\.0\.1, prefix \/service\/hello\n$/);
 }, 40_000);

@@ -287,6 +287,28 @@ describe('HTTP API', () => {
     }
   });
 
+  test('Mesos\'s virtual path of an executor\'s latest run reaches the task\'s sandbox, also after the task ended', async () => {
+    const c = await start([appDefinition({ id: '/latest', cmd: 'echo from-the-latest-run; exec sleep 30', portDefinitions: [] })]);
+    const [task] = await until(() => runningTasks(c, '/latest'), (t) => t.length === 1);
+    const base = `http://127.0.0.1:${c.cluster.agents[0]!.port}`;
+    const framework = ((await (await fetch(`${base}/state`)).json()) as Json).frameworks[0].id as string;
+    const read = async (path: string) => {
+      const response = await fetch(`${base}/files/read?path=${encodeURIComponent(path)}&offset=0`);
+      return response.status === 200 ? ((await response.json()) as Json).data as string : response.status;
+    };
+    const latest = `/frameworks/${framework}/executors/${task.id}/runs/latest/stdout`;
+    expect(await until(() => read(latest), (d) => d === 'from-the-latest-run\n')).toBe('from-the-latest-run\n');
+    c.apps.set([]);
+    await until(async () => c.cluster.agents[0]!.task(task.id), (t) => t === undefined);
+    expect(c.cluster.agents[0]!.task(task.id)).toBeUndefined(); // the agent forgot it: only the disk knows its runs
+    expect(await until(() => read(latest), (d) => d === 'from-the-latest-run\n')).toBe('from-the-latest-run\n');
+    for (const [name, path] of [
+      ['another framework', `/frameworks/other/executors/${task.id}/runs/latest/stdout`],
+      ['an unknown executor', `/frameworks/${framework}/executors/nobody/runs/latest/stdout`],
+      ['a way out of the sandboxes', `/frameworks/../../../../../../../../executors/etc/runs/latest/passwd`],
+    ] as const) expect([name, await read(path)]).toEqual([name, 404]);
+  });
+
   test('the event stream reports status updates as they happen', async () => {
     const c = await start([]);
     const response = await fetch(`${c.url}/v2/events`, { headers: { accept: 'text/event-stream' } });
