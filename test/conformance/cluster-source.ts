@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore, tasksOf, type ClusterSource, type Snapshot } from '../../cluster/index.js';
-import { crowdedState, discoveryVipState, dockerBridgeState, emptyState, healthCheckVipState, overlayState, ucrBridgeAgentState } from '../support/cluster-states.js';
+import { crowdedState, discoveryVipState, dockerBridgeState, emptyState, healthCheckVipState, idleAgentState, overlayState, ucrBridgeAgentState } from '../support/cluster-states.js';
 import { HARBOR, fixtureJson } from '../support/fixtures.js';
 
 export interface SourceHarness {
@@ -26,6 +26,7 @@ const STATES: [string, () => Promise<Record<string, unknown>>, number][] = [
   ['DiscoveryInfo ports with VIP labels', async () => discoveryVipState(), 1],
   ['health checks with legacy VIP labels', async () => healthCheckVipState(), 4],
   ["an agent's /state (UCR bridge mode)", async () => ucrBridgeAgentState(), 0],
+  ["an idle agent's /state", async () => idleAgentState(), 0],
   ['an empty cluster', async () => emptyState(), 0],
   ['a crowded state (100 instances, 1000 completed tasks)', async () => crowdedState(), 101],
 ];

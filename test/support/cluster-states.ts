@@ -159,3 +159,8 @@ export function crowdedState(): Json {
     ],
   });
 }
+
+/** An agent's /state with a framework registered and nothing running on it. */
+export function idleAgentState(): Json {
+  return agentState({ agent: { id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S3', host: '10.44.0.8' }, frameworks: [{ id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-0000', name: 'marathon', executors: [] }] });
+}
