@@ -23,7 +23,7 @@ describe('no file refers to a path outside the repository', () => {
 describe('what counts as a reference outside', () => {
   // The paths are assembled so that this file itself holds none of them.
   const cases: { name: string; file: string; text: string; outside: string[] }[] = [
-    { name: 'a fixture beside the checkout, from test/support', file: 'test/support/x.ts', text: `new URL('${up(3, 'shared/fixtures/a.json')}', import.meta.url)`, outside: [up(3, 'shared/fixtures/a.json')] },
+    { name: 'a fixture beside the checkout, from test/support', file: 'test/support/x.ts', text: `new URL('${up(3, 'elsewhere/fixtures/a.json')}', import.meta.url)`, outside: [up(3, 'elsewhere/fixtures/a.json')] },
     { name: 'an import inside the repository', file: 'test/dns/x.test.ts', text: `import { a } from '${up(2, 'dns/index.js')}';`, outside: [] },
     { name: 'a README link beside the checkout', file: 'README.md', text: `see (${up(1, 'notes/dns.md')}) and \`${up(1, 'other-checkout')}\``, outside: [up(1, 'notes/dns.md'), up(1, 'other-checkout')] },
     { name: 'a relative path that climbs out and back in is still outside', file: 'bench/x.mjs', text: `'${up(2, 'gatehouse/dist/a.js')}'`, outside: [up(2, 'gatehouse/dist/a.js')] },
