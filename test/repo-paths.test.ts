@@ -1,5 +1,6 @@
 // A fresh clone, alone in an empty folder, must test green: nothing the tests, benchmarks, scripts or
 // the README use may live beside the repository. This guard fails on any such reference.
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { filesToGuard, outsideReferences, readText } from './support/outside-paths.js';
@@ -26,7 +27,9 @@ describe('what counts as a reference outside', () => {
     { name: 'a fixture beside the checkout, from test/support', file: 'test/support/x.ts', text: `new URL('${up(3, 'elsewhere/fixtures/a.json')}', import.meta.url)`, outside: [up(3, 'elsewhere/fixtures/a.json')] },
     { name: 'an import inside the repository', file: 'test/dns/x.test.ts', text: `import { a } from '${up(2, 'dns/index.js')}';`, outside: [] },
     { name: 'a README link beside the checkout', file: 'README.md', text: `see (${up(1, 'notes/dns.md')}) and \`${up(1, 'other-checkout')}\``, outside: [up(1, 'notes/dns.md'), up(1, 'other-checkout')] },
-    { name: 'a relative path that climbs out and back in is still outside', file: 'bench/x.mjs', text: `'${up(2, 'gatehouse/dist/a.js')}'`, outside: [up(2, 'gatehouse/dist/a.js')] },
+    // Whatever the checkout's folder is called: leaving and re-entering it ties the path to that name.
+    { name: 'a relative path that climbs out and back in is still outside', file: 'bench/x.mjs', text: `'${up(2, `${basename(ROOT)}/dist/a.js`)}'`, outside: [up(2, `${basename(ROOT)}/dist/a.js`)] },
+    { name: 'a climb that stays inside (test/dns to config)', file: 'test/dns/x.test.ts', text: `'${up(2, 'config/sample-state.json')}'`, outside: [] },
     { name: 'a dot-dot inside a URL path is not a file reference', file: 'test/gateway/x.test.ts', text: "route('/service/a/../../mesos/')", outside: [] },
     { name: 'a shell argument in a script', file: 'scripts/x.sh', text: `cp state.json ${up(2, 'elsewhere')}`, outside: [up(2, 'elsewhere')] },
   ];

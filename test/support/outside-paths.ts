@@ -14,13 +14,24 @@ export interface OutsideReference {
 // path is not a file reference and is left alone.
 const RELATIVE = /(?:^|[\s'"`(=[])((?:\.\.\/)+[^\s'"`)\]>,;]*)/g;
 
+/** Whether walking `written` from the file's directory ever climbs above the root: a path that
+ * leaves and re-enters (`../../<checkout name>/x`) works only under one folder name, so it counts. */
+function leavesRoot(written: string, file: string, root: string): boolean {
+  let depth = relative(root, dirname(resolve(root, file))).split(sep).filter(Boolean).length;
+  for (const segment of written.split('/')) {
+    if (segment === '..') depth--;
+    else if (segment !== '.' && segment !== '') depth++;
+    if (depth < 0) return true;
+  }
+  return false;
+}
+
 export function outsideReferences(text: string, file: string, root: string): OutsideReference[] {
   const found: OutsideReference[] = [];
   text.split('\n').forEach((content, index) => {
     for (const match of content.matchAll(RELATIVE)) {
       const written = match[1]!;
-      const target = relative(root, resolve(dirname(resolve(root, file)), written));
-      if (target === '..' || target.startsWith(`..${sep}`)) found.push({ file, line: index + 1, path: written });
+      if (leavesRoot(written, file, root)) found.push({ file, line: index + 1, path: written });
     }
   });
   return found;
