@@ -7,6 +7,10 @@ import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK } from 'jose';
 import type { TrustedIssuer } from '../config/types.js';
 import { AuthnError } from './errors.js';
 
+/** How often, at most, a token with an unknown kid makes Gatehouse refetch a trusted issuer's JWKS
+ * (`authn.trust[].refetchCooldown` overrides it per issuer). */
+export const DEFAULT_JWKS_REFETCH_COOLDOWN_MS = 30_000;
+
 export type Algorithm = 'RS256' | 'ES256' | 'EdDSA';
 export const ALGORITHMS: readonly Algorithm[] = ['RS256', 'ES256', 'EdDSA'];
 
@@ -71,7 +75,8 @@ export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], option
         throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${JSON.stringify(entry.jwks)} is not a URL`, { cause: error });
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${url.protocol} URLs are not supported (https or http)`);
-      const keys = createRemoteJWKSet(url, { cooldownDuration: options.cooldownMs ?? 30_000, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: options.timeoutMs ?? 5000 });
+      const cooldownDuration = entry.refetchCooldownMs ?? options.cooldownMs ?? DEFAULT_JWKS_REFETCH_COOLDOWN_MS;
+      const keys = createRemoteJWKSet(url, { cooldownDuration, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: options.timeoutMs ?? 5000 });
       remote.push({ issuer: entry.issuer, url: entry.jwks, keys, ...(entry.audience ? { audience: entry.audience } : {}) });
     }
   }

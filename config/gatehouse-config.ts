@@ -101,11 +101,14 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const trust = ((get(raw, ['authn', 'trust']) as Raw[] | undefined) ?? []).map((entry, i) => {
     if (!entry['jwks'] === !entry['publicKey']) fail(['authn', 'trust', i], 'give exactly one of jwks or publicKey');
     if (entry['jwks']) checkUrl(entry['jwks'], ['authn', 'trust', i, 'jwks'], fail);
+    if (entry['refetchCooldown'] !== undefined && !entry['jwks']) fail(['authn', 'trust', i, 'refetchCooldown'], 'applies to jwks entries only (a publicKey is never refetched)');
+    const cooldownMs = entry['refetchCooldown'] === undefined ? null : parseDuration(entry['refetchCooldown']);
     return {
       ...(entry['jwks'] ? { jwks: entry['jwks'] as string } : {}),
       ...(entry['publicKey'] ? { publicKey: resolve(entry['publicKey'] as string) } : {}),
       ...(entry['issuer'] ? { issuer: entry['issuer'] as string } : {}),
       ...(entry['audience'] ? { audience: entry['audience'] as string } : {}),
+      ...(cooldownMs !== null ? { refetchCooldownMs: cooldownMs } : {}),
     };
   });
 

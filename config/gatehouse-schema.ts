@@ -70,6 +70,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
         publicKey: { type: 'string', minLength: 1 },
         issuer: { type: 'string', minLength: 1 },
         audience: { type: 'string', minLength: 1 },
+        refetchCooldown: duration,
       }),
     },
   }),

@@ -76,6 +76,8 @@ export interface TrustedIssuer {
   readonly publicKey?: string;             // absolute path
   readonly issuer?: string;
   readonly audience?: string;
+  /** jwks only: a token with an unknown kid refetches the key set at most once per this long. */
+  readonly refetchCooldownMs?: number;
 }
 
 export interface AuthnConfig {

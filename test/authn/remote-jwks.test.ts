@@ -51,21 +51,25 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())));
 const serve = (body: unknown, status = 200) => {
   answer = (res) => res.writeHead(status, { 'content-type': 'application/json' }).end(typeof body === 'string' ? body : JSON.stringify(body));
 };
-const verifierFor = async (options: { cooldownMs?: number; timeoutMs?: number } = {}, logger?: pino.Logger) => {
-  const { remote } = await loadTrustedIssuers([{ jwks: url, issuer: ISSUER, audience: 'gatehouse' }], options);
+const verifierFor = async (options: { cooldownMs?: number; timeoutMs?: number } = {}, logger?: pino.Logger, entry: { refetchCooldownMs?: number } = {}) => {
+  const { remote } = await loadTrustedIssuers([{ jwks: url, issuer: ISSUER, audience: 'gatehouse', ...entry }], options);
   return new TokenVerifier({ remote, ...(logger ? { logger } : {}) });
 };
 
 describe('remote JWKS: refetching', () => {
-  const cases: { name: string; cooldownMs: number; fetchesForUnknownKid: number; rotatedAccepted: boolean }[] = [
+  // The cooldown comes from the trust entry (authn.trust[].refetchCooldown), else the caller's
+  // option, else the 30 s default; the default itself is held by test/e2e/trust-jwks.test.ts.
+  const cases: { name: string; cooldownMs?: number; entryCooldownMs?: number; fetchesForUnknownKid: number; rotatedAccepted: boolean }[] = [
     { name: 'inside the cooldown an unknown kid is refused without a refetch', cooldownMs: 600_000, fetchesForUnknownKid: 0, rotatedAccepted: false },
     { name: 'after the cooldown an unknown kid refetches once and finds the rotated key', cooldownMs: 0, fetchesForUnknownKid: 1, rotatedAccepted: true },
+    { name: "the trust entry's refetchCooldown (0) is used instead of the 30 s default", entryCooldownMs: 0, fetchesForUnknownKid: 1, rotatedAccepted: true },
+    { name: "the trust entry's refetchCooldown (10 min) wins over the caller's option (0)", cooldownMs: 0, entryCooldownMs: 600_000, fetchesForUnknownKid: 0, rotatedAccepted: false },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const first = await jwk(rsa.publicKey, 'RS256');
       serve({ keys: [first] });
-      const v = await verifierFor({ cooldownMs: c.cooldownMs });
+      const v = await verifierFor(c.cooldownMs === undefined ? {} : { cooldownMs: c.cooldownMs }, undefined, c.entryCooldownMs === undefined ? {} : { refetchCooldownMs: c.entryCooldownMs });
       try {
         expect((await v.verify(await token(rsa.privateKey, first.kid))).uid).toBe('u');
         const second = await jwk(rotated.publicKey, 'RS256');

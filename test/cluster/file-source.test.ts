@@ -7,7 +7,8 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ClusterStore, FileSource } from '../../cluster/index.js';
 import { sourceConformance } from '../conformance/cluster-source.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { emptyState } from '../support/cluster-states.js';
+import { HARBOR, fixtureJson } from '../support/fixtures.js';
 
 sourceConformance('file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-file-source-'));
@@ -29,7 +30,7 @@ describe('file source: watching', () => {
   it('picks up an atomic replace (write temp + rename) without being asked', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-file-watch-'));
     const path = join(dir, 'state.json');
-    const doc: Record<string, unknown> = { ...(await fixtureJson('mesos-dns/fake-state.json')), leader: undefined };
+    const doc: Record<string, unknown> = { ...(await fixtureJson(HARBOR)), leader: undefined };
     await writeFile(path, JSON.stringify(doc));
     const store = new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: pino({ level: 'silent' }) });
     const source = new FileSource({ path, store, logger: pino({ level: 'silent' }), debounceMs: 20, resolveHost: async () => [] });
@@ -60,7 +61,7 @@ describe('file source: watching', () => {
     try {
       expect(store.current).toBeNull();
       expect(store.status().lastError).toContain(path);
-      await writeFile(path, JSON.stringify({ ...(await fixtureJson('mesos-state/empty.json')), leader: undefined }));
+      await writeFile(path, JSON.stringify({ ...emptyState(), leader: undefined }));
       expect(await until(() => store.current !== null)).toBe(true);
     } finally {
       await source.close();

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore, MesosSource, tasksOf } from '../../cluster/index.js';
 import { sourceConformance } from '../conformance/cluster-source.js';
 import { startFakeMaster, type FakeMaster } from '../support/fake-master.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { HARBOR, fixtureJson } from '../support/fixtures.js';
 
 sourceConformance('mesos', async () => {
   const master = await startFakeMaster();
@@ -30,7 +30,7 @@ describe('mesos source: a fleet of masters', () => {
   async function fleet(count: number) {
     const started = await Promise.all(Array.from({ length: count }, () => startFakeMaster()));
     masters.push(...started);
-    const doc = await fixtureJson('mesos-dns/fake-state.json');
+    const doc = await fixtureJson(HARBOR);
     for (const m of started) m.body = JSON.stringify({ ...doc, leader: `master@127.0.0.1:${started[0]!.port}` });
     return started;
   }
@@ -43,7 +43,7 @@ describe('mesos source: a fleet of masters', () => {
 
   it('asks the leader a non-leading master names, and asks it first next time', async () => {
     const [a, b] = await fleet(2);
-    const doc = await fixtureJson('mesos-dns/fake-state.json');
+    const doc = await fixtureJson(HARBOR);
     for (const m of [a!, b!]) m.body = JSON.stringify({ ...doc, leader: `master@127.0.0.1:${b!.port}` });
     const store = newStore();
     const source = sourceFor([a!.url, b!.url], store);
@@ -64,7 +64,7 @@ describe('mesos source: a fleet of masters', () => {
   for (const [name, behaviour] of failures) {
     it(`skips ${name} for the next one`, async () => {
       const [first, second] = await fleet(2);
-      const doc = await fixtureJson('mesos-dns/fake-state.json');
+      const doc = await fixtureJson(HARBOR);
       second!.body = JSON.stringify({ ...doc, leader: `master@127.0.0.1:${second!.port}` });
       if (behaviour === 'dead') await first!.close();
       else first!.behaviour = behaviour;
@@ -89,7 +89,7 @@ describe('mesos source: a fleet of masters', () => {
 
   it('a non-leading master whose leader is unreachable is not published (its state would empty the zone)', async () => {
     const [a] = await fleet(1);
-    const doc = await fixtureJson('mesos-dns/fake-state.json');
+    const doc = await fixtureJson(HARBOR);
     const gone = await startFakeMaster();
     const gonePort = gone.port;
     await gone.close();
@@ -106,28 +106,28 @@ describe('mesos source: a fleet of masters', () => {
     masters.push(marathon);
     marathon.body = JSON.stringify({
       apps: [{
-        id: '/nginx', instances: 1, labels: { DCOS_SERVICE_NAME: 'nginx', DCOS_SERVICE_PORT_INDEX: '0' },
+        id: '/tugboat', instances: 1, labels: { DCOS_SERVICE_NAME: 'tugboat', DCOS_SERVICE_PORT_INDEX: '0' },
         portDefinitions: [{ port: 10000, protocol: 'tcp', name: 'http' }],
-        tasks: [{ id: 'nginx.1bc32344-3dda-11e4-a088-c20493233aa5', appId: '/nginx', healthCheckResults: [{ alive: false }] }],
+        tasks: [{ id: 'tugboat.77aa0e13-8b7e-11ee-9c4e-0242ac110002', appId: '/tugboat', healthCheckResults: [{ alive: false }] }],
       }],
     });
     const store = newStore();
     const source = sourceFor([m!.url], store, { marathon: marathon.url });
     await source.refresh();
-    const nginx = tasksOf(store.current!).find((t) => t.name === 'nginx')!;
-    expect(nginx.appId).toBe('/nginx');
-    expect(nginx.health).toBe('unhealthy');
-    expect(store.current!.apps[0]!.labels['DCOS_SERVICE_NAME']).toBe('nginx');
+    const tugboat = tasksOf(store.current!).find((t) => t.name === 'tugboat')!;
+    expect(tugboat.appId).toBe('/tugboat');
+    expect(tugboat.health).toBe('unhealthy');
+    expect(store.current!.apps[0]!.labels['DCOS_SERVICE_NAME']).toBe('tugboat');
 
     marathon.behaviour = 'error500';
     await source.refresh();
     // Same master state, last good Marathon apps: the snapshot stands (confirmed, not rebuilt).
     expect(store.current!.generation).toBe(1);
-    expect(store.current!.apps.map((a) => a.id)).toEqual(['/nginx']);
-    m!.body = m!.body.replace('"nginx"', '"nginx2"');
+    expect(store.current!.apps.map((a) => a.id)).toEqual(['/tugboat']);
+    m!.body = m!.body.replace('"tugboat"', '"tugboat2"');
     await source.refresh();
     expect(store.current!.generation).toBe(2);
-    expect(store.current!.apps.map((a) => a.id)).toEqual(['/nginx']);
+    expect(store.current!.apps.map((a) => a.id)).toEqual(['/tugboat']);
   });
 
   it('an unchanged state is confirmed, not rebuilt; a changed one is published', async () => {

@@ -5,7 +5,8 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore, tasksOf, type ClusterSource, type Snapshot } from '../../cluster/index.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { crowdedState, discoveryVipState, dockerBridgeState, emptyState, healthCheckVipState, idleAgentState, overlayState, ucrBridgeAgentState } from '../support/cluster-states.js';
+import { HARBOR, fixtureJson } from '../support/fixtures.js';
 
 export interface SourceHarness {
   /** Makes the origin serve this document next (an object is served as JSON, a string as is). */
@@ -15,7 +16,20 @@ export interface SourceHarness {
   close(): Promise<void>;
 }
 
-const FIXTURES = ['mesos-dns/fake-state.json', 'mesos-state/state1.json', 'mesos-state/state_di.json', 'mesos-state/docker.json', 'mesos-state/state-overlay.json', 'mesos-state/ucr-bridge-mode.json', 'mesos-state/two-healthcheck-free-vips-state.json', 'mesos-state/empty.json', 'mesos-state/bad-state-gaal.json'];
+// Every shape of state document the project holds: the hand-written one and the generated ones.
+// The task counts are counted by hand: every entry of frameworks[].tasks, running or not; an agent's
+// /state has its tasks under executors, which a master-state reader does not look at.
+const STATES: [string, () => Promise<Record<string, unknown>>, number][] = [
+  ['harbor.json (hand-written)', () => fixtureJson(HARBOR), 10],
+  ['a Docker bridge task', async () => dockerBridgeState(), 1],
+  ['overlay tasks of two same-named schedulers', async () => overlayState(), 2],
+  ['DiscoveryInfo ports with VIP labels', async () => discoveryVipState(), 1],
+  ['health checks with legacy VIP labels', async () => healthCheckVipState(), 4],
+  ["an agent's /state (UCR bridge mode)", async () => ucrBridgeAgentState(), 0],
+  ["an idle agent's /state", async () => idleAgentState(), 0],
+  ['an empty cluster', async () => emptyState(), 0],
+  ['a crowded state (100 instances, 1000 completed tasks)', async () => crowdedState(), 101],
+];
 
 export function sourceConformance(kind: string, makeHarness: () => Promise<SourceHarness>): void {
   describe(`${kind} source conformance`, () => {
@@ -39,22 +53,21 @@ export function sourceConformance(kind: string, makeHarness: () => Promise<Sourc
     // The fixture's leader is an address we must not contact from here: point it at no one.
     const withoutLeader = (doc: Record<string, unknown>): Record<string, unknown> => ({ ...doc, leader: undefined });
 
-    for (const fixture of FIXTURES) {
-      it(`publishes a snapshot from ${fixture}`, async () => {
-        const doc = withoutLeader(await fixtureJson(fixture));
+    for (const [name, state, taskCount] of STATES) {
+      it(`publishes a snapshot from ${name}`, async () => {
+        const doc = withoutLeader(await state());
         const { store } = await setup(doc);
         expect(await source!.refresh()).toBe(true);
         const snapshot = store.current!;
         expect(snapshot.generation).toBe(1);
         expect(snapshot.source.kind).toBe(kind);
-        const expectedTasks = (doc['frameworks'] as { tasks?: unknown[] }[] | undefined ?? []).reduce((n, f) => n + (f.tasks?.length ?? 0), 0);
-        expect(tasksOf(snapshot).length).toBe(expectedTasks);
+        expect(tasksOf(snapshot).length).toBe(taskCount);
         expect(Object.isFrozen(snapshot)).toBe(true);
       });
     }
 
     it('follows a change with a new generation', async () => {
-      const doc = withoutLeader(await fixtureJson('mesos-dns/fake-state.json'));
+      const doc = withoutLeader(await fixtureJson(HARBOR));
       const { store } = await setup(doc);
       const seen: Snapshot[] = [];
       store.subscribe((s) => seen.push(s));
@@ -76,7 +89,7 @@ export function sourceConformance(kind: string, makeHarness: () => Promise<Sourc
     ];
     for (const [name, body] of badDocuments) {
       it(`keeps the last good snapshot and counts the failure: ${name}`, async () => {
-        const { store, registry } = await setup(withoutLeader(await fixtureJson('mesos-dns/fake-state.json')));
+        const { store, registry } = await setup(withoutLeader(await fixtureJson(HARBOR)));
         await source!.refresh();
         await harness!.serve(body);
         expect(await source!.refresh()).toBe(false);

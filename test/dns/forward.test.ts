@@ -1,6 +1,6 @@
-// Names outside the zone go verbatim to the upstream resolvers (reference mesos-dns.md §2.6): tried in
+// Names outside the zone go verbatim to the upstream resolvers (as Mesos-DNS forwards): tried in
 // order, same transport as the client, first answer wins, none -> REFUSED, all failing -> SERVFAIL,
-// the reply relayed as is and then cut to the client's size (§2.5). Upstreams are stub servers here.
+// the reply relayed as is and then cut to the client's size. Upstreams are stub servers here.
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';

@@ -1,14 +1,15 @@
-// The Mesos-DNS HTTP API on a real server and a real client, with the reference's own expectations
-// (reference §4 and §6.6 checks 49-55, configuration F2: the fixture's leader master@1.2.3.4:5050
-// is kept and 144.76.157.37:5050 is the configured master).
+// The Mesos-DNS HTTP API (/v1/version, /v1/config, /v1/hosts, /v1/services, /v1/enumerate, /v1/axfr) on
+// a real server and a real client, held to Mesos-DNS's documented answers for the project's own state
+// (test/fixtures/master-state/harbor.json) in configuration F2: the state's leader master@192.0.2.5:5050
+// is kept and 192.0.2.50:5050 is the configured master.
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordSet, createMesosDnsHttpHandler, mesosDnsConfigJson, parseMesosDnsConfig, type RecordSet } from '../../dns/index.js';
 import type { MesosDnsHttpOptions } from '../../dns/http-api.js';
-import { fixtureSnapshot } from '../support/fixtures.js';
+import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 
-const CONFIG_TEXT = JSON.stringify({ masters: ['144.76.157.37:5050'], IPSources: ['netinfo', 'docker', 'mesos', 'host'], EnforceRFC952: true, RecurseOn: false, listener: '127.0.0.1' });
+const CONFIG_TEXT = JSON.stringify({ masters: ['192.0.2.50:5050'], IPSources: ['netinfo', 'docker', 'mesos', 'host'], EnforceRFC952: true, RecurseOn: false, listener: '127.0.0.1' });
 const { config } = parseMesosDnsConfig(CONFIG_TEXT, '/etc/mesos-dns/config.json');
 const ZONE = { domain: 'mesos', ttl: 60, refreshSeconds: 60, mname: 'ns1.mesos.', rname: 'root.ns1.mesos.' };
 
@@ -33,7 +34,7 @@ async function serve(overrides: Partial<MesosDnsHttpOptions> = {}): Promise<stri
 
 let base: string;
 beforeAll(async () => {
-  const snapshot = await fixtureSnapshot('mesos-dns/fake-state.json');
+  const snapshot = await fixtureSnapshot(HARBOR);
   f2 = buildRecordSet(snapshot, { domain: 'mesos', ipSources: config.ipSources, enforceRFC952: true, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'], masters: config.masters });
   base = await serve();
 });
@@ -47,15 +48,15 @@ const getJson = async (path: string, init?: RequestInit) => {
   return { status: res.status, body: (await res.json()) as unknown };
 };
 
-describe('reference checks (§6.6, F2)', () => {
+describe('checks 49-55 (F2)', () => {
   const table: { name: string; path: string; want: unknown }[] = [
-    { name: '49 /v1/hosts/leader.mesos', path: '/v1/hosts/leader.mesos', want: [{ host: 'leader.mesos.', ip: '1.2.3.4' }] },
-    { name: '50 /v1/services/_leader._tcp.mesos.', path: '/v1/services/_leader._tcp.mesos.', want: [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '1.2.3.4', port: '5050' }] },
+    { name: '49 /v1/hosts/leader.mesos', path: '/v1/hosts/leader.mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
+    { name: '50 /v1/services/_leader._tcp.mesos.', path: '/v1/services/_leader._tcp.mesos.', want: [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '192.0.2.5', port: '5050' }] },
     { name: '51 unknown service: one empty object', path: '/v1/services/_myservice._tcp.mesos.', want: [{ service: '', host: '', ip: '', port: '' }] },
     { name: '52 /v1/version', path: '/v1/version', want: { Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: '0.1.1' } },
-    { name: 'master.mesos: leader and configured master', path: '/v1/hosts/master.mesos', want: [{ host: 'master.mesos.', ip: '1.2.3.4' }, { host: 'master.mesos.', ip: '144.76.157.37' }] },
-    { name: 'master0 is the configured master', path: '/v1/hosts/master0.mesos', want: [{ host: 'master0.mesos.', ip: '144.76.157.37' }] },
-    { name: 'master1 is the leader outside the list', path: '/v1/hosts/master1.mesos', want: [{ host: 'master1.mesos.', ip: '1.2.3.4' }] },
+    { name: 'master.mesos: leader and configured master', path: '/v1/hosts/master.mesos', want: [{ host: 'master.mesos.', ip: '192.0.2.5' }, { host: 'master.mesos.', ip: '192.0.2.50' }] },
+    { name: 'master0 is the configured master', path: '/v1/hosts/master0.mesos', want: [{ host: 'master0.mesos.', ip: '192.0.2.50' }] },
+    { name: 'master1 is the leader outside the list', path: '/v1/hosts/master1.mesos', want: [{ host: 'master1.mesos.', ip: '192.0.2.5' }] },
   ];
   for (const c of table) {
     it(c.name, async () => {
@@ -68,7 +69,7 @@ describe('reference checks (§6.6, F2)', () => {
   it('53 /v1/config reads back into the same config', async () => {
     const { status, body } = await getJson('/v1/config');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ SOASerial: 1234, File: '/etc/mesos-dns/config.json', Masters: ['144.76.157.37:5050'], RecurseOn: false, EnforceRFC952: true });
+    expect(body).toMatchObject({ SOASerial: 1234, File: '/etc/mesos-dns/config.json', Masters: ['192.0.2.50:5050'], RecurseOn: false, EnforceRFC952: true });
     expect(parseMesosDnsConfig(JSON.stringify(body), '/etc/mesos-dns/config.json').config).toEqual(config);
   });
 
@@ -81,38 +82,38 @@ describe('reference checks (§6.6, F2)', () => {
   it('55 Accept: application/json is served (DCOS_OSS-611)', async () => {
     const { status, body } = await getJson('/v1/services/_leader._tcp.mesos.', { headers: { accept: 'application/json' } });
     expect(status).toBe(200);
-    expect(body).toEqual([{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '1.2.3.4', port: '5050' }]);
+    expect(body).toEqual([{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '192.0.2.5', port: '5050' }]);
   });
 });
 
 describe('/v1/hosts and /v1/services name handling', () => {
   const table: { name: string; path: string; want: unknown }[] = [
-    { name: 'upper case is lower-cased', path: '/v1/hosts/LEADER.Mesos', want: [{ host: 'leader.mesos.', ip: '1.2.3.4' }] },
-    { name: 'a trailing dot is kept once', path: '/v1/hosts/leader.mesos.', want: [{ host: 'leader.mesos.', ip: '1.2.3.4' }] },
-    { name: '`.*` is cleaned away', path: '/v1/hosts/leader.*.mesos', want: [{ host: 'leader.mesos.', ip: '1.2.3.4' }] },
-    { name: 'A values then AAAA values', path: '/v1/hosts/slave.mesos', want: ['1.2.3.10', '1.2.3.11', '1.2.3.12', '2001:db8::1'].map((ip) => ({ host: 'slave.mesos.', ip })) },
+    { name: 'upper case is lower-cased', path: '/v1/hosts/LEADER.Mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
+    { name: 'a trailing dot is kept once', path: '/v1/hosts/leader.mesos.', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
+    { name: '`.*` is cleaned away', path: '/v1/hosts/leader.*.mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
+    { name: 'A values then AAAA values', path: '/v1/hosts/slave.mesos', want: ['198.51.100.20', '198.51.100.21', '198.51.100.22', '2001:db8:4::7'].map((ip) => ({ host: 'slave.mesos.', ip })) },
     { name: 'names outside the domain (the name server)', path: '/v1/hosts/ns1.mesos', want: [{ host: 'ns1.mesos.', ip: '127.0.0.1' }] },
     { name: 'unknown host: one empty object', path: '/v1/hosts/missing.mesos', want: [{ host: '', ip: '' }] },
-    { name: 'percent-encoded name', path: '/v1/hosts/leader%2Emesos', want: [{ host: 'leader.mesos.', ip: '1.2.3.4' }] },
+    { name: 'percent-encoded name', path: '/v1/hosts/leader%2Emesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
     {
       name: 'SRV: first A and first AAAA of the target',
       path: '/v1/services/_slave._tcp.mesos',
       want: [
-        { service: '_slave._tcp.mesos', host: 'slave.mesos.', ip: '1.2.3.10', port: '5051' },
-        { service: '_slave._tcp.mesos', host: 'slave.mesos.', ip: '2001:db8::1', port: '5051' },
+        { service: '_slave._tcp.mesos', host: 'slave.mesos.', ip: '198.51.100.20', port: '5051' },
+        { service: '_slave._tcp.mesos', host: 'slave.mesos.', ip: '2001:db8:4::7', port: '5051' },
       ],
     },
     {
       name: 'SRV to an IPv6-only target',
-      path: '/v1/services/_toy-store._tcp.ipv6-framework.mesos.',
-      want: [31354, 31355].map((port) => ({ service: '_toy-store._tcp.ipv6-framework.mesos.', host: 'toy-store-go588-3.ipv6-framework.slave.mesos.', ip: '2001:db8::1', port: String(port) })),
+      path: '/v1/services/_collector._tcp.metrics-v6.mesos.',
+      want: [31960, 31961].map((port) => ({ service: '_collector._tcp.metrics-v6.mesos.', host: 'collector-zexdg-4.metrics-v6.slave.mesos.', ip: '2001:db8:4::7', port: String(port) })),
     },
     {
       name: 'DiscoveryInfo SRV to the task IP',
-      path: '/v1/services/_http._liquor-store._tcp.marathon.mesos.',
+      path: '/v1/services/_web._fish-market._tcp.marathon.mesos.',
       want: [
-        { service: '_http._liquor-store._tcp.marathon.mesos.', host: 'liquor-store-4dfjd-0.marathon.mesos.', ip: '10.3.0.1', port: '80' },
-        { service: '_http._liquor-store._tcp.marathon.mesos.', host: 'liquor-store-zasmd-1.marathon.mesos.', ip: '10.3.0.2', port: '80' },
+        { service: '_web._fish-market._tcp.marathon.mesos.', host: 'fish-market-t31yf-s1.marathon.mesos.', ip: '10.20.0.1', port: '8080' },
+        { service: '_web._fish-market._tcp.marathon.mesos.', host: 'fish-market-3jafx-s12.marathon.mesos.', ip: '10.20.0.2', port: '8080' },
       ],
     },
   ];
@@ -125,12 +126,12 @@ describe('/v1/hosts and /v1/services name handling', () => {
   }
 
   it('SRVs whose target has no address are left out', async () => {
-    const snapshot = await fixtureSnapshot('mesos-dns/fake-state.json');
-    // Only netinfo: the liquor-store tasks (docker IPs) get no task address, so their DiscoveryInfo targets have none.
+    const snapshot = await fixtureSnapshot(HARBOR);
+    // Only netinfo: the fish-market tasks (docker IPs) get no task address, so their DiscoveryInfo targets have none.
     const netinfoOnly = buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo'], enforceRFC952: true, soaMname: 'ns1.mesos.', nsIps: [] });
-    expect(netinfoOnly.srv.get('_liquor-store._tcp.marathon.mesos.')).toHaveLength(4);
+    expect(netinfoOnly.srv.get('_fish-market._tcp.marathon.mesos.')).toHaveLength(4);
     const url = await serve({ records: () => netinfoOnly });
-    const body = await (await fetch(`${url}/v1/services/_liquor-store._tcp.marathon.mesos.`)).json();
+    const body = await (await fetch(`${url}/v1/services/_fish-market._tcp.marathon.mesos.`)).json();
     expect(body).toEqual([{ service: '', host: '', ip: '', port: '' }]);
   });
 });
@@ -140,21 +141,21 @@ describe('/v1/enumerate and /v1/axfr', () => {
     const { status, body } = await getJson('/v1/enumerate');
     expect(status).toBe(200);
     const frameworks = (body as { frameworks: { name: string; tasks: { name: string; id: string; records: { name: string; host: string; rtype: string }[] | null }[] }[] }).frameworks;
-    expect(frameworks.map((f) => f.name)).toEqual(['ipv6-framework', 'chronos with a space AND MIXED CASE-2.0.1', 'no pid', 'marathon']);
-    expect(frameworks.find((f) => f.name === 'no pid')!.tasks).toEqual([]);
-    const chronos = frameworks.find((f) => f.name === 'marathon')!.tasks.find((t) => t.name === 'chronos')!;
-    expect(chronos).toEqual({
-      name: 'chronos',
-      id: 'chronos.49b91a9a-3dda-11e4-a088-c20493233aa5',
+    expect(frameworks.map((f) => f.name)).toEqual(['metrics-v6', 'Nightly Reports BY Cron Scheduler-4.2.0', 'hostname only', 'marathon']);
+    expect(frameworks.find((f) => f.name === 'hostname only')!.tasks).toEqual([]);
+    const lighthouse = frameworks.find((f) => f.name === 'marathon')!.tasks.find((t) => t.name === 'lighthouse')!;
+    expect(lighthouse).toEqual({
+      name: 'lighthouse',
+      id: 'lighthouse.0b7f3c42-8b7e-11ee-9c4e-0242ac110002',
       records: [
-        { name: 'chronos.marathon.mesos.', host: '1.2.3.11', rtype: 'A' },
-        { name: 'chronos-rx8q6-0.marathon.mesos.', host: '1.2.3.11', rtype: 'A' },
-        { name: 'chronos.marathon.slave.mesos.', host: '1.2.3.11', rtype: 'A' },
-        { name: 'chronos-rx8q6-0.marathon.slave.mesos.', host: '1.2.3.11', rtype: 'A' },
-        { name: '_chronos._tcp.marathon.slave.mesos.', host: 'chronos-rx8q6-0.marathon.slave.mesos.:31332', rtype: 'SRV' },
-        { name: '_chronos._udp.marathon.slave.mesos.', host: 'chronos-rx8q6-0.marathon.slave.mesos.:31332', rtype: 'SRV' },
-        { name: '_chronos._tcp.marathon.mesos.', host: 'chronos-rx8q6-0.marathon.slave.mesos.:31332', rtype: 'SRV' },
-        { name: '_chronos._udp.marathon.mesos.', host: 'chronos-rx8q6-0.marathon.slave.mesos.:31332', rtype: 'SRV' },
+        { name: 'lighthouse.marathon.mesos.', host: '198.51.100.21', rtype: 'A' },
+        { name: 'lighthouse-cbs7n-s1.marathon.mesos.', host: '198.51.100.21', rtype: 'A' },
+        { name: 'lighthouse.marathon.slave.mesos.', host: '198.51.100.21', rtype: 'A' },
+        { name: 'lighthouse-cbs7n-s1.marathon.slave.mesos.', host: '198.51.100.21', rtype: 'A' },
+        { name: '_lighthouse._tcp.marathon.slave.mesos.', host: 'lighthouse-cbs7n-s1.marathon.slave.mesos.:31500', rtype: 'SRV' },
+        { name: '_lighthouse._udp.marathon.slave.mesos.', host: 'lighthouse-cbs7n-s1.marathon.slave.mesos.:31500', rtype: 'SRV' },
+        { name: '_lighthouse._tcp.marathon.mesos.', host: 'lighthouse-cbs7n-s1.marathon.slave.mesos.:31500', rtype: 'SRV' },
+        { name: '_lighthouse._udp.marathon.mesos.', host: 'lighthouse-cbs7n-s1.marathon.slave.mesos.:31500', rtype: 'SRV' },
       ],
     });
   });
@@ -164,8 +165,8 @@ describe('/v1/enumerate and /v1/axfr', () => {
     expect(status).toBe(200);
     const axfr = body as { Records: { As: Record<string, string[]>; AAAAs: Record<string, string[]>; SRVs: Record<string, string[]> } };
     expect(axfr).toMatchObject({ TTL: 60, Serial: 1234, RefreshSeconds: 60, Mname: 'ns1.mesos.', Rname: 'root.ns1.mesos.', Domain: 'mesos' });
-    expect(axfr.Records.As['leader.mesos.']).toEqual(['1.2.3.4']);
-    expect(axfr.Records.AAAAs['toy-store.ipv6-framework.mesos.']).toEqual(['fd01:b::1:8000:2']);
+    expect(axfr.Records.As['leader.mesos.']).toEqual(['192.0.2.5']);
+    expect(axfr.Records.AAAAs['collector.metrics-v6.mesos.']).toEqual(['fd02:a::3:9000:4']);
     expect(axfr.Records.SRVs['_leader._udp.mesos.']).toEqual(['leader.mesos.:5050']);
     expect(Object.keys(axfr.Records.As)).toHaveLength(f2.a.size);
     expect(Object.keys(axfr.Records.SRVs)).toHaveLength(f2.srv.size);
@@ -212,12 +213,12 @@ describe('requests that are not answered with records', () => {
   it('HEAD: the headers of GET, no body', async () => {
     const res = await fetch(`${base}/v1/hosts/leader.mesos`, { method: 'HEAD' });
     expect(res.status).toBe(200);
-    expect(Number(res.headers.get('content-length'))).toBe(JSON.stringify([{ host: 'leader.mesos.', ip: '1.2.3.4' }]).length);
+    expect(Number(res.headers.get('content-length'))).toBe(JSON.stringify([{ host: 'leader.mesos.', ip: '192.0.2.5' }]).length);
     expect(await res.text()).toBe('');
   });
 
   it('a query string is ignored', async () => {
-    expect((await getJson('/v1/hosts/leader.mesos?x=1')).body).toEqual([{ host: 'leader.mesos.', ip: '1.2.3.4' }]);
+    expect((await getJson('/v1/hosts/leader.mesos?x=1')).body).toEqual([{ host: 'leader.mesos.', ip: '192.0.2.5' }]);
   });
 
   it('bad percent-encoding: 400, and the server keeps answering', async () => {

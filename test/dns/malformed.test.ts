@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DnsServer } from '../../dns/index.js';
 import { buildRecordSet } from '../../dns/index.js';
-import { fixtureSnapshot } from '../support/fixtures.js';
+import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 import { countsOf, query, rcodeOf, sendTcpRaw, sendUdp } from '../support/dns-client.js';
 import { startDnsServer } from '../support/dns-server.js';
 
@@ -11,7 +11,7 @@ let server: DnsServer;
 let port: number;
 
 beforeAll(async () => {
-  const snapshot = await fixtureSnapshot('mesos-dns/fake-state.json');
+  const snapshot = await fixtureSnapshot(HARBOR);
   const records = buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] });
   ({ server, port } = await startDnsServer(records));
 });
@@ -27,7 +27,7 @@ const header = (fields: { id?: number; flags?: number; qd?: number; an?: number;
   h.writeUInt16BE(fields.ar ?? 0, 10);
   return h;
 };
-const question = Buffer.from([7, ...Buffer.from('chronos'), 8, ...Buffer.from('marathon'), 5, ...Buffer.from('mesos'), 0, 0, 1, 0, 1]);
+const question = Buffer.from([10, ...Buffer.from('lighthouse'), 8, ...Buffer.from('marathon'), 5, ...Buffer.from('mesos'), 0, 0, 1, 0, 1]);
 
 const cases: { name: string; packet: Buffer; expect: 'silence' | number }[] = [
   { name: 'empty datagram', packet: Buffer.alloc(0), expect: 'silence' },
@@ -59,7 +59,7 @@ describe('malformed UDP packets', () => {
         expect(rcodeOf(reply!)).toBe(c.expect);
       }
       // ... and the server still answers a good query.
-      const good = await sendUdp(port, query('chronos.marathon.mesos'));
+      const good = await sendUdp(port, query('lighthouse.marathon.mesos'));
       expect(good && rcodeOf(good)).toBe(0);
       expect(good && countsOf(good).an).toBe(1);
     });
@@ -68,9 +68,9 @@ describe('malformed UDP packets', () => {
 
 describe('odd but well-formed queries', () => {
   const odd: { name: string; packet: Buffer; rcode: number; answers: number }[] = [
-    { name: 'unknown type 65280 on an existing name: NODATA', packet: query('chronos.marathon.mesos', 65280), rcode: 0, answers: 0 },
+    { name: 'unknown type 65280 on an existing name: NODATA', packet: query('lighthouse.marathon.mesos', 65280), rcode: 0, answers: 0 },
     { name: 'unknown type on a missing name: NXDOMAIN', packet: query('nope.mesos', 65280), rcode: 3, answers: 0 },
-    { name: 'class CH is answered like IN (as Mesos-DNS does)', packet: query('chronos.marathon.mesos', 1, { qclass: 3 }), rcode: 0, answers: 1 },
+    { name: 'class CH is answered like IN (as Mesos-DNS does)', packet: query('lighthouse.marathon.mesos', 1, { qclass: 3 }), rcode: 0, answers: 1 },
     { name: 'non-UTF-8 bytes in a label', packet: query('\u00ff\u00fe\u0080.marathon.mesos'), rcode: 3, answers: 0 },
     { name: 'root name', packet: query(''), rcode: 5, answers: 0 },
     { name: 'the apex itself (no A): NXDOMAIN', packet: query('mesos'), rcode: 3, answers: 0 },
@@ -92,7 +92,7 @@ describe('malformed TCP streams', () => {
   });
   it('a garbage frame gets FORMERR, the next frame on the same connection is answered', async () => {
     const garbage = Buffer.concat([header({ qd: 0 })]);
-    const good = query('chronos.marathon.mesos', 1, { id: 7 });
+    const good = query('lighthouse.marathon.mesos', 1, { id: 7 });
     const frame = (b: Buffer) => Buffer.concat([Buffer.from([b.length >> 8, b.length & 255]), b]);
     const reply = await sendTcpRaw(port, Buffer.concat([frame(garbage), frame(good)]));
     const first = reply.subarray(2, 2 + reply.readUInt16BE(0));
@@ -104,7 +104,7 @@ describe('malformed TCP streams', () => {
   });
   it('a zero-length frame and a flood of junk bytes do not stop the server', async () => {
     await sendTcpRaw(port, Buffer.concat([Buffer.from([0, 0]), Buffer.alloc(70000, 0x41)]));
-    const good = await sendUdp(port, query('chronos.marathon.mesos'));
+    const good = await sendUdp(port, query('lighthouse.marathon.mesos'));
     expect(good && rcodeOf(good)).toBe(0);
   });
 });

@@ -1,19 +1,20 @@
-// `gatehouse mesos-dns -config config.json` end to end, held to Mesos-DNS's own expectations for its
-// fixture (reference mesos-dns.md §6.6): a local HTTP server plays the Mesos master and serves the
-// fixture, the real binary polls it, the real `dig` asks.
+// `gatehouse mesos-dns -config config.json` end to end, held to Mesos-DNS's naming and answer rules
+// applied by hand to the project's own state (test/fixtures/master-state/harbor.json; the numbered
+// checks follow the list in test/fixtures/README.md): a local HTTP server plays the Mesos master and
+// serves the state, the real binary polls it, the real `dig` asks.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
+import { HARBOR, fixtureText } from '../support/fixtures.js';
 import { freePort } from '../support/free-port.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
-const FIXTURE = new URL('../../../shared/fixtures/mesos-dns/fake-state.json', import.meta.url);
 
-describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () => {
+describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
   let dir: string;
   let master: Server;
   let masterPort: number;
@@ -24,7 +25,7 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesos-dns-'));
-    const state = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>;
+    const state = JSON.parse(await fixtureText(HARBOR)) as Record<string, unknown>;
     master = createServer((req, res) => {
       if (req.url !== '/master/state') {
         res.writeHead(404).end();
@@ -36,7 +37,7 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
     });
     await new Promise<void>((resolve) => master.listen(0, '127.0.0.1', resolve));
     masterPort = (master.address() as AddressInfo).port;
-    // The fixture's leader (1.2.3.4) is not reachable here; the master we run is the leader.
+    // The fixture's leader (192.0.2.5) is not reachable here; the master we run is the leader.
     state['leader'] = `master@127.0.0.1:${masterPort}`;
 
     dnsPort = await freePort();
@@ -76,30 +77,30 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
   });
 
   const addressCases: { name: string; q: string; type: 'A' | 'AAAA'; want: string[] }[] = [
-    { name: '#1 DiscoveryInfo name, docker IP', q: 'big-dog.marathon.mesos', type: 'A', want: ['10.3.0.1'] },
-    { name: '#2 two tasks merge', q: 'liquor-store.marathon.mesos', type: 'A', want: ['10.3.0.1', '10.3.0.2'] },
-    { name: '#3 .slave variant', q: 'liquor-store.marathon.slave.mesos', type: 'A', want: ['1.2.3.11', '1.2.3.12'] },
-    { name: '#4 car-store on slave', q: 'car-store.marathon.slave.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#5 host fallback', q: 'car-store.marathon.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#6 mesos label', q: 'nginx.marathon.mesos', type: 'A', want: ['10.3.0.3'] },
-    { name: '#7 nginx .slave', q: 'nginx.marathon.slave.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#8 chronos', q: 'chronos.marathon.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#9 reviewbot', q: 'reviewbot.marathon.mesos', type: 'A', want: ['1.2.3.12'] },
-    { name: '#10 framework', q: 'marathon.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#11 RFC952 framework label', q: 'some-box.chronoswithaspaceandmixe.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#12 RFC952 framework', q: 'chronoswithaspaceandmixe.mesos', type: 'A', want: ['1.2.3.12'] },
-    { name: '#13 slaves A', q: 'slave.mesos', type: 'A', want: ['1.2.3.10', '1.2.3.11', '1.2.3.12'] },
-    { name: '#13 slaves AAAA', q: 'slave.mesos', type: 'AAAA', want: ['2001:db8::1'] },
+    { name: '#1 DiscoveryInfo name, docker IP', q: 'sea-lion.marathon.mesos', type: 'A', want: ['10.20.0.1'] },
+    { name: '#2 two tasks merge', q: 'fish-market.marathon.mesos', type: 'A', want: ['10.20.0.1', '10.20.0.2'] },
+    { name: '#3 .slave variant', q: 'fish-market.marathon.slave.mesos', type: 'A', want: ['198.51.100.21', '198.51.100.22'] },
+    { name: '#4 ice-cream on slave', q: 'ice-cream.marathon.slave.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#5 host fallback', q: 'ice-cream.marathon.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#6 mesos label', q: 'tugboat.marathon.mesos', type: 'A', want: ['10.20.0.3'] },
+    { name: '#7 tugboat .slave', q: 'tugboat.marathon.slave.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#8 lighthouse', q: 'lighthouse.marathon.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#9 buoy', q: 'buoy.marathon.mesos', type: 'A', want: ['198.51.100.22'] },
+    { name: '#10 framework', q: 'marathon.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#11 RFC952 framework label', q: 'archiver.nightlyreportsbycronsche.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#12 RFC952 framework', q: 'nightlyreportsbycronsche.mesos', type: 'A', want: ['198.51.100.22'] },
+    { name: '#13 slaves A', q: 'slave.mesos', type: 'A', want: ['198.51.100.20', '198.51.100.21', '198.51.100.22'] },
+    { name: '#13 slaves AAAA', q: 'slave.mesos', type: 'AAAA', want: ['2001:db8:4::7'] },
     { name: '#14 leader', q: 'leader.mesos', type: 'A', want: ['127.0.0.1'] },
     { name: '#16 master0', q: 'master0.mesos', type: 'A', want: ['127.0.0.1'] },
-    { name: '#17 netinfo AAAA', q: 'toy-store.ipv6-framework.mesos', type: 'AAAA', want: ['fd01:b::1:8000:2'] },
-    { name: '#17 netinfo A', q: 'toy-store.ipv6-framework.mesos', type: 'A', want: ['12.0.1.2', '12.0.1.3'] },
-    { name: '#18 IPv6 agent', q: 'toy-store.ipv6-framework.slave.mesos', type: 'AAAA', want: ['2001:db8::1'] },
-    { name: '#19 IPv6 framework', q: 'ipv6-framework.mesos', type: 'AAAA', want: ['2001:db8::1'] },
-    { name: '#20 canonical name', q: 'liquor-store-4dfjd-0.marathon.mesos', type: 'A', want: ['10.3.0.1'] },
-    { name: '#20 canonical name 2', q: 'liquor-store-zasmd-1.marathon.mesos', type: 'A', want: ['10.3.0.2'] },
-    { name: '#21 canonical .slave', q: 'car-store-zinaz-0.marathon.slave.mesos', type: 'A', want: ['1.2.3.11'] },
-    { name: '#22 legacy raw DiscoveryInfo name', q: 'liquor.store.marathon.mesos', type: 'A', want: ['10.3.0.1', '10.3.0.2'] },
+    { name: '#17 netinfo AAAA', q: 'collector.metrics-v6.mesos', type: 'AAAA', want: ['fd02:a::3:9000:4'] },
+    { name: '#17 netinfo A', q: 'collector.metrics-v6.mesos', type: 'A', want: ['203.0.113.40', '203.0.113.41'] },
+    { name: '#18 IPv6 agent', q: 'collector.metrics-v6.slave.mesos', type: 'AAAA', want: ['2001:db8:4::7'] },
+    { name: '#19 IPv6 framework', q: 'metrics-v6.mesos', type: 'AAAA', want: ['2001:db8:4::7'] },
+    { name: '#20 canonical name', q: 'fish-market-t31yf-s1.marathon.mesos', type: 'A', want: ['10.20.0.1'] },
+    { name: '#20 canonical name 2', q: 'fish-market-3jafx-s12.marathon.mesos', type: 'A', want: ['10.20.0.2'] },
+    { name: '#21 canonical .slave', q: 'ice-cream-w4n7d-s1.marathon.slave.mesos', type: 'A', want: ['198.51.100.21'] },
+    { name: '#22 legacy raw DiscoveryInfo name', q: 'fish.market.marathon.mesos', type: 'A', want: ['10.20.0.1', '10.20.0.2'] },
     { name: '#23 name server', q: 'ns1.mesos', type: 'A', want: ['127.0.0.1'] },
   ];
   for (const c of addressCases) {
@@ -114,26 +115,26 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
   }
 
   const srvCases: { name: string; q: string; want: string[]; additional?: string[] }[] = [
-    { name: '#24', q: '_big-dog._tcp.marathon.mesos', want: ['0 1 80 big-dog-4dfjd-0.marathon.mesos.', '0 1 443 big-dog-4dfjd-0.marathon.mesos.'] },
+    { name: '#24', q: '_sea-lion._tcp.marathon.mesos', want: ['0 1 8080 sea-lion-t31yf-s1.marathon.mesos.', '0 1 8443 sea-lion-t31yf-s1.marathon.mesos.'] },
     {
       name: '#25 exactly four, one A each in additional',
-      q: '_liquor-store._tcp.marathon.mesos',
-      want: ['0 1 80 liquor-store-4dfjd-0.marathon.mesos.', '0 1 443 liquor-store-4dfjd-0.marathon.mesos.', '0 1 80 liquor-store-zasmd-1.marathon.mesos.', '0 1 443 liquor-store-zasmd-1.marathon.mesos.'],
-      additional: ['liquor-store-4dfjd-0.marathon.mesos. A 10.3.0.1', 'liquor-store-zasmd-1.marathon.mesos. A 10.3.0.2'],
+      q: '_fish-market._tcp.marathon.mesos',
+      want: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.'],
+      additional: ['fish-market-t31yf-s1.marathon.mesos. A 10.20.0.1', 'fish-market-3jafx-s12.marathon.mesos. A 10.20.0.2'],
     },
-    { name: '#26 named port', q: '_http._liquor-store._tcp.marathon.mesos', want: ['0 1 80 liquor-store-4dfjd-0.marathon.mesos.', '0 1 80 liquor-store-zasmd-1.marathon.mesos.'] },
+    { name: '#26 named port', q: '_web._fish-market._tcp.marathon.mesos', want: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'] },
     {
       name: '#28 host ports, udp',
-      q: '_car-store._udp.marathon.mesos',
-      want: ['0 1 31364 car-store-zinaz-0.marathon.slave.mesos.', '0 1 31365 car-store-zinaz-0.marathon.slave.mesos.'],
-      additional: ['car-store-zinaz-0.marathon.slave.mesos. A 1.2.3.11'],
+      q: '_ice-cream._udp.marathon.mesos',
+      want: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
+      additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'],
     },
-    { name: '#29 .slave SRV', q: '_car-store._tcp.marathon.slave.mesos', want: ['0 1 31364 car-store-zinaz-0.marathon.slave.mesos.', '0 1 31365 car-store-zinaz-0.marathon.slave.mesos.'] },
+    { name: '#29 .slave SRV', q: '_ice-cream._tcp.marathon.slave.mesos', want: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'] },
     { name: '#31 agents', q: '_slave._tcp.mesos', want: ['0 1 5051 slave.mesos.'] },
-    { name: '#32 framework SRV', q: '_framework._tcp.marathon.mesos', want: ['0 1 25501 marathon.mesos.'] },
-    { name: '#34 IPv6 target', q: '_toy-store._tcp.ipv6-framework.mesos', want: ['0 1 31354 toy-store-go588-3.ipv6-framework.slave.mesos.', '0 1 31355 toy-store-go588-3.ipv6-framework.slave.mesos.'], additional: ['toy-store-go588-3.ipv6-framework.slave.mesos. AAAA 2001:db8::1'] },
-    { name: '#36 killed task: no SRV', q: '_poseidon._tcp.marathon.mesos', want: [] },
-    { name: '#37 DiscoveryInfo task: no udp SRV', q: '_liquor-store._udp.marathon.mesos', want: [] },
+    { name: '#32 framework SRV', q: '_framework._tcp.marathon.mesos', want: ['0 1 25601 marathon.mesos.'] },
+    { name: '#34 IPv6 target', q: '_collector._tcp.metrics-v6.mesos', want: ['0 1 31960 collector-zexdg-4.metrics-v6.slave.mesos.', '0 1 31961 collector-zexdg-4.metrics-v6.slave.mesos.'], additional: ['collector-zexdg-4.metrics-v6.slave.mesos. AAAA 2001:db8:4::7'] },
+    { name: '#36 killed task: no SRV', q: '_ferry._tcp.marathon.mesos', want: [] },
+    { name: '#37 DiscoveryInfo task: no udp SRV', q: '_fish-market._udp.marathon.mesos', want: [] },
   ];
   for (const c of srvCases) {
     it(`${c.name}: ${c.q} SRV`, async () => {
@@ -151,11 +152,11 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
   });
 
   const negativeCases: { name: string; q: string; type: string; status: string; authority: string }[] = [
-    { name: '#35 killed task', q: 'poseidon.marathon.mesos', type: 'A', status: 'NXDOMAIN', authority: 'SOA' },
+    { name: '#35 killed task', q: 'ferry.marathon.mesos', type: 'A', status: 'NXDOMAIN', authority: 'SOA' },
     { name: '#38 missing A', q: 'missing.mesos', type: 'A', status: 'NXDOMAIN', authority: 'SOA' },
     { name: '#38 missing AAAA', q: 'missing.mesos', type: 'AAAA', status: 'NXDOMAIN', authority: 'SOA' },
-    { name: '#39 NODATA', q: 'chronos.marathon.mesos', type: 'AAAA', status: 'NOERROR', authority: 'SOA' },
-    { name: '#40 name owning only SRV', q: '_car-store._udp.marathon.mesos', type: 'A', status: 'NOERROR', authority: 'SOA' },
+    { name: '#39 NODATA', q: 'lighthouse.marathon.mesos', type: 'AAAA', status: 'NOERROR', authority: 'SOA' },
+    { name: '#40 name owning only SRV', q: '_ice-cream._udp.marathon.mesos', type: 'A', status: 'NOERROR', authority: 'SOA' },
     { name: '#41 SOA in authority', q: 'non-existing.mesos', type: 'SOA', status: 'NOERROR', authority: 'SOA' },
     { name: '#42 NS in authority', q: 'non-existing.mesos', type: 'NS', status: 'NOERROR', authority: 'NS' },
   ];
@@ -173,9 +174,9 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
   }
 
   it('#43 matches case-insensitively and answers with the lower-cased owner', async () => {
-    const r = await dig(dnsPort, 'cHrOnOs.MARATHON.mesoS', 'A');
+    const r = await dig(dnsPort, 'lIgHtHoUsE.MARATHON.mesoS', 'A');
     expect(r.status).toBe('NOERROR');
-    expect(r.answer).toEqual([{ name: 'chronos.marathon.mesos.', ttl: 60, type: 'A', data: '1.2.3.11' }]);
+    expect(r.answer).toEqual([{ name: 'lighthouse.marathon.mesos.', ttl: 60, type: 'A', data: '198.51.100.21' }]);
   });
 
   it('#46 refuses names outside the domain when externalon is false', async () => {
@@ -184,8 +185,8 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture fake-state.json)', () 
   });
 
   it('answers over TCP the same as over UDP', async () => {
-    const r = await dig(dnsPort, 'liquor-store.marathon.mesos', 'A', ['+tcp']);
-    expect(r.answer.map((a) => a.data).sort()).toEqual(['10.3.0.1', '10.3.0.2']);
+    const r = await dig(dnsPort, 'fish-market.marathon.mesos', 'A', ['+tcp']);
+    expect(r.answer.map((a) => a.data).sort()).toEqual(['10.20.0.1', '10.20.0.2']);
   });
 
   const httpCases: { name: string; path: string; status: number; body?: () => unknown }[] = [

@@ -3,15 +3,15 @@
 // keep being forwarded meanwhile.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
+import { HARBOR, fixtureText } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
-const FIXTURE = new URL('../../../shared/fixtures/mesos-dns/fake-state.json', import.meta.url);
 
 describe('zone availability in run mode', () => {
   const cleanups: (() => Promise<unknown>)[] = [];
@@ -37,19 +37,19 @@ describe('zone availability in run mode', () => {
     const statePath = join(dir, 'state.json');
     const { port } = await start(['  source: file', `  file: { path: ${JSON.stringify(statePath)} }`]);
 
-    const before = await dig(port, 'chronos.marathon.mesos', 'A');
+    const before = await dig(port, 'lighthouse.marathon.mesos', 'A');
     expect(before.status).toBe('SERVFAIL');
     const missingBefore = await dig(port, 'missing.mesos', 'A');
     expect(missingBefore.status).toBe('SERVFAIL');
 
-    await writeFile(statePath, await readFile(FIXTURE, 'utf8'));
-    const after = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
+    await writeFile(statePath, await fixtureText(HARBOR));
+    const after = await until(() => dig(port, 'lighthouse.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
     expect(after.status).toBe('NOERROR');
-    expect(after.answer.map((a) => a.data)).toEqual(['1.2.3.11']);
+    expect(after.answer.map((a) => a.data)).toEqual(['198.51.100.21']);
   });
 
   it('SERVFAIL once the snapshot is older than unusableAfter (master gone)', async () => {
-    const state = JSON.parse(await readFile(FIXTURE, 'utf8')) as Record<string, unknown>;
+    const state = JSON.parse(await fixtureText(HARBOR)) as Record<string, unknown>;
     const master: Server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(state));
@@ -68,13 +68,13 @@ describe('zone availability in run mode', () => {
       '  staleAfter: 1s',
       '  unusableAfter: 2s',
     ]);
-    const serving = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
-    expect(serving.answer.map((a) => a.data)).toEqual(['1.2.3.11']);
+    const serving = await until(() => dig(port, 'lighthouse.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
+    expect(serving.answer.map((a) => a.data)).toEqual(['198.51.100.21']);
 
     master.closeAllConnections();
     await new Promise((resolve) => master.close(resolve));
     masterClosed = true;
-    const withdrawn = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'SERVFAIL');
+    const withdrawn = await until(() => dig(port, 'lighthouse.marathon.mesos', 'A'), (r) => r.status === 'SERVFAIL');
     expect(withdrawn.status).toBe('SERVFAIL');
   });
 });

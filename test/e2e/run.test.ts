@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { until } from '../support/until.js';
-import { fixtureJson } from '../support/fixtures.js';
+import { HARBOR, fixtureJson } from '../support/fixtures.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
-const fixtureState = () => fixtureJson('mesos-dns/fake-state.json');
+const fixtureState = () => fixtureJson(HARBOR);
 
 describe('gatehouse run (file source, real binary, dig)', () => {
   let dir: string;
@@ -48,14 +48,14 @@ describe('gatehouse run (file source, real binary, dig)', () => {
   });
 
   const cases: { name: string; query: [string, string]; status: string; answers: string[] }[] = [
-    { name: 'task A falls back to agent IPs (no netinfo)', query: ['liquor-store.marathon.mesos', 'A'], status: 'NOERROR', answers: ['1.2.3.11', '1.2.3.12'] },
-    { name: 'task on the agent name', query: ['liquor-store.marathon.slave.mesos', 'A'], status: 'NOERROR', answers: ['1.2.3.11', '1.2.3.12'] },
-    { name: 'mesos label IP source', query: ['nginx.marathon.mesos', 'A'], status: 'NOERROR', answers: ['10.3.0.3'] },
-    { name: 'leader', query: ['leader.mesos', 'A'], status: 'NOERROR', answers: ['1.2.3.4'] },
-    { name: 'IPv6 task', query: ['toy-store.ipv6-framework.mesos', 'AAAA'], status: 'NOERROR', answers: ['fd01:b::1:8000:2'] },
-    { name: 'killed task is absent', query: ['poseidon.marathon.mesos', 'A'], status: 'NXDOMAIN', answers: [] },
-    { name: 'NODATA for an existing name', query: ['chronos.marathon.mesos', 'AAAA'], status: 'NOERROR', answers: [] },
-    { name: 'SRV of DiscoveryInfo ports', query: ['_liquor-store._tcp.marathon.mesos', 'SRV'], status: 'NOERROR', answers: ['0 1 443 liquor-store-4dfjd-0.marathon.mesos.', '0 1 443 liquor-store-zasmd-1.marathon.mesos.', '0 1 80 liquor-store-4dfjd-0.marathon.mesos.', '0 1 80 liquor-store-zasmd-1.marathon.mesos.'] },
+    { name: 'task A falls back to agent IPs (no netinfo)', query: ['fish-market.marathon.mesos', 'A'], status: 'NOERROR', answers: ['198.51.100.21', '198.51.100.22'] },
+    { name: 'task on the agent name', query: ['fish-market.marathon.slave.mesos', 'A'], status: 'NOERROR', answers: ['198.51.100.21', '198.51.100.22'] },
+    { name: 'mesos label IP source', query: ['tugboat.marathon.mesos', 'A'], status: 'NOERROR', answers: ['10.20.0.3'] },
+    { name: 'leader', query: ['leader.mesos', 'A'], status: 'NOERROR', answers: ['192.0.2.5'] },
+    { name: 'IPv6 task', query: ['collector.metrics-v6.mesos', 'AAAA'], status: 'NOERROR', answers: ['fd02:a::3:9000:4'] },
+    { name: 'killed task is absent', query: ['ferry.marathon.mesos', 'A'], status: 'NXDOMAIN', answers: [] },
+    { name: 'NODATA for an existing name', query: ['lighthouse.marathon.mesos', 'AAAA'], status: 'NOERROR', answers: [] },
+    { name: 'SRV of DiscoveryInfo ports', query: ['_fish-market._tcp.marathon.mesos', 'SRV'], status: 'NOERROR', answers: ['0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.', '0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'] },
   ];
 
   for (const c of cases) {
@@ -69,25 +69,25 @@ describe('gatehouse run (file source, real binary, dig)', () => {
 
   it('serves the Mesos-DNS HTTP API', async () => {
     const response = await fetch(`http://127.0.0.1:${httpPort}/v1/hosts/leader.mesos`);
-    expect(await response.json()).toEqual([{ host: 'leader.mesos.', ip: '1.2.3.4' }]);
+    expect(await response.json()).toEqual([{ host: 'leader.mesos.', ip: '192.0.2.5' }]);
   });
 
   it('follows a change of the state file within a second or two', async () => {
     const state = await fixtureState();
     const frameworks = state['frameworks'] as { name: string; tasks: { name: string; state: string }[] }[];
     const marathon = frameworks.find((f) => f.name === 'marathon')!;
-    for (const task of marathon.tasks) if (task.name === 'chronos') task.state = 'TASK_KILLED';
+    for (const task of marathon.tasks) if (task.name === 'lighthouse') task.state = 'TASK_KILLED';
     // Replace atomically, as editors and config management do.
     await writeFile(`${statePath}.tmp`, JSON.stringify(state));
     await rename(`${statePath}.tmp`, statePath);
-    const result = await until(() => dig(port, 'chronos.marathon.mesos', 'A'), (r) => r.status === 'NXDOMAIN');
+    const result = await until(() => dig(port, 'lighthouse.marathon.mesos', 'A'), (r) => r.status === 'NXDOMAIN');
     expect(result.status).toBe('NXDOMAIN');
   });
 
   it('keeps the last good records when the state file turns to garbage', async () => {
     await writeFile(statePath, '{"frameworks": [ this is not json');
     await gatehouse.waitForLog((l) => l.level >= 40 && JSON.stringify(l).includes(statePath));
-    const result = await dig(port, 'nginx.marathon.mesos', 'A');
-    expect(result.answer.map((r) => r.data)).toEqual(['10.3.0.3']);
+    const result = await dig(port, 'tugboat.marathon.mesos', 'A');
+    expect(result.answer.map((r) => r.data)).toEqual(['10.20.0.3']);
   });
 });

@@ -1,11 +1,11 @@
-// Mesos-DNS's own test state, task by task; health from statuses; name resolution that fails; the
+// The project's hand-written master state (test/fixtures/master-state/harbor.json), task by task; health from statuses; name resolution that fails; the
 // `local` source seam before the embedded cluster exists.
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ClusterStore, createSource, parseMasterState, tasksOf, type Task } from '../../cluster/index.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { fixtureSnapshot } from '../support/fixtures.js';
+import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 
 interface Want {
   readonly name: string;
@@ -18,22 +18,22 @@ interface Want {
   readonly discovery: string | null;
 }
 
-// Keyed by task name: liquor-store.b8db… appears twice in the fixture (names liquor.store and big.dog2).
+// Keyed by task name: fish-market.3f9a1c20… appears twice in the fixture (names fish.market and sea.lion2).
 const FAKE_STATE: Want[] = [
-  { name: 'toy-store', state: 'TASK_RUNNING', netinfo: ['12.0.1.3', '12.0.1.2', 'fd01:b::1:8000:2'], docker: [], mesos: [], host: ['2001:db8::1'], ports: [31354, 31355], discovery: null },
-  { name: 'some-box', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31354], discovery: null },
-  { name: 'poseidon.bc4e3796-2d7a-11e4-b8df-d43d7edb01cd', state: 'TASK_KILLED', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31112], discovery: null },
-  { name: 'liquor.store', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.1'], mesos: [], host: ['1.2.3.11'], ports: [31354, 31355], discovery: 'liquor.store' },
-  { name: 'big.dog2', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.1'], mesos: [], host: ['1.2.3.11'], ports: [31354, 31355], discovery: 'big.dog' },
-  { name: 'non-human-readable-liquor-store', state: 'TASK_RUNNING', netinfo: [], docker: ['10.3.0.2'], mesos: [], host: ['1.2.3.12'], ports: [31737, 31738], discovery: 'liquor.store' },
-  { name: 'car.store', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31364, 31365], discovery: null },
-  { name: 'chronos', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.11'], ports: [31332], discovery: null },
-  { name: 'nginx', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: ['10.3.0.3'], host: ['1.2.3.11'], ports: [], discovery: null },
-  { name: 'reviewbot', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['1.2.3.12'], ports: [31744], discovery: null },
+  { name: 'collector', state: 'TASK_RUNNING', netinfo: ['203.0.113.41', '203.0.113.40', 'fd02:a::3:9000:4'], docker: [], mesos: [], host: ['2001:db8:4::7'], ports: [31960, 31961], discovery: null },
+  { name: 'archiver', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31777], discovery: null },
+  { name: 'ferry.e4f5a6b7-8b7f-11ee-9c4e-0242ac110002', state: 'TASK_KILLED', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31190], discovery: null },
+  { name: 'fish.market', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.1'], mesos: [], host: ['198.51.100.21'], ports: [31801, 31802], discovery: 'fish.market' },
+  { name: 'sea.lion2', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.1'], mesos: [], host: ['198.51.100.21'], ports: [31801, 31802], discovery: 'sea.lion' },
+  { name: 'fishmarket-canary-instance', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.2'], mesos: [], host: ['198.51.100.22'], ports: [31910, 31911], discovery: 'fish.market' },
+  { name: 'ice.cream', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31420, 31421], discovery: null },
+  { name: 'lighthouse', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31500], discovery: null },
+  { name: 'tugboat', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: ['10.20.0.3'], host: ['198.51.100.21'], ports: [], discovery: null },
+  { name: 'buoy', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.22'], ports: [31644], discovery: null },
 ];
 
-describe('fake-state.json (Mesos-DNS test state), task by task', async () => {
-  const snapshot = await fixtureSnapshot('mesos-dns/fake-state.json');
+describe('harbor.json (hand-written master state), task by task', async () => {
+  const snapshot = await fixtureSnapshot(HARBOR);
   const byName = new Map<string, Task>(tasksOf(snapshot).map((t) => [t.name, t]));
 
   it('has exactly the tasks of the live frameworks', () => {
@@ -48,20 +48,20 @@ describe('fake-state.json (Mesos-DNS test state), task by task', async () => {
       expect(task.discovery?.name ?? null).toBe(want.discovery);
     });
   }
-  it('discovery ports and labels of liquor.store', () => {
-    const discovery = byName.get('liquor.store')!.discovery!;
+  it('discovery ports and labels of fish.market', () => {
+    const discovery = byName.get('fish.market')!.discovery!;
     expect(discovery.visibility).toBe('CLUSTER');
-    expect(discovery.ports.map((p) => [p.number, p.protocol, p.name])).toEqual([[80, 'tcp', 'http'], [443, 'tcp', 'https']]);
-    expect(discovery.labels).toEqual([{ key: 'dc', value: 'de1' }, { key: 'canary', value: 'Teneriffa' }]);
+    expect(discovery.ports.map((p) => [p.number, p.protocol, p.name])).toEqual([[8080, 'tcp', 'web'], [8443, 'tcp', 'tls']]);
+    expect(discovery.labels).toEqual([{ key: 'zone', value: 'eu-west-1a' }, { key: 'tier', value: 'frontend' }]);
   });
   it('leader, frameworks with their pids, agents with IPv6', () => {
-    expect(snapshot.leader?.address).toMatchObject({ host: '1.2.3.4', port: 5050, ips: ['1.2.3.4'] });
-    const ipv6 = snapshot.frameworks.find((f) => f.name === 'ipv6-framework')!;
-    expect(ipv6.pid).toMatchObject({ host: '2001:db8::1', port: 25501, ips: ['2001:db8::1'] });
-    const noPid = snapshot.frameworks.find((f) => f.name === 'no pid')!;
-    expect(noPid.pid).toBeNull();
-    expect(noPid.ips).toEqual(['127.0.0.1']);
-    expect(snapshot.agents.map((a) => a.ips)).toEqual([['1.2.3.10'], ['1.2.3.11'], ['1.2.3.12'], ['2001:db8::1']]);
+    expect(snapshot.leader?.address).toMatchObject({ host: '192.0.2.5', port: 5050, ips: ['192.0.2.5'] });
+    const ipv6 = snapshot.frameworks.find((f) => f.name === 'metrics-v6')!;
+    expect(ipv6.pid).toMatchObject({ host: '2001:db8:4::7', port: 25603, ips: ['2001:db8:4::7'] });
+    const hostnameOnly = snapshot.frameworks.find((f) => f.name === 'hostname only')!;
+    expect(hostnameOnly.pid).toBeNull();
+    expect(hostnameOnly.ips).toEqual(['127.0.0.1']);
+    expect(snapshot.agents.map((a) => a.ips)).toEqual([['198.51.100.20'], ['198.51.100.21'], ['198.51.100.22'], ['2001:db8:4::7']]);
   });
   it('is frozen all the way down (built frozen, not frozen afterwards)', () => {
     const unfrozen: string[] = [];
