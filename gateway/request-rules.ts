@@ -29,10 +29,10 @@ export const END_TO_END: ReadonlySet<string> = new Set([
   'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-prefix', 'x-real-ip', 'forwarded', 'x-request-id',
 ]);
 
-/** The request asked for `100 Continue` (HTTP/1.1 only, RFC 9110 §10.1.1). */
+/** The request asked for `100 Continue` (HTTP/1.1 only, RFC 9110 §10.1.1), matched as node:http matches it. */
 export function expectsContinue(req: { readonly httpVersionMinor?: number; readonly headers: IncomingHttpHeaders }): boolean {
   const expect = req.headers.expect;
-  return expect !== undefined && req.httpVersionMinor !== 0 && /^\s*100-continue\s*$/i.test(expect);
+  return expect !== undefined && req.httpVersionMinor !== 0 && /(?:^|\W)100-continue(?:$|\W)/i.test(expect);
 }
 
 /**

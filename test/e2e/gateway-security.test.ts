@@ -55,13 +55,22 @@ describe.each([
       let body = '';
       req.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
         seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+        if (req.url === '/redirect') return void res.writeHead(307, { location: '/after', 'content-length': 0 }).end();
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
       });
     });
     await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
     const upstreamPort = (upstream.address() as AddressInfo).port;
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-sec-'));
-    await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [], frameworks: [] }));
+    // One service whose name (a Marathon label: any text) is not ASCII: its prefix reaches Location and X-Forwarded-Prefix.
+    await writeFile(join(dir, 'state.json'), JSON.stringify({
+      leader: 'master@127.0.0.1:5050',
+      slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+      frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{
+        id: 'euro.1', name: 'euro', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${upstreamPort}-${upstreamPort}]` },
+        labels: [{ key: 'DCOS_SERVICE_NAME', value: '€' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+      }] }],
+    }));
     await mkdir(join(dir, 'routes.d'));
     // A servlet-style upstream on a route that keeps its prefix (the `..;` case) and an open one.
     await writeFile(join(dir, 'routes.d', 'routes.yaml'), [
@@ -114,6 +123,15 @@ describe.each([
         expect(await health()).toBe(200);
       });
     }
+
+    it('a service whose name is not ASCII: its prefix is percent-encoded in the rewritten Location and in X-Forwarded-Prefix', async () => {
+      seen.length = 0;
+      const { responses } = await exchange(port, `GET /service/%E2%82%AC/redirect HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`);
+      expect(responses.map((r) => r.status)).toEqual([307]);
+      expect(responses[0]!.headers['location']).toBe('/service/%E2%82%AC/after');
+      expect(seen.at(-1)?.headers['x-forwarded-prefix']).toBe('/service/%E2%82%AC');
+      expect(await health()).toBe(200);
+    });
 
     it('a link /login?next=/%E2%82%AC puts the encoded value into the form, and the gateway keeps serving', async () => {
       const page = await (await fetch(`http://127.0.0.1:${port}/login?next=/%E2%82%AC`)).text();
