@@ -133,6 +133,20 @@ describe.each([
       expect(await health()).toBe(200);
     });
 
+    const redirects: { name: string; request: string; status: number; location?: string }[] = [
+      { name: 'the /service/<name> trailing-slash redirect keeps an encoded query as it is', request: 'GET /service/x?q=%E2%82%AC HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', status: 301, location: '/service/x/?q=%E2%82%AC' },
+      { name: 'raw non-ASCII bytes in the request target are refused by the parser', request: 'GET /service/x?q=\xe2\x82\xac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', status: 400 },
+      { name: 'a raw control byte in the request target is refused by the parser', request: 'GET /service/x?q=\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', status: 400 },
+    ];
+    for (const c of redirects) {
+      it(`${c.name}: ${c.status}${c.location ? ` to ${c.location}` : ''}; /health still answers`, async () => {
+        const { responses } = await exchange(port, c.request);
+        expect(responses.map((r) => r.status)).toEqual([c.status]);
+        if (c.location) expect(responses[0]!.headers['location']).toBe(c.location);
+        expect(await health()).toBe(200);
+      });
+    }
+
     it('a link /login?next=/%E2%82%AC puts the encoded value into the form, and the gateway keeps serving', async () => {
       const page = await (await fetch(`http://127.0.0.1:${port}/login?next=/%E2%82%AC`)).text();
       expect(page).toContain('name="next" value="/%E2%82%AC"');
