@@ -1,7 +1,7 @@
 // `POST /acs/api/v1/auth/login`, as a function the gateway calls: `{uid, password}` for users,
 // `{uid, token}` for service accounts (a short-lived JWT signed with the account's private key).
-// Unknown users and wrong passwords get the same answer in about the same time; repeated failures
-// are limited per uid and address.
+// Unknown users and wrong passwords get the same answer in about the same time; attempts are limited
+// per address and per (uid, address), and slowed per uid, before any check (login-limiter.ts).
 import { createPublicKey } from 'node:crypto';
 import { jwtVerify } from 'jose';
 import type { Logger } from 'pino';
@@ -31,6 +31,8 @@ export interface LoginContext {
   readonly limiter: LoginLimiter;
   /** Logins and failures by uid and address; never a password or a token. */
   readonly logger?: Logger;
+  /** Attempts by outcome: `ok` and `failed` were checked, `limited` were refused before any check. */
+  readonly attempts?: { inc(labels: { outcome: 'ok' | 'failed' | 'limited' }): void };
 }
 
 /** Service-account login tokens must be short-lived. */
@@ -48,21 +50,28 @@ export async function login(request: LoginRequest, context: LoginContext): Promi
   if (!uid || (typeof body?.password !== 'string' && typeof body?.token !== 'string')) {
     return failure(400, 'Bad Request', 'send {"uid", "password"} or, for a service account, {"uid", "token"}', 'ERR_AUTHN_LOGIN_BAD_REQUEST');
   }
-  const wait = context.limiter.retryAfter(uid, request.clientAddress);
   const who = { uid: uid.slice(0, 128), address: request.clientAddress };
-  if (wait > 0) {
+  // Admitted (and counted) before the check, synchronously: concurrent guesses cannot outrun the limit.
+  const admission = context.limiter.admit(uid, request.clientAddress);
+  if (!admission.admitted) {
+    const wait = admission.retryAfter;
+    context.attempts?.inc({ outcome: 'limited' });
     context.logger?.warn({ ...who, retryAfter: wait }, 'login refused: too many failures');
     return failure(429, 'Too Many Requests', `too many failed logins; try again in ${wait} s`, 'ERR_AUTHN_LOGIN_LIMITED', { 'retry-after': String(wait) });
   }
-
+  let ok = false;
   const users = context.users();
-  const ok = typeof body!.password === 'string' ? await verifyPassword(users, uid, body!.password) : await serviceAccountProof(users, uid, body!.token as string);
+  try {
+    if (admission.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, admission.delayMs));
+    ok = typeof body!.password === 'string' ? await verifyPassword(users, uid, body!.password) : await serviceAccountProof(users, uid, body!.token as string);
+  } finally {
+    admission.settle(ok);
+  }
+  context.attempts?.inc({ outcome: ok ? 'ok' : 'failed' });
   if (!ok) {
-    context.limiter.failed(uid, request.clientAddress);
     context.logger?.info(who, 'login failed');
     return failure(401, 'Unauthorized', 'login failed: unknown uid or wrong credentials', 'ERR_AUTHN_LOGIN_FAILED');
   }
-  context.limiter.succeeded(uid);
   context.logger?.info(who, 'login');
   const groups = [...users.users, ...users.serviceAccounts].find((u) => u.uid === uid)?.groups ?? [];
   const token = await issueToken(context.signingKey, uid, context.tokenTtlMs, groups.length ? { groups } : {});

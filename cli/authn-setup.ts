@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
 import { LoginLimiter, OWN_ISSUER, TokenVerifier, bootstrapAdmin, loadOrCreateSigningKey, loadTrustedIssuers, loadUsers, type LoginContext, type UsersFile } from '../authn/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 
@@ -15,7 +16,7 @@ export interface RunningAuthn {
   close(): void;
 }
 
-export async function startAuthn(config: GatehouseConfig, logger: Logger): Promise<RunningAuthn> {
+export async function startAuthn(config: GatehouseConfig, logger: Logger, registry?: Registry): Promise<RunningAuthn> {
   const { key, created, warning } = await loadOrCreateSigningKey(config.authn.signingKey);
   if (created) logger.info({ path: config.authn.signingKey }, 'created the signing key (mode 0600)');
   if (warning) logger.warn(warning);
@@ -46,10 +47,12 @@ export async function startAuthn(config: GatehouseConfig, logger: Logger): Promi
   // Trusted issuers' key sets are fetched before the gateway opens, so the first tokens do not wait
   // on the issuer and an unreachable one is reported at start (it is retried when a token needs it).
   await verifier.start();
+  // Per process: with gateway workers each worker limits on its own (README "Workers, limits, shutdown").
   const limiter = new LoginLimiter();
+  const attempts = registry ? new Counter({ name: 'gatehouse_authn_login_attempts_total', help: 'Login attempts by outcome: ok and failed were checked (password or key proof), limited were refused (429) before any check', labelNames: ['outcome'] as const, registers: [registry] }) : undefined;
   return {
     verifier,
-    login: { users: () => users, signingKey: key, tokenTtlMs: config.authn.tokenTtlMs, limiter },
+    login: { users: () => users, signingKey: key, tokenTtlMs: config.authn.tokenTtlMs, limiter, ...(attempts ? { attempts } : {}) },
     clusterId: await clusterId(join(dirname(config.authn.signingKey), 'cluster-id')),
     close() {
       clearInterval(refresh);

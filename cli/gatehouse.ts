@@ -20,6 +20,8 @@ export interface RunningGatehouse {
   readonly gatewayPort: number | null;
   readonly dns: { readonly udpPort: number; readonly tcpPort: number } | null;
   readonly dnsHttpPort: number | null;
+  /** This process's metrics (the crash policy counts into it). */
+  readonly registry: Registry;
   close(): Promise<void>;
 }
 
@@ -153,7 +155,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
-      const authn = await startAuthn(config, logger.child({ part: 'authn' }));
+      const authn = await startAuthn(config, logger.child({ part: 'authn' }), registry);
       closers.push(() => authn.close());
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
       if (config.gateway.workers > 1) {
@@ -172,7 +174,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
 
     await sourceStarted;
     logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort }, 'gatehouse is running');
-    return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, close };
+    return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, registry, close };
   } catch (error) {
     await close();
     throw error;

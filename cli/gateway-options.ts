@@ -38,6 +38,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     maxHeaderSize: config.gateway.maxHeaderSize,
     shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
     engine: config.gateway.engine,
+    adminGroup: config.authn.adminGroup,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
   };
 }

@@ -9,6 +9,7 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import { GatewayServer, RouteTable, SnapshotMirror } from '../gateway/index.js';
 import { isToWorker, type FromWorker, type ToWorker } from '../gateway/index.js';
 import { startAuthn, type RunningAuthn } from './authn-setup.js';
+import { installCrashPolicy } from './crash-policy.js';
 import { gatewayOptions } from './gateway-options.js';
 import { createLogger } from './logger.js';
 
@@ -62,7 +63,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
     authn?.close();
   };
   try {
-    authn = await startAuthn(config, logger.child({ part: 'authn' }));
+    authn = await startAuthn(config, logger.child({ part: 'authn' }), registry);
     routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
     await routes.start();
     gateway = new GatewayServer(gatewayOptions(config, {
@@ -74,7 +75,9 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       metricsText: askPrimaryForMetrics,
       logger: logger.child({ part: 'gateway' }),
     }));
-    send({ kind: 'gatehouse:listening', port: await gateway.start() });
+    const port = await gateway.start();
+    installCrashPolicy({ logger, registry });
+    send({ kind: 'gatehouse:listening', port });
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     send({ kind: 'gatehouse:failed', message: failure.message, ...(failure.code ? { code: failure.code } : {}) });

@@ -1,6 +1,7 @@
 // `gatehouse run [--config FILE] [--pretty]`: start everything, stop cleanly on SIGTERM/SIGINT.
 import { loadConfig } from '../config/index.js';
 import { parseCommandArgs } from './arguments.js';
+import { installCrashPolicy } from './crash-policy.js';
 import { EXIT_OK } from './exit-codes.js';
 import { startGatehouse } from './gatehouse.js';
 import { createLogger, wantsPretty } from './logger.js';
@@ -15,8 +16,11 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const pretty = wantsPretty(values.pretty as boolean | undefined);
   const logger = createLogger({ level: config.log.level, pretty });
   const gatehouse = await startGatehouse(config, logger, { pretty });
+  // Once serving, one failing request must not end the process (a failure while starting still does).
+  const removeCrashPolicy = installCrashPolicy({ logger, registry: gatehouse.registry });
   const signal = await untilStopSignal();
   logger.info({ signal }, 'stopping');
   await gatehouse.close();
+  removeCrashPolicy();
   return EXIT_OK;
 }

@@ -165,6 +165,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       signingKey: resolve((get(raw, ['authn', 'signingKey']) as string | undefined) ?? '.gatehouse/signing-key.pem'),
       users: resolve((get(raw, ['authn', 'users']) as string | undefined) ?? 'config/users.yaml'),
       tokenTtlMs: ms(['authn', 'tokenTtl'], 5 * 86_400_000),
+      adminGroup: (get(raw, ['authn', 'adminGroup']) as string | undefined) ?? 'admins',
       trust,
     },
     log: { level: (get(raw, ['log', 'level']) as GatehouseConfig['log']['level'] | undefined) ?? 'info' },

@@ -63,6 +63,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     signingKey: { type: 'string', minLength: 1 },
     users: { type: 'string', minLength: 1 },
     tokenTtl: duration,
+    adminGroup: { type: 'string', minLength: 1 },
     trust: {
       type: 'array',
       items: section({

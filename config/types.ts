@@ -85,6 +85,8 @@ export interface AuthnConfig {
   readonly signingKey: string;             // absolute path
   readonly users: string;                  // absolute path
   readonly tokenTtlMs: number;
+  /** Members may read the gateway's route list with its upstream URLs (`/gatehouse/v1/routes`). */
+  readonly adminGroup: string;
   readonly trust: readonly TrustedIssuer[];
 }
 

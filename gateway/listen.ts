@@ -21,6 +21,8 @@ export interface GatewayHandlers {
   fast(req: LeanRequest, res: LeanResponse): boolean;
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
+  /** `Expect: 100-continue`: the handler sends `100 Continue` itself once it wants the body. */
+  checkContinue(req: IncomingMessage, res: ServerResponse): void;
 }
 
 export interface ListenOptions {
@@ -57,6 +59,8 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
   const server: Server = options.tls ? createHttpsServer({ ...limits, ...options.tls }, handlers.request) : createServer(limits, handlers.request);
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => handlers.upgrade(req, socket, head));
   server.on('clientError', clientError);
+  // With a listener, node:http leaves `100 Continue` to it instead of sending it before anything is checked.
+  server.on('checkContinue', handlers.checkContinue);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(host, port, error)));
     server.listen(port, host, () => resolve());

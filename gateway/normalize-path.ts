@@ -4,11 +4,19 @@
 // they have no honest use here, and a decoded CR or LF must never reach a header built from the path.
 
 const CONTROL = /[\x00-\x1f\x7f]/;
+/**
+ * `..;x`, `.;x` and `;x`: Tomcat (and other servlet containers) cut a segment's `;` path parameters
+ * before resolving dot segments (and collapse the empty segment `;x` leaves), so `/app/..;/admin` and
+ * `/app/;x/../admin` reach it as `/admin` when the gateway passes the path on as is (`stripPrefix:
+ * false`), while here they are ordinary segments under `/app/`. A segment with parameters must keep a
+ * name of its own (`/a;jsessionid=1` is fine).
+ */
+const DOT_WITH_PARAMETERS = /^(?:\.\.?)?;/;
 
 export type NormalizedPath = { readonly path: string; readonly search: string } | { readonly error: string };
 
-/** Anything that may change under normalisation: percent-encoding, a backslash, NUL, `//`, a segment starting with `.`. */
-const NEEDS_WORK = /[%\\\0]|\/\/|\/\./;
+/** Anything that may change under normalisation: percent-encoding, a backslash, NUL, `//`, a segment starting with `.` or `;`. */
+const NEEDS_WORK = /[%\\\0]|\/\/|\/\.|\/;/;
 /** Characters encodePath leaves as they are (encodeURIComponent's unreserved set plus the sub-delims it restores, and `/`). */
 const ENCODED_AS_IS = /^[A-Za-z0-9\-_.!~*'()$&+,:;=@/]*$/;
 
@@ -33,6 +41,7 @@ export function normalizePath(rawUrl: string): NormalizedPath {
     }
     if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
     if (CONTROL.test(segment)) return { error: 'control characters are not allowed in paths' };
+    if (DOT_WITH_PARAMETERS.test(segment)) return { error: 'a dot or empty segment with path parameters (`..;`, `.;`, `;x`) is not allowed: servers like Tomcat read it as `..`, `.` or an empty segment' };
     trailing = i === segments.length - 1 && (segment === '' || segment === '.' || segment === '..');
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {

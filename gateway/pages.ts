@@ -5,9 +5,25 @@ import { Html, html, htmlPage } from './pages/html.js';
 export { escapeHtml } from './pages/html.js';
 export { dashboardPage, type DashboardInputs, type TaskNamer } from './pages/dashboard.js';
 
-/** Only same-origin paths may be a `next` target: `/x`, never `//host`, `/\\host` or `http:`. */
+const NEXT_BASE = 'http://gatehouse.invalid';
+
+/**
+ * Only same-origin paths may be a `next` target: `/x`, never `//host`, `/\\host` or `http:`. The
+ * value ends up in a `Location` header, so it is re-serialised by the WHATWG URL parser, which
+ * percent-encodes non-ASCII, controls and spaces (`/€` → `/%E2%82%AC`); anything that is then still
+ * not printable ASCII on this origin falls back to `/`.
+ */
 export function safeNext(next: unknown): string {
-  return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+  if (typeof next !== 'string' || !/^\/(?![/\\])/.test(next)) return '/';
+  let url: URL;
+  try {
+    url = new URL(next, NEXT_BASE);
+  } catch {
+    return '/';
+  }
+  if (url.origin !== NEXT_BASE) return '/'; // `/\t/host`: the parser drops the tab, and `//host` is another origin
+  const target = `${url.pathname}${url.search}${url.hash}`;
+  return /^\/(?![/\\])[\x21-\x7e]*$/.test(target) ? target : '/';
 }
 
 /** The form; after a failed login it shows why and keeps the user name typed (never the password). */

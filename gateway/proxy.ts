@@ -9,6 +9,8 @@ import type { Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
+import { encodePath } from './normalize-path.js';
+import { END_TO_END } from './request-rules.js';
 
 /** What proxying reads of a request: node:http's IncomingMessage or the lean engine's LeanRequest. */
 export interface ProxyRequest {
@@ -28,7 +30,12 @@ function hopByHop(connection: string | string[] | undefined): ReadonlySet<string
     if (value === 'keep-alive' || value === 'close') return HOP_BY_HOP;
   }
   const named = new Set(HOP_BY_HOP);
-  for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) for (const name of value.split(',')) named.add(name.trim().toLowerCase());
+  for (const value of Array.isArray(connection) ? connection : connection ? [connection] : []) {
+    for (const raw of value.split(',')) {
+      const name = raw.trim().toLowerCase();
+      if (!END_TO_END.has(name)) named.add(name); // `Connection: authorization, host` strips neither
+    }
+  }
   return named;
 }
 
@@ -203,7 +210,8 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     if (drop !== HOP_BY_HOP) for (const name of drop) delete out[name];
     const target = this.#target;
     const location = typeof out['location'] === 'string' ? out['location'] : null;
-    if (location && target.servicePrefix) out['location'] = rewriteLocation(location, target.servicePrefix, `${target.upstream.protocol.replace(':', '')}://${this.#host}`);
+    // The prefix is a decoded service name: encoded, so that a name from the snapshot cannot put bytes a header may not carry into Location.
+    if (location && target.servicePrefix) out['location'] = rewriteLocation(location, encodePath(target.servicePrefix), `${target.upstream.protocol.replace(':', '')}://${this.#host}`);
     const res = this.#res;
     res.writeHead(statusCode, out);
     this.#resume = resume;

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthnError, login, type Caller } from '../authn/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { FAVICON_ICO } from './pages/favicon.js';
+import { expectsContinue } from './request-rules.js';
 import type { GatewayOptions } from './server.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -77,7 +78,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
         return 'login';
       }
-      const body = await readBody(req);
+      const body = await readBody(req, res);
       let parsed: unknown = null;
       try {
         parsed = body === null ? null : JSON.parse(body);
@@ -91,7 +92,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
     case '/login':
     case '/': {
       if (method === 'POST' && path === '/login') {
-        const form = new URLSearchParams((await readBody(req)) ?? '');
+        const form = new URLSearchParams((await readBody(req, res)) ?? '');
         const next = safeNext(form.get('next'));
         const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
         if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
@@ -112,7 +113,9 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string | null> {
+/** The login body, up to MAX_LOGIN_BODY; `100 Continue` first when the client waits for it (login needs no token). */
+function readBody(req: IncomingMessage, res: ServerResponse): Promise<string | null> {
+  if (expectsContinue(req) && !res.headersSent) res.writeContinue();
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;

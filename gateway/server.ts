@@ -18,6 +18,7 @@ import { loginPage, type TaskNamer } from './pages.js';
 import { sendIndex } from './pages/index-pages.js';
 import { PUBLIC_PATHS, answerPublic } from './public-endpoints.js';
 import { encodePath, normalizePath } from './normalize-path.js';
+import { duplicateHost, expectsContinue, forwardedElement } from './request-rules.js';
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
 import { listenGateway, type Listening } from './listen.js';
 import { RequestMetrics } from './request-metrics.js';
@@ -58,6 +59,8 @@ export interface GatewayOptions {
    * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
    */
   readonly engine?: 'lean' | 'node';
+  /** Members of this group may read `/gatehouse/v1/routes` (authn.adminGroup; default `admins`). */
+  readonly adminGroup?: string;
 }
 
 export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
@@ -106,9 +109,21 @@ export class GatewayServer {
       maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024,
       logger: this.#options.logger,
     }, {
-      fast: (req, res) => this.#fast(req, res),
-      request: (req, res) => void this.#handle(req, res),
-      upgrade: (req, socket, head) => void this.#upgrade(req, socket, head),
+      fast: (req, res) => {
+        try {
+          return this.#fast(req, res);
+        } catch (error) {
+          this.#failed(res, error);
+          return true;
+        }
+      },
+      request: (req, res) => void this.#handle(req, res).catch((error: unknown) => this.#failed(res, error)),
+      // `Expect: 100-continue`: #handle sends `100 Continue` once it reads the body (after authentication).
+      checkContinue: (req, res) => void this.#handle(req, res).catch((error: unknown) => this.#failed(res, error)),
+      upgrade: (req, socket, head) => void this.#upgrade(req, socket, head).catch((error: unknown) => {
+        this.#logFailure(error);
+        socket.destroy();
+      }),
     });
     this.#server = server;
     return port;
@@ -139,6 +154,25 @@ export class GatewayServer {
     this.#proxy.close();
   }
 
+  /**
+   * A handler threw while answering one request: that request gets 500 (its connection closed, as its
+   * body may be unread), or, when its answer had begun, its connection is cut. The process serves on.
+   */
+  #failed(res: ResponseSink, error: unknown): void {
+    this.#logFailure(error);
+    try {
+      sendJsonError(res, 500, 'Internal Server Error', 'the gateway failed while answering this request', 'ERR_GATEWAY_INTERNAL', { connection: 'close' });
+    } catch {
+      res.destroy();
+    }
+  }
+
+  /** The code and where it was thrown; not the message's values, which may quote the request. */
+  #logFailure(error: unknown): void {
+    const failure = error as NodeJS.ErrnoException | undefined;
+    this.#options.logger.error({ code: failure?.code ?? 'none', name: failure?.name, at: failure?.stack?.split('\n').slice(1, 6).map((l) => l.trim()) }, 'request handler failed; answered 500');
+  }
+
   /** The caller, or why not; synchronous when the token was verified recently (the common case). */
   #authenticate(req: IncomingMessage): Caller | AuthnError | Promise<Caller | AuthnError> {
     try {
@@ -166,7 +200,8 @@ export class GatewayServer {
       res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
-    sendJsonError(res, 401, 'Unauthorized', error.message, error.code, { 'www-authenticate': 'acsjwt' });
+    // No `100 Continue` was sent: the client may or may not send the body now, so the connection ends.
+    sendJsonError(res, 401, 'Unauthorized', error.message, error.code, { 'www-authenticate': 'acsjwt', ...(expectsContinue(req) ? { connection: 'close' } : {}) });
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -182,6 +217,10 @@ export class GatewayServer {
     if ((cl !== undefined && req.headers['transfer-encoding'] !== undefined) || (typeof cl === 'string' && cl.includes(','))) {
       route = 'refused';
       return sendJsonError(res, 400, 'Bad Request', 'conflicting Content-Length / Transfer-Encoding', 'ERR_GATEWAY_BAD_FRAMING', { connection: 'close' });
+    }
+    if (duplicateHost(req.rawHeaders)) {
+      route = 'refused';
+      return sendJsonError(res, 400, 'Bad Request', 'more than one Host header', 'ERR_GATEWAY_BAD_HOST', { connection: 'close' });
     }
     const maxBody = this.#options.maxBodySize ?? 1024 ** 3;
     if (declaresTooMuch(req, maxBody)) {
@@ -225,6 +264,9 @@ export class GatewayServer {
     }
     if (path === '/gatehouse/v1/routes') { // in SPECIAL_PATHS, as are the two below
       route = 'inspect';
+      // It shows every upstream URL: for the admin group only (authn.adminGroup).
+      const adminGroup = this.#options.adminGroup ?? 'admins';
+      if (!this.#groupsOf(caller).includes(adminGroup)) return sendJsonError(res, 403, 'Forbidden', `the route list is for members of the group ${adminGroup} (authn.adminGroup)`, 'ERR_GATEWAY_FORBIDDEN');
       const body = JSON.stringify({
         builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],
         files: (this.#options.routes?.files() ?? []).map((f) => ({ file: f.file, status: f.status, errors: f.errors, routes: f.routes.map((r) => ({ name: r.name, path: r.path, to: r.to.map((u) => u.href), service: r.service, stripPrefix: r.stripPrefix, auth: r.auth, allow: r.allow, timeoutMs: r.timeoutMs })) })),
@@ -246,7 +288,7 @@ export class GatewayServer {
       return sendJsonError(res, 404, 'Not Found', `no route for ${path}`, 'ERR_GATEWAY_NO_ROUTE');
     }
     route = decision.kind === 'proxy' ? decision.route : decision.kind;
-    this.#dispatch(req, res, decision, path, search, this.#bodyOf(req, res));
+    this.#dispatch(req, res, decision, path, search, decision.kind === 'proxy' ? this.#bodyOf(req, res) : null);
   }
 
   /**
@@ -302,9 +344,13 @@ export class GatewayServer {
     return builtinRoute(path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
   }
 
-  /** What a request with a body sends upstream: null for a bodiless GET or HEAD, else the (counted) body. */
+  /**
+   * What a request with a body sends upstream: null for a bodiless GET or HEAD, else the (counted)
+   * body. Called once the request is authorised and routed: only now is `100 Continue` sent.
+   */
   #bodyOf(req: IncomingMessage, res: ServerResponse): Readable | null {
     const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    if (expectsContinue(req) && !res.headersSent) res.writeContinue();
     if (bodyless) return null;
     return limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
   }
@@ -392,12 +438,17 @@ export class GatewayServer {
     const client = req.socket.remoteAddress ?? '';
     const prior = req.headers['x-forwarded-for'];
     const prefix = path.slice(0, path.length - decision.upstreamPath.length + (decision.upstreamPath === '/' && !path.endsWith('/') ? 1 : 0));
+    const proto = this.#options.tls ? 'https' : 'http';
+    const host = req.headers.host ?? '';
     return {
       'x-forwarded-for': prior ? `${prior}, ${client}` : client,
-      'x-forwarded-proto': this.#options.tls ? 'https' : 'http',
-      'x-forwarded-host': req.headers.host ?? '',
-      'x-forwarded-prefix': decision.upstreamPath === path ? '' : prefix.replace(/\/$/, ''),
+      'x-forwarded-proto': proto,
+      'x-forwarded-host': host,
+      // The prefix comes from the decoded path (a service name from the snapshot): encoded again for a header.
+      'x-forwarded-prefix': decision.upstreamPath === path ? '' : encodePath(prefix.replace(/\/$/, '')),
       'x-real-ip': client,
+      // RFC 7239's form of the same, replacing any the client sent (a client's claim is not forwarded).
+      forwarded: forwardedElement(client, proto, host),
     };
   }
 
@@ -409,7 +460,7 @@ export class GatewayServer {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
     };
     const normalized = normalizePath(req.url ?? '/');
-    if ('error' in normalized) return refuse('400 Bad Request');
+    if ('error' in normalized || duplicateHost(req.rawHeaders)) return refuse('400 Bad Request');
     const fileRoute = this.#options.routes?.match(normalized.path) ?? null;
     const caller = fileRoute?.auth === 'none' ? null : await this.#authenticate(req);
     if (caller instanceof AuthnError) return refuse('401 Unauthorized', 'WWW-Authenticate: acsjwt\r\n');

@@ -41,7 +41,7 @@ async function handle(agent: LocalAgent, master: LocalMaster, request: IncomingM
     const info = await stat(file);
     if (!info.isFile()) return sendJson(response, 400, { message: 'not a file' });
     if (path === '/files/download') {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size, 'content-disposition': `attachment; filename="${basename(file)}"` });
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size, 'content-disposition': attachment(basename(file)) });
       createReadStream(file).pipe(response);
       return;
     }
@@ -124,4 +124,15 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(response.req.method === 'HEAD' ? undefined : text);
+}
+
+/**
+ * `Content-Disposition` for a sandbox file: a task names its files, and a name with `"`, controls or
+ * characters beyond Latin-1 must not break (or make node:http refuse) the header. An ASCII
+ * `filename` fallback, and the exact name as RFC 8187 `filename*`.
+ */
+export function attachment(name: string): string {
+  const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${exact}`;
 }

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { LeanResponse, type ResponseOwner } from './lean-response.js';
 import type { ParseError, ParserFactory, RequestHead, RequestParser } from './parser.js';
 import { scheduleFlush, type BatchedWriter } from './write-batch.js';
+import { duplicateHost } from '../request-rules.js';
 
 /** A parsed request as the hot path sees it: no stream, nothing allocated beyond the headers. */
 export interface LeanRequest {
@@ -24,6 +25,12 @@ export interface Http1Handlers {
   request(req: IncomingMessage, res: ServerResponse): void;
   upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void;
   clientError(error: ParseError, socket: Socket): void;
+  /**
+   * A request with `Expect: 100-continue`, as node:http's 'checkContinue' event: the handler sends
+   * `100 Continue` itself when it wants the body (the gateway: after authentication). Without it,
+   * `100 Continue` is sent at once and `request` called.
+   */
+  checkContinue?(req: IncomingMessage, res: ServerResponse): void;
 }
 
 export interface ConnectionContext {
@@ -244,7 +251,8 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       this.socket.pause();
     }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400, as node:http answers it.
-    const hostless = head.versionMinor >= 1 && headers.host === undefined;
+    // Two Host headers (which node:http's header object would hide by keeping the first) get 400 too, as nginx answers them.
+    const hostless = (head.versionMinor >= 1 && headers.host === undefined) || duplicateHost(head.rawHeaders);
     if (!hostless) {
       const lean = new LeanResponse(this, head);
       const turn: Turn = { lean };
@@ -275,6 +283,7 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
         res.writeHead(417, { connection: 'close' }).end();
         return;
       }
+      if (context.handlers.checkContinue) return context.handlers.checkContinue(req, res);
       res.writeContinue();
     }
     context.handlers.request(req, res);

@@ -1,11 +1,13 @@
 // The login function: users, service accounts, the same answer for unknown uid and wrong password,
-// brute force limited per uid and per address, cookies with the right attributes.
+// attempts limited before the check per address and per (uid, address) with a per-uid slow-down,
+// cookies with the right attributes.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addressKey } from '../../authn/login-limiter.js';
 import { LoginLimiter, TokenVerifier, hashPassword, loadOrCreateSigningKey, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
 
 let dir: string;
@@ -72,17 +74,84 @@ describe('login', () => {
     it(`400 for ${name}`, async () => expect((await login({ body, clientAddress: '127.0.0.1', secure: false }, context())).status).toBe(400));
   }
 
-  it('brute force: the 6th try within the window is 429 with Retry-After, even with the right password', async () => {
+  it('brute force from one address: the 6th try for that uid is 429 with Retry-After there, even with the right password', async () => {
     let now = 1_000_000;
-    const limiter = new LoginLimiter({ maxFailures: 5, windowMs: 300_000, now: () => now });
+    const limiter = new LoginLimiter({ windowMs: 300_000, slowdownBaseMs: 1, slowdownMaxMs: 1, now: () => now });
     for (let i = 0; i < 5; i++) expect((await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.9.9.9', secure: false }, context(limiter))).status).toBe(401);
-    const locked = await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.1.1.1', secure: false }, context(limiter));
+    const locked = await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.9.9.9', secure: false }, context(limiter));
     expect(locked.status).toBe(429);
     expect(locked.headers['retry-after']).toBe('300');
-    // Spraying other accounts from the same address is limited too.
-    expect((await login({ body: { uid: 'ci', password: 'x' }, clientAddress: '10.9.9.9', secure: false }, context(limiter))).status).toBe(429);
     now += 300_001;
+    expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.9.9.9', secure: false }, context(limiter))).status).toBe(200);
+    limiter.close();
+  });
+
+  it('failures from one address never lock the right password out from another address', async () => {
+    const limiter = new LoginLimiter({ slowdownBaseMs: 1, slowdownMaxMs: 5 });
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 5; i++) await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: `10.9.9.${round}`, secure: false }, context(limiter));
+    }
     expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.1.1.1', secure: false }, context(limiter))).status).toBe(200);
     limiter.close();
   });
+
+  it('spraying many uids from one address: 429 once the address has 20 failures', async () => {
+    const limiter = new LoginLimiter({ slowdownBaseMs: 1, slowdownMaxMs: 1 });
+    for (let i = 0; i < 20; i++) expect((await login({ body: { uid: `user${i}`, password: 'x' }, clientAddress: '10.7.7.7', secure: false }, context(limiter))).status).toBe(401);
+    expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.7.7.7', secure: false }, context(limiter))).status).toBe(429);
+    expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.7.7.8', secure: false }, context(limiter))).status).toBe(200);
+    limiter.close();
+  });
+
+  it('200 concurrent wrong guesses: at most 5 password checks, the rest 429 before any check', async () => {
+    const limiter = new LoginLimiter();
+    const outcomes: string[] = [];
+    const counted: LoginContext = { ...context(limiter), attempts: { inc: ({ outcome }) => void outcomes.push(outcome) } };
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.3.3.3', secure: false }, counted)));
+    expect(outcomes.filter((o) => o !== 'limited')).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
+    expect(answers.filter((a) => a.status === 429)).toHaveLength(195);
+    limiter.close();
+  });
+});
+
+describe('LoginLimiter', () => {
+  it('slows a uid down as its failures grow, from any address, capped', () => {
+    const now = 0;
+    const limiter = new LoginLimiter({ slowdownAfter: 5, slowdownBaseMs: 250, slowdownMaxMs: 2000, now: () => now });
+    const delays: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const admission = limiter.admit('admin', `10.0.0.${i}`);
+      if (!admission.admitted) throw new Error('refused');
+      delays.push(admission.delayMs);
+      admission.settle(false);
+    }
+    expect(delays).toEqual([0, 0, 0, 0, 0, 250, 500, 1000, 2000, 2000]);
+    const right = limiter.admit('admin', '10.0.1.1');
+    expect(right.admitted).toBe(true);
+    if (right.admitted) right.settle(true);
+    const after = limiter.admit('admin', '10.0.1.2');
+    expect(after.admitted && after.delayMs).toBe(0); // a success ends the slow-down
+    limiter.close();
+  });
+
+  it('attempts in flight count: a full (uid, address) with none failed yet asks to retry in 1 s', () => {
+    const limiter = new LoginLimiter();
+    const admitted = Array.from({ length: 5 }, () => limiter.admit('bob', '10.0.0.1'));
+    expect(admitted.every((a) => a.admitted)).toBe(true);
+    expect(limiter.admit('bob', '10.0.0.1')).toEqual({ admitted: false, retryAfter: 1 });
+    for (const a of admitted) if (a.admitted) a.settle(true);
+    expect(limiter.admit('bob', '10.0.0.1').admitted).toBe(true);
+    limiter.close();
+  });
+
+  const keys: [string, string, string][] = [
+    ['IPv4 as is', '192.0.2.7', '192.0.2.7'],
+    ['IPv4-mapped IPv6 as IPv4', '::ffff:192.0.2.7', '192.0.2.7'],
+    ['IPv6 by its /64', '2001:db8:1:2:aaaa::1', '2001:db8:1:2::/64'],
+    ['the same /64, another host', '2001:db8:1:2:bbbb:cccc:dddd:eeee', '2001:db8:1:2::/64'],
+    ['IPv6 loopback', '::1', '0:0:0:0::/64'],
+    ['zone id dropped', 'fe80::1%eth0', 'fe80:0:0:0::/64'],
+  ];
+  for (const [name, address, key] of keys) it(`addressKey: ${name}`, () => expect(addressKey(address)).toBe(key));
 });

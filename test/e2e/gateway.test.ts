@@ -54,6 +54,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   let gatehouse: GatehouseProcess;
   let base: string;
   let token: string;
+  let adminToken: string;
   let config: string;
   let filePorts: number[] = [];
 
@@ -93,6 +94,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
     base = `http://127.0.0.1:${running['gatewayPort']}`;
     token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+    adminToken = (await runGatehouse(['token', '--uid', 'admin', '--config', config])).stdout.trim();
   });
 
   afterAll(async () => {
@@ -326,7 +328,8 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       await writeFile(join(dir, 'routes.d', 'more.yaml'), 'routes:\n  - { name: late, path: /late }\n');
       let listed: { files: { file: string; status: string; errors: string[] }[] } = { files: [] };
       for (let i = 0; i < 50; i++) {
-        listed = (await (await get('/gatehouse/v1/routes', auth())).json()) as typeof listed;
+        // The route list is for authn.adminGroup (admins): the first-start admin is in it, tester is not.
+        listed = (await (await get('/gatehouse/v1/routes', { authorization: `token=${adminToken}` })).json()) as typeof listed;
         if (listed.files.find((f) => f.file.endsWith('more.yaml'))?.status === 'quarantined') break;
         await new Promise((r) => setTimeout(r, 100));
       }
