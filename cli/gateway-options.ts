@@ -36,6 +36,10 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     maxBodySize: config.gateway.maxBodySize,
     maxHeaderSize: config.gateway.maxHeaderSize,
     shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
+    bodyTimeoutMs: config.gateway.bodyTimeoutMs,
+    discardBodyTimeoutMs: config.gateway.discardBodyTimeoutMs,
+    discardBodySize: config.gateway.discardBodySize,
+    maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
     engine: config.gateway.engine,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
   };
