@@ -151,10 +151,16 @@ for (const { engine, workers } of setups) {
       await until(() => upstream.stats.uploadsOpen === before, 'the upstream request ending');
     });
 
-    it('a refused request whose body never completes (401): the answer, then the connection is closed after gateway.discardBodyTimeout', async () => {
+    it('a refused request whose body trickles in and never completes (401): the answer, then the connection is closed after gateway.discardBodyTimeout', async () => {
       const client = await open();
       client.write('POST /priv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
-      await client.closedByServer(8000);
+      // A byte every 200 ms: never idle long enough for a keep-alive or body timeout.
+      const drip = setInterval(() => client.write('x'), 200);
+      try {
+        await client.closedByServer(8000);
+      } finally {
+        clearInterval(drip);
+      }
       expect(client.responses().map((x) => x.status)).toEqual([401]);
     });
 
