@@ -10,7 +10,7 @@ import type { Socket } from 'node:net';
 
 interface Lane {
   busy: boolean;
-  /** This gate paused the socket (node:http pauses it too, for its own reasons, and resumes it itself). */
+  /** This gate paused the socket. */
   paused: boolean;
   readonly waiting: Array<() => void>;
 }
@@ -36,7 +36,10 @@ export class PipelineGate {
     const lane = this.#lanes.get(socket);
     if (!lane?.busy) return handle(req, socket, head);
     this.#enter(socket, () => {
-      // node:http armed its keep-alive timer when the answer before finished; the socket is the upgrade's now.
+      // The socket is the upgrade's now: no more holding it back, and node:http's keep-alive timer
+      // (armed when the answer before finished) is off.
+      lane.paused = false;
+      (socket as NodeHttpSocket)._paused = false;
       socket.setTimeout(0);
       handle(req, socket, head);
     });
@@ -51,6 +54,11 @@ export class PipelineGate {
       socket.once('close', () => {
         created.waiting.length = 0; // the client left: requests still waiting are never handled
       });
+      // node:http resumes reading whenever an answer's bytes go out (its own pause is for clients that
+      // do not read their answers): while requests wait here, reading stops again at once.
+      socket.on('resume', () => {
+        if (created.paused && !socket.destroyed) pauseReading(socket);
+      });
     }
     const current = lane;
     const next = (): void => {
@@ -59,8 +67,7 @@ export class PipelineGate {
       current.busy = false;
       if (current.paused) {
         current.paused = false;
-        // node:http's own pause (the client is not reading its answers) is node:http's to lift.
-        if (!socket.destroyed && (socket as { _paused?: boolean })._paused !== true) socket.resume();
+        if (!socket.destroyed) resumeReading(socket);
       }
     };
     const start = (): void => {
@@ -71,7 +78,27 @@ export class PipelineGate {
     current.waiting.push(start);
     if (!current.paused) {
       current.paused = true;
-      socket.pause();
+      pauseReading(socket);
     }
   }
+}
+
+/**
+ * node:http's own way of holding a connection's requests back (it does so when a client does not
+ * read its answers): `_paused` keeps the socket from being resumed by node:http's request objects
+ * (reading an IncomingMessage, or discarding it once answered, resumes the socket otherwise), and
+ * node:http pauses its parser after the read in progress; pausing the socket stops reading from the
+ * connection. Undone as node:http undoes it on 'drain'.
+ */
+type NodeHttpSocket = Socket & { _paused?: boolean; parser?: { pause(): void; resume(): void } | null };
+
+function pauseReading(socket: NodeHttpSocket): void {
+  socket._paused = true;
+  socket.pause();
+}
+
+function resumeReading(socket: NodeHttpSocket): void {
+  socket._paused = false;
+  socket.parser?.resume();
+  socket.resume();
 }
