@@ -95,6 +95,13 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const dnsHttpText = get(raw, ['dns', 'http']) as string | undefined;
 
   const workers = (get(raw, ['gateway', 'workers']) as number | 'auto' | undefined) ?? DEFAULT_WORKERS;
+  const positiveMs = (path: KeyPath, fallback: number): number => {
+    const value = ms(path, fallback);
+    if (value <= 0) fail(path, 'must be longer than 0 (a request body that never arrives would hold its connection forever)');
+    return value;
+  };
+  const bodyTimeoutMs = positiveMs(['gateway', 'bodyTimeout'], 60_000);
+  const discardBodyTimeoutMs = positiveMs(['gateway', 'discardBodyTimeout'], 5_000);
   const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
   if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
 
@@ -157,6 +164,10 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxBodySize: bytes(['gateway', 'maxBodySize'], 1024 ** 3),
       maxHeaderSize: bytes(['gateway', 'maxHeaderSize'], 32 * 1024),
       shutdownTimeoutMs: ms(['gateway', 'shutdownTimeout'], 10_000),
+      bodyTimeoutMs,
+      discardBodyTimeoutMs,
+      discardBodySize: bytes(['gateway', 'discardBodySize'], 1024 ** 2),
+      maxConnectionsPerAddress: (get(raw, ['gateway', 'maxConnectionsPerAddress']) as number | undefined) ?? 512,
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
     },

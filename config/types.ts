@@ -67,6 +67,10 @@ export interface GatewayConfig {
   readonly maxBodySize: number;            // bytes; larger request bodies get 413
   readonly maxHeaderSize: number;          // bytes of request line + headers; more gets 431
   readonly shutdownTimeoutMs: number;      // how long in-flight requests may finish on SIGTERM
+  readonly bodyTimeoutMs: number;          // longest wait for the next bytes of a request body (nginx client_body_timeout)
+  readonly discardBodyTimeoutMs: number;   // after an answer given before its request body arrived: how long the rest is read and dropped
+  readonly discardBodySize: number;        // … and how many bytes of it; past either the connection is closed
+  readonly maxConnectionsPerAddress: number; // open connections from one client address, per gateway process; more are closed at once
   readonly engine: 'lean' | 'node';        // lean: Node's parser + a lean hot path (gateway/http1); node: node:http
   readonly accept: 'shared' | 'round-robin'; // with workers: each accepts from the shared socket, or the primary hands connections out in turn
 }

@@ -7,7 +7,9 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { GatehouseError, type ListenAddress } from '../config/index.js';
+import type { ConnectionLimit } from './connection-limit.js';
 import { Http1Server, loadParser, type LeanRequest, type LeanResponse } from './http1/index.js';
+import { PipelineGate } from './pipeline-gate.js';
 
 /** What close() needs of either engine's server. */
 export interface Listening {
@@ -31,6 +33,8 @@ export interface ListenOptions {
   readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
   readonly maxHeaderSize: number;
   readonly logger: Logger;
+  /** gateway.maxConnectionsPerAddress, checked on every new connection before anything is read. */
+  readonly connectionLimit: ConnectionLimit;
 }
 
 const HEADERS_TIMEOUT_MS = 15_000;
@@ -48,6 +52,7 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
       headersTimeoutMs: HEADERS_TIMEOUT_MS,
       keepAliveTimeoutMs: KEEP_ALIVE_TIMEOUT_MS,
       tls: options.tls,
+      admit: (socket) => options.connectionLimit.admit(socket),
       handlers: { ...handlers, clientError },
     });
     const address = await server.listen(port, host).catch((error: NodeJS.ErrnoException) => {
@@ -56,8 +61,12 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
     return { server, port: address.port };
   }
   const limits = { maxHeaderSize: options.maxHeaderSize, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: 0 };
-  const server: Server = options.tls ? createHttpsServer({ ...limits, ...options.tls }, handlers.request) : createServer(limits, handlers.request);
-  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => handlers.upgrade(req, socket, head));
+  const gate = new PipelineGate();
+  const request = (req: IncomingMessage, res: ServerResponse): void => gate.request(req, res, handlers.request);
+  const server: Server = options.tls ? createHttpsServer({ ...limits, ...options.tls }, request) : createServer(limits, request);
+  // Before node:http sets the connection up: one over the limit is closed before any of it is read.
+  server.prependListener('connection', (socket: Socket) => void options.connectionLimit.admit(socket));
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => gate.upgrade(req, socket, head, handlers.upgrade));
   server.on('clientError', clientError);
   // With a listener, node:http leaves `100 Continue` to it instead of sending it before anything is checked.
   server.on('checkContinue', handlers.checkContinue);

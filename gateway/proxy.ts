@@ -99,16 +99,22 @@ export class UpstreamProxy {
     this.#https.destroy();
   }
 
-  #pool(upstream: URL, timeoutMs: number): Pool {
-    let byUrl = this.#poolsByUrl.get(timeoutMs);
-    if (!byUrl) this.#poolsByUrl.set(timeoutMs, (byUrl = new WeakMap()));
+  /**
+   * Requests with a body use pools of their own, without a connection limit: a body arrives at the
+   * client's pace, and slow uploaders (each bounded by gateway.bodyTimeout and
+   * gateway.maxConnectionsPerAddress) must never take the connections everyone else's requests need.
+   */
+  #pool(upstream: URL, timeoutMs: number, withBody = false): Pool {
+    const poolKey = withBody ? -1 - timeoutMs : timeoutMs;
+    let byUrl = this.#poolsByUrl.get(poolKey);
+    if (!byUrl) this.#poolsByUrl.set(poolKey, (byUrl = new WeakMap()));
     let pool = byUrl.get(upstream);
     if (!pool) {
       const origin = upstream.origin;
-      const key = `${origin} ${timeoutMs}`;
+      const key = `${origin} ${timeoutMs}${withBody ? ' body' : ''}`;
       pool = this.#pools.get(key);
       if (!pool) {
-        pool = new Pool(origin, { connections: 256, pipelining: 1, keepAliveTimeout: 4000, headersTimeout: timeoutMs || 0, bodyTimeout: timeoutMs || 0, connectTimeout: 10_000 });
+        pool = new Pool(origin, { connections: withBody ? null : 256, pipelining: 1, keepAliveTimeout: 4000, headersTimeout: timeoutMs || 0, bodyTimeout: timeoutMs || 0, connectTimeout: 10_000 });
         this.#pools.set(key, pool);
       }
       byUrl.set(upstream, pool);
@@ -148,7 +154,7 @@ export class UpstreamProxy {
       }
       return;
     }
-    this.#pool(target.upstream, target.timeoutMs).dispatch(
+    this.#pool(target.upstream, target.timeoutMs, target.body !== null).dispatch(
       { path: target.path, method: method as Dispatcher.HttpMethod, headers, body: target.body },
       handler,
     );

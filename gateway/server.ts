@@ -12,6 +12,8 @@ import type { Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
 import type { ClusterStore } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
+import { BodyWatch } from './body-watch.js';
+import { ConnectionLimit } from './connection-limit.js';
 import type { ListenAddress } from '../config/index.js';
 import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
 import { loginPage, type TaskNamer } from './pages.js';
@@ -50,6 +52,14 @@ export interface GatewayOptions {
   readonly maxBodySize?: number;
   /** Request line and headers above this many bytes get 431 (default 32 KiB). */
   readonly maxHeaderSize?: number;
+  /** The longest wait for the next bytes of a request body before 408 (default 60 s, nginx `client_body_timeout`). */
+  readonly bodyTimeoutMs?: number;
+  /** After an answer given before its body arrived, the rest is dropped for at most this long (default 5 s)… */
+  readonly discardBodyTimeoutMs?: number;
+  /** …and at most this many bytes of it (default 1 MiB); past either the connection is closed. */
+  readonly discardBodySize?: number;
+  /** Connections one client address may hold open in this process (default 512); more are closed on arrival. */
+  readonly maxConnectionsPerAddress?: number;
   /** close(): how long in-flight requests may finish before their connections are cut (default 10 s). */
   readonly shutdownTimeoutMs?: number;
   /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
@@ -92,9 +102,11 @@ export class GatewayServer {
   /** Upgraded (WebSocket) connections: the HTTP server no longer tracks them, close() must cut them. */
   readonly #upgraded = new Set<Socket>();
   readonly #metrics: RequestMetrics;
+  readonly #bodies: BodyWatch;
 
   constructor(options: GatewayOptions) {
     this.#options = options;
+    this.#bodies = new BodyWatch({ bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000, discardBodyTimeoutMs: options.discardBodyTimeoutMs ?? 5_000, discardBodySize: options.discardBodySize ?? 1024 ** 2 });
     const lean = options.engine === 'node' ? null : loadParser();
     this.#proxy = new UpstreamProxy(lean && 'factory' in lean ? new LeanUpstreamClient(lean.factory) : null);
     this.#metrics = new RequestMetrics(options.registry);
@@ -108,6 +120,7 @@ export class GatewayServer {
       tls: tls ? { cert: await readFile(tls.cert), key: await readFile(tls.key) } : null,
       maxHeaderSize: this.#options.maxHeaderSize ?? 32 * 1024,
       logger: this.#options.logger,
+      connectionLimit: new ConnectionLimit(this.#options.maxConnectionsPerAddress ?? 512, this.#options.registry, this.#options.logger),
     }, {
       fast: (req, res) => {
         try {
@@ -152,6 +165,7 @@ export class GatewayServer {
       });
     }
     this.#proxy.close();
+    this.#bodies.close();
   }
 
   /**
@@ -211,6 +225,7 @@ export class GatewayServer {
     let uid: string | null = null;
     res.on('finish', () => this.#record(res, started, requestId, req.method, route, uid));
     res.setHeader('x-request-id', requestId);
+    if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#bodies.watch(req, res);
 
     // Request smuggling shapes: both framings, or conflicting lengths, are refused.
     const cl = req.headers['content-length'];

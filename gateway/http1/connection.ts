@@ -1,8 +1,10 @@
 // One client connection of the lean HTTP/1.1 server: parses requests with Node's parser and answers
 // them in order. A request the gateway can answer on its hot path gets a LeanResponse; any other
 // gets node:http's own IncomingMessage and ServerResponse, so every other endpoint works exactly as
-// under node:http. Pipelined requests are answered in order: a later answer is held back until the
-// earlier ones are complete.
+// under node:http. Pipelined requests are handled one at a time, as nginx handles them: a request
+// that arrives while an earlier one is still being answered waits, parsing stops after it, and the
+// socket is paused, so one connection holds at most one read of unparsed bytes and sends one request
+// at a time on; when the client leaves, whatever waits is dropped.
 import { IncomingMessage, ServerResponse, type IncomingHttpHeaders } from 'node:http';
 import type { Socket } from 'node:net';
 import { LeanResponse, type ResponseOwner } from './lean-response.js';
@@ -46,8 +48,12 @@ export interface ConnectionContext {
 
 type Turn = { readonly lean: LeanResponse } | { readonly req: IncomingMessage; readonly res: ServerResponse };
 
-/** More unanswered pipelined requests than this and the connection stops reading until some are answered. */
-const MAX_PIPELINED = 32;
+/** A request parsed while an earlier one was being answered (an upgrade has no `req`: it is handed over). */
+interface Waiting {
+  readonly head: RequestHead;
+  readonly headers: IncomingHttpHeaders;
+  readonly req: IncomingMessage | null;
+}
 /** Answer bytes held back for the end of the loop turn beyond this are written at once. */
 const SEND_NOW_BYTES = 64 * 1024;
 
@@ -61,7 +67,12 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
   #upgrade: RequestHead | null = null;
   #peerEnded = false;
   #lastSent = false;
-  #pausedForTurns = false;
+  /** Requests waiting for the answer before them, oldest first; while there are any, reading is paused. */
+  readonly #waiting: Waiting[] = [];
+  /** Bytes after the last waiting request, parsed once it has been answered. */
+  #unparsed: Buffer | null = null;
+  #parsing = false;
+  #pausedForWaiting = false;
   /** The handler has not taken the body's bytes yet: reading waits. */
   #pausedForBody = false;
   /** A request with `Connection: close` was read: what follows is not processed (RFC 9112 §9.6). */
@@ -96,7 +107,7 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
         // ended stream does not resume the socket, and a handler may never read it).
         if (this.#pausedForBody) {
           this.#pausedForBody = false;
-          if (!this.#pausedForTurns) socket.resume();
+          if (!this.#pausedForWaiting) socket.resume();
         }
       },
     }, context.maxHeaderSize);
@@ -122,7 +133,7 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
 
   /** No request in progress and no answer left to send: safe to close. */
   get idle(): boolean {
-    return !this.#done && this.#turns.length === 0 && this.#body === null && this.headStartedAt === 0 && this.#outgoing === null;
+    return !this.#done && this.#turns.length === 0 && this.#waiting.length === 0 && this.#unparsed === null && this.#body === null && this.headStartedAt === 0 && this.#outgoing === null;
   }
 
   send(data: string | Buffer): boolean {
@@ -156,26 +167,70 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
 
   readonly #onData = (chunk: Buffer): void => {
     if (this.#done || this.#readNoMore) return;
+    this.#parse(chunk);
+  };
+
+  #parse(chunk: Buffer): void {
     // Bytes with no request body in progress are (the start of) a head: its timeout starts now, unless
     // it started before. Tracked here rather than in llhttp's message-begin callback, which would
     // cost a call into JavaScript per request; a head that starts after a complete request in the same
     // chunk is timed from the next chunk on.
     if (this.headStartedAt === 0 && this.#body === null) this.headStartedAt = this.#context.now();
+    this.#parsing = true;
     const parsed = this.#parser.execute(chunk);
+    this.#parsing = false;
     if (typeof parsed !== 'number') {
       // An answer given while this chunk was parsed ended the connection: the rest is not read.
       if (this.#done) return;
       // Bytes after a request with `Connection: close` are not processed; its answer, still owed,
       // ends the connection (llhttp refuses them as HPE_CLOSED_CONNECTION).
-      if (parsed.code === 'HPE_CLOSED_CONNECTION' && this.#turns.length > 0) {
+      if (parsed.code === 'HPE_CLOSED_CONNECTION' && (this.#turns.length > 0 || this.#waiting.length > 0)) {
         this.#readNoMore = true;
         return;
       }
       return this.#refuse(parsed);
     }
     const upgrade = this.#upgrade;
-    if (upgrade) this.#handOver(upgrade, chunk.subarray(parsed));
-  };
+    if (upgrade) return this.#handOver(upgrade, chunk.subarray(parsed));
+    if (this.#waiting.length > 0) {
+      // Parsing stopped after a request that waits (#onHead): the rest waits with it (one read at
+      // most), and nothing more is read until the requests waiting have been started.
+      if (parsed < chunk.length) this.#unparsed = chunk.subarray(parsed);
+      if (!this.#pausedForWaiting) {
+        this.#pausedForWaiting = true;
+        this.socket.pause();
+      }
+    }
+    this.#next(); // answers given while parsing may have let a waiting request through
+  }
+
+  /** With no answer in progress: starts the oldest waiting request, or parses on; reading resumes when nothing waits. */
+  #next(): void {
+    while (!this.#parsing && !this.#done && this.#turns.length === 0) {
+      const waiting = this.#waiting.shift();
+      if (waiting) {
+        if (waiting.head.upgrade) return this.#handOver(waiting.head, this.#takeUnparsed());
+        this.#start(waiting.head, waiting.headers, waiting.req ?? 'complete');
+        continue;
+      }
+      const rest = this.#takeUnparsed();
+      if (rest.length > 0) {
+        if (this.#readNoMore) return;
+        return this.#parse(rest);
+      }
+      if (this.#pausedForWaiting) {
+        this.#pausedForWaiting = false;
+        if (!this.#pausedForBody) this.socket.resume();
+      }
+      return;
+    }
+  }
+
+  #takeUnparsed(): Buffer {
+    const rest = this.#unparsed ?? Buffer.alloc(0);
+    this.#unparsed = null;
+    return rest;
+  }
 
   readonly #onEnd = (): void => {
     if (this.#done) return;
@@ -199,6 +254,9 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
     }
     this.#turns.length = 0;
     this.#outgoing = null;
+    // The client left: requests still waiting are never started, bytes not parsed never will be.
+    this.#waiting.length = 0;
+    this.#unparsed = null;
     if (this.#body && !this.#body.complete) this.#body.destroy();
     this.#body = null;
   };
@@ -236,24 +294,50 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
     this.#refuse(error);
   }
 
-  #onHead(head: RequestHead): void {
+  /** A parsed head; true stops the parser after it (a request without a body that has to wait). */
+  #onHead(head: RequestHead): boolean {
     this.headStartedAt = 0;
+    if (this.#lastSent) return true; // after an answer that closes the connection, nothing more is read
+    const busy = this.#turns.length > 0 || this.#waiting.length > 0;
     if (head.upgrade) {
-      this.#upgrade = head; // handed over once execute() returns, with the bytes after the head
-      return;
+      // Handed over once execute() returns, with the bytes after the head; after the answers before it.
+      if (busy) this.#waiting.push({ head, headers: {}, req: null });
+      else this.#upgrade = head;
+      return true;
     }
-    if (this.#lastSent) return; // after an answer that closes the connection, nothing more is read
+    const headers = this.#context.factory.headers(head.rawHeaders);
+    if (!busy) {
+      this.#start(head, headers, 'arriving');
+      return false;
+    }
+    // An earlier answer is in progress: this request waits. Its body, if any, is parsed into its
+    // request object (which pauses the socket once it holds a high-water mark's worth); a request
+    // without one stops the parser right after its head.
+    const length = headers['content-length'];
+    const bodiless = headers['transfer-encoding'] === undefined && (length === undefined || length === '0');
+    if (bodiless) {
+      this.#waiting.push({ head, headers, req: null });
+      return true;
+    }
+    const req = incomingMessage(this.socket, head, headers);
+    this.#body = req;
+    this.#waiting.push({ head, headers, req });
+    return false;
+  }
+
+  /**
+   * Starts answering a request: the hot path if it takes it, else node:http's objects and the general
+   * handler. `body`: the request object a waiting request's body went into, `complete` for a waiting
+   * request without a body (already parsed to its end), `arriving` for the request being parsed.
+   */
+  #start(head: RequestHead, headers: IncomingHttpHeaders, body: IncomingMessage | 'complete' | 'arriving'): void {
+    const waited = typeof body === 'string' ? null : body;
     const context = this.#context;
-    const headers = context.factory.headers(head.rawHeaders);
     const httpVersion = `${head.versionMajor}.${head.versionMinor}`;
-    if (this.#turns.length >= MAX_PIPELINED) {
-      this.#pausedForTurns = true;
-      this.socket.pause();
-    }
     // RFC 9112 §3.2: an HTTP/1.1 request without Host gets 400, as node:http answers it.
     // Two Host headers (which node:http's header object would hide by keeping the first) get 400 too, as nginx answers them.
     const hostless = (head.versionMinor >= 1 && headers.host === undefined) || duplicateHost(head.rawHeaders);
-    if (!hostless) {
+    if (!hostless && waited === null) {
       const lean = new LeanResponse(this, head);
       const turn: Turn = { lean };
       this.#turns.push(turn);
@@ -261,7 +345,7 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       if (context.handlers.fast({ method: head.method, url: head.url, headers, httpVersion, socket: this.socket }, lean)) return;
       this.#turns.pop();
     }
-    const req = incomingMessage(this.socket, head, headers);
+    const req = waited ?? incomingMessage(this.socket, head, headers);
     const res = new ServerResponse(req);
     res.shouldKeepAlive = head.keepAlive && !context.closing;
     const turn: Turn = { req, res };
@@ -271,7 +355,11 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       res.assignSocket(this.socket);
     }
     res.on('finish', () => this.#finishedGeneral(turn));
-    this.#body = req;
+    if (body === 'arriving') this.#body = req;
+    else if (body === 'complete') {
+      req.complete = true;
+      req.push(null);
+    }
     if (hostless) {
       res.writeHead(400, { connection: 'close' }).end();
       return;
@@ -325,10 +413,6 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       this.#end();
       return;
     }
-    if (this.#pausedForTurns && turns.length < MAX_PIPELINED / 2) {
-      this.#pausedForTurns = false;
-      this.socket.resume();
-    }
     const next = turns[0];
     if (next) {
       if ('lean' in next) next.lean.activate();
@@ -338,6 +422,8 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       }
       return;
     }
+    if (this.#waiting.length > 0 || this.#unparsed !== null) return this.#next();
+    if (this.#pausedForWaiting) this.#next(); // the last request that waited is answered: reading resumes
     if (this.#peerEnded || this.#context.closing) return this.#end();
     this.idleSince = this.#context.now();
   }

@@ -19,8 +19,11 @@ export interface RequestHead {
 }
 
 export interface ParserEvents {
-  /** A request's line and headers. For an upgrade (or CONNECT), parsing stops after them. */
-  head(head: RequestHead): void;
+  /**
+   * A request's line and headers. For an upgrade (or CONNECT), parsing stops after them; returning
+   * true stops it after a request without a body too (execute returns the bytes parsed so far).
+   */
+  head(head: RequestHead): boolean | void;
   body(chunk: Buffer): void;
   complete(): void;
 }
@@ -94,8 +97,8 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
         const fullUrl = url ?? partialUrl;
         partialHeaders = [];
         partialUrl = '';
-        events.head({ method: methods[method] ?? 'UNKNOWN', url: fullUrl, rawHeaders, versionMajor, versionMinor, upgrade, keepAlive });
-        return upgrade ? 2 : 0; // 2: stop after the head (llhttp's "upgrade"); the rest belongs to the new protocol
+        const stop = events.head({ method: methods[method] ?? 'UNKNOWN', url: fullUrl, rawHeaders, versionMajor, versionMinor, upgrade, keepAlive });
+        return upgrade || stop === true ? 2 : 0; // 2: stop after the head (llhttp's "upgrade"); the rest belongs to the new protocol, or waits
       }) as Slot;
       native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
       native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;

@@ -15,6 +15,8 @@ export interface Http1ServerOptions {
   readonly headersTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
   readonly tls?: { readonly cert: Buffer; readonly key: Buffer } | null;
+  /** Decides on each new connection before anything is read from it; false: it was closed. */
+  readonly admit?: (socket: Socket) => boolean;
 }
 
 export class Http1Server implements ConnectionContext {
@@ -35,7 +37,11 @@ export class Http1Server implements ConnectionContext {
     this.handlers = options.handlers;
     this.maxHeaderSize = options.maxHeaderSize;
     // Half-open: a client that shuts down its sending side after its request still gets the answer.
-    const accept = (socket: Socket): void => void this.#connections.add(new Http1Connection(socket, this));
+    const admit = options.admit;
+    const accept = (socket: Socket): void => {
+      if (admit && !admit(socket)) return;
+      this.#connections.add(new Http1Connection(socket, this));
+    };
     this.#server = options.tls
       ? createTlsServer({ cert: options.tls.cert, key: options.tls.key, allowHalfOpen: true, ALPNProtocols: ['http/1.1'] }, accept)
       : createNetServer({ allowHalfOpen: true }, accept);

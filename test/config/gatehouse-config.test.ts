@@ -46,6 +46,10 @@ describe('defaults (interface §2)', () => {
     ['gateway.maxBodySize', config.gateway.maxBodySize, 1024 ** 3],
     ['gateway.maxHeaderSize', config.gateway.maxHeaderSize, 32 * 1024],
     ['gateway.shutdownTimeout', config.gateway.shutdownTimeoutMs, 10_000],
+    ['gateway.bodyTimeout', config.gateway.bodyTimeoutMs, 60_000],
+    ['gateway.discardBodyTimeout', config.gateway.discardBodyTimeoutMs, 5_000],
+    ['gateway.discardBodySize', config.gateway.discardBodySize, 1024 ** 2],
+    ['gateway.maxConnectionsPerAddress', config.gateway.maxConnectionsPerAddress, 512],
     ['gateway.engine', config.gateway.engine, 'lean'],
     ['gateway.accept', config.gateway.accept, 'shared'],
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
@@ -80,6 +84,10 @@ describe('problems, each with its position', () => {
     { name: 'workers neither auto nor a number', yaml: 'gateway:\n  workers: many\n', want: ['g.yaml:2:12: gateway.workers: must be "auto" (one per core) or a number of processes, got string "many"'] },
     { name: 'accept unknown', yaml: 'gateway:\n  accept: primary\n', want: ['g.yaml:2:11: gateway.accept: must be one of shared, round-robin, got string "primary"'] },
     { name: 'bad body size', yaml: 'gateway:\n  maxBodySize: 1 TB\n', want: ['g.yaml:2:16: gateway.maxBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "1 TB"'] },
+    { name: 'bodyTimeout zero', yaml: 'gateway:\n  bodyTimeout: 0s\n', want: ['g.yaml:2:16: gateway.bodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
+    { name: 'discardBodyTimeout zero', yaml: 'gateway:\n  discardBodyTimeout: 0\n', want: ['g.yaml:2:23: gateway.discardBodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
+    { name: 'bad discardBodySize', yaml: 'gateway:\n  discardBodySize: lots\n', want: ['g.yaml:2:20: gateway.discardBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "lots"'] },
+    { name: 'maxConnectionsPerAddress zero', yaml: 'gateway:\n  maxConnectionsPerAddress: 0\n', want: ['g.yaml:2:29: gateway.maxConnectionsPerAddress: must be >= 1, got number 0'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
     { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, log)'] },
@@ -99,6 +107,9 @@ describe('gateway sizes and workers', () => {
   it('accept: round-robin', () => expect(gw('  accept: round-robin\n').accept).toBe('round-robin'));
   const sizes: [string, number][] = [['65536', 65536], ['512k', 512 * 1024], ['32m', 32 * 1024 ** 2], ['1g', 1024 ** 3], ['1024M', 1024 ** 3]];
   for (const [text, bytes] of sizes) it(`maxBodySize ${text}`, () => expect(gw(`  maxBodySize: ${text}\n`).maxBodySize).toBe(bytes));
+  it('bodyTimeout 250ms', () => expect(gw('  bodyTimeout: 250ms\n').bodyTimeoutMs).toBe(250));
+  it('discardBodyTimeout 2s and discardBodySize 64k', () => expect(gw('  discardBodyTimeout: 2s\n  discardBodySize: 64k\n')).toMatchObject({ discardBodyTimeoutMs: 2000, discardBodySize: 65536 }));
+  it('maxConnectionsPerAddress 1000', () => expect(gw('  maxConnectionsPerAddress: 1000\n').maxConnectionsPerAddress).toBe(1000));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
 });
 

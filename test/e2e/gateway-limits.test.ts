@@ -1,0 +1,287 @@
+// The gateway's limits against clients that abuse a connection (issue 11, items 4, 5 and 7), end to
+// end: the real binary under both engines, with one worker and with two, raw sockets, and a
+// keep-alive upstream that counts what reaches it. Timeouts are configured short so that the tests
+// run fast; no test asserts a duration, only what happens before a bound.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { RawClient } from '../support/raw-http.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** What the upstream saw: pipelined-burst requests in flight, uploads whose body is still arriving. */
+interface UpstreamStats {
+  burstSeen: number;
+  burstInFlight: number;
+  burstMaxInFlight: number;
+  uploadsOpen: number;
+}
+
+/** A keep-alive upstream: /burst/* answers after a millisecond, /upload reads its whole body first, /slow waits, upgrades echo. */
+async function startUpstream(): Promise<{ server: Server; port: number; stats: UpstreamStats; stop(): Promise<void> }> {
+  const upgraded = new Set<Socket>();
+  const stats: UpstreamStats = { burstSeen: 0, burstInFlight: 0, burstMaxInFlight: 0, uploadsOpen: 0 };
+  const server = createServer((req: IncomingMessage, res) => {
+    const path = req.url ?? '';
+    const answer = (body: string): void => void res.writeHead(200, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) }).end(body);
+    if (path.startsWith('/burst/')) {
+      stats.burstSeen++;
+      stats.burstMaxInFlight = Math.max(stats.burstMaxInFlight, ++stats.burstInFlight);
+      setTimeout(() => {
+        stats.burstInFlight--;
+        answer(path);
+      }, 1);
+      return;
+    }
+    if (path.startsWith('/upload')) {
+      stats.uploadsOpen++;
+      let bytes = 0;
+      let open = true;
+      const done = (): void => {
+        if (open) stats.uploadsOpen--;
+        open = false;
+      };
+      req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+      req.on('end', () => {
+        done();
+        answer(`uploaded ${bytes}`);
+      });
+      req.on('close', done);
+      return;
+    }
+    if (path.startsWith('/slow')) return void setTimeout(() => answer('slow answer'), 300);
+    answer(`upstream ${path}`);
+  });
+  server.on('upgrade', (_req: IncomingMessage, socket: Socket) => {
+    upgraded.add(socket);
+    socket.write('HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
+    socket.on('data', (data: Buffer) => socket.write(data));
+    socket.on('error', () => socket.destroy());
+  });
+  server.keepAliveTimeout = 30_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const stop = async (): Promise<void> => {
+    for (const socket of upgraded) socket.destroy();
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return { server, port: (server.address() as AddressInfo).port, stats, stop };
+}
+
+interface Running { gatehouse: GatehouseProcess; port: number; dir: string; token: string }
+
+async function startGatehouse(upstreamPort: number, engine: 'lean' | 'node', workers: number, limits: string[]): Promise<Running> {
+  const dir = await mkdtemp(join(tmpdir(), `gatehouse-limits-${engine}-${workers}-`));
+  await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [], frameworks: [] }));
+  await mkdir(join(dir, 'routes.d'));
+  await writeFile(join(dir, 'routes.d', 'limits.yaml'), [
+    'routes:',
+    `  - { name: open, path: /open/, to: "http://127.0.0.1:${upstreamPort}", auth: none }`,
+    `  - { name: priv, path: /priv/, to: "http://127.0.0.1:${upstreamPort}" }`,
+  ].join('\n'));
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns: { enabled: false }',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  engine: ${engine}`, `  workers: ${workers}`,
+    ...limits.map((line) => `  ${line}`),
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  const gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
+  const token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+  return { gatehouse, port: Number(running['gatewayPort']), dir, token };
+}
+
+async function stopGatehouse(r: Running | undefined): Promise<void> {
+  if (!r) return;
+  r.gatehouse.child.kill('SIGKILL');
+  await rm(r.dir, { recursive: true, force: true });
+}
+
+const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;
+
+const setups = [
+  { engine: 'lean', workers: 1 },
+  { engine: 'node', workers: 1 },
+  { engine: 'lean', workers: 2 },
+  { engine: 'node', workers: 2 },
+] as const;
+
+for (const { engine, workers } of setups) {
+  describe(`gateway.engine: ${engine}, workers: ${workers}`, () => {
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let r: Running;
+    const clients: RawClient[] = [];
+    const open = async (): Promise<RawClient> => {
+      const client = await RawClient.open(r.port);
+      clients.push(client);
+      return client;
+    };
+
+    beforeAll(async () => {
+      upstream = await startUpstream();
+      r = await startGatehouse(upstream.port, engine, workers, ['bodyTimeout: 1s', 'discardBodyTimeout: 1s', 'maxConnectionsPerAddress: 400']);
+    }, 40_000);
+    afterAll(async () => {
+      for (const client of clients) client.destroy();
+      await stopGatehouse(r);
+      await upstream.stop();
+    });
+
+    it('a body that stops arriving: 408 once gateway.bodyTimeout passes, the connection is closed and the upstream request is let go', async () => {
+      const before = upstream.stats.uploadsOpen;
+      const client = await open();
+      client.write('POST /open/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
+      await until(() => upstream.stats.uploadsOpen > before, 'the upload reaching the upstream');
+      await client.closedByServer(8000);
+      expect(client.responses().map((x) => [x.status, JSON.parse(x.body.toString()).code])).toEqual([[408, 'ERR_GATEWAY_BODY_TIMEOUT']]);
+      await until(() => upstream.stats.uploadsOpen === before, 'the upstream request ending');
+    });
+
+    it('a refused request whose body trickles in and never completes (401): the answer, then the connection is closed after gateway.discardBodyTimeout', async () => {
+      const client = await open();
+      client.write('POST /priv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
+      // A byte every 200 ms: never idle long enough for a keep-alive or body timeout.
+      const drip = setInterval(() => client.write('x'), 200);
+      try {
+        await client.closedByServer(8000);
+      } finally {
+        clearInterval(drip);
+      }
+      expect(client.responses().map((x) => x.status)).toEqual([401]);
+    });
+
+    it('slow uploaders holding 260 connections to a proxied route: other clients of that upstream are still answered', async () => {
+      const uploaders: RawClient[] = [];
+      // A byte every 300 ms: slow, but within gateway.bodyTimeout, so the uploads stay.
+      const drip = setInterval(() => {
+        for (const client of uploaders) client.write('x');
+      }, 300);
+      try {
+        for (let i = 0; i < 260; i++) {
+          const client = await open();
+          client.write('POST /open/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
+          uploaders.push(client);
+        }
+        await until(() => upstream.stats.uploadsOpen >= 256, 'the uploads reaching the upstream');
+        const victims = [get('/open/victim-get'), 'POST /open/victim-post HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello', get('/priv/victim-authed', `Authorization: token=${r.token}\r\n`)];
+        for (const request of victims) {
+          const victim = await open();
+          victim.write(request);
+          const [answer] = await victim.responsesUntil(1, undefined, 5000);
+          expect(answer!.status).toBe(200);
+          victim.destroy();
+        }
+        expect(uploaders.filter((c) => c.ended || c.closed)).toEqual([]);
+        expect(upstream.stats.uploadsOpen).toBeGreaterThanOrEqual(256);
+      } finally {
+        clearInterval(drip);
+        for (const client of uploaders) client.destroy();
+      }
+      await until(() => upstream.stats.uploadsOpen === 0, 'the uploads ending at the upstream once their clients left');
+    }, 30_000);
+
+    it('1,000 pipelined GETs in one write: one at a time upstream, another client answered meanwhile, nothing more sent once the client leaves', async () => {
+      const stats = upstream.stats;
+      stats.burstSeen = 0;
+      stats.burstMaxInFlight = 0;
+      const attacker = await open();
+      attacker.write(Array.from({ length: 1000 }, (_, i) => get(`/open/burst/${i}`)).join(''));
+      await until(() => stats.burstSeen >= 20, 'the burst reaching the upstream');
+      const victim = await open();
+      victim.write(get('/priv/victim', `Authorization: token=${r.token}\r\n`));
+      const [answer] = await victim.responsesUntil(1, undefined, 5000);
+      expect(answer!.status).toBe(200);
+      expect(stats.burstSeen).toBeLessThan(1000); // answered while the burst is still going on
+      attacker.destroy();
+      await sleep(300); // the gateway hears the close; a request already on its way upstream may still arrive
+      const afterLeaving = stats.burstSeen;
+      await sleep(700);
+      expect(stats.burstSeen).toBe(afterLeaving);
+      expect(afterLeaving).toBeLessThan(1000);
+      expect(stats.burstMaxInFlight).toBe(1);
+    }, 30_000);
+
+    it('an upgrade pipelined behind a request still in progress waits for that answer', async () => {
+      const client = await open();
+      client.write(get('/open/slow') + get('/open/ws', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'));
+      await client.until((c) => c.text.includes('101 Switching Protocols'), 'the 101');
+      const text = client.text;
+      expect(text.indexOf('slow answer')).toBeGreaterThan(0);
+      expect(text.indexOf('slow answer')).toBeLessThan(text.indexOf('101 Switching Protocols'));
+      client.write('echo me');
+      await client.until((c) => c.text.endsWith('echo me'), 'the echo over the upgraded connection');
+    });
+  });
+}
+
+for (const workers of [1, 2]) {
+  describe(`gateway.maxConnectionsPerAddress and gateway.discardBodySize, workers: ${workers}`, () => {
+    let upstream: Awaited<ReturnType<typeof startUpstream>>;
+    let r: Running;
+
+    beforeAll(async () => {
+      upstream = await startUpstream();
+      r = await startGatehouse(upstream.port, 'lean', workers, ['maxConnectionsPerAddress: 10', 'discardBodySize: 64k', 'discardBodyTimeout: 60s']);
+    }, 40_000);
+    afterAll(async () => {
+      await stopGatehouse(r);
+      await upstream.stop();
+    });
+
+    it(`30 connections from one address: each process keeps at most 10, closes the others at once, counts them in a metric and logs it`, async () => {
+      const clients: RawClient[] = [];
+      try {
+        for (let i = 0; i < 30; i++) clients.push(await RawClient.open(r.port));
+        await sleep(500);
+        const closed = clients.filter((c) => c.ended || c.closed).length;
+        expect(30 - closed).toBeLessThanOrEqual(10 * workers);
+        expect(30 - closed).toBeGreaterThanOrEqual(10);
+        // Those kept are served.
+        const kept = clients.find((c) => !c.ended && !c.closed)!;
+        kept.write(get('/open/kept'));
+        expect((await kept.responsesUntil(1))[0]!.status).toBe(200);
+        for (const client of clients) client.destroy();
+        await sleep(200);
+        const metrics = await RawClient.open(r.port);
+        metrics.write(get('/metrics', 'Connection: close\r\n'));
+        await metrics.closedByServer();
+        const refused = /^gatehouse_gateway_connections_refused_total\{reason="per_address"\} (\d+)$/m.exec(metrics.responses()[0]!.body.toString());
+        expect(Number(refused?.[1])).toBe(closed);
+        expect(r.gatehouse.logs.some((l) => l.msg.startsWith('gateway.maxConnectionsPerAddress'))).toBe(true);
+      } finally {
+        for (const client of clients) client.destroy();
+      }
+    });
+
+    it('a refused request whose body keeps coming (401): the connection is closed once gateway.discardBodySize is dropped', async () => {
+      const client = await RawClient.open(r.port);
+      client.write('POST /priv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n');
+      await client.responsesUntil(1);
+      const piece = Buffer.alloc(16 * 1024, 'a');
+      let sent = 0;
+      while (!client.ended && !client.closed && sent < 4 * 1024 * 1024) {
+        client.write(piece);
+        sent += piece.length;
+        await sleep(2);
+      }
+      await client.closedByServer(5000);
+      expect(client.responses().map((x) => x.status)).toEqual([401]);
+      expect(sent).toBeLessThan(4 * 1024 * 1024);
+      client.destroy();
+    });
+  });
+}
