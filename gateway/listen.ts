@@ -71,6 +71,13 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
  */
 function answerClientError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
   if (!socket.writable) return void socket.destroy();
+  // Bytes after a request with `Connection: close` (node:http's parser refuses them): they are
+  // ignored, not answered - the answer in flight is the connection's last, and node:http closes
+  // the connection after it (a 400 here would have taken that answer's place). Issue 11 item 7.
+  if (error.code === 'HPE_CLOSED_CONNECTION') {
+    if (!(socket as Socket & { _httpMessage?: unknown })._httpMessage) socket.destroy();
+    return;
+  }
   const answer = (text: string): void => void socket.end(text, () => socket.destroy());
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   if (error.code !== 'HPE_HEADER_OVERFLOW') return answer('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
