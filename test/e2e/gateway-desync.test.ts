@@ -121,7 +121,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   beforeAll(async () => {
     upstream = await startKeepAliveUpstream();
     gateway = await startSmuggleGateway(upstream.origin, { engine });
-  }, 40_000);
+  }, 90_000);
   afterAll(async () => {
     await gateway?.stop();
     await upstream?.close();

@@ -35,7 +35,7 @@ describe.each([
   beforeAll(async () => {
     upstream = await startKeepAliveUpstream();
     gateway = await startSmuggleGateway(upstream.origin, { engine, workers });
-  }, 40_000);
+  }, 90_000);
   afterAll(async () => {
     await gateway?.stop();
     await upstream?.close();
