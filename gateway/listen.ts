@@ -62,7 +62,12 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
   }
   const limits = { maxHeaderSize: options.maxHeaderSize, headersTimeout: HEADERS_TIMEOUT_MS, keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS, requestTimeout: 0 };
   const gate = new PipelineGate();
-  const request = (req: IncomingMessage, res: ServerResponse): void => gate.request(req, res, handlers.request);
+  // HTTP/0.9 and 2.x request lines are refused as the lean engine refuses them (node:http would serve them).
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
+    if (req.httpVersionMajor === 1) return handlers.request(req, res);
+    res.writeHead(400, { connection: 'close', 'content-length': 0 }).end();
+  };
+  const request = (req: IncomingMessage, res: ServerResponse): void => gate.request(req, res, serve);
   const server: Server = options.tls ? createHttpsServer({ ...limits, ...options.tls }, request) : createServer(limits, request);
   // Before node:http sets the connection up: one over the limit is closed before any of it is read.
   server.prependListener('connection', (socket: Socket) => void options.connectionLimit.admit(socket));
@@ -82,7 +87,41 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
  * plain 400; headers over gateway.maxHeaderSize get 431, headers that do not arrive in time 408. The
  * connection is closed once the answer is out, whether or not the client closes its side.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: HttpSocket, maxHeaderSize: number): void {
+  if (!socket.writable) return void socket.destroy();
+  // Bytes after a request with `Connection: close` (node:http's parser refuses them): they are
+  // ignored, not answered - the answer in flight is the connection's last, and node:http closes
+  // the connection after it (a 400 here would have taken that answer's place). Issue 11 item 7.
+  if (error.code === 'HPE_CLOSED_CONNECTION') {
+    if (!socket._httpMessage) socket.destroy();
+    return;
+  }
+  if (refusing.has(socket)) return;
+  refusing.add(socket);
+  afterAnswersInFlight(socket, () => answerError(error, socket, maxHeaderSize));
+}
+
+/** node:http sockets: the answer being written on it, if any. */
+type HttpSocket = Socket & { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null };
+/** Connections whose error answer is already on its way (node:http reports every later bad byte too). */
+const refusing = new WeakSet<Socket>();
+
+/**
+ * Requests read before the bad bytes are answered first (node:http answers pipelined requests in
+ * order on the socket): the error answer goes after theirs, never in their place. The lean engine
+ * reports an error only once its earlier answers are out, so for it this runs at once.
+ */
+function afterAnswersInFlight(socket: HttpSocket, then: () => void): void {
+  const inFlight = socket._httpMessage;
+  if (!inFlight) return then();
+  // The answer in flight is to the request whose body is malformed: the error answer takes its
+  // place if nothing of it is out (as node:http itself does), else the connection is cut.
+  if (inFlight.req && !inFlight.req.complete) return inFlight.headersSent ? void socket.destroy() : then();
+  // node:http hands the socket to the next queued answer in its own 'finish' listener: look again after that.
+  inFlight.once('finish', () => setImmediate(() => afterAnswersInFlight(socket, then)));
+}
+
+function answerError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize: number): void {
   if (!socket.writable) return void socket.destroy();
   const answer = (text: string): void => void socket.end(text, () => socket.destroy());
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');

@@ -1,16 +1,15 @@
 // Proxying: plain HTTP over undici connection pools (measured 1.8x the requests/s of http-proxy on
-// this machine, bench/gateway.mjs), WebSocket upgrades over http-proxy. Streaming without buffering,
+// this machine, bench/gateway.mjs), WebSocket upgrades on connections of their own (upgrade-proxy.ts). Streaming without buffering,
 // X-Forwarded-* and X-Real-IP set, hop-by-hop headers and DC/OS cookies removed, `Location` rewritten
 // back under `/service/<name>/` (Admin Router §6.5), errors as JSON `{title, description, code}`.
-import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
 import { Pool, type Dispatcher } from 'undici';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
 import { encodePath } from './normalize-path.js';
 import { END_TO_END } from './request-rules.js';
+import { proxyUpgrade, upgradeRequestHeaders } from './upgrade-proxy.js';
 
 /** What proxying reads of a request: node:http's IncomingMessage or the lean engine's LeanRequest. */
 export interface ProxyRequest {
@@ -67,36 +66,23 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
 }
 
 export class UpstreamProxy {
-  readonly #proxy: httpProxy;
   /** Connection pools by `origin timeout`. */
   readonly #pools = new Map<string, Pool>();
   /** The same, by URL object: route tables and the service resolver hand out the same URL objects, so no key string per request. */
   readonly #poolsByUrl = new Map<number, WeakMap<URL, Pool>>();
-  readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
-  readonly #https = new HttpsAgent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64 });
 
   /** The lean engine's client for bodiless GET and HEAD to plain-HTTP upstreams; undici otherwise. */
   readonly #lean: LeanUpstreamClient | null;
 
   constructor(lean: LeanUpstreamClient | null = null) {
     this.#lean = lean;
-    // http-proxy carries WebSocket upgrades only.
-    this.#proxy = httpProxy.createProxyServer({ xfwd: false, ws: true, prependPath: true, ignorePath: true });
-    this.#proxy.on('proxyReqWs', (proxyReq, req) => {
-      const cookie = withoutDcosCookies(req.headers.cookie);
-      if (cookie) proxyReq.setHeader('cookie', cookie);
-      else proxyReq.removeHeader('cookie');
-    });
   }
 
   close(): void {
     for (const pool of this.#pools.values()) void pool.close();
     this.#pools.clear();
     this.#poolsByUrl.clear();
-    this.#proxy.close();
     this.#lean?.close();
-    this.#http.destroy();
-    this.#https.destroy();
   }
 
   /**
@@ -160,9 +146,14 @@ export class UpstreamProxy {
     );
   }
 
+  /** A WebSocket upgrade (upgrade-proxy.ts refused those with a body): the same header rules as web(), then Connection/Upgrade set anew. */
   ws(req: IncomingMessage, socket: Socket, head: Buffer, target: ProxyTarget, forwarded: Record<string, string>): void {
-    for (const [name, value] of Object.entries(forwarded)) req.headers[name.toLowerCase()] = value;
-    this.#proxy.ws(req, socket, head, { target: `${target.upstream.origin}${target.path}`, agent: target.upstream.protocol === 'https:' ? this.#https : this.#http }, () => socket.destroy());
+    const drop = hopByHop(req.headers.connection);
+    const headers = upgradeRequestHeaders(req.headers, (name) => !drop.has(name) && name !== 'cookie' && name !== 'expect' && !Object.hasOwn(forwarded, name));
+    const cookie = withoutDcosCookies(req.headers.cookie);
+    if (cookie) headers['cookie'] = cookie;
+    Object.assign(headers, forwarded);
+    proxyUpgrade(socket, head, target.upstream, target.path, headers);
   }
 }
 

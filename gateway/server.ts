@@ -28,6 +28,7 @@ import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
 import { resolveService } from './service-resolver.js';
+import { answerUpgradeError, upgradeRefusal } from './upgrade-proxy.js';
 
 export interface GatewayOptions {
   readonly listen: ListenAddress;
@@ -474,6 +475,8 @@ export class GatewayServer {
     const refuse = (status: string, extra = ''): void => {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
     };
+    const refusal = upgradeRefusal(req); // a body on an upgrade, or not WebSocket: never forwarded (issue 11)
+    if (refusal) return answerUpgradeError(socket, 400, 'Bad Request', refusal.description, refusal.code);
     const normalized = normalizePath(req.url ?? '/');
     if ('error' in normalized || duplicateHost(req.rawHeaders)) return refuse('400 Bad Request');
     const fileRoute = this.#options.routes?.match(normalized.path) ?? null;

@@ -77,6 +77,8 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
   #pausedForBody = false;
   /** A request with `Connection: close` was read: what follows is not processed (RFC 9112 §9.6). */
   #readNoMore = false;
+  /** Unparseable input, answered (400…) once the answers owed before it are out. */
+  #refusal: ParseError | null = null;
   #done = false;
   /** Lean answers' bytes waiting for the end of the loop turn (write-batch.ts); written before anything else is. */
   #outgoing: Array<string | Buffer> | null = null;
@@ -283,8 +285,23 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
   #refuse(error: ParseError): void {
     this.#stop();
     this.#writeOutgoing(); // answers already complete go first
+    // A request whose head was handed over but whose framing or body is malformed (`Transfer-
+    // Encoding: xchunked`, a bad chunk): if nothing of its answer is out, the 400 takes its place.
+    // Its body stream is cut when the socket closes (#onClose), after the 400 is out: destroying it
+    // now would destroy the socket with it.
+    const failed = this.#body;
+    if (failed) {
+      const at = this.#turns.findIndex((turn) => 'req' in turn && turn.req === failed);
+      const turn = this.#turns[at] as (Turn & { res: ServerResponse }) | undefined;
+      if (turn && turn.res.headersSent) return void this.socket.destroy(); // no way to put an error in the middle of its answer
+      if (turn) {
+        this.#turns.splice(at, 1);
+        if (turn.res.socket) turn.res.detachSocket(this.socket);
+        turn.res.emit('close');
+      }
+    }
     if (this.#turns.length === 0) this.#context.handlers.clientError(error, this.socket);
-    else this.socket.destroy(); // answers in flight: no way to put an error between them
+    else this.#refusal = error; // answered once the answers before it are out (finished())
   }
 
   /** The headers timeout passed with the request still incomplete. */
@@ -421,6 +438,12 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
         next.res.assignSocket(this.socket);
       }
       return;
+    }
+    if (this.#refusal) {
+      // Nothing more is parsed or started after a refusal: requests still waiting (the malformed one
+      // among them) never start; the 400 follows the answers already given.
+      this.#writeOutgoing();
+      return this.#context.handlers.clientError(this.#refusal, this.socket);
     }
     if (this.#waiting.length > 0 || this.#unparsed !== null) return this.#next();
     if (this.#pausedForWaiting) this.#next(); // the last request that waited is answered: reading resumes

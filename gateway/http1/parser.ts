@@ -4,6 +4,9 @@
 // Node reaches it through `_http_common`, which it does not document. So it is checked once, at
 // load: the method table is calibrated by parsing each of http.METHODS, and if anything is not as
 // expected the gateway falls back to node:http (`loadParser().error` says why).
+// Trailer fields (after a chunked body) are dropped on both sides, as the node engine drops them:
+// nothing in the gateway forwards trailers, and every per-message field is cleared when a message
+// completes, so none can leak into the next message on the connection.
 import { IncomingMessage, METHODS, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
 
@@ -101,7 +104,13 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
         return upgrade || stop === true ? 2 : 0; // 2: stop after the head (llhttp's "upgrade"); the rest belongs to the new protocol, or waits
       }) as Slot;
       native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
-      native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;
+      native[Parser.kOnMessageComplete] = (() => {
+        // Trailer fields arrive through kOnHeaders after the body (with the message's URL again):
+        // they are dropped here, never left to be glued onto the next message's head.
+        partialHeaders = [];
+        partialUrl = '';
+        events.complete();
+      }) as Slot;
       return wrap(native);
     },
     createResponse(events) {
@@ -117,7 +126,10 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
         return events.head(status, rawHeaders, keepAlive) ? 1 : 0; // 1: no body follows (llhttp's skip-body)
       }) as Slot;
       native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
-      native[Parser.kOnMessageComplete] = (() => events.complete()) as Slot;
+      native[Parser.kOnMessageComplete] = (() => {
+        partialHeaders = []; // trailers: dropped, as on the request side
+        events.complete();
+      }) as Slot;
       return wrap(native);
     },
   };

@@ -168,6 +168,10 @@ class UpstreamConnection implements BatchedWriter {
   #keepAlive = false;
   #interim = false;
   #closed = false;
+  /** The answer completed during this read: the connection goes back to the pool once the read is parsed to its end. */
+  #releaseAfterRead = false;
+  /** Bytes of an answer nobody asked for (a body after a HEAD or 204 answer, a second answer): the connection is not reused. */
+  #stray = false;
   /** The request, sent with the loop turn's other writes (write-batch.ts). */
   #outgoing: string | null = null;
   idleSince = 0;
@@ -182,8 +186,17 @@ class UpstreamConnection implements BatchedWriter {
     const socket = connect(pool.port, pool.host);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => {
+      // Bytes while no request is out: nothing can be trusted on this connection (nginx closes it too).
+      if (this.#exchange === null) return this.destroy();
       const parsed = this.#parser.execute(chunk);
-      if (typeof parsed !== 'number') this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer is not valid HTTP (${parsed.code ?? parsed.message})`));
+      if (typeof parsed !== 'number') return this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer is not valid HTTP (${parsed.code ?? parsed.message})`));
+      // Released only now, not from the parser's complete event: bytes after the answer in the
+      // same read would otherwise be parsed as the answer to the next request given this connection.
+      if (this.#releaseAfterRead) {
+        this.#releaseAfterRead = false;
+        if (this.#stray || this.#closed) this.destroy();
+        else this.#pool.released(this);
+      }
     });
     socket.on('end', () => {
       // A body that runs to the end of the connection is complete now.
@@ -231,7 +244,10 @@ class UpstreamConnection implements BatchedWriter {
 
   #onHead(status: number, rawHeaders: string[], keepAlive: boolean): boolean {
     const exchange = this.#exchange;
-    if (!exchange) return true;
+    if (!exchange) {
+      this.#stray = true;
+      return true;
+    }
     exchange.answered = true;
     if (status < 200) {
       this.#interim = true; // 1xx: the real answer follows
@@ -262,9 +278,9 @@ class UpstreamConnection implements BatchedWriter {
     const exchange = this.#exchange;
     if (!exchange) return;
     this.#exchange = null;
-    if (this.#keepAlive && !this.#closed) this.#pool.released(this);
+    if (this.#keepAlive && !this.#closed) this.#releaseAfterRead = true;
     else this.destroy();
-    exchange.handler.onComplete([]);
+    exchange.handler.onComplete([]); // trailers are dropped (parser.ts)
   }
 
   #refresh(exchange: Exchange): void {

@@ -191,6 +191,22 @@ describe('connections', () => {
   });
 });
 
+describe('answers nobody asked for (issue 11 desync)', () => {
+  it('a second answer in the same read as the first is never taken for the answer to a request waiting for that connection', async () => {
+    // 255 requests hang; the 256th is answered with a second, forged answer right behind it; the
+    // 257th waits for a connection and must get its own answer, on a connection of its own.
+    const { url } = await rawUpstream((head, socket) => {
+      if (head.startsWith('GET /first ')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nEVIL');
+      else if (head.startsWith('GET /waiting ')) socket.write('HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal');
+    });
+    for (let i = 0; i < 255; i++) void request(url, { path: `/hang${i}` });
+    const first = request(url, { path: '/first' });
+    const waiting = request(url, { path: '/waiting' });
+    expect((await first).body).toBe('ok');
+    expect(await waiting).toMatchObject({ status: 200, body: 'real', error: null });
+  });
+});
+
 describe('failures', () => {
   it.each([
     { name: 'connection refused', setup: async () => {
