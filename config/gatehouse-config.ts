@@ -98,6 +98,14 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
   if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
 
+  // Cross-key rule: no switch turns authentication off for the whole gateway (Admin Router's quirk 8);
+  // open routes are opened one by one with `auth: none`.
+  const gatewayEnabled = (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true;
+  const authnEnabled = (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true;
+  if (gatewayEnabled && !authnEnabled) {
+    fail(['authn', 'enabled'], 'is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)');
+  }
+
   const trust = ((get(raw, ['authn', 'trust']) as Raw[] | undefined) ?? []).map((entry, i) => {
     if (!entry['jwks'] === !entry['publicKey']) fail(['authn', 'trust', i], 'give exactly one of jwks or publicKey');
     if (entry['jwks']) checkUrl(entry['jwks'], ['authn', 'trust', i, 'jwks'], fail);
@@ -146,7 +154,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       healthyOnly: (get(raw, ['dns', 'healthyOnly']) as boolean | undefined) ?? false,
     },
     gateway: {
-      enabled: (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true,
+      enabled: gatewayEnabled,
       listen: listen(['gateway', 'listen'], '127.0.0.1:8080'),
       tls: tls?.cert && tls.key ? { cert: resolve(tls.cert), key: resolve(tls.key) } : null,
       routes: resolve((get(raw, ['gateway', 'routes']) as string | undefined) ?? 'config/routes.d'),
@@ -158,7 +166,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
     },
     authn: {
-      enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,
+      enabled: authnEnabled,
       signingKey: resolve((get(raw, ['authn', 'signingKey']) as string | undefined) ?? '.gatehouse/signing-key.pem'),
       users: resolve((get(raw, ['authn', 'users']) as string | undefined) ?? 'config/users.yaml'),
       tokenTtlMs: ms(['authn', 'tokenTtl'], 5 * 86_400_000),
