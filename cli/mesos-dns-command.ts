@@ -42,8 +42,9 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
   const logger = createLogger({ level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) });
   for (const warning of warnings) logger.warn({ file }, warning);
 
+  const stopped = untilStopSignal();
   const running = await startMesosDns(config, logger);
-  const signal = await untilStopSignal();
+  const signal = await stopped;
   logger.info({ signal }, 'stopping');
   await running.close();
   return EXIT_OK;
