@@ -1,6 +1,6 @@
 // `gatehouse validate [--config FILE]`: the config and every file it names (users, routes, apps);
 // one line per problem, exit 0 when clean, 1 otherwise.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { parseUsers } from '../authn/index.js';
 import { ConfigError, formatProblem, loadConfig, type ConfigProblem } from '../config/index.js';
 import { loadRouteFiles } from '../gateway/index.js';
@@ -31,10 +31,12 @@ export async function validateCommand(args: readonly string[]): Promise<number> 
   for (const line of errors) process.stdout.write(`${line}\n`);
   // And every app file of the embedded cluster (when its directory exists); warnings are printed, not failures.
   let appFiles: Awaited<ReturnType<typeof loadAppFiles>> = new Map();
+  // Before the first start the apps directory is still to be copied from seedApps: check those.
+  const appsMissing = await stat(config.cluster.local.apps).then(() => false, () => true);
+  const dir = appsMissing && config.cluster.local.seedApps ? config.cluster.local.seedApps : config.cluster.local.apps;
   try {
-    appFiles = await loadAppFiles(config.cluster.local.apps, new Map());
+    appFiles = await loadAppFiles(dir, new Map());
   } catch (error) {
-    const dir = config.cluster.local.apps;
     process.stdout.write(`${dir}:1:1: cluster.local.apps: ${(error as Error).message.replace(`${dir}: `, '')}\n`);
     return EXIT_INVALID_INPUT;
   }

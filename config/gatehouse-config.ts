@@ -123,6 +123,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       source,
       local: {
         apps: resolve((get(raw, ['cluster', 'local', 'apps']) as string | undefined) ?? 'config/apps.d'),
+        seedApps: typeof get(raw, ['cluster', 'local', 'seedApps']) === 'string' ? resolve(get(raw, ['cluster', 'local', 'seedApps']) as string) : null,
         agents: (get(raw, ['cluster', 'local', 'agents']) as number | undefined) ?? 1,
         workDir: resolve((get(raw, ['cluster', 'local', 'workDir']) as string | undefined) ?? '.gatehouse/work'),
         http: listen(['cluster', 'local', 'http'], '127.0.0.1:5050'),
