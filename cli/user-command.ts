@@ -40,8 +40,12 @@ async function add(uid: string, groupsText: string | undefined, configFile: stri
   const badUid = uidProblem(uid);
   if (badUid) throw new UsageError(`gatehouse user add: ${badUid}`);
   const config = await loadConfig(configFile);
+  // A broken users file is reported before anyone types a password for it.
+  await loadUsers(config.authn.users).catch((error: unknown) => {
+    if ((error as { cause?: NodeJS.ErrnoException }).cause?.code !== 'ENOENT') throw error;
+  });
   const password = await readPassword(uid);
-  if (!password) throw new UsageError('gatehouse user add: no password (type it, or pipe it as the first line of stdin)');
+  if (!password) throw new UsageError('gatehouse user add: no password on stdin (type it on a terminal, or pipe it as the first line)');
   const weak = passwordProblem(password);
   if (weak) throw new UsageError(`gatehouse user add: ${weak}`);
   const groups = groupsText === undefined ? undefined : groupsText.split(',').map((g) => g.trim()).filter(Boolean);
