@@ -88,3 +88,14 @@ describe('gatehouse run: start-up errors end the process with one line and exit 
     expect(result.code).toBe(c.code);
   }, 30_000);
 });
+
+describe('gatehouse validate applies the cross-key rules of run', () => {
+  it('gateway.enabled (the default) with authn.enabled: false is reported at authn.enabled, exit 1', async () => {
+    const caseDir = await mkdtemp(join(dir, 'validate-'));
+    const file = join(caseDir, 'gatehouse.yaml');
+    await writeFile(file, `cluster: { source: file, file: { path: state.json }, local: { apps: ${JSON.stringify(join(caseDir, 'apps'))} } }\ngateway: { routes: ${JSON.stringify(join(caseDir, 'routes'))} }\nauthn:\n  enabled: false\n`);
+    const result = await runGatehouse(['validate', '--config', file], { cwd: caseDir });
+    expect(result.stdout).toBe(`${file}:4:12: authn.enabled: is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)\n`);
+    expect(result.code).toBe(1);
+  }, 30_000);
+});
