@@ -22,8 +22,9 @@ async function readFirstLine(): Promise<string> {
 /** Raw mode: the terminal echoes nothing; Enter ends, Backspace erases, Ctrl-C and Ctrl-D give up. */
 function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
-  process.stderr.write(prompt);
+  // Echo off before the prompt shows: whatever is typed once it is visible must not appear.
   stdin.setRawMode(true);
+  process.stderr.write(prompt);
   stdin.resume();
   stdin.setEncoding('utf8');
   return new Promise((resolve, reject) => {

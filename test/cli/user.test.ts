@@ -68,7 +68,7 @@ describe('add, list, remove', () => {
     expect(await user(['remove', 'alice'])).toMatchObject({ code: 1, stderr: `gatehouse user remove: no user "alice" in ${users}\n` });
     expect((await loadUsers(users)).users.map((u) => u.uid)).toEqual(['bob.smith@example']);
     expect((await stat(users)).mode & 0o777).toBe(0o600);
-  });
+   }, 60_000);
 
   it('on a terminal the password is asked twice and never echoed (a real pty via script)', async () => {
     const password = 'typed-in-secret-9';
