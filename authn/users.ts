@@ -29,7 +29,12 @@ export interface UsersFile {
   readonly serviceAccounts: readonly ServiceAccount[];
 }
 
-const UID = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' };
+// One rule for uids, shared by the file's schema and `gatehouse user add`: what the command accepts,
+// the file accepts, so a command can never write a file that the gateway then refuses.
+const UID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$';
+export const UID_RULE = '1 to 64 characters: letters, digits, ".", "_", "@" and "-", starting with a letter or digit';
+export const MIN_PASSWORD_LENGTH = 8;
+const UID = { type: 'string', pattern: UID_PATTERN };
 const SCHEMA: Schema = {
   type: 'object',
   additionalProperties: false,
@@ -39,6 +44,16 @@ const SCHEMA: Schema = {
   },
 };
 const validate = compileSchema(SCHEMA);
+
+/** Why `uid` cannot be a users-file uid, or null when it can. */
+export function uidProblem(uid: string): string | null {
+  return new RegExp(UID_PATTERN).test(uid) ? null : `"${uid}" is not a valid uid (${UID_RULE})`;
+}
+
+/** Why `password` is refused for a new or changed password, or null. */
+export function passwordProblem(password: string): string | null {
+  return [...password].length >= MIN_PASSWORD_LENGTH ? null : `the password is too short: at least ${MIN_PASSWORD_LENGTH} characters`;
+}
 
 export function parseUsers(text: string, file: string): UsersFile {
   const doc = parseYamlFile(text, file);
@@ -114,8 +129,11 @@ async function writeUsers(path: string, users: UsersFile): Promise<void> {
     users: users.users.map((u) => ({ ...u, groups: [...u.groups] })),
     serviceAccounts: users.serviceAccounts.map((s) => ({ uid: s.uid, ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : { publicKey: s.publicKey }), groups: [...s.groups] })),
   });
+  const text = `# Gatehouse users: manage with \`gatehouse user add|list|remove\`. Passwords are salted scrypt hashes.\n${body}`;
+  // The same check the readers make: a file that would be refused is never written.
+  parseUsers(text, path);
   try {
-    await writeFile(temp, `# Gatehouse users: manage with \`gatehouse user add UID\`. Passwords are salted scrypt hashes.\n${body}`, { mode: 0o600 });
+    await writeFile(temp, text, { mode: 0o600 });
     // writeFile's mode only applies to a new file; a stale temp file left by a crash keeps its own.
     await chmod(temp, 0o600);
     await rename(temp, path);
@@ -125,19 +143,37 @@ async function writeUsers(path: string, users: UsersFile): Promise<void> {
   }
 }
 
-export async function addOrUpdateUser(path: string, uid: string, password: string, groups?: readonly string[]): Promise<'added' | 'updated'> {
-  if (!password) throw new AuthnError('ERR_AUTHN_USERS_FILE', 'the password is empty');
-  let current: UsersFile = { users: [], serviceAccounts: [] };
+/** The users file, or an empty one when it does not exist yet. */
+async function loadUsersOrEmpty(path: string): Promise<UsersFile> {
   try {
-    current = await loadUsers(path);
+    return await loadUsers(path);
   } catch (error) {
     if (!(error instanceof AuthnError && (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT')) throw error;
+    return { users: [], serviceAccounts: [] };
   }
+}
+
+export async function addOrUpdateUser(path: string, uid: string, password: string, groups?: readonly string[]): Promise<'added' | 'updated'> {
+  if (!password) throw new AuthnError('ERR_AUTHN_USERS_FILE', 'the password is empty');
+  const badUid = uidProblem(uid);
+  if (badUid) throw new AuthnError('ERR_AUTHN_USERS_FILE', badUid);
+  const current = await loadUsersOrEmpty(path);
+  if (current.serviceAccounts.some((s) => s.uid === uid)) throw new AuthnError('ERR_AUTHN_USERS_FILE', `"${uid}" is a service account in ${path}; a user needs a uid of its own`);
   const existing = current.users.find((u) => u.uid === uid);
   const user: User = { uid, password: await hashPassword(password), groups: groups ?? existing?.groups ?? [] };
   const users = existing ? current.users.map((u) => (u.uid === uid ? user : u)) : [...current.users, user];
   await writeUsers(path, { users, serviceAccounts: current.serviceAccounts });
   return existing ? 'updated' : 'added';
+}
+
+/** Removes the user or service account `uid`; false when there is none. */
+export async function removeUser(path: string, uid: string): Promise<boolean> {
+  const current = await loadUsers(path);
+  const users = current.users.filter((u) => u.uid !== uid);
+  const serviceAccounts = current.serviceAccounts.filter((s) => s.uid !== uid);
+  if (users.length === current.users.length && serviceAccounts.length === current.serviceAccounts.length) return false;
+  await writeUsers(path, { users, serviceAccounts });
+  return true;
 }
 
 /** First start: when there is no users file, create one with an `admin` and return its password (to print once). */

@@ -12,7 +12,7 @@ const { values } = parseArgs({ options: { scale: { type: 'string', default: '50'
 const SCALE = Number(values.scale);
 const root = new URL('..', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-local-bench-'));
-cpSync(join(root, 'config', 'apps.d'), join(dir, 'apps.d'), { recursive: true });
+cpSync(join(root, 'config', 'apps.d.example'), join(dir, 'apps.d'), { recursive: true });
 const app = join(dir, 'apps.d', 'hello.yaml');
 const original = readFileSync(app, 'utf8');
 writeFileSync(join(dir, 'gatehouse.yaml'), [

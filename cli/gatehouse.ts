@@ -14,6 +14,7 @@ import { GatewayServer, RouteTable } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
+import { seedApps } from './seed-apps.js';
 
 export interface RunningGatehouse {
   readonly store: ClusterStore;
@@ -77,6 +78,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       logger: logger.child({ part: 'cluster' }),
       registry,
     });
+    if (config.cluster.source === 'local') await seedApps(config.cluster.local.apps, config.cluster.local.seedApps, logger.child({ part: 'cluster' }));
     const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
     closers.push(() => source.close());
 

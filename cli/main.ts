@@ -1,67 +1,46 @@
-// `gatehouse <command>`: parse arguments, run the command, map errors to exit codes.
+// `gatehouse <command>`: find the command, answer --help, run it, map errors to exit codes.
 import { ConfigError, GatehouseError } from '../config/index.js';
 import { UsageError } from './arguments.js';
+import { OVERVIEW, findCommand, wantsHelp } from './commands.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE } from './exit-codes.js';
-import { runCommand } from './run-command.js';
-import { mesosDnsCommand } from './mesos-dns-command.js';
-import { validateCommand } from './validate-command.js';
-import { tokenCommand } from './token-command.js';
-import { userCommand } from './user-command.js';
-import { VERSION } from './version.js';
-
-const USAGE = `usage: gatehouse <command> [options]
-
-commands:
-  run [--config FILE] [--pretty]       run everything the config enables (default config/gatehouse.yaml)
-  mesos-dns -config FILE [-version]    drop-in Mesos-DNS: same config.json, names, answers and HTTP API
-  validate [--config FILE]             check the config without starting anything
-  token --uid UID [--ttl D]            print a token signed with the instance's key
-  user add UID [--groups a,b]          add or update a user (password on stdin)
-  version                              print the version
-`;
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...args] = argv;
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    process.stderr.write(OVERVIEW);
+    return EXIT_INVALID_INPUT;
+  }
+  if (name === 'help' || wantsHelp([name])) {
+    const topic = name === 'help' && args[0] ? findCommand(args[0]) : undefined;
+    process.stdout.write(topic?.usage ?? OVERVIEW);
+    return EXIT_OK;
+  }
+  if (name === '--version' || name === '-version') return findCommand('version')!.run([]);
+  const command = findCommand(name);
+  if (!command) {
+    process.stderr.write(`gatehouse: unknown command "${name}"\nRun 'gatehouse --help' for the list of commands.\n`);
+    return EXIT_INVALID_INPUT;
+  }
+  if (wantsHelp(args)) {
+    process.stdout.write(command.usage);
+    return EXIT_OK;
+  }
   try {
-    switch (command) {
-      case 'run':
-        return await runCommand(args);
-      case 'mesos-dns':
-        return await mesosDnsCommand(args);
-      case 'validate':
-        return await validateCommand(args);
-      case 'token':
-        return await tokenCommand(args);
-      case 'user':
-        return await userCommand(args);
-      case 'version':
-      case '--version':
-      case '-version':
-        process.stdout.write(`gatehouse ${VERSION}\n`);
-        return EXIT_OK;
-      case undefined:
-      case 'help':
-      case '--help':
-      case '-h':
-        process.stdout.write(USAGE);
-        return command === undefined ? EXIT_INVALID_INPUT : EXIT_OK;
-      default:
-        process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`);
-        return EXIT_INVALID_INPUT;
-    }
+    return await command.run(args);
   } catch (error) {
-    return reportFailure(error);
+    return reportFailure(error, name);
   }
 }
 
 /** Invalid input (config, arguments) exits 1; anything that went wrong while running exits 2. */
-export function reportFailure(error: unknown): number {
+export function reportFailure(error: unknown, command?: string): number {
   if (error instanceof ConfigError) {
     process.stderr.write(`${error.message}\n`);
     return EXIT_INVALID_INPUT;
   }
   if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
+    // One line and where to look, not the whole usage: the error stays visible.
+    process.stderr.write(`${error.message}\nRun 'gatehouse ${command ? `${command} ` : ''}--help' for usage.\n`);
     return EXIT_INVALID_INPUT;
   }
   if (error instanceof GatehouseError) {

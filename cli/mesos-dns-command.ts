@@ -1,6 +1,8 @@
-// `gatehouse mesos-dns -config FILE`: a drop-in Mesos-DNS. Same config.json, same start-up order
-// (DNS and HTTP listen only after the first successful state fetch), same names, answers and HTTP
-// API; a failed reload keeps the previous records and serial, and stale data is served indefinitely.
+// `gatehouse mesos-dns -config FILE`: a drop-in Mesos-DNS. Same config.json, same names, answers and
+// HTTP API; a failed reload keeps the previous records and serial, and stale data is served
+// indefinitely. Like Mesos-DNS it keeps retrying the masters every refreshSeconds until one answers;
+// unlike it, DNS and HTTP listen at once: zone names get SERVFAIL (never a cacheable NXDOMAIN) until
+// the first state arrives, and other names are forwarded meanwhile.
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Registry } from 'prom-client';
@@ -42,8 +44,9 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
   const logger = createLogger({ level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) });
   for (const warning of warnings) logger.warn({ file }, warning);
 
+  const stopped = untilStopSignal();
   const running = await startMesosDns(config, logger);
-  const signal = await untilStopSignal();
+  const signal = await stopped;
   logger.info({ signal }, 'stopping');
   await running.close();
   return EXIT_OK;
@@ -77,14 +80,11 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
     });
     closers.push(() => source.close());
 
-    const first = new Promise<Snapshot>((resolve) => {
-      const unsubscribe = store.subscribe((snapshot) => {
-        unsubscribe();
-        resolve(snapshot);
-      });
+    const unsubscribe = store.subscribe((snapshot: Snapshot) => {
+      unsubscribe();
+      logger.info({ generation: snapshot.generation }, 'first state received from the masters; the zone is served');
     });
-    await source.start();
-    await first;
+    closers.push(unsubscribe);
 
     const zone = {
       domain: config.domain,
@@ -151,7 +151,10 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       closers.push(() => http.close());
       httpPort = http.port;
     }
-    logger.info({ dns: server?.address() ?? null, httpPort, masters: config.masters }, 'mesos-dns is serving');
+    // The first fetch: when no master answers, the source retries every refreshSeconds on its own.
+    await source.start();
+    logger.info({ dns: server?.address() ?? null, httpPort, masters: config.masters, state: store.current ? 'received' : 'none yet' }, 'mesos-dns is serving');
+    if (!store.current) logger.warn({ masters: config.masters, retryInSeconds: config.refreshSeconds }, 'no master answered yet; zone names get SERVFAIL until one does');
     return { close };
   } catch (error) {
     await close();

@@ -1,4 +1,5 @@
-// `gatehouse run [--config FILE] [--pretty]`: start everything, stop cleanly on SIGTERM/SIGINT.
+// `gatehouse run [--config FILE] [--pretty]`: start everything, stop cleanly on SIGTERM, SIGINT or
+// SIGHUP (also when one arrives during start-up).
 import { loadConfig } from '../config/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { installCrashPolicy } from './crash-policy.js';
@@ -15,11 +16,12 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   const config = await loadConfig(values.config as string);
   const pretty = wantsPretty(values.pretty as boolean | undefined);
   const logger = createLogger({ level: config.log.level, pretty });
+  const stopped = untilStopSignal();
   const gatehouse = await startGatehouse(config, logger, { pretty });
   // Once serving, one failing request must not end the process (a failure while starting still does).
   const removeCrashPolicy = installCrashPolicy({ logger, registry: gatehouse.registry });
-  const signal = await untilStopSignal();
-  logger.info({ signal }, 'stopping');
+  const reason = await stopped;
+  logger.info({ signal: reason }, 'stopping');
   await gatehouse.close();
   removeCrashPolicy();
   return EXIT_OK;

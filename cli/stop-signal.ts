@@ -1,14 +1,43 @@
-// Resolves on the first SIGTERM or SIGINT; a second one while shutting down exits at once.
-export function untilStopSignal(): Promise<NodeJS.Signals> {
+// When to stop: the first SIGTERM, SIGINT or SIGHUP (a closed terminal), or, when started by an npm
+// script, npm going away. A second signal while shutting down exits at once; leftovers of such an exit
+// are found and ended at the next start.
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+
+// Ctrl-C under `npm start` arrives twice: the terminal sends SIGINT to the whole foreground group,
+// and npm forwards the one it got. Repeats this close to the first are the same keypress.
+const SAME_STOP_MS = 1000;
+
+export type StopReason = NodeJS.Signals | 'parent exited';
+
+export interface StopOptions {
+  /** Stop when the parent process exits (checked every `parentCheckMs`). Default: when run by npm. */
+  readonly watchParent?: boolean;
+  readonly parentCheckMs?: number;
+}
+
+/** Resolves with the reason to stop; installed before starting, so a signal during start-up counts too. */
+export function untilStopSignal(options: StopOptions = {}): Promise<StopReason> {
+  const watchParent = options.watchParent ?? process.env['npm_lifecycle_event'] !== undefined;
   return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals) => {
-      process.off('SIGTERM', onSignal);
-      process.off('SIGINT', onSignal);
-      process.once('SIGTERM', () => process.exit(2));
-      process.once('SIGINT', () => process.exit(2));
-      resolve(signal);
+    let parentTimer: NodeJS.Timeout | null = null;
+    const stop = (reason: StopReason) => {
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
+      if (parentTimer) clearInterval(parentTimer);
+      const stoppedAt = Date.now();
+      const force = () => {
+        if (Date.now() - stoppedAt >= SAME_STOP_MS) process.exit(2);
+      };
+      for (const signal of STOP_SIGNALS) process.on(signal, force);
+      resolve(reason);
     };
-    process.on('SIGTERM', onSignal);
-    process.on('SIGINT', onSignal);
+    for (const signal of STOP_SIGNALS) process.on(signal, stop);
+    if (watchParent) {
+      // npm killed (or its terminal gone) leaves us re-parented: nobody would stop us any more.
+      const parent = process.ppid;
+      parentTimer = setInterval(() => {
+        if (process.ppid !== parent) stop('parent exited');
+      }, options.parentCheckMs ?? 500);
+      parentTimer.unref();
+    }
   });
 }

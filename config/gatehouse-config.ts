@@ -105,6 +105,14 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
   if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
 
+  // Cross-key rule: no switch turns authentication off for the whole gateway (Admin Router's quirk 8);
+  // open routes are opened one by one with `auth: none`.
+  const gatewayEnabled = (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true;
+  const authnEnabled = (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true;
+  if (gatewayEnabled && !authnEnabled) {
+    fail(['authn', 'enabled'], 'is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)');
+  }
+
   const trust = ((get(raw, ['authn', 'trust']) as Raw[] | undefined) ?? []).map((entry, i) => {
     if (!entry['jwks'] === !entry['publicKey']) fail(['authn', 'trust', i], 'give exactly one of jwks or publicKey');
     if (entry['jwks']) checkUrl(entry['jwks'], ['authn', 'trust', i, 'jwks'], fail);
@@ -125,6 +133,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       source,
       local: {
         apps: resolve((get(raw, ['cluster', 'local', 'apps']) as string | undefined) ?? 'config/apps.d'),
+        seedApps: typeof get(raw, ['cluster', 'local', 'seedApps']) === 'string' ? resolve(get(raw, ['cluster', 'local', 'seedApps']) as string) : null,
         agents: (get(raw, ['cluster', 'local', 'agents']) as number | undefined) ?? 1,
         workDir: resolve((get(raw, ['cluster', 'local', 'workDir']) as string | undefined) ?? '.gatehouse/work'),
         http: listen(['cluster', 'local', 'http'], '127.0.0.1:5050'),
@@ -156,7 +165,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       healthyOnly: (get(raw, ['dns', 'healthyOnly']) as boolean | undefined) ?? false,
     },
     gateway: {
-      enabled: (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true,
+      enabled: gatewayEnabled,
       listen: listen(['gateway', 'listen'], '127.0.0.1:8080'),
       tls: tls?.cert && tls.key ? { cert: resolve(tls.cert), key: resolve(tls.key) } : null,
       routes: resolve((get(raw, ['gateway', 'routes']) as string | undefined) ?? 'config/routes.d'),
@@ -172,7 +181,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
     },
     authn: {
-      enabled: (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true,
+      enabled: authnEnabled,
       signingKey: resolve((get(raw, ['authn', 'signingKey']) as string | undefined) ?? '.gatehouse/signing-key.pem'),
       users: resolve((get(raw, ['authn', 'users']) as string | undefined) ?? 'config/users.yaml'),
       tokenTtlMs: ms(['authn', 'tokenTtl'], 5 * 86_400_000),

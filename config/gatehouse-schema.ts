@@ -12,6 +12,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     source: { enum: ['local', 'mesos', 'file'] },
     local: section({
       apps: { type: 'string', minLength: 1 },
+      seedApps: { type: ['string', 'null'], minLength: 1 },
       agents: { type: 'integer', minimum: 1, maximum: 64 },
       workDir: { type: 'string', minLength: 1 },
       http: listen,

@@ -8,6 +8,8 @@ export interface ListenAddress {
 
 export interface LocalClusterConfig {
   readonly apps: string;                   // absolute path
+  /** Copied into `apps` when that directory does not exist yet (the demo's first start); absolute. */
+  readonly seedApps: string | null;
   readonly agents: number;
   readonly workDir: string;                // absolute path
   readonly http: ListenAddress;

@@ -125,14 +125,28 @@ async function removeGroup(dir: string, attempts = 20): Promise<boolean> {
   return false;
 }
 
-// A Gatehouse that was killed (SIGKILL, power loss) could not remove its groups; its tasks died with it
-// (pdeathsig), so the groups of a `gatehouse-<pid>` whose process is gone are empty and safe to remove.
+// A Gatehouse that was killed (SIGKILL, power loss) could not remove its groups. Its tasks' first
+// processes died with it (pdeathsig), but what they forked may live on inside the groups: those are
+// leftover tasks of a `gatehouse-<pid>` whose process is gone, ended here, and their groups removed.
 async function removeStale(parent: string): Promise<void> {
   for (const entry of await readdir(parent).catch(() => [] as string[])) {
     const pid = /^gatehouse-(\d+)$/.exec(entry)?.[1];
     if (!pid || Number(pid) === process.pid || isAlive(Number(pid))) continue;
-    await removeGroup(`${parent}/${entry}`, 1);
+    await killMembers(`${parent}/${entry}`);
+    await removeGroup(`${parent}/${entry}`);
   }
+}
+
+async function killMembers(dir: string): Promise<void> {
+  const procs = await readFile(`${dir}/cgroup.procs`, 'latin1').catch(() => '');
+  for (const pid of procs.split('\n').filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) if (entry.isDirectory()) await killMembers(`${dir}/${entry.name}`);
 }
 
 function isAlive(pid: number): boolean {

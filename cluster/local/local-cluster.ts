@@ -14,6 +14,7 @@ import { createClusterHttpServer } from './http-api.js';
 import { detectIsolation, type Isolation } from './isolation.js';
 import { LocalMaster } from './master.js';
 import { splitRanges, type Resources } from './resources.js';
+import { claimWorkDir, type WorkDirClaim } from './work-dir-owner.js';
 import { LocalScheduler } from './scheduler.js';
 
 /** Where app definitions come from (the app files, or a test's list). */
@@ -47,6 +48,7 @@ export class LocalCluster {
   #master: LocalMaster | null = null;
   #scheduler: LocalScheduler | null = null;
   #isolation: Isolation | null = null;
+  #claim: WorkDirClaim | null = null;
   readonly #agents: LocalAgent[] = [];
   readonly #servers: Server[] = [];
   #unsubscribe: (() => void) | null = null;
@@ -84,6 +86,7 @@ export class LocalCluster {
   async start(): Promise<void> {
     const { logger, listen } = this.#options;
     const advertised = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
+    this.#claim = await claimWorkDir(this.#options.workDir, logger);
     await removeOldSandboxes(join(this.#options.workDir, 'slaves'), this.#options.sandboxKeepMs ?? 86_400_000, logger);
     this.#isolation = await detectIsolation({ mode: this.#options.isolation, cgroupName: `gatehouse-${process.pid}` });
     logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
@@ -132,6 +135,7 @@ export class LocalCluster {
     for (const server of this.#servers) server.closeAllConnections();
     await Promise.all(this.#servers.map((server) => new Promise((resolve) => server.close(resolve))));
     await this.#isolation?.cgroups.close();
+    await this.#claim?.release();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,0 +1,131 @@
+// Stopping `npm start` the ways people do: SIGTERM or SIGINT to npm's PID, SIGTERM to its process
+// group, Ctrl-C on its terminal (a real pty through `script`), and SIGKILL of the Gatehouse process.
+// Each runs the real process tree (npm -> gatehouse -> gateway workers and tasks) from a copy of the
+// project with ephemeral ports, and afterwards no process of the tree, no listening port and no task
+// cgroup may be left; what a SIGKILL leaves is ended by the next start at the latest.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from '../support/gatehouse-process.js';
+import { cgroupDirs, descendants, existing, isGone, listeningPorts, probe, type Proc } from '../support/process-tree.js';
+import { until } from '../support/until.js';
+
+const INSTANCES = 2;
+// A task that forks: the `sleep` is a grandchild of the task's first process, the kind of process that
+// outlives a killed parent unless something finds it.
+const APP = `id: /stopper\ninstances: ${INSTANCES}\ncpus: 0.1\nmem: 64\ncmd: sleep 600 & exec node -e "require('http').createServer((q, s) => s.end('ok')).listen(+process.env.PORT0, process.env.HOST)"\n`;
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gatehouse-stop-'));
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+/** A copy of the project as a user has it: the real package.json (its start script), bin, dist, node_modules. */
+async function project(name: string, options: { workers: number; isolation: 'auto' | 'none'; ports: string }): Promise<string> {
+  const dir = join(root, name);
+  await mkdir(join(dir, 'config', 'apps.d'), { recursive: true });
+  await copyFile(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
+  for (const link of ['bin', 'dist', 'node_modules']) await symlink(join(REPO_ROOT, link), join(dir, link));
+  await writeFile(join(dir, 'config', 'apps.d', 'stopper.yaml'), APP);
+  await writeFile(join(dir, 'config', 'gatehouse.yaml'), [
+    'cluster:',
+    `  local: { apps: config/apps.d, workDir: .gatehouse/work, http: "127.0.0.1:0", isolation: ${options.isolation}, resources: { cpus: 2, mem: 1024, disk: 1024, ports: "${options.ports}" } }`,
+    'dns: { listen: "127.0.0.1:0", http: "127.0.0.1:0" }',
+    `gateway: { listen: "127.0.0.1:0", workers: ${options.workers}, shutdownTimeout: 2s }`,
+    'authn: { signingKey: .gatehouse/signing-key.pem, users: .gatehouse/users.yaml }',
+  ].join('\n'));
+  return dir;
+}
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly exited: Promise<void>;
+  /** The tree once Gatehouse runs and every task is up. */
+  readonly tree: Proc[];
+  readonly gatehouse: Proc;
+  send(text: string): void;
+}
+
+async function npmStart(dir: string, onTerminal: boolean): Promise<Started> {
+  const env = { ...process.env, LOG_FORMAT: 'json' };
+  const child = onTerminal
+    ? spawn('script', ['-qfec', 'npm start', '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn('npm', ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let running = false;
+  let output = '';
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    output += `${line}\n`;
+    if (line.includes('"msg":"gatehouse is running"')) running = true;
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  if (!(await until(async () => running, (ok) => ok, 30_000))) throw new Error(`gatehouse did not start:\n${output}`);
+  const tree = await until(() => descendants(child.pid!), (procs) => procs.filter((p) => p.cmdline.startsWith('sleep 600')).length === INSTANCES, 30_000);
+  const gatehouse = tree.find((p) => p.cmdline.includes('bin/gatehouse run'))!;
+  expect(gatehouse).toBeDefined();
+  // Every task listens too (gateway, DNS, DNS API, cluster API, agent, and one port per task).
+  await until(() => listeningPorts(tree), (ports) => ports.length >= INSTANCES + 5, 20_000);
+  return { child, exited, tree, gatehouse, send: (text) => child.stdin!.write(text) };
+}
+
+async function expectNothingLeft(tree: readonly Proc[], ports: readonly number[], cgroups: readonly string[]): Promise<void> {
+  const alive = async () => (await Promise.all(tree.map(async (p) => ((await isGone(p)) ? null : p)))).filter((p): p is Proc => p !== null);
+  const left = await until(alive, (procs) => procs.length === 0, 10_000).catch(async () => alive());
+  expect(left.map((p) => `${p.pid} ${p.cmdline}`)).toEqual([]);
+  expect(await Promise.all(ports.map(async (port) => `${port}: ${await probe(port)}`))).toEqual(ports.map((port) => `${port}: refused`));
+  expect(await existing(cgroups)).toEqual([]);
+}
+
+interface Case {
+  readonly name: string;
+  readonly workers: number;
+  readonly onTerminal?: boolean;
+  stop(started: Started): void;
+}
+
+const cases: Case[] = [
+  { name: 'SIGTERM to npm\'s PID', workers: 2, stop: (s) => s.child.kill('SIGTERM') },
+  { name: 'SIGINT to npm\'s PID', workers: 1, stop: (s) => s.child.kill('SIGINT') },
+  { name: 'SIGTERM to npm\'s process group', workers: 1, stop: (s) => process.kill(-s.child.pid!, 'SIGTERM') },
+  { name: 'SIGKILL of npm (Gatehouse notices its parent is gone)', workers: 1, stop: (s) => s.child.kill('SIGKILL') },
+  { name: 'Ctrl-C on the terminal (SIGINT to the foreground group)', workers: 2, onTerminal: true, stop: (s) => s.send('\u0003') },
+];
+
+describe('npm start stops without leaving tasks, ports or cgroups', () => {
+  it.each(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', async (c) => {
+    const dir = await project(c.name.replace(/\W+/g, '-'), { workers: c.workers, isolation: 'auto', ports: c.ports });
+    const started = await npmStart(dir, c.onTerminal ?? false);
+    const ports = await listeningPorts(started.tree);
+    const cgroups = await cgroupDirs(started.gatehouse.pid);
+    c.stop(started);
+    await started.exited;
+    await expectNothingLeft(started.tree, ports, cgroups);
+  }, 60_000);
+
+  it.each([
+    { name: 'with namespaces and cgroups where the host allows them', isolation: 'auto' as const, ports: '41200-41219' },
+    { name: 'as plain processes (isolation: none)', isolation: 'none' as const, ports: '41220-41239' },
+  ])('SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again', async ({ isolation, ports: range }) => {
+    const dir = await project(`sigkill-${isolation}`, { workers: 2, isolation, ports: range });
+    const first = await npmStart(dir, false);
+    const ports = await listeningPorts(first.tree);
+    const cgroups = await cgroupDirs(first.gatehouse.pid);
+    process.kill(first.gatehouse.pid, 'SIGKILL');
+    await first.exited;
+    // The ports go with the process (its workers and the tasks' servers die with it)...
+    const probed = await until(async () => Promise.all(ports.map(probe)), (r) => r.every((x) => x === 'refused'), 10_000);
+    expect(probed).toEqual(ports.map(() => 'refused'));
+    // ...and whatever outlived it is ended by the next start (ports are not checked again: the new
+    // run may be handed the same ephemeral port numbers).
+    const second = await npmStart(dir, false);
+    await expectNothingLeft(first.tree, [], cgroups);
+    second.child.kill('SIGTERM');
+    await second.exited;
+  }, 90_000);
+});
