@@ -68,7 +68,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
 
   try {
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+    collectDefaultMetrics({ register: registry });
     const store = new ClusterStore({
       staleAfterMs: config.cluster.staleAfterMs,
       unusableAfterMs: config.cluster.unusableAfterMs,

@@ -50,7 +50,7 @@ function drain(): Promise<void> {
 async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Promise<void> {
   const { config } = message;
   const logger = createLogger({ level: config.log.level, pretty: message.pretty }).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
-  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  collectDefaultMetrics({ register: registry });
   mirror = new SnapshotMirror({ staleAfterMs: config.cluster.staleAfterMs, unusableAfterMs: config.cluster.unusableAfterMs });
   if (pendingSnapshot) mirror.update(pendingSnapshot.status, pendingSnapshot.snapshot);
   let authn: RunningAuthn | null = null;

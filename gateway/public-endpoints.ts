@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthnError, login, type Caller } from '../authn/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
+import { noteUid } from './access-log.js';
 import type { GatewayOptions } from './server.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -81,6 +82,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         parsed = null;
       }
       const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+      loggedIn(res, answer.status, parsed);
       json(answer.status, answer.body, answer.headers);
       return 'login';
     }
@@ -90,6 +92,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         const form = new URLSearchParams((await readBody(req)) ?? '');
         const next = safeNext(form.get('next'));
         const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+        loggedIn(res, answer.status, { uid: form.get('uid') });
         if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
         else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description'])));
         return 'login';
@@ -106,6 +109,12 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
     default:
       return null;
   }
+}
+
+/** A successful login's access-log line names who logged in (the uid only: never the password or token). */
+function loggedIn(res: ServerResponse, status: number, body: unknown): void {
+  const uid = (body as { uid?: unknown } | null)?.uid;
+  if (status === 200 && typeof uid === 'string') noteUid(res, uid);
 }
 
 function readBody(req: IncomingMessage): Promise<string | null> {

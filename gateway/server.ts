@@ -20,6 +20,7 @@ import { encodePath, normalizePath } from './normalize-path.js';
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
 import { listenGateway, type Listening } from './listen.js';
 import { RequestMetrics } from './request-metrics.js';
+import { bodyBytesSent, countBodyBytes, notedUid, writeAccessLog } from './access-log.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
@@ -173,7 +174,11 @@ export class GatewayServer {
     const requestId = randomUUID();
     let route = 'none';
     let uid: string | null = null;
-    res.on('finish', () => this.#record(res, started, requestId, req.method, route, uid));
+    countBodyBytes(res, req.method);
+    const record = (): void => this.#record(res, started, requestId, req.method, req.url ?? '/', route, uid);
+    // An answer written synchronously (a public endpoint) can finish before its handler's await
+    // returns and names the route: its line waits for the rest of this turn.
+    res.on('finish', () => (route === 'none' ? setImmediate(record) : record()));
     res.setHeader('x-request-id', requestId);
 
     // Request smuggling shapes: both framings, or conflicting lengths, are refused.
@@ -274,7 +279,7 @@ export class GatewayServer {
     const started = performance.now();
     const requestId = randomUUID();
     const uid = caller?.uid ?? null;
-    res.on('finish', () => this.#record(res, started, requestId, method, decision.route, uid));
+    res.on('finish', () => this.#record(res, started, requestId, method, req.url, decision.route, uid));
     res.setHeader('x-request-id', requestId);
     this.#dispatch(req, res, decision, path, search, null, fileRoute?.timeoutMs);
     return true;
@@ -290,10 +295,10 @@ export class GatewayServer {
     }
   }
 
-  #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, route: string, uid: string | null): void {
+  #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, target: string, route: string, uid: string | null): void {
     const seconds = (performance.now() - started) / 1000;
     this.#metrics.observe(route, res.statusCode, seconds);
-    if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
+    if (this.#options.logger.isLevelEnabled('info')) writeAccessLog(this.#options.logger, { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) });
   }
 
   #builtinDecision(path: string): RouteDecision | null {
