@@ -10,7 +10,7 @@ import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/i
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayServer, RouteTable } from '../gateway/index.js';
+import { GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
@@ -156,15 +156,18 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       const authn = await startAuthn(config, logger.child({ part: 'authn' }));
       closers.push(() => authn.close());
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
+      // The route files are read here only; with workers, each gets this table's files and generation.
+      const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
+      await routes.start();
+      closers.push(() => routes.close());
       if (config.gateway.workers > 1) {
-        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, logger: logger.child({ part: 'gateway' }) });
+        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, logger: logger.child({ part: 'gateway' }) });
         closers.push(() => workers.close());
         gatewayPort = await workers.start();
       } else {
-        const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
-        await routes.start();
-        closers.push(() => routes.close());
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, logger: logger.child({ part: 'gateway' }) }));
+        const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
+        const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, logger: logger.child({ part: 'gateway' }) }));
         closers.push(() => gateway.close());
         gatewayPort = await gateway.start();
       }

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
-import type { GatewayOptions, RouteTable, SnapshotView } from '../gateway/index.js';
+import type { GatewayOptions, GatewayStatus, RouteTable, SnapshotView } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 
@@ -16,6 +16,8 @@ export interface GatewayParts {
   readonly logger: Logger;
   /** Workers ask the primary for every process's metrics. */
   readonly metricsText?: () => Promise<string>;
+  /** `GET /gatehouse/v1/status`: workers ask the primary, which knows every worker's generations. */
+  readonly status?: () => Promise<GatewayStatus>;
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
@@ -38,5 +40,6 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     shutdownTimeoutMs: config.gateway.shutdownTimeoutMs,
     engine: config.gateway.engine,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
+    ...(parts.status ? { status: parts.status } : {}),
   };
 }

@@ -20,6 +20,7 @@ import { encodePath, normalizePath } from './normalize-path.js';
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
 import { listenGateway, type Listening } from './listen.js';
 import { RequestMetrics } from './request-metrics.js';
+import type { GatewayStatus } from './gateway-status.js';
 import { bodyBytesSent, countBodyBytes, notedUid, writeAccessLog } from './access-log.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
@@ -53,6 +54,8 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number;
   /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
   readonly metricsText?: () => Promise<string>;
+  /** `GET /gatehouse/v1/status`: the generations each gateway process serves (absent: 404). */
+  readonly status?: () => Promise<GatewayStatus>;
   /**
    * `lean` (default): Node's HTTP parser with a lean hot path for proxied requests (gateway/http1);
    * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
@@ -66,7 +69,7 @@ const EJECT_MS = 30_000;
 const NONE_TRIED: ReadonlySet<string> = new Set();
 
 /** Paths #handle answers itself after authentication; never on the hot path. */
-const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
+const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
 
 /**
  * A file route's name in metrics, logs and round robin (`file:<name>`), built once per route: route
@@ -234,6 +237,11 @@ export class GatewayServer {
         files: (this.#options.routes?.files() ?? []).map((f) => ({ file: f.file, status: f.status, errors: f.errors, routes: f.routes.map((r) => ({ name: r.name, path: r.path, to: r.to.map((u) => u.href), service: r.service, stripPrefix: r.stripPrefix, auth: r.auth, allow: r.allow, timeoutMs: r.timeoutMs })) })),
       });
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      return;
+    }
+    if (path === '/gatehouse/v1/status' && this.#options.status) {
+      route = 'status';
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(await this.#options.status()));
       return;
     }
     if (path === '/metadata' || path === '/pkgpanda/active.buildinfo.full.json') {
