@@ -13,6 +13,8 @@ export interface RunningAuthn {
   readonly verifier: TokenVerifier;
   readonly login: LoginContext;
   readonly clusterId: string;
+  /** First start: the generated password of the `admin` just created (to print once), else null. */
+  readonly createdAdminPassword: string | null;
   /** The users served, with their generation. */
   readonly users: UsersSource;
   close(): void;
@@ -27,11 +29,8 @@ export async function startAuthn(config: GatehouseConfig, logger: Logger, option
   const { key, created, warning } = await loadOrCreateSigningKey(config.authn.signingKey);
   if (created) logger.info({ path: config.authn.signingKey }, 'created the signing key (mode 0600)');
   if (warning) logger.warn(warning);
-  const password = await bootstrapAdmin(config.authn.users);
-  if (password) {
-    // On the terminal, not in the log stream: log lines are shipped and kept, this must not be.
-    process.stderr.write(`\n  Gatehouse created ${config.authn.users} with the user "admin".\n  Password (shown once): ${password}\n\n`);
-  }
+  // Shown once by the caller, on the terminal (cli/first-run-notice.ts), never in the log stream.
+  const createdAdminPassword = await bootstrapAdmin(config.authn.users);
   // The users file is re-read when it changes (`gatehouse user add` while running); a broken edit
   // keeps the last good users and says why.
   const users = options.users ?? (await UsersFeed.open({ path: config.authn.users, logger }));
@@ -44,6 +43,7 @@ export async function startAuthn(config: GatehouseConfig, logger: Logger, option
   return {
     verifier,
     users,
+    createdAdminPassword,
     login: { users: () => users.users, signingKey: key, tokenTtlMs: config.authn.tokenTtlMs, limiter },
     clusterId: await clusterId(join(dirname(config.authn.signingKey), 'cluster-id')),
     close() {

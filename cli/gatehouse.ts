@@ -14,6 +14,7 @@ import { GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
+import { firstStartBlock, runningMessage, runningUrls } from './first-run-notice.js';
 
 export interface RunningGatehouse {
   readonly store: ClusterStore;
@@ -66,6 +67,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     closers.length = 0;
   };
 
+  let createdAdminPassword: string | null = null;
   try {
     const registry = new Registry();
     collectDefaultMetrics({ register: registry });
@@ -155,6 +157,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }));
       closers.push(() => authn.close());
+      createdAdminPassword = authn.createdAdminPassword;
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
       // The route files are read here only; with workers, each gets this table's files and generation.
       const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
@@ -174,10 +177,16 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     }
 
     await sourceStarted;
-    logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort }, 'gatehouse is running');
+    const urls = runningUrls(config, { gatewayPort, dns: dnsAddress, dnsHttpPort });
+    // For a person, one readable line; for machines, the ports and URLs as fields.
+    if (options.pretty) logger.info(runningMessage(urls));
+    else logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort, urls }, 'gatehouse is running');
+    if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: urls.login ?? null }));
     return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, close };
   } catch (error) {
     await close();
+    // The users file with the new admin is kept: its password must not be lost with the failed start.
+    if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: null }));
     throw error;
   }
 }
