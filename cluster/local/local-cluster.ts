@@ -95,7 +95,7 @@ export class LocalCluster {
     logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
     const master = new LocalMaster({ logger, ip: advertised, ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}) });
     this.#master = master;
-    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: advertised, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
+    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: agentAddress, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
     this.#scheduler = scheduler;
     const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir });
     this.#servers.push(masterServer);

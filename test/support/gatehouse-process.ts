@@ -20,8 +20,10 @@ export interface GatehouseProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startGatehouseProcess(args: readonly string[], options: { cwd?: string } = {}): GatehouseProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
+/** `prefix`: a command that execs the binary (e.g. setpriv to run it as another user). */
+export function startGatehouseProcess(args: readonly string[], options: { cwd?: string; prefix?: readonly string[] } = {}): GatehouseProcess {
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
