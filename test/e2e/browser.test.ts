@@ -51,7 +51,7 @@ afterAll(async () => {
 
 describe('in a browser', () => {
   it('log in, see the dashboard, reach the service, log out', async () => {
-    const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+    const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
     const page = await browser.newPage();
     await page.goto(`${base}/service/hello/`);
     expect(await page.textContent('h1')).toBe('Gatehouse'); // 401 page with the login form

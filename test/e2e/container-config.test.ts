@@ -68,7 +68,7 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
     rmSync(app, { recursive: true, force: true });
   }, 30_000);
 
-  it('runs as the unprivileged user and keeps its state, 0600, in .gatehouse/', () => {
+  it('runs as the unprivileged user and keeps its state, 0600, in .gatehouse/', async () => {
     const uid = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${gatehouse.child.pid}/status`, 'utf8'))?.[1];
     expect(Number(uid)).toBe(NOBODY);
     for (const file of ['users.yaml', 'signing-key.pem']) {
@@ -76,7 +76,7 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
       expect(s.uid, file).toBe(NOBODY);
       expect(s.mode & 0o777, file).toBe(0o600);
     }
-    expect(gatehouse.stderr()).toMatch(/Password \(shown once\): \S+/);
+    await gatehouse.waitForStderr(/Password \(shown once\): \S+/);
   });
 
   it("the image's HEALTHCHECK command passes against it", async () => {
@@ -88,7 +88,7 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
   });
 
   it('gateway.workers: auto runs one worker per CPU the cgroup allows', async () => {
-    const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+    const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
     const login = await fetch(`http://127.0.0.1:${gatewayPort}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'admin', password }) });
     const { token } = (await login.json()) as { token: string };
     const status = (await (await fetch(`http://127.0.0.1:${gatewayPort}/gatehouse/v1/status`, { headers: { authorization: `token=${token}` } })).json()) as { workers: unknown[] };

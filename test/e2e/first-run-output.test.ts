@@ -111,8 +111,7 @@ describe('first start', () => {
     try {
       const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000);
       expect(running['urls']).toMatchObject({ login: `http://127.0.0.1:${running['gatewayPort']}/login` });
-      const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())?.[1];
-      expect(password).toBeTruthy();
+      const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
       expect(JSON.stringify(gatehouse.logs)).not.toContain(password);
       expect(gatehouse.logs.filter((l) => /SERVFAIL/.test(l.msg) || l.level >= 40)).toEqual([]);
       const rebuilt = () => gatehouse.logs.filter((l) => l.msg === 'DNS records rebuilt').length;

@@ -33,6 +33,16 @@ interface Status {
   converged: boolean;
 }
 
+async function untilValue<T>(get: () => Promise<T | null>, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error(`still nothing after ${timeoutMs} ms: ${get.toString()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 describe.each([
   { workers: 2, accept: 'round-robin' },
   { workers: 1, accept: 'shared' },
@@ -72,12 +82,13 @@ describe.each([
     return JSON.parse(answer.body) as Status;
   }
 
-  async function convergedBeyond(at: Status['primary']['generations']): Promise<Status> {
-    const deadline = Date.now() + 10_000;
+  /** Every worker at the primary's generations, the primary at least at `at`. */
+  async function convergedAt(at: { users: number; routes: number }): Promise<Status> {
+    const deadline = Date.now() + 15_000;
     for (;;) {
       const now = await status();
       const g = now.primary.generations;
-      if (now.converged && g.users > at.users && g.routes > at.routes) return now;
+      if (now.converged && g.users >= at.users && g.routes >= at.routes) return now;
       if (Date.now() > deadline) throw new Error(`workers did not converge: ${JSON.stringify(now)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -102,7 +113,16 @@ describe.each([
       await rename(temp, usersPath);
       await writeFile(join(dir, 'routes.d', 'burst.yaml'), `routes:\n  - { name: burst, path: /burst-${i}/, to: "http://127.0.0.1:9" }\n`);
     }
-    const after = await convergedBeyond(before);
+    // The primary reads the users file at its own pace and may have loaded some of the versions in
+    // between: the final one is the one with every user (its log line says how many, and its generation).
+    const loaded = await gatehouse.waitForLog((l) => l.msg === 'users reloaded' && l['users'] === BURST + 1, 15_000);
+    // Only the primary reads the route files: any process serving the last route proves the primary loaded it.
+    const routesGeneration = await untilValue(async () => {
+      const listed = await fresh(port, 'GET', '/gatehouse/v1/routes', { authorization: `token=${token}` });
+      return listed.body.includes(`/burst-${BURST}/`) ? (await status()).primary.generations.routes : null;
+    });
+    const after = await convergedAt({ users: Number(loaded['generation']), routes: routesGeneration });
+    expect(after.primary.generations.users).toBeGreaterThan(before.users);
     for (const w of after.workers) expect(w.generations, `worker ${w.worker}`).toEqual(after.primary.generations);
 
     const last = added.at(-1)!.uid;
