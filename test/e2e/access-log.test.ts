@@ -41,10 +41,10 @@ describe.each(['lean', 'node'] as const)('access log, gateway.engine: %s', (engi
     ].join('\n'));
     expect((await runGatehouse(['user', 'add', 'alice', '--config', config], { input: `${PASSWORD}\n` })).code).toBe(0);
     gatehouse = startGatehouseProcess(['run', '--config', config]);
-    const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
+    const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000);
     base = `http://127.0.0.1:${running['gatewayPort']}`;
     token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
-  });
+  }, 60_000);
 
   afterAll(async () => {
     await gatehouse?.stop();
