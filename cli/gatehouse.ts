@@ -10,11 +10,12 @@ import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/i
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayServer, RouteTable } from '../gateway/index.js';
+import { GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
 import { seedApps } from './seed-apps.js';
+import { firstStartBlock, runningMessage, runningUrls } from './first-run-notice.js';
 
 export interface RunningGatehouse {
   readonly store: ClusterStore;
@@ -69,9 +70,10 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     closers.length = 0;
   };
 
+  let createdAdminPassword: string | null = null;
   try {
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+    collectDefaultMetrics({ register: registry });
     const store = new ClusterStore({
       staleAfterMs: config.cluster.staleAfterMs,
       unusableAfterMs: config.cluster.unusableAfterMs,
@@ -157,28 +159,38 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
-      const authn = await startAuthn(config, logger.child({ part: 'authn' }), registry);
+      const authn = await startAuthn(config, logger.child({ part: 'authn' }), { registry });
       closers.push(() => authn.close());
+      createdAdminPassword = authn.createdAdminPassword;
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
+      // The route files are read here only; with workers, each gets this table's files and generation.
+      const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
+      await routes.start();
+      closers.push(() => routes.close());
       if (config.gateway.workers > 1) {
-        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, logger: logger.child({ part: 'gateway' }) });
+        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, logger: logger.child({ part: 'gateway' }) });
         closers.push(() => workers.close());
         gatewayPort = await workers.start();
       } else {
-        const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
-        await routes.start();
-        closers.push(() => routes.close());
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, logger: logger.child({ part: 'gateway' }) }));
+        const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
+        const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, logger: logger.child({ part: 'gateway' }) }));
         closers.push(() => gateway.close());
         gatewayPort = await gateway.start();
       }
     }
 
     await sourceStarted;
-    logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort }, 'gatehouse is running');
+    const urls = runningUrls(config, { gatewayPort, dns: dnsAddress, dnsHttpPort });
+    // For a person, one readable line; for machines, the ports and URLs as fields.
+    if (options.pretty) logger.info(runningMessage(urls));
+    else logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort, urls }, 'gatehouse is running');
+    if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: urls.login ?? null }));
     return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, registry, close };
   } catch (error) {
     await close();
+    // The users file with the new admin is kept: its password must not be lost with the failed start.
+    if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: null }));
     throw error;
   }
 }

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
 import { domainFrag, sanitizeLabel } from '../dns/index.js';
-import type { GatewayOptions, RouteTable, SnapshotView, TaskNamer } from '../gateway/index.js';
+import type { GatewayOptions, GatewayStatus, RouteTable, SnapshotView, TaskNamer } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 
@@ -17,6 +17,8 @@ export interface GatewayParts {
   readonly logger: Logger;
   /** Workers ask the primary for every process's metrics. */
   readonly metricsText?: () => Promise<string>;
+  /** `GET /gatehouse/v1/status`: workers ask the primary, which knows every worker's generations. */
+  readonly status?: () => Promise<GatewayStatus>;
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
@@ -44,6 +46,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     engine: config.gateway.engine,
     adminGroup: config.authn.adminGroup,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
+    ...(parts.status ? { status: parts.status } : {}),
   };
 }
 

@@ -1,13 +1,15 @@
 // Entry point of a gateway worker process (forked by cli/gateway-workers.ts with node:cluster). It
 // runs the same GatewayServer as the in-process gateway, sharing the listen port with its siblings:
-// its own route table watching gateway.routes, its own verifier (same signing key and users file),
-// and a mirror of the primary's snapshot fed over IPC. `/metrics` asks the primary, which aggregates
+// its own verifier (same signing key), and the primary's users, route files and snapshot, fed over
+// IPC with their generations (the primary alone reads those files, so every worker serves the same
+// version; each worker reports what it applied, shown by /gatehouse/v1/status). `/metrics` asks the primary, which aggregates
 // every process. On `drain` (or SIGTERM/SIGINT, or losing the primary) it stops accepting, lets
 // in-flight requests finish up to gateway.shutdownTimeout, and exits 0.
 import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { GatewayServer, RouteTable, SnapshotMirror } from '../gateway/index.js';
-import { isToWorker, type FromWorker, type ToWorker } from '../gateway/index.js';
+import { GatewayServer, RouteTable, SnapshotMirror, routesFromWire } from '../gateway/index.js';
+import { isToWorker, type FromWorker, type GatewayStatus, type ToWorker } from '../gateway/index.js';
+import { FedUsers } from './users-feed.js';
 import { startAuthn, type RunningAuthn } from './authn-setup.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { gatewayOptions } from './gateway-options.js';
@@ -19,6 +21,14 @@ const send = (message: FromWorker): void => {
 
 let mirror: SnapshotMirror | null = null;
 let pendingSnapshot: Extract<ToWorker, { kind: 'gatehouse:snapshot' }> | null = null;
+const users = new FedUsers();
+let routes: RouteTable | null = null;
+let pendingRoutes: Extract<ToWorker, { kind: 'gatehouse:routes' }> | null = null;
+const statusWaiters = new Map<number, (status: GatewayStatus) => void>();
+// The primary sends its users right after init; the gateway opens only once it has them, so no
+// request meets an empty user list.
+let usersArrived: () => void = () => undefined;
+const firstUsers = new Promise<void>((resolve) => (usersArrived = resolve));
 let draining: Promise<void> | null = null;
 let stop: () => Promise<void> = async () => undefined;
 const metricsWaiters = new Map<number, (text: string) => void>();
@@ -40,6 +50,26 @@ function askPrimaryForMetrics(): Promise<string> {
   });
 }
 
+function askPrimaryForStatus(): Promise<GatewayStatus> {
+  return new Promise((resolve, reject) => {
+    const id = nextMetricsId++;
+    const timer = setTimeout(() => {
+      statusWaiters.delete(id);
+      reject(new Error('the primary did not send the status in time'));
+    }, 5000);
+    statusWaiters.set(id, (status) => {
+      clearTimeout(timer);
+      resolve({ servedBy: { worker: cluster.worker?.id ?? 0, pid: process.pid }, ...status });
+    });
+    send({ kind: 'gatehouse:status-request', id });
+  });
+}
+
+/** Tells the primary what this worker serves now. */
+function reportApplied(): void {
+  send({ kind: 'gatehouse:applied', generations: { users: users.generation, routes: routes?.generation ?? 0, snapshot: mirror?.current?.generation ?? 0 } });
+}
+
 function drain(): Promise<void> {
   draining ??= stop().then(
     () => process.exit(0),
@@ -51,21 +81,22 @@ function drain(): Promise<void> {
 async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Promise<void> {
   const { config } = message;
   const logger = createLogger({ level: config.log.level, pretty: message.pretty }).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
-  collectDefaultMetrics({ register: registry, prefix: 'gatehouse_process_' });
+  collectDefaultMetrics({ register: registry });
   mirror = new SnapshotMirror({ staleAfterMs: config.cluster.staleAfterMs, unusableAfterMs: config.cluster.unusableAfterMs });
   if (pendingSnapshot) mirror.update(pendingSnapshot.status, pendingSnapshot.snapshot);
+  // Not started: it does not read gateway.routes, it serves what the primary sends.
+  routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
+  if (pendingRoutes) routes.apply(routesFromWire(pendingRoutes.files), pendingRoutes.generation);
   let authn: RunningAuthn | null = null;
-  let routes: RouteTable | null = null;
   let gateway: GatewayServer | null = null;
   stop = async () => {
     await gateway?.close();
-    await routes?.close();
+    routes?.close();
     authn?.close();
   };
   try {
-    authn = await startAuthn(config, logger.child({ part: 'authn' }), registry);
-    routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
-    await routes.start();
+    authn = await startAuthn(config, logger.child({ part: 'authn' }), { users, registry });
+    await firstUsers;
     gateway = new GatewayServer(gatewayOptions(config, {
       routes,
       store: mirror,
@@ -73,11 +104,13 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       dnsHttp: message.dnsHttp ? new URL(message.dnsHttp) : null,
       registry,
       metricsText: askPrimaryForMetrics,
+      status: askPrimaryForStatus,
       logger: logger.child({ part: 'gateway' }),
     }));
     const port = await gateway.start();
     installCrashPolicy({ logger, registry });
     send({ kind: 'gatehouse:listening', port });
+    reportApplied();
   } catch (error) {
     const failure = error as NodeJS.ErrnoException;
     send({ kind: 'gatehouse:failed', message: failure.message, ...(failure.code ? { code: failure.code } : {}) });
@@ -93,8 +126,24 @@ process.on('message', (message: unknown) => {
       void init(message);
       return;
     case 'gatehouse:snapshot':
-      if (mirror) mirror.update(message.status, message.snapshot);
-      else pendingSnapshot = { ...message, snapshot: message.snapshot ?? pendingSnapshot?.snapshot ?? null };
+      if (mirror) {
+        mirror.update(message.status, message.snapshot);
+        if (message.snapshot !== undefined) reportApplied();
+      } else pendingSnapshot = { ...message, snapshot: message.snapshot ?? pendingSnapshot?.snapshot ?? null };
+      return;
+    case 'gatehouse:users':
+      if (users.apply(message.users, message.generation)) reportApplied();
+      usersArrived();
+      return;
+    case 'gatehouse:routes':
+      if (routes) {
+        routes.apply(routesFromWire(message.files), message.generation);
+        reportApplied();
+      } else pendingRoutes = message;
+      return;
+    case 'gatehouse:status-reply':
+      statusWaiters.get(message.id)?.(message.status);
+      statusWaiters.delete(message.id);
       return;
     case 'gatehouse:metrics-collect':
       void registry.getMetricsAsJSON().then((metrics) => send({ kind: 'gatehouse:metrics-json', id: message.id, metrics }));

@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
 import { GatehouseError, type GatehouseConfig } from '../config/index.js';
-import { isFromWorker, type MetricsJson, type ToWorker } from '../gateway/index.js';
+import { gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker } from '../gateway/index.js';
+import type { UsersSource } from './users-feed.js';
 
 export interface GatewayWorkersOptions {
   readonly config: GatehouseConfig;
@@ -19,6 +20,9 @@ export interface GatewayWorkersOptions {
   readonly logger: Logger;
   readonly dnsHttp: URL | null;
   readonly pretty: boolean;
+  /** The primary's users and route files: read here once, pushed to every worker with their generation. */
+  readonly users: UsersSource;
+  readonly routes: RouteTable;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./gateway-worker.js', import.meta.url));
@@ -30,6 +34,8 @@ interface Slot {
   startedAt: number;
   crashes: number;
   timer: NodeJS.Timeout | null;
+  /** What the worker reported it serves; null until it reports. */
+  generations: Generations | null;
 }
 
 export class GatewayWorkers {
@@ -37,7 +43,7 @@ export class GatewayWorkers {
   readonly #slots: Slot[] = [];
   #closing = false;
   #statusTimer: NodeJS.Timeout | null = null;
-  #unsubscribe: (() => void) | null = null;
+  #unsubscribe: (() => void)[] = [];
   #nextCollect = 1;
   readonly #collecting = new Map<number, (metrics: MetricsJson) => void>();
 
@@ -55,12 +61,17 @@ export class GatewayWorkers {
     // Set before the first fork: Node reads it then.
     cluster.schedulingPolicy = this.#options.config.gateway.accept === 'shared' ? cluster.SCHED_NONE : cluster.SCHED_RR;
     cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], serialization: 'advanced' });
-    this.#unsubscribe = this.#options.store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot, status: this.#options.store.status() }));
+    const { store, users, routes } = this.#options;
+    this.#unsubscribe = [
+      store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot, status: store.status() })),
+      users.subscribe((list, generation) => this.#broadcast({ kind: 'gatehouse:users', generation, users: list })),
+      routes.subscribe((files, generation) => this.#broadcast({ kind: 'gatehouse:routes', generation, files: routesToWire(files) })),
+    ];
     this.#statusTimer = setInterval(() => this.#broadcast({ kind: 'gatehouse:snapshot', status: this.#options.store.status() }), 1000);
     this.#statusTimer.unref();
     const count = this.#options.config.gateway.workers;
     const ports = await Promise.all(Array.from({ length: count }, () => {
-      const slot: Slot = { worker: null, startedAt: 0, crashes: 0, timer: null };
+      const slot: Slot = { worker: null, startedAt: 0, crashes: 0, timer: null, generations: null };
       this.#slots.push(slot);
       return this.#fork(slot, true);
     }));
@@ -70,7 +81,7 @@ export class GatewayWorkers {
 
   async close(): Promise<void> {
     this.#closing = true;
-    this.#unsubscribe?.();
+    for (const unsubscribe of this.#unsubscribe) unsubscribe();
     if (this.#statusTimer) clearInterval(this.#statusTimer);
     const live: Worker[] = [];
     for (const slot of this.#slots) {
@@ -97,12 +108,21 @@ export class GatewayWorkers {
       const worker = cluster.fork();
       slot.worker = worker;
       slot.startedAt = Date.now();
+      slot.generations = null;
       worker.on('message', (message: unknown) => {
         if (!isFromWorker(message)) return;
         switch (message.kind) {
           case 'gatehouse:ready':
             this.#send(worker, { kind: 'gatehouse:init', config: this.#options.config, dnsHttp: this.#options.dnsHttp?.href ?? null, pretty: this.#options.pretty });
             this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
+            this.#send(worker, { kind: 'gatehouse:users', generation: this.#options.users.generation, users: this.#options.users.users });
+            this.#send(worker, { kind: 'gatehouse:routes', generation: this.#options.routes.generation, files: routesToWire(this.#options.routes.files()) });
+            return;
+          case 'gatehouse:applied':
+            slot.generations = message.generations;
+            return;
+          case 'gatehouse:status-request':
+            this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
             return;
           case 'gatehouse:listening':
             listening = true;
@@ -131,6 +151,12 @@ export class GatewayWorkers {
         }, delayMs);
       });
     });
+  }
+
+  /** The primary's generations and what each worker reported it serves. */
+  status(): GatewayStatus {
+    const primary = { pid: process.pid, generations: { users: this.#options.users.generation, routes: this.#options.routes.generation, snapshot: this.#options.store.current?.generation ?? 0 } };
+    return gatewayStatus(primary, this.#slots.map((slot, i) => ({ worker: slot.worker?.id ?? i + 1, pid: slot.worker?.process.pid ?? null, generations: slot.worker && !slot.worker.isDead() ? slot.generations : null })));
   }
 
   /** Every process's metrics, summed by prom-client's cluster aggregation rules. */

@@ -1,4 +1,6 @@
-// One logger for the process: JSON lines on stdout (pino), or human lines with --pretty.
+// One logger for the process. On a terminal: one human line per event (time, level, message, then
+// the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
+// JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
 import { pino, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
 
@@ -15,9 +17,23 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' },
   };
   if (!options.pretty) return pino(base);
-  return pino(base, pretty({ colorize: process.stdout.isTTY ?? false, sync: true, ignore: 'pid,hostname,name' }));
+  return pino(base, pretty({
+    colorize: process.stdout.isTTY ?? false,
+    sync: true,
+    singleLine: true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,name',
+  }));
 }
 
-export function wantsPretty(flag: boolean | undefined): boolean {
-  return flag === true || process.env['LOG_FORMAT'] === 'pretty';
+export type LogFormatChoice = { readonly flag?: boolean | undefined; readonly env?: string | undefined; readonly isTTY?: boolean | undefined };
+
+/** Human lines for `--pretty`, `LOG_FORMAT=pretty`, or a terminal on stdout unless `LOG_FORMAT=json`. */
+export function wantsPretty(flag: boolean | undefined, choice: LogFormatChoice = {}): boolean {
+  const env = 'env' in choice ? choice.env : process.env['LOG_FORMAT'];
+  const isTTY = 'isTTY' in choice ? choice.isTTY : process.stdout.isTTY;
+  if (flag === true) return true;
+  if (env === 'json') return false;
+  if (env === 'pretty') return true;
+  return isTTY === true;
 }

@@ -1,7 +1,7 @@
 // Loads `gatehouse.yaml`: parse with positions, check the shape against the schema, then the meaning
 // (what a chosen source needs, addresses, URLs), apply the documented defaults and freeze the result.
 // Every problem is collected and reported together, each at its own file:line:col.
-import { availableParallelism, totalmem } from 'node:os';
+import { machineCapacity, type Capacity } from './cgroup-limits.js';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
@@ -102,6 +102,10 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   };
   const bodyTimeoutMs = positiveMs(['gateway', 'bodyTimeout'], 60_000);
   const discardBodyTimeoutMs = positiveMs(['gateway', 'discardBodyTimeout'], 5_000);
+  const advertise = get(raw, ['cluster', 'local', 'advertise']) as string | undefined;
+  // Read once, and only when a default needs it: the host's cores and memory under the cgroup's limits.
+  let measured: Capacity | null = null;
+  const capacity = (): Capacity => (measured ??= machineCapacity());
   const tls = get(raw, ['gateway', 'tls']) as { cert?: string; key?: string } | undefined;
   if (tls && (!tls.cert || !tls.key)) fail(['gateway', 'tls'], 'needs both cert and key');
 
@@ -137,11 +141,12 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
         agents: (get(raw, ['cluster', 'local', 'agents']) as number | undefined) ?? 1,
         workDir: resolve((get(raw, ['cluster', 'local', 'workDir']) as string | undefined) ?? '.gatehouse/work'),
         http: listen(['cluster', 'local', 'http'], '127.0.0.1:5050'),
+        advertise: advertise === undefined || advertise === 'auto' ? null : advertise,
         name: (get(raw, ['cluster', 'local', 'name']) as string | undefined) ?? 'gatehouse',
         resources: {
-          cpus: (get(raw, ['cluster', 'local', 'resources', 'cpus']) as number | undefined) ?? availableParallelism(),
-          // Three quarters of the machine by default: the rest stays for Gatehouse and the system.
-          mem: (get(raw, ['cluster', 'local', 'resources', 'mem']) as number | undefined) ?? Math.floor((totalmem() / 1048576) * 0.75),
+          cpus: (get(raw, ['cluster', 'local', 'resources', 'cpus']) as number | undefined) ?? capacity().cpus,
+          // Three quarters of the machine (or of its cgroup's memory limit) by default: the rest stays for Gatehouse and the system.
+          mem: (get(raw, ['cluster', 'local', 'resources', 'mem']) as number | undefined) ?? Math.floor((capacity().memoryBytes / 1048576) * 0.75),
           disk: (get(raw, ['cluster', 'local', 'resources', 'disk']) as number | undefined) ?? 10240,
           ports: localPorts,
         },
@@ -169,7 +174,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       listen: listen(['gateway', 'listen'], '127.0.0.1:8080'),
       tls: tls?.cert && tls.key ? { cert: resolve(tls.cert), key: resolve(tls.key) } : null,
       routes: resolve((get(raw, ['gateway', 'routes']) as string | undefined) ?? 'config/routes.d'),
-      workers: workers === 'auto' ? availableParallelism() : workers,
+      workers: workers === 'auto' ? capacity().cpuCount : workers,
       maxBodySize: bytes(['gateway', 'maxBodySize'], 1024 ** 3),
       maxHeaderSize: bytes(['gateway', 'maxHeaderSize'], 32 * 1024),
       shutdownTimeoutMs: ms(['gateway', 'shutdownTimeout'], 10_000),

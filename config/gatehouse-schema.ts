@@ -16,6 +16,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
       agents: { type: 'integer', minimum: 1, maximum: 64 },
       workDir: { type: 'string', minLength: 1 },
       http: listen,
+      advertise: { type: 'string', pattern: '^(auto|[0-9]{1,3}(\\.[0-9]{1,3}){3}|[0-9A-Fa-f:]*:[0-9A-Fa-f:.]*)$' },
       name: { type: 'string', minLength: 1, maxLength: 128 },
       resources: section({
         cpus: { type: 'number', exclusiveMinimum: 0 },

@@ -13,6 +13,8 @@ export interface LocalClusterConfig {
   readonly agents: number;
   readonly workDir: string;                // absolute path
   readonly http: ListenAddress;
+  /** The agents' address in the state and DNS; null (`auto`): http's host, or for a wildcard this machine's first non-loopback address. */
+  readonly advertise: string | null;
   /** Cluster name shown in the master's state (`cluster`) and by DC/OS tools. */
   readonly name: string;
   /** What each agent offers; `ports` is the host's range (e.g. `31000-32000`), split between agents. */

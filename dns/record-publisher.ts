@@ -2,6 +2,7 @@
 // record set beside the old one and handed to the server, which swaps it in by one reference.
 // In gatehouse mode it also withdraws the zone (SERVFAIL) while there is no usable snapshot, so a
 // resolver never caches an NXDOMAIN that only means "we do not know yet".
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Snapshot } from '../cluster/snapshot.js';
 import type { RecordSet } from './record-set.js';
@@ -34,6 +35,9 @@ export class RecordPublisher {
   #unsubscribe: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
   #withdrawnFor: string | null = null;
+  /** The zone has served answers since start: a withdrawal after that is news, the wait before it is not. */
+  #servedOnce = false;
+  #fingerprint = '';
   readonly #options: RecordPublisherOptions;
 
   constructor(options: RecordPublisherOptions) {
@@ -77,8 +81,17 @@ export class RecordPublisher {
       this.#options.logger.error({ err: error, generation: snapshot.generation }, 'building DNS records failed; keeping the previous records');
       return;
     }
-    this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
+    // Most new snapshots (an event, a health check, a poll) leave the answers as they were: then the
+    // answers are not re-encoded, the SOA serial stays, and nothing is logged at info.
+    const fingerprint = recordsFingerprint(records);
+    const unchanged = this.#records !== null && fingerprint === this.#fingerprint;
     this.#records = records;
+    if (unchanged) {
+      this.#options.logger.debug({ generation: snapshot.generation, serial: this.#serial }, 'DNS records unchanged');
+      return;
+    }
+    this.#fingerprint = fingerprint;
+    this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
     let names = 0;
     for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial).names;
     this.#options.logger.info(
@@ -98,7 +111,26 @@ export class RecordPublisher {
     if (reason === this.#withdrawnFor) return;
     this.#withdrawnFor = reason;
     for (const sink of this.#options.sinks) sink.setUnavailable(reason);
-    if (reason) this.#options.logger.warn({ reason }, 'DNS zone withdrawn: answering SERVFAIL');
-    else this.#options.logger.info('DNS zone serving');
+    if (reason === null) {
+      if (this.#servedOnce) this.#options.logger.info('DNS zone serving again');
+      this.#servedOnce = true;
+    } else if (this.#servedOnce || status.state === 'unusable') {
+      this.#options.logger.warn({ reason }, 'DNS zone withdrawn: answering SERVFAIL');
+    } else {
+      // Every start waits a moment for the first snapshot: not a warning.
+      this.#options.logger.debug({ reason }, 'DNS zone waits for the first cluster snapshot (SERVFAIL until then)');
+    }
   }
+}
+
+/** A digest of everything DNS answers from: equal digests, equal answers. */
+function recordsFingerprint(records: RecordSet): string {
+  const hash = createHash('sha1');
+  for (const [name, r] of records.names) {
+    hash.update(name);
+    hash.update(`|${r.a.join(',')}|${r.aaaa.join(',')}|`);
+    for (const srv of r.srv) hash.update(`${srv.target}:${srv.port},`);
+    hash.update('\n');
+  }
+  return hash.digest('base64');
 }

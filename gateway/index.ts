@@ -8,3 +8,5 @@ export type { TaskNamer } from './pages/dashboard.js';
 export { parseRouteFile, loadRouteFiles, RESERVED_PREFIXES, type FileRoute, type RouteFileStatus } from './route-files.js';
 export { SnapshotMirror, type SnapshotMirrorOptions } from './snapshot-mirror.js';
 export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJson } from './worker-protocol.js';
+export { routesFromWire, routesToWire, type WireRouteFile } from './worker-protocol.js';
+export { gatewayStatus, sameGenerations, type GatewayStatus, type Generations, type WorkerStatus } from './gateway-status.js';

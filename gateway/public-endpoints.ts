@@ -6,6 +6,7 @@ import { AuthnError, login, type Caller } from '../authn/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { FAVICON_ICO } from './pages/favicon.js';
 import { expectsContinue } from './request-rules.js';
+import { noteUid } from './access-log.js';
 import type { GatewayOptions } from './server.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
@@ -86,6 +87,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         parsed = null;
       }
       const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+      loggedIn(res, answer.status, parsed);
       json(answer.status, answer.body, answer.headers);
       return 'login';
     }
@@ -95,6 +97,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         const form = new URLSearchParams((await readBody(req, res)) ?? '');
         const next = safeNext(form.get('next'));
         const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+        loggedIn(res, answer.status, { uid: form.get('uid') });
         if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
         else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description']), form.get('uid') ?? ''));
         return 'login';
@@ -111,6 +114,12 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
     default:
       return null;
   }
+}
+
+/** A successful login's access-log line names who logged in (the uid only: never the password or token). */
+function loggedIn(res: ServerResponse, status: number, body: unknown): void {
+  const uid = (body as { uid?: unknown } | null)?.uid;
+  if (status === 200 && typeof uid === 'string') noteUid(res, uid);
 }
 
 /** The login body, up to MAX_LOGIN_BODY; `100 Continue` first when the client waits for it (login needs no token). */

@@ -24,6 +24,8 @@ import { duplicateHost, expectsContinue, forwardedElement } from './request-rule
 import { LeanUpstreamClient, loadParser, type LeanRequest, type LeanResponse, type ResponseSink } from './http1/index.js';
 import { listenGateway, type Listening } from './listen.js';
 import { RequestMetrics } from './request-metrics.js';
+import type { GatewayStatus } from './gateway-status.js';
+import { bodyBytesSent, countBodyBytes, notedUid, writeAccessLog } from './access-log.js';
 import { UpstreamProxy, sendJsonError, type ProxyRequest } from './proxy.js';
 import type { RouteTable } from './route-table.js';
 import type { FileRoute } from './route-files.js';
@@ -65,6 +67,8 @@ export interface GatewayOptions {
   readonly shutdownTimeoutMs?: number;
   /** The `/metrics` text; default: this process's registry (workers ask the primary for all of them). */
   readonly metricsText?: () => Promise<string>;
+  /** `GET /gatehouse/v1/status`: the generations each gateway process serves (absent: 404). */
+  readonly status?: () => Promise<GatewayStatus>;
   /**
    * `lean` (default): Node's HTTP parser with a lean hot path for proxied requests (gateway/http1);
    * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
@@ -80,7 +84,7 @@ const EJECT_MS = 30_000;
 const NONE_TRIED: ReadonlySet<string> = new Set();
 
 /** Paths #handle answers itself after authentication; never on the hot path. */
-const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
+const SPECIAL_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
 
 /**
  * A file route's name in metrics, logs and round robin (`file:<name>`), built once per route: route
@@ -224,7 +228,11 @@ export class GatewayServer {
     const requestId = randomUUID();
     let route = 'none';
     let uid: string | null = null;
-    res.on('finish', () => this.#record(res, started, requestId, req.method, route, uid));
+    countBodyBytes(res, req.method);
+    const record = (): void => this.#record(res, started, requestId, req.method, req.url ?? '/', route, uid);
+    // An answer written synchronously (a public endpoint) can finish before its handler's await
+    // returns and names the route: its line waits for the rest of this turn.
+    res.on('finish', () => (route === 'none' ? setImmediate(record) : record()));
     res.setHeader('x-request-id', requestId);
     if (req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined) this.#bodies.watch(req, res);
 
@@ -290,6 +298,11 @@ export class GatewayServer {
       res.writeHead(200, { 'content-type': 'application/json' }).end(body);
       return;
     }
+    if (path === '/gatehouse/v1/status' && this.#options.status) {
+      route = 'status';
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(await this.#options.status()));
+      return;
+    }
     if (path === '/metadata' || path === '/pkgpanda/active.buildinfo.full.json') {
       route = 'metadata';
       // Admin Router's /metadata: the public IP, falling back to the address the request came in on.
@@ -333,7 +346,7 @@ export class GatewayServer {
     const started = performance.now();
     const requestId = randomUUID();
     const uid = caller?.uid ?? null;
-    res.on('finish', () => this.#record(res, started, requestId, method, decision.route, uid));
+    res.on('finish', () => this.#record(res, started, requestId, method, req.url, decision.route, uid));
     res.setHeader('x-request-id', requestId);
     this.#dispatch(req, res, decision, path, search, null, fileRoute?.timeoutMs);
     return true;
@@ -349,10 +362,10 @@ export class GatewayServer {
     }
   }
 
-  #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, route: string, uid: string | null): void {
+  #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, target: string, route: string, uid: string | null): void {
     const seconds = (performance.now() - started) / 1000;
     this.#metrics.observe(route, res.statusCode, seconds);
-    if (this.#options.logger.isLevelEnabled('info')) this.#options.logger.info({ requestId, method, route, status: res.statusCode, bytes: Number(res.getHeader('content-length') ?? 0), ms: Math.round(seconds * 1000), uid }, 'request');
+    if (this.#options.logger.isLevelEnabled('info')) writeAccessLog(this.#options.logger, { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) });
   }
 
   #builtinDecision(path: string): RouteDecision | null {

@@ -1,8 +1,11 @@
 // Messages between `gatehouse run` (the primary) and its gateway worker processes (node:cluster IPC
 // with `serialization: 'advanced'`, so snapshots cross as structured clones, not JSON).
+import type { UsersFile } from '../authn/index.js';
 import type { Snapshot, StoreStatus } from '../cluster/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
+import type { GatewayStatus, Generations } from './gateway-status.js';
+import type { FileRoute, RouteFileStatus } from './route-files.js';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 
@@ -13,7 +16,12 @@ export type ToWorker =
   | { readonly kind: 'gatehouse:snapshot'; readonly snapshot?: Snapshot | null; readonly status: StoreStatus }
   | { readonly kind: 'gatehouse:metrics-collect'; readonly id: number }
   | { readonly kind: 'gatehouse:metrics-text'; readonly id: number; readonly text: string }
-  | { readonly kind: 'gatehouse:drain' };
+  | { readonly kind: 'gatehouse:drain' }
+  /** The primary's users (it alone reads the users file), numbered: every worker serves the same ones. */
+  | { readonly kind: 'gatehouse:users'; readonly generation: number; readonly users: UsersFile }
+  /** The primary's route files (it alone reads gateway.routes), numbered. */
+  | { readonly kind: 'gatehouse:routes'; readonly generation: number; readonly files: readonly WireRouteFile[] }
+  | { readonly kind: 'gatehouse:status-reply'; readonly id: number; readonly status: GatewayStatus };
 
 /** Worker → primary. */
 export type FromWorker =
@@ -21,7 +29,21 @@ export type FromWorker =
   | { readonly kind: 'gatehouse:listening'; readonly port: number }
   | { readonly kind: 'gatehouse:failed'; readonly message: string; readonly code?: string }
   | { readonly kind: 'gatehouse:metrics-request'; readonly id: number }
-  | { readonly kind: 'gatehouse:metrics-json'; readonly id: number; readonly metrics: MetricsJson };
+  | { readonly kind: 'gatehouse:metrics-json'; readonly id: number; readonly metrics: MetricsJson }
+  /** What the worker serves now, sent after every change: the primary shows it in /gatehouse/v1/status. */
+  | { readonly kind: 'gatehouse:applied'; readonly generations: Generations }
+  | { readonly kind: 'gatehouse:status-request'; readonly id: number };
+
+/** A route file as it crosses IPC: URLs do not survive a structured clone, their hrefs do. */
+export type WireRouteFile = Omit<RouteFileStatus, 'routes'> & { readonly routes: readonly (Omit<FileRoute, 'to'> & { readonly to: readonly string[] })[] };
+
+export function routesToWire(files: readonly RouteFileStatus[]): WireRouteFile[] {
+  return files.map((f) => ({ ...f, routes: f.routes.map((r) => ({ ...r, to: r.to.map((u) => u.href) })) }));
+}
+
+export function routesFromWire(files: readonly WireRouteFile[]): RouteFileStatus[] {
+  return files.map((f) => ({ ...f, routes: f.routes.map((r) => ({ ...r, to: r.to.map((href) => new URL(href)) })) }));
+}
 
 function ours(message: unknown): boolean {
   return typeof message === 'object' && message !== null && typeof (message as { kind?: unknown }).kind === 'string' && (message as { kind: string }).kind.startsWith('gatehouse:');

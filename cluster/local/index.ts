@@ -21,6 +21,7 @@ export function createLocalSource(config: ClusterConfig, deps: { store: ClusterS
     agents: local.agents,
     workDir: local.workDir,
     listen: local.http,
+    advertise: local.advertise,
     resources: { cpus: local.resources.cpus, mem: local.resources.mem, disk: local.resources.disk, ports: parsePortRanges(local.resources.ports) },
     isolation: local.isolation,
     clusterName: local.name,

@@ -1,6 +1,7 @@
 // The whole embedded cluster on one machine: a master, its agents (each with its own HTTP endpoint)
 // and the Marathon-style scheduler, fed by app definitions. Everything it knows is served over the
 // real Mesos and Marathon HTTP APIs; nothing downstream reads it any other way.
+import { networkInterfaces } from 'node:os';
 import { readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
@@ -30,6 +31,8 @@ export interface LocalClusterOptions {
   readonly agents: number;
   readonly workDir: string;
   readonly listen: { readonly host: string; readonly port: number };
+  /** The agents' address in the state (and so in DNS); default: the listen host, or for a wildcard this machine's first non-loopback address. */
+  readonly advertise?: string | null;
   /** Per agent; `ports` is the host's range, split between the agents (they share one network). */
   readonly resources: Resources;
   readonly isolation: 'auto' | 'none';
@@ -85,14 +88,17 @@ export class LocalCluster {
 
   async start(): Promise<void> {
     const { logger, listen } = this.#options;
+    // The master's own API stays on its listen address (Gatehouse reads it back there); the agents,
+    // and so the tasks in DNS and the state, are published under the advertised address.
     const advertised = listen.host === '0.0.0.0' || listen.host === '::' ? '127.0.0.1' : listen.host;
     this.#claim = await claimWorkDir(this.#options.workDir, logger);
+    const agentAddress = this.#options.advertise ?? advertisedAddress(listen.host);
     await removeOldSandboxes(join(this.#options.workDir, 'slaves'), this.#options.sandboxKeepMs ?? 86_400_000, logger);
     this.#isolation = await detectIsolation({ mode: this.#options.isolation, cgroupName: `gatehouse-${process.pid}` });
     logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
     const master = new LocalMaster({ logger, ip: advertised, ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}) });
     this.#master = master;
-    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: advertised, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
+    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: agentAddress, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
     this.#scheduler = scheduler;
     const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir });
     this.#servers.push(masterServer);
@@ -104,8 +110,8 @@ export class LocalCluster {
     for (let i = 0; i < this.#options.agents; i++) {
       const agent = new LocalAgent({
         id: master.nextAgentId(),
-        hostname: advertised,
-        ip: advertised,
+        hostname: agentAddress,
+        ip: agentAddress,
         resources: { ...this.#options.resources, ports: portSlices[i] ?? [] },
         workDir: this.#options.workDir,
         isolation: this.#isolation,
@@ -115,7 +121,9 @@ export class LocalCluster {
       });
       const server = createAgentHttpServer(agent, master);
       this.#servers.push(server);
-      agent.port = await listenOn(server, listen.host, 0, `agent ${i}`);
+      // Published under another address than the master's (which may not even be this machine's, as a
+      // Docker host's address inside a container): the agent answers on every interface.
+      agent.port = await listenOn(server, agentAddress === advertised ? listen.host : agentAddress.includes(':') ? '::' : '0.0.0.0', 0, `agent ${i}`);
       this.#agents.push(agent);
       master.registerAgent(agent);
     }
@@ -166,4 +174,21 @@ async function listenOn(server: Server, host: string, port: number, what: string
     });
   });
   return (server.address() as AddressInfo).port;
+}
+
+/**
+ * The address tasks are published under when none is configured. A specific listen host is it; a
+ * wildcard (a container's config) means "reachable from outside", so this machine's first
+ * non-loopback address, which the Docker host and other containers reach, rather than 127.0.0.1.
+ */
+export function advertisedAddress(listenHost: string): string {
+  if (listenHost !== '0.0.0.0' && listenHost !== '::') return listenHost;
+  const wanted = listenHost === '::' ? ['IPv6', 'IPv4'] : ['IPv4'];
+  for (const family of wanted) {
+    for (const addresses of Object.values(networkInterfaces())) {
+      const found = addresses?.find((a) => !a.internal && a.family === family && !a.address.startsWith('fe80:'));
+      if (found) return found.address;
+    }
+  }
+  return '127.0.0.1';
 }

@@ -60,6 +60,8 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
   #pending: Array<string | Buffer> | null = null;
   #destroyed = false;
   #awaitingDrain = false;
+  /** Body bytes sent (framing excluded), for the access log. */
+  bodyBytes = 0;
 
   constructor(owner: ResponseOwner, request: LeanRequestLine) {
     super();
@@ -132,6 +134,7 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
     if (this.writableEnded || this.#destroyed) return false;
     if (!this.headersSent) this.writeHead(this.statusCode);
     if (this.#noBody || chunk.length === 0) return true;
+    this.bodyBytes += chunk.length;
     if (!this.#chunked) return this.#out(chunk);
     this.#out(`${chunk.length.toString(16)}\r\n`);
     this.#out(chunk);

@@ -70,7 +70,7 @@ beforeAll(async () => {
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']}`;
   cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
-  password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+  password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

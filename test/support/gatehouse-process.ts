@@ -17,11 +17,15 @@ export interface GatehouseProcess {
   readonly logs: LogLine[];
   readonly stderr: () => string;
   waitForLog(predicate: (line: LogLine) => boolean, timeoutMs?: number): Promise<LogLine>;
+  /** Waits for stderr to match (stderr and stdout are separate pipes: a line on one says nothing about the other). */
+  waitForStderr(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export function startGatehouseProcess(args: readonly string[], options: { cwd?: string } = {}): GatehouseProcess {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
+/** `prefix`: a command that execs the binary (e.g. setpriv to run it as another user). */
+export function startGatehouseProcess(args: readonly string[], options: { cwd?: string; prefix?: readonly string[] } = {}): GatehouseProcess {
+  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
+  const child = spawn(command, rest, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';
@@ -61,6 +65,15 @@ export function startGatehouseProcess(args: readonly string[], options: { cwd?: 
         waiters.add(check);
         check();
       });
+    },
+    async waitForStderr(pattern, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const found = pattern.exec(stderr);
+        if (found) return found;
+        if (Date.now() > deadline || exitCode !== undefined) throw new Error(`stderr did not match ${pattern} within ${timeoutMs} ms: ${stderr}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop(signal = 'SIGTERM') {
       if (exitCode !== undefined) return exitCode;
