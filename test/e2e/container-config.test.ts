@@ -46,7 +46,8 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
   beforeAll(async () => {
     app = mkdtempSync(join(tmpdir(), 'gatehouse-container-'));
     chmodSync(app, 0o755);
-    cpSync(join(REPO_ROOT, 'config', 'apps.d'), join(app, 'config', 'apps.d'), { recursive: true });
+    // As the image has it: the shipped demo apps, copied to apps.d on first start (cluster.local.seedApps).
+    cpSync(join(REPO_ROOT, 'config', 'apps.d.example'), join(app, 'config', 'apps.d.example'), { recursive: true });
     cpSync(join(REPO_ROOT, 'config', 'routes.d'), join(app, 'config', 'routes.d'), { recursive: true });
     const shipped = readFileSync(join(REPO_ROOT, 'config', 'container.yaml'), 'utf8');
     const local = shipped

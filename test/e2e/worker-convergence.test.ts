@@ -51,6 +51,7 @@ describe.each([
   let gatehouse: GatehouseProcess;
   let port: number;
   let token: string;
+  let adminToken: string; // the route list is for members of authn.adminGroup (admins)
   let usersPath: string;
 
   beforeAll(async () => {
@@ -65,10 +66,11 @@ describe.each([
       'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  workers: ${workers}`, `  accept: ${accept}`,
       'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(usersPath)}`,
     ].join('\n'));
-    expect((await runGatehouse(['user', 'add', 'first', '--config', config], { input: `${PASSWORD}\n` })).code).toBe(0);
+    expect((await runGatehouse(['user', 'add', 'first', '--groups', 'admins', '--config', config], { input: `${PASSWORD}\n` })).code).toBe(0);
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000))['gatewayPort']);
     token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
+    adminToken = (await runGatehouse(['token', '--uid', 'first', '--config', config])).stdout.trim();
   }, 60_000);
 
   afterAll(async () => {
@@ -105,7 +107,7 @@ describe.each([
     const before = (await status()).primary.generations;
     // Each version adds one user and is swapped in by rename, as an editor or `user add` writes it;
     // all of them within a few milliseconds, faster than a file timestamp tick.
-    const first = { uid: 'first', password: await hashPassword(PASSWORD), groups: [] as string[] };
+    const first = { uid: 'first', password: await hashPassword(PASSWORD), groups: ['admins'] };
     const added = await Promise.all(Array.from({ length: BURST }, async (_, i) => ({ uid: `burst-${i}`, password: await hashPassword(`${PASSWORD}-${i}`), groups: [] as string[] })));
     for (let i = 1; i <= BURST; i++) {
       const temp = `${usersPath}.${i}.tmp`;
@@ -118,7 +120,7 @@ describe.each([
     const loaded = await gatehouse.waitForLog((l) => l.msg === 'users reloaded' && l['users'] === BURST + 1, 15_000);
     // Only the primary reads the route files: any process serving the last route proves the primary loaded it.
     const routesGeneration = await untilValue(async () => {
-      const listed = await fresh(port, 'GET', '/gatehouse/v1/routes', { authorization: `token=${token}` });
+      const listed = await fresh(port, 'GET', '/gatehouse/v1/routes', { authorization: `token=${adminToken}` });
       return listed.body.includes(`/burst-${BURST}/`) ? (await status()).primary.generations.routes : null;
     });
     const after = await convergedAt({ users: Number(loaded['generation']), routes: routesGeneration });
