@@ -6,6 +6,4 @@ export { parseSize } from './size.js';
 export { parseListenAddress } from './listen-address.js';
 export { parseYamlFile, formatKeyPath, type YamlFile, type KeyPath } from './yaml-document.js';
 export { compileSchema, checkSchema, type Schema } from './schema-check.js';
-export { deepFreeze } from './deep-freeze.js';
 export type * from './types.js';
-export { CoalescedPass } from './coalesced-pass.js';

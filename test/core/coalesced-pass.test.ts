@@ -1,6 +1,6 @@
 // CoalescedPass: one pass at a time; calls during a pass earn exactly one more pass; errors reach callers.
 import { expect, test } from 'vitest';
-import { CoalescedPass } from '../../config/index.js';
+import { CoalescedPass } from '../../core/index.js';
 
 test('calls during a pass coalesce into one more pass, which sees the newest state', async () => {
   let state = 0;

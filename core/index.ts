@@ -1,0 +1,4 @@
+// The core area: what every other area shares and nothing else. It imports nothing of ours.
+export { deepFreeze } from './deep-freeze.js';
+export { CoalescedPass } from './coalesced-pass.js';
+export { parsePortRanges, normalizeRanges, type PortRange } from './port-ranges.js';
