@@ -1,5 +1,6 @@
 // `gatehouse <command>`: parse arguments, run the command, map errors to exit codes.
-import { ConfigError, GatehouseError } from '../config/index.js';
+import { ConfigError } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 import { UsageError } from './arguments.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE } from './exit-codes.js';
 import { runCommand } from './run-command.js';

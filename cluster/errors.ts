@@ -1,4 +1,4 @@
 // Errors of the cluster area, with stable codes.
-import { GatehouseError } from '../config/errors.js';
+import { GatehouseError } from '../core/index.js';
 
 export class ClusterError extends GatehouseError {}

@@ -1,5 +1,5 @@
 // The config area: what other areas may import.
-export { GatehouseError, ConfigError, formatProblem, type ConfigProblem } from './errors.js';
+export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
 export { loadConfig, parseConfig } from './gatehouse-config.js';
 export { parseDuration } from './duration.js';
 export { parseSize } from './size.js';

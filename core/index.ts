@@ -2,3 +2,4 @@
 export { deepFreeze } from './deep-freeze.js';
 export { CoalescedPass } from './coalesced-pass.js';
 export { parsePortRanges, normalizeRanges, type PortRange } from './port-ranges.js';
+export { GatehouseError } from './errors.js';

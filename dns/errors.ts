@@ -1,4 +1,4 @@
 // Errors of the DNS area, with stable codes.
-import { GatehouseError } from '../config/errors.js';
+import { GatehouseError } from '../core/index.js';
 
 export class DnsError extends GatehouseError {}
