@@ -3,3 +3,4 @@ export { deepFreeze } from './deep-freeze.js';
 export { CoalescedPass } from './coalesced-pass.js';
 export { parsePortRanges, normalizeRanges, type PortRange } from './port-ranges.js';
 export { GatehouseError } from './errors.js';
+export { Lifecycle, type LifecycleLogger, type StopFailure } from './lifecycle.js';
