@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
-import { GatehouseError } from '../core/index.js';
+import { GatehouseError, Lifecycle } from '../core/index.js';
 import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
@@ -57,16 +57,9 @@ export interface StartOptions {
 }
 
 export async function startGatehouse(config: GatehouseConfig, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
-  const closers: (() => Promise<void> | void)[] = [];
+  const lifecycle = new Lifecycle(logger);
   const close = async () => {
-    for (const closer of closers.reverse()) {
-      try {
-        await closer();
-      } catch (error) {
-        logger.warn({ err: error }, 'error while shutting down');
-      }
-    }
-    closers.length = 0;
+    await lifecycle.stop();
   };
 
   try {
@@ -79,7 +72,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       registry,
     });
     const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
-    closers.push(() => source.close());
+    lifecycle.onStop('cluster source', () => source.close());
 
     let dnsAddress: RunningGatehouse['dns'] = null;
     let dnsHttpPort: number | null = null;
@@ -94,7 +87,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         logger: logger.child({ part: 'dns' }),
         registry,
       });
-      closers.push(() => server.close());
+      lifecycle.onStop('dns server', () => server.close());
       await server.start();
       const address = server.address();
       dnsAddress = { udpPort: address.udpPort, tcpPort: address.tcpPort };
@@ -114,7 +107,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         withdrawWhenUnusable: true,
       });
       publisher.start();
-      closers.push(() => publisher.close());
+      lifecycle.onStop('dns records', () => publisher.close());
 
       if (config.dns.http) {
         const api = createMesosDnsHttpHandler({
@@ -141,7 +134,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
           }
           api(req, res);
         });
-        closers.push(() => http.close());
+        lifecycle.onStop('dns http api', () => http.close());
         dnsHttpPort = http.port;
       }
     }
@@ -157,18 +150,18 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }), registry);
-      closers.push(() => authn.close());
+      lifecycle.onStop('authn', () => authn.close());
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
       if (config.gateway.workers > 1) {
         const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, logger: logger.child({ part: 'gateway' }) });
-        closers.push(() => workers.close());
+        lifecycle.onStop('gateway workers', () => workers.close());
         gatewayPort = await workers.start();
       } else {
         const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
         await routes.start();
-        closers.push(() => routes.close());
+        lifecycle.onStop('gateway routes', () => routes.close());
         const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, logger: logger.child({ part: 'gateway' }) }));
-        closers.push(() => gateway.close());
+        lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }
     }

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
+import { Lifecycle } from '../core/index.js';
 import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
 import { RecordPublisher } from '../dns/record-publisher.js';
 import { parseCommandArgs } from './arguments.js';
@@ -55,10 +56,9 @@ function expandHome(path: string): string {
 }
 
 async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ close(): Promise<void> }> {
-  const closers: (() => Promise<void> | void)[] = [];
+  const lifecycle = new Lifecycle(logger);
   const close = async () => {
-    for (const closer of closers.reverse()) await closer();
-    closers.length = 0;
+    await lifecycle.stop();
   };
   try {
     const registry = new Registry();
@@ -75,7 +75,7 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       registry,
       userAgent: 'Mesos-DNS',
     });
-    closers.push(() => source.close());
+    lifecycle.onStop('mesos source', () => source.close());
 
     const first = new Promise<Snapshot>((resolve) => {
       const unsubscribe = store.subscribe((snapshot) => {
@@ -131,10 +131,10 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       withdrawWhenUnusable: false,
     });
     publisher.start();
-    closers.push(() => publisher.close());
+    lifecycle.onStop('dns records', () => publisher.close());
     if (server) {
       const dns = server;
-      closers.push(() => dns.close());
+      lifecycle.onStop('dns server', () => dns.close());
       await dns.start();
     }
     let httpPort: number | null = null;
@@ -148,7 +148,7 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
         enumerationOn: config.enumerationOn,
       });
       const http = await listenHttp('HTTPListener/HttpPort', { host: config.httpListener, port: config.httpPort }, handler);
-      closers.push(() => http.close());
+      lifecycle.onStop('http api', () => http.close());
       httpPort = http.port;
     }
     logger.info({ dns: server?.address() ?? null, httpPort, masters: config.masters }, 'mesos-dns is serving');
