@@ -4,7 +4,7 @@
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
+import { ClusterStore, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import { GatehouseError, Lifecycle } from '../core/index.js';
 import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
@@ -127,7 +127,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
           }
           if (req.url === '/health') {
             const status = store.status();
-            const ok = status.state === 'fresh' || status.state === 'stale';
+            const ok = isUsable(status.state);
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
             res.end(JSON.stringify(status));
             return;

@@ -3,7 +3,7 @@
 // In gatehouse mode it also withdraws the zone (SERVFAIL) while there is no usable snapshot, so a
 // resolver never caches an NXDOMAIN that only means "we do not know yet".
 import type { Logger } from 'pino';
-import type { Snapshot } from '../cluster/snapshot.js';
+import { isUsable, type Snapshot, type SnapshotView } from '../cluster/index.js';
 import type { RecordSet } from './record-set.js';
 import { buildRecordSet, type RecordOptions } from './records.js';
 
@@ -12,14 +12,8 @@ export interface RecordSink {
   setUnavailable(reason: string | null): void;
 }
 
-export interface SnapshotFeed {
-  readonly current: Snapshot | null;
-  subscribe(listener: (snapshot: Snapshot) => void): () => void;
-  status(): { state: 'empty' | 'fresh' | 'stale' | 'unusable'; ageMs: number | null };
-}
-
 export interface RecordPublisherOptions {
-  readonly feed: SnapshotFeed;
+  readonly feed: SnapshotView;
   readonly sinks: readonly RecordSink[];
   readonly recordOptions: RecordOptions;
   readonly logger: Logger;
@@ -92,7 +86,7 @@ export class RecordPublisher {
     const status = this.#options.feed.status();
     const reason =
       status.state === 'empty' ? 'no cluster snapshot yet'
-      : status.state === 'unusable' ? `cluster snapshot is ${Math.round((status.ageMs ?? 0) / 1000)}s old (past cluster.unusableAfter)`
+      : !isUsable(status.state) ? `cluster snapshot is ${Math.round((status.ageMs ?? 0) / 1000)}s old (past cluster.unusableAfter)`
       : this.#records === null ? 'no DNS records built yet'
       : null;
     if (reason === this.#withdrawnFor) return;
