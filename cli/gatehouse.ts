@@ -8,7 +8,7 @@ import { ClusterStore, createSource, isUsable, type ClusterSource } from '../clu
 import { type GatehouseConfig } from '../config/index.js';
 import { GatehouseError, Lifecycle } from '../core/index.js';
 import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
-import { RecordPublisher } from '../dns/record-publisher.js';
+import { RecordPublisher } from '../dns/records/publisher.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayServer, RouteTable } from '../gateway/index.js';

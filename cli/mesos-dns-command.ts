@@ -9,7 +9,7 @@ import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
 import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
-import { RecordPublisher } from '../dns/record-publisher.js';
+import { RecordPublisher } from '../dns/records/publisher.js';
 import { parseCommandArgs } from './arguments.js';
 import { EXIT_OK } from './exit-codes.js';
 import { nameServerIps } from './gatehouse.js';

@@ -1,7 +1,7 @@
 // Encodes DNS responses with name compression. Runs when a record set is swapped in (to pre-encode
 // every answer into one slab) and on the rare slow paths (mixed-case names, ANY, big EDNS answers);
 // never per query on the fast path.
-import { CLASS_IN, HEADER_SIZE, TYPE } from './wire.js';
+import { CLASS_IN, HEADER_SIZE, TYPE } from './format.js';
 
 export type ResourceRecord =
   | { readonly name: NameRef; readonly type: typeof TYPE.A | typeof TYPE.AAAA; readonly ttl: number; readonly ip: string }

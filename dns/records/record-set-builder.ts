@@ -7,7 +7,7 @@ import type { EnumeratedFramework, EnumeratedRecord, NameRecords, RecordSet, Srv
 /** Past this many values a list also gets a lookup structure, so that huge names stay linear to build. */
 const SMALL = 16;
 
-/** One name's records while building; records.ts keeps these to skip map lookups for names tasks share. */
+/** One name's records while building; from-snapshot.ts keeps these to skip map lookups for names tasks share. */
 export interface NameEntry {
   readonly name: string;
   a: string[];

@@ -3,11 +3,11 @@
 // ignores are ignored here too (reported as warnings).
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, type ConfigProblem } from '../config/errors.js';
-import { parseYamlFile } from '../config/yaml-document.js';
-import type { IpSource } from '../cluster/snapshot.js';
-import type { Upstream } from './forwarder.js';
-import { canonicalIp, parseUpstreams } from './ip-address.js';
+import { ConfigError, type ConfigProblem } from '../../config/errors.js';
+import { parseYamlFile } from '../../config/yaml-document.js';
+import type { IpSource } from '../../cluster/snapshot.js';
+import type { Upstream } from '../server/forwarder.js';
+import { canonicalIp, parseUpstreams } from '../records/ip-address.js';
 
 export interface MesosDnsConfig {
   readonly file: string;

@@ -6,12 +6,12 @@ import { createServer, isIPv6, type Server, type Socket as TcpSocket } from 'nod
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AnswerTable } from './answer-table.js';
-import { DnsError } from './errors.js';
+import { DnsError } from '../errors.js';
 import { forward, type Upstream } from './forwarder.js';
 import { DnsMetrics } from './metrics.js';
-import type { RecordSet, ZoneOptions } from './record-set.js';
-import { errorReply, HEADER_SIZE, parseQuery, RCODE } from './wire.js';
-import { replyLayout, truncateReply } from './wire-truncate.js';
+import type { RecordSet, ZoneOptions } from '../records/record-set.js';
+import { errorReply, HEADER_SIZE, parseQuery, RCODE } from '../wire/format.js';
+import { replyLayout, truncateReply } from '../wire/relay-truncation.js';
 
 export interface DnsServerOptions {
   readonly listen: { readonly host: string; readonly port: number };

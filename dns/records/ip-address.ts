@@ -1,7 +1,7 @@
 // IP addresses as Mesos-DNS's config takes them: masters and resolvers as `ip[:port]`, compared in
 // canonical form so that `[::1]:53` and `[0::1]:53` count as the same server.
 import { isIP } from 'node:net';
-import type { Upstream } from './forwarder.js';
+import type { Upstream } from '../server/forwarder.js';
 
 /** RFC 5952 text for IPv6 (what Mesos-DNS prints; `[::1]` and `[0::1]` are one server), IPv4 as is; null if not an IP. */
 export function canonicalIp(text: string): string | null {

@@ -5,9 +5,9 @@
 // response buffer and a patched ID. Rules: reference mesos-dns.md §2.3–2.5.
 import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
-import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from './record-set.js';
-import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from './wire-encoder.js';
-import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from './wire.js';
+import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from '../records/record-set.js';
+import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
+import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
 /** Rotations pre-encoded per RRset: enough to spread load, few enough to keep the slab small. */
 const MAX_ROTATIONS = 4;

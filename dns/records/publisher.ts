@@ -3,9 +3,9 @@
 // In gatehouse mode it also withdraws the zone (SERVFAIL) while there is no usable snapshot, so a
 // resolver never caches an NXDOMAIN that only means "we do not know yet".
 import type { Logger } from 'pino';
-import { isUsable, type Snapshot, type SnapshotView } from '../cluster/index.js';
+import { isUsable, type Snapshot, type SnapshotView } from '../../cluster/index.js';
 import type { RecordSet } from './record-set.js';
-import { buildRecordSet, type RecordOptions } from './records.js';
+import { buildRecordSet, type RecordOptions } from './from-snapshot.js';
 
 export interface RecordSink {
   setRecords(records: RecordSet, serial: number): { buildMs: number; names: number };

@@ -2,7 +2,7 @@
 // /v1/version, /v1/config, /v1/hosts/{host}, /v1/hosts/{host}/ports, /v1/services/{service},
 // /v1/enumerate, /v1/axfr. Its quirks are kept: 200 with one empty object when nothing is found.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RecordSet } from './record-set.js';
+import type { RecordSet } from '../records/record-set.js';
 
 export interface MesosDnsHttpOptions {
   readonly records: () => RecordSet | null;

@@ -1,6 +1,6 @@
 // Size rules for replies relayed from upstream resolvers (reference mesos-dns.md §2.5): they are
 // passed on as the upstream sent them, unless they are too big for the client's transport.
-import { HEADER_SIZE, skipName, TYPE } from './wire.js';
+import { HEADER_SIZE, skipName, TYPE } from './format.js';
 
 /** Offsets in a reply: end of the questions, end of each answer, and the OPT's UDP size (0 if none); null when malformed. */
 export function replyLayout(reply: Buffer): { questionEnd: number; answerEnds: number[]; optSize: number } | null {
