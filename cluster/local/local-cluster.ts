@@ -7,14 +7,14 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { ClusterError } from '../errors.js';
-import { createAgentHttpServer } from './agent-api.js';
-import { LocalAgent } from './agent.js';
-import type { AppDefinition } from './app-definition.js';
-import { createClusterHttpServer } from './http-api.js';
-import { detectIsolation, type Isolation } from './isolation.js';
-import { LocalMaster } from './master.js';
-import { splitRanges, type Resources } from './resources.js';
-import { LocalScheduler } from './scheduler.js';
+import { createAgentHttpServer } from './api/agent-api.js';
+import { LocalAgent } from './agent/agent.js';
+import type { AppDefinition } from './apps/app-definition.js';
+import { createClusterHttpServer } from './api/cluster-api.js';
+import { detectIsolation, type Isolation } from './agent/isolation.js';
+import { LocalMaster } from './master/master.js';
+import { splitRanges, type Resources } from './master/resources.js';
+import { LocalScheduler } from './scheduler/scheduler.js';
 
 /** Where app definitions come from (the app files, or a test's list). */
 export interface AppSupply {

@@ -2,10 +2,10 @@
 // port, so the `mesos` source (and any Mesos or Marathon client) reads the embedded cluster exactly
 // as it reads a real one. Writes are refused: apps are declared in the app files.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { LocalMaster } from './master.js';
+import type { LocalMaster } from '../master/master.js';
 import { masterState, MESOS_VERSION, stateSummary, type MasterJsonOptions } from './master-json.js';
 import { appJson, MARATHON_VERSION, queueJson, taskJson } from './marathon-json.js';
-import type { LocalScheduler, MarathonEvent } from './scheduler.js';
+import type { LocalScheduler, MarathonEvent } from '../scheduler/scheduler.js';
 
 export interface ClusterHttpOptions extends MasterJsonOptions {
   readonly master: LocalMaster;

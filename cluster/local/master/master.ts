@@ -4,9 +4,9 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { LocalAgent } from './agent.js';
+import type { LocalAgent } from '../agent/agent.js';
 import { addResources, fits, NO_RESOURCES, subtractResources, type Resources } from './resources.js';
-import { nowSeconds, TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from './task-types.js';
+import { nowSeconds, TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from './task-messages.js';
 
 export interface Offer {
   readonly id: string;

@@ -1,7 +1,7 @@
 // The scheduler's apps and tasks in Marathon's JSON (`/v2/apps`, `/v2/tasks`, `/v2/queue`), so Marathon
 // clients, our `mesos` source's Marathon merge and DC/OS tooling read it unchanged.
-import type { AppDefinition } from './app-definition.js';
-import type { AppState, SchedulerTask } from './scheduler.js';
+import type { AppDefinition } from '../apps/app-definition.js';
+import type { AppState, SchedulerTask } from '../scheduler/scheduler.js';
 
 export const MARATHON_VERSION = '1.11.0';
 

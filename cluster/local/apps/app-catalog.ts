@@ -6,9 +6,9 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { formatKeyPath } from '../../config/index.js';
-import { CoalescedPass } from '../../core/index.js';
-import { ClusterError } from '../errors.js';
+import { formatKeyPath } from '../../../config/index.js';
+import { CoalescedPass } from '../../../core/index.js';
+import { ClusterError } from '../../errors.js';
 import { appKeyPath, formatAppProblem, isAppError, parseAppFile, type AppDefinition, type AppFileStatus, type AppProblem } from './app-definition.js';
 
 const APP_FILE = /^[^.].*\.(ya?ml|json)$/;

@@ -2,8 +2,8 @@
 // validated (unknown keys are errors, Marathon keys we do not implement say why), normalised with
 // Marathon's defaults, versioned and frozen. The embedded master, agents and scheduler run these.
 import { createHash } from 'node:crypto';
-import { checkSchema, compileSchema, formatKeyPath, parseYamlFile, type ConfigProblem, type KeyPath, type YamlFile } from '../../config/index.js';
-import { deepFreeze } from '../../core/index.js';
+import { checkSchema, compileSchema, formatKeyPath, parseYamlFile, type ConfigProblem, type KeyPath, type YamlFile } from '../../../config/index.js';
+import { deepFreeze } from '../../../core/index.js';
 import type { ValidateFunction } from 'ajv';
 import { APP_SCHEMA, GROUP_SCHEMA, UNSUPPORTED_APP_KEYS, UNSUPPORTED_GROUP_KEYS, UNSUPPORTED_HEALTH_CHECK_KEYS, type Severity, type UnsupportedRule } from './app-keys.js';
 

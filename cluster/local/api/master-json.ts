@@ -2,10 +2,10 @@
 // an agent's `/state`), so every reader of a real Mesos (our `mesos` source, Mesos-DNS, the DC/OS CLI)
 // reads it unchanged.
 import { hostname } from 'node:os';
-import type { LocalAgent } from './agent.js';
-import type { FrameworkRecord, LocalMaster, TaskRecord } from './master.js';
-import { addResources, NO_RESOURCES, resourcesJson } from './resources.js';
-import type { TaskStatusUpdate } from './task-types.js';
+import type { LocalAgent } from '../agent/agent.js';
+import type { FrameworkRecord, LocalMaster, TaskRecord } from '../master/master.js';
+import { addResources, NO_RESOURCES, resourcesJson } from '../master/resources.js';
+import type { TaskStatusUpdate } from '../master/task-messages.js';
 
 /** The Mesos version whose state format this follows. */
 export const MESOS_VERSION = '1.11.0';

@@ -5,10 +5,10 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename, join, sep } from 'node:path';
-import type { LocalAgent } from './agent.js';
-import type { LocalMaster } from './master.js';
+import type { LocalAgent } from '../agent/agent.js';
+import type { LocalMaster } from '../master/master.js';
 import { MESOS_VERSION, taskJson } from './master-json.js';
-import { resourcesJson } from './resources.js';
+import { resourcesJson } from '../master/resources.js';
 
 const MAX_READ = 1024 * 1024;
 

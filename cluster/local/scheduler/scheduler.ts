@@ -4,12 +4,12 @@
 // tasks whose health checks keep failing, and says why an app that does not fit is waiting.
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { AppDefinition } from './app-definition.js';
+import type { AppDefinition } from '../apps/app-definition.js';
 import { TaskHealth } from './health-checks.js';
-import type { FrameworkScheduler, LocalMaster, Offer } from './master.js';
-import { subtractResources, type Resources } from './resources.js';
+import type { FrameworkScheduler, LocalMaster, Offer } from '../master/master.js';
+import { subtractResources, type Resources } from '../master/resources.js';
 import { buildTask, shortfalls, type Shortfall } from './task-builder.js';
-import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from './task-types.js';
+import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
 
 export interface SchedulerTask {
   readonly id: string;

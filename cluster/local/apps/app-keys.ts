@@ -1,6 +1,6 @@
 // The keys of a Marathon app definition file: the JSON Schemas of the keys the embedded cluster
 // implements, and the well-known Marathon keys it does not, each with the reason it gives the operator.
-import type { Schema } from '../../config/index.js';
+import type { Schema } from '../../../config/index.js';
 
 const int = (minimum: number, maximum?: number): Schema => ({ type: 'integer', minimum, ...(maximum === undefined ? {} : { maximum }) });
 const PORT = int(0, 65535);

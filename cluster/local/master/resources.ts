@@ -1,9 +1,9 @@
 // Scalar resources and port ranges as Mesos counts them. Ranges are kept sorted and merged so that
 // "is this free?" and "take these" are simple walks, and they print in Mesos's own `[a-b, c-d]` form.
 
-import { normalizeRanges, type PortRange } from '../../core/index.js';
+import { normalizeRanges, type PortRange } from '../../../core/index.js';
 
-export { parsePortRanges, type PortRange } from '../../core/index.js';
+export { parsePortRanges, type PortRange } from '../../../core/index.js';
 
 export interface Resources {
   readonly cpus: number;

@@ -8,8 +8,8 @@ import type { Logger } from 'pino';
 import type { TaskCgroup } from './cgroups.js';
 import type { Isolation } from './isolation.js';
 import { processTree, residentBytes, signalAll } from './process-tree.js';
-import type { Resources } from './resources.js';
-import { nowSeconds, type LocalTaskState, type TaskLaunch, type TaskStatusUpdate } from './task-types.js';
+import type { Resources } from '../master/resources.js';
+import { nowSeconds, type LocalTaskState, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
 
 export interface AgentOptions {
   readonly id: string;

@@ -5,7 +5,7 @@ import { exec } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
-import type { HealthCheckDefinition } from './app-definition.js';
+import type { HealthCheckDefinition } from '../apps/app-definition.js';
 
 export interface HealthResult {
   alive: boolean;

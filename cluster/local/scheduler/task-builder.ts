@@ -2,9 +2,9 @@
 // the app's own with requirePorts), the environment Marathon gives (PORT0…, PORT_<NAME>, HOST,
 // MARATHON_APP_*), the task name and id forms Mesos-DNS and Admin Router expect, DiscoveryInfo.
 import { randomUUID } from 'node:crypto';
-import type { AppDefinition } from './app-definition.js';
-import { containsPort, countPorts, fits, rangesFromPorts, type PortRange, type Resources } from './resources.js';
-import type { DiscoveryJson, KeyValue, TaskLaunch } from './task-types.js';
+import type { AppDefinition } from '../apps/app-definition.js';
+import { containsPort, countPorts, fits, rangesFromPorts, type PortRange, type Resources } from '../master/resources.js';
+import type { DiscoveryJson, KeyValue, TaskLaunch } from '../master/task-messages.js';
 
 /** `/grp/web` → `web.grp`: Marathon's Mesos task name (and so Mesos-DNS's `web-grp.marathon.mesos`). */
 export function taskNameOf(appId: string): string {
