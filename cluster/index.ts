@@ -1,7 +1,7 @@
 // The cluster area: what other areas may import.
 export type * from './snapshot.js';
 export { IP_SOURCES, tasksOf } from './snapshot.js';
-export { ClusterError } from './errors.js';
+export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { parseMasterState, type ParseStateOptions } from './parse-state.js';
 export { parseMarathonApps, withMarathon } from './marathon.js';
 export { ClusterStore, type ClusterStoreOptions } from './store.js';

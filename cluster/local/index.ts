@@ -8,6 +8,7 @@ import { AppCatalog } from './apps/app-catalog.js';
 import { LocalSource } from './local-source.js';
 import { parsePortRanges } from './master/resources.js';
 
+export { LocalClusterError, type LocalClusterErrorCode } from './errors.js';
 export { LocalCluster, type LocalClusterOptions, type AppSupply } from './local-cluster.js';
 export { LocalSource, type LocalSourceOptions } from './local-source.js';
 export { AppCatalog, loadAppFiles, type AppCatalogOptions } from './apps/app-catalog.js';

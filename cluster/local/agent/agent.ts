@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { LocalClusterError } from '../errors.js';
 import type { TaskCgroup } from './cgroups.js';
 import type { Isolation } from './isolation.js';
 import { processTree, residentBytes, signalAll } from './process-tree.js';
@@ -93,7 +94,7 @@ export class LocalAgent {
       const stdout = await open(join(sandbox, 'stdout'), 'a');
       const stderr = await open(join(sandbox, 'stderr'), 'a');
       task.cgroup = await this.#options.isolation.cgroups.create(`${launch.taskId}.${runId.slice(0, 8)}`, launch.resources.cpus, launch.resources.mem);
-      if (task.killing) throw new Error('killed before it started');
+      if (task.killing) throw new LocalClusterError('ERR_CLUSTER_LOCAL_TASK_KILLED', 'killed before it started');
       const argv = this.#options.isolation.launchArgv(launch.command, task.cgroup?.procsFiles ?? []);
       const child = spawn(argv[0]!, argv.slice(1), { cwd: sandbox, env: this.#environment(launch, sandbox), stdio: ['ignore', stdout.fd, stderr.fd], detached: true });
       task.child = child;

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import { formatKeyPath } from '../../../config/index.js';
 import { CoalescedPass } from '../../../core/index.js';
-import { ClusterError } from '../../errors.js';
+import { LocalClusterError } from '../errors.js';
 import { appKeyPath, formatAppProblem, isAppError, parseAppFile, type AppDefinition, type AppFileStatus, type AppProblem } from './app-definition.js';
 
 const APP_FILE = /^[^.].*\.(ya?ml|json)$/;
@@ -21,7 +21,7 @@ async function appFileNames(dir: string): Promise<string[] | null> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    throw new ClusterError('ERR_CLUSTER_APPS_UNREADABLE', `${dir}: cannot read the app directory (${code ?? String(error)})`, { cause: error });
+    throw new LocalClusterError('ERR_CLUSTER_APPS_UNREADABLE', `${dir}: cannot read the app directory (${code ?? String(error)})`, { cause: error });
   }
 }
 
@@ -87,7 +87,7 @@ export class AppCatalog {
 
   constructor(options: AppCatalogOptions) {
     const fail = (message: string) => {
-      throw new ClusterError('ERR_CLUSTER_CONFIG', `app catalog: ${message}`);
+      throw new LocalClusterError('ERR_CLUSTER_CONFIG', `app catalog: ${message}`);
     };
     if (typeof options?.dir !== 'string' || !options.dir) fail('dir must be a non-empty path');
     if (!options.logger || typeof options.logger.info !== 'function') fail('logger must be a pino logger');
@@ -104,8 +104,8 @@ export class AppCatalog {
 
   /** Loads the directory once (rejects if it exists but cannot be read), then follows it. */
   async start(): Promise<void> {
-    if (this.#closed) throw new ClusterError('ERR_CLUSTER_CLOSED', 'app catalog: start() after close()');
-    if (this.#poll) throw new ClusterError('ERR_CLUSTER_STARTED', 'app catalog: start() called twice');
+    if (this.#closed) throw new LocalClusterError('ERR_CLUSTER_CLOSED', 'app catalog: start() after close()');
+    if (this.#poll) throw new LocalClusterError('ERR_CLUSTER_STARTED', 'app catalog: start() called twice');
     await this.reload();
     this.#watch();
     this.#poll = setInterval(() => void this.#pollStamp(), this.#pollMs);

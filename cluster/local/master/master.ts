@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { LocalAgent } from '../agent/agent.js';
+import { LocalClusterError } from '../errors.js';
 import { addResources, fits, NO_RESOURCES, subtractResources, type Resources } from './resources.js';
 import { nowSeconds, TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from './task-messages.js';
 
@@ -161,18 +162,18 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
   /** Launches tasks on an offer; what the tasks do not use goes back to the pool. */
   accept(offerId: string, launches: readonly Omit<TaskLaunch, 'agentId'>[]): TaskLaunch[] {
     const offer = this.#take(offerId);
-    if (!offer) throw new Error(`offer ${offerId} is no longer valid (rescinded, expired or used)`);
+    if (!offer) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OFFER_INVALID', `offer ${offerId} is no longer valid (rescinded, expired or used)`);
     let remaining = offer.resources;
     const accepted: TaskLaunch[] = [];
     for (const partial of launches) {
-      if (!fits(remaining, partial.resources)) throw new Error(`task ${partial.taskId} does not fit in offer ${offerId}`);
+      if (!fits(remaining, partial.resources)) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OFFER_TOO_SMALL', `task ${partial.taskId} does not fit in offer ${offerId}`);
       remaining = subtractResources(remaining, partial.resources);
       accepted.push({ ...partial, agentId: offer.agentId });
     }
     const agent = this.#agents.get(offer.agentId)!;
     for (const launch of accepted) {
       const framework = this.#frameworks.get(launch.frameworkId);
-      if (!framework) throw new Error(`framework ${launch.frameworkId} is not registered`);
+      if (!framework) throw new LocalClusterError('ERR_CLUSTER_LOCAL_FRAMEWORK_UNKNOWN', `framework ${launch.frameworkId} is not registered`);
       this.#used.set(agent.id, addResources(this.used(agent.id), launch.resources));
       const staging: TaskStatusUpdate = { taskId: launch.taskId, agentId: agent.id, state: 'TASK_STAGING', timestamp: nowSeconds(), source: 'SOURCE_MASTER', ips: [agent.ip] };
       framework.tasks.set(launch.taskId, { launch, state: 'TASK_STAGING', statuses: [staging] });

@@ -6,6 +6,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { HealthCheckDefinition } from '../apps/app-definition.js';
+import { LocalClusterError } from '../errors.js';
 
 export interface HealthResult {
   alive: boolean;
@@ -142,7 +143,7 @@ function httpProbe(tls: boolean, host: string, port: number, path: string, timeo
       resolve(status >= 200 && status < 400 ? null : `HTTP ${status}`);
     });
     if (ignore1xx) request.on('information', () => undefined);
-    request.once('timeout', () => request.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    request.once('timeout', () => request.destroy(new LocalClusterError('ERR_CLUSTER_LOCAL_HEALTH_TIMEOUT', `no answer within ${timeoutMs} ms`)));
     request.once('error', (error) => resolve(`request failed: ${error.message}`));
     request.end();
   });
