@@ -97,7 +97,7 @@ const OVERWRITTEN_BY_LOWER = new Map(Object.keys(OVERWRITTEN).map((k) => [k.toLo
 
 /** A config.json that cannot be used. The code names the ZooKeeper case, which needs a config change. */
 export class MesosDnsConfigError extends ConfigError {
-  override readonly code: string;
+  override readonly code: 'ERR_DNS_CONFIG_ZK_UNSUPPORTED' | 'ERR_DNS_CONFIG_INVALID';
 
   constructor(problems: readonly ConfigProblem[], zkOnly: boolean) {
     super(problems);
