@@ -2,7 +2,7 @@
 import { ConfigError } from '../config/index.js';
 import { GatehouseError } from '../core/index.js';
 import { UsageError } from './arguments.js';
-import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE } from './exit-codes.js';
+import { EXIT_INVALID_INPUT, EXIT_OK, exitCodeFor } from './exit-codes.js';
 import { runCommand } from './run-command.js';
 import { mesosDnsCommand } from './mesos-dns-command.js';
 import { validateCommand } from './validate-command.js';
@@ -55,20 +55,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Invalid input (config, arguments) exits 1; anything that went wrong while running exits 2. */
+/** Prints the failure for the operator; the exit code comes from exitCodeFor (cli/exit-codes.ts). */
 export function reportFailure(error: unknown): number {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    return EXIT_INVALID_INPUT;
-  }
-  if (error instanceof UsageError) {
-    process.stderr.write(`${error.message}\n\n${USAGE}`);
-    return EXIT_INVALID_INPUT;
-  }
-  if (error instanceof GatehouseError) {
-    process.stderr.write(`gatehouse: ${error.message} (${error.code})\n`);
-    return EXIT_RUNTIME_FAILURE;
-  }
-  process.stderr.write(`gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return EXIT_RUNTIME_FAILURE;
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  else if (error instanceof UsageError) process.stderr.write(`${error.message}\n\n${USAGE}`);
+  else if (error instanceof GatehouseError) process.stderr.write(`gatehouse: ${error.message} (${error.code})\n`);
+  else process.stderr.write(`gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return exitCodeFor(error);
 }
