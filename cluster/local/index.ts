@@ -2,7 +2,7 @@
 // `cluster.source: local` runs (loaded by create-source.ts).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ClusterConfig } from '../../config/types.js';
+import type { ClusterConfig } from '../../config/index.js';
 import type { ClusterStore } from '../store.js';
 import { AppCatalog } from './apps/app-catalog.js';
 import { LocalSource } from './local-source.js';

@@ -3,9 +3,8 @@
 // ignores are ignored here too (reported as warnings).
 import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
-import { ConfigError, type ConfigProblem } from '../../config/errors.js';
-import { parseYamlFile } from '../../config/yaml-document.js';
-import type { IpSource } from '../../cluster/snapshot.js';
+import { ConfigError, parseYamlFile, type ConfigProblem } from '../../config/index.js';
+import type { IpSource } from '../../cluster/index.js';
 import type { Upstream } from '../server/forwarder.js';
 import { canonicalIp, parseUpstreams } from '../records/ip-address.js';
 

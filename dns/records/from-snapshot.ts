@@ -1,7 +1,7 @@
 // Records from a snapshot, by Mesos-DNS's rules (reference mesos-dns.md §1.5–1.9): tasks, their
 // canonical and `.slave` names, SRVs for host ports and DiscoveryInfo ports, frameworks, agents,
 // leader and masters, and the name server. Pure: the same snapshot gives the same record set.
-import type { Framework, IpSource, Master, SnapshotData, Task } from '../../cluster/snapshot.js';
+import type { Framework, IpSource, Master, SnapshotData, Task } from '../../cluster/index.js';
 import { canonicalIp } from './ip-address.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
 import { RecordBuilder, type EnumerationTask, type NameEntry } from './record-set-builder.js';
