@@ -62,7 +62,9 @@ function crossings(graph: ImportGraph): string[] {
       if (!to) found.push(`${edge}: outside every area`);
       else if (to !== from && !MAY_IMPORT[from].includes(to)) found.push(`${edge}: ${from} may not import ${to}`);
       else if (to !== from && target !== surfaceOf(target, to)) found.push(`${edge}: bypasses ${surfaceOf(target, to)}`);
-      else if (to === from && target.startsWith(SUB_AREA) && !file.startsWith(SUB_AREA) && target !== surfaceOf(target, to)) found.push(`${edge}: bypasses ${SUB_AREA}index.ts`);
+      else if (to === from && target.startsWith(SUB_AREA) && !file.startsWith(SUB_AREA) && target !== surfaceOf(target, to)) {
+        found.push(`${edge}: bypasses ${SUB_AREA}index.ts`);
+      }
     }
   }
   return found.sort();
@@ -153,21 +155,86 @@ describe('the source tree', () => {
 
 describe('the checker finds each kind of bad import', () => {
   const cases: { name: string; graph: Record<string, string[]>; crossings?: string[]; cycles?: string[] }[] = [
-    { name: 'core importing config', graph: { 'core/a.ts': ['config/index.ts'] }, crossings: ['core/a.ts -> config/index.ts: core may not import config'] },
-    { name: 'config importing cluster', graph: { 'config/a.ts': ['cluster/index.ts'] }, crossings: ['config/a.ts -> cluster/index.ts: config may not import cluster'] },
-    { name: 'cluster importing dns', graph: { 'cluster/a.ts': ['dns/index.ts'] }, crossings: ['cluster/a.ts -> dns/index.ts: cluster may not import dns'] },
-    { name: 'cluster/local importing gateway', graph: { 'cluster/local/a.ts': ['gateway/index.ts'] }, crossings: ['cluster/local/a.ts -> gateway/index.ts: cluster may not import gateway'] },
-    { name: 'authn importing cluster', graph: { 'authn/a.ts': ['cluster/index.ts'] }, crossings: ['authn/a.ts -> cluster/index.ts: authn may not import cluster'] },
-    { name: 'authn importing gateway', graph: { 'authn/a.ts': ['gateway/index.ts'] }, crossings: ['authn/a.ts -> gateway/index.ts: authn may not import gateway'] },
-    { name: 'dns importing gateway', graph: { 'dns/a.ts': ['gateway/index.ts'] }, crossings: ['dns/a.ts -> gateway/index.ts: dns may not import gateway'] },
-    { name: 'gateway importing dns', graph: { 'gateway/a.ts': ['dns/index.ts'] }, crossings: ['gateway/a.ts -> dns/index.ts: gateway may not import dns'] },
-    { name: 'anything but cli importing cli', graph: { 'gateway/a.ts': ['cli/version.ts'] }, crossings: ['gateway/a.ts -> cli/version.ts: gateway may not import cli'] },
-    { name: 'an import around an index.ts', graph: { 'dns/a.ts': ['cluster/store.ts'] }, crossings: ['dns/a.ts -> cluster/store.ts: bypasses cluster/index.ts'] },
-    { name: 'an import around cluster/local/index.ts', graph: { 'cluster/a.ts': ['cluster/local/master/master.ts'] }, crossings: ['cluster/a.ts -> cluster/local/master/master.ts: bypasses cluster/local/index.ts'] },
-    { name: 'an import outside every area', graph: { 'dns/a.ts': ['test/support/dig.ts'] }, crossings: ['dns/a.ts -> test/support/dig.ts: outside every area'] },
-    { name: 'allowed arrows through index.ts', graph: { 'cli/a.ts': ['gateway/index.ts', 'cluster/local/index.ts'], 'gateway/a.ts': ['authn/index.ts', 'cluster/index.ts'], 'cluster/local/a.ts': ['cluster/store.ts'] }, crossings: [], cycles: [] },
-    { name: 'two files importing each other', graph: { 'dns/a.ts': ['dns/b.ts'], 'dns/b.ts': ['dns/a.ts'] }, cycles: ['dns/a.ts <-> dns/b.ts'] },
-    { name: 'a circle of three', graph: { 'dns/a.ts': ['dns/b.ts'], 'dns/b.ts': ['dns/c.ts'], 'dns/c.ts': ['dns/a.ts', 'dns/d.ts'], 'dns/d.ts': [] }, cycles: ['dns/a.ts <-> dns/b.ts <-> dns/c.ts'] },
+    {
+      name: 'core importing config',
+      graph: { 'core/a.ts': ['config/index.ts'] },
+      crossings: ['core/a.ts -> config/index.ts: core may not import config'],
+    },
+    {
+      name: 'config importing cluster',
+      graph: { 'config/a.ts': ['cluster/index.ts'] },
+      crossings: ['config/a.ts -> cluster/index.ts: config may not import cluster'],
+    },
+    {
+      name: 'cluster importing dns',
+      graph: { 'cluster/a.ts': ['dns/index.ts'] },
+      crossings: ['cluster/a.ts -> dns/index.ts: cluster may not import dns'],
+    },
+    {
+      name: 'cluster/local importing gateway',
+      graph: { 'cluster/local/a.ts': ['gateway/index.ts'] },
+      crossings: ['cluster/local/a.ts -> gateway/index.ts: cluster may not import gateway'],
+    },
+    {
+      name: 'authn importing cluster',
+      graph: { 'authn/a.ts': ['cluster/index.ts'] },
+      crossings: ['authn/a.ts -> cluster/index.ts: authn may not import cluster'],
+    },
+    {
+      name: 'authn importing gateway',
+      graph: { 'authn/a.ts': ['gateway/index.ts'] },
+      crossings: ['authn/a.ts -> gateway/index.ts: authn may not import gateway'],
+    },
+    {
+      name: 'dns importing gateway',
+      graph: { 'dns/a.ts': ['gateway/index.ts'] },
+      crossings: ['dns/a.ts -> gateway/index.ts: dns may not import gateway'],
+    },
+    {
+      name: 'gateway importing dns',
+      graph: { 'gateway/a.ts': ['dns/index.ts'] },
+      crossings: ['gateway/a.ts -> dns/index.ts: gateway may not import dns'],
+    },
+    {
+      name: 'anything but cli importing cli',
+      graph: { 'gateway/a.ts': ['cli/version.ts'] },
+      crossings: ['gateway/a.ts -> cli/version.ts: gateway may not import cli'],
+    },
+    {
+      name: 'an import around an index.ts',
+      graph: { 'dns/a.ts': ['cluster/store.ts'] },
+      crossings: ['dns/a.ts -> cluster/store.ts: bypasses cluster/index.ts'],
+    },
+    {
+      name: 'an import around cluster/local/index.ts',
+      graph: { 'cluster/a.ts': ['cluster/local/master/master.ts'] },
+      crossings: ['cluster/a.ts -> cluster/local/master/master.ts: bypasses cluster/local/index.ts'],
+    },
+    {
+      name: 'an import outside every area',
+      graph: { 'dns/a.ts': ['test/support/dig.ts'] },
+      crossings: ['dns/a.ts -> test/support/dig.ts: outside every area'],
+    },
+    {
+      name: 'allowed arrows through index.ts',
+      graph: {
+        'cli/a.ts': ['gateway/index.ts', 'cluster/local/index.ts'],
+        'gateway/a.ts': ['authn/index.ts', 'cluster/index.ts'],
+        'cluster/local/a.ts': ['cluster/store.ts'],
+      },
+      crossings: [],
+      cycles: [],
+    },
+    {
+      name: 'two files importing each other',
+      graph: { 'dns/a.ts': ['dns/b.ts'], 'dns/b.ts': ['dns/a.ts'] },
+      cycles: ['dns/a.ts <-> dns/b.ts'],
+    },
+    {
+      name: 'a circle of three',
+      graph: { 'dns/a.ts': ['dns/b.ts'], 'dns/b.ts': ['dns/c.ts'], 'dns/c.ts': ['dns/a.ts', 'dns/d.ts'], 'dns/d.ts': [] },
+      cycles: ['dns/a.ts <-> dns/b.ts <-> dns/c.ts'],
+    },
   ];
   test.each(cases)('$name', ({ graph, crossings: wantCrossings, cycles: wantCycles }) => {
     const map = new Map(Object.entries(graph));

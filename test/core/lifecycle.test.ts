@@ -37,7 +37,8 @@ describe('a failing stop step does not skip the others', () => {
     expect(failures.map((f) => f.step)).toEqual(failed);
     expect(failures.map((f) => (f.error as Error).message)).toEqual(failed.map((name) => `${name} cannot close`));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(lines.map((line) => [line['step'], line['msg'], (line['err'] as { message: string }).message])).toEqual(failed.map((name) => [name, 'error while shutting down', `${name} cannot close`]));
+    const logged = lines.map((line) => [line['step'], line['msg'], (line['err'] as { message: string }).message]);
+    expect(logged).toEqual(failed.map((name) => [name, 'error while shutting down', `${name} cannot close`]));
   });
 });
 

@@ -15,11 +15,36 @@ const options = (agents: number, ports: string): LocalClusterOptions => ({
 });
 
 const cases: { name: string; run: () => unknown; code: string; message: RegExp }[] = [
-  { name: 'no agents', run: () => new LocalCluster(options(0, '20000-20001')), code: 'ERR_CLUSTER_LOCAL_OPTIONS', message: /cluster\.local\.agents .*got 0/ },
-  { name: 'fewer ports than agents', run: () => new LocalCluster(options(3, '20000-20001')), code: 'ERR_CLUSTER_LOCAL_OPTIONS', message: /fewer ports than there are agents \(3\)/ },
-  { name: 'the master before start()', run: () => new LocalCluster(options(1, '20000-20001')).master, code: 'ERR_CLUSTER_LOCAL_NOT_STARTED', message: /not started/ },
-  { name: 'the scheduler before start()', run: () => new LocalCluster(options(1, '20000-20001')).scheduler, code: 'ERR_CLUSTER_LOCAL_NOT_STARTED', message: /not started/ },
-  { name: 'an offer the master never made', run: () => new LocalMaster({ logger, ip: '127.0.0.1' }).accept('offer-x', []), code: 'ERR_CLUSTER_LOCAL_OFFER_INVALID', message: /offer offer-x is no longer valid/ },
+  {
+    name: 'no agents',
+    run: () => new LocalCluster(options(0, '20000-20001')),
+    code: 'ERR_CLUSTER_LOCAL_OPTIONS',
+    message: /cluster\.local\.agents .*got 0/,
+  },
+  {
+    name: 'fewer ports than agents',
+    run: () => new LocalCluster(options(3, '20000-20001')),
+    code: 'ERR_CLUSTER_LOCAL_OPTIONS',
+    message: /fewer ports than there are agents \(3\)/,
+  },
+  {
+    name: 'the master before start()',
+    run: () => new LocalCluster(options(1, '20000-20001')).master,
+    code: 'ERR_CLUSTER_LOCAL_NOT_STARTED',
+    message: /not started/,
+  },
+  {
+    name: 'the scheduler before start()',
+    run: () => new LocalCluster(options(1, '20000-20001')).scheduler,
+    code: 'ERR_CLUSTER_LOCAL_NOT_STARTED',
+    message: /not started/,
+  },
+  {
+    name: 'an offer the master never made',
+    run: () => new LocalMaster({ logger, ip: '127.0.0.1' }).accept('offer-x', []),
+    code: 'ERR_CLUSTER_LOCAL_OFFER_INVALID',
+    message: /offer offer-x is no longer valid/,
+  },
 ];
 
 test.each(cases)('$name → $code', ({ run, code, message }) => {
