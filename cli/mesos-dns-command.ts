@@ -8,7 +8,9 @@ import type { Logger } from 'pino';
 import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
-import { DnsServer, RecordPublisher, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
+import {
+  DnsServer, RecordPublisher, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig,
+} from '../dns/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { EXIT_OK } from './exit-codes.js';
 import { nameServerIps } from './gatehouse.js';
