@@ -1,5 +1,5 @@
 // Errors of the authentication area. Codes are stable: the gateway maps them to 401/403 bodies.
-import { GatehouseError } from '../config/errors.js';
+import { GatehouseError } from '../core/index.js';
 
 export type AuthnErrorCode =
   | 'ERR_AUTHN_TOKEN_MISSING'

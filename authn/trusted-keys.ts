@@ -4,7 +4,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK } from 'jose';
-import type { TrustedIssuer } from '../config/types.js';
+import type { TrustedIssuer } from '../config/index.js';
 import { AuthnError } from './errors.js';
 
 /** How often, at most, a token with an unknown kid makes Gatehouse refetch a trusted issuer's JWKS

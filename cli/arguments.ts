@@ -1,7 +1,7 @@
 // Argument parsing on node:util's parseArgs. Mesos-DNS users type Go-style flags (`-config FILE`,
 // `-config=FILE`, `-version`, `-v=1`), so single-dash long flags are accepted as their `--` twins.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { GatehouseError } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 
 export class UsageError extends GatehouseError {
   constructor(message: string) {

@@ -4,10 +4,10 @@
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
-import { GatehouseError, type GatehouseConfig } from '../config/index.js';
-import { DnsServer, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
-import { RecordPublisher } from '../dns/record-publisher.js';
+import { ClusterStore, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
+import { type GatehouseConfig } from '../config/index.js';
+import { GatehouseError, Lifecycle } from '../core/index.js';
+import { DnsServer, RecordPublisher, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
@@ -58,16 +58,9 @@ export interface StartOptions {
 }
 
 export async function startGatehouse(config: GatehouseConfig, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
-  const closers: (() => Promise<void> | void)[] = [];
+  const lifecycle = new Lifecycle(logger);
   const close = async () => {
-    for (const closer of closers.reverse()) {
-      try {
-        await closer();
-      } catch (error) {
-        logger.warn({ err: error }, 'error while shutting down');
-      }
-    }
-    closers.length = 0;
+    await lifecycle.stop();
   };
 
   let createdAdminPassword: string | null = null;
@@ -82,7 +75,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     });
     if (config.cluster.source === 'local') await seedApps(config.cluster.local.apps, config.cluster.local.seedApps, logger.child({ part: 'cluster' }));
     const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
-    closers.push(() => source.close());
+    lifecycle.onStop('cluster source', () => source.close());
 
     let dnsAddress: RunningGatehouse['dns'] = null;
     let dnsHttpPort: number | null = null;
@@ -97,7 +90,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         logger: logger.child({ part: 'dns' }),
         registry,
       });
-      closers.push(() => server.close());
+      lifecycle.onStop('dns server', () => server.close());
       await server.start();
       const address = server.address();
       dnsAddress = { udpPort: address.udpPort, tcpPort: address.tcpPort };
@@ -117,7 +110,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         withdrawWhenUnusable: true,
       });
       publisher.start();
-      closers.push(() => publisher.close());
+      lifecycle.onStop('dns records', () => publisher.close());
 
       if (config.dns.http) {
         const api = createMesosDnsHttpHandler({
@@ -137,14 +130,14 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
           }
           if (req.url === '/health') {
             const status = store.status();
-            const ok = status.state === 'fresh' || status.state === 'stale';
+            const ok = isUsable(status.state);
             res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
             res.end(JSON.stringify(status));
             return;
           }
           api(req, res);
         });
-        closers.push(() => http.close());
+        lifecycle.onStop('dns http api', () => http.close());
         dnsHttpPort = http.port;
       }
     }
@@ -160,22 +153,22 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }), { registry });
-      closers.push(() => authn.close());
+      lifecycle.onStop('authn', () => authn.close());
       createdAdminPassword = authn.createdAdminPassword;
       const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
       // The route files are read here only; with workers, each gets this table's files and generation.
       const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
       await routes.start();
-      closers.push(() => routes.close());
+      lifecycle.onStop('gateway routes', () => routes.close());
       if (config.gateway.workers > 1) {
         const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, logger: logger.child({ part: 'gateway' }) });
-        closers.push(() => workers.close());
+        lifecycle.onStop('gateway workers', () => workers.close());
         gatewayPort = await workers.start();
       } else {
         const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
         const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
         const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, logger: logger.child({ part: 'gateway' }) }));
-        closers.push(() => gateway.close());
+        lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }
     }

@@ -3,8 +3,9 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
+import type { SnapshotView } from '../cluster/index.js';
 import { domainFrag, sanitizeLabel } from '../dns/index.js';
-import type { GatewayOptions, GatewayStatus, RouteTable, SnapshotView, TaskNamer } from '../gateway/index.js';
+import type { GatewayOptions, GatewayStatus, RouteTable, TaskNamer } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 

@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
-import { GatehouseError, type GatehouseConfig } from '../config/index.js';
+import { type GatehouseConfig } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 import { gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
 

@@ -2,7 +2,8 @@
 // (port in use, bad address) is a runtime failure that names the address.
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GatehouseError, type ListenAddress } from '../config/index.js';
+import { type ListenAddress } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 
 export interface BoundHttpServer {
   readonly server: Server;

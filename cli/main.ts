@@ -1,8 +1,9 @@
 // `gatehouse <command>`: find the command, answer --help, run it, map errors to exit codes.
-import { ConfigError, GatehouseError } from '../config/index.js';
+import { ConfigError } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 import { UsageError } from './arguments.js';
 import { OVERVIEW, findCommand, wantsHelp } from './commands.js';
-import { EXIT_INVALID_INPUT, EXIT_OK, EXIT_RUNTIME_FAILURE } from './exit-codes.js';
+import { EXIT_INVALID_INPUT, EXIT_OK, exitCodeFor } from './exit-codes.js';
 
 export async function main(argv: readonly string[]): Promise<number> {
   const [name, ...args] = argv;
@@ -32,21 +33,12 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** Invalid input (config, arguments) exits 1; anything that went wrong while running exits 2. */
+/** Prints the failure for the operator; the exit code comes from exitCodeFor (cli/exit-codes.ts). */
 export function reportFailure(error: unknown, command?: string): number {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-    return EXIT_INVALID_INPUT;
-  }
-  if (error instanceof UsageError) {
-    // One line and where to look, not the whole usage: the error stays visible.
-    process.stderr.write(`${error.message}\nRun 'gatehouse ${command ? `${command} ` : ''}--help' for usage.\n`);
-    return EXIT_INVALID_INPUT;
-  }
-  if (error instanceof GatehouseError) {
-    process.stderr.write(`gatehouse: ${error.message} (${error.code})\n`);
-    return EXIT_RUNTIME_FAILURE;
-  }
-  process.stderr.write(`gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return EXIT_RUNTIME_FAILURE;
+  if (error instanceof ConfigError) process.stderr.write(`${error.message}\n`);
+  // One line and where to look, not the whole usage: the error stays visible.
+  else if (error instanceof UsageError) process.stderr.write(`${error.message}\nRun 'gatehouse ${command ? `${command} ` : ''}--help' for usage.\n`);
+  else if (error instanceof GatehouseError) process.stderr.write(`gatehouse: ${error.message} (${error.code})\n`);
+  else process.stderr.write(`gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return exitCodeFor(error);
 }

@@ -9,8 +9,10 @@ import { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
-import { DnsServer, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from '../dns/index.js';
-import { RecordPublisher } from '../dns/record-publisher.js';
+import { Lifecycle } from '../core/index.js';
+import {
+  DnsServer, RecordPublisher, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig,
+} from '../dns/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { EXIT_OK } from './exit-codes.js';
 import { nameServerIps } from './gatehouse.js';
@@ -58,10 +60,9 @@ function expandHome(path: string): string {
 }
 
 async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ close(): Promise<void> }> {
-  const closers: (() => Promise<void> | void)[] = [];
+  const lifecycle = new Lifecycle(logger);
   const close = async () => {
-    for (const closer of closers.reverse()) await closer();
-    closers.length = 0;
+    await lifecycle.stop();
   };
   try {
     const registry = new Registry();
@@ -78,13 +79,13 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       registry,
       userAgent: 'Mesos-DNS',
     });
-    closers.push(() => source.close());
+    lifecycle.onStop('mesos source', () => source.close());
 
     const unsubscribe = store.subscribe((snapshot: Snapshot) => {
       unsubscribe();
       logger.info({ generation: snapshot.generation }, 'first state received from the masters; the zone is served');
     });
-    closers.push(unsubscribe);
+    lifecycle.onStop('first-state notice', unsubscribe);
 
     const zone = {
       domain: config.domain,
@@ -131,10 +132,10 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       withdrawWhenUnusable: false,
     });
     publisher.start();
-    closers.push(() => publisher.close());
+    lifecycle.onStop('dns records', () => publisher.close());
     if (server) {
       const dns = server;
-      closers.push(() => dns.close());
+      lifecycle.onStop('dns server', () => dns.close());
       await dns.start();
     }
     let httpPort: number | null = null;
@@ -148,7 +149,7 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
         enumerationOn: config.enumerationOn,
       });
       const http = await listenHttp('HTTPListener/HttpPort', { host: config.httpListener, port: config.httpPort }, handler);
-      closers.push(() => http.close());
+      lifecycle.onStop('http api', () => http.close());
       httpPort = http.port;
     }
     // The first fetch: when no master answers, the source retries every refreshSeconds on its own.

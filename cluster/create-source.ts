@@ -2,7 +2,7 @@
 // for, so that the other sources never pay for it.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ClusterConfig } from '../config/types.js';
+import type { ClusterConfig } from '../config/index.js';
 import { FileSource } from './file-source.js';
 import { MesosSource } from './mesos-source.js';
 import type { ClusterSource } from './source.js';

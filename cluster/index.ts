@@ -1,10 +1,11 @@
 // The cluster area: what other areas may import.
 export type * from './snapshot.js';
 export { IP_SOURCES, tasksOf } from './snapshot.js';
-export { ClusterError } from './errors.js';
+export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { parseMasterState, type ParseStateOptions } from './parse-state.js';
 export { parseMarathonApps, withMarathon } from './marathon.js';
-export { ClusterStore, type StoreStatus, type SnapshotState } from './store.js';
+export { ClusterStore, type ClusterStoreOptions } from './store.js';
+export { isUsable, stateAtAge, type SnapshotView, type StoreStatus, type SnapshotState, type StalenessLimits } from './snapshot-view.js';
 export type { ClusterSource } from './source.js';
 export { MesosSource, type MesosSourceOptions } from './mesos-source.js';
 export { FileSource, type FileSourceOptions } from './file-source.js';

@@ -1,7 +1,7 @@
 // Marathon's view of the same tasks: app ids, app labels (DCOS_SERVICE_*) and health-check results,
 // from `GET /v2/apps?embed=apps.tasks`, merged into a Mesos snapshot.
 import type { App, SnapshotData, Task, TaskHealth } from './snapshot.js';
-import { deepFreeze } from '../config/deep-freeze.js';
+import { deepFreeze } from '../core/index.js';
 import { isObject, num, objects, str } from './state-fields.js';
 
 export interface MarathonTaskInfo {

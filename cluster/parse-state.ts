@@ -2,7 +2,7 @@
 // Lenient per field, strict per document: a task or agent entry of the wrong shape is skipped, but
 // a document that is not a Mesos state at all is rejected whole (and the last good snapshot stays).
 import { ClusterError } from './errors.js';
-import { deepFreeze } from '../config/deep-freeze.js';
+import { deepFreeze } from '../core/index.js';
 import { parseHostPort, parsePid, type ParsedPid } from './process-address.js';
 import { parseTask } from './parse-task.js';
 import { resolveAll, systemResolver, type HostResolver } from './resolve-host.js';

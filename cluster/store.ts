@@ -3,29 +3,18 @@
 // last error: the previous snapshot keeps serving, and its age says how much to trust it.
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Snapshot, SnapshotData, SnapshotSource } from './snapshot.js';
+import type { Snapshot, SnapshotData } from './snapshot.js';
 import { tasksOf } from './snapshot.js';
 import { ClusterError } from './errors.js';
+import { isUsable, stateAtAge, type SnapshotView, type StalenessLimits, type StoreStatus } from './snapshot-view.js';
 
-export type SnapshotState = 'empty' | 'fresh' | 'stale' | 'unusable';
-
-export interface StoreStatus {
-  readonly state: SnapshotState;
-  readonly ageMs: number | null;
-  readonly generation: number;
-  readonly lastError: string | null;
-  readonly source: SnapshotSource | null;
-}
-
-export interface ClusterStoreOptions {
-  readonly staleAfterMs: number;
-  readonly unusableAfterMs: number;
+export interface ClusterStoreOptions extends StalenessLimits {
   readonly logger: Logger;
   readonly registry?: Registry;
   readonly now?: () => number;
 }
 
-export class ClusterStore {
+export class ClusterStore implements SnapshotView {
   #current: Snapshot | null = null;
   #lastError: string | null = null;
   #confirmedAt = 0;
@@ -47,7 +36,7 @@ export class ClusterStore {
     new Gauge({ name: 'gatehouse_cluster_snapshot_age_seconds', help: 'Age of the current cluster snapshot (-1 when there is none)', registers, collect() { const age = store.status().ageMs; this.set(age === null ? -1 : age / 1000); } });
     new Gauge({ name: 'gatehouse_cluster_snapshot_generation', help: 'Generation number of the current snapshot', registers, collect() { this.set(store.#current?.generation ?? 0); } });
     new Gauge({ name: 'gatehouse_cluster_tasks', help: 'Tasks in the current snapshot', registers, collect() { this.set(store.#current ? tasksOf(store.#current).length : 0); } });
-    new Gauge({ name: 'gatehouse_cluster_snapshot_usable', help: '1 when the snapshot is fresh or stale, 0 when empty or unusable', registers, collect() { const s = store.status().state; this.set(s === 'fresh' || s === 'stale' ? 1 : 0); } });
+    new Gauge({ name: 'gatehouse_cluster_snapshot_usable', help: '1 when the snapshot is fresh or stale, 0 when empty or unusable', registers, collect() { this.set(isUsable(store.status().state) ? 1 : 0); } });
   }
 
   get current(): Snapshot | null {
@@ -92,7 +81,6 @@ export class ClusterStore {
     const current = this.#current;
     if (!current) return { state: 'empty', ageMs: null, generation: 0, lastError: this.#lastError, source: null };
     const ageMs = Math.max(0, this.#now() - Math.max(current.fetchedAt, this.#confirmedAt));
-    const state: SnapshotState = ageMs >= this.#options.unusableAfterMs ? 'unusable' : ageMs >= this.#options.staleAfterMs ? 'stale' : 'fresh';
-    return { state, ageMs, generation: current.generation, lastError: this.#lastError, source: current.source };
+    return { state: stateAtAge(ageMs, this.#options), ageMs, generation: current.generation, lastError: this.#lastError, source: current.source };
   }
 }

@@ -1,15 +1,5 @@
-// Typed errors with stable codes. Every area derives its own errors from GatehouseError so callers
-// (the CLI, the HTTP APIs) can map codes to exit statuses and responses without parsing messages.
-
-export class GatehouseError extends Error {
-  readonly code: string;
-
-  constructor(code: string, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-    this.name = new.target.name;
-  }
-}
+// Errors of the config area: every problem of a config, route or app file, with its position.
+import { GatehouseError } from '../core/index.js';
 
 /** One problem found in a config, route or app file, with its position (1-based). */
 export interface ConfigProblem {

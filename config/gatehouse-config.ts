@@ -10,11 +10,10 @@ import { parseDuration } from './duration.js';
 import { parseSize } from './size.js';
 import { GATEHOUSE_SCHEMA } from './gatehouse-schema.js';
 import { parseListenAddress } from './listen-address.js';
-import { parsePortRanges } from './port-ranges.js';
 import { checkSchema, compileSchema } from './schema-check.js';
 import type { GatehouseConfig, ListenAddress } from './types.js';
 import { formatKeyPath, parseYamlFile, type KeyPath, type YamlFile } from './yaml-document.js';
-import { deepFreeze } from './deep-freeze.js';
+import { deepFreeze, parsePortRanges } from '../core/index.js';
 
 const validateShape = compileSchema(GATEHOUSE_SCHEMA);
 const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;

@@ -1,11 +1,9 @@
 // The config area: what other areas may import.
-export { GatehouseError, ConfigError, formatProblem, type ConfigProblem } from './errors.js';
+export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
 export { loadConfig, parseConfig } from './gatehouse-config.js';
 export { parseDuration } from './duration.js';
 export { parseSize } from './size.js';
 export { parseListenAddress } from './listen-address.js';
 export { parseYamlFile, formatKeyPath, type YamlFile, type KeyPath } from './yaml-document.js';
 export { compileSchema, checkSchema, type Schema } from './schema-check.js';
-export { deepFreeze } from './deep-freeze.js';
 export type * from './types.js';
-export { CoalescedPass } from './coalesced-pass.js';

@@ -1,9 +1,9 @@
 // The DNS area: what other areas may import.
-export type { RecordSet, ZoneOptions, SrvValue } from './record-set.js';
-export { buildRecordSet, type RecordOptions } from './records.js';
-export { sanitizeLabel, domainFrag, hashTaskId, agentTail, type LabelMode } from './labels.js';
-export { DnsServer, type DnsServerOptions } from './server.js';
-export { DnsError } from './errors.js';
-export { RecordPublisher } from './record-publisher.js';
-export { parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns-config.js';
-export { createMesosDnsHttpHandler } from './http-api.js';
+export type { RecordSet, ZoneOptions, SrvValue } from './records/record-set.js';
+export { buildRecordSet, type RecordOptions } from './records/from-snapshot.js';
+export { sanitizeLabel, domainFrag, hashTaskId, agentTail, type LabelMode } from './records/labels.js';
+export { DnsServer, type DnsServerOptions } from './server/dns-server.js';
+export { DnsError, type DnsErrorCode } from './errors.js';
+export { RecordPublisher } from './records/publisher.js';
+export { MesosDnsConfigError, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns/config.js';
+export { createMesosDnsHttpHandler } from './mesos-dns/http-api.js';

@@ -1,6 +1,6 @@
 // The built-in routes of interface §4, resolved from the current snapshot: `/service/<name>/`,
 // `/agent/<id>/`, `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's redirects and errors.
-import type { Snapshot } from '../cluster/snapshot.js';
+import type { Snapshot } from '../cluster/index.js';
 import { resolveService } from './service-resolver.js';
 import { agentsIndex, embeddedApiIndex, type IndexAnswer } from './pages/index-pages.js';
 

@@ -6,7 +6,8 @@ import { createServer, type IncomingMessage, type ServerResponse, type Server } 
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { GatehouseError, type ListenAddress } from '../config/index.js';
+import { type ListenAddress } from '../config/index.js';
+import { GatehouseError } from '../core/index.js';
 import type { ConnectionLimit } from './connection-limit.js';
 import { Http1Server, loadParser, type LeanRequest, type LeanResponse } from './http1/index.js';
 import { PipelineGate } from './pipeline-gate.js';

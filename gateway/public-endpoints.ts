@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthnError, login, type Caller } from '../authn/index.js';
+import { isUsable } from '../cluster/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { FAVICON_ICO } from './pages/favicon.js';
 import { expectsContinue } from './request-rules.js';
@@ -37,7 +38,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
   switch (path) {
     case '/health': {
       const status = options.store.status();
-      json(status.state === 'fresh' || status.state === 'stale' ? 200 : 503, status);
+      json(isUsable(status.state) ? 200 : 503, status);
       return 'health';
     }
     case '/metrics':

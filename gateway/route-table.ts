@@ -6,7 +6,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { CoalescedPass } from '../config/index.js';
+import { CoalescedPass } from '../core/index.js';
 import { loadRouteFiles, type FileRoute, type RouteFileStatus } from './route-files.js';
 
 export class RouteTable {

@@ -10,7 +10,7 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller, type LoginContext, type TokenVerifier } from '../authn/index.js';
-import type { ClusterStore } from '../cluster/index.js';
+import { isUsable, type SnapshotView } from '../cluster/index.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
 import { BodyWatch } from './body-watch.js';
 import { ConnectionLimit } from './connection-limit.js';
@@ -77,8 +77,6 @@ export interface GatewayOptions {
   /** Members of this group may read `/gatehouse/v1/routes` (authn.adminGroup; default `admins`). */
   readonly adminGroup?: string;
 }
-
-export type SnapshotView = Pick<ClusterStore, 'current' | 'status'>;
 
 const EJECT_MS = 30_000;
 const NONE_TRIED: ReadonlySet<string> = new Set();
@@ -370,7 +368,7 @@ export class GatewayServer {
 
   #builtinDecision(path: string): RouteDecision | null {
     const status = this.#options.store.status();
-    return builtinRoute(path, { snapshot: this.#options.store.current, usable: status.state === 'fresh' || status.state === 'stale', dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+    return builtinRoute(path, { snapshot: this.#options.store.current, usable: isUsable(status.state), dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
   }
 
   /**

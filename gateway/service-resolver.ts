@@ -3,7 +3,7 @@
 // copies app labels onto its tasks), then a Marathon app id (`/grp/app` = task name `app.grp`), then a
 // framework's `webui_url` (by id, then by name). Unlike Admin Router, every running task that is not
 // failing its health check is an upstream, not only the first.
-import type { Snapshot, Task } from '../cluster/snapshot.js';
+import type { Snapshot, Task } from '../cluster/index.js';
 
 export interface ResolvedService {
   /** The path segments that named the service (`grp/app`), for stripping and Location rewriting. */

@@ -1,11 +1,8 @@
 // A worker process's view of the primary's cluster store: the last snapshot the primary sent, and its
 // status with the age advancing locally between the primary's status messages (one a second).
-import type { Snapshot, StoreStatus } from '../cluster/index.js';
-import type { SnapshotView } from './server.js';
+import { stateAtAge, type Snapshot, type SnapshotView, type StalenessLimits, type StoreStatus } from '../cluster/index.js';
 
-export interface SnapshotMirrorOptions {
-  readonly staleAfterMs: number;
-  readonly unusableAfterMs: number;
+export interface SnapshotMirrorOptions extends StalenessLimits {
   readonly now?: () => number;
 }
 
@@ -17,6 +14,7 @@ export class SnapshotMirror implements SnapshotView {
   #current: Snapshot | null = null;
   #status: StoreStatus = EMPTY;
   #receivedAt = 0;
+  readonly #subscribers = new Set<(snapshot: Snapshot) => void>();
 
   constructor(options: SnapshotMirrorOptions) {
     this.#options = options;
@@ -32,13 +30,31 @@ export class SnapshotMirror implements SnapshotView {
     if (snapshot !== undefined) this.#current = snapshot === null ? null : Object.freeze(snapshot);
     this.#status = status;
     this.#receivedAt = this.#now();
+    if (snapshot) this.#tell(snapshot);
+  }
+
+  subscribe(subscriber: (snapshot: Snapshot) => void): () => void {
+    this.#subscribers.add(subscriber);
+    return () => this.#subscribers.delete(subscriber);
   }
 
   status(): StoreStatus {
     const base = this.#status;
     if (base.ageMs === null || base.state === 'empty') return base;
     const ageMs = base.ageMs + Math.max(0, this.#now() - this.#receivedAt);
-    const state = ageMs >= this.#options.unusableAfterMs ? 'unusable' : ageMs >= this.#options.staleAfterMs ? 'stale' : 'fresh';
-    return { ...base, ageMs, state };
+    return { ...base, ageMs, state: stateAtAge(ageMs, this.#options) };
+  }
+
+  // Every subscriber hears of the snapshot even when one throws; the first error is raised after.
+  #tell(snapshot: Snapshot): void {
+    let failure: { error: unknown } | null = null;
+    for (const subscriber of this.#subscribers) {
+      try {
+        subscriber(snapshot);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+    if (failure) throw failure.error;
   }
 }

@@ -2,17 +2,18 @@
 // `cluster.source: local` runs (loaded by create-source.ts).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { ClusterConfig } from '../../config/types.js';
+import type { ClusterConfig } from '../../config/index.js';
 import type { ClusterStore } from '../store.js';
-import { AppCatalog } from './app-files.js';
+import { AppCatalog } from './apps/app-catalog.js';
 import { LocalSource } from './local-source.js';
-import { parsePortRanges } from './resources.js';
+import { parsePortRanges } from './master/resources.js';
 
+export { LocalClusterError, type LocalClusterErrorCode } from './errors.js';
 export { LocalCluster, type LocalClusterOptions, type AppSupply } from './local-cluster.js';
 export { LocalSource, type LocalSourceOptions } from './local-source.js';
-export { AppCatalog, loadAppFiles, type AppCatalogOptions } from './app-files.js';
-export { parseAppFile, formatAppProblem, isAppError } from './app-definition.js';
-export type * from './app-definition.js';
+export { AppCatalog, loadAppFiles, type AppCatalogOptions } from './apps/app-catalog.js';
+export { parseAppFile, formatAppProblem, isAppError } from './apps/app-definition.js';
+export type * from './apps/app-definition.js';
 
 export function createLocalSource(config: ClusterConfig, deps: { store: ClusterStore; logger: Logger; registry?: Registry }): LocalSource {
   const { local } = config;

@@ -7,16 +7,16 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { ClusterError } from '../errors.js';
-import { createAgentHttpServer } from './agent-api.js';
-import { LocalAgent } from './agent.js';
-import type { AppDefinition } from './app-definition.js';
-import { createClusterHttpServer } from './http-api.js';
-import { detectIsolation, type Isolation } from './isolation.js';
-import { LocalMaster } from './master.js';
-import { splitRanges, type Resources } from './resources.js';
+import { LocalClusterError } from './errors.js';
+import { createAgentHttpServer } from './api/agent-api.js';
+import { LocalAgent } from './agent/agent.js';
+import type { AppDefinition } from './apps/app-definition.js';
+import { createClusterHttpServer } from './api/cluster-api.js';
+import { detectIsolation, type Isolation } from './agent/isolation.js';
+import { LocalMaster } from './master/master.js';
+import { splitRanges, type Resources } from './master/resources.js';
 import { claimWorkDir, type WorkDirClaim } from './work-dir-owner.js';
-import { LocalScheduler } from './scheduler.js';
+import { LocalScheduler } from './scheduler/scheduler.js';
 
 /** Where app definitions come from (the app files, or a test's list). */
 export interface AppSupply {
@@ -58,8 +58,8 @@ export class LocalCluster {
   #url = '';
 
   constructor(options: LocalClusterOptions) {
-    if (!Number.isInteger(options.agents) || options.agents < 1) throw new RangeError(`cluster.local.agents must be a whole number of at least 1 (got ${options.agents})`);
-    if (options.resources.ports.length > 0 && splitRanges(options.resources.ports, options.agents).some((r) => r.length === 0)) throw new RangeError(`cluster.local.resources.ports has fewer ports than there are agents (${options.agents})`);
+    if (!Number.isInteger(options.agents) || options.agents < 1) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OPTIONS', `cluster.local.agents must be a whole number of at least 1 (got ${options.agents})`);
+    if (options.resources.ports.length > 0 && splitRanges(options.resources.ports, options.agents).some((r) => r.length === 0)) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OPTIONS', `cluster.local.resources.ports has fewer ports than there are agents (${options.agents})`);
     this.#options = options;
   }
 
@@ -69,12 +69,12 @@ export class LocalCluster {
   }
 
   get master(): LocalMaster {
-    if (!this.#master) throw new Error('the local cluster is not started');
+    if (!this.#master) throw new LocalClusterError('ERR_CLUSTER_LOCAL_NOT_STARTED', 'the local cluster is not started');
     return this.#master;
   }
 
   get scheduler(): LocalScheduler {
-    if (!this.#scheduler) throw new Error('the local cluster is not started');
+    if (!this.#scheduler) throw new LocalClusterError('ERR_CLUSTER_LOCAL_NOT_STARTED', 'the local cluster is not started');
     return this.#scheduler;
   }
 
@@ -166,7 +166,7 @@ async function removeOldSandboxes(dir: string, keepMs: number, logger: Logger): 
 
 async function listenOn(server: Server, host: string, port: number, what: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(new ClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
+    const failed = (error: Error): void => reject(new LocalClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
     server.once('error', failed);
     server.listen(port, host, () => {
       server.off('error', failed);

@@ -1,7 +1,7 @@
 // The dashboard at `/` for a logged-in person: services, tasks (state, health, sandbox files), agents
 // and route files, with links to the cluster's own UIs. A small script re-reads `/` every few
 // seconds and swaps the live part in, so the one server-side renderer (which escapes) is the only one.
-import type { Agent, Framework, Snapshot, Task } from '../../cluster/snapshot.js';
+import type { Agent, Framework, Snapshot, Task } from '../../cluster/index.js';
 import type { FileRoute, RouteFileStatus } from '../route-files.js';
 import { normalizeServiceName } from '../service-resolver.js';
 import { Html, html, htmlPage, table } from './html.js';

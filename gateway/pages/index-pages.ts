@@ -1,7 +1,7 @@
 // What `/agent/`, and `/mesos/` and `/marathon/` of the embedded cluster, answer: an index of what is
 // there (agents; the API endpoints) instead of a bare 404. HTML for a browser, JSON for a client
 // that asks for it with `Accept: application/json`.
-import type { Snapshot } from '../../cluster/snapshot.js';
+import type { Snapshot } from '../../cluster/index.js';
 import type { ResponseSink } from '../http1/index.js';
 import type { ProxyRequest } from '../proxy.js';
 import { hostAndIps, resourcesText } from './dashboard.js';

@@ -6,7 +6,7 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordSet, createMesosDnsHttpHandler, mesosDnsConfigJson, parseMesosDnsConfig, type RecordSet } from '../../dns/index.js';
-import type { MesosDnsHttpOptions } from '../../dns/http-api.js';
+import type { MesosDnsHttpOptions } from '../../dns/mesos-dns/http-api.js';
 import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 
 const CONFIG_TEXT = JSON.stringify({ masters: ['192.0.2.50:5050'], IPSources: ['netinfo', 'docker', 'mesos', 'host'], EnforceRFC952: true, RecurseOn: false, listener: '127.0.0.1' });

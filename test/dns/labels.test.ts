@@ -1,8 +1,8 @@
 // Label sanitising, hashes and master records: Mesos-DNS's own test vectors (reference §1.2, §1.3, §1.8).
 import { describe, expect, it } from 'vitest';
 import { parseMasterState, type SnapshotData } from '../../cluster/index.js';
-import { domainFrag, hashTaskId, sanitizeLabel, agentTail } from '../../dns/labels.js';
-import { buildRecordSet } from '../../dns/records.js';
+import { domainFrag, hashTaskId, sanitizeLabel, agentTail } from '../../dns/records/labels.js';
+import { buildRecordSet } from '../../dns/records/from-snapshot.js';
 
 describe('sanitizeLabel', () => {
   const table: [string, string, string][] = [

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../../config/index.js';
 import { mesosDnsConfigJson, parseMesosDnsConfig } from '../../dns/index.js';
-import { MesosDnsConfigError } from '../../dns/mesos-dns-config.js';
+import { MesosDnsConfigError } from '../../dns/mesos-dns/config.js';
 
 const ENV = { cwd: '/etc/mesos-dns', home: '/home/op' };
 const parse = (doc: object, file = 'config.json') => parseMesosDnsConfig(JSON.stringify(doc, null, 1), file, ENV);

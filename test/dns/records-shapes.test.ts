@@ -4,8 +4,8 @@
 // g89az, quill.0f1e2d3c… mxacy, quill.1a2b3c4d… g8kfd, sleeper.4d6f8a0c… d1f6n.
 import { describe, expect, it } from 'vitest';
 import { parseMasterState } from '../../cluster/index.js';
-import { buildRecordSet, type RecordOptions } from '../../dns/records.js';
-import type { RecordSet } from '../../dns/record-set.js';
+import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
+import type { RecordSet } from '../../dns/records/record-set.js';
 import { crowdedState, discoveryVipState, dockerBridgeState, emptyState, healthCheckVipState, overlayState } from '../support/cluster-states.js';
 import { testResolver } from '../support/fixtures.js';
 

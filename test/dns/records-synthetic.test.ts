@@ -3,9 +3,9 @@
 // masters), the order /v1/enumerate shows, and a 10,000-task cluster.
 import { describe, expect, it } from 'vitest';
 import type { Agent, DiscoveryPort, Framework, IpSource, Master, SnapshotData, Task, TaskState } from '../../cluster/index.js';
-import { buildRecordSet, type RecordOptions } from '../../dns/records.js';
-import { hashTaskId } from '../../dns/labels.js';
-import type { RecordSet } from '../../dns/record-set.js';
+import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
+import { hashTaskId } from '../../dns/records/labels.js';
+import type { RecordSet } from '../../dns/records/record-set.js';
 
 const OPTIONS: RecordOptions = { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] };
 

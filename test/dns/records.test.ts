@@ -12,8 +12,8 @@
 // ice-cream w4n7d, lighthouse cbs7n, tugboat 6bp18, buoy 1jebi, archiver kppdy, collector zexdg.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { SnapshotData } from '../../cluster/index.js';
-import { buildRecordSet, type RecordOptions } from '../../dns/records.js';
-import type { RecordSet } from '../../dns/record-set.js';
+import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
+import type { RecordSet } from '../../dns/records/record-set.js';
 import { HARBOR, fixtureJson, fixtureSnapshot } from '../support/fixtures.js';
 
 const F1: RecordOptions = {

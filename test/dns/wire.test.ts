@@ -3,11 +3,11 @@
 // per-query encoder, and the cutting of relayed replies.
 import dns2 from 'dns2';
 import { describe, expect, it } from 'vitest';
-import { AnswerTable } from '../../dns/answer-table.js';
-import type { NameRecords, RecordSet } from '../../dns/record-set.js';
-import { encodeMessage, encodeQuestion, ipv6Groups, isIpv4Literal, QNAME } from '../../dns/wire-encoder.js';
-import { truncateReply } from '../../dns/wire-truncate.js';
-import { parseQuery, TYPE, type ParsedQuery } from '../../dns/wire.js';
+import { AnswerTable } from '../../dns/server/answer-table.js';
+import type { NameRecords, RecordSet } from '../../dns/records/record-set.js';
+import { encodeMessage, encodeQuestion, ipv6Groups, isIpv4Literal, QNAME } from '../../dns/wire/encoder.js';
+import { truncateReply } from '../../dns/wire/relay-truncation.js';
+import { parseQuery, TYPE, type ParsedQuery } from '../../dns/wire/format.js';
 import { query } from '../support/dns-client.js';
 import { TEST_ZONE } from '../support/dns-server.js';
 

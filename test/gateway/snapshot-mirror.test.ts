@@ -37,3 +37,31 @@ describe('SnapshotMirror', () => {
     expect(mirror.status().ageMs).toBe(0);
   });
 });
+
+describe('SnapshotMirror.subscribe (the cluster SnapshotView, as the store has it)', () => {
+  const status = { state: 'fresh', ageMs: 0, generation: 1, lastError: null, source: { kind: 'file', origin: 'x' } } as const;
+  const snapshotOf = (generation: number) => ({ generation, fetchedAt: 0, source: status.source, frameworks: [], agents: [] }) as unknown as Snapshot;
+
+  it('tells subscribers of each new snapshot, not of status-only messages, until they unsubscribe', () => {
+    const mirror = new SnapshotMirror({ staleAfterMs: 75_000, unusableAfterMs: 300_000 });
+    const seen: number[] = [];
+    const unsubscribe = mirror.subscribe((s) => seen.push(s.generation));
+    mirror.update({ ...status, generation: 1 }, snapshotOf(1));
+    mirror.update({ ...status, generation: 1 });
+    mirror.update({ ...status, state: 'empty', ageMs: null, generation: 0 }, null);
+    mirror.update({ ...status, generation: 2 }, snapshotOf(2));
+    unsubscribe();
+    mirror.update({ ...status, generation: 3 }, snapshotOf(3));
+    expect(seen).toEqual([1, 2]);
+  });
+
+  it('a throwing subscriber does not keep the snapshot from the others, and its error is raised after', () => {
+    const mirror = new SnapshotMirror({ staleAfterMs: 75_000, unusableAfterMs: 300_000 });
+    const seen: string[] = [];
+    mirror.subscribe(() => { seen.push('first'); throw new Error('subscriber broke'); });
+    mirror.subscribe(() => seen.push('second'));
+    expect(() => mirror.update(status, snapshotOf(1))).toThrow('subscriber broke');
+    expect(seen).toEqual(['first', 'second']);
+    expect(mirror.current?.generation).toBe(1);
+  });
+});

@@ -1,7 +1,7 @@
 // App definitions and an in-memory app supply for embedded-cluster tests, plus the small HTTP task
 // they run (it answers with what its environment told it).
 import { createHash } from 'node:crypto';
-import type { AppDefinition, HealthCheckDefinition } from '../../cluster/local/app-definition.js';
+import type { AppDefinition, HealthCheckDefinition } from '../../cluster/local/apps/app-definition.js';
 import type { AppSupply } from '../../cluster/local/local-cluster.js';
 
 /** A task that serves its own view of the world: `GET /` answers JSON; `GET /fail` answers 500 once `fail` exists in the sandbox. */

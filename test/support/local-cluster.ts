@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { LocalCluster, type LocalClusterOptions } from '../../cluster/local/local-cluster.js';
-import { parsePortRanges } from '../../cluster/local/resources.js';
-import type { AppDefinition } from '../../cluster/local/app-definition.js';
+import { parsePortRanges } from '../../cluster/local/master/resources.js';
+import type { AppDefinition } from '../../cluster/local/apps/app-definition.js';
 import { MemoryApps } from './local-apps.js';
 
 export interface TestCluster {

@@ -2,7 +2,7 @@
 // bytes in the header that node:http refuses (which would throw while answering) or that split it.
 import { validateHeaderValue } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { attachment } from '../../../cluster/local/agent-api.js';
+import { attachment } from '../../../cluster/local/api/agent-api.js';
 
 describe('attachment (Content-Disposition of /files/download)', () => {
   const cases: [string, string, string][] = [

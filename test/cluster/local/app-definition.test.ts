@@ -2,7 +2,7 @@
 // error at its exact file:line:col, and the Marathon keys the embedded cluster does not implement.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { formatAppProblem, parseAppFile, resolveId, type AppDefinition } from '../../../cluster/local/app-definition.js';
+import { formatAppProblem, parseAppFile, resolveId, type AppDefinition } from '../../../cluster/local/apps/app-definition.js';
 
 const F = '/apps/a.yaml';
 const parse = (text: string, file = F) => parseAppFile(text, file);

@@ -8,8 +8,8 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatAppProblem, type AppDefinition } from '../../../cluster/local/app-definition.js';
-import { AppCatalog, loadAppFiles, type AppCatalogOptions } from '../../../cluster/local/app-files.js';
+import { formatAppProblem, type AppDefinition } from '../../../cluster/local/apps/app-definition.js';
+import { AppCatalog, loadAppFiles, type AppCatalogOptions } from '../../../cluster/local/apps/app-catalog.js';
 import { ClusterError } from '../../../cluster/errors.js';
 import { until } from '../../support/until.js';
 

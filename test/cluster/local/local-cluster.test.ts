@@ -2,7 +2,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterEach, describe, expect, test } from 'vitest';
-import { parsePortRanges } from '../../../cluster/local/resources.js';
+import { parsePortRanges } from '../../../cluster/local/master/resources.js';
 import { appDefinition, httpHealthCheck } from '../../support/local-apps.js';
 import { startTestCluster, type TestCluster } from '../../support/local-cluster.js';
 import { until } from '../../support/until.js';
@@ -197,7 +197,7 @@ describe('isolation', () => {
     expect(isolation.describe()).toMatch(/namespaces|cgroup|memory watched/);
     const inside = await answer(task.ports[0]);
     const hostPid = c.cluster.agents[0]!.task(task.id)!.pid!;
-    const { processTree } = await import('../../../cluster/local/process-tree.js');
+    const { processTree } = await import('../../../cluster/local/agent/process-tree.js');
     const leaf = (await processTree(hostPid)).at(-1)!;
     const { readlink } = await import('node:fs/promises');
     if (isolation.namespaces) {

@@ -7,7 +7,7 @@ import { pino } from 'pino';
 import { afterEach, expect, test } from 'vitest';
 import { ClusterStore, MesosSource, tasksOf, type Snapshot } from '../../../cluster/index.js';
 import { LocalSource } from '../../../cluster/local/local-source.js';
-import { parsePortRanges } from '../../../cluster/local/resources.js';
+import { parsePortRanges } from '../../../cluster/local/master/resources.js';
 import { appDefinition, httpHealthCheck, MemoryApps } from '../../support/local-apps.js';
 import { until } from '../../support/until.js';
 

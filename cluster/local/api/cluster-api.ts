@@ -1,0 +1,108 @@
+// The embedded cluster's HTTP API: Mesos's master endpoints and Marathon's `/v2` read API on one
+// port, so the `mesos` source (and any Mesos or Marathon client) reads the embedded cluster exactly
+// as it reads a real one. Writes are refused: apps are declared in the app files.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { LocalMaster } from '../master/master.js';
+import { masterState, MESOS_VERSION, stateSummary, type MasterJsonOptions } from './master-json.js';
+import { appJson, MARATHON_VERSION, queueJson, taskJson } from './marathon-json.js';
+import type { LocalScheduler, MarathonEvent } from '../scheduler/scheduler.js';
+
+export interface ClusterHttpOptions extends MasterJsonOptions {
+  readonly master: LocalMaster;
+  readonly scheduler: LocalScheduler;
+  readonly appsDir: string;
+  readonly heartbeatMs?: number;
+}
+
+export function createClusterHttpServer(options: ClusterHttpOptions): Server {
+  const server = createServer((request, response) => {
+    try {
+      handle(options, request, response);
+    } catch (error) {
+      sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  server.keepAliveTimeout = 30_000;
+  return server;
+}
+
+function handle(options: ClusterHttpOptions, request: IncomingMessage, response: ServerResponse): void {
+  const url = new URL(request.url ?? '/', 'http://local');
+  const path = url.pathname.replace(/\/+$/, '') || '/';
+  const { master, scheduler } = options;
+  if (path === '/v2/events') return events(options, url, request, response);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    return sendJson(response, 405, { message: `${request.method} ${path}: the embedded cluster is read-only over HTTP; declare apps in ${options.appsDir}` });
+  }
+  switch (path) {
+    case '/master/state': case '/state': case '/master/state.json': case '/state.json':
+      return sendJson(response, 200, masterState(master, options));
+    case '/master/state-summary': case '/state-summary':
+      return sendJson(response, 200, stateSummary(master, options));
+    case '/master/redirect': case '/redirect':
+      response.writeHead(307, { location: `//${master.ip}:${master.port}` });
+      return void response.end();
+    case '/master/health': case '/health': case '/ping':
+      response.writeHead(200, { 'content-type': 'text/plain' });
+      return void response.end(path === '/ping' ? 'pong\n' : '');
+    case '/version':
+      return sendJson(response, 200, { version: MESOS_VERSION, git_sha: 'gatehouse-embedded', build_user: 'gatehouse' });
+    case '/master/slaves':
+      return sendJson(response, 200, { slaves: masterState(master, options)['slaves'] });
+    case '/master/frameworks':
+      return sendJson(response, 200, { frameworks: masterState(master, options)['frameworks'] });
+    case '/master/tasks':
+      return sendJson(response, 200, { tasks: master.frameworks().flatMap((f) => [...f.tasks.values()]).map((t) => ({ ...t.launch, state: t.state })) });
+    case '/v2/apps': {
+      const embed = url.searchParams.getAll('embed').some((e) => e === 'apps.tasks' || e === 'app.tasks');
+      return sendJson(response, 200, { apps: scheduler.apps().map((app) => appJson(app, embed)) });
+    }
+    case '/v2/tasks':
+      return sendJson(response, 200, { tasks: scheduler.apps().flatMap((app) => [...app.tasks.values()].map(taskJson)) });
+    case '/v2/queue':
+      return sendJson(response, 200, queueJson(scheduler.apps(), (app) => scheduler.missing(app)));
+    case '/v2/leader':
+      return sendJson(response, 200, { leader: `${master.ip}:${master.port}` });
+    case '/v2/info':
+      return sendJson(response, 200, {
+        name: 'marathon', version: MARATHON_VERSION, buildref: 'gatehouse-embedded', elected: true, leader: `${master.ip}:${master.port}`, frameworkId: scheduler.frameworkId,
+        marathon_config: { master: `http://${master.ip}:${master.port}`, mesos_leader_ui_url: `http://${master.ip}:${master.port}/`, framework_name: 'marathon' },
+        http_config: { http_port: master.port }, event_subscriber: { type: 'sse' },
+      });
+  }
+  const appPath = /^\/v2\/apps(\/.+?)(\/tasks)?$/.exec(path);
+  if (appPath) {
+    const app = scheduler.apps().find((a) => a.definition.id === decodeURIComponent(appPath[1]!));
+    if (!app) return sendJson(response, 404, { message: `App '${decodeURIComponent(appPath[1]!)}' does not exist` });
+    if (appPath[2]) return sendJson(response, 200, { tasks: [...app.tasks.values()].map(taskJson) });
+    return sendJson(response, 200, { app: appJson(app, true) });
+  }
+  sendJson(response, 404, { message: `${path}: not an endpoint of the embedded cluster` });
+}
+
+function events(options: ClusterHttpOptions, url: URL, request: IncomingMessage, response: ServerResponse): void {
+  const wanted = new Set(url.searchParams.getAll('event_type'));
+  response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: MarathonEvent): void => {
+    if (wanted.size > 0 && !wanted.has(event.eventType)) return;
+    response.write(`event: ${event.eventType}\ndata: ${JSON.stringify(event)}\n\n`);
+  };
+  send({ eventType: 'event_stream_attached', timestamp: new Date().toISOString(), remoteAddress: request.socket.remoteAddress ?? '' });
+  options.scheduler.on('event', send);
+  // A comment now and then keeps idle proxies from closing the stream.
+  const heartbeat = setInterval(() => response.write(':\n\n'), options.heartbeatMs ?? 15_000);
+  heartbeat.unref();
+  const stop = (): void => {
+    clearInterval(heartbeat);
+    options.scheduler.off('event', send);
+  };
+  request.once('close', stop);
+  response.once('close', stop);
+}
+
+function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  response.end(response.req.method === 'HEAD' ? undefined : text);
+}

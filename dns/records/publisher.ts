@@ -1,0 +1,130 @@
+// Keeps the DNS answers in step with the cluster: every snapshot the store accepts is turned into a
+// record set beside the old one and handed to the server, which swaps it in by one reference.
+// In gatehouse mode it also withdraws the zone (SERVFAIL) while there is no usable snapshot, so a
+// resolver never caches an NXDOMAIN that only means "we do not know yet".
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { isUsable, type Snapshot, type SnapshotView } from '../../cluster/index.js';
+import type { RecordSet } from './record-set.js';
+import { buildRecordSet, type RecordOptions } from './from-snapshot.js';
+
+export interface RecordSink {
+  setRecords(records: RecordSet, serial: number): { buildMs: number; names: number };
+  setUnavailable(reason: string | null): void;
+}
+
+export interface RecordPublisherOptions {
+  readonly feed: SnapshotView;
+  readonly sinks: readonly RecordSink[];
+  readonly recordOptions: RecordOptions;
+  readonly logger: Logger;
+  /** Withdraw the zone while the snapshot is missing or unusable (gatehouse mode). */
+  readonly withdrawWhenUnusable: boolean;
+  readonly checkIntervalMs?: number;
+}
+
+export class RecordPublisher {
+  #records: RecordSet | null = null;
+  #serial = 0;
+  #unsubscribe: (() => void) | null = null;
+  #timer: NodeJS.Timeout | null = null;
+  #withdrawnFor: string | null = null;
+  /** The zone has served answers since start: a withdrawal after that is news, the wait before it is not. */
+  #servedOnce = false;
+  #fingerprint = '';
+  readonly #options: RecordPublisherOptions;
+
+  constructor(options: RecordPublisherOptions) {
+    this.#options = options;
+  }
+
+  get records(): RecordSet | null {
+    return this.#records;
+  }
+
+  /** SOA serial: unix seconds of the last rebuild, strictly increasing even within one second. */
+  get serial(): number {
+    return this.#serial;
+  }
+
+  start(): void {
+    const { feed } = this.#options;
+    this.#unsubscribe = feed.subscribe((snapshot) => this.#publish(snapshot));
+    if (feed.current) this.#publish(feed.current);
+    if (this.#options.withdrawWhenUnusable) {
+      this.#checkUsable();
+      this.#timer = setInterval(() => this.#checkUsable(), this.#options.checkIntervalMs ?? 1000);
+      this.#timer.unref();
+    }
+  }
+
+  close(): void {
+    this.#unsubscribe?.();
+    this.#unsubscribe = null;
+    if (this.#timer) clearInterval(this.#timer);
+    this.#timer = null;
+  }
+
+  #publish(snapshot: Snapshot): void {
+    const started = performance.now();
+    let records: RecordSet;
+    try {
+      records = buildRecordSet(snapshot, this.#options.recordOptions);
+    } catch (error) {
+      // A snapshot the builder cannot handle must not take the old answers down with it.
+      this.#options.logger.error({ err: error, generation: snapshot.generation }, 'building DNS records failed; keeping the previous records');
+      return;
+    }
+    // Most new snapshots (an event, a health check, a poll) leave the answers as they were: then the
+    // answers are not re-encoded, the SOA serial stays, and nothing is logged at info.
+    const fingerprint = recordsFingerprint(records);
+    const unchanged = this.#records !== null && fingerprint === this.#fingerprint;
+    this.#records = records;
+    if (unchanged) {
+      this.#options.logger.debug({ generation: snapshot.generation, serial: this.#serial }, 'DNS records unchanged');
+      return;
+    }
+    this.#fingerprint = fingerprint;
+    this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
+    let names = 0;
+    for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial).names;
+    this.#options.logger.info(
+      { generation: snapshot.generation, serial: this.#serial, names, ms: Math.round(performance.now() - started) },
+      'DNS records rebuilt',
+    );
+    if (this.#options.withdrawWhenUnusable) this.#checkUsable();
+  }
+
+  #checkUsable(): void {
+    const status = this.#options.feed.status();
+    const reason =
+      status.state === 'empty' ? 'no cluster snapshot yet'
+      : !isUsable(status.state) ? `cluster snapshot is ${Math.round((status.ageMs ?? 0) / 1000)}s old (past cluster.unusableAfter)`
+      : this.#records === null ? 'no DNS records built yet'
+      : null;
+    if (reason === this.#withdrawnFor) return;
+    this.#withdrawnFor = reason;
+    for (const sink of this.#options.sinks) sink.setUnavailable(reason);
+    if (reason === null) {
+      if (this.#servedOnce) this.#options.logger.info('DNS zone serving again');
+      this.#servedOnce = true;
+    } else if (this.#servedOnce || status.state === 'unusable') {
+      this.#options.logger.warn({ reason }, 'DNS zone withdrawn: answering SERVFAIL');
+    } else {
+      // Every start waits a moment for the first snapshot: not a warning.
+      this.#options.logger.debug({ reason }, 'DNS zone waits for the first cluster snapshot (SERVFAIL until then)');
+    }
+  }
+}
+
+/** A digest of everything DNS answers from: equal digests, equal answers. */
+function recordsFingerprint(records: RecordSet): string {
+  const hash = createHash('sha1');
+  for (const [name, r] of records.names) {
+    hash.update(name);
+    hash.update(`|${r.a.join(',')}|${r.aaaa.join(',')}|`);
+    for (const srv of r.srv) hash.update(`${srv.target}:${srv.port},`);
+    hash.update('\n');
+  }
+  return hash.digest('base64');
+}

@@ -1,0 +1,338 @@
+// Every answer of the zone for one record set, built completely when the set is swapped in: per
+// (name, A | AAAA | SRV) a few rotations of the whole response (question, answers, SRV additional)
+// written one after another into one slab, and position-independent SOA/NS tails for negative
+// answers and SOA/NS queries. Answering a lower-case query is then a Map lookup, one copy into the
+// response buffer and a patched ID. Rules: reference mesos-dns.md §2.3–2.5.
+import { isIPv6 } from 'node:net';
+import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
+import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from '../records/record-set.js';
+import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
+import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
+
+/** Rotations pre-encoded per RRset: enough to spread load, few enough to keep the slab small. */
+const MAX_ROTATIONS = 4;
+const OPT_RR_SIZE = 11;
+const SLOTS = 3;                           // A, AAAA, SRV
+
+export interface AnswerOptions {
+  /** Largest response allowed on this transport for this client. */
+  readonly limit: number;
+  /** Append an OPT record advertising this UDP size (gatehouse mode, client sent EDNS0). */
+  readonly optSize: number | null;
+}
+
+function slotOf(type: number): number {
+  return type === TYPE.A ? 0 : type === TYPE.AAAA ? 1 : type === TYPE.SRV ? 2 : -1;
+}
+
+export class AnswerTable {
+  /** Lower-case name without the trailing dot -> its number. */
+  readonly #index = new Map<string, number>();
+  /** The record set's own index (names with the trailing dot), for the slow paths. */
+  readonly #names: ReadonlyMap<string, NameRecords>;
+  readonly #zone: ZoneOptions;
+  readonly #serial: number;
+  readonly #soaTail: Buffer;
+  readonly #nsTail: Buffer;
+  readonly #flagsBase: number;
+  /** All pre-encoded responses, back to back. */
+  readonly #slab: Buffer;
+  /** Per name * SLOTS + slot: the first message number and how many rotations follow it. */
+  readonly #first: Int32Array;
+  readonly #rotations: Uint8Array;
+  /** Per message number: where it is in the slab. */
+  readonly #offset: Int32Array;
+  readonly #length: Int32Array;
+  #turn = 0;
+  /** Values left out because they are not IP literals of the record's family. */
+  readonly skipped: number;
+
+  constructor(records: RecordSet, zone: ZoneOptions, serial: number) {
+    this.#zone = zone;
+    this.#serial = serial >>> 0;
+    this.#names = records.names;
+    this.#flagsBase = 0x8400 | (zone.recurse ? 0x0080 : 0);
+    this.#soaTail = encodeRecordsAnywhere([soaRecord(zone, this.#serial)]);
+    this.#nsTail = encodeRecordsAnywhere([nsRecord(zone)]);
+
+    const count = records.names.size;
+    this.#first = new Int32Array(count * SLOTS);
+    this.#rotations = new Uint8Array(count * SLOTS);
+    let offsets: number[] = [];
+    let lengths: number[] = [];
+    const w = new WireWriter(estimateSize(records.names));
+    let skipped = 0;
+    const targetAt = new Map<string, number>();
+    const targetBytes = new Map<string, number>();
+    for (const [fqdn, entry] of records.names) {
+      // Legacy raw DiscoveryInfo names may keep upper case; a lower-cased query never matches them.
+      if (!isAnswerableName(fqdn)) continue;
+      const name = fqdn.endsWith('.') ? fqdn.slice(0, -1) : fqdn;
+      const number = this.#index.size;
+      this.#index.set(name, number);
+      for (let slot = 0; slot < SLOTS; slot++) {
+        let values: readonly unknown[];
+        if (slot === 2) {
+          const srv = entry.srv.every((v) => isAnswerableName(v.target)) ? entry.srv : entry.srv.filter((v) => isAnswerableName(v.target));
+          skipped += entry.srv.length - srv.length;
+          values = srv;
+        } else {
+          const ips = slot === 0 ? entry.a : entry.aaaa;
+          const valid = slot === 0 ? isIpv4Literal : isIPv6;
+          values = ips.every(valid) ? ips : ips.filter(valid);
+          skipped += ips.length - values.length;
+        }
+        if (values.length === 0) continue;
+        const n = Math.min(MAX_ROTATIONS, values.length);
+        const additional = slot === 2 ? srvAdditional(this.#names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
+        this.#first[number * SLOTS + slot] = offsets.length;
+        this.#rotations[number * SLOTS + slot] = n;
+        for (let r = 0; r < n; r++) {
+          const start = slot === 2 ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes) : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
+          offsets.push(start);
+          lengths.push(w.length - start);
+        }
+      }
+    }
+    this.skipped = skipped;
+    this.#offset = Int32Array.from(offsets);
+    this.#length = Int32Array.from(lengths);
+    offsets = lengths = [];
+    // A right-sized copy: the writer grew by doubling.
+    this.#slab = Buffer.from(w.buf.subarray(0, w.length));
+  }
+
+  /** Names that can be answered. */
+  get size(): number {
+    return this.#index.size;
+  }
+
+  /** Bytes of pre-encoded answers. */
+  get bytes(): number {
+    return this.#slab.length;
+  }
+
+  /** True when `name` (lower case, no trailing dot) is the zone's domain or under it. */
+  inZone(name: string): boolean {
+    const domain = this.#zone.domain;
+    return name === domain || (name.length > domain.length && name.endsWith(domain) && name.charCodeAt(name.length - domain.length - 1) === 46);
+  }
+
+  respond(msg: Buffer, query: ParsedQuery, options: AnswerOptions): Buffer {
+    const type = query.type;
+    if (type === TYPE.SOA) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#soaTail, options);
+    if (type === TYPE.NS) return this.#authorityOnly(msg, query, RCODE.NOERROR, this.#nsTail, options);
+    // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
+    const cleaned = query.name.includes('.*');
+    const name = cleaned ? query.name.split('.*').join('') : query.name;
+    const number = query.literalDot ? undefined : this.#index.get(name);
+    if (number === undefined) {
+      if (type === TYPE.ANY) return this.#exact(msg, query, EMPTY, RCODE.NXDOMAIN, options);
+      return type === TYPE.SRV ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options) : this.#authorityOnly(msg, query, RCODE.NXDOMAIN, this.#soaTail, options);
+    }
+    const slot = slotOf(type);
+    const rotations = slot < 0 ? 0 : this.#rotations[number * SLOTS + slot]!;
+    if (type === TYPE.ANY) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    // The name owns records (else it would not be indexed), so an empty type is NODATA.
+    if (rotations === 0) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
+    if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    const message = this.#first[number * SLOTS + slot]! + (rotations > 1 ? this.#turn++ % rotations : 0);
+    return this.#copy(msg, query, this.#offset[message]!, this.#length[message]!, options);
+  }
+
+  /** The fast path: the pre-encoded response with the client's ID and flags (and OPT), cut to fit. */
+  #copy(msg: Buffer, query: ParsedQuery, offset: number, length: number, options: AnswerOptions): Buffer {
+    const slab = this.#slab;
+    const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
+    let tc = 0;
+    let copied = length;
+    let answers = -1;
+    if (length + opt > options.limit) {
+      // Mesos-DNS's truncation (§2.5): answers come before the additional section and point only
+      // backwards, so a prefix ending after answer k is a valid reply with k answers.
+      tc = this.#zone.setTruncateBit ? 0x02 : 0;
+      let at = offset + query.questionEnd;
+      const end = offset + length;
+      const total = slab.readUInt16BE(offset + 6);
+      answers = 0;
+      while (answers < total) {
+        const next = skipName(slab, at, end);
+        if (next < 0) break;
+        const after = next + 10 + slab.readUInt16BE(next + 8);
+        if (after - offset + opt >= options.limit) break;
+        at = after;
+        answers++;
+      }
+      copied = at - offset;
+    }
+    const out = Buffer.allocUnsafe(copied + opt);
+    slab.copy(out, 0, offset, offset + copied);
+    out[0] = msg[0]!;
+    out[1] = msg[1]!;
+    out[2] = out[2]! | (msg[2]! & 0x01) | tc;
+    out[3] = out[3]! | (msg[3]! & 0x10);
+    if (answers >= 0) {
+      out.writeUInt16BE(answers, 6);
+      out.writeUInt16BE(0, 10);
+    }
+    if (opt) {
+      writeOpt(out, copied, options.optSize!);
+      out.writeUInt16BE(out.readUInt16BE(10) + 1, 10);
+    }
+    return out;
+  }
+
+  /** A/AAAA: question, then every address with the owner pointing at the question. */
+  #writeAddresses(w: WireWriter, name: string, ips: readonly string[], type: number, rotation: number): number {
+    const start = w.beginMessage(false);
+    this.#header(w, ips.length, 0);
+    w.plainName(name);
+    w.u16(type);
+    w.u16(CLASS_IN);
+    const ttl = this.#zone.ttl;
+    for (let i = 0; i < ips.length; i++) {
+      w.u16(0xc000 | HEADER_SIZE);
+      w.u16(type);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      w.address(type, ips[(i + rotation) % ips.length]!);
+    }
+    return start;
+  }
+
+  /**
+   * SRV: question, the SRVs, then one A/AAAA per target. A target is written once, compressed
+   * against the question; later SRVs and the additional owners point at it.
+   */
+  #writeSrv(
+    w: WireWriter, name: string, srv: readonly SrvValue[], additional: readonly ResourceRecord[], rotation: number,
+    targetAt: Map<string, number>, targetBytes: Map<string, number>,
+  ): number {
+    const start = w.beginMessage(false);
+    this.#header(w, srv.length, additional.length);
+    w.plainName(name);
+    w.u16(TYPE.SRV);
+    w.u16(CLASS_IN);
+    const { ttl, srvWeight } = this.#zone;
+    targetAt.clear();
+    // A target's bytes only point into the question: encoded in the first rotation, copied after.
+    if (rotation === 0) targetBytes.clear();
+    for (let i = 0; i < srv.length; i++) {
+      const v = srv[(i + rotation) % srv.length]!;
+      w.u16(0xc000 | HEADER_SIZE);
+      w.u16(TYPE.SRV);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      const lengthAt = w.length;
+      w.u16(0);
+      w.u16(0);
+      w.u16(srvWeight);
+      w.u16(v.port);
+      const at = targetAt.get(v.target);
+      if (at !== undefined) w.u16(0xc000 | at);
+      else {
+        targetAt.set(v.target, w.length - start);
+        const from = targetBytes.get(v.target);
+        if (from === undefined) {
+          const at = w.length;
+          w.nameAgainstQuestion(v.target, name);
+          targetBytes.set(v.target, at * 256 + (w.length - at));
+        } else w.copyWithin(Math.floor(from / 256), from % 256);
+      }
+      w.patch16(lengthAt, w.length - lengthAt - 2);
+    }
+    for (const rr of additional) {
+      if (rr.type !== TYPE.A && rr.type !== TYPE.AAAA) continue;
+      w.u16(0xc000 | targetAt.get(rr.name as string)!);
+      w.u16(rr.type);
+      w.u16(CLASS_IN);
+      w.u32(ttl);
+      w.address(rr.type, rr.ip);
+    }
+    return start;
+  }
+
+  #header(w: WireWriter, answers: number, additional: number): void {
+    w.u16(0);
+    w.u16(this.#flagsBase);
+    w.u16(1);
+    w.u16(answers);
+    w.u16(0);
+    w.u16(additional);
+  }
+
+  /** Header + the client's question + a fixed tail (SOA or NS with owner = the question). */
+  #authorityOnly(msg: Buffer, query: ParsedQuery, rcode: Rcode, tail: Buffer | null, options: AnswerOptions): Buffer {
+    const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
+    // Only a huge question with a huge SOA could overflow 512: then the tail goes and TC says so.
+    const fits = query.questionEnd + (tail?.length ?? 0) + opt <= options.limit;
+    const body = fits ? tail : null;
+    const out = Buffer.allocUnsafe(query.questionEnd + (body?.length ?? 0) + opt);
+    msg.copy(out, 0, 0, query.questionEnd);
+    out.writeUInt16BE(this.#flagsBase | (query.flags & 0x0110) | (!fits && this.#zone.setTruncateBit ? 0x0200 : 0) | rcode, 2);
+    out.writeUInt16BE(1, 4);
+    out.writeUInt16BE(0, 6);
+    out.writeUInt16BE(body ? 1 : 0, 8);
+    out.writeUInt16BE(opt ? 1 : 0, 10);
+    let offset = query.questionEnd;
+    if (body) offset += body.copy(out, offset);
+    if (opt) writeOpt(out, offset, options.optSize!);
+    return out;
+  }
+
+  /** Mixed-case and cleaned names, other classes, ANY: encoded for this query alone. */
+  #exact(msg: Buffer, query: ParsedQuery, entry: NameRecords, rcode: Rcode, options: AnswerOptions, name = query.name): Buffer {
+    const question = msg.subarray(HEADER_SIZE, query.questionEnd);
+    // Mesos-DNS answers A/AAAA with the lower-cased (cleaned) owner, SRV with the question as sent.
+    const clean = { a: entry.a.filter(isIpv4Literal), aaaa: entry.aaaa.filter(isIPv6), srv: entry.srv };
+    const sections = positiveSections(this.#names, this.#zone, this.#serial, clean, query.type, `${name}.`, this.#turn++);
+    const additional = sections.additional.filter(validAddress);
+    const flags = this.#flagsBase | (query.flags & 0x0110);
+    return encodeWithin(query.id, flags, question, { ...sections, additional, rcode }, options.limit, this.#zone.setTruncateBit, options.optSize);
+  }
+}
+
+/** Roughly the slab's final size, so that the writer rarely has to grow and copy. */
+function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
+  let size = 4096;
+  for (const [name, entry] of names) {
+    const perMessage = 16 + name.length + 2;
+    if (entry.a.length) size += Math.min(MAX_ROTATIONS, entry.a.length) * (perMessage + entry.a.length * 16);
+    if (entry.aaaa.length) size += Math.min(MAX_ROTATIONS, entry.aaaa.length) * (perMessage + entry.aaaa.length * 28);
+    if (entry.srv.length) size += Math.min(MAX_ROTATIONS, entry.srv.length) * (perMessage + entry.srv.length * 64);
+  }
+  return size;
+}
+
+const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
+
+/**
+ * Names a lower-cased query can match and the fast writer can encode: lower-case ASCII labels of
+ * 1..63 bytes, 255 bytes at most. Legacy raw DiscoveryInfo names may keep upper case (they show in
+ * AXFR only); anything else would be a bug upstream, and is left out rather than failing the table.
+ */
+function isAnswerableName(fqdn: string): boolean {
+  if (fqdn.length > 254 || !fqdn.endsWith('.')) return false;
+  let label = 0;
+  for (let i = 0; i < fqdn.length; i++) {
+    const c = fqdn.charCodeAt(i);
+    if (c === 46) {
+      if (label === 0 || label > 63) return false;
+      label = 0;
+    } else if ((c >= 65 && c <= 90) || c > 126 || c <= 32) return false;
+    else label++;
+  }
+  return true;
+}
+
+function validAddress(rr: ResourceRecord): boolean {
+  return rr.type === TYPE.A ? isIpv4Literal(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
+}
+
+function writeOpt(out: Buffer, offset: number, udpSize: number): void {
+  out[offset] = 0;
+  out.writeUInt16BE(TYPE.OPT, offset + 1);
+  out.writeUInt16BE(udpSize, offset + 3);
+  out.writeUInt32BE(0, offset + 5);
+  out.writeUInt16BE(0, offset + 9);
+}
