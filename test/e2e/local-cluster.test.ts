@@ -68,6 +68,12 @@ const aRecords = async (): Promise<string[]> => [...new Set((await dig(dnsPort, 
 const srvPorts = async (): Promise<number[]> => [...new Set((await dig(dnsPort, '_hello._tcp.marathon.mesos', 'SRV')).answer.map((a) => Number(a.data.split(' ')[2])))].sort();
 const runningTasks = async (): Promise<{ id: string; ports: number[] }[]> => ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: { id: string; ports: number[]; state: string }[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
 
+/** How many running tasks answer on their port (this app has no health check to wait for). */
+const listeningCount = async (): Promise<number> => {
+  const answers = await Promise.all((await runningTasks()).map((t) => fetch(`http://127.0.0.1:${t.ports[0]}/`).then((r) => r.ok, () => false)));
+  return answers.filter(Boolean).length;
+};
+
 describe('gatehouse run with the embedded cluster', () => {
   it('dig resolves the app\'s tasks and their SRV ports', async () => {
     const ports = await until(srvPorts, (p) => p.length === 2, 30_000);
@@ -79,6 +85,9 @@ describe('gatehouse run with the embedded cluster', () => {
 
   it('the gateway reaches the tasks with a token, and refuses without one', async () => {
     expect((await fetch(`${gateway}/service/hello/`)).status).toBe(401);
+    // Both tasks listening first: a task that is RUNNING but not yet listening refuses the gateway's
+    // connect and is ejected for a while, which is right, but then every request goes to the other.
+    await until(listeningCount, (n) => n === 2, 15_000);
     const seen = new Set<string>();
     for (let i = 0; i < 6; i++) {
       const response = await until(() => fetch(`${gateway}/service/hello/abc`, { headers: { authorization: `token=${token}` } }), (r) => r.status === 200);
