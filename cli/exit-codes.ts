@@ -1,4 +1,4 @@
-// Exit codes of every command (interface.md §1), and the one map from an error's code to the exit
+// Exit codes of every command (README "Commands"), and the one map from an error's code to the exit
 // code: the input was wrong (1), or something went wrong while running (2).
 import { GatehouseError } from '../core/index.js';
 

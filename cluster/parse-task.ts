@@ -1,5 +1,5 @@
 // One task of a /master/state document, with its IPs per source picked the way Mesos-DNS does
-// (reference mesos-dns.md §1.4): from the TASK_RUNNING status with the greatest timestamp.
+// (Mesos-DNS's records generator): from the TASK_RUNNING status with the greatest timestamp.
 import type { DiscoveryInfo, IpSource, NetworkInfo, Task, TaskHealth, TaskStatus } from './snapshot.js';
 import { canonicalIp } from './process-address.js';
 import { EMPTY, expandPortRanges, frozenList, isObject, labelsOf, list, num, objects, scalar, str, type Json } from './state-fields.js';

@@ -1,4 +1,4 @@
-// JSON Schema of `gatehouse.yaml` (interface.md §2). Shape and types only; meaning (a source that
+// JSON Schema of `gatehouse.yaml` (README "Configuration"). Shape and types only; meaning (a source that
 // needs its section, paths, URLs) is checked afterwards in gatehouse-config.ts.
 import type { Schema } from './schema-check.js';
 

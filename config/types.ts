@@ -1,4 +1,4 @@
-// The validated, defaulted and frozen shape of `gatehouse.yaml` (interface.md §2).
+// The validated, defaulted and frozen shape of `gatehouse.yaml` (README "Configuration").
 // Durations are in milliseconds; listen addresses are split into host and port.
 
 export interface ListenAddress {

@@ -1,5 +1,5 @@
 // `/service/<name>/…` → the running tasks of that service, from the cluster snapshot, in Admin
-// Router's order (reference adminrouter.md §6.2–6.3): a task's `DCOS_SERVICE_NAME` label (Marathon
+// Router's order (its service endpoint docs): a task's `DCOS_SERVICE_NAME` label (Marathon
 // copies app labels onto its tasks), then a Marathon app id (`/grp/app` = task name `app.grp`), then a
 // framework's `webui_url` (by id, then by name). Unlike Admin Router, every running task that is not
 // failing its health check is an upstream, not only the first.

@@ -1,4 +1,4 @@
-// Mesos-DNS's `config.json` (reference mesos-dns.md §3): same keys, matched case-insensitively as
+// Mesos-DNS's `config.json` (Mesos-DNS's configuration docs): same keys, matched case-insensitively as
 // Go's encoding/json does, same defaults, same validation, errors with file:line:col. Keys Mesos-DNS
 // ignores are ignored here too (reported as warnings).
 import { isIP } from 'node:net';

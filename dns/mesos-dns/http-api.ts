@@ -1,4 +1,4 @@
-// The Mesos-DNS HTTP API (reference mesos-dns.md §4), answered from the current record set:
+// The Mesos-DNS HTTP API (Mesos-DNS's HTTP interface docs), answered from the current record set:
 // /v1/version, /v1/config, /v1/hosts/{host}, /v1/hosts/{host}/ports, /v1/services/{service},
 // /v1/enumerate, /v1/axfr. Its quirks are kept: 200 with one empty object when nothing is found.
 import type { IncomingMessage, ServerResponse } from 'node:http';

@@ -1,4 +1,4 @@
-// Records from a snapshot, by Mesos-DNS's rules (reference mesos-dns.md §1.5–1.9): tasks, their
+// Records from a snapshot, by Mesos-DNS's rules (its naming docs and records generator): tasks, their
 // canonical and `.slave` names, SRVs for host ports and DiscoveryInfo ports, frameworks, agents,
 // leader and masters, and the name server. Pure: the same snapshot gives the same record set.
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../../cluster/index.js';

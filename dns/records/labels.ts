@@ -1,4 +1,4 @@
-// Mesos-DNS's label rules (reference mesos-dns.md §1.2, §1.3): how task and framework names become
+// Mesos-DNS's label rules (its naming docs and label sanitiser): how task and framework names become
 // DNS labels, and the short hash that makes every task's canonical name unique.
 import * as crypto from 'node:crypto';
 

@@ -1,6 +1,6 @@
 // The slow path of the zone: answers composed record by record for the queries the pre-encoded
 // table cannot serve byte for byte (mixed-case 0x20 names, `.*` cleaning, other classes, ANY).
-// Same rules as the table (reference mesos-dns.md §2.3–2.5), encoded per query.
+// Same rules as the table (Mesos-DNS's resolver), encoded per query.
 import { encodeMessage, QNAME, type NameRef, type ResourceRecord } from '../wire/encoder.js';
 import type { NameRecords, ZoneOptions } from '../records/record-set.js';
 import { TYPE, type Rcode } from '../wire/format.js';

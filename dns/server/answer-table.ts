@@ -2,7 +2,7 @@
 // (name, A | AAAA | SRV) a few rotations of the whole response (question, answers, SRV additional)
 // written one after another into one slab, and position-independent SOA/NS tails for negative
 // answers and SOA/NS queries. Answering a lower-case query is then a Map lookup, one copy into the
-// response buffer and a patched ID. Rules: reference mesos-dns.md §2.3–2.5.
+// response buffer and a patched ID. Rules: Mesos-DNS's resolver.
 import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
 import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from '../records/record-set.js';

@@ -1,4 +1,4 @@
-// Size rules for replies relayed from upstream resolvers (reference mesos-dns.md §2.5): they are
+// Size rules for replies relayed from upstream resolvers (Mesos-DNS's resolver): they are
 // passed on as the upstream sent them, unless they are too big for the client's transport.
 import { HEADER_SIZE, skipName, TYPE } from './format.js';
 

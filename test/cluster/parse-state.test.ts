@@ -1,4 +1,4 @@
-// Reading /master/state: IPs per source exactly as Mesos-DNS picks them (reference §1.4 vectors),
+// Reading /master/state: IPs per source exactly as Mesos-DNS picks them (vectors from Mesos-DNS's own tests),
 // pids, port ranges, and documents that are not Mesos states.
 import { describe, expect, it } from 'vitest';
 import { parseMasterState } from '../../cluster/index.js';

@@ -1,4 +1,4 @@
-// Label sanitising, hashes and master records: Mesos-DNS's own test vectors (reference §1.2, §1.3, §1.8).
+// Label sanitising, hashes and master records: Mesos-DNS's own test vectors.
 import { describe, expect, it } from 'vitest';
 import { parseMasterState, type SnapshotData } from '../../cluster/index.js';
 import { domainFrag, hashTaskId, sanitizeLabel, agentTail } from '../../dns/records/labels.js';
