@@ -1,4 +1,4 @@
-// Mesos-DNS's config.json (reference §3): same keys (case-insensitive), same defaults, same
+// Mesos-DNS's config.json (its configuration docs): same keys (case-insensitive), same defaults, same
 // validation, every problem with the file:line:col of the value at fault.
 import { describe, expect, it } from 'vitest';
 import { ConfigError, formatProblem } from '../../config/index.js';
@@ -20,7 +20,7 @@ const failure = (doc: object | string): MesosDnsConfigError => {
 const problems = (doc: object | string): string[] => failure(doc).problems.map(formatProblem);
 const MASTERS = { masters: ['10.0.0.1:5050'] };
 
-describe('defaults (reference §3)', () => {
+describe('defaults (as Mesos-DNS documents them)', () => {
   const { config, warnings } = parse(MASTERS);
   const table: [string, unknown, unknown][] = [
     ['Zk', config.zk, ''], ['Masters', config.masters, ['10.0.0.1:5050']], ['ZkDetectionTimeout', config.zkDetectionTimeout, 30],

@@ -1,4 +1,4 @@
-// Admin Router's quirks (reference adminrouter.md §12) that are behaviour: each row pins what
+// Admin Router's quirks that are behaviour: each row pins what
 // Gatehouse does instead, as decided in README "Edge gateway → Admin Router quirks".
 import { describe, expect, it } from 'vitest';
 import { parseMasterState, type Snapshot } from '../../cluster/index.js';
