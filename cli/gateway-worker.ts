@@ -32,37 +32,30 @@ const firstUsers = new Promise<void>((resolve) => (usersArrived = resolve));
 let draining: Promise<void> | null = null;
 let stop: () => Promise<void> = async () => undefined;
 const metricsWaiters = new Map<number, (text: string) => void>();
-let nextMetricsId = 1;
+let nextRequestId = 1;
 const registry = new Registry();
 
-function askPrimaryForMetrics(): Promise<string> {
+/** One request to the primary over IPC, answered by id (the answer's handler calls the waiter), or failed after 5 s. */
+function askPrimary<T>(waiters: Map<number, (answer: T) => void>, request: (id: number) => FromWorker, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
-    const id = nextMetricsId++;
+    const id = nextRequestId++;
     const timer = setTimeout(() => {
-      metricsWaiters.delete(id);
-      reject(new Error('the primary did not send the metrics in time'));
+      waiters.delete(id);
+      reject(new Error(`the primary did not send the ${what} in time`));
     }, 5000);
-    metricsWaiters.set(id, (text) => {
+    waiters.set(id, (answer) => {
       clearTimeout(timer);
-      resolve(text);
+      resolve(answer);
     });
-    send({ kind: 'gatehouse:metrics-request', id });
+    send(request(id));
   });
 }
 
-function askPrimaryForStatus(): Promise<GatewayStatus> {
-  return new Promise((resolve, reject) => {
-    const id = nextMetricsId++;
-    const timer = setTimeout(() => {
-      statusWaiters.delete(id);
-      reject(new Error('the primary did not send the status in time'));
-    }, 5000);
-    statusWaiters.set(id, (status) => {
-      clearTimeout(timer);
-      resolve({ servedBy: { worker: cluster.worker?.id ?? 0, pid: process.pid }, ...status });
-    });
-    send({ kind: 'gatehouse:status-request', id });
-  });
+const askPrimaryForMetrics = (): Promise<string> => askPrimary(metricsWaiters, (id) => ({ kind: 'gatehouse:metrics-request', id }), 'metrics');
+
+async function askPrimaryForStatus(): Promise<GatewayStatus> {
+  const status = await askPrimary(statusWaiters, (id) => ({ kind: 'gatehouse:status-request', id }), 'status');
+  return { servedBy: { worker: cluster.worker?.id ?? 0, pid: process.pid }, ...status };
 }
 
 /** Tells the primary what this worker serves now. */
