@@ -1,7 +1,9 @@
 // When to stop: the first SIGTERM, SIGINT or SIGHUP (a closed terminal), or, when started by an npm
-// script, npm going away. A second signal while shutting down exits at once; leftovers of such an exit
+// script, npm going away. A second SIGINT or SIGTERM while shutting down exits at once; leftovers of such an exit
 // are found and ended at the next start.
 const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP'];
+const FORCE_SIGNALS: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+const ignore = (): void => undefined;
 
 // Ctrl-C under `npm start` arrives twice: the terminal sends SIGINT to the whole foreground group,
 // and npm forwards the one it got. Repeats this close to the first are the same keypress.
@@ -27,7 +29,11 @@ export function untilStopSignal(options: StopOptions = {}): Promise<StopReason> 
       const force = () => {
         if (Date.now() - stoppedAt >= SAME_STOP_MS) process.exit(2);
       };
-      for (const signal of STOP_SIGNALS) process.on(signal, force);
+      // Only a person asking again (SIGINT, SIGTERM) cuts the clean stop short. SIGHUP during the stop is
+      // the terminal going away: under `script`/a terminal, npm exits at Ctrl-C before Gatehouse has
+      // finished, the terminal closes and hangs up the group - that must not skip removing task cgroups.
+      for (const signal of FORCE_SIGNALS) process.on(signal, force);
+      process.on('SIGHUP', ignore);
       resolve(reason);
     };
     for (const signal of STOP_SIGNALS) process.on(signal, stop);
