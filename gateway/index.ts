@@ -1,5 +1,6 @@
 // The gateway area: what other areas may import.
-export { GatewayServer, type GatewayOptions } from './server.js';
+export { GatewayServer } from './server.js';
+export type { GatewayOptions } from './options.js';
 export { normalizePath, encodePath } from './normalize-path.js';
 export { resolveService, normalizeServiceName } from './service-resolver.js';
 export { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';

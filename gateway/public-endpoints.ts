@@ -8,7 +8,7 @@ import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { FAVICON_ICO } from './pages/favicon.js';
 import { expectsContinue } from './request-rules.js';
 import { noteUid } from './access-log.js';
-import type { GatewayOptions } from './server.js';
+import type { GatewayOptions } from './options.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
 

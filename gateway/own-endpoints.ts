@@ -1,0 +1,37 @@
+// The gateway's own endpoints that need a token (the pipeline's step 6): the route list (admin group
+// only), the status of every gateway process, and Admin Router's `/metadata` and build info.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Caller } from '../authn/index.js';
+import type { GatewayOptions } from './options.js';
+import { sendJsonError } from './proxy.js';
+
+/** The route name of one of these endpoints in metrics and logs; known before it answers, so a failure is named too. */
+export function ownRouteName(path: string): string {
+  return path === '/gatehouse/v1/routes' ? 'inspect' : path === '/gatehouse/v1/status' ? 'status' : 'metadata';
+}
+
+/** Answers one of AUTHENTICATED_PATHS (pipeline.ts). */
+export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Caller) => string[], req: IncomingMessage, res: ServerResponse, path: string, caller: Caller): Promise<void> {
+  if (path === '/gatehouse/v1/routes') {
+    // It shows every upstream URL: for the admin group only (authn.adminGroup).
+    const adminGroup = options.adminGroup ?? 'admins';
+    if (!groupsOf(caller).includes(adminGroup)) {
+      return sendJsonError(res, 403, 'Forbidden', `the route list is for members of the group ${adminGroup} (authn.adminGroup)`, 'ERR_GATEWAY_FORBIDDEN');
+    }
+    const body = JSON.stringify({
+      builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],
+      files: (options.routes?.files() ?? []).map((f) => ({ file: f.file, status: f.status, errors: f.errors, routes: f.routes.map((r) => ({ name: r.name, path: r.path, to: r.to.map((u) => u.href), service: r.service, stripPrefix: r.stripPrefix, auth: r.auth, allow: r.allow, timeoutMs: r.timeoutMs })) })),
+    });
+    res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+    return;
+  }
+  if (path === '/gatehouse/v1/status' && options.status) {
+    const status = await options.status();
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(status));
+    return;
+  }
+  // Admin Router's /metadata: the public IP, falling back to the address the request came in on.
+  const publicIp = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
+  const body = path === '/metadata' ? { PUBLIC_IPV4: publicIp, CLUSTER_ID: options.clusterId } : { 'gatehouse': { version: options.version } };
+  res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+}
