@@ -168,10 +168,14 @@ describe.each([
       expect(after.checked - before.checked).toBe(unauthorized);
       expect(after.limited - before.limited).toBe(limited.length);
       for (const answer of limited) expect(Number(answer.headers['retry-after'])).toBeGreaterThan(0);
-      // The right password from the address that failed is refused too, until its window ends.
-      const locked = await from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', ADMIN_PASSWORD), { 'content-type': 'application/json' });
-      expect(locked.status).toBe(429);
-      expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1);
+      // The right password from the address that failed is refused too, until its window ends. With
+      // workers each counts on its own (README), and the kernel may have handed one worker fewer than
+      // five of the guesses: the lock is certain only where a single process counted them all.
+      if (workers === 1) {
+        const locked = await from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', ADMIN_PASSWORD), { 'content-type': 'application/json' });
+        expect(locked.status).toBe(429);
+        expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1);
+      }
     }, 30_000);
 
     it('after those failures, admin still logs in with the right password from 127.0.0.3 (slowed down, never locked out)', async () => {
