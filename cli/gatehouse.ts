@@ -6,11 +6,11 @@ import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { ClusterStore, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
-import { GatehouseError, Lifecycle } from '../core/index.js';
+import { Lifecycle } from '../core/index.js';
 import { DnsServer, RecordPublisher, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
+import { GatewayError, GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
@@ -149,7 +149,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
 
     let gatewayPort: number | null = null;
     if (config.gateway.enabled) {
-      if (!config.authn.enabled) throw new GatehouseError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
+      if (!config.authn.enabled) throw new GatewayError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }), { registry });

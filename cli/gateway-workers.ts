@@ -10,8 +10,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
-import { GatehouseError } from '../core/index.js';
-import { gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker } from '../gateway/index.js';
+import { GatewayError, gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
 
 export interface GatewayWorkersOptions {
@@ -49,7 +48,7 @@ export class GatewayWorkers {
   readonly #collecting = new Map<number, (metrics: MetricsJson) => void>();
 
   constructor(options: GatewayWorkersOptions) {
-    if (!Number.isInteger(options.config.gateway.workers) || options.config.gateway.workers < 2) throw new GatehouseError('ERR_GATEWAY_CONFIG', `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`);
+    if (!Number.isInteger(options.config.gateway.workers) || options.config.gateway.workers < 2) throw new GatewayError('ERR_GATEWAY_CONFIG', `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`);
     this.#options = options;
   }
 
@@ -130,7 +129,7 @@ export class GatewayWorkers {
             this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
             return resolve(message.port);
           case 'gatehouse:failed':
-            return reject(new GatehouseError(message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
+            return reject(new GatewayError(message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
           case 'gatehouse:metrics-request':
             void this.#metrics().then((text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }), (error: Error) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }));
             return;
@@ -140,7 +139,7 @@ export class GatewayWorkers {
         }
       });
       worker.on('exit', (code, signal) => {
-        if (!listening) reject(new GatehouseError('ERR_GATEWAY_WORKER', `gateway worker ${worker.id} exited before listening (code ${code}, signal ${signal})`));
+        if (!listening) reject(new GatewayError('ERR_GATEWAY_WORKER', `gateway worker ${worker.id} exited before listening (code ${code}, signal ${signal})`));
         if (this.#closing || (initial && !listening)) return;
         const livedMs = Date.now() - slot.startedAt;
         slot.crashes = livedMs >= HEALTHY_AFTER_MS ? 0 : slot.crashes + 1;

@@ -3,11 +3,12 @@
 // and the upstream request is aborted at the first byte over the limit.
 import { Transform, type TransformCallback } from 'node:stream';
 import type { IncomingMessage } from 'node:http';
+import { GatewayError } from './errors.js';
 
-export class BodyTooLargeError extends Error {
-  readonly code = 'ERR_GATEWAY_BODY_TOO_LARGE';
+export class BodyTooLargeError extends GatewayError {
+  declare readonly code: 'ERR_GATEWAY_BODY_TOO_LARGE';
   constructor(readonly limit: number) {
-    super(`the request body is larger than ${limit} bytes (gateway.maxBodySize)`);
+    super('ERR_GATEWAY_BODY_TOO_LARGE', `the request body is larger than ${limit} bytes (gateway.maxBodySize)`);
   }
 }
 

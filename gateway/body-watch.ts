@@ -10,7 +10,8 @@
 // it (an upstream request) is aborted and lets go of its upstream connection.
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
-import { sendJsonError } from './proxy.js';
+import { GatewayError } from './errors.js';
+import { sendGatewayError } from './proxy.js';
 import type { ResponseSink } from './http1/index.js';
 
 export interface BodyLimits {
@@ -30,10 +31,10 @@ interface Watched {
   discardFrom: { readonly at: number; readonly bytes: number } | null;
 }
 
-export class BodyClosedError extends Error {
-  readonly code = 'ERR_GATEWAY_CLIENT_GONE';
+export class BodyClosedError extends GatewayError {
+  declare readonly code: 'ERR_GATEWAY_CLIENT_GONE';
   constructor() {
-    super('the client connection closed before the request body was complete');
+    super('ERR_GATEWAY_CLIENT_GONE', 'the client connection closed before the request body was complete');
   }
 }
 
@@ -121,6 +122,6 @@ export class BodyWatch {
   #timedOut(entry: Watched): void {
     const res = entry.res;
     if (res.headersSent || res.writableEnded) return void entry.socket.destroy();
-    sendJsonError(res, 408, 'Request Timeout', `no byte of the request body arrived for ${this.#limits.bodyTimeoutMs} ms (gateway.bodyTimeout)`, 'ERR_GATEWAY_BODY_TIMEOUT', { connection: 'close' });
+    sendGatewayError(res, 'ERR_GATEWAY_BODY_TIMEOUT', `no byte of the request body arrived for ${this.#limits.bodyTimeoutMs} ms (gateway.bodyTimeout)`, { connection: 'close' });
   }
 }

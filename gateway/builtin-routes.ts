@@ -1,13 +1,14 @@
 // The built-in routes of interface §4, resolved from the current snapshot: `/service/<name>/`,
 // `/agent/<id>/`, `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's redirects and errors.
 import type { Snapshot } from '../cluster/index.js';
+import { GATEWAY_ANSWERS, type GatewayAnswerCode } from './errors.js';
 import { resolveService } from './service-resolver.js';
 import { agentsIndex, embeddedApiIndex, type IndexAnswer } from './pages/index-pages.js';
 
 export type RouteDecision =
   | { readonly kind: 'redirect'; readonly status: 301 | 307; readonly location: string }
   | { readonly kind: 'proxy'; readonly route: string; readonly upstreams: readonly URL[]; readonly upstreamPath: string; readonly servicePrefix: string | null }
-  | { readonly kind: 'error'; readonly status: 403 | 404 | 503; readonly title: string; readonly description: string; readonly code: string }
+  | { readonly kind: 'error'; readonly status: number; readonly title: string; readonly description: string; readonly code: GatewayAnswerCode }
   | IndexAnswer;
 
 export interface RouteInputs {
@@ -19,8 +20,10 @@ export interface RouteInputs {
   readonly marathon: URL | null;
 }
 
-const notFound = (description: string, code: string): RouteDecision => ({ kind: 'error', status: 404, title: 'Not Found', description, code });
-const unavailable = (description: string): RouteDecision => ({ kind: 'error', status: 503, title: 'Service Unavailable', description, code: 'ERR_GATEWAY_SNAPSHOT_UNUSABLE' });
+/** An error answer; its status and title come from the gateway's table of codes. */
+export const errorDecision = (code: GatewayAnswerCode, description: string): RouteDecision => ({ kind: 'error', ...GATEWAY_ANSWERS[code], description, code });
+const notFound = (description: string, code: GatewayAnswerCode): RouteDecision => errorDecision(code, description);
+const unavailable = (description: string): RouteDecision => errorDecision('ERR_GATEWAY_SNAPSHOT_UNUSABLE', description);
 
 /** Redirects Admin Router makes before authentication (they reveal nothing). */
 export function earlyRedirect(path: string): RouteDecision | null {

@@ -1,5 +1,6 @@
 // The gateway area: what other areas may import.
 export { GatewayServer } from './server.js';
+export { GatewayError, GATEWAY_ANSWERS, GATEWAY_INTERNAL_CODES, type GatewayErrorCode, type GatewayAnswerCode, type GatewayInternalCode } from './errors.js';
 export type { GatewayOptions } from './options.js';
 export { normalizePath, encodePath } from './normalize-path.js';
 export { resolveService, normalizeServiceName } from './service-resolver.js';

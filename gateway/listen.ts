@@ -7,7 +7,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { type ListenAddress } from '../config/index.js';
-import { GatehouseError } from '../core/index.js';
+import { GATEWAY_ANSWERS, GatewayError, gatewayAnswerBody } from './errors.js';
 import type { ConnectionLimit } from './connection-limit.js';
 import { Http1Server, loadParser, type LeanRequest, type LeanResponse } from './http1/index.js';
 import { PipelineGate } from './pipeline-gate.js';
@@ -127,11 +127,12 @@ function answerError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize
   const answer = (text: string): void => void socket.end(text, () => socket.destroy());
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   if (error.code !== 'HPE_HEADER_OVERFLOW') return answer('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-  const body = JSON.stringify({ title: 'Request Header Fields Too Large', description: `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`, code: 'ERR_GATEWAY_HEADERS_TOO_LARGE' });
-  answer(`HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  const { status, title } = GATEWAY_ANSWERS.ERR_GATEWAY_HEADERS_TOO_LARGE;
+  const body = gatewayAnswerBody('ERR_GATEWAY_HEADERS_TOO_LARGE', `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`);
+  answer(`HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
 /** A listen failure that names the key to change (the code stays in the message: EADDRINUSE, EACCES…). */
-function listenError(host: string, port: number, error: NodeJS.ErrnoException): GatehouseError {
-  return new GatehouseError('ERR_GATEWAY_LISTEN', `gateway.listen: cannot listen on ${host}:${port} (${error.code ?? error.message})`, { cause: error });
+function listenError(host: string, port: number, error: NodeJS.ErrnoException): GatewayError {
+  return new GatewayError('ERR_GATEWAY_LISTEN', `gateway.listen: cannot listen on ${host}:${port} (${error.code ?? error.message})`, { cause: error });
 }

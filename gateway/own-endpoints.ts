@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../authn/index.js';
 import type { GatewayOptions } from './options.js';
-import { sendJsonError } from './proxy.js';
+import { sendGatewayError } from './proxy.js';
 
 /** The route name of one of these endpoints in metrics and logs; known before it answers, so a failure is named too. */
 export function ownRouteName(path: string): string {
@@ -16,7 +16,7 @@ export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Call
     // It shows every upstream URL: for the admin group only (authn.adminGroup).
     const adminGroup = options.adminGroup ?? 'admins';
     if (!groupsOf(caller).includes(adminGroup)) {
-      return sendJsonError(res, 403, 'Forbidden', `the route list is for members of the group ${adminGroup} (authn.adminGroup)`, 'ERR_GATEWAY_FORBIDDEN');
+      return sendGatewayError(res, 'ERR_GATEWAY_FORBIDDEN', `the route list is for members of the group ${adminGroup} (authn.adminGroup)`);
     }
     const body = JSON.stringify({
       builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],

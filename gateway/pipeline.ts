@@ -12,7 +12,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller } from '../authn/index.js';
 import { isUsable } from '../cluster/index.js';
-import { builtinRoute, earlyRedirect, type RouteDecision } from './builtin-routes.js';
+import { builtinRoute, earlyRedirect, errorDecision, type RouteDecision } from './builtin-routes.js';
 import { normalizePath } from './normalize-path.js';
 import type { GatewayOptions } from './options.js';
 import { PUBLIC_PATHS } from './public-endpoints.js';
@@ -147,13 +147,13 @@ export class RequestPipeline {
   #fileRouteDecision(fileRoute: FileRoute, caller: Caller | null, path: string): RouteDecision {
     if (caller && fileRoute.allow) {
       const allowed = decide({ uid: caller.uid, groups: this.groupsOf(caller) }, fileRoute.allow);
-      if (!allowed.allowed) return { kind: 'error', status: 403, title: 'Forbidden', description: allowed.reason, code: 'ERR_GATEWAY_FORBIDDEN' };
+      if (!allowed.allowed) return errorDecision('ERR_GATEWAY_FORBIDDEN', allowed.reason);
     }
     let upstreams: readonly URL[] = fileRoute.to;
     if (fileRoute.service) {
       const snapshot = this.#options.store.current;
       const resolved = snapshot ? resolveService(snapshot, fileRoute.service) : null;
-      if (!resolved) return { kind: 'error', status: 503, title: 'Service Unavailable', description: `route ${fileRoute.name}: no running task of service ${fileRoute.service}`, code: 'ERR_GATEWAY_SERVICE_UNAVAILABLE' };
+      if (!resolved) return errorDecision('ERR_GATEWAY_SERVICE_UNAVAILABLE', `route ${fileRoute.name}: no running task of service ${fileRoute.service}`);
       upstreams = resolved.upstreams;
     }
     const rest = path.length >= fileRoute.path.length ? path.slice(fileRoute.path.length) : '';

@@ -7,6 +7,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
+import { GATEWAY_ANSWERS, GatewayError, type GatewayAnswerCode } from './errors.js';
 import { encodePath } from './normalize-path.js';
 import { END_TO_END } from './request-rules.js';
 import { proxyUpgrade, upgradeRequestHeaders } from './upgrade-proxy.js';
@@ -49,6 +50,13 @@ export interface ProxyTarget {
   readonly body: Readable | null;
 }
 
+/** A gateway answer: status and title come from the one table of gateway codes (errors.ts). */
+export function sendGatewayError(res: ResponseSink, code: GatewayAnswerCode, description: string, headers: Record<string, string> = {}): void {
+  const { status, title } = GATEWAY_ANSWERS[code];
+  sendJsonError(res, status, title, description, code, headers);
+}
+
+/** Any JSON error answer; other areas' codes (authn's 401s) come through here with their own status. */
 export function sendJsonError(res: ResponseSink, status: number, title: string, description: string, code: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) {
     res.destroy();
@@ -233,10 +241,10 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   }
 }
 
-class ClientGoneError extends Error {
-  readonly code = 'ERR_GATEWAY_CLIENT_GONE';
+class ClientGoneError extends GatewayError {
+  declare readonly code: 'ERR_GATEWAY_CLIENT_GONE';
   constructor() {
-    super('the client closed the connection');
+    super('ERR_GATEWAY_CLIENT_GONE', 'the client closed the connection');
   }
 }
 

@@ -9,6 +9,7 @@ import { FAVICON_ICO } from './pages/favicon.js';
 import { expectsContinue } from './request-rules.js';
 import { noteUid } from './access-log.js';
 import type { GatewayOptions } from './options.js';
+import { GATEWAY_ANSWERS, type GatewayAnswerCode } from './errors.js';
 
 const MAX_LOGIN_BODY = 64 * 1024;
 
@@ -34,6 +35,10 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
     const text = JSON.stringify(body);
     res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
   };
+  const gatewayJson = (code: GatewayAnswerCode, description: string, headers: Record<string, string> = {}) => {
+    const { status, title } = GATEWAY_ANSWERS[code];
+    json(status, { title, description, code }, headers);
+  };
   if (!PUBLIC_PATHS.has(path)) return null; // a case below that is not in PUBLIC_PATHS would be dead: tests catch it
   switch (path) {
     case '/health': {
@@ -53,7 +58,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       // Gatehouse serves the certificates of gateway.tls.cert (never a key), and nothing over HTTP.
       const tls = options.tls;
       if (!tls) {
-        json(404, { title: 'Not Found', description: 'no CA: the gateway does not serve HTTPS (gateway.tls)', code: 'ERR_GATEWAY_NO_CA' });
+        gatewayJson('ERR_GATEWAY_NO_CA', 'no CA: the gateway does not serve HTTPS (gateway.tls)');
         return 'ca';
       }
       const pem = certificatesOnly(await readFile(tls.cert, 'utf8').catch(() => ''));
@@ -77,7 +82,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       return 'logout';
     case '/acs/api/v1/auth/login': {
       if (method !== 'POST') {
-        json(405, { title: 'Method Not Allowed', description: 'POST {"uid", "password"} or {"uid", "token"}', code: 'ERR_GATEWAY_METHOD' }, { allow: 'POST' });
+        gatewayJson('ERR_GATEWAY_METHOD', 'POST {"uid", "password"} or {"uid", "token"}', { allow: 'POST' });
         return 'login';
       }
       const body = await readBody(req, res);

@@ -18,7 +18,7 @@ import type { GatewayOptions } from './options.js';
 import { answerOwn, ownRouteName } from './own-endpoints.js';
 import { loginPage } from './pages.js';
 import { RequestPipeline, type Verdict } from './pipeline.js';
-import { UpstreamProxy, sendJsonError } from './proxy.js';
+import { UpstreamProxy, sendJsonError, sendGatewayError } from './proxy.js';
 import { answerPublic } from './public-endpoints.js';
 import { RequestMetrics } from './request-metrics.js';
 import { duplicateHost, expectsContinue } from './request-rules.js';
@@ -112,7 +112,7 @@ export class GatewayServer {
   #failed(res: ResponseSink, error: unknown): void {
     this.#logFailure(error);
     try {
-      sendJsonError(res, 500, 'Internal Server Error', 'the gateway failed while answering this request', 'ERR_GATEWAY_INTERNAL', { connection: 'close' });
+      sendGatewayError(res, 'ERR_GATEWAY_INTERNAL', 'the gateway failed while answering this request', { connection: 'close' });
     } catch {
       res.destroy();
     }
@@ -153,16 +153,16 @@ export class GatewayServer {
     const cl = req.headers['content-length'];
     if ((cl !== undefined && req.headers['transfer-encoding'] !== undefined) || (typeof cl === 'string' && cl.includes(','))) {
       route = 'refused';
-      return sendJsonError(res, 400, 'Bad Request', 'conflicting Content-Length / Transfer-Encoding', 'ERR_GATEWAY_BAD_FRAMING', { connection: 'close' });
+      return sendGatewayError(res, 'ERR_GATEWAY_BAD_FRAMING', 'conflicting Content-Length / Transfer-Encoding', { connection: 'close' });
     }
     if (duplicateHost(req.rawHeaders)) {
       route = 'refused';
-      return sendJsonError(res, 400, 'Bad Request', 'more than one Host header', 'ERR_GATEWAY_BAD_HOST', { connection: 'close' });
+      return sendGatewayError(res, 'ERR_GATEWAY_BAD_HOST', 'more than one Host header', { connection: 'close' });
     }
     const maxBody = this.#options.maxBodySize ?? 1024 ** 3;
     if (declaresTooMuch(req, maxBody)) {
       route = 'refused';
-      return sendJsonError(res, 413, 'Payload Too Large', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, 'ERR_GATEWAY_BODY_TOO_LARGE', { connection: 'close' });
+      return sendGatewayError(res, 'ERR_GATEWAY_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, { connection: 'close' });
     }
     const method = req.method ?? 'GET';
     let decided = this.#pipeline.decide(req, 'plain');
@@ -180,7 +180,7 @@ export class GatewayServer {
     switch (verdict.kind) {
       case 'bad-path':
         route = 'refused';
-        return sendJsonError(res, 400, 'Bad Request', verdict.error, 'ERR_GATEWAY_BAD_PATH');
+        return sendGatewayError(res, 'ERR_GATEWAY_BAD_PATH', verdict.error);
       case 'redirect':
         route = 'redirect';
         res.writeHead(verdict.status, { location: verdict.location }).end();
@@ -195,7 +195,7 @@ export class GatewayServer {
       case 'no-route':
         route = 'unknown';
         uid = verdict.caller?.uid ?? null;
-        return sendJsonError(res, 404, 'Not Found', `no route for ${verdict.path}`, 'ERR_GATEWAY_NO_ROUTE');
+        return sendGatewayError(res, 'ERR_GATEWAY_NO_ROUTE', `no route for ${verdict.path}`);
       case 'route': {
         route = verdict.label;
         uid = verdict.caller?.uid ?? null;
@@ -243,7 +243,7 @@ export class GatewayServer {
     const bodyless = (req.method === 'GET' || req.method === 'HEAD') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
     if (expectsContinue(req) && !res.headersSent) res.writeContinue();
     if (bodyless) return null;
-    return limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendJsonError(res, 413, 'Payload Too Large', error.message, error.code, { connection: 'close' }));
+    return limitedBody(req, this.#options.maxBodySize ?? 1024 ** 3, (error) => sendGatewayError(res, error.code, error.message, { connection: 'close' }));
   }
 
   /** A WebSocket upgrade: the same verdict, answered on the socket (no public endpoint or redirect is an upgrade). */
@@ -255,7 +255,7 @@ export class GatewayServer {
       socket.end(`HTTP/1.1 ${status}\r\n${extra}Connection: close\r\n\r\n`);
     };
     const refusal = upgradeRefusal(req); // a body on an upgrade, or not WebSocket: never forwarded (issue 11)
-    if (refusal) return answerUpgradeError(socket, 400, 'Bad Request', refusal.description, refusal.code);
+    if (refusal) return answerUpgradeError(socket, refusal.code, refusal.description);
     if (duplicateHost(req.rawHeaders)) return refuse('400 Bad Request');
     const decided = this.#pipeline.decide(req, 'upgrade');
     const verdict = decided instanceof Promise ? await decided : decided;
@@ -263,7 +263,7 @@ export class GatewayServer {
     if (verdict.kind === 'unauthorized') return refuse('401 Unauthorized', 'WWW-Authenticate: acsjwt\r\n');
     if (verdict.kind !== 'route') return refuse('404 Not Found');
     const decision = verdict.decision;
-    if (verdict.fileRoute && decision.kind === 'error') return refuse(decision.status === 403 ? '403 Forbidden' : '503 Service Unavailable');
+    if (verdict.fileRoute && decision.kind === 'error') return refuse(`${decision.status} ${decision.title}`);
     if (decision.kind !== 'proxy') return refuse('404 Not Found');
     this.#dispatch.ws(req, socket, head, decision, verdict.path, verdict.search);
   }

@@ -11,6 +11,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage,
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { unsafeHeaderValue } from './http1/header-safety.js';
+import { GATEWAY_ANSWERS, gatewayAnswerBody, type GatewayAnswerCode } from './errors.js';
 
 export interface UpgradeRefusal {
   readonly code: 'ERR_GATEWAY_UPGRADE_BODY' | 'ERR_GATEWAY_UPGRADE_UNSUPPORTED';
@@ -32,8 +33,9 @@ export function upgradeRefusal(req: IncomingMessage): UpgradeRefusal | null {
 }
 
 /** A JSON error on a connection that is no longer an HTTP server's, then the connection ends. */
-export function answerUpgradeError(socket: Socket, status: number, title: string, description: string, code: string): void {
-  const body = JSON.stringify({ title, description, code });
+export function answerUpgradeError(socket: Socket, code: GatewayAnswerCode, description: string): void {
+  const { status, title } = GATEWAY_ANSWERS[code];
+  const body = gatewayAnswerBody(code, description);
   socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`);
 }
 
@@ -66,7 +68,7 @@ export function proxyUpgrade(socket: Socket, head: Buffer, upstream: URL, path: 
     if (settled) return cut();
     settled = true;
     if (!socket.writable) return cut();
-    answerUpgradeError(socket, 502, 'Bad Gateway', `the upstream ${upstream.host} failed to answer the upgrade`, 'ERR_GATEWAY_UPSTREAM_FAILED');
+    answerUpgradeError(socket, 'ERR_GATEWAY_UPSTREAM_FAILED', `the upstream ${upstream.host} failed to answer the upgrade`);
   });
   request.on('upgrade', (answer: IncomingMessage, upstreamSocket: Socket, upstreamHead: Buffer) => {
     settled = true;

@@ -9,7 +9,7 @@ import type { RouteDecision } from './builtin-routes.js';
 import type { ResponseSink } from './http1/index.js';
 import { encodePath } from './normalize-path.js';
 import { sendIndex } from './pages/index-pages.js';
-import { sendJsonError, type ProxyRequest, type UpstreamProxy } from './proxy.js';
+import { sendGatewayError, sendJsonError, type ProxyRequest, type UpstreamProxy } from './proxy.js';
 import { forwardedElement } from './request-rules.js';
 
 const EJECT_MS = 30_000;
@@ -58,8 +58,8 @@ export class UpstreamDispatch {
           if (retryable && !res.headersSent && decision.upstreams.some((u) => !tried.has(u.href))) return attempt();
         }
         const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
-        if (timeout && !res.headersSent) return sendJsonError(res, 504, 'Gateway Timeout', `${decision.route}: the upstream did not answer in time`, 'ERR_GATEWAY_UPSTREAM_TIMEOUT');
-        sendJsonError(res, 502, 'Bad Gateway', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`, 'ERR_GATEWAY_UPSTREAM_FAILED');
+        if (timeout && !res.headersSent) return sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_TIMEOUT', `${decision.route}: the upstream did not answer in time`);
+        sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_FAILED', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`);
       });
     };
     attempt();

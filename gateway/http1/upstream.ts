@@ -7,6 +7,7 @@
 // a new connection (a GET or HEAD may be); the route's timeout limits the wait for the head and
 // every pause between body chunks, as undici's headersTimeout and bodyTimeout do.
 import { connect, type Socket } from 'node:net';
+import type { GatewayInternalCode } from '../errors.js';
 import { unsafeHeaderValue } from './header-safety.js';
 import type { ParserFactory, RequestParser } from './parser.js';
 import { scheduleFlush, type BatchedWriter } from './write-batch.js';
@@ -31,8 +32,12 @@ export interface UpstreamRequest {
 const MAX_CONNECTIONS = 256;
 const IDLE_MS = 4_000;
 
+/**
+ * A failure of the upstream exchange. Not a GatewayError: its code is also Node's own (ETIMEDOUT,
+ * ECONNRESET, ERR_INVALID_CHAR…), as undici's errors are, because the 502 description names it.
+ */
 export class UpstreamError extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(readonly code: GatewayInternalCode | (string & {}), message: string) {
     super(message);
   }
 }
