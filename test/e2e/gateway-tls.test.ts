@@ -35,7 +35,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
   describe('gateway over TLS', () => {
     it('answers HTTPS, and a login cookie is Secure', async () => {
-      const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+      const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!; // printed after "gatehouse is running"
       const answer = await curl(['-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ uid: 'admin', password }), `https://127.0.0.1:${port}/acs/api/v1/auth/login`]);
       expect(answer).toMatch(/^HTTP\/1.1 200/);
       expect(answer).toMatch(/set-cookie: dcos-acs-auth-cookie=[^\r\n]*; Secure/i);

@@ -244,7 +244,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
   describe('login', () => {
     it('the admin created on first start logs in with the password printed once; the token works; logout clears the cookie', async () => {
-      const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())?.[1];
+      const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]; // printed after "gatehouse is running"
       expect(password).toBeTruthy();
       expect(JSON.stringify(gatehouse.logs)).not.toContain(password!);
       const response = await fetch(`${base}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'admin', password }) });
@@ -260,7 +260,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       expect(logout.headers.get('set-cookie')).toContain('Max-Age=0');
     });
     it('the login form redirects only to same-origin next paths', async () => {
-      const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())![1]!;
+      const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
       for (const [next, want] of [['/service/hello/', '/service/hello/'], ['//evil.example/', '/'], ['https://evil.example/', '/'], ['/\\evil.example', '/']] as const) {
         const response = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ uid: 'admin', password, next }).toString() });
         expect(response.status).toBe(303);

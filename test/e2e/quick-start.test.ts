@@ -33,7 +33,7 @@ it('dig finds the demo app\'s two tasks and their ports within 30 s', async () =
 }, 40_000);
 
 it('log in with the printed admin password, then /service/hello/ answers from a task', async () => {
-  const password = /Password \(shown once\): (\S+)/.exec(gatehouse.stderr())?.[1];
+  const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]; // printed after "gatehouse is running"
   expect(password).toBeTruthy();
   const login = await fetch('http://127.0.0.1:8080/login', { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ uid: 'admin', password: password!, next: '/service/hello/' }) });
   expect(login.status).toBe(303);
