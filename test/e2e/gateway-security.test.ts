@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../authn/index.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
+import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -36,12 +37,7 @@ function attempts(metrics: string): { checked: number; limited: number } {
   return { checked: count('ok') + count('failed'), limited: count('limited') };
 }
 
-describe.each([
-  { engine: 'lean', workers: 1 },
-  { engine: 'node', workers: 1 },
-  { engine: 'lean', workers: 2 },
-  { engine: 'node', workers: 2 },
-] as const)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
+describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
   const seen: Seen[] = [];
   let upstream: Server;
   let dir: string;

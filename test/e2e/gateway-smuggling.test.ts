@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, exchange, type RawResponse } from '../support/raw-http.js';
 import { defaultAnswer, startKeepAliveUpstream, type KeepAliveUpstream } from '../support/keepalive-upstream.js';
 import { startSmuggleGateway, type SmuggleGateway } from '../support/smuggle-gateway.js';
+import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
 
 const SMUGGLED = 'GET /admin/adminonly/x HTTP/1.1';
 const upgradeHead = (path: string, extra = ''): string =>
@@ -23,12 +24,7 @@ async function firstAnswer(port: number, bytes: string): Promise<{ client: RawCl
   return { client, responses: client.responses() };
 }
 
-describe.each([
-  { engine: 'lean', workers: 1 },
-  { engine: 'node', workers: 1 },
-  { engine: 'lean', workers: 2 },
-  { engine: 'node', workers: 2 },
-] as const)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
+describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
   let upstream: KeepAliveUpstream;
   let gateway: SmuggleGateway;
 
