@@ -173,6 +173,15 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       expect(request.headers['authorization']).toBe(`token=${token}`);
       expect(request.headers['cookie']).toBe('other=1');
     });
+    it("a client's X-Forwarded-For is kept with the real peer appended; X-Real-IP and Forwarded are the peer's, not the claim", async () => {
+      seen.length = 0;
+      const response = await fetch(`${base}/service/hello/`, { headers: { ...auth(), 'x-forwarded-for': '203.0.113.7, 198.51.100.2', 'x-real-ip': '203.0.113.7', forwarded: 'for=203.0.113.7' } });
+      expect(response.status).toBe(200);
+      const request = seen.at(-1)!;
+      expect(request.headers['x-forwarded-for']).toBe('203.0.113.7, 198.51.100.2, 127.0.0.1');
+      expect(request.headers['x-real-ip']).toBe('127.0.0.1');
+      expect(request.headers['forwarded']).toMatch(/^for=(127\.0\.0\.1|"127\.0\.0\.1")/);
+    });
     it('balances round robin over the running tasks', async () => {
       const servers = new Set<number>();
       for (let i = 0; i < 4; i++) servers.add(((await (await fetch(`${base}/service/hello/`, { headers: auth() })).json()) as { server: number }).server);
