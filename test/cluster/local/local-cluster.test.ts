@@ -151,6 +151,7 @@ describe('lifecycle', () => {
     const [first] = await until(() => runningTasks(c, '/grow'), (t) => t.length === 1);
     c.apps.set([appDefinition({ ...app, instances: 3, version: 'three' })]);
     const after = await until(() => runningTasks(c, '/grow'), (t) => t.length === 3);
+    expect(after).toHaveLength(3);
     expect(after.map((t: Json) => t.id)).toContain(first.id);
     expect(new Set(after.map((t: Json) => t.version))).toEqual(new Set(['three']));
   });
@@ -185,6 +186,8 @@ describe('health checks', () => {
     const unhealthy = await until(async () => (await appsOf(c))[0], (a) => a.tasksUnhealthy === 1 || !a.tasks.some((t: Json) => t.id === victim.id), 10_000);
     expect(unhealthy.tasks.find((t: Json) => t.id === victim.id)?.healthCheckResults[0].alive ?? false).toBe(false);
     const replaced = await until(async () => (await appsOf(c))[0], (a) => a.tasksHealthy === 2 && !a.tasks.some((t: Json) => t.id === victim.id), 15_000);
+    expect(replaced.tasks.map((t: Json) => t.id)).not.toContain(victim.id);
+    expect(replaced.tasksHealthy).toBe(2);
     expect(replaced.lastTaskFailure.message).toMatch(/health check failed: HTTP 500/);
   });
 });
