@@ -20,6 +20,8 @@ export interface GatewayParts {
   readonly metricsText?: () => Promise<string>;
   /** `GET /gatehouse/v1/status`: workers ask the primary, which knows every worker's generations. */
   readonly status?: () => Promise<GatewayStatus>;
+  /** The access log's own logger (cli/access-logger.ts) and sampling. */
+  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
@@ -48,6 +50,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     adminGroup: config.authn.adminGroup,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),
+    ...(parts.accessLog ? { accessLog: parts.accessLog } : {}),
   };
 }
 

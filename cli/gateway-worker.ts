@@ -15,6 +15,7 @@ import { startAuthn } from './authn-setup.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { gatewayOptions } from './gateway-options.js';
 import { createLogger } from './logger.js';
+import { createAccessLogger } from './access-logger.js';
 
 const send = (message: FromWorker): void => {
   if (process.connected) process.send?.(message);
@@ -93,7 +94,10 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
     const authn = await startAuthn(config, logger.child({ part: 'authn' }), { users, registry });
     lifecycle.onStop('authn', () => authn.close());
     await firstUsers;
+    const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: message.pretty, registry, bindings: { worker: cluster.worker?.id ?? 0, pid: process.pid } });
+    lifecycle.onStop('access log', () => accessLog.flush());
     const gateway = new GatewayServer(gatewayOptions(config, {
+      accessLog,
       routes,
       store: mirror,
       authn,

@@ -183,6 +183,11 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxConnectionsPerAddress: (get(raw, ['gateway', 'maxConnectionsPerAddress']) as number | undefined) ?? 512,
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
+      accessLog: {
+        enabled: (get(raw, ['gateway', 'accessLog', 'enabled']) as boolean | undefined) ?? true,
+        sample: (get(raw, ['gateway', 'accessLog', 'sample']) as number | undefined) ?? 1,
+        bufferBytes: bytes(['gateway', 'accessLog', 'buffer'], 4 * 1024 ** 2),
+      },
     },
     authn: {
       enabled: authnEnabled,
