@@ -3,6 +3,7 @@
 // of its own keeps its parameters.
 import { describe, expect, it } from 'vitest';
 import { normalizePath } from '../../gateway/index.js';
+import { encodePath } from '../../gateway/normalize-path.js';
 
 describe('normalizePath: path parameters', () => {
   const refused: [string, string][] = [
@@ -27,5 +28,53 @@ describe('normalizePath: path parameters', () => {
   ];
   for (const [name, path, want] of kept) {
     it(`keeps ${name}: ${path}`, () => expect(normalizePath(path)).toEqual({ path: want, search: '' }));
+  }
+});
+
+// Added from mutation testing (TESTING.md): each case fails on a mutant that survived before.
+describe('normalizePath: what mutation testing found unchecked', () => {
+  const normalised: [string, string, string][] = [
+    ['a query is kept as sent, after normalising', '/a/../b?x=1&y=%2e%2e', '/b'],
+    ['a query after an already normal path', '/a/b?x=1', '/a/b'],
+    ['a trailing dot keeps the trailing slash', '/a/b/.', '/a/b/'],
+    ['a trailing dot-dot keeps the trailing slash', '/a/b/..', '/a/'],
+    ['a trailing encoded dot-dot', '/a/b/%2E%2E', '/a/'],
+    ['a path without a trailing slash stays without one', '/a/./b', '/a/b'],
+  ];
+  for (const [name, url, path] of normalised) {
+    it(`${name}: ${url} -> ${path}`, () => {
+      const search = url.includes('?') ? url.slice(url.indexOf('?')) : '';
+      expect(normalizePath(url)).toEqual({ path, search });
+    });
+  }
+
+  const refused: [string, string, RegExp][] = [
+    ['an encoded slash', '/a%2fb', /encoded slashes/],
+    ['an encoded backslash', '/a%5Cb', /encoded slashes/],
+    ['a raw backslash', '/a\\b', /encoded slashes/],
+    ['an encoded NUL', '/a%00b', /encoded slashes/],
+    ['a path that does not start with /', 'a/b', /must start with \//],
+    ['an absolute-form target', 'http://evil.example/a', /must start with \//],
+    ['a malformed percent-encoding', '/a%zzb', /malformed percent-encoding/],
+    ['a climb above the root', '/a/../../b', /above the root/],
+    ['an encoded CR LF', '/a%0d%0aSet-Cookie:x', /control characters/],
+  ];
+  for (const [name, url, message] of refused) {
+    it(`refuses ${name}: ${url}`, () => expect(normalizePath(url)).toEqual({ error: expect.stringMatching(message) }));
+  }
+});
+
+describe('encodePath: a decoded path made safe for a request line and headers again', () => {
+  const cases: [string, string, string][] = [
+    ['plain segments unchanged', '/a/b-c_d.e~f', '/a/b-c_d.e~f'],
+    ['sub-delims and : @ kept as they are', "/x:y@z!$&'()*+,;=", "/x:y@z!$&'()*+,;="],
+    ['a space', '/a b/c', '/a%20b/c'],
+    ['a question mark and a hash cannot start a query or fragment', '/a?b#c', '/a%3Fb%23c'],
+    ['a percent sign', '/100%', '/100%25'],
+    ['non-ASCII as UTF-8', '/ü', '/%C3%BC'],
+    ['CR LF never reaches a header', '/a\r\nX: y', '/a%0D%0AX:%20y'],
+  ];
+  for (const [name, path, want] of cases) {
+    it(`${name}: ${JSON.stringify(path)} -> ${want}`, () => expect(encodePath(path)).toBe(want));
   }
 });

@@ -1,0 +1,31 @@
+// Mutation testing of the modules where a silent break is a security or data-loss bug: `npm run
+// mutate` (all of them, about an hour on two cores) or `MUTATE=gateway/normalize-path.ts npm run
+// mutate` (one module). Not part of CI: too slow for it. Scores and surviving mutants: TESTING.md.
+const modules = [
+  'authn/compact-jws.ts',
+  'authn/verifier.ts',
+  'authn/token-extraction.ts',
+  'authn/policy.ts',
+  'authn/login-limiter.ts',
+  'gateway/normalize-path.ts',
+  'gateway/request-rules.ts',
+  'gateway/builtin-routes.ts',
+  'dns/server/answer-sections.ts',
+  'dns/records/record-set-builder.ts',
+  'dns/records/labels.ts',
+  'cluster/store.ts',
+];
+
+export default {
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.mutate.config.ts' },
+  mutate: process.env.MUTATE ? process.env.MUTATE.split(',') : modules,
+  coverageAnalysis: 'perTest',
+  reporters: ['clear-text', 'progress', 'json'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  concurrency: 2,
+  timeoutMS: 20_000,
+  tempDirName: '.stryker-tmp',
+  ignorePatterns: ['dist', '.gatehouse', 'reports', 'bench/results', 'node_modules'],
+  cleanTempDir: 'always',
+};

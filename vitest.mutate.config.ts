@@ -1,0 +1,13 @@
+// The unit tests that guard the modules `npm run mutate` mutates. End-to-end tests are left out: they
+// run the built binary (dist/), which a mutant of the TypeScript source never reaches, so they could
+// only report false survivors.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/authn/**/*.test.ts', 'test/gateway/**/*.test.ts', 'test/dns/**/*.test.ts', 'test/cluster/store.test.ts', 'test/cluster/snapshot-view.test.ts', 'test/core/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+    maxWorkers: 2,
+  },
+});
