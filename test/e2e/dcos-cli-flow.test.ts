@@ -35,7 +35,6 @@ import { join } from 'node:path';
 import { SignJWT, decodeJwt, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../authn/index.js';
-import { freePort } from '../support/free-port.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -140,9 +139,9 @@ async function afterLogin(token: string): Promise<{ clusterId: string; name: str
   return { clusterId: meta.CLUSTER_ID, name };
 }
 
-async function startGatehouse(): Promise<void> {
+async function startGatehouse(): Promise<number> {
   gatehouse = startGatehouseProcess(['run', '--config', config]);
-  await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
+  return Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']);
 }
 
 beforeAll(async () => {
@@ -163,16 +162,18 @@ beforeAll(async () => {
     'users:', `  - { uid: admin, password: ${JSON.stringify(await hashPassword(ADMIN_PASSWORD))} }`,
     'serviceAccounts:', '  - { uid: jenkins, publicKeyFile: jenkins.pub.pem }',
   ].join('\n'), { mode: 0o600 });
-  // A fixed port: the CLI keeps the cluster URL, and the restart below must keep it too.
-  port = await freePort();
   config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, [
+  const configText = (listen: string) => [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns: { enabled: false }',
-    'gateway:', `  listen: 127.0.0.1:${port}`, `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    'gateway:', `  listen: ${listen}`, `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'state', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-  ].join('\n'));
-  await startGatehouse();
+  ].join('\n');
+  await writeFile(config, configText('127.0.0.1:0'));
+  port = await startGatehouse();
+  // The CLI keeps the cluster URL, so the restart below must listen on the same port: the one the
+  // kernel gave the first start (asked for and released beforehand, another process could take it).
+  await writeFile(config, configText(`127.0.0.1:${port}`));
 });
 
 afterAll(async () => {
@@ -181,11 +182,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-let setupToken = '';
-let firstClusterId = '';
-
-describe('dcos cluster setup http://127.0.0.1:<port> --username admin --password …', () => {
-  it('runs the CLI sequence in order and every step answers as the CLI expects', async () => {
+/**
+ * `dcos cluster setup` as admin, run once by whichever test needs it first (each test runs alone
+ * too: none relies on another having run before it).
+ */
+let adminSetup: Promise<{ token: string; clusterId: string; name: string; steps: Step[] }> | null = null;
+function setUpAsAdmin(): Promise<{ token: string; clusterId: string; name: string; steps: Step[] }> {
+  adminSetup ??= (async () => {
     transcript = [];
     // setup.go detectCanonicalClusterURL: HEAD / must be 200 (not a redirect to a login page).
     expect((await cli('HEAD', '/')).status).toBe(200);
@@ -196,12 +199,18 @@ describe('dcos cluster setup http://127.0.0.1:<port> --username admin --password
     const login = await cli('POST', chosen[0]!.config.start_flow_url, { json: { uid: 'admin', password: ADMIN_PASSWORD } });
     expect(login.status).toBe(200);
     const { token } = JSON.parse(login.body) as { token: string };
-    expect(decodeJwt(token)).toMatchObject({ uid: 'admin', exp: expect.any(Number) });
-    setupToken = token;
     const { clusterId, name } = await afterLogin(token);
-    firstClusterId = clusterId;
+    return { token, clusterId, name, steps: transcript };
+  })();
+  return adminSetup;
+}
+
+describe('dcos cluster setup http://127.0.0.1:<port> --username admin --password …', () => {
+  it('runs the CLI sequence in order and every step answers as the CLI expects', async () => {
+    const { token, name, steps } = await setUpAsAdmin();
+    expect(decodeJwt(token)).toMatchObject({ uid: 'admin', exp: expect.any(Number) });
     expect(name).toBe(CLUSTER_NAME);
-    expect(transcript.map((s) => `${s.method} ${s.path} ${s.status}${s.authorization ? ' (token)' : ''}`)).toEqual([
+    expect(steps.map((s) => `${s.method} ${s.path} ${s.status}${s.authorization ? ' (token)' : ''}`)).toEqual([
       'HEAD / 200',
       'HEAD /pkgpanda/active.buildinfo.full.json 401',
       'GET /acs/api/v1/auth/providers 200',
@@ -212,19 +221,22 @@ describe('dcos cluster setup http://127.0.0.1:<port> --username admin --password
     ]);
   });
 
-  it('the master saw the state-summary request with the token forwarded and the prefix stripped', () => {
+  it('the master saw the state-summary request with the token forwarded and the prefix stripped', async () => {
+    const { token: setupToken } = await setUpAsAdmin();
     const seen = masterSeen.find((s) => s.path === '/state-summary');
     expect(seen?.headers.authorization).toBe(`token=${setupToken}`);
     expect(seen?.headers['x-forwarded-prefix']).toBe('/mesos');
   });
 
   it('the python core CLI path /mesos/master/state-summary reaches the master too', async () => {
+    const { token: setupToken } = await setUpAsAdmin();
     const summary = await cli('GET', '/mesos/master/state-summary', { token: setupToken });
     expect(summary.status).toBe(200);
     expect(JSON.parse(summary.body)).toMatchObject({ cluster: CLUSTER_NAME });
   });
 
   it('sniffAuth with the token (browser-token login check): HEAD buildinfo answers 200', async () => {
+    const { token: setupToken } = await setUpAsAdmin();
     const sniff = await cli('HEAD', '/pkgpanda/active.buildinfo.full.json', { token: setupToken });
     expect(sniff.status).toBe(200);
   });
@@ -245,6 +257,7 @@ describe('dcos cluster setup http://127.0.0.1:<port> --username admin --password
 
 describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (service account)', () => {
   it('runs the CLI sequence in order with a service login token', async () => {
+    const admin = await setUpAsAdmin();
     transcript = [];
     expect((await cli('HEAD', '/')).status).toBe(200);
     const providers = await providersStep();
@@ -256,7 +269,7 @@ describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (s
     const { token } = JSON.parse(login.body) as { token: string };
     expect(decodeJwt(token)).toMatchObject({ uid: 'jenkins' });
     const { clusterId, name } = await afterLogin(token);
-    expect(clusterId).toBe(firstClusterId);
+    expect(clusterId).toBe(admin.clusterId);
     expect(name).toBe(CLUSTER_NAME);
     expect(transcript.map((s) => `${s.method} ${s.path} ${s.status}`)).toEqual([
       'HEAD / 200',
@@ -279,6 +292,7 @@ describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (s
 
 describe('dcos auth login (the cluster is already set up)', () => {
   it('the same flow with the stored (possibly stale) token on the client: providers and login still answer', async () => {
+    const { token: setupToken } = await setUpAsAdmin();
     transcript = [];
     const stale = `${setupToken.slice(0, -4)}AAAA`;   // e.g. expired or from a wiped signing key
     const providers = await providersStep(stale);
@@ -295,8 +309,9 @@ describe('dcos auth login (the cluster is already set up)', () => {
 
 describe('after a restart of Gatehouse', () => {
   it('CLUSTER_ID is the same, and the token the CLI stored still works', async () => {
+    const { token: setupToken, clusterId: firstClusterId } = await setUpAsAdmin();
     expect(await gatehouse.stop()).toBe(0);
-    await startGatehouse();
+    expect(await startGatehouse()).toBe(port);
     const metadata = await cli('GET', '/metadata', { token: setupToken });
     expect(metadata.status).toBe(200);
     expect(JSON.parse(metadata.body)).toMatchObject({ CLUSTER_ID: firstClusterId });

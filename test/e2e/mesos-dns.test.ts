@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { HARBOR, fixtureText } from '../support/fixtures.js';
-import { freePort } from '../support/free-port.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
 
@@ -40,8 +39,6 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
     // The fixture's leader (192.0.2.5) is not reachable here; the master we run is the leader.
     state['leader'] = `master@127.0.0.1:${masterPort}`;
 
-    dnsPort = await freePort();
-    httpPort = await freePort();
     const configPath = join(dir, 'config.json');
     await writeFile(
       configPath,
@@ -50,10 +47,10 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
         refreshSeconds: 60,
         ttl: 60,
         domain: 'mesos',
-        port: dnsPort,
+        port: 0, // the kernel picks; read back from the 'mesos-dns is serving' line
         listener: '127.0.0.1',
         HTTPListener: '127.0.0.1',
-        httpport: httpPort,
+        httpport: 0,
         externalon: false,
         IPSources: ['netinfo', 'docker', 'mesos', 'host'],
         EnforceRFC952: true,
@@ -63,7 +60,9 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
       }),
     );
     gatehouse = startGatehouseProcess(['mesos-dns', '-config', configPath]);
-    await gatehouse.waitForLog((l) => l.msg === 'mesos-dns is serving');
+    const serving = await gatehouse.waitForLog((l) => l.msg === 'mesos-dns is serving');
+    dnsPort = (serving['dns'] as { udpPort: number }).udpPort;
+    httpPort = Number(serving['httpPort']);
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { REPO_ROOT } from '../support/gatehouse-process.js';
 import { cgroupDirs, descendants, existing, isGone, listeningPorts, probe, type Proc } from '../support/process-tree.js';
 import { until } from '../support/until.js';
@@ -52,11 +52,32 @@ interface Started {
   send(text: string): void;
 }
 
-async function npmStart(dir: string, onTerminal: boolean): Promise<Started> {
+/**
+ * Whatever of this tree still runs when the test ends is killed by PID (a case that fails before it
+ * stops npm would otherwise leave `npm start`, Gatehouse and its tasks running). Tasks of a killed
+ * Gatehouse are no longer its descendants, so the tree seen while it ran is remembered too.
+ */
+function killAtEnd(test: TestContext, child: ChildProcess, seen: Proc[]): void {
+  test.onTestFinished(async () => {
+    const procs = [...seen, ...(child.pid ? await descendants(child.pid) : [])];
+    for (const proc of procs) {
+      if (await isGone(proc)) continue;
+      try {
+        process.kill(proc.pid, 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+  });
+}
+
+async function npmStart(test: TestContext, dir: string, onTerminal: boolean): Promise<Started> {
   const env = { ...process.env, LOG_FORMAT: 'json' };
   const child = onTerminal
     ? spawn('script', ['-qfec', 'npm start', '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn('npm', ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  const seen: Proc[] = [];
+  killAtEnd(test, child, seen);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   let running = false;
   let output = '';
@@ -66,7 +87,11 @@ async function npmStart(dir: string, onTerminal: boolean): Promise<Started> {
   });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   if (!(await until(async () => running, (ok) => ok, 30_000))) throw new Error(`gatehouse did not start:\n${output}`);
-  const tree = await until(() => descendants(child.pid!), (procs) => procs.filter((p) => p.cmdline.startsWith('sleep 600')).length === INSTANCES, 30_000);
+  const tree = await until(async () => {
+    const procs = await descendants(child.pid!);
+    seen.push(...procs.filter((p) => !seen.some((s) => s.pid === p.pid && s.startTime === p.startTime)));
+    return procs;
+  }, (procs) => procs.filter((p) => p.cmdline.startsWith('sleep 600')).length === INSTANCES, 30_000);
   const gatehouse = tree.find((p) => p.cmdline.includes('bin/gatehouse run'))!;
   expect(gatehouse).toBeDefined();
   // Every task listens too (gateway, DNS, DNS API, cluster API, agent, and one port per task).
@@ -97,23 +122,25 @@ const cases: Case[] = [
   { name: 'Ctrl-C on the terminal (SIGINT to the foreground group)', workers: 2, onTerminal: true, stop: (s) => s.send('\u0003') },
 ];
 
-describe('npm start stops without leaving tasks, ports or cgroups', () => {
-  it.each(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', async (c) => {
+// The cases run at the same time: each has its own project copy, task port range and process tree,
+// and most of a case is waiting (start-up, tasks, the drain), which they then share.
+describe.concurrent('npm start stops without leaving tasks, ports or cgroups', () => {
+  it.for(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', { timeout: 60_000 }, async (c, test) => {
     const dir = await project(c.name.replace(/\W+/g, '-'), { workers: c.workers, isolation: 'auto', ports: c.ports });
-    const started = await npmStart(dir, c.onTerminal ?? false);
+    const started = await npmStart(test, dir, c.onTerminal ?? false);
     const ports = await listeningPorts(started.tree);
     const cgroups = await cgroupDirs(started.gatehouse.pid);
     c.stop(started);
     await started.exited;
     await expectNothingLeft(started.tree, ports, cgroups);
-  }, 60_000);
+  });
 
-  it.each([
+  it.for([
     { name: 'with namespaces and cgroups where the host allows them', isolation: 'auto' as const, ports: '41200-41219' },
     { name: 'as plain processes (isolation: none)', isolation: 'none' as const, ports: '41220-41239' },
-  ])('SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again', async ({ isolation, ports: range }) => {
+  ])('SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again', { timeout: 90_000 }, async ({ isolation, ports: range }, test) => {
     const dir = await project(`sigkill-${isolation}`, { workers: 2, isolation, ports: range });
-    const first = await npmStart(dir, false);
+    const first = await npmStart(test, dir, false);
     const ports = await listeningPorts(first.tree);
     const cgroups = await cgroupDirs(first.gatehouse.pid);
     process.kill(first.gatehouse.pid, 'SIGKILL');
@@ -123,9 +150,9 @@ describe('npm start stops without leaving tasks, ports or cgroups', () => {
     expect(probed).toEqual(ports.map(() => 'refused'));
     // ...and whatever outlived it is ended by the next start (ports are not checked again: the new
     // run may be handed the same ephemeral port numbers).
-    const second = await npmStart(dir, false);
+    const second = await npmStart(test, dir, false);
     await expectNothingLeft(first.tree, [], cgroups);
     second.child.kill('SIGTERM');
     await second.exited;
-  }, 90_000);
+  });
 });

@@ -48,6 +48,7 @@ let dir: string;
 let gatehouse: GatehouseProcess;
 let base: string;
 let startedAt = 0;
+let fetchesAtStart = 0;
 
 const listen = async (server: Server) => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -96,6 +97,7 @@ beforeAll(async () => {
   startedAt = Date.now();
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']}`;
+  fetchesAtStart = jwksFetches;
 });
 
 afterAll(async () => {
@@ -113,7 +115,7 @@ const curl = (path: string, token: string) =>
 
 describe('remote JWKS trust through the gateway', () => {
   it('fetched the key set once at start', () => {
-    expect(jwksFetches).toBe(1);
+    expect(fetchesAtStart).toBe(1);
   });
 
   it('a token from the trusted issuer reaches the upstream (curl, Authorization: token=)', async () => {
@@ -154,7 +156,9 @@ describe('remote JWKS trust through the gateway', () => {
     });
   }
 
-  it('the unknown kids above did not make the gateway hammer the issuer (cooldown)', () => {
+  it('unknown kids within the cooldown do not make the gateway hammer the issuer', async () => {
+    // Shown here rather than relying on the refused cases above, so that this test runs alone too.
+    for (const kid of ['unknown-1', 'unknown-2', 'unknown-3']) expect((await get('/app/x', await sign(stranger.privateKey, { alg: 'RS256', kid }))).status).toBe(401);
     expect(Date.now() - startedAt).toBeLessThan(COOLDOWN_MS);
     expect(jwksFetches).toBe(1);
   });
@@ -181,8 +185,9 @@ describe('a static publicKey trust entry', () => {
 });
 
 describe('an issuer that goes down', () => {
-  it('tokens with known keys are still accepted (last good keys), unknown kids refused', async () => {
+  it('tokens with known keys are still accepted (last good keys), unknown kids refused', async ({ onTestFinished }) => {
     issuerUp = false;
+    onTestFinished(() => void (issuerUp = true));
     for (const [key, header] of [[rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }], [ec.privateKey, { alg: 'ES256', kid: 'ec-1' }]] as const) {
       const r = await get('/app/down', await sign(key, header));
       expect({ kid: header.kid, status: r.status, body: r.body }).toEqual({ kid: header.kid, status: 200, body: { reached: '/down' } });

@@ -1,7 +1,7 @@
 // Starts an embedded cluster for a test: temp work dir, ephemeral ports, a quiet logger. Task ports
 // come from 20000-20199 by default: below Linux's ephemeral range, and apart from the ranges of the
 // other test files (20200-20499) and of the shipped config (31000-32000, the quick-start test).
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -19,7 +19,13 @@ export interface TestCluster {
 }
 
 export async function startTestCluster(apps: readonly AppDefinition[], options: Partial<Omit<LocalClusterOptions, 'resources'>> & { resources?: { cpus?: number; mem?: number; disk?: number; ports?: string } } = {}): Promise<TestCluster> {
+  const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'gatehouse-local-')));
+  // The sandboxes go with the cluster when the work dir is ours (a caller's dir is the caller's to remove).
+  const close = async (): Promise<void> => {
+    await cluster.close();
+    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+  };
   const supply = new MemoryApps(apps);
   const { resources, ...rest } = options;
   const cluster = new LocalCluster({
@@ -36,7 +42,7 @@ export async function startTestCluster(apps: readonly AppDefinition[], options: 
   try {
     await cluster.start();
   } catch (error) {
-    await cluster.close();
+    await close();
     throw error;
   }
   return {
@@ -47,6 +53,6 @@ export async function startTestCluster(apps: readonly AppDefinition[], options: 
       const response = await fetch(`${cluster.url}${path}`);
       return (await response.json()) as never;
     },
-    close: () => cluster.close(),
+    close,
   };
 }

@@ -1,6 +1,6 @@
 // `cluster.source: local` publishes exactly what the `mesos` source (with Marathon) reads from the
 // embedded master's own HTTP API, and task changes reach the store through Marathon's event stream.
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -20,8 +20,10 @@ const silent = pino({ level: 'silent' });
 const newStore = (): ClusterStore => new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: silent });
 
 async function localSource(apps: MemoryApps, store: ClusterStore): Promise<LocalSource> {
+  const workDir = await mkdtemp(join(tmpdir(), 'gatehouse-local-source-'));
+  closers.push(() => rm(workDir, { recursive: true, force: true }));
   const source = new LocalSource({
-    apps, agents: 2, workDir: await mkdtemp(join(tmpdir(), 'gatehouse-local-source-')), listen: { host: '127.0.0.1', port: 0 },
+    apps, agents: 2, workDir, listen: { host: '127.0.0.1', port: 0 },
     resources: { cpus: 2, mem: 2048, disk: 1024, ports: parsePortRanges('20200-20399') }, isolation: 'auto', logger: silent, store, refreshMs: 60_000,
   });
   closers.push(() => source.close());
