@@ -7,7 +7,9 @@ export type ClusterErrorCode =
   | 'ERR_CLUSTER_FETCH_FAILED'
   | 'ERR_CLUSTER_NOT_LEADER'
   | 'ERR_CLUSTER_STATE_INVALID'
-  | 'ERR_CLUSTER_STATE_TOO_LARGE';
+  | 'ERR_CLUSTER_STATE_TOO_LARGE'
+  | 'ERR_CLUSTER_STREAM_INVALID'
+  | 'ERR_CLUSTER_SUBSCRIBE_REFUSED';
 
 export class ClusterError<Code extends string = ClusterErrorCode> extends GatehouseError {
   declare readonly code: Code;
