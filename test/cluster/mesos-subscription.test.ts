@@ -61,7 +61,7 @@ function storeSees(store: ClusterStore, ok: (s: Snapshot) => boolean): Promise<n
 
 describe('the mesos source follows SUBSCRIBE', () => {
   it('a task launched or killed is in the store and the DNS records within moments of the master\'s event (polling once a minute)', async () => {
-    const c = await cluster(1, '20420-20439');
+    const c = await cluster(1, '20620-20639');
     const store = newStore();
     const s = source([c.url], store);
     await s.start();
@@ -124,7 +124,7 @@ describe('the mesos source follows SUBSCRIBE', () => {
   });
 
   it('a broken stream: the snapshot stays, polling fills in, and the source resubscribes and follows again', async () => {
-    const c = await cluster(1, '20440-20459');
+    const c = await cluster(1, '20640-20659');
     // An HTTP relay standing in for the master (it names itself the leader in the state it passes
     // on), whose connections the test can cut.
     const sockets = new Set<Socket>();
@@ -167,8 +167,8 @@ describe('the mesos source follows SUBSCRIBE', () => {
   }, 30_000);
 
   it('when the leader goes, the source subscribes to the master that leads now; a non-leader\'s redirect is followed', async () => {
-    const a = await cluster(1, '20460-20469');
-    const b = await cluster(2, '20470-20479');
+    const a = await cluster(1, '20660-20669');
+    const b = await cluster(2, '20670-20679');
     // A standby master: its state and its operator API point to the leader, as Mesos's do (307).
     let leader = a.url;
     const standby: Server = createHttpServer((req, res) => {

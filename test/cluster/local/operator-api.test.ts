@@ -17,7 +17,7 @@ import { until } from '../../support/until.js';
 let c: TestCluster;
 
 beforeAll(async () => {
-  c = await startTestCluster([appDefinition({ id: '/hello', instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 2, mem: 512, ports: '20300-20319' } });
+  c = await startTestCluster([appDefinition({ id: '/hello', instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 2, mem: 512, ports: '20600-20619' } });
   await until(() => c.get('/master/state'), (s: any) => s.frameworks[0]?.tasks.filter((t: any) => t.state === 'TASK_RUNNING').length === 2, 20_000);
 }, 30_000);
 
@@ -45,7 +45,7 @@ describe('operator API calls, answered in JSON and in protobuf alike', () => {
       check: (a) => {
         const [agent] = a.get_agents.agents;
         expect(agent).toMatchObject({ active: true, agent_info: { hostname: '127.0.0.1', id: { value: c.cluster.agents[0]!.id } }, pid: expect.stringMatching(/@127\.0\.0\.1:\d+$/) });
-        expect(agent.total_resources).toContainEqual(expect.objectContaining({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 20300, end: 20319 }] } }));
+        expect(agent.total_resources).toContainEqual(expect.objectContaining({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 20600, end: 20619 }] } }));
         expect(agent.allocated_resources).toContainEqual(expect.objectContaining({ name: 'cpus', scalar: { value: 0.5 } }));
       },
     },
