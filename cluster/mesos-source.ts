@@ -13,7 +13,8 @@ import { parseMasterState } from './parse-state.js';
 import { parsePid } from './process-address.js';
 import type { HostResolver } from './resolve-host.js';
 import { MarathonEventFollower } from './marathon-events.js';
-import { MesosSubscriptionSession, type SessionEnd, type SessionHandlers } from './mesos-subscription.js';
+import { MesosStreamFollower } from './mesos-stream-follower.js';
+import type { SessionHandlers } from './mesos-subscription.js';
 import type { OperatorStateModel } from './operator-state.js';
 import type { SourceKind } from './snapshot.js';
 import type { ClusterSource } from './source.js';
@@ -66,9 +67,7 @@ export class MesosSource implements ClusterSource {
   #events: MarathonEventFollower | null = null;
   readonly #marathonFailures: Counter;
   // The operator API stream: the session, the model it keeps, and what was last published from it.
-  #session: MesosSubscriptionSession | null = null;
-  #following: Promise<void> | null = null;
-  #wake: (() => void) | null = null;
+  #follower: MesosStreamFollower | null = null;
   #live = false;
   #model: OperatorStateModel | null = null;
   #modelVersion = 0;
@@ -107,7 +106,20 @@ export class MesosSource implements ClusterSource {
       this.#events = new MarathonEventFollower({ url: marathon, logger, onEvent: () => this.#refreshSoon(), ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}) });
       this.#events.start();
     }
-    if (this.#options.subscribe !== false && !this.#closed) this.#following = this.#follow();
+    if (this.#options.subscribe !== false && !this.#closed) {
+      const { timeoutMs, maxBytes, logger, userAgent, fetch } = this.#options;
+      this.#follower = new MesosStreamFollower({
+        session: { timeoutMs, maxRecordBytes: maxBytes ?? DEFAULT_MAX_BYTES, logger, ...(userAgent ? { userAgent } : {}), ...(fetch ? { fetch } : {}) },
+        resubscribeMs: this.#options.resubscribeMs ?? 60_000,
+        logger,
+        candidates: () => this.#candidates(),
+        leaderIs: (base) => (this.#leader = base),
+        handlers: (base) => this.#handlers(base),
+        ended: () => (this.#live = false),
+        poll: () => void this.refresh(),
+      });
+      this.#follower.start();
+    }
   }
 
   streamStatus(): StreamStatus {
@@ -133,9 +145,7 @@ export class MesosSource implements ClusterSource {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#session?.close();
-    this.#wake?.();
-    await this.#following;
+    await this.#follower?.close();
     await this.#events?.close();
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -213,39 +223,6 @@ export class MesosSource implements ClusterSource {
     }
     if (!this.#closed) store.fail(this.#masters.join(', '), new Error(failures.join('; ')), this.#options.kind ?? 'mesos');
     return false;
-  }
-
-  // Subscribes to the leader and stays subscribed: a redirect names the leader, a broken stream is
-  // resubscribed at once (polling meanwhile), a refusal means polling for resubscribeMs first.
-  async #follow(): Promise<void> {
-    let backoffMs = 250;
-    let redirects = 0;
-    while (!this.#closed) {
-      let end: SessionEnd = { kind: 'refused', reason: 'no master to ask' };
-      for (const base of this.#candidates()) {
-        if (this.#closed) return;
-        this.#session = new MesosSubscriptionSession({ timeoutMs: this.#options.timeoutMs, maxRecordBytes: this.#options.maxBytes ?? DEFAULT_MAX_BYTES, logger: this.#options.logger, ...(this.#options.userAgent ? { userAgent: this.#options.userAgent } : {}), ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}) });
-        end = await this.#session.run(base, this.#handlers(base)).catch((error: unknown) => ({ kind: 'broken' as const, reason: String(error), subscribed: false }));
-        const wasLive = this.#live;
-        this.#live = false;
-        if (end.kind === 'closed' || this.#closed) return;
-        if (end.kind === 'redirect') break;
-        if (end.kind === 'broken' && end.subscribed) {
-          this.#options.logger.info({ master: base, reason: end.reason, wasLive }, 'Mesos event stream lost; polling and resubscribing');
-          break;
-        }
-      }
-      if (end.kind === 'redirect' && redirects++ < 3) {
-        this.#leader = end.leader;
-        continue;
-      }
-      redirects = 0;
-      if (end.kind === 'broken' && end.subscribed) backoffMs = 250;
-      else if (end.kind === 'refused') this.#options.logger.debug({ reason: end.reason }, 'Mesos operator API not available; polling /master/state');
-      void this.refresh();
-      await this.#sleep(end.kind === 'refused' ? (this.#options.resubscribeMs ?? 60_000) : backoffMs);
-      backoffMs = Math.min(backoffMs * 2, 30_000);
-    }
   }
 
   #handlers(base: string): SessionHandlers {
@@ -337,18 +314,6 @@ export class MesosSource implements ClusterSource {
     } finally {
       this.#learningPids = false;
     }
-  }
-
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      timer.unref();
-      function done(): void {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
   }
 
   #leaderBase(doc: unknown, base: string): string | null {
