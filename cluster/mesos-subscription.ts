@@ -31,8 +31,8 @@ export interface SessionOptions {
   readonly fetch?: typeof fetch;
 }
 
-// Statuses Mesos uses for "this endpoint or call does not exist here".
-const REFUSALS = new Set([400, 404, 405, 406, 415, 501]);
+// "This endpoint or call is not for us here": absent, not allowed (authentication), not understood.
+const REFUSALS = new Set([400, 401, 403, 404, 405, 406, 415, 501]);
 
 export class MesosSubscriptionSession {
   readonly #options: SessionOptions;
