@@ -9,7 +9,8 @@ export type ClusterErrorCode =
   | 'ERR_CLUSTER_NOT_LEADER'
   | 'ERR_CLUSTER_RESOLVE_TIMEOUT'
   | 'ERR_CLUSTER_STATE_INVALID'
-  | 'ERR_CLUSTER_STATE_TOO_LARGE';
+  | 'ERR_CLUSTER_STATE_TOO_LARGE'
+  | 'ERR_CLUSTER_STREAM_INVALID';
 
 export class ClusterError<Code extends string = ClusterErrorCode> extends GatehouseError {
   declare readonly code: Code;

@@ -100,7 +100,7 @@ export class LocalCluster {
     this.#master = master;
     const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: agentAddress, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
     this.#scheduler = scheduler;
-    const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir });
+    const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir, operator: { logger: logger.child({ component: 'operator-api' }) } });
     this.#servers.push(masterServer);
     master.port = await listenOn(masterServer, listen.host, listen.port, 'cluster.local.http');
     this.#url = `http://${advertised.includes(':') ? `[${advertised}]` : advertised}:${master.port}`;

@@ -6,23 +6,31 @@ import type { LocalMaster } from '../master/master.js';
 import { masterState, MESOS_VERSION, stateSummary, type MasterJsonOptions } from './master-json.js';
 import { appJson, MARATHON_VERSION, queueJson, taskJson } from './marathon-json.js';
 import type { LocalScheduler, MarathonEvent } from '../scheduler/scheduler.js';
+import { OperatorApi, type OperatorApiOptions } from './operator-api.js';
+import { rolesJson } from './roles-json.js';
 
 export interface ClusterHttpOptions extends MasterJsonOptions {
   readonly master: LocalMaster;
   readonly scheduler: LocalScheduler;
   readonly appsDir: string;
   readonly heartbeatMs?: number;
+  /** The v1 operator API's settings (logger, limits); see operator-api.ts. */
+  readonly operator?: Partial<OperatorApiOptions>;
 }
 
 export function createClusterHttpServer(options: ClusterHttpOptions): Server {
+  const operator = new OperatorApi({ ...options.operator, master: options.master, clusterName: options.clusterName, workDir: options.workDir });
   const server = createServer((request, response) => {
     try {
+      const path = (request.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+      if (path === '/api/v1' || path === '/master/api/v1') return operator.handle(request, response);
       handle(options, request, response);
     } catch (error) {
       sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
     }
   });
   server.keepAliveTimeout = 30_000;
+  server.once('close', () => operator.close());
   return server;
 }
 
@@ -48,6 +56,8 @@ function handle(options: ClusterHttpOptions, request: IncomingMessage, response:
       return void response.end(path === '/ping' ? 'pong\n' : '');
     case '/version':
       return sendJson(response, 200, { version: MESOS_VERSION, git_sha: 'gatehouse-embedded', build_user: 'gatehouse' });
+    case '/master/roles': case '/roles': case '/master/roles.json': case '/roles.json':
+      return sendJson(response, 200, rolesJson(master));
     case '/master/slaves':
       return sendJson(response, 200, { slaves: masterState(master, options)['slaves'] });
     case '/master/frameworks':

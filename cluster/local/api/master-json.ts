@@ -34,13 +34,18 @@ export function masterState(master: LocalMaster, options: MasterJsonOptions): Re
     leader: master.pid,
     leader_info: { id: master.id, pid: master.pid, ip: ipv4Number(master.ip), port: master.port, hostname: master.ip },
     log_dir: '',
-    flags: { allocation_interval: '1secs', cluster: options.clusterName, hostname: master.ip, port: String(master.port), work_dir: options.workDir, max_completed_tasks_per_framework: '100', offer_timeout: '10secs', host: hostname() },
+    flags: masterFlags(master, options),
     slaves: master.agents().map((agent) => agentSummary(master, agent)),
     frameworks: frameworks.map((framework) => frameworkJson(master, framework, true)),
     completed_frameworks: [],
     orphan_tasks: [],
     unregistered_frameworks: [],
   };
+}
+
+/** The master's flags as Mesos lists them (`/master/flags`, GET_FLAGS): names and string values. */
+export function masterFlags(master: LocalMaster, options: MasterJsonOptions): Record<string, string> {
+  return { allocation_interval: '1secs', cluster: options.clusterName, hostname: master.ip, port: String(master.port), work_dir: options.workDir, max_completed_tasks_per_framework: '100', offer_timeout: '10secs', host: hostname() };
 }
 
 export function stateSummary(master: LocalMaster, options: MasterJsonOptions): Record<string, unknown> {
@@ -115,7 +120,7 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
     agent_id: launch.agentId,
     state: task.state,
     resources: resourcesJson(launch.resources),
-    role: '*',
+    role: launch.role ?? '*',
     statuses: task.statuses.map(statusJson),
     ...(launch.labels.length ? { labels: launch.labels } : {}),
     ...(launch.discovery ? { discovery: launch.discovery } : {}),

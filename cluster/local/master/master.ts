@@ -37,6 +37,18 @@ export interface FrameworkRecord {
   readonly completed: TaskRecord[];
 }
 
+/**
+ * What changed in the master, as the operator API's SUBSCRIBE stream reports it. Emitted from one
+ * place (#publish) after the change is applied, so a listener reading the master sees the new state.
+ */
+export type MasterEvent =
+  | { readonly type: 'TASK_ADDED'; readonly task: TaskRecord }
+  | { readonly type: 'TASK_UPDATED'; readonly task: TaskRecord; readonly status: TaskStatusUpdate }
+  | { readonly type: 'AGENT_ADDED'; readonly agent: LocalAgent }
+  | { readonly type: 'AGENT_REMOVED'; readonly agentId: string }
+  | { readonly type: 'FRAMEWORK_ADDED' | 'FRAMEWORK_UPDATED'; readonly framework: FrameworkRecord }
+  | { readonly type: 'FRAMEWORK_REMOVED'; readonly framework: FrameworkRecord };
+
 export interface MasterOptions {
   readonly logger: Logger;
   readonly ip: string;
@@ -47,7 +59,7 @@ export interface MasterOptions {
   readonly maxCompletedTasks?: number;
 }
 
-export class LocalMaster extends EventEmitter<{ change: [] }> {
+export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent] }> {
   readonly id = randomUUID();
   readonly startedAt = nowSeconds();
   readonly ip: string;
@@ -57,6 +69,8 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
   readonly #used = new Map<string, Resources>();
   readonly #offered = new Map<string, Offer>();
   readonly #offerTimers = new Map<string, NodeJS.Timeout>();
+  /** Which framework each outstanding offer went to. */
+  readonly #offeredTo = new Map<string, string>();
   readonly #frameworks = new Map<string, FrameworkRecord>();
   #allocationTimer: NodeJS.Timeout | null = null;
   #allocationSoon: NodeJS.Immediate | null = null;
@@ -95,17 +109,57 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
     this.#agents.set(agent.id, agent);
     this.#used.set(agent.id, NO_RESOURCES);
     this.#options.logger.info({ agent: agent.id, resources: summary(agent.resources) }, 'agent registered');
-    this.#changed();
+    this.#publish({ type: 'AGENT_ADDED', agent });
     this.reviveOffers();
   }
 
-  registerFramework(scheduler: FrameworkScheduler): string {
+  /** The agent leaves the cluster (it is shut down): its offers are withdrawn. */
+  removeAgent(agentId: string): boolean {
+    if (!this.#agents.delete(agentId)) return false;
+    this.#used.delete(agentId);
+    for (const offer of [...this.#offered.values()]) if (offer.agentId === agentId) this.#take(offer.id);
+    this.#options.logger.info({ agent: agentId }, 'agent removed');
+    this.#publish({ type: 'AGENT_REMOVED', agentId });
+    return true;
+  }
+
+  /**
+   * A framework subscribes; with the id of one already registered it re-registers (a scheduler
+   * failover), which keeps its tasks, as Mesos does.
+   */
+  registerFramework(scheduler: FrameworkScheduler, failover?: { readonly id: string }): string {
+    const known = failover ? this.#frameworks.get(failover.id) : undefined;
+    if (known) {
+      const framework = { ...known, scheduler };
+      this.#frameworks.set(known.id, framework);
+      this.#options.logger.info({ framework: known.id, frameworkName: scheduler.name }, 'framework re-registered');
+      this.#publish({ type: 'FRAMEWORK_UPDATED', framework });
+      this.reviveOffers();
+      return known.id;
+    }
     const id = `${this.id}-${String(this.#nextFramework++).padStart(4, '0')}`;
-    this.#frameworks.set(id, { id, scheduler, registeredAt: nowSeconds(), tasks: new Map(), completed: [] });
+    const framework: FrameworkRecord = { id, scheduler, registeredAt: nowSeconds(), tasks: new Map(), completed: [] };
+    this.#frameworks.set(id, framework);
     this.#options.logger.info({ framework: id, frameworkName: scheduler.name }, 'framework registered');
-    this.#changed();
+    this.#publish({ type: 'FRAMEWORK_ADDED', framework });
     this.reviveOffers();
     return id;
+  }
+
+  /** Tears a framework down: its tasks are killed and it is forgotten. */
+  removeFramework(frameworkId: string): boolean {
+    const framework = this.#frameworks.get(frameworkId);
+    if (!framework) return false;
+    for (const task of framework.tasks.values()) {
+      this.killTask(task.launch.taskId);
+      // Its agents' updates will find no framework to report to: the resources are freed now.
+      this.#used.set(task.launch.agentId, subtractResources(this.used(task.launch.agentId), task.launch.resources));
+    }
+    this.#frameworks.delete(frameworkId);
+    for (const [offerId, to] of this.#offeredTo) if (to === frameworkId) this.#take(offerId);
+    this.#options.logger.info({ framework: frameworkId }, 'framework removed');
+    this.#publish({ type: 'FRAMEWORK_REMOVED', framework });
+    return true;
   }
 
   agents(): readonly LocalAgent[] {
@@ -152,6 +206,7 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
         if (free.cpus <= 0 && free.mem <= 0 && free.ports.length === 0) continue;
         const offer: Offer = { id: `${this.id}-O${randomUUID().slice(0, 8)}`, agentId: agent.id, hostname: agent.hostname, resources: free };
         this.#offered.set(offer.id, offer);
+        this.#offeredTo.set(offer.id, framework.id);
         this.#offerTimers.set(offer.id, setTimeout(() => this.#rescind(offer.id), this.#options.offerTimeoutMs ?? 10_000).unref());
         offers.push(offer);
       }
@@ -176,12 +231,13 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
       if (!framework) throw new LocalClusterError('ERR_CLUSTER_LOCAL_FRAMEWORK_UNKNOWN', `framework ${launch.frameworkId} is not registered`);
       this.#used.set(agent.id, addResources(this.used(agent.id), launch.resources));
       const staging: TaskStatusUpdate = { taskId: launch.taskId, agentId: agent.id, state: 'TASK_STAGING', timestamp: nowSeconds(), source: 'SOURCE_MASTER', ips: [agent.ip] };
-      framework.tasks.set(launch.taskId, { launch, state: 'TASK_STAGING', statuses: [staging] });
+      const task: TaskRecord = { launch, state: 'TASK_STAGING', statuses: [staging] };
+      framework.tasks.set(launch.taskId, task);
+      this.#publish({ type: 'TASK_ADDED', task });
       // Like the agents' updates, on a microtask: the scheduler is still inside resourceOffers().
       queueMicrotask(() => framework.scheduler.statusUpdate(staging));
       void agent.launch(launch);
     }
-    this.#changed();
     // Leftovers are offered again in the next round, not at once: the scheduler just saw them.
     return accepted;
   }
@@ -216,7 +272,7 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
         this.#used.set(task.launch.agentId, subtractResources(this.used(task.launch.agentId), task.launch.resources));
         this.reviveOffers();
       }
-      this.#changed();
+      this.#publish({ type: 'TASK_UPDATED', task, status: update });
       framework.scheduler.statusUpdate(update);
       return;
     }
@@ -225,6 +281,7 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
   #take(offerId: string): Offer | undefined {
     const offer = this.#offered.get(offerId);
     this.#offered.delete(offerId);
+    this.#offeredTo.delete(offerId);
     const timer = this.#offerTimers.get(offerId);
     if (timer) clearTimeout(timer);
     this.#offerTimers.delete(offerId);
@@ -235,7 +292,8 @@ export class LocalMaster extends EventEmitter<{ change: [] }> {
     if (this.#take(offerId)) this.#options.logger.debug({ offer: offerId }, 'offer rescinded (not answered in time)');
   }
 
-  #changed(): void {
+  #publish(event: MasterEvent): void {
+    this.emit('event', event);
     this.emit('change');
   }
 }

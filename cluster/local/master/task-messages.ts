@@ -29,6 +29,8 @@ export interface TaskLaunch {
   readonly labels: readonly KeyValue[];
   readonly discovery: DiscoveryJson | null;
   readonly killGracePeriodMs: number;
+  /** The role the task's resources are allocated to (Marathon's app `role`); Mesos's default `*` when absent. */
+  readonly role?: string;
 }
 
 export type LocalTaskState = 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_LOST' | 'TASK_ERROR';

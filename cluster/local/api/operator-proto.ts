@@ -1,0 +1,69 @@
+// The operator API's messages: our .proto subset of Mesos's v1 API, loaded once with protobufjs, and
+// the two wire forms Mesos speaks. JSON is the proto's own field names (snake_case) with enum names,
+// as Mesos's JSON is; protobuf is the binary form Mesos's Go and C++ clients decode.
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import protobuf from 'protobufjs';
+
+/** Where the .proto files are (copied beside the compiled code by the build). */
+export const PROTO_DIR = fileURLToPath(new URL('./proto/', import.meta.url));
+
+export type MediaType = 'application/json' | 'application/x-protobuf';
+
+function loadRoot(): protobuf.Root {
+  const root = new protobuf.Root();
+  // Imports name files by their base name: they all live in PROTO_DIR.
+  root.resolvePath = (_origin, target) => join(PROTO_DIR, target.replace(/^.*\//, ''));
+  root.loadSync('master.proto', { keepCase: true });
+  root.resolveAll();
+  return root;
+}
+
+const root = loadRoot();
+export const CallType = root.lookupType('mesos.v1.master.Call');
+export const ResponseType = root.lookupType('mesos.v1.master.Response');
+export const EventType = root.lookupType('mesos.v1.master.Event');
+export const CALL_TYPES = root.lookupEnum('mesos.v1.master.Call.Type').values;
+
+/** A call as the API handles it: its type's name, or its number when our enum does not know it. */
+export interface DecodedCall {
+  readonly type: string | number | undefined;
+}
+
+export class CallDecodeError extends Error {}
+
+/** Parses a request body; a CallDecodeError says what is wrong with it (Mesos answers 400 with that). */
+export function decodeCall(body: Buffer, mediaType: MediaType): DecodedCall {
+  if (mediaType === 'application/x-protobuf') {
+    let message: protobuf.Message;
+    try {
+      message = CallType.decode(body);
+    } catch (error) {
+      throw new CallDecodeError(`Failed to parse body into Call protobuf: ${(error as Error).message}`);
+    }
+    const object = CallType.toObject(message, { enums: String }) as { type?: string | number };
+    return { type: object.type };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(body.toString('utf8'));
+  } catch (error) {
+    throw new CallDecodeError(`Failed to parse body into JSON: ${(error as Error).message}`);
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CallDecodeError('Failed to convert JSON into Call protobuf: the body is not a JSON object');
+  const type = (json as { type?: unknown }).type;
+  // JSON null means "unset", as in Mesos.
+  if (type !== undefined && type !== null && !(typeof type === 'string' && Object.hasOwn(CALL_TYPES, type))) {
+    throw new CallDecodeError(`Failed to convert JSON into Call protobuf: 'type': ${JSON.stringify(type)} is not a value of mesos.v1.master.Call.Type`);
+  }
+  // verify() wants enum numbers, not names.
+  const problem = CallType.verify({ ...(json as object), type: typeof type === 'string' ? CALL_TYPES[type] : undefined });
+  if (problem) throw new CallDecodeError(`Failed to convert JSON into Call protobuf: ${problem}`);
+  return { type: typeof type === 'string' ? type : undefined };
+}
+
+/** One message (a Response or an Event, built in Mesos's JSON form) in the media type asked for. */
+export function encodeMessage(type: protobuf.Type, object: Record<string, unknown>, mediaType: MediaType): Buffer {
+  if (mediaType === 'application/json') return Buffer.from(JSON.stringify(object));
+  return Buffer.from(type.encode(type.fromObject(object)).finish());
+}
