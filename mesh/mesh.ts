@@ -72,8 +72,10 @@ export class Mesh {
     await this.settled();
     const all = [...this.#listeners.values(), ...this.#retired];
     this.#listeners.clear();
-    await Promise.all(all.map((l) => l.close()));
+    // A listening socket's close waits for its connections: cut them first.
+    const closing = all.map((l) => l.close());
     for (const l of all) l.destroyConnections();
+    await Promise.all(closing);
     this.#retired.clear();
   }
 
