@@ -17,6 +17,8 @@ export interface RecordPublisherOptions {
   readonly feed: SnapshotView;
   readonly sinks: readonly RecordSink[];
   readonly recordOptions: RecordOptions;
+  /** Builds the records instead of the Mesos-DNS builder (another zone, e.g. thisdcos.directory). */
+  readonly build?: (snapshot: Snapshot) => RecordSet;
   readonly logger: Logger;
   /** Withdraw the zone while the snapshot is missing or unusable (gatehouse mode). */
   readonly withdrawWhenUnusable: boolean;
@@ -69,7 +71,7 @@ export class RecordPublisher {
     const started = performance.now();
     let records: RecordSet;
     try {
-      records = buildRecordSet(snapshot, this.#options.recordOptions);
+      records = this.#options.build ? this.#options.build(snapshot) : buildRecordSet(snapshot, this.#options.recordOptions);
     } catch (error) {
       // A snapshot the builder cannot handle must not take the old answers down with it.
       this.#options.logger.error({ err: error, generation: snapshot.generation }, 'building DNS records failed; keeping the previous records');
