@@ -99,6 +99,7 @@ describe('mesh (real binary, embedded cluster)', () => {
   });
 
   it('/net/v1/vips lists the VIP in dcos-net\'s shape, and /metrics counts per VIP and backend', async () => {
+    expect((await fetch(`${gateway}/net/v1/vips`)).status).toBe(401);
     const body = await vips();
     expect(body).toEqual([{ vip: `${VIP_NAME}:${VIP_PORT}`, protocol: 'tcp', backend: expect.arrayContaining([{ ip: '127.0.0.1', port: expect.any(Number) }]) }]);
     const metrics = await (await fetch(`${gateway}/metrics`, { headers: { authorization: `token=${token}` } })).text();
