@@ -29,6 +29,8 @@ export class ForwardedConnection {
   member: PoolMember | null = null;
   #stats: PairStats | null = null;
   #drainTimer: NodeJS.Timeout | null = null;
+  /** The pending connect's timeout: a client that leaves while it waits must not fail the backend. */
+  #connectTimer: NodeJS.Timeout | null = null;
   #closed = false;
   readonly #ctx: ForwardContext;
 
@@ -60,6 +62,7 @@ export class ForwardedConnection {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#drainTimer) clearTimeout(this.#drainTimer);
+    if (this.#connectTimer) clearTimeout(this.#connectTimer);
     this.client.destroy();
     this.upstream?.destroy();
     if (this.#stats && this.member) {
@@ -85,7 +88,7 @@ export class ForwardedConnection {
     this.upstream = upstream;
     let settled = false;
     const fail = () => {
-      if (settled) return;
+      if (settled || this.#closed) return;
       settled = true;
       clearTimeout(timer);
       upstream.destroy();
@@ -95,6 +98,7 @@ export class ForwardedConnection {
       this.#attempt(tried);
     };
     const timer = setTimeout(fail, settings.connectTimeoutMs);
+    this.#connectTimer = timer;
     upstream.once('error', fail);
     upstream.once('connect', () => {
       if (settled) return;
