@@ -7,7 +7,7 @@
 //   npm run build && node bench/mesh.mjs [--seconds 10] [--rounds 3] [--connections 64] [--idle 10000]
 // Needs wrk, nginx and haproxy (apt-get install -y wrk nginx-light haproxy). Everything on 127.0.0.1; stops by itself.
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,15 +42,18 @@ function start(cmd, args) {
 
 // The backends: nginx, a small response at /, 128 MiB at /big (from memory-mapped page cache).
 execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'big')}`, 'bs=1M', 'count=128', 'status=none']);
+// nginx's workers run as nobody: they must be able to read the file (mkdtemp makes the directory 0700).
+chmodSync(dir, 0o755);
+chmodSync(join(dir, 'big'), 0o644);
 writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 16384; }
 http { access_log off; sendfile on; keepalive_requests 1000000;
   ${[B1, B2, B3].map((p) => `server { listen 127.0.0.1:${p} backlog=4096; location / { default_type text/plain; return 200 "hello from ${p}\\n"; } location = /big { alias ${dir}/big; } }`).join('\n  ')}
 }`);
-start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 
 writeFileSync(join(dir, 'haproxy.cfg'), `global
-  maxconn 40000
+  maxconn 8000
 defaults
   mode tcp
   timeout connect 2s
@@ -64,7 +67,7 @@ backend app
   server b1 127.0.0.1:${B1}
   server b2 127.0.0.1:${B2}
 `);
-start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
+const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
 
 // Gatehouse: a state file with one app whose two tasks declare the VIP; only the mesh on.
 const task = (port, i) => ({ id: `bench.00000000-0000-4000-8000-00000000000${i}`, name: 'bench', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${port}-${port}]` }, statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }], discovery: { visibility: 'FRAMEWORK', name: 'bench', ports: { ports: [{ number: port, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: `/bench:${VIP_PORT}` }, { key: 'network-scope', value: 'host' }] } }] } } });
@@ -89,7 +92,7 @@ async function reachable(host, port) {
     if (ok) return;
     await sleep(100);
   }
-  throw new Error(`${host}:${port} never answered; gatehouse said: ${gatehouse.output()}`);
+  throw new Error(`${host}:${port} never answered; nginx: ${nginx.output()} haproxy: ${haproxy.output()} gatehouse: ${gatehouse.output()}`);
 }
 await reachable('127.0.0.1', B1);
 await reachable('127.0.0.1', HAPROXY);
