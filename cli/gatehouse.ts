@@ -150,6 +150,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         build: (snapshot) => buildThisDcosRecordSet(snapshot, { vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null, soaMname: thisDcos.soaMname, nsIps }),
         logger: logger.child({ part: 'dns', zone: THISDCOS_DOMAIN }),
         withdrawWhenUnusable: false,
+        rebuildLogLevel: 'debug',
       });
       thisDcosPublisher.start();
       lifecycle.onStop('dns records (thisdcos.directory)', () => thisDcosPublisher.close());

@@ -19,6 +19,8 @@ export interface RecordPublisherOptions {
   readonly recordOptions: RecordOptions;
   /** Builds the records instead of the Mesos-DNS builder (another zone, e.g. thisdcos.directory). */
   readonly build?: (snapshot: Snapshot) => RecordSet;
+  /** A second zone's rebuilds are logged at debug: the main zone's line already tells of the change. */
+  readonly rebuildLogLevel?: 'info' | 'debug';
   readonly logger: Logger;
   /** Withdraw the zone while the snapshot is missing or unusable (gatehouse mode). */
   readonly withdrawWhenUnusable: boolean;
@@ -90,7 +92,7 @@ export class RecordPublisher {
     this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
     let names = 0;
     for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial).names;
-    this.#options.logger.info(
+    this.#options.logger[this.#options.rebuildLogLevel ?? 'info'](
       { generation: snapshot.generation, serial: this.#serial, names, ms: Math.round(performance.now() - started) },
       'DNS records rebuilt',
     );
