@@ -1,5 +1,6 @@
 // The layer-4 mesh in process: a real ClusterStore fed Marathon-format snapshots, real backends on
 // 127.0.0.1, real TCP clients connecting to the VIP addresses on the loopback.
+import { spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -164,6 +165,25 @@ describe('mesh', () => {
     expect(lines).toEqual(Array(4).fill(`hello from ${a.port}`));
     const failures = h.mesh.status()[0]!.backends.find((x) => x.port === dead)!.failures;
     expect(failures).toBe(1);
+  });
+
+  it('a connect that times out is retried on another backend in the same client connection', async () => {
+    // A backend whose accept queue is full: a process that listens with a backlog of 1 and never
+    // runs its event loop again, so the kernel drops further SYNs and a connect hangs.
+    const child = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);const t=Date.now();while(Date.now()-t<20000);process.exit(0)})"]);
+    try {
+      const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+      const filler = Array.from({ length: 4 }, () => connect({ host: '127.0.0.1', port }).on('error', () => undefined));
+      sockets.push(...filler);
+      const h = harness({ connectTimeoutMs: 300 });
+      meshes.push(h.mesh);
+      await h.publish([hello([port, a.port], '/slow:18008')]);
+      const vip = h.address('slow.marathon');
+      expect(await greetOnce(vip.address, vip.port)).toBe(`hello from ${a.port}`);
+      expect(h.mesh.status()[0]!.backends.find((x) => x.port === port)!.failures).toBe(1);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 
   it('a task that leaves the snapshot gets no new connections at once; its open connection drains', async () => {
