@@ -5,6 +5,7 @@
 // coordination (what lets one Gatehouse per node form the mesh). Pure: same snapshot, same table.
 import { createHash } from 'node:crypto';
 import { isIPv4 } from 'node:net';
+import { ClusterError } from './errors.js';
 import type { Framework, SnapshotData, Task, VipLabel } from './snapshot.js';
 
 /** Named VIPs' zone, as DC/OS: `<name>.<framework>.l4lb.thisdcos.directory`. */
@@ -137,7 +138,7 @@ const LIVE = new Set(['TASK_STAGING', 'TASK_STARTING', 'TASK_RUNNING', 'TASK_KIL
 
 export function buildVipTable(snapshot: SnapshotData, options: VipTableOptions): VipTable {
   const range = parseVipRange(options.range);
-  if (typeof range === 'string') throw new TypeError(`mesh.vipRange ${range}`);
+  if (typeof range === 'string') throw new ClusterError('ERR_CLUSTER_CONFIG', `mesh.vipRange ${range}`);
   const problems = new Map<string, VipProblem>();
   const problem = (d: Declared, message: string) => {
     const key = `${d.app}\u0000${d.label.key}\u0000${d.label.value}`;

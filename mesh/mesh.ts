@@ -3,9 +3,10 @@
 // kept listeners' pools swapped and the vanished ones closed (their connections drain).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { buildVipTable, type Snapshot, type SnapshotView, type Vip, type VipProblem, type VipTable } from '../cluster/index.js';
+import { buildVipTable, parseVipRange, type Snapshot, type SnapshotView, type Vip, type VipProblem, type VipTable } from '../cluster/index.js';
 import { CoalescedPass } from '../core/index.js';
 import { BackendStates, Pool, type BalanceMode } from './backends.js';
+import { MeshError } from './errors.js';
 import type { ForwardedConnection } from './forward.js';
 import { MeshMetrics } from './metrics.js';
 import { VipListener } from './vip-listener.js';
@@ -47,6 +48,9 @@ export class Mesh {
   #reported = new Set<string>();
 
   constructor(options: MeshOptions) {
+    const range = parseVipRange(options.vipRange);
+    if (typeof range === 'string') throw new MeshError('ERR_MESH_CONFIG', `mesh.vipRange ${range}`);
+    if (!(options.connectTimeoutMs > 0)) throw new MeshError('ERR_MESH_CONFIG', `mesh.connectTimeout must be longer than 0 (got ${options.connectTimeoutMs} ms)`);
     this.#options = options;
     this.#metrics.register(options.registry);
     this.#pass = new CoalescedPass(() => this.#apply());

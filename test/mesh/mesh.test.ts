@@ -255,6 +255,16 @@ describe('mesh', () => {
     expect(sent).toBeLessThan(16 << 20);
   });
 
+  const badOptions: [string, Partial<MeshOptions>, string][] = [
+    ['a range that is not a CIDR', { vipRange: '127.11.0.0' }, 'mesh.vipRange "127.11.0.0" is not an IPv4 range (a.b.c.d/prefix)'],
+    ['a zero connect timeout', { connectTimeoutMs: 0 }, 'mesh.connectTimeout must be longer than 0 (got 0 ms)'],
+  ];
+  for (const [name, options, message] of badOptions) {
+    it(`refuses ${name} (ERR_MESH_CONFIG)`, () => {
+      expect(() => harness(options)).toThrow(expect.objectContaining({ code: 'ERR_MESH_CONFIG', message }));
+    });
+  }
+
   it('two instances on the same state compute the same VIP addresses', async () => {
     const apps: VipAppSpec[] = ['alpha', 'beta', 'gamma', 'delta'].map((n, i) => ({ id: `/${n}`, labels: { VIP_0: `/${n}:${18010 + i}` }, tasks: [{ port: a.port }] }));
     const one = harness();
