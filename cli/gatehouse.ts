@@ -4,10 +4,11 @@
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ClusterStore, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
+import { ClusterStore, buildVipTable, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
-import { DnsServer, RecordPublisher, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
+import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
+import { Mesh } from '../mesh/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayError, GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
@@ -23,6 +24,8 @@ export interface RunningGatehouse {
   readonly gatewayPort: number | null;
   readonly dns: { readonly udpPort: number; readonly tcpPort: number } | null;
   readonly dnsHttpPort: number | null;
+  /** The layer-4 mesh behind VIPs (null when mesh.enabled is false). */
+  readonly mesh: Mesh | null;
   /** This process's metrics (the crash policy counts into it). */
   readonly registry: Registry;
   close(): Promise<void>;
@@ -78,13 +81,39 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
     lifecycle.onStop('cluster source', () => source.close());
 
+    let mesh: Mesh | null = null;
+    if (config.mesh.enabled) {
+      const meshLogger = logger.child({ part: 'mesh' });
+      if (!config.mesh.vipRange.startsWith('127.')) {
+        // Binding addresses of another range needs them on an interface: Gatehouse does not add them.
+        meshLogger.warn({ vipRange: config.mesh.vipRange }, 'mesh.vipRange is outside 127.0.0.0/8: its addresses must be local to this machine (e.g. ip route add local <range> dev lo, as root), or the VIPs cannot listen');
+      }
+      mesh = new Mesh({
+        feed: store,
+        vipRange: config.mesh.vipRange,
+        balance: config.mesh.balance,
+        connectTimeoutMs: config.mesh.connectTimeoutMs,
+        failureBackoffMs: config.mesh.failureBackoffMs,
+        drainTimeoutMs: config.mesh.drainTimeoutMs,
+        logger: meshLogger,
+        registry,
+      });
+      mesh.start();
+      const running = mesh;
+      lifecycle.onStop('mesh', () => running.close());
+    }
+
     let dnsAddress: RunningGatehouse['dns'] = null;
     let dnsHttpPort: number | null = null;
     if (config.dns.enabled) {
       const zone = zoneOptionsFor(config.dns.domain, config.dns.ttl);
+      // DC/OS's own zone (VIP names, autoip/agentip/containerip): a short TTL as dcos-net's, since
+      // task addresses there move with the tasks.
+      const thisDcos = zoneOptionsFor(THISDCOS_DOMAIN, 5);
       const server = new DnsServer({
         listen: config.dns.listen,
         zone,
+        extraZones: [thisDcos],
         resolvers: config.dns.resolvers,
         resolverTimeoutMs: config.dns.resolverTimeoutMs,
         mode: 'gatehouse',
@@ -112,6 +141,20 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       });
       publisher.start();
       lifecycle.onStop('dns records', () => publisher.close());
+
+      const nsIps = nameServerIps(config.dns.listen.host);
+      const vipRange = config.mesh.enabled ? config.mesh.vipRange : null;
+      const thisDcosPublisher = new RecordPublisher({
+        feed: store,
+        sinks: [{ setRecords: (records, serial) => server.setZoneRecords(THISDCOS_DOMAIN, records, serial), setUnavailable: () => undefined }],
+        recordOptions: { domain: THISDCOS_DOMAIN, ipSources: config.dns.ipSources, enforceRFC952: false, soaMname: thisDcos.soaMname, nsIps },
+        build: (snapshot) => buildThisDcosRecordSet(snapshot, { vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null, soaMname: thisDcos.soaMname, nsIps }),
+        logger: logger.child({ part: 'dns', zone: THISDCOS_DOMAIN }),
+        withdrawWhenUnusable: false,
+        rebuildLogLevel: 'debug',
+      });
+      thisDcosPublisher.start();
+      lifecycle.onStop('dns records (thisdcos.directory)', () => thisDcosPublisher.close());
 
       if (config.dns.http) {
         const api = createMesosDnsHttpHandler({
@@ -183,7 +226,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     if (options.pretty) logger.info(runningMessage(urls));
     else logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort, urls }, 'gatehouse is running');
     if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: urls.login ?? null }));
-    return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, registry, close };
+    return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, mesh, registry, close };
   } catch (error) {
     await close();
     // The users file with the new admin is kept: its password must not be lost with the failed start.

@@ -48,6 +48,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
     engine: config.gateway.engine,
     adminGroup: config.authn.adminGroup,
+    vipRange: config.mesh.enabled ? config.mesh.vipRange : null,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),
     ...(parts.accessLog ? { accessLog: parts.accessLog } : {}),

@@ -2,6 +2,7 @@
 // (Mesos-DNS's records generator): from the TASK_RUNNING status with the greatest timestamp.
 import type { DiscoveryInfo, IpSource, NetworkInfo, Task, TaskHealth, TaskStatus } from './snapshot.js';
 import { canonicalIp } from './process-address.js';
+import { parseVipLabels } from './vip-labels.js';
 import { EMPTY, expandPortRanges, frozenList, isObject, labelsOf, list, num, objects, scalar, str, type Json } from './state-fields.js';
 
 // Everything here is frozen as it is built: see frozenList.
@@ -86,6 +87,7 @@ export function parseTask(raw: Json, frameworkId: string, agentIps: (agentId: st
   const agentId = str(raw['slave_id'], str(raw['agent_id']));
   const statuses = frozenList(objects(raw['statuses']).map(parseStatus));
   const resources = raw['resources'];
+  const discovery = parseDiscovery(raw['discovery']);
   return Object.freeze({
     id,
     name: str(raw['name']),
@@ -100,7 +102,8 @@ export function parseTask(raw: Json, frameworkId: string, agentIps: (agentId: st
       disk: scalar(resources, 'disk'),
       ports: expandPortRanges(isObject(resources) ? resources['ports'] : undefined),
     }),
-    discovery: parseDiscovery(raw['discovery']),
+    discovery,
+    vipLabels: parseVipLabels(discovery),
     ips: ipsPerSource(statuses, agentIps(agentId)),
     health: healthOf(statuses),
     appId: null,

@@ -68,6 +68,25 @@ export interface DiscoveryInfo {
   readonly labels: readonly Label[];
 }
 
+/**
+ * A port label `VIP_<n>` of a task's DiscoveryInfo (Marathon copies the labels of portDefinitions and
+ * portMappings there, so this works the same for the embedded cluster and a real Marathon): what it
+ * declares, or why it declares nothing. Kept as data so that DNS and the mesh read one parse.
+ */
+export interface VipLabel {
+  readonly key: string;                    // as written, e.g. `VIP_0`
+  readonly value: string;                  // as written, e.g. `/hello:8000` or `10.0.0.9:80`
+  /** The port's protocol, lower case (`tcp`, `udp`; anything else makes the label invalid). */
+  readonly protocol: string;
+  /** The DiscoveryInfo port number: a host port (`network-scope: host`) or a container port. */
+  readonly backendPort: number;
+  readonly scope: 'host' | 'container';
+  readonly target:
+    | { readonly kind: 'named'; readonly name: string; readonly port: number }
+    | { readonly kind: 'ip'; readonly ip: string; readonly port: number }
+    | { readonly kind: 'invalid'; readonly reason: string };
+}
+
 export interface Task {
   readonly id: string;
   readonly name: string;
@@ -84,6 +103,8 @@ export interface Task {
     readonly ports: readonly number[];
   };
   readonly discovery: DiscoveryInfo | null;
+  /** The VIP labels of the DiscoveryInfo ports, in port order (empty for most tasks). */
+  readonly vipLabels: readonly VipLabel[];
   /** IPs per source, from the newest TASK_RUNNING status (`host` = the agent's IPs). */
   readonly ips: Readonly<Record<IpSource, readonly string[]>>;
   readonly health: TaskHealth;

@@ -36,7 +36,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const doc = parseYamlFile(text, file);
   if (doc.problems.length) throw new ConfigError(doc.problems);
   if (doc.value !== null && doc.value !== undefined && (typeof doc.value !== 'object' || Array.isArray(doc.value))) {
-    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping of sections (cluster, dns, gateway, authn, log)' }]);
+    throw new ConfigError([{ file, line: 1, col: 1, path: '', message: 'the config must be a mapping of sections (cluster, dns, gateway, authn, mesh, log)' }]);
   }
   const shapeDoc: YamlFile = { ...doc, value: doc.value ?? {} };
   const shapeProblems = checkSchema(validateShape, shapeDoc);
@@ -136,6 +136,12 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
     };
   });
 
+  const vipRange = (get(raw, ['mesh', 'vipRange']) as string | undefined) ?? '127.11.0.0/16';
+  const rangeProblem = checkVipRange(vipRange);
+  if (rangeProblem) fail(['mesh', 'vipRange'], rangeProblem);
+  const connectTimeoutMs = ms(['mesh', 'connectTimeout'], 2000);
+  if (connectTimeoutMs <= 0) fail(['mesh', 'connectTimeout'], 'must be longer than 0');
+
   const config: GatehouseConfig = {
     file,
     cluster: {
@@ -203,6 +209,14 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       adminGroup: (get(raw, ['authn', 'adminGroup']) as string | undefined) ?? 'admins',
       trust,
     },
+    mesh: {
+      enabled: (get(raw, ['mesh', 'enabled']) as boolean | undefined) ?? true,
+      vipRange,
+      balance: (get(raw, ['mesh', 'balance']) as 'round-robin' | 'least-connections' | undefined) ?? 'round-robin',
+      connectTimeoutMs,
+      failureBackoffMs: ms(['mesh', 'failureBackoff'], 10_000),
+      drainTimeoutMs: ms(['mesh', 'drainTimeout'], 300_000),
+    },
     log: { level: (get(raw, ['log', 'level']) as GatehouseConfig['log']['level'] | undefined) ?? 'info' },
   };
   if (problems.length) throw new ConfigError(sorted(problems));
@@ -211,6 +225,15 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
 
 /** One gateway process per core (issue #3); measured in README "Performance → Gateway". */
 const DEFAULT_WORKERS: number | 'auto' = 'auto';
+
+/** An IPv4 CIDR of /8 to /30 (the VIP addresses' range), or what is wrong with it. */
+function checkVipRange(text: string): string | null {
+  const match = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text);
+  if (!match || isIP(match[1]!) !== 4) return `"${text}" is not an IPv4 range (a.b.c.d/prefix, e.g. 127.11.0.0/16)`;
+  const prefix = Number(match[2]);
+  if (prefix < 8 || prefix > 30) return `"${text}": the prefix must be 8..30 (got /${prefix})`;
+  return null;
+}
 
 function get(root: Raw, path: KeyPath): unknown {
   let node: unknown = root;

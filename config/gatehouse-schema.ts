@@ -86,5 +86,13 @@ export const GATEHOUSE_SCHEMA: Schema = section({
       }),
     },
   }),
+  mesh: section({
+    enabled: { type: 'boolean' },
+    vipRange: { type: 'string', minLength: 1 },
+    balance: { enum: ['round-robin', 'least-connections'] },
+    connectTimeout: duration,
+    failureBackoff: duration,
+    drainTimeout: duration,
+  }),
   log: section({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] } }),
 });

@@ -105,6 +105,17 @@ export interface AuthnConfig {
   readonly trust: readonly TrustedIssuer[];
 }
 
+/** The layer-4 load balancer behind VIPs (mesh/). */
+export interface MeshConfig {
+  readonly enabled: boolean;
+  /** IPv4 CIDR named VIPs get their addresses from, e.g. `127.11.0.0/16`. */
+  readonly vipRange: string;
+  readonly balance: 'round-robin' | 'least-connections';
+  readonly connectTimeoutMs: number;       // a backend's connect taking longer counts as failed (retried elsewhere)
+  readonly failureBackoffMs: number;       // how long a failed backend gets no new connections
+  readonly drainTimeoutMs: number;         // connections to a task that left are cut after this long (0: never)
+}
+
 export interface LogConfig {
   readonly level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 }
@@ -116,5 +127,6 @@ export interface GatehouseConfig {
   readonly dns: DnsConfig;
   readonly gateway: GatewayConfig;
   readonly authn: AuthnConfig;
+  readonly mesh: MeshConfig;
   readonly log: LogConfig;
 }

@@ -7,3 +7,4 @@ export { DnsError, type DnsErrorCode } from './errors.js';
 export { RecordPublisher } from './records/publisher.js';
 export { MesosDnsConfigError, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns/config.js';
 export { createMesosDnsHttpHandler } from './mesos-dns/http-api.js';
+export { buildThisDcosRecordSet, THISDCOS_DOMAIN, type ThisDcosOptions } from './records/thisdcos.js';

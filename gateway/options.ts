@@ -56,6 +56,8 @@ export interface GatewayOptions {
    * `node`: node:http for everything. Lean falls back to node when Node's parser is not reachable.
    */
   readonly engine?: 'lean' | 'node';
+  /** mesh.vipRange when the mesh is on: then `GET /net/v1/vips` lists the VIPs (dcos-net's API). */
+  readonly vipRange?: string | null;
   /** Members of this group may read `/gatehouse/v1/routes` (authn.adminGroup; default `admins`). */
   readonly adminGroup?: string;
 }

@@ -2,12 +2,13 @@
 // only), the status of every gateway process, and Admin Router's `/metadata` and build info.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../authn/index.js';
+import { buildVipTable } from '../cluster/index.js';
 import type { GatewayOptions } from './options.js';
 import { sendGatewayError } from './proxy.js';
 
 /** The route name of one of these endpoints in metrics and logs; known before it answers, so a failure is named too. */
 export function ownRouteName(path: string): string {
-  return path === '/gatehouse/v1/routes' ? 'inspect' : path === '/gatehouse/v1/status' ? 'status' : 'metadata';
+  return path === '/gatehouse/v1/routes' ? 'inspect' : path === '/gatehouse/v1/status' ? 'status' : path === '/net/v1/vips' ? 'vips' : 'metadata';
 }
 
 /** Answers one of AUTHENTICATED_PATHS (pipeline.ts). */
@@ -28,6 +29,15 @@ export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Call
   if (path === '/gatehouse/v1/status' && options.status) {
     const status = await options.status();
     res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify(status));
+    return;
+  }
+  if (path === '/net/v1/vips' && options.vipRange) {
+    // dcos-net's shape: a list of { vip: "<name or ip>:<port>", protocol, backend: [{ ip, port }] }.
+    // Computed from the snapshot (the same pure table the mesh serves), so any gateway worker answers it.
+    const snapshot = options.store.current;
+    const table = snapshot ? buildVipTable(snapshot, { range: options.vipRange }) : { vips: [] };
+    const body = table.vips.map((v) => ({ vip: `${v.name ?? v.address}:${v.port}`, protocol: v.protocol, backend: v.backends.map((b) => ({ ip: b.ip, port: b.port })) }));
+    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
     return;
   }
   // Admin Router's /metadata: the public IP, falling back to the address the request came in on.

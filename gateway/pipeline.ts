@@ -23,7 +23,7 @@ import { resolveService } from './service-resolver.js';
 export type RequestPath = 'plain' | 'fast' | 'upgrade';
 
 /** The gateway's own endpoints that need a token; answered by the plain path (authenticated-endpoints.ts). */
-export const AUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json']);
+export const AUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json', '/net/v1/vips']);
 
 export type Verdict =
   | { readonly kind: 'bad-path'; readonly error: string }
@@ -96,8 +96,9 @@ export class RequestPipeline {
     return { kind: 'route', path, search, decision, fileRoute: null, caller, label: decision.kind === 'proxy' ? decision.route : decision.kind };
   }
 
-  /** `/gatehouse/v1/status` is the gateway's only when it has a status to show; else it is routed like any path. */
+  /** `/gatehouse/v1/status` and `/net/v1/vips` are the gateway's only when it has a status or VIPs to show; else they are routed like any path. */
   #ownEndpoint(path: string): boolean {
+    if (path === '/net/v1/vips') return Boolean(this.#options.vipRange);
     return AUTHENTICATED_PATHS.has(path) && (path !== '/gatehouse/v1/status' || Boolean(this.#options.status));
   }
 

@@ -112,7 +112,7 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       const caller = path === '/' ? await authenticate(req) : null;
       const html =
         caller && !(caller instanceof AuthnError)
-          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, taskName: options.taskName ?? null, routeFiles: options.routes?.files() ?? [] })
+          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, taskName: options.taskName ?? null, routeFiles: options.routes?.files() ?? [], vipRange: options.vipRange ?? null })
           : loginPage(new URLSearchParams(search).get('next') ?? '/');
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
       return 'page';

@@ -10,7 +10,7 @@ import { describe, expect, test } from 'vitest';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-type Area = 'core' | 'config' | 'cluster' | 'authn' | 'dns' | 'gateway' | 'cli';
+type Area = 'core' | 'config' | 'cluster' | 'authn' | 'dns' | 'gateway' | 'mesh' | 'cli';
 
 /** Who may import whom. Nobody lists cli: only cli wires the areas together. */
 const MAY_IMPORT: Record<Area, readonly Area[]> = {
@@ -20,7 +20,8 @@ const MAY_IMPORT: Record<Area, readonly Area[]> = {
   authn: ['core', 'config'],
   dns: ['core', 'config', 'cluster'],
   gateway: ['core', 'config', 'cluster', 'authn'],
-  cli: ['core', 'config', 'cluster', 'authn', 'dns', 'gateway'],
+  mesh: ['core', 'config', 'cluster'],
+  cli: ['core', 'config', 'cluster', 'authn', 'dns', 'gateway', 'mesh'],
 };
 const AREAS = Object.keys(MAY_IMPORT) as Area[];
 
@@ -185,6 +186,16 @@ describe('the checker finds each kind of bad import', () => {
       name: 'dns importing gateway',
       graph: { 'dns/a.ts': ['gateway/index.ts'] },
       crossings: ['dns/a.ts -> gateway/index.ts: dns may not import gateway'],
+    },
+    {
+      name: 'mesh importing dns',
+      graph: { 'mesh/a.ts': ['dns/index.ts'] },
+      crossings: ['mesh/a.ts -> dns/index.ts: mesh may not import dns'],
+    },
+    {
+      name: 'gateway importing mesh',
+      graph: { 'gateway/a.ts': ['mesh/index.ts'] },
+      crossings: ['gateway/a.ts -> mesh/index.ts: gateway may not import mesh'],
     },
     {
       name: 'gateway importing dns',

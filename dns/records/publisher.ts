@@ -17,6 +17,10 @@ export interface RecordPublisherOptions {
   readonly feed: SnapshotView;
   readonly sinks: readonly RecordSink[];
   readonly recordOptions: RecordOptions;
+  /** Builds the records instead of the Mesos-DNS builder (another zone, e.g. thisdcos.directory). */
+  readonly build?: (snapshot: Snapshot) => RecordSet;
+  /** A second zone's rebuilds are logged at debug: the main zone's line already tells of the change. */
+  readonly rebuildLogLevel?: 'info' | 'debug';
   readonly logger: Logger;
   /** Withdraw the zone while the snapshot is missing or unusable (gatehouse mode). */
   readonly withdrawWhenUnusable: boolean;
@@ -69,7 +73,7 @@ export class RecordPublisher {
     const started = performance.now();
     let records: RecordSet;
     try {
-      records = buildRecordSet(snapshot, this.#options.recordOptions);
+      records = this.#options.build ? this.#options.build(snapshot) : buildRecordSet(snapshot, this.#options.recordOptions);
     } catch (error) {
       // A snapshot the builder cannot handle must not take the old answers down with it.
       this.#options.logger.error({ err: error, generation: snapshot.generation }, 'building DNS records failed; keeping the previous records');
@@ -88,7 +92,7 @@ export class RecordPublisher {
     this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
     let names = 0;
     for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial).names;
-    this.#options.logger.info(
+    this.#options.logger[this.#options.rebuildLogLevel ?? 'info'](
       { generation: snapshot.generation, serial: this.#serial, names, ms: Math.round(performance.now() - started) },
       'DNS records rebuilt',
     );

@@ -16,6 +16,8 @@ import { replyLayout, truncateReply } from '../wire/relay-truncation.js';
 export interface DnsServerOptions {
   readonly listen: { readonly host: string; readonly port: number };
   readonly zone: ZoneOptions;
+  /** More zones answered with authority (e.g. `thisdcos.directory`), each filled by setZoneRecords. */
+  readonly extraZones?: readonly ZoneOptions[];
   readonly resolvers: readonly Upstream[];
   /** Per-zone upstreams (Mesos-DNS `ZoneResolvers`); the longest matching zone wins. */
   readonly zoneResolvers?: readonly { readonly zone: string; readonly upstreams: readonly Upstream[] }[];
@@ -39,6 +41,8 @@ export class DnsServer {
   readonly #options: DnsServerOptions;
   readonly #metrics = new DnsMetrics();
   #table: AnswerTable | null = null;
+  /** Per extra zone domain: its table (null until its first records). */
+  readonly #extra = new Map<string, AnswerTable | null>();
   #unavailable: string | null;
   #udp: Socket | null = null;
   #tcp: Server | null = null;
@@ -49,6 +53,7 @@ export class DnsServer {
     this.#options = options;
     this.#unavailable = options.mode === 'gatehouse' ? 'no records yet' : null;
     this.#metrics.register(options.registry);
+    for (const zone of options.extraZones ?? []) this.#extra.set(zone.domain, null);
   }
 
   async start(): Promise<void> {
@@ -117,6 +122,21 @@ export class DnsServer {
     return { buildMs: performance.now() - started, names: table.size };
   }
 
+  /** Swaps in an extra zone's answers, built beside the serving ones (as setRecords). */
+  setZoneRecords(domain: string, records: RecordSet, serial: number): { buildMs: number; names: number } {
+    const zone = this.#options.extraZones?.find((z) => z.domain === domain);
+    if (!zone) throw new DnsError('ERR_DNS_CONFIG', `dns: ${domain} is not one of the server's zones`);
+    const started = performance.now();
+    let table: AnswerTable;
+    try {
+      table = new AnswerTable(records, zone, serial);
+    } catch (error) {
+      throw new DnsError('ERR_DNS_RECORDS', `dns: cannot encode the ${domain} records (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`, { cause: error });
+    }
+    this.#extra.set(domain, table);
+    return { buildMs: performance.now() - started, names: table.size };
+  }
+
   /** Gatehouse mode: while a reason is set, zone names get SERVFAIL (never a cacheable NXDOMAIN). */
   setUnavailable(reason: string | null): void {
     this.#unavailable = reason;
@@ -137,12 +157,22 @@ export class DnsServer {
     const edns = mode === 'gatehouse' && query.ednsSize > 0;
     const limit = transport === 'tcp' ? TCP_LIMIT : edns ? Math.min(query.ednsSize, EDNS_MAX) : UDP_LIMIT;
     const table = this.#table;
-    const inZone = table ? table.inZone(query.name) : query.name === zone.domain || query.name.endsWith(`.${zone.domain}`);
+    let answering = table;
+    let inZone = table ? table.inZone(query.name) : query.name === zone.domain || query.name.endsWith(`.${zone.domain}`);
+    if (!inZone && this.#extra.size > 0) {
+      for (const [domain, extra] of this.#extra) {
+        if (query.name === domain || query.name.endsWith(`.${domain}`)) {
+          inZone = true;
+          answering = extra;
+          break;
+        }
+      }
+    }
     if (inZone) {
       this.#metrics.zone++;
-      if (!table || this.#unavailable !== null) return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
+      if (!answering || this.#unavailable !== null) return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);
       try {
-        return table.respond(msg, query, { limit, optSize: edns ? OUR_EDNS_SIZE : null });
+        return answering.respond(msg, query, { limit, optSize: edns ? OUR_EDNS_SIZE : null });
       } catch (error) {
         this.#options.logger.error({ err: error, name: query.name, type: query.type }, 'answering a DNS query failed');
         return errorReply(msg, RCODE.SERVFAIL, query.questionEnd, zone.recurse);

@@ -1,7 +1,7 @@
 // The dashboard at `/` for a logged-in person: services, tasks (state, health, sandbox files), agents
 // and route files, with links to the cluster's own UIs. A small script re-reads `/` every few
 // seconds and swaps the live part in, so the one server-side renderer (which escapes) is the only one.
-import type { Agent, Framework, Snapshot, Task } from '../../cluster/index.js';
+import { buildVipTable, type Agent, type Framework, type Snapshot, type Task } from '../../cluster/index.js';
 import type { FileRoute, RouteFileStatus } from '../route-files.js';
 import { normalizeServiceName } from '../service-resolver.js';
 import { Html, html, htmlPage, table } from './html.js';
@@ -15,6 +15,8 @@ export interface DashboardInputs {
   readonly snapshotState: string;
   readonly taskName: TaskNamer | null;
   readonly routeFiles: readonly RouteFileStatus[];
+  /** mesh.vipRange when the mesh is on: then the VIPs are listed. */
+  readonly vipRange?: string | null;
 }
 
 /** How often the page re-reads itself. */
@@ -59,6 +61,7 @@ function live(inputs: DashboardInputs): Html {
   return html`<div id="live"><p>${summary} <small>This page refreshes itself every ${REFRESH_MS / 1000} s.</small></p>
 <h2>Services</h2>${servicesTable(frameworks, inputs.taskName)}
 <h2>Tasks</h2>${tasksTable(snapshot, inputs.taskName)}
+${inputs.vipRange ? html`<h2>VIPs</h2>${vipsTable(snapshot, inputs.vipRange)}` : ''}
 <h2>Agents</h2>${agentsTable(snapshot)}
 <h2>Route files</h2>${routeFilesTable(inputs.routeFiles)}</div>`;
 }
@@ -114,6 +117,18 @@ function tasksTable(snapshot: Snapshot | null, taskName: TaskNamer | null): Html
   });
   const cut = all.length > shown.length ? html`<p class="muted">${all.length - shown.length} more tasks not shown.</p>` : '';
   return html`${table(['task', 'state', 'health', 'address', 'DNS name', 'sandbox'], rows, 'no tasks')}${cut}`;
+}
+
+/** The mesh's VIPs (the same pure table the mesh serves) and the labels it ignored. */
+function vipsTable(snapshot: Snapshot | null, vipRange: string): Html {
+  const vips = snapshot ? buildVipTable(snapshot, { range: vipRange }) : { vips: [], problems: [] };
+  const rows = vips.vips.map((v) => [
+    html`<code>${v.name ?? v.address}:${v.port}</code><br><small>${v.protocol} · ${v.apps.join(', ')}</small>`,
+    html`<code>${v.address}:${v.port}</code>`,
+    v.backends.length ? html`<code>${v.backends.map((b) => `${b.ip}:${b.port}`).join(' ')}</code>` : html`<span class="bad">no backend</span>`,
+  ]);
+  const problems = vips.problems.map((p) => html`<p class="bad">${p.app} ${p.label}: ${p.message}</p>`);
+  return html`${table(['VIP', 'address', 'backends'], rows, 'no VIPs (port labels VIP_0: "/name:port")')}${problems}`;
 }
 
 /**

@@ -56,6 +56,7 @@ describe('defaults (interface §2)', () => {
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
     ['authn.tokenTtl', config.authn.tokenTtlMs, 5 * 86_400_000],
     ['log.level', config.log.level, 'info'],
+    ['mesh', config.mesh, { enabled: true, vipRange: '127.11.0.0/16', balance: 'round-robin', connectTimeoutMs: 2000, failureBackoffMs: 10_000, drainTimeoutMs: 300_000 }],
   ];
   for (const [key, got, want] of table) it(key, () => expect(got).toEqual(want));
   it('is frozen', () => expect(Object.isFrozen(config.dns.listen)).toBe(true));
@@ -63,8 +64,12 @@ describe('defaults (interface §2)', () => {
 
 describe('problems, each with its position', () => {
   const table: { name: string; yaml: string; want: string[] }[] = [
-    { name: 'unknown top-level key', yaml: 'dnss: {}\n', want: ['g.yaml:1:1: dnss: unknown key (allowed: cluster, dns, gateway, authn, log)'] },
+    { name: 'unknown top-level key', yaml: 'dnss: {}\n', want: ['g.yaml:1:1: dnss: unknown key (allowed: cluster, dns, gateway, authn, mesh, log)'] },
     { name: 'unknown nested key', yaml: 'cluster:\n  mesos:\n    master: []\n', want: ['g.yaml:3:5: cluster.mesos.master: unknown key (allowed: masters, marathon, refresh, timeout)'] },
+    { name: 'mesh: range not a CIDR', yaml: 'mesh:\n  vipRange: 127.11.0.0\n', want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0" is not an IPv4 range (a.b.c.d/prefix, e.g. 127.11.0.0/16)'] },
+    { name: 'mesh: range too narrow', yaml: 'mesh:\n  vipRange: 127.11.0.0/31\n', want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0/31": the prefix must be 8..30 (got /31)'] },
+    { name: 'mesh: unknown balance', yaml: 'mesh:\n  balance: random\n', want: ['g.yaml:2:12: mesh.balance: must be one of round-robin, least-connections, got string "random"'] },
+    { name: 'mesh: zero connect timeout', yaml: 'mesh:\n  connectTimeout: 0s\n', want: ['g.yaml:2:19: mesh.connectTimeout: must be longer than 0'] },
     { name: 'wrong type', yaml: 'dns:\n  ttl: abc\n', want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "abc"'] },
     { name: 'bad enum', yaml: 'cluster:\n  source: mesoss\n', want: ['g.yaml:2:11: cluster.source: must be one of local, mesos, file, got string "mesoss"'] },
     { name: 'bad duration', yaml: 'cluster:\n  staleAfter: 5 minutes\n', want: ['g.yaml:2:15: cluster.staleAfter: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "5 minutes"'] },
@@ -93,7 +98,7 @@ describe('problems, each with its position', () => {
     { name: 'maxConnectionsPerAddress zero', yaml: 'gateway:\n  maxConnectionsPerAddress: 0\n', want: ['g.yaml:2:29: gateway.maxConnectionsPerAddress: must be >= 1, got number 0'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
-    { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, log)'] },
+    { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, mesh, log)'] },
     {
       name: 'several problems at once, in file order',
       yaml: 'dns:\n  ttl: x\n  foo: 1\ncluster:\n  source: nope\n',

@@ -37,6 +37,7 @@ const task = (t: TaskSpec): Task => ({
   ips: { netinfo: t.netinfo ?? [], docker: [], mesos: [], host: t.on.ips } satisfies Record<IpSource, readonly string[]>,
   health: 'unknown',
   appId: null,
+  vipLabels: [],
 });
 const framework = (name: string, ips: string[], tasks: Task[], port: number | null = 25501): Framework => ({
   id: `fw-${name}`, name, pid: port !== null && ips[0] ? address(ips[0], port) : null, hostname: 'scheduler', ips, active: true, webuiUrl: null, tasks,

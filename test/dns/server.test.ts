@@ -21,7 +21,7 @@ function bigApp(count: number, name = 'web'): SnapshotData {
   const tasks = Array.from({ length: count }, (_, i) => ({
     id: `${name}.${i}`, name, frameworkId: 'fw', agentId: 'agent-S0', state: 'TASK_RUNNING', statuses: [], labels: [],
     resources: { cpus: 0, mem: 0, disk: 0, ports: [31000 + i] }, discovery: null,
-    ips: { netinfo: [`10.1.${i >> 8}.${i & 255}`], docker: [], mesos: [], host: ['10.0.0.1'] }, health: 'unknown' as const, appId: null,
+    ips: { netinfo: [`10.1.${i >> 8}.${i & 255}`], docker: [], mesos: [], host: ['10.0.0.1'] }, health: 'unknown' as const, appId: null, vipLabels: [],
   }));
   return { fetchedAt: 0, source: { kind: 'file', origin: 't' }, clusterName: null, leader: null, masters: [], agents: [agent], frameworks: [{ id: 'fw', name: 'marathon', pid: null, hostname: '', ips: [], active: true, webuiUrl: null, tasks }], apps: [] };
 }

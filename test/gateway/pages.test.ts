@@ -68,6 +68,20 @@ describe('the dashboard', () => {
     for (const href of ['/mesos/', '/marathon/', '/agent/']) expect(page).toContain(`href="${href}"`);
   });
 
+  it('lists the VIPs with their address and backends, and the labels ignored, when the mesh is on', async () => {
+    const { vipSnapshot } = await import('../support/vip-cluster.js');
+    const data = await vipSnapshot([
+      { id: '/hello', labels: { VIP_0: '/hello:8000' }, tasks: [{ port: 31001 }, { port: 31002 }] },
+      { id: '/bad', labels: { VIP_0: 'nonsense' }, tasks: [{ port: 31003 }] },
+    ]);
+    const page = dashboardPage({ uid: 'admin', snapshot: { ...data, generation: 1 }, snapshotState: 'fresh', taskName: null, routeFiles: [], vipRange: '127.11.0.0/16' });
+    expect(page).toContain('<h2>VIPs</h2>');
+    expect(page).toMatch(/hello\.marathon\.l4lb\.thisdcos\.directory:8000[\s\S]*127\.11\.\d+\.\d+:8000[\s\S]*127\.0\.0\.1:31001 127\.0\.0\.1:31002/);
+    expect(page).toContain('/bad VIP_0: &quot;nonsense&quot; is not a VIP');
+    const off = dashboardPage({ uid: 'admin', snapshot: { ...data, generation: 1 }, snapshotState: 'fresh', taskName: null, routeFiles: [] });
+    expect(off).not.toContain('<h2>VIPs</h2>');
+  });
+
   it('links sandbox files by Mesos\'s virtual path of the executor\'s latest run', () => {
     expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stdout', 'read')).toBe('/agent/S0/files/read?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstdout&offset=0');
     expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stderr', 'download')).toBe('/agent/S0/files/download?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstderr');

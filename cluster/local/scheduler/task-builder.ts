@@ -67,7 +67,9 @@ export function buildTask(app: AppDefinition, remaining: Resources, frameworkId:
         number: ports[i]!,
         protocol: definition.protocol.split(',')[0] || 'tcp',
         ...(definition.name ? { name: definition.name } : {}),
-        ...(Object.keys(definition.labels).length ? { labels: { labels: Object.entries(definition.labels).map(([key, value]) => ({ key, value })) } } : {}),
+        // Marathon copies the port's labels (VIP_<n> among them) and, for host networking, adds
+        // `network-scope: host`: what the mesh and dcos-net read to reach the task on the host port.
+        labels: { labels: [...Object.entries(definition.labels).map(([key, value]) => ({ key, value })), { key: 'network-scope', value: 'host' }] },
       })),
     },
   };

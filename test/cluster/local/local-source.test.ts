@@ -36,7 +36,7 @@ const comparable = (s: Snapshot): unknown => ({ ...s, generation: 0, fetchedAt: 
 
 test('the local snapshot equals what the mesos + Marathon sources build from the embedded API', async () => {
   const apps = new MemoryApps([
-    appDefinition({ id: '/hello', instances: 2, labels: { DCOS_SERVICE_NAME: 'hello', DCOS_SERVICE_PORT_INDEX: '0' } }),
+    appDefinition({ id: '/hello', instances: 2, labels: { DCOS_SERVICE_NAME: 'hello', DCOS_SERVICE_PORT_INDEX: '0' }, portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: { VIP_0: '/hello:8000' } }] }),
     appDefinition({ id: '/grp/web', portDefinitions: [{ port: 0, name: 'http', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }] }),
   ]);
   const localStore = newStore();
@@ -60,6 +60,9 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
   const web = tasksOf(fromLocal).find((t) => t.appId === '/grp/web')!;
   expect(web).toMatchObject({ name: 'web.grp', state: 'TASK_RUNNING', ips: { netinfo: ['127.0.0.1'] } });
   expect(web.discovery?.ports.map((p) => p.name)).toEqual(['http', 'admin']);
+  // Port labels reach the task's DiscoveryInfo with Marathon's network-scope for host networking: the mesh's VIPs.
+  const hello = tasksOf(fromLocal).find((t) => t.appId === '/hello')!;
+  expect(hello.vipLabels).toEqual([{ key: 'VIP_0', value: '/hello:8000', protocol: 'tcp', backendPort: hello.resources.ports[0], scope: 'host', target: { kind: 'named', name: '/hello', port: 8000 } }]);
   expect(fromLocal.apps.find((a) => a.id === '/hello')?.labels).toMatchObject({ DCOS_SERVICE_NAME: 'hello' });
   expect(fromLocal.frameworks[0]).toMatchObject({ name: 'marathon', webuiUrl: local.cluster.url });
   expect(fromLocal.agents).toHaveLength(2);

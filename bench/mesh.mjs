@@ -1,0 +1,171 @@
+// Mesh benchmark: wrk through a VIP of Gatehouse's layer-4 mesh against HAProxy in TCP mode balancing
+// the same two backends (nginx, a small fixed response), alternating rounds in one run:
+//   - new connection per request (wrk with `Connection: close`), and keep-alive requests/s, with p99;
+//   - bulk transfer: 1 GiB over 8 connections (each GETs 128 MiB), in MiB/s;
+//   - idle connections held open through the VIP, with Gatehouse's RSS per connection;
+//   - a VIP change: a backend added to the state file until it takes connections.
+//   npm run build && node bench/mesh.mjs [--seconds 10] [--rounds 3] [--connections 64] [--idle 10000]
+// Needs wrk, nginx and haproxy (apt-get install -y wrk nginx-light haproxy). Everything on 127.0.0.1; stops by itself.
+import { spawn, execFile, execFileSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+
+const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, idle: { type: 'string', default: '10000' } } });
+const SECONDS = Number(values.seconds);
+const ROUNDS = Number(values.rounds);
+const CONNECTIONS = Number(values.connections);
+const IDLE = Number(values.idle);
+const root = new URL('..', import.meta.url).pathname;
+const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
+for (const tool of ['wrk', 'nginx', 'haproxy']) if (!which(tool)) { console.error(`${tool} is missing: apt-get install -y wrk nginx-light haproxy`); process.exit(2); }
+
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mesh-bench-'));
+const children = new Set();
+process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
+process.on('SIGINT', () => process.exit(130));
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+let nextPort = 20000 + Math.floor(Math.random() * 12000);
+const B1 = nextPort++, B2 = nextPort++, B3 = nextPort++, HAPROXY = nextPort++, VIP_PORT = nextPort++;
+
+function start(cmd, args) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  child.on('exit', () => children.delete(child));
+  return Object.assign(child, { output: () => out });
+}
+
+// The backends: nginx, a small response at /, 128 MiB at /big (from memory-mapped page cache).
+execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'big')}`, 'bs=1M', 'count=128', 'status=none']);
+// nginx's workers run as nobody: they must be able to read the file (mkdtemp makes the directory 0700).
+chmodSync(dir, 0o755);
+chmodSync(join(dir, 'big'), 0o644);
+writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+events { worker_connections 16384; }
+http { access_log off; sendfile on; keepalive_requests 1000000;
+  ${[B1, B2, B3].map((p) => `server { listen 127.0.0.1:${p} backlog=4096; location / { default_type text/plain; return 200 "hello from ${p}\\n"; } location = /big { alias ${dir}/big; } }`).join('\n  ')}
+}`);
+const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
+
+writeFileSync(join(dir, 'haproxy.cfg'), `global
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+frontend vip
+  bind 127.0.0.1:${HAPROXY}
+  default_backend app
+backend app
+  balance roundrobin
+  server b1 127.0.0.1:${B1}
+  server b2 127.0.0.1:${B2}
+`);
+const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
+
+// Gatehouse: a state file with one app whose two tasks declare the VIP; only the mesh on.
+const task = (port, i) => ({ id: `bench.00000000-0000-4000-8000-00000000000${i}`, name: 'bench', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${port}-${port}]` }, statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }], discovery: { visibility: 'FRAMEWORK', name: 'bench', ports: { ports: [{ number: port, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: `/bench:${VIP_PORT}` }, { key: 'network-scope', value: 'host' }] } }] } } });
+const state = (ports) => JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: '127.0.0.1' }], frameworks: [{ id: 'fw', name: 'marathon', tasks: ports.map(task) }] });
+const writeState = (ports) => { writeFileSync(join(dir, 'state.tmp'), state(ports)); renameSync(join(dir, 'state.tmp'), join(dir, 'state.json')); };
+writeState([B1, B2]);
+writeFileSync(join(dir, 'gatehouse.yaml'), `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }
+dns: { enabled: false }
+gateway: { enabled: false }
+authn: { enabled: false }
+mesh: { vipRange: 127.11.0.0/16, drainTimeout: 1m }
+log: { level: warn }
+`);
+const gatehouse = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')]);
+const { buildVipTable, parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
+const table = buildVipTable(await parseMasterState(JSON.parse(state([B1, B2])), { source: { kind: 'file', origin: 'bench' }, fetchedAt: Date.now() }), { range: '127.11.0.0/16' });
+const VIP = table.vips[0].address;
+
+async function reachable(host, port) {
+  for (let i = 0; i < 100; i++) {
+    const ok = await new Promise((resolve) => { const s = connect({ host, port }); s.once('connect', () => { s.destroy(); resolve(true); }); s.once('error', () => resolve(false)); });
+    if (ok) return;
+    await sleep(100);
+  }
+  throw new Error(`${host}:${port} never answered; nginx: ${nginx.output()} haproxy: ${haproxy.output()} gatehouse: ${gatehouse.output()}`);
+}
+await reachable('127.0.0.1', B1);
+await reachable('127.0.0.1', HAPROXY);
+await reachable(VIP, VIP_PORT);
+
+const run = promisify(execFile);
+async function wrk(host, port, close) {
+  const args = ['-t', '2', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), `http://${host}:${port}/`];
+  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
+  const p99text = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
+  const p99 = p99text ? Number(p99text[1]) * (p99text[2] === 'us' ? 0.001 : p99text[2] === 's' ? 1000 : 1) : NaN;
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout)?.[0] ?? '';
+  return { rps, p99, errors };
+}
+
+/** 8 connections, each GET /big (128 MiB): MiB/s over the whole 1 GiB. */
+async function bulk(host, port) {
+  const started = performance.now();
+  const one = () => new Promise((resolve, reject) => {
+    const s = connect({ host, port });
+    let bytes = 0;
+    s.on('data', (d) => (bytes += d.length));
+    s.on('error', reject);
+    s.on('end', () => resolve(bytes));
+    s.write('GET /big HTTP/1.0\r\n\r\n');
+  });
+  const sizes = await Promise.all(Array.from({ length: 8 }, one));
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return total / 1048576 / ((performance.now() - started) / 1000);
+}
+
+const targets = [{ name: 'gatehouse-vip', host: VIP, port: VIP_PORT }, { name: 'haproxy-tcp', host: '127.0.0.1', port: HAPROXY }];
+const results = Object.fromEntries(targets.map((t) => [t.name, { close: [], keepalive: [], bulk: [] }]));
+for (let round = 1; round <= ROUNDS; round++) {
+  for (const t of round % 2 ? targets : [...targets].reverse()) {
+    const close = await wrk(t.host, t.port, true);
+    const keep = await wrk(t.host, t.port, false);
+    const mib = await bulk(t.host, t.port);
+    results[t.name].close.push(close);
+    results[t.name].keepalive.push(keep);
+    results[t.name].bulk.push(mib);
+    console.log(`round ${round} ${t.name}: close ${close.rps.toFixed(0)} req/s p99 ${close.p99.toFixed(2)} ms ${close.errors}| keep-alive ${keep.rps.toFixed(0)} req/s p99 ${keep.p99.toFixed(2)} ms ${keep.errors}| bulk ${mib.toFixed(0)} MiB/s`);
+  }
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+console.log('\nmedians:');
+for (const t of targets) {
+  const r = results[t.name];
+  console.log(`${t.name.padEnd(14)} close ${median(r.close.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.close.map((x) => x.p99)).toFixed(2)} ms)  keep-alive ${median(r.keepalive.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.keepalive.map((x) => x.p99)).toFixed(2)} ms)  bulk ${median(r.bulk).toFixed(0)} MiB/s`);
+}
+const g = results['gatehouse-vip'], h = results['haproxy-tcp'];
+console.log(`ratios gatehouse/haproxy: close ${(median(g.close.map((x) => x.rps)) / median(h.close.map((x) => x.rps))).toFixed(2)}  keep-alive ${(median(g.keepalive.map((x) => x.rps)) / median(h.keepalive.map((x) => x.rps))).toFixed(2)}  bulk ${(median(g.bulk) / median(h.bulk)).toFixed(2)}`);
+
+// A VIP change: the third backend added to the state file, until a connection reaches it.
+const greet = () => new Promise((resolve) => { const s = connect({ host: VIP, port: VIP_PORT }); let t = ''; s.on('data', (d) => (t += d)); s.on('end', () => resolve(t)); s.on('error', () => resolve('')); s.write('GET / HTTP/1.0\r\n\r\n'); });
+const changed = performance.now();
+writeState([B1, B2, B3]);
+for (;;) {
+  if ((await greet()).includes(`hello from ${B3}`)) break;
+  if (performance.now() - changed > 10_000) { console.log('the added backend was not reached within 10 s'); break; }
+}
+console.log(`VIP change (state file written -> new backend reached): ${(performance.now() - changed).toFixed(0)} ms (includes the file source noticing the change)`);
+
+// Idle connections through the VIP: Gatehouse's RSS before and after.
+const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gatehouse.pid}/status`, 'utf8'))[1]) * 1024;
+const before = rss();
+const idle = [];
+for (let i = 0; i < IDLE; i += 500) {
+  await Promise.all(Array.from({ length: Math.min(500, IDLE - i) }, () => new Promise((resolve) => { const s = connect({ host: VIP, port: VIP_PORT }); s.on('error', () => resolve()); s.once('connect', () => { idle.push(s); resolve(); }); })));
+}
+await sleep(2000);
+const after = rss();
+console.log(`${idle.length} idle connections through the VIP: RSS ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB, ${((after - before) / Math.max(1, idle.length)).toFixed(0)} bytes per connection (each also holds one to nginx)`);
+for (const s of idle) s.destroy();
+process.exit(0);

@@ -1,0 +1,82 @@
+// Which backend a new connection goes to. Passive health only: a backend whose connect was refused or
+// timed out is skipped for `failureBackoffMs` by every VIP that has it (it is one address, whatever
+// VIP reaches it). A pool is built whole for each new VIP table and swapped in; the per-backend
+// state lives in one map keyed by address, so it survives the swap.
+import type { VipBackend } from '../cluster/index.js';
+
+export type BalanceMode = 'round-robin' | 'least-connections';
+
+export interface BackendState {
+  readonly key: string;                    // `ip:port`
+  /** Connections open to it right now, through any VIP. */
+  active: number;
+  /** Until this time (ms, monotonic) new connections avoid it. */
+  skipUntil: number;
+}
+
+export class BackendStates {
+  readonly #states = new Map<string, BackendState>();
+
+  get(key: string): BackendState {
+    let state = this.#states.get(key);
+    if (!state) this.#states.set(key, (state = { key, active: 0, skipUntil: 0 }));
+    return state;
+  }
+
+  /** Forgets addresses no pool has and no connection uses. */
+  prune(inUse: ReadonlySet<string>): void {
+    for (const [key, state] of this.#states) if (state.active === 0 && !inUse.has(key)) this.#states.delete(key);
+  }
+}
+
+export interface PoolMember {
+  readonly backend: VipBackend;
+  readonly key: string;
+  readonly state: BackendState;
+}
+
+export class Pool {
+  readonly members: readonly PoolMember[];
+  readonly #mode: BalanceMode;
+  #next = 0;
+
+  constructor(backends: readonly VipBackend[], states: BackendStates, mode: BalanceMode) {
+    this.members = backends.map((backend) => {
+      const key = `${backend.ip}:${backend.port}`;
+      return { backend, key, state: states.get(key) };
+    });
+    this.#mode = mode;
+  }
+
+  has(key: string): boolean {
+    return this.members.some((m) => m.key === key);
+  }
+
+  /**
+   * The next backend, leaving out `tried` (this client's failed attempts). Backends in their skip
+   * time are chosen only when nothing else is left: trying one beats refusing the client.
+   */
+  pick(tried: ReadonlySet<string>, now: number): PoolMember | null {
+    const n = this.members.length;
+    if (n === 0) return null;
+    let best: PoolMember | null = null;
+    let fallback: PoolMember | null = null;
+    const start = this.#next;
+    for (let i = 0; i < n; i++) {
+      const member = this.members[(start + i) % n]!;
+      if (tried.has(member.key)) continue;
+      if (member.state.skipUntil > now) {
+        fallback ??= member;
+        continue;
+      }
+      if (this.#mode === 'round-robin') {
+        best = member;
+        this.#next = (start + i + 1) % n;
+        break;
+      }
+      if (!best || member.state.active < best.state.active) best = member;
+    }
+    if (best && this.#mode === 'least-connections') this.#next = (this.members.indexOf(best) + 1) % n;
+    return best ?? fallback;
+  }
+}

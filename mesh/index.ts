@@ -1,0 +1,4 @@
+// The mesh area (the layer-4 load balancer behind VIPs): what other areas may import.
+export { Mesh, type MeshOptions, type VipStatus } from './mesh.js';
+export type { BalanceMode } from './backends.js';
+export { MeshError, type MeshErrorCode } from './errors.js';
