@@ -10,7 +10,7 @@ import { Lifecycle } from '../core/index.js';
 import { DnsServer, RecordPublisher, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayError, GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
+import { GatewayError, GatewayServer, RouteTable, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
@@ -55,6 +55,8 @@ export function zoneOptionsFor(domain: string, ttl: number): ZoneOptions {
 export interface StartOptions {
   /** Human log lines (`--pretty`), passed on to gateway worker processes. */
   readonly pretty?: boolean;
+  /** The logger's ring of recent lines, served as the `gatehouse` component log. */
+  readonly componentLogs?: ComponentLogSource;
 }
 
 export async function startGatehouse(config: GatehouseConfig, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
@@ -161,13 +163,13 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       await routes.start();
       lifecycle.onStop('gateway routes', () => routes.close());
       if (config.gateway.workers > 1) {
-        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, logger: logger.child({ part: 'gateway' }) });
+        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) });
         lifecycle.onStop('gateway workers', () => workers.close());
         gatewayPort = await workers.start();
       } else {
         const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
         const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, logger: logger.child({ part: 'gateway' }) }));
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) }));
         lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }

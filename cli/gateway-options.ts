@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
 import type { SnapshotView } from '../cluster/index.js';
 import { domainFrag, sanitizeLabel } from '../dns/index.js';
-import type { GatewayOptions, GatewayStatus, RouteTable, TaskNamer } from '../gateway/index.js';
+import type { ComponentLogSource, GatewayOptions, GatewayStatus, RouteTable, TaskNamer } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +20,8 @@ export interface GatewayParts {
   readonly metricsText?: () => Promise<string>;
   /** `GET /gatehouse/v1/status`: workers ask the primary, which knows every worker's generations. */
   readonly status?: () => Promise<GatewayStatus>;
+  /** Gatehouse's recent log lines (the primary's ring; a worker asks the primary). */
+  readonly componentLogs?: ComponentLogSource | undefined;
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
@@ -48,6 +50,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     adminGroup: config.authn.adminGroup,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),
+    ...(parts.componentLogs ? { componentLogs: parts.componentLogs } : {}),
   };
 }
 

@@ -30,13 +30,14 @@ export async function taskStatistics(task: RunningTask): Promise<ResourceStatist
   const dirs = task.cgroup?.dirs ?? [];
   const fromCgroup = dirs.length ? await cgroupStatistics(dirs) : null;
   const pids = task.pid === null ? [] : await processTree(task.pid);
-  if (fromCgroup) return { timestamp, processes: pids.length, ...limits, ...fromCgroup };
   const cpu = await cpuTimes(pids);
+  // v1 hosts often mount cpuacct apart from cpu, where the task has no group: its CPU time then comes from /proc.
+  if (fromCgroup) return { timestamp, processes: pids.length, ...limits, cpus_user_time_secs: cpu.user, cpus_system_time_secs: cpu.system, ...fromCgroup };
   const rss = await residentBytes(pids);
   return { timestamp, processes: pids.length, ...limits, cpus_user_time_secs: cpu.user, cpus_system_time_secs: cpu.system, mem_rss_bytes: rss, mem_total_bytes: rss };
 }
 
-type CgroupPart = Omit<ResourceStatistics, 'timestamp' | 'processes' | 'cpus_limit' | 'mem_limit_bytes'>;
+type CgroupPart = Omit<ResourceStatistics, 'timestamp' | 'processes' | 'cpus_limit' | 'mem_limit_bytes' | 'cpus_user_time_secs' | 'cpus_system_time_secs'> & { cpus_user_time_secs?: number; cpus_system_time_secs?: number };
 
 async function cgroupStatistics(dirs: readonly string[]): Promise<CgroupPart | null> {
   const read = async (file: string): Promise<string | null> => {
@@ -68,12 +69,12 @@ async function cgroupStatistics(dirs: readonly string[]): Promise<CgroupPart | n
   // cgroup v1: cpuacct.stat in USER_HZ ticks (cpuacct is mounted with cpu), memory.usage_in_bytes.
   const usage = await read('memory.usage_in_bytes');
   if (usage === null) return null;
-  const acct = fields(await read('cpuacct.stat'));
+  const acctText = await read('cpuacct.stat');
+  const acct = fields(acctText);
   const throttle = fields(await read('cpu.stat'));
   const memory = fields(await read('memory.stat'));
   return {
-    cpus_user_time_secs: (acct.get('user') ?? 0) / CLOCK_TICKS,
-    cpus_system_time_secs: (acct.get('system') ?? 0) / CLOCK_TICKS,
+    ...(acctText === null ? {} : { cpus_user_time_secs: (acct.get('user') ?? 0) / CLOCK_TICKS, cpus_system_time_secs: (acct.get('system') ?? 0) / CLOCK_TICKS }),
     cpus_nr_periods: throttle.get('nr_periods') ?? 0,
     cpus_nr_throttled: throttle.get('nr_throttled') ?? 0,
     cpus_throttled_time_secs: (throttle.get('throttled_time') ?? 0) / 1e9,
