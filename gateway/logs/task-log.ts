@@ -60,7 +60,8 @@ export async function serveTaskLog(file: SandboxFile, query: LogQuery, res: Serv
     while (!signal.aborted) {
       // Backpressure: nothing more is read while the client has not taken what it was sent.
       if (res.writableNeedDrain && !(await drained(res, signal))) return;
-      const chunk = await readChunk(file, offset, READ_CHUNK, signal);
+      // Without follow the answer is the file as it was asked for: up to its size then (one read fewer).
+      const chunk = !follow && offset >= size ? { bytes: Buffer.alloc(0), at: offset } : await readChunk(file, offset, READ_CHUNK, signal);
       if (chunk === null) return void res.end(); // the file is gone
       if (chunk.bytes.length === 0) {
         const running = file.running();
