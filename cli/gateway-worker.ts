@@ -53,7 +53,7 @@ function askPrimary<T>(waiters: Map<number, (answer: T) => void>, request: (id: 
 
 const logsWaiters = new Map<number, (records: readonly LogRecord[]) => void>();
 /** The component log in a worker: the primary's ring, asked for on each read. */
-const primaryLogs: ComponentLogSource = { records: () => askPrimary(logsWaiters, (id) => ({ kind: 'gatehouse:logs-request', id }), 'log lines') };
+const primaryLogs: ComponentLogSource = { records: (after = 0) => askPrimary(logsWaiters, (id) => ({ kind: 'gatehouse:logs-request', id, after }), 'log lines') };
 
 const askPrimaryForMetrics = (): Promise<string> => askPrimary(metricsWaiters, (id) => ({ kind: 'gatehouse:metrics-request', id }), 'metrics');
 

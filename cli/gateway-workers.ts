@@ -127,7 +127,7 @@ export class GatewayWorkers {
             this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
             return;
           case 'gatehouse:logs-request':
-            void (this.#options.componentLogs?.records() ?? Promise.resolve([])).then((records) => this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }));
+            void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) => this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }));
             return;
           case 'gatehouse:listening':
             listening = true;

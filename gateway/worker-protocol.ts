@@ -36,7 +36,7 @@ export type FromWorker =
   /** What the worker serves now, sent after every change: the primary shows it in /gatehouse/v1/status. */
   | { readonly kind: 'gatehouse:applied'; readonly generations: Generations }
   | { readonly kind: 'gatehouse:status-request'; readonly id: number }
-  | { readonly kind: 'gatehouse:logs-request'; readonly id: number };
+  | { readonly kind: 'gatehouse:logs-request'; readonly id: number; readonly after: number };
 
 /** A route file as it crosses IPC: URLs do not survive a structured clone, their hrefs do. */
 export type WireRouteFile = Omit<RouteFileStatus, 'routes'> & { readonly routes: readonly (Omit<FileRoute, 'to'> & { readonly to: readonly string[] })[] };

@@ -37,7 +37,7 @@ export async function serveComponentLog(source: ComponentLogSource, unit: string
     if (abort.signal.aborted) return;
     // A client that does not read gets nothing more queued: the ring keeps the lines meanwhile.
     if (res.writableNeedDrain) continue;
-    const fresh = (await source.records()).filter((r) => r.seq > last && matches(r));
+    const fresh = (await source.records(last)).filter((r) => r.seq > last && matches(r));
     for (const record of fresh) res.write(componentEntry(query.format, record, BOOT_TIME));
     if (fresh.length) {
       last = fresh.at(-1)!.seq;

@@ -22,7 +22,8 @@ export interface LogRecord {
 
 /** Where the gateway reads component logs from: the ring itself, or (in a worker) the primary's over IPC. */
 export interface ComponentLogSource {
-  records(): Promise<readonly LogRecord[]>;
+  /** The records kept, oldest first; with `after`, only those newer than that cursor (what a follower polls). */
+  records(after?: number): Promise<readonly LogRecord[]>;
 }
 
 export const PROCESS_UNIT = 'gatehouse.service';
@@ -72,8 +73,10 @@ export class LogRing implements ComponentLogSource {
     if (this.#records.length > this.#capacity) this.#records.splice(0, this.#records.length - this.#capacity);
   }
 
-  async records(): Promise<readonly LogRecord[]> {
-    return this.#records.slice();
+  async records(after = 0): Promise<readonly LogRecord[]> {
+    if (after <= 0) return this.#records.slice();
+    const first = this.#records.findIndex((r) => r.seq > after);
+    return first < 0 ? [] : this.#records.slice(first);
   }
 }
 
