@@ -69,8 +69,6 @@ writeFileSync(join(dir, 'state.json'), JSON.stringify({
   slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
   frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{ id: 'app.1', name: 'app', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${UPSTREAM}-${UPSTREAM}]` }, labels: [{ key: 'DCOS_SERVICE_NAME', value: 'app' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] }] }],
 }));
-const BARE = nextPort++;
-const bare = start(process.execPath, [join(root, 'bench/peers/bare-http-proxy.cjs'), String(BARE), String(UPSTREAM)]);
 const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
   const port = nextPort++;
   return { name: `minimal-undici-${mode}`, port, child: start(process.execPath, [join(root, 'bench/peers/minimal-proxy.mjs'), mode, String(port), String(UPSTREAM)]) };
@@ -125,7 +123,6 @@ for (const g of gatehouses) {
   startGatehouse(g);
   await listening(g.port, g.name);
 }
-await listening(BARE, 'bare http-proxy');
 for (const m of minimal) await listening(m.port, m.name);
 const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
@@ -170,12 +167,11 @@ async function wrk(url, connections, headers = [], seconds = SECONDS, pid = null
 }
 
 // Every Gatehouse through the file route `/app/`; the first one also through `/service/app/` (--service).
-// `pid`: whose CPU is counted per request — nginx's (proxy and upstream in one worker), the bare
-// proxy's, each Gatehouse's (primary and workers; the upstream is not in it).
+// `pid`: whose CPU is counted per request — nginx's (proxy and upstream in one worker), the minimal
+// proxies', each Gatehouse's (primary and workers; the upstream is not in it).
 const urls = {
   upstream: { url: `http://127.0.0.1:${UPSTREAM}/`, headers: [], pid: nginx.pid },
   nginx: { url: `http://127.0.0.1:${NGINX}/app/`, headers: [], pid: nginx.pid },
-  'bare-http-proxy': { url: `http://127.0.0.1:${BARE}/`, headers: [], pid: bare.pid },
   ...Object.fromEntries(minimal.map((m) => [m.name, { url: `http://127.0.0.1:${m.port}/`, headers: [], pid: m.child.pid }])),
   ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`], pid: g.child.pid }])),
   ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`], pid: gatehouses[0].child.pid } } : {}),
@@ -213,7 +209,6 @@ for (const connections of [64, 256]) {
 }
 for (const g of gatehouses) g.child.kill('SIGTERM');
 if (PROF) await Promise.all(gatehouses.map((g) => new Promise((r) => g.child.once('exit', r)))); // profiles are written on exit
-bare.kill('SIGTERM');
 for (const m of minimal) m.child.kill('SIGTERM');
 nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;

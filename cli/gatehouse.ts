@@ -12,6 +12,7 @@ import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayError, GatewayServer, RouteTable, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
+import { createAccessLogger } from './access-logger.js';
 import { gatewayOptions } from './gateway-options.js';
 import { VERSION } from './version.js';
 import { seedApps } from './seed-apps.js';
@@ -169,7 +170,10 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       } else {
         const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
         const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) }));
+        const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: options.pretty ?? false, registry });
+        // Registered before the gateway: stopped after it, so the last requests' lines are flushed too.
+        lifecycle.onStop('access log', () => accessLog.flush());
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, accessLog, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) }));
         lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }

@@ -22,6 +22,8 @@ export interface GatewayParts {
   readonly status?: () => Promise<GatewayStatus>;
   /** Gatehouse's recent log lines (the primary's ring; a worker asks the primary). */
   readonly componentLogs?: ComponentLogSource | undefined;
+  /** The access log's own logger (cli/access-logger.ts) and sampling. */
+  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {
@@ -51,6 +53,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),
     ...(parts.componentLogs ? { componentLogs: parts.componentLogs } : {}),
+    ...(parts.accessLog ? { accessLog: parts.accessLog } : {}),
   };
 }
 

@@ -7,13 +7,15 @@
 // in-flight requests finish up to gateway.shutdownTimeout, and exits 0.
 import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { GatewayServer, RouteTable, SnapshotMirror, routesFromWire } from '../gateway/index.js';
+import { Lifecycle } from '../core/index.js';
+import { GatewayError, GatewayServer, RouteTable, SnapshotMirror, routesFromWire } from '../gateway/index.js';
 import { isToWorker, type ComponentLogSource, type FromWorker, type GatewayStatus, type LogRecord, type ToWorker } from '../gateway/index.js';
 import { FedUsers } from './users-feed.js';
-import { startAuthn, type RunningAuthn } from './authn-setup.js';
+import { startAuthn } from './authn-setup.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { gatewayOptions } from './gateway-options.js';
 import { createLogger } from './logger.js';
+import { createAccessLogger } from './access-logger.js';
 
 const send = (message: FromWorker): void => {
   if (process.connected) process.send?.(message);
@@ -41,7 +43,7 @@ function askPrimary<T>(waiters: Map<number, (answer: T) => void>, request: (id: 
     const id = nextRequestId++;
     const timer = setTimeout(() => {
       waiters.delete(id);
-      reject(new Error(`the primary did not send the ${what} in time`));
+      reject(new GatewayError('ERR_GATEWAY_WORKER', `the primary did not send the ${what} within 5 s`));
     }, 5000);
     waiters.set(id, (answer) => {
       clearTimeout(timer);
@@ -84,17 +86,22 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
   // Not started: it does not read gateway.routes, it serves what the primary sends.
   routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
   if (pendingRoutes) routes.apply(routesFromWire(pendingRoutes.files), pendingRoutes.generation);
-  let authn: RunningAuthn | null = null;
-  let gateway: GatewayServer | null = null;
+  // The same lifecycle as the primary's: each part registered as it starts, stopped in reverse, every
+  // step guarded, so a worker that fails half-way still closes what it opened.
+  const lifecycle = new Lifecycle(logger);
+  const table = routes;
+  lifecycle.onStop('routes', () => table.close());
   stop = async () => {
-    await gateway?.close();
-    routes?.close();
-    authn?.close();
+    await lifecycle.stop();
   };
   try {
-    authn = await startAuthn(config, logger.child({ part: 'authn' }), { users, registry });
+    const authn = await startAuthn(config, logger.child({ part: 'authn' }), { users, registry });
+    lifecycle.onStop('authn', () => authn.close());
     await firstUsers;
-    gateway = new GatewayServer(gatewayOptions(config, {
+    const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: message.pretty, registry, bindings: { worker: cluster.worker?.id ?? 0, pid: process.pid } });
+    lifecycle.onStop('access log', () => accessLog.flush());
+    const gateway = new GatewayServer(gatewayOptions(config, {
+      accessLog,
       routes,
       store: mirror,
       authn,
@@ -105,6 +112,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       componentLogs: primaryLogs,
       logger: logger.child({ part: 'gateway' }),
     }));
+    lifecycle.onStop('gateway', () => gateway.close());
     const port = await gateway.start();
     installCrashPolicy({ logger, registry });
     send({ kind: 'gatehouse:listening', port });

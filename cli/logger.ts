@@ -12,12 +12,14 @@ export interface LoggerOptions {
   readonly ring?: LogRing;
 }
 
+/** Secrets must never reach a log line, whatever a caller passes by mistake. */
+export const REDACT = { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' };
+
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     base: { name: 'gatehouse' },
-    // Secrets must never reach a log line, whatever a caller passes by mistake.
-    redact: { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' },
+    redact: REDACT,
   };
   const out = options.pretty
     ? pretty({

@@ -1,11 +1,14 @@
-// The users file as the gateway serves it: loaded at start, re-read when its content changes, each
+// The users file as the gateway serves it: loaded at start, re-read when it changes (core's
+// DirectoryWatch says when; the content says whether it really did), each
 // good version numbered (its generation). Only one process reads the file (the primary, or the
 // single in-process gateway); gateway workers are fed the primary's users with its generation, so
 // that every worker holds the same users. Changes are found by content, not by modification time:
 // two `gatehouse user add` within one timestamp tick leave the same mtime, and a worker that had
 // read the first version then kept it until the next edit.
 import { readFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
+import { DirectoryWatch } from '../core/index.js';
 import { loadUsers, parseUsers, type UsersFile } from '../authn/index.js';
 
 /** What the gateway reads users from: this feed, or a worker's copy of the primary's. */
@@ -20,8 +23,8 @@ export interface UsersSource {
 export interface UsersFeedOptions {
   readonly path: string;
   readonly logger: Logger;
-  /** How often the file is read for changes (default 500 ms; the file is small). */
-  readonly intervalMs?: number;
+  /** Stat-only poll behind the file events (default 2 s); the file is read only when it changed. */
+  readonly pollMs?: number;
 }
 
 export class UsersFeed implements UsersSource {
@@ -31,7 +34,7 @@ export class UsersFeed implements UsersSource {
   #generation = 1;
   /** The last content looked at, good or not: an unchanged broken file is reported once. */
   #lastText: string | null = null;
-  #timer: NodeJS.Timeout | null = null;
+  #watch: DirectoryWatch | null = null;
   #checking: Promise<void> | null = null;
 
   private constructor(options: UsersFeedOptions, users: UsersFile, text: string | null) {
@@ -45,8 +48,17 @@ export class UsersFeed implements UsersSource {
     const text = await readFile(options.path, 'utf8').catch(() => null);
     const users = text === null ? await loadUsers(options.path) : parseUsers(text, options.path);
     const feed = new UsersFeed(options, users, text);
-    feed.#timer = setInterval(() => void feed.check(), options.intervalMs ?? 500);
-    feed.#timer.unref();
+    const name = basename(options.path);
+    feed.#watch = new DirectoryWatch({
+      dir: dirname(options.path),
+      match: (candidate) => candidate === name,
+      onChange: () => void feed.check(),
+      ...(options.pollMs !== undefined ? { pollMs: options.pollMs } : {}),
+      onWatchError: (error) => options.logger.warn({ err: error, path: options.path }, 'watching the users file failed; polling it (stat only)'),
+    });
+    await feed.#watch.start();
+    // A save between the first read and the watch's start would otherwise wait for the next one.
+    await feed.check();
     return feed;
   }
 
@@ -96,7 +108,7 @@ export class UsersFeed implements UsersSource {
   }
 
   close(): void {
-    if (this.#timer) clearInterval(this.#timer);
+    this.#watch?.close();
     this.#listeners.clear();
   }
 }

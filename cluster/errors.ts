@@ -4,8 +4,10 @@ import { GatehouseError } from '../core/index.js';
 
 export type ClusterErrorCode =
   | 'ERR_CLUSTER_CONFIG'
+  | 'ERR_CLUSTER_EVENT_TOO_LARGE'
   | 'ERR_CLUSTER_FETCH_FAILED'
   | 'ERR_CLUSTER_NOT_LEADER'
+  | 'ERR_CLUSTER_RESOLVE_TIMEOUT'
   | 'ERR_CLUSTER_STATE_INVALID'
   | 'ERR_CLUSTER_STATE_TOO_LARGE';
 

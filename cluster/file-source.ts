@@ -1,11 +1,11 @@
-// A Mesos /master/state document in a file, re-read whenever the file changes (watched, with a
-// polling fallback for filesystems where watching is unreliable). An unreadable or invalid file
+// A Mesos /master/state document in a file, re-read whenever the file changes (core's
+// DirectoryWatch: events, and a stat-only poll for filesystems where events are unreliable). An unreadable or invalid file
 // keeps the last good snapshot; an unchanged file only confirms that the snapshot is current.
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { DirectoryWatch } from '../core/index.js';
 import { ClusterError } from './errors.js';
 import { parseMasterState } from './parse-state.js';
 import type { HostResolver } from './resolve-host.js';
@@ -25,12 +25,10 @@ export interface FileSourceOptions {
 export class FileSource implements ClusterSource {
   readonly #options: FileSourceOptions;
   readonly #path: string;
-  #watcher: FSWatcher | null = null;
-  #debounce: NodeJS.Timeout | null = null;
-  #poll: NodeJS.Timeout | null = null;
+  #watch: DirectoryWatch | null = null;
+  #confirm: NodeJS.Timeout | null = null;
   /** Digest of the last good document: an unchanged file only confirms the snapshot (and no copy of a big file is kept). */
   #lastDigest: string | null = null;
-  #lastStamp = '';
   #closed = false;
   #inFlight: Promise<boolean> | null = null;
 
@@ -41,25 +39,28 @@ export class FileSource implements ClusterSource {
   }
 
   async start(): Promise<void> {
+    const name = basename(this.#path);
+    this.#watch = new DirectoryWatch({
+      dir: dirname(this.#path),
+      match: (candidate) => candidate === name,
+      onChange: () => void this.refresh(),
+      ...(this.#options.debounceMs !== undefined ? { debounceMs: this.#options.debounceMs } : {}),
+      ...(this.#options.pollMs !== undefined ? { pollMs: this.#options.pollMs } : {}),
+      onWatchError: (error) => this.#options.logger.warn({ err: error, path: this.#path }, 'watching the state file failed; polling it (stat only)'),
+    });
+    await this.#watch.start();
     await this.refresh();
-    try {
-      // Watch the directory, not the file: editors and `mv` replace the file, which ends a file watch.
-      this.#watcher = watch(dirname(this.#path), (_event, name) => {
-        if (name === null || name.toString() === basename(this.#path)) this.#changed();
-      });
-      this.#watcher.on('error', (error) => this.#options.logger.warn({ err: error, path: this.#path }, 'watching the state file failed; polling only'));
-    } catch (error) {
-      this.#options.logger.warn({ err: error, path: this.#path }, 'cannot watch the state file; polling only');
-    }
-    this.#poll = setInterval(() => void this.#pollStamp(), this.#options.pollMs ?? 2000);
-    this.#poll.unref();
+    // An unchanged file is the current state: the snapshot stays fresh without re-reading it.
+    this.#confirm = setInterval(() => {
+      if (this.#lastDigest !== null && this.#inFlight === null) this.#options.store.confirm();
+    }, this.#options.pollMs ?? 2000);
+    this.#confirm.unref();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watcher?.close();
-    if (this.#debounce) clearTimeout(this.#debounce);
-    if (this.#poll) clearInterval(this.#poll);
+    this.#watch?.close();
+    if (this.#confirm) clearInterval(this.#confirm);
     await this.#inFlight?.catch(() => undefined);
   }
 
@@ -68,24 +69,11 @@ export class FileSource implements ClusterSource {
     return this.#inFlight;
   }
 
-  #changed(): void {
-    if (this.#closed) return;
-    if (this.#debounce) clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => void this.refresh(), this.#options.debounceMs ?? 100);
-  }
-
-  async #pollStamp(): Promise<void> {
-    const stamp = await stat(this.#path).then((s) => `${s.mtimeMs}:${s.size}:${s.ino}`, () => 'missing');
-    if (stamp !== this.#lastStamp) this.#changed();
-    else if (this.#lastDigest !== null) this.#options.store.confirm();
-  }
-
   async #read(): Promise<boolean> {
     const { store } = this.#options;
     const fetchedAt = Date.now();
     try {
       const info = await stat(this.#path);
-      this.#lastStamp = `${info.mtimeMs}:${info.size}:${info.ino}`;
       const maxBytes = this.#options.maxBytes ?? 64 * 1024 * 1024;
       if (info.size > maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${info.size} bytes is over the limit of ${maxBytes}`);
       const text = await readFile(this.#path, 'utf8');
@@ -110,7 +98,6 @@ export class FileSource implements ClusterSource {
       store.publish(data);
       return true;
     } catch (error) {
-      if (error && (error as NodeJS.ErrnoException).code === 'ENOENT') this.#lastStamp = 'missing';
       if (!this.#closed) store.fail(this.#path, error instanceof ClusterError ? error.message : (error as Error).message, 'file');
       return false;
     }

@@ -2,6 +2,7 @@
 // from `GET /v2/apps?embed=apps.tasks`, merged into a Mesos snapshot.
 import type { App, SnapshotData, Task, TaskHealth } from './snapshot.js';
 import { deepFreeze } from '../core/index.js';
+import { ClusterError } from './errors.js';
 import { isObject, num, objects, str } from './state-fields.js';
 
 export interface MarathonTaskInfo {
@@ -15,7 +16,7 @@ export interface MarathonView {
 }
 
 export function parseMarathonApps(doc: unknown): MarathonView {
-  if (!isObject(doc) || !Array.isArray(doc['apps'])) throw new Error('not a Marathon /v2/apps answer (no "apps" list)');
+  if (!isObject(doc) || !Array.isArray(doc['apps'])) throw new ClusterError('ERR_CLUSTER_STATE_INVALID', 'not a Marathon /v2/apps answer (no "apps" list)');
   const apps: App[] = [];
   const tasks = new Map<string, MarathonTaskInfo>();
   for (const raw of objects(doc['apps'])) {

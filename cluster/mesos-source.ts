@@ -162,7 +162,7 @@ export class MesosSource implements ClusterSource {
         failures.push(error instanceof Error ? error.message : String(error));
       }
     }
-    if (!this.#closed) store.fail(this.#masters.join(', '), new Error(failures.join('; ')), this.#options.kind ?? 'mesos');
+    if (!this.#closed) store.fail(this.#masters.join(', '), new ClusterError('ERR_CLUSTER_FETCH_FAILED', failures.join('; ')), this.#options.kind ?? 'mesos');
     return false;
   }
 

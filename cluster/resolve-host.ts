@@ -3,6 +3,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { canonicalIp } from './process-address.js';
+import { ClusterError } from './errors.js';
 
 export type HostResolver = (host: string) => Promise<string[]>;
 
@@ -10,7 +11,7 @@ export function systemResolver(timeoutMs = 2000): HostResolver {
   return async (host) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`resolving ${host} timed out`)), timeoutMs);
+      timer = setTimeout(() => reject(new ClusterError('ERR_CLUSTER_RESOLVE_TIMEOUT', `resolving ${host} took over ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       const addresses = await Promise.race([lookup(host, { all: true }), timeout]);

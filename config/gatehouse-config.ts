@@ -53,6 +53,12 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
     const value = get(raw, path);
     return value === undefined ? fallback : (parseSize(value) ?? fallback);
   };
+  // The schema's minimum sees only plain numbers; a size written with a unit ("1k") is checked here.
+  const bytesAtLeast = (path: KeyPath, fallback: number, minimum: number, written: string): number => {
+    const value = bytes(path, fallback);
+    if (value < minimum) fail(path, `must be at least ${written}, got ${JSON.stringify(get(raw, path))}`);
+    return value;
+  };
   const listen = (path: KeyPath, fallback: string): ListenAddress => {
     const value = (get(raw, path) as string | undefined) ?? fallback;
     const parsed = parseListenAddress(value);
@@ -183,6 +189,11 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxConnectionsPerAddress: (get(raw, ['gateway', 'maxConnectionsPerAddress']) as number | undefined) ?? 512,
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
+      accessLog: {
+        enabled: (get(raw, ['gateway', 'accessLog', 'enabled']) as boolean | undefined) ?? true,
+        sample: (get(raw, ['gateway', 'accessLog', 'sample']) as number | undefined) ?? 1,
+        bufferBytes: bytesAtLeast(['gateway', 'accessLog', 'buffer'], 4 * 1024 ** 2, 64 * 1024, '64k'),
+      },
     },
     authn: {
       enabled: authnEnabled,

@@ -63,6 +63,11 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     maxConnectionsPerAddress: { type: 'integer', minimum: 1, maximum: 1048576 },
     engine: { enum: ['lean', 'node'] },
     accept: { enum: ['shared', 'round-robin'] },
+    accessLog: section({
+      enabled: { type: 'boolean' },
+      sample: { type: 'number', minimum: 0, maximum: 1 },
+      buffer: { type: ['string', 'integer'], format: 'size', minimum: 65536, maximum: 1073741824 },
+    }),
   }),
   authn: section({
     enabled: { type: 'boolean' },

@@ -77,6 +77,13 @@ export interface GatewayConfig {
   readonly maxConnectionsPerAddress: number; // open connections from one client address, per gateway process; more are closed at once
   readonly engine: 'lean' | 'node';        // lean: Node's parser + a lean hot path (gateway/http1); node: node:http
   readonly accept: 'shared' | 'round-robin'; // with workers: each accepts from the shared socket, or the primary hands connections out in turn
+  readonly accessLog: AccessLogConfig;
+}
+
+export interface AccessLogConfig {
+  readonly enabled: boolean;               // one line per request, written asynchronously in batches
+  readonly sample: number;                 // share of successful (< 400) requests logged, 0..1; failures are always logged
+  readonly bufferBytes: number;            // lines waiting for a slow or stalled stdout; past this they are dropped and counted
 }
 
 export interface TrustedIssuer {

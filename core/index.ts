@@ -4,3 +4,4 @@ export { CoalescedPass } from './coalesced-pass.js';
 export { parsePortRanges, normalizeRanges, type PortRange } from './port-ranges.js';
 export { GatehouseError } from './errors.js';
 export { Lifecycle, type LifecycleLogger, type StopFailure } from './lifecycle.js';
+export { DirectoryWatch, type DirectoryWatchOptions } from './directory-watch.js';

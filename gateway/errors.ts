@@ -35,9 +35,18 @@ export type GatewayInternalCode =
   | 'ERR_GATEWAY_LISTEN'
   | 'ERR_GATEWAY_WORKER'
   | 'ERR_GATEWAY_CLIENT_GONE'
+  | UpstreamErrorCode;
+
+/** How an exchange with an upstream failed; the dispatcher decides retry and answer by these, never by messages. */
+export type UpstreamErrorCode =
   | 'ERR_GATEWAY_ABORTED'
+  | 'ERR_GATEWAY_UPSTREAM_BAD_HEADER'
   | 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE'
-  | 'ERR_GATEWAY_UPSTREAM_CLOSED';
+  | 'ERR_GATEWAY_UPSTREAM_CLOSED'
+  | 'ERR_GATEWAY_UPSTREAM_REFUSED'
+  | 'ERR_GATEWAY_UPSTREAM_RESET'
+  | 'ERR_GATEWAY_UPSTREAM_TIMED_OUT'
+  | 'ERR_GATEWAY_UPSTREAM_UNREACHABLE';
 
 export type GatewayErrorCode = GatewayAnswerCode | GatewayInternalCode;
 
@@ -47,6 +56,36 @@ export class GatewayError extends GatehouseError {
   constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
     super(code, message, options);
   }
+}
+
+/**
+ * A failed upstream exchange, from either engine (the lean client or undici). The socket's own code
+ * (ECONNREFUSED, UND_ERR_SOCKET…) is kept beside the stable one because the 502's description names it.
+ */
+export class UpstreamError extends GatewayError {
+  declare readonly code: UpstreamErrorCode;
+  readonly socketCode: string | null;
+
+  constructor(code: UpstreamErrorCode, message: string, socketCode: string | null = null) {
+    super(code, message);
+    this.socketCode = socketCode;
+  }
+}
+
+const SOCKET_CODES: Readonly<Record<string, UpstreamErrorCode>> = {
+  ECONNREFUSED: 'ERR_GATEWAY_UPSTREAM_REFUSED',
+  ECONNRESET: 'ERR_GATEWAY_UPSTREAM_RESET',
+  EPIPE: 'ERR_GATEWAY_UPSTREAM_RESET',
+  ETIMEDOUT: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+  UND_ERR_CONNECT_TIMEOUT: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+  UND_ERR_HEADERS_TIMEOUT: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+  UND_ERR_BODY_TIMEOUT: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+};
+
+/** An upstream failure named by a socket's or undici's code; codes not listed are an unreachable upstream. */
+export function upstreamErrorOf(socketCode: string | null | undefined, message: string): UpstreamError {
+  const code = (socketCode && SOCKET_CODES[socketCode]) || (/timeout/i.test(message) ? 'ERR_GATEWAY_UPSTREAM_TIMED_OUT' : 'ERR_GATEWAY_UPSTREAM_UNREACHABLE');
+  return new UpstreamError(code, message, socketCode ?? null);
 }
 
 export interface GatewayAnswer {
@@ -82,7 +121,9 @@ export const GATEWAY_ANSWERS: { readonly [C in GatewayAnswerCode]: GatewayAnswer
 /** The codes that are never an answer, listed so a test can see every code of the union accounted for. */
 export const GATEWAY_INTERNAL_CODES: readonly GatewayInternalCode[] = [
   'ERR_GATEWAY_NEEDS_AUTHN', 'ERR_GATEWAY_CONFIG', 'ERR_GATEWAY_LISTEN', 'ERR_GATEWAY_WORKER',
-  'ERR_GATEWAY_CLIENT_GONE', 'ERR_GATEWAY_ABORTED', 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', 'ERR_GATEWAY_UPSTREAM_CLOSED',
+  'ERR_GATEWAY_CLIENT_GONE', 'ERR_GATEWAY_ABORTED', 'ERR_GATEWAY_UPSTREAM_BAD_HEADER', 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE',
+  'ERR_GATEWAY_UPSTREAM_CLOSED', 'ERR_GATEWAY_UPSTREAM_REFUSED', 'ERR_GATEWAY_UPSTREAM_RESET', 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+  'ERR_GATEWAY_UPSTREAM_UNREACHABLE',
 ];
 
 /** The JSON body of a gateway answer; the key order (title, description, code) is part of the wire format. */

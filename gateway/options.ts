@@ -21,6 +21,11 @@ export interface GatewayOptions {
   readonly marathon: URL | null;
   readonly registry: Registry;
   readonly logger: Logger;
+  /**
+   * Where access-log lines go (its own, asynchronous logger; null: none), and the share of successful
+   * (< 400) requests logged. Without it, lines go to `logger`, every one.
+   */
+  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
   readonly timeoutMs?: number;
   readonly version: string;
   /** File routes (gateway.routes); absent in tests of the built-ins alone. */

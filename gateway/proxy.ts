@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import { Pool, type Dispatcher } from 'undici';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
-import { GATEWAY_ANSWERS, GatewayError, type GatewayAnswerCode } from './errors.js';
+import { GATEWAY_ANSWERS, GatewayError, UpstreamError, upstreamErrorOf, type GatewayAnswerCode } from './errors.js';
 import { encodePath } from './normalize-path.js';
 import { END_TO_END } from './request-rules.js';
 import { proxyUpgrade, upgradeRequestHeaders } from './upgrade-proxy.js';
@@ -116,7 +116,7 @@ export class UpstreamProxy {
     return pool;
   }
 
-  web(req: ProxyRequest, res: ResponseSink, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: NodeJS.ErrnoException) => void): void {
+  web(req: ProxyRequest, res: ResponseSink, target: ProxyTarget, forwarded: Record<string, string>, onError: (error: UpstreamError) => void): void {
     // One flat name/value list (undici takes it as it is), built in one pass: hop-by-hop headers and
     // those `Connection` names dropped, the DC/OS cookies taken out of `Cookie`, X-Forwarded-* and
     // X-Real-IP replaced by the gateway's. `Expect` is not passed on: the gateway answered
@@ -175,12 +175,12 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   readonly #res: ResponseSink;
   readonly #target: ProxyTarget;
   readonly #host: string;
-  readonly #onError: (error: NodeJS.ErrnoException) => void;
+  readonly #onError: (error: UpstreamError) => void;
   #abort: ((reason?: Error) => void) | null = null;
   #gone = false;
   #resume: (() => void) | null = null;
 
-  constructor(res: ResponseSink, target: ProxyTarget, host: string, onError: (error: NodeJS.ErrnoException) => void) {
+  constructor(res: ResponseSink, target: ProxyTarget, host: string, onError: (error: UpstreamError) => void) {
     this.#res = res;
     this.#target = target;
     this.#host = host;
@@ -236,7 +236,7 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
   }
 
   onError(error: Error): void {
-    if (!this.#res.headersSent) return this.#onError(undiciError(error));
+    if (!this.#res.headersSent) return this.#onError(asUpstreamError(error));
     this.#res.destroy();
   }
 }
@@ -257,10 +257,12 @@ export function rewriteLocation(location: string, servicePrefix: string, base: s
   return location;
 }
 
-function undiciError(error: Error): NodeJS.ErrnoException {
-  const code = (error as { code?: string }).code ?? '';
+/** Either engine's failure as one UpstreamError: the lean client's already are; undici's are named by their (or their cause's) code. */
+function asUpstreamError(error: Error): UpstreamError {
+  if (error instanceof UpstreamError) return error;
+  const code = (error as { code?: string }).code;
   const cause = (error as { cause?: { code?: string } }).cause?.code;
-  const mapped: NodeJS.ErrnoException = new Error(error.message);
-  mapped.code = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'ETIMEDOUT' : (cause ?? code ?? 'EPROXY');
-  return mapped;
+  // undici reports a refused or reset connect as UND_ERR_SOCKET/ECONNREFUSED with the socket's code on the cause.
+  const timeout = code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'UND_ERR_CONNECT_TIMEOUT';
+  return upstreamErrorOf(timeout ? code : (cause ?? code ?? null), error.message);
 }

@@ -2,50 +2,42 @@
 // table on every change (debounced) and swapped by one reference. Lookups are by longest prefix.
 // A gateway worker's table does not read the files: it is fed what the primary's table loaded
 // (`apply`), with the primary's generation, so that every worker serves the same routes.
-import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { CoalescedPass } from '../core/index.js';
+import { CoalescedPass, DirectoryWatch } from '../core/index.js';
 import { loadRouteFiles, type FileRoute, type RouteFileStatus } from './route-files.js';
 
 export class RouteTable {
   #files: ReadonlyMap<string, RouteFileStatus> = new Map();
   #byLength: readonly FileRoute[] = [];
-  #watcher: FSWatcher | null = null;
-  #poll: NodeJS.Timeout | null = null;
-  #debounce: NodeJS.Timeout | null = null;
+  #watch: DirectoryWatch | null = null;
   readonly #pass = new CoalescedPass(() => this.#reloadOnce());
   readonly #reloads: Counter<'result'>;
   readonly #listeners = new Set<(files: readonly RouteFileStatus[], generation: number) => void>();
   #generation = 0;
 
-  constructor(private readonly options: { readonly dir: string; readonly logger: Logger; readonly registry: Registry; readonly debounceMs?: number }) {
+  constructor(private readonly options: { readonly dir: string; readonly logger: Logger; readonly registry: Registry; readonly debounceMs?: number; readonly pollMs?: number }) {
     this.#reloads = new Counter({ name: 'gatehouse_gateway_route_reloads_total', help: 'Route file reloads, by result (ok, or with quarantined files)', labelNames: ['result'], registers: [options.registry] });
   }
 
   async start(): Promise<void> {
     await mkdir(this.options.dir, { recursive: true });
+    // Watching starts before the first load, so a save during that load is not missed.
+    this.#watch = new DirectoryWatch({
+      dir: this.options.dir,
+      match: (name) => /\.ya?ml$/.test(name),
+      onChange: () => void this.reload(),
+      ...(this.options.debounceMs !== undefined ? { debounceMs: this.options.debounceMs } : {}),
+      ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
+      onWatchError: (error) => this.options.logger.warn({ err: error, dir: this.options.dir }, 'watching the route files failed; polling them (stat only)'),
+    });
+    await this.#watch.start();
     await this.reload();
-    try {
-      this.#watcher = watch(this.options.dir, () => this.#changed());
-      this.#watcher.on('error', () => undefined);
-    } catch {
-      // polling below still notices changes
-    }
-    this.#poll = setInterval(() => this.#changed(), 2000);
-    this.#poll.unref();
   }
 
   close(): void {
-    this.#watcher?.close();
-    if (this.#poll) clearInterval(this.#poll);
-    if (this.#debounce) clearTimeout(this.#debounce);
-  }
-
-  #changed(): void {
-    if (this.#debounce) clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => void this.reload(), this.options.debounceMs ?? 150);
+    this.#watch?.close();
   }
 
   /** Re-reads every file; concurrent calls coalesce into one more pass. */

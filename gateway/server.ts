@@ -232,7 +232,12 @@ export class GatewayServer {
   #record(res: ResponseSink, started: number, requestId: string, method: string | undefined, target: string, route: string, uid: string | null): void {
     const seconds = (performance.now() - started) / 1000;
     this.#metrics.observe(route, res.statusCode, seconds);
-    if (this.#options.logger.isLevelEnabled('info')) writeAccessLog(this.#options.logger, { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) });
+    const access = this.#options.accessLog;
+    const logger = access ? access.logger : this.#options.logger;
+    if (logger === null || !logger.isLevelEnabled('info')) return;
+    // Sampling keeps every failure: those are the lines an operator looks for.
+    if (access && access.sample < 1 && res.statusCode < 400 && Math.random() >= access.sample) return;
+    writeAccessLog(logger, { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) });
   }
 
   /**

@@ -52,14 +52,14 @@ export class UpstreamDispatch {
       tried.add(upstream.href);
       this.#options.proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs, body }, forwarded, (error) => {
         if (res.writableEnded) return; // answered already (413 for a chunked body over the limit)
-        if (error.code === 'ECONNREFUSED') {
+        if (error.code === 'ERR_GATEWAY_UPSTREAM_REFUSED') {
           this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
           this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
           if (retryable && !res.headersSent && decision.upstreams.some((u) => !tried.has(u.href))) return attempt();
         }
-        const timeout = error.code === 'ECONNRESET' || error.code === 'ETIMEDOUT' || /timeout/i.test(error.message);
+        const timeout = error.code === 'ERR_GATEWAY_UPSTREAM_RESET' || error.code === 'ERR_GATEWAY_UPSTREAM_TIMED_OUT';
         if (timeout && !res.headersSent) return sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_TIMEOUT', `${decision.route}: the upstream did not answer in time`);
-        sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_FAILED', `${decision.route}: the upstream ${upstream.host} failed (${error.code ?? error.message})`);
+        sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_FAILED', `${decision.route}: the upstream ${upstream.host} failed (${error.socketCode ?? error.code})`);
       });
     };
     attempt();

@@ -2,13 +2,15 @@
 // It is llhttp, the parser node:http uses, set up as node:http sets it up (no lenient flags), so the
 // same requests are refused: CL+TE, two lengths, bad chunk sizes, bare LF, oversized heads.
 // Node reaches it through `_http_common`, which it does not document. So it is checked once, at
-// load: the method table is calibrated by parsing each of http.METHODS, and if anything is not as
-// expected the gateway falls back to node:http (`loadParser().error` says why).
+// load: the method table is calibrated by parsing each of http.METHODS, known requests (and ones it
+// must refuse) are parsed by self-test.ts, and if anything is not as expected the gateway falls back
+// to node:http (`loadParser().error` says why).
 // Trailer fields (after a chunked body) are dropped on both sides, as the node engine drops them:
 // nothing in the gateway forwards trailers, and every per-message field is cleared when a message
 // completes, so none can leak into the next message on the connection.
 import { IncomingMessage, METHODS, type IncomingHttpHeaders } from 'node:http';
 import { createRequire } from 'node:module';
+import { selfTest } from './self-test.js';
 
 export interface RequestHead {
   readonly method: string;
@@ -180,7 +182,10 @@ export function loadParser(): { factory: ParserFactory } | { error: string } {
     for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT']) {
       if (!methods.includes(method)) throw new Error(`the parser did not report method ${method}`);
     }
-    loaded = { factory: build(Parser, methods, addHeaderLine) };
+    const factory = build(Parser, methods, addHeaderLine);
+    const failed = selfTest(factory);
+    if (failed) throw new Error(failed);
+    loaded = { factory };
   } catch (error) {
     loaded = { error: (error as Error).message };
   }

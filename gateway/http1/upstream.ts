@@ -7,7 +7,7 @@
 // a new connection (a GET or HEAD may be); the route's timeout limits the wait for the head and
 // every pause between body chunks, as undici's headersTimeout and bodyTimeout do.
 import { connect, type Socket } from 'node:net';
-import type { GatewayInternalCode } from '../errors.js';
+import { UpstreamError, upstreamErrorOf } from '../errors.js';
 import { unsafeHeaderValue } from './header-safety.js';
 import type { ParserFactory, RequestParser } from './parser.js';
 import { scheduleFlush, type BatchedWriter } from './write-batch.js';
@@ -31,16 +31,6 @@ export interface UpstreamRequest {
 
 const MAX_CONNECTIONS = 256;
 const IDLE_MS = 4_000;
-
-/**
- * A failure of the upstream exchange. Not a GatewayError: its code is also Node's own (ETIMEDOUT,
- * ECONNRESET, ERR_INVALID_CHAR…), as undici's errors are, because the 502 description names it.
- */
-export class UpstreamError extends Error {
-  constructor(readonly code: GatewayInternalCode | (string & {}), message: string) {
-    super(message);
-  }
-}
 
 export class LeanUpstreamClient {
   readonly factory: ParserFactory;
@@ -97,7 +87,7 @@ export class LeanUpstreamClient {
 }
 
 function header(name: string, value: string): string {
-  if (unsafeHeaderValue(value)) throw new UpstreamError('ERR_INVALID_CHAR', `invalid character in header ${name}`);
+  if (unsafeHeaderValue(value)) throw new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_HEADER', `invalid character in header ${name}`);
   return `${name}: ${value}\r\n`;
 }
 
@@ -208,7 +198,7 @@ class UpstreamConnection implements BatchedWriter {
       const error = this.#parser.finish();
       this.#fail(error ? new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer ended early (${error.code ?? error.message})`) : closedEarly());
     });
-    socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(new UpstreamError(error.code ?? 'ECONNRESET', error.message)));
+    socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(upstreamErrorOf(error.code ?? 'ECONNRESET', error.message)));
     socket.on('close', () => this.#fail(closedEarly()));
     this.#socket = socket;
   }
@@ -236,7 +226,7 @@ class UpstreamConnection implements BatchedWriter {
 
   checkDeadline(now: number): void {
     const exchange = this.#exchange;
-    if (exchange && exchange.deadline !== 0 && now > exchange.deadline) this.#fail(new UpstreamError('ETIMEDOUT', `the upstream did not answer within ${exchange.timeoutMs} ms`));
+    if (exchange && exchange.deadline !== 0 && now > exchange.deadline) this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_TIMED_OUT', `the upstream did not answer within ${exchange.timeoutMs} ms`));
   }
 
   destroy(): void {
@@ -298,7 +288,7 @@ class UpstreamConnection implements BatchedWriter {
     this.destroy();
     if (!exchange) return;
     // A reused connection the upstream had closed: nothing was answered, so the request goes again.
-    if (this.#reused && !exchange.answered && !exchange.retried && error.code !== 'ETIMEDOUT') {
+    if (this.#reused && !exchange.answered && !exchange.retried && error.code !== 'ERR_GATEWAY_UPSTREAM_TIMED_OUT') {
       exchange.retried = true;
       this.#pool.start(exchange);
       return;

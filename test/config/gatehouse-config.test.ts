@@ -50,6 +50,7 @@ describe('defaults (interface §2)', () => {
     ['gateway.discardBodyTimeout', config.gateway.discardBodyTimeoutMs, 5_000],
     ['gateway.discardBodySize', config.gateway.discardBodySize, 1024 ** 2],
     ['gateway.maxConnectionsPerAddress', config.gateway.maxConnectionsPerAddress, 512],
+    ['gateway.accessLog', config.gateway.accessLog, { enabled: true, sample: 1, bufferBytes: 4 * 1024 ** 2 }],
     ['gateway.engine', config.gateway.engine, 'lean'],
     ['gateway.accept', config.gateway.accept, 'shared'],
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
@@ -87,6 +88,8 @@ describe('problems, each with its position', () => {
     { name: 'bodyTimeout zero', yaml: 'gateway:\n  bodyTimeout: 0s\n', want: ['g.yaml:2:16: gateway.bodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
     { name: 'discardBodyTimeout zero', yaml: 'gateway:\n  discardBodyTimeout: 0\n', want: ['g.yaml:2:23: gateway.discardBodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
     { name: 'bad discardBodySize', yaml: 'gateway:\n  discardBodySize: lots\n', want: ['g.yaml:2:20: gateway.discardBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "lots"'] },
+    { name: 'accessLog.sample over 1', yaml: 'gateway:\n  accessLog:\n    sample: 1.5\n', want: ['g.yaml:3:13: gateway.accessLog.sample: must be <= 1, got number 1.5'] },
+    { name: 'accessLog.buffer under 64 KiB', yaml: 'gateway:\n  accessLog:\n    buffer: 1k\n', want: ['g.yaml:3:13: gateway.accessLog.buffer: must be at least 64k, got "1k"'] },
     { name: 'maxConnectionsPerAddress zero', yaml: 'gateway:\n  maxConnectionsPerAddress: 0\n', want: ['g.yaml:2:29: gateway.maxConnectionsPerAddress: must be >= 1, got number 0'] },
     { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
@@ -109,6 +112,7 @@ describe('gateway sizes and workers', () => {
   for (const [text, bytes] of sizes) it(`maxBodySize ${text}`, () => expect(gw(`  maxBodySize: ${text}\n`).maxBodySize).toBe(bytes));
   it('bodyTimeout 250ms', () => expect(gw('  bodyTimeout: 250ms\n').bodyTimeoutMs).toBe(250));
   it('discardBodyTimeout 2s and discardBodySize 64k', () => expect(gw('  discardBodyTimeout: 2s\n  discardBodySize: 64k\n')).toMatchObject({ discardBodyTimeoutMs: 2000, discardBodySize: 65536 }));
+  it('accessLog off, sampled, 16m buffer', () => expect(gw('  accessLog: { enabled: false, sample: 0.25, buffer: 16m }\n').accessLog).toEqual({ enabled: false, sample: 0.25, bufferBytes: 16 * 1024 ** 2 }));
   it('maxConnectionsPerAddress 1000', () => expect(gw('  maxConnectionsPerAddress: 1000\n').maxConnectionsPerAddress).toBe(1000));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
 });

@@ -137,14 +137,34 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       { name: 'cookie plus an invalid Authorization header', path: '/service/hello/', headers: { authorization: 'Basic eDp5', cookie: `dcos-acs-auth-cookie=${'x'}` }, status: 401 },
       { name: 'token in the query string is ignored', path: '/service/hello/?token=PLACEHOLDER', status: 401 },
     ];
+    // Raw bytes, not fetch(): fetch resolves `..` and `%2e%2e` itself, and the gateway would only ever see `/mesos/`.
     for (const c of table) {
       it(c.name, async () => {
-        const response = await fetch(`${base}${c.path.replace('PLACEHOLDER', token)}`, { headers: c.headers ?? {} });
+        const headers = Object.entries(c.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+        const { responses } = await exchange(Number(new URL(base).port), `GET ${c.path.replace('PLACEHOLDER', token)} HTTP/1.1\r\nHost: gw.example\r\n${headers}Connection: close\r\n\r\n`);
+        const response = responses[0]!;
         expect(response.status).toBe(c.status);
         if (c.status === 401) {
-          expect(response.headers.get('www-authenticate')).toBe('acsjwt');
-          expect(await response.json()).toMatchObject({ title: 'Unauthorized', code: expect.stringMatching(/^ERR_AUTHN_/) });
+          expect(response.headers['www-authenticate']).toBe('acsjwt');
+          expect(JSON.parse(response.body.toString())).toMatchObject({ title: 'Unauthorized', code: expect.stringMatching(/^ERR_AUTHN_/) });
         }
+      });
+    }
+
+    // With a token, traversal is resolved before routing: the request lands where its normalised path
+    // points, and the upstream never sees a `..`.
+    const traversals: { name: string; path: string }[] = [
+      { name: 'dot segments', path: '/service/nope/../hello/abc' },
+      { name: 'encoded dot segments', path: '/service/nope/%2e%2e/hello/abc' },
+      { name: 'mixed-case encoding', path: '/service/nope/%2E%2e/hello/./abc' },
+      { name: 'doubled slashes and a dot', path: '/service//hello/./abc' },
+    ];
+    for (const t of traversals) {
+      it(`with a token, ${t.name} resolve before routing (${t.path} -> hello, /abc)`, async () => {
+        seen.length = 0;
+        const { responses } = await exchange(Number(new URL(base).port), `GET ${t.path} HTTP/1.1\r\nHost: gw.example\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`);
+        expect(responses[0]!.status).toBe(200);
+        expect(seen.at(-1)!.path).toBe('/abc');
       });
     }
     it('browsers get an HTML page pointing to /login', async () => {
@@ -172,6 +192,15 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       expect(request.headers['x-forwarded-prefix']).toBe('/service/hello');
       expect(request.headers['authorization']).toBe(`token=${token}`);
       expect(request.headers['cookie']).toBe('other=1');
+    });
+    it("a client's X-Forwarded-For is kept with the real peer appended; X-Real-IP and Forwarded are the peer's, not the claim", async () => {
+      seen.length = 0;
+      const response = await fetch(`${base}/service/hello/`, { headers: { ...auth(), 'x-forwarded-for': '203.0.113.7, 198.51.100.2', 'x-real-ip': '203.0.113.7', forwarded: 'for=203.0.113.7' } });
+      expect(response.status).toBe(200);
+      const request = seen.at(-1)!;
+      expect(request.headers['x-forwarded-for']).toBe('203.0.113.7, 198.51.100.2, 127.0.0.1');
+      expect(request.headers['x-real-ip']).toBe('127.0.0.1');
+      expect(request.headers['forwarded']).toMatch(/^for=(127\.0\.0\.1|"127\.0\.0\.1")/);
     });
     it('balances round robin over the running tasks', async () => {
       const servers = new Set<number>();

@@ -5,7 +5,7 @@
 // make it refetch. Key rotation runs on a second gateway configured with `refetchCooldown: 500ms`, so
 // the refetch after the cooldown is seen in under a second instead of after half a minute.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
+import { createHmac, generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -141,7 +141,9 @@ describe('remote JWKS trust through the gateway', () => {
     // alg against the key type: ES256 named on the RSA key's kid, and RS256 on the EC key's kid.
     { name: 'ES256 header on the RSA kid (kty mismatch)', token: async () => forge({ alg: 'ES256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => cryptoSign('sha256', input, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' })), code: 'ERR_AUTHN_KEY_UNKNOWN' },
     { name: 'RS256 header on the EC kid (kty mismatch)', token: async () => forge({ alg: 'RS256', kid: 'ec-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => cryptoSign('sha256', input, rsa.privateKey)), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'HS256 signed with the published RSA key as the secret', token: async () => forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, () => Buffer.alloc(32)), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
+    // The real algorithm-confusion attack: an HMAC keyed with the public key as the issuer publishes it.
+    { name: 'HS256 signed with the published RSA key (PEM) as the HMAC secret', token: async () => forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => createHmac('sha256', rsa.publicKey.export({ type: 'spki', format: 'pem' })).update(input).digest()), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
+    { name: 'HS256 signed with the published RSA key (JWK JSON) as the HMAC secret', token: async () => forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => createHmac('sha256', JSON.stringify(rsa.publicKey.export({ format: 'jwk' }))).update(input).digest()), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
   ];
   for (const c of refused) {
     it(`refused 401: ${c.name}`, async () => {

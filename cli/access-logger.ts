@@ -1,0 +1,76 @@
+// The gateway's access log: one line per request, the one log whose volume follows the traffic.
+// Written synchronously it cost a quarter of the gateway's throughput (each line a write(2) on the
+// request's path), so its lines go to their own pino logger on an asynchronous destination that
+// batches them (sonic-boom, pino's own): a request only appends to a buffer. The buffer is bounded:
+// when stdout stalls (a full pipe, a stuck disk) lines past `gateway.accessLog.buffer` are dropped
+// and counted in `gatehouse_gateway_access_log_dropped_total`, never blocking requests and never
+// growing without bound. At a clean stop the buffer is flushed, so no line is lost. Every other log
+// line stays synchronous: they are few, and the last ones before an exit matter most.
+import { destination as pinoDestination, pino, type Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { AccessLogConfig } from '../config/index.js';
+import { REDACT } from './logger.js';
+
+export interface AccessLogger {
+  /** Null when access logging is off. */
+  readonly logger: Logger | null;
+  readonly sample: number;
+  /** Writes what is buffered, synchronously (at stop). */
+  flush(): void;
+}
+
+export interface AccessLoggerOptions {
+  /** The process's logger: on a terminal (pretty lines) access lines go through it, synchronously. */
+  readonly main: Logger;
+  readonly pretty: boolean;
+  readonly registry: Registry;
+  /** Fields on every line (a worker's id and pid). */
+  readonly bindings?: Record<string, unknown>;
+  /** Where lines go (default stdout); tests point it at a file or a pipe. */
+  readonly fd?: number;
+}
+
+/** Longest a flush at stop waits for a stalled stdout before it gives up on the rest. */
+const FLUSH_AT_STOP_MS = 2000;
+
+export function createAccessLogger(config: AccessLogConfig, options: AccessLoggerOptions): AccessLogger {
+  if (!config.enabled) return { logger: null, sample: config.sample, flush: () => undefined };
+  if (options.pretty) return { logger: options.main.child({ part: 'gateway', ...options.bindings }), sample: config.sample, flush: () => undefined };
+  const dropped = new Counter({ name: 'gatehouse_gateway_access_log_dropped_total', help: 'Access-log lines dropped because stdout did not take them (buffer full, or a write error)', registers: [options.registry] });
+  let flushDeadline = 0;
+  const destination = pinoDestination({
+    dest: options.fd ?? 1,
+    sync: false,
+    // Lines are batched into writes of at least this many bytes, and flushed at least this often.
+    minLength: 8 * 1024,
+    periodicFlush: 250,
+    maxLength: config.bufferBytes,
+    // A full pipe: an asynchronous write is retried later; a flush at stop retries only until its deadline.
+    retryEAGAIN: () => flushDeadline === 0 || Date.now() < flushDeadline,
+  });
+  destination.on('drop', (data: string | Buffer) => dropped.inc(countLines(data)));
+  // An error on stdout (EPIPE: nobody reads any more) must not end the gateway: the lines are lost, and counted.
+  destination.on('error', () => dropped.inc());
+  const logger = pino({ level: options.main.level, base: { name: 'gatehouse', part: 'gateway', ...options.bindings }, redact: REDACT }, destination);
+  let flushed = false;
+  const flush = (): void => {
+    if (flushed) return;
+    flushed = true;
+    flushDeadline = Date.now() + FLUSH_AT_STOP_MS;
+    try {
+      destination.flushSync();
+    } catch {
+      // Not ready or stalled past the deadline: what is left cannot be written.
+    }
+  };
+  // process.exit() skips the stop steps of a crash or a failed start; what was buffered still goes out.
+  process.once('exit', flush);
+  return { logger, sample: config.sample, flush };
+}
+
+function countLines(data: string | Buffer): number {
+  let lines = 0;
+  const text = typeof data === 'string' ? data : data.toString('latin1');
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+  return Math.max(1, lines);
+}

@@ -1,0 +1,104 @@
+// The access log under load and under a stalled stdout, with the real binary: lines are written in
+// batches, none is lost at a clean stop, a stdout nobody reads never holds requests up (lines past
+// `gateway.accessLog.buffer` are dropped and counted), and sampling keeps every failure.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+
+let dir: string;
+let upstream: Server;
+let upstreamPort = 0;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-access-buffer-'));
+  upstream = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  upstreamPort = (upstream.address() as AddressInfo).port;
+  await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [], frameworks: [] }));
+  await mkdir(join(dir, 'routes.d'));
+  await writeFile(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}" }\n`);
+});
+
+afterAll(async () => {
+  await new Promise((r) => upstream?.close(r));
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function start(name: string, accessLog: string[]): Promise<{ gatehouse: GatehouseProcess; base: string; token: string }> {
+  const config = join(dir, `${name}.yaml`);
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns:', '  enabled: false',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, '  workers: 1',
+    ...(accessLog.length ? ['  accessLog:', ...accessLog.map((l) => `    ${l}`)] : []),
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  const gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000);
+  const token = (await runGatehouse(['token', '--uid', 'loadtester', '--config', config])).stdout.trim();
+  return { gatehouse, base: `http://127.0.0.1:${running['gatewayPort']}`, token };
+}
+
+/** `total` requests, `parallel` at a time; every status seen. */
+async function flood(url: string, token: string, total: number, parallel = 16): Promise<number[]> {
+  const statuses: number[] = [];
+  let next = 0;
+  await Promise.all(Array.from({ length: parallel }, async () => {
+    while (next < total) {
+      next++;
+      const response = await fetch(url, { headers: { authorization: `token=${token}` } });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+    }
+  }));
+  return statuses;
+}
+
+describe('gateway.accessLog', () => {
+  it('no line is lost at a clean stop: 300 requests, SIGTERM right after the last answer, 300 lines', async () => {
+    const { gatehouse, base, token } = await start('all-lines', []);
+    const statuses = await flood(`${base}/app/counted`, token, 300);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(300);
+    expect(await gatehouse.stop()).toBe(0);
+    const lines = gatehouse.logs.filter((l) => l.msg === 'request' && l['path'] === '/app/counted');
+    expect(lines).toHaveLength(300);
+    expect(lines.every((l) => l['status'] === 200 && l['uid'] === 'loadtester')).toBe(true);
+  });
+
+  it('a stdout nobody reads: every request is answered, lines past the buffer are dropped and counted, written + dropped = requests', async () => {
+    const { gatehouse, base, token } = await start('stalled', ['buffer: 64k']);
+    gatehouse.child.stdout.pause();
+    const seenBefore = gatehouse.logs.length;
+    try {
+      // About 2.3 KB a line (a long query is logged as it is): 1,500 lines are 3.4 MB, far more than
+      // the socket pair between us (a few hundred KiB) and the buffer (64 KiB) hold.
+      const statuses = await flood(`${base}/app/stalled?pad=${'x'.repeat(2000)}`, token, 1500);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(1500);
+      // The pause held: nothing reached us while the requests were answered.
+      expect(gatehouse.logs.length).toBe(seenBefore);
+    } finally {
+      gatehouse.child.stdout.resume();
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const dropped = Number(/^gatehouse_gateway_access_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN');
+    expect(dropped).toBeGreaterThan(0);
+    expect(await gatehouse.stop()).toBe(0);
+    // What was not dropped was written: the two add up to every request.
+    const written = gatehouse.logs.filter((l) => l.msg === 'request' && String(l['path']).startsWith('/app/stalled?')).length;
+    expect(written + dropped).toBe(1500);
+  }, 60_000);
+
+  it('sample: 0 logs no successful request, and every failure', async () => {
+    const { gatehouse, base, token } = await start('sampled', ['sample: 0']);
+    await flood(`${base}/app/sampled-ok`, token, 50, 4);
+    const denied = await fetch(`${base}/app/sampled-denied`);
+    expect(denied.status).toBe(401);
+    await gatehouse.waitForLog((l) => l.msg === 'request' && l['path'] === '/app/sampled-denied', 5000);
+    expect(await gatehouse.stop()).toBe(0);
+    expect(gatehouse.logs.filter((l) => l.msg === 'request' && l['path'] === '/app/sampled-ok')).toHaveLength(0);
+  });
+});
