@@ -94,18 +94,18 @@ beforeAll(async () => {
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
-  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000);
   port = Number(running['gatewayPort']);
   token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
   [task] = await until(() => findTasks('hello').catch(() => []), (t) => t[0]?.state === 'TASK_RUNNING', 20_000);
   // RUNNING is the process started; its first line says it listens.
   await until(() => cli(`/system/v1/logs/v2/task/${task.id}/file/stdout?cursor=END&skip=-10`, { accept: 'text/plain' }).then((r) => r.body), (b) => b.includes('listening on'), 10_000);
-}, 60_000);
+}, 120_000);
 
 afterAll(async () => {
   await gatehouse?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe('dcos task ls / task download', () => {
   it('task ls: statuses carry the container id, files/debug maps it, browse lists the sandbox', async () => {
