@@ -11,7 +11,7 @@ import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, cr
 import { Mesh } from '../mesh/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayError, GatewayServer, RouteTable, gatewayStatus } from '../gateway/index.js';
+import { GatewayError, GatewayServer, RouteTable, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { createAccessLogger } from './access-logger.js';
 import { gatewayOptions } from './gateway-options.js';
@@ -59,6 +59,8 @@ export function zoneOptionsFor(domain: string, ttl: number): ZoneOptions {
 export interface StartOptions {
   /** Human log lines (`--pretty`), passed on to gateway worker processes. */
   readonly pretty?: boolean;
+  /** The logger's ring of recent lines, served as the `gatehouse` component log. */
+  readonly componentLogs?: ComponentLogSource;
 }
 
 export async function startGatehouse(config: GatehouseConfig, logger: Logger, options: StartOptions = {}): Promise<RunningGatehouse> {
@@ -205,7 +207,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       await routes.start();
       lifecycle.onStop('gateway routes', () => routes.close());
       if (config.gateway.workers > 1) {
-        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, logger: logger.child({ part: 'gateway' }) });
+        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) });
         lifecycle.onStop('gateway workers', () => workers.close());
         gatewayPort = await workers.start();
       } else {
@@ -214,7 +216,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: options.pretty ?? false, registry });
         // Registered before the gateway: stopped after it, so the last requests' lines are flushed too.
         lifecycle.onStop('access log', () => accessLog.flush());
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, accessLog, logger: logger.child({ part: 'gateway' }) }));
+        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, accessLog, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) }));
         lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }

@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import type { GatehouseConfig } from '../config/index.js';
 import type { SnapshotView } from '../cluster/index.js';
 import { domainFrag, sanitizeLabel } from '../dns/index.js';
-import type { GatewayOptions, GatewayStatus, RouteTable, TaskNamer } from '../gateway/index.js';
+import type { ComponentLogSource, GatewayOptions, GatewayStatus, RouteTable, TaskNamer } from '../gateway/index.js';
 import type { RunningAuthn } from './authn-setup.js';
 import { VERSION } from './version.js';
 
@@ -20,6 +20,8 @@ export interface GatewayParts {
   readonly metricsText?: () => Promise<string>;
   /** `GET /gatehouse/v1/status`: workers ask the primary, which knows every worker's generations. */
   readonly status?: () => Promise<GatewayStatus>;
+  /** Gatehouse's recent log lines (the primary's ring; a worker asks the primary). */
+  readonly componentLogs?: ComponentLogSource | undefined;
   /** The access log's own logger (cli/access-logger.ts) and sampling. */
   readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
 }
@@ -51,6 +53,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     vipRange: config.mesh.enabled ? config.mesh.vipRange : null,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),
+    ...(parts.componentLogs ? { componentLogs: parts.componentLogs } : {}),
     ...(parts.accessLog ? { accessLog: parts.accessLog } : {}),
   };
 }

@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Lifecycle } from '../core/index.js';
 import { GatewayError, GatewayServer, RouteTable, SnapshotMirror, routesFromWire } from '../gateway/index.js';
-import { isToWorker, type FromWorker, type GatewayStatus, type ToWorker } from '../gateway/index.js';
+import { isToWorker, type ComponentLogSource, type FromWorker, type GatewayStatus, type LogRecord, type ToWorker } from '../gateway/index.js';
 import { FedUsers } from './users-feed.js';
 import { startAuthn } from './authn-setup.js';
 import { installCrashPolicy } from './crash-policy.js';
@@ -52,6 +52,10 @@ function askPrimary<T>(waiters: Map<number, (answer: T) => void>, request: (id: 
     send(request(id));
   });
 }
+
+const logsWaiters = new Map<number, (records: readonly LogRecord[]) => void>();
+/** The component log in a worker: the primary's ring, asked for on each read. */
+const primaryLogs: ComponentLogSource = { records: (after = 0) => askPrimary(logsWaiters, (id) => ({ kind: 'gatehouse:logs-request', id, after }), 'log lines') };
 
 const askPrimaryForMetrics = (): Promise<string> => askPrimary(metricsWaiters, (id) => ({ kind: 'gatehouse:metrics-request', id }), 'metrics');
 
@@ -105,6 +109,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       registry,
       metricsText: askPrimaryForMetrics,
       status: askPrimaryForStatus,
+      componentLogs: primaryLogs,
       logger: logger.child({ part: 'gateway' }),
     }));
     lifecycle.onStop('gateway', () => gateway.close());
@@ -148,6 +153,10 @@ process.on('message', (message: unknown) => {
       return;
     case 'gatehouse:metrics-collect':
       void registry.getMetricsAsJSON().then((metrics) => send({ kind: 'gatehouse:metrics-json', id: message.id, metrics }));
+      return;
+    case 'gatehouse:logs-reply':
+      logsWaiters.get(message.id)?.(message.records);
+      logsWaiters.delete(message.id);
       return;
     case 'gatehouse:metrics-text':
       metricsWaiters.get(message.id)?.(message.text);

@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
-import { GatewayError, gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker } from '../gateway/index.js';
+import { GatewayError, gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker, type ComponentLogSource } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
 
 export interface GatewayWorkersOptions {
@@ -23,6 +23,8 @@ export interface GatewayWorkersOptions {
   /** The primary's users and route files: read here once, pushed to every worker with their generation. */
   readonly users: UsersSource;
   readonly routes: RouteTable;
+  /** The primary's recent log lines, which workers ask for to serve the component log. */
+  readonly componentLogs?: ComponentLogSource | undefined;
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./gateway-worker.js', import.meta.url));
@@ -123,6 +125,9 @@ export class GatewayWorkers {
             return;
           case 'gatehouse:status-request':
             this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
+            return;
+          case 'gatehouse:logs-request':
+            void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) => this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }));
             return;
           case 'gatehouse:listening':
             listening = true;

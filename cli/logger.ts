@@ -1,12 +1,15 @@
 // One logger for the process. On a terminal: one human line per event (time, level, message, then
 // the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
 // JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
-import { pino, type Logger, type LevelWithSilent } from 'pino';
+import { destination, multistream, pino, type Logger, type LevelWithSilent } from 'pino';
 import pretty from 'pino-pretty';
+import type { LogRing } from '../gateway/index.js';
 
 export interface LoggerOptions {
   readonly level: LevelWithSilent;
   readonly pretty: boolean;
+  /** Also keeps every line in this ring (the component log the gateway serves), whatever goes to stdout. */
+  readonly ring?: LogRing;
 }
 
 /** Secrets must never reach a log line, whatever a caller passes by mistake. */
@@ -18,14 +21,19 @@ export function createLogger(options: LoggerOptions): Logger {
     base: { name: 'gatehouse' },
     redact: REDACT,
   };
-  if (!options.pretty) return pino(base);
-  return pino(base, pretty({
-    colorize: process.stdout.isTTY ?? false,
-    sync: true,
-    singleLine: true,
-    translateTime: 'SYS:HH:MM:ss.l',
-    ignore: 'pid,hostname,name',
-  }));
+  const out = options.pretty
+    ? pretty({
+      colorize: process.stdout.isTTY ?? false,
+      sync: true,
+      singleLine: true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+    })
+    : destination({ dest: 1, sync: true });
+  if (!options.ring) return options.pretty ? pino(base, out) : pino(base);
+  // Both get the same JSON line (redacted already): stdout as before, and the ring.
+  const level = options.level === 'silent' ? 'fatal' : options.level;
+  return pino(base, multistream([{ level, stream: out }, { level, stream: options.ring.stream() }]));
 }
 
 export type LogFormatChoice = { readonly flag?: boolean | undefined; readonly env?: string | undefined; readonly isTTY?: boolean | undefined };

@@ -1,6 +1,7 @@
 // `gatehouse run [--config FILE] [--pretty]`: start everything, stop cleanly on SIGTERM, SIGINT or
 // SIGHUP (also when one arrives during start-up).
 import { loadConfig } from '../config/index.js';
+import { LogRing } from '../gateway/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { EXIT_OK } from './exit-codes.js';
@@ -15,9 +16,11 @@ export async function runCommand(args: readonly string[]): Promise<number> {
   });
   const config = await loadConfig(values.config as string);
   const pretty = wantsPretty(values.pretty as boolean | undefined);
-  const logger = createLogger({ level: config.log.level, pretty });
+  // The newest lines stay in memory for `dcos node log` (the gateway's component log).
+  const ring = new LogRing();
+  const logger = createLogger({ level: config.log.level, pretty, ring });
   const stopped = untilStopSignal();
-  const gatehouse = await startGatehouse(config, logger, { pretty });
+  const gatehouse = await startGatehouse(config, logger, { pretty, componentLogs: ring });
   // Once serving, one failing request must not end the process (a failure while starting still does).
   const removeCrashPolicy = installCrashPolicy({ logger, registry: gatehouse.registry });
   const reason = await stopped;

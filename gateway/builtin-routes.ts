@@ -1,5 +1,6 @@
 // The built-in routes of interface §4, resolved from the current snapshot: `/service/<name>/`,
-// `/agent/<id>/`, `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's redirects and errors.
+// `/agent/<id>/` (and `/slave/<id>/`), `/mesos/`, `/marathon/`, `/mesos_dns/`, with Admin Router's
+// redirects and errors.
 import type { Snapshot } from '../cluster/index.js';
 import { GATEWAY_ANSWERS, type GatewayAnswerCode } from './errors.js';
 import { resolveService } from './service-resolver.js';
@@ -31,6 +32,7 @@ export function earlyRedirect(path: string): RouteDecision | null {
   if (path === '/mesos') return { kind: 'redirect', status: 301, location: '/mesos/' };
   if (path === '/marathon') return { kind: 'redirect', status: 307, location: '/marathon/' };
   if (path === '/agent') return { kind: 'redirect', status: 301, location: '/agent/' };
+  if (path === '/slave') return { kind: 'redirect', status: 301, location: '/slave/' };
   return null;
 }
 
@@ -41,6 +43,8 @@ export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision |
     if (!inputs.dnsHttp) return notFound('the DNS HTTP API is disabled (dns.http)', 'ERR_GATEWAY_DNS_API_DISABLED');
     return { kind: 'proxy', route: 'mesos_dns', upstreams: single(inputs.dnsHttp), upstreamPath: strip('/mesos_dns'), servicePrefix: null };
   }
+  // Admin Router served an agent at /slave/<id>/ as well as /agent/<id>/ (older clients, `dcos task exec`).
+  if (path.startsWith('/slave/')) path = `/agent/${path.slice('/slave/'.length)}`;
   const cluster = path.startsWith('/service/') || path.startsWith('/agent/') || path.startsWith('/mesos/') || path.startsWith('/marathon/');
   if (!cluster) return null;
   if (!inputs.snapshot || !inputs.usable) return unavailable(inputs.snapshot ? 'the cluster snapshot is too old to route by (cluster.unusableAfter)' : 'no cluster snapshot yet');

@@ -12,3 +12,4 @@ export { SnapshotMirror, type SnapshotMirrorOptions } from './snapshot-mirror.js
 export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJson } from './worker-protocol.js';
 export { routesFromWire, routesToWire, type WireRouteFile } from './worker-protocol.js';
 export { gatewayStatus, sameGenerations, type GatewayStatus, type Generations, type WorkerStatus } from './gateway-status.js';
+export { LogRing, type ComponentLogSource, type LogRecord } from './logs/log-ring.js';

@@ -6,6 +6,7 @@ import type { LoginContext, TokenVerifier } from '../authn/index.js';
 import type { SnapshotView } from '../cluster/index.js';
 import type { ListenAddress } from '../config/index.js';
 import type { GatewayStatus } from './gateway-status.js';
+import type { ComponentLogSource } from './logs/log-ring.js';
 import type { TaskNamer } from './pages.js';
 import type { RouteTable } from './route-table.js';
 
@@ -60,4 +61,6 @@ export interface GatewayOptions {
   readonly vipRange?: string | null;
   /** Members of this group may read `/gatehouse/v1/routes` (authn.adminGroup; default `admins`). */
   readonly adminGroup?: string;
+  /** Gatehouse's recent log lines for the component logs (`dcos node log --leader`); absent: 404. */
+  readonly componentLogs?: ComponentLogSource;
 }

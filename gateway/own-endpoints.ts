@@ -1,18 +1,31 @@
 // The gateway's own endpoints that need a token (the pipeline's step 6): the route list (admin group
-// only), the status of every gateway process, and Admin Router's `/metadata` and build info.
+// only), the status of every gateway process, Admin Router's `/metadata` and build info, the log
+// service (logs/) and dcos-net's `/net/v1/nodes` and `/net/v1/vips`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../authn/index.js';
 import { buildVipTable } from '../cluster/index.js';
 import type { GatewayOptions } from './options.js';
+import { answerLogs } from './logs/logs-endpoint.js';
+import { isLogPath } from './logs/log-request.js';
+import { netNodes } from './net-nodes.js';
+import { NET_NODES_PATH } from './pipeline.js';
 import { sendGatewayError } from './proxy.js';
 
 /** The route name of one of these endpoints in metrics and logs; known before it answers, so a failure is named too. */
 export function ownRouteName(path: string): string {
+  if (isLogPath(path)) return 'logs';
+  if (path === NET_NODES_PATH) return 'nodes';
   return path === '/gatehouse/v1/routes' ? 'inspect' : path === '/gatehouse/v1/status' ? 'status' : path === '/net/v1/vips' ? 'vips' : 'metadata';
 }
 
-/** Answers one of AUTHENTICATED_PATHS (pipeline.ts). */
-export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Caller) => string[], req: IncomingMessage, res: ServerResponse, path: string, caller: Caller): Promise<void> {
+/** Answers one of AUTHENTICATED_PATHS, a log path or the node list (pipeline.ts). */
+export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Caller) => string[], req: IncomingMessage, res: ServerResponse, path: string, caller: Caller, search = ''): Promise<void> {
+  if (isLogPath(path)) return answerLogs({ store: options.store, componentLogs: options.componentLogs }, req, res, path, search);
+  if (path === NET_NODES_PATH) {
+    const body = JSON.stringify(netNodes(options.store.current));
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   if (path === '/gatehouse/v1/routes') {
     // It shows every upstream URL: for the admin group only (authn.adminGroup).
     const adminGroup = options.adminGroup ?? 'admins';

@@ -6,13 +6,15 @@
 //   3. early redirects (`/mesos` → `/mesos/`)  — plain path only; the fast path hands them to it
 //   4. file routes (`auth: none` skips step 5)
 //   5. authentication (the fast path takes only a recently verified token)
-//   6. the gateway's own authenticated endpoints (route list, status, metadata) — plain path only
+//   6. the gateway's own authenticated endpoints (route list, status, metadata, task and component
+//      logs, dcos-net's node list) — plain path only
 //   7. the file route's or built-in route's decision
 // The pipeline decides only; answering (proxying, writing an error, a socket reply) stays with each path.
 import type { IncomingHttpHeaders } from 'node:http';
 import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller } from '../authn/index.js';
 import { isUsable } from '../cluster/index.js';
 import { builtinRoute, earlyRedirect, errorDecision, type RouteDecision } from './builtin-routes.js';
+import { isLogPath } from './logs/log-request.js';
 import { normalizePath } from './normalize-path.js';
 import type { GatewayOptions } from './options.js';
 import { PUBLIC_PATHS } from './public-endpoints.js';
@@ -24,6 +26,8 @@ export type RequestPath = 'plain' | 'fast' | 'upgrade';
 
 /** The gateway's own endpoints that need a token; answered by the plain path (authenticated-endpoints.ts). */
 export const AUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json', '/net/v1/vips']);
+/** dcos-net's node list (own-endpoints.ts). */
+export const NET_NODES_PATH = '/net/v1/nodes';
 
 export type Verdict =
   | { readonly kind: 'bad-path'; readonly error: string }
@@ -32,7 +36,7 @@ export type Verdict =
   | { readonly kind: 'public'; readonly path: string; readonly search: string }
   | { readonly kind: 'redirect'; readonly status: number; readonly location: string }
   | { readonly kind: 'unauthorized'; readonly path: string; readonly error: AuthnError }
-  | { readonly kind: 'own'; readonly path: string; readonly caller: Caller }
+  | { readonly kind: 'own'; readonly path: string; readonly search: string; readonly caller: Caller }
   | { readonly kind: 'no-route'; readonly path: string; readonly caller: Caller | null }
   /** A route's decision: a file route's (proxy or error) or a built-in one (proxy, redirect, error, index). */
   | { readonly kind: 'route'; readonly path: string; readonly search: string; readonly decision: RouteDecision; readonly fileRoute: FileRoute | null; readonly caller: Caller | null; readonly label: string };
@@ -90,14 +94,19 @@ export class RequestPipeline {
   #route(via: RequestPath, path: string, search: string, fileRoute: FileRoute | null, caller: Caller | AuthnError | null): Verdict {
     if (caller instanceof AuthnError) return { kind: 'unauthorized', path, error: caller };
     if (fileRoute) return { kind: 'route', path, search, decision: this.#fileRouteDecision(fileRoute, caller, path), fileRoute, caller, label: routeLabel(fileRoute) };
-    if (via === 'plain' && caller && this.#ownEndpoint(path)) return { kind: 'own', path, caller };
+    if (via === 'plain' && caller && this.#ownEndpoint(path)) return { kind: 'own', path, search, caller };
     const decision = this.#builtinDecision(path);
     if (!decision) return { kind: 'no-route', path, caller };
     return { kind: 'route', path, search, decision, fileRoute: null, caller, label: decision.kind === 'proxy' ? decision.route : decision.kind };
   }
 
-  /** `/gatehouse/v1/status` and `/net/v1/vips` are the gateway's only when it has a status or VIPs to show; else they are routed like any path. */
+  /**
+   * `/gatehouse/v1/status` and `/net/v1/vips` are the gateway's only when it has a status or VIPs to
+   * show; else they are routed like any path. The log service (dcos-log's paths) and dcos-net's node
+   * list are answered here too.
+   */
   #ownEndpoint(path: string): boolean {
+    if (isLogPath(path) || path === NET_NODES_PATH) return true;
     if (path === '/net/v1/vips') return Boolean(this.#options.vipRange);
     return AUTHENTICATED_PATHS.has(path) && (path !== '/gatehouse/v1/status' || Boolean(this.#options.status));
   }

@@ -191,7 +191,7 @@ export class GatewayServer {
       case 'own':
         route = ownRouteName(verdict.path);
         uid = verdict.caller.uid;
-        return answerOwn(this.#options, (caller) => this.#pipeline.groupsOf(caller), req, res, verdict.path, verdict.caller);
+        return answerOwn(this.#options, (caller) => this.#pipeline.groupsOf(caller), req, res, verdict.path, verdict.caller, verdict.search);
       case 'no-route':
         route = 'unknown';
         uid = verdict.caller?.uid ?? null;

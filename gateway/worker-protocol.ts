@@ -5,6 +5,7 @@ import type { Snapshot, StoreStatus } from '../cluster/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { GatewayStatus, Generations } from './gateway-status.js';
+import type { LogRecord } from './logs/log-ring.js';
 import type { FileRoute, RouteFileStatus } from './route-files.js';
 
 export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
@@ -21,7 +22,9 @@ export type ToWorker =
   | { readonly kind: 'gatehouse:users'; readonly generation: number; readonly users: UsersFile }
   /** The primary's route files (it alone reads gateway.routes), numbered. */
   | { readonly kind: 'gatehouse:routes'; readonly generation: number; readonly files: readonly WireRouteFile[] }
-  | { readonly kind: 'gatehouse:status-reply'; readonly id: number; readonly status: GatewayStatus };
+  | { readonly kind: 'gatehouse:status-reply'; readonly id: number; readonly status: GatewayStatus }
+  /** The primary's recent log lines, for the component log a worker serves. */
+  | { readonly kind: 'gatehouse:logs-reply'; readonly id: number; readonly records: readonly LogRecord[] };
 
 /** Worker → primary. */
 export type FromWorker =
@@ -32,7 +35,8 @@ export type FromWorker =
   | { readonly kind: 'gatehouse:metrics-json'; readonly id: number; readonly metrics: MetricsJson }
   /** What the worker serves now, sent after every change: the primary shows it in /gatehouse/v1/status. */
   | { readonly kind: 'gatehouse:applied'; readonly generations: Generations }
-  | { readonly kind: 'gatehouse:status-request'; readonly id: number };
+  | { readonly kind: 'gatehouse:status-request'; readonly id: number }
+  | { readonly kind: 'gatehouse:logs-request'; readonly id: number; readonly after: number };
 
 /** A route file as it crosses IPC: URLs do not survive a structured clone, their hrefs do. */
 export type WireRouteFile = Omit<RouteFileStatus, 'routes'> & { readonly routes: readonly (Omit<FileRoute, 'to'> & { readonly to: readonly string[] })[] };

@@ -48,7 +48,8 @@ afterAll(async () => {
 it('the quick start, edits included, leaves git status empty', async () => {
   gatehouse = startGatehouseProcess(['run', '--config', config], { cwd: repo });
   await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
-  expect(gatehouse.stderr()).toMatch(/Password \(shown once\): \S+/);
+  // stderr is a pipe of its own: the block printed after `gatehouse is running` may arrive later.
+  expect((await gatehouse.waitForStderr(/Password \(shown once\): \S+/))[0]).toMatch(/Password/);
   const cluster = String((await gatehouse.waitForLog((l) => l.msg === 'embedded cluster started (Mesos and Marathon API)'))['url']);
   const taskCount = async () => ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasksRunning: number } }).app.tasksRunning;
   expect(await until(taskCount, (n) => n === 2, 30_000)).toBe(2);

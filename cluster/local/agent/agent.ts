@@ -124,7 +124,7 @@ export class LocalAgent {
       resolveExited();
       const message = error instanceof Error ? error.message : String(error);
       this.#options.logger.warn({ task: launch.taskId, reason: message }, 'task could not be started');
-      this.#status(launch.taskId, task.killing ? 'TASK_KILLED' : 'TASK_FAILED', { message: `Failed to launch: ${message}`, reason: 'REASON_COMMAND_EXECUTOR_FAILED' });
+      this.#status(launch.taskId, task.killing ? 'TASK_KILLED' : 'TASK_FAILED', { message: `Failed to launch: ${message}`, reason: 'REASON_COMMAND_EXECUTOR_FAILED' }, runId);
     }
   }
 
@@ -192,7 +192,7 @@ export class LocalAgent {
       extra.reason = 'REASON_COMMAND_EXECUTOR_FAILED';
     }
     this.#options.logger.info({ task: task.launch.taskId, state, message: extra.message }, 'task ended');
-    this.#status(task.launch.taskId, state, extra);
+    this.#status(task.launch.taskId, state, extra, task.runId);
   }
 
   #environment(launch: TaskLaunch, sandbox: string): NodeJS.ProcessEnv {
@@ -234,8 +234,8 @@ export class LocalAgent {
 
   // Delivered on a microtask, in order, never inside the caller's stack: the master and scheduler react to
   // updates (kill, relaunch) and must not re-enter themselves in the middle of a decision.
-  #status(taskId: string, state: LocalTaskState, extra: { message?: string; reason?: string } = {}): void {
-    const update: TaskStatusUpdate = { taskId, agentId: this.id, state, timestamp: nowSeconds(), source: 'SOURCE_EXECUTOR', ips: [this.ip], ...extra };
+  #status(taskId: string, state: LocalTaskState, extra: { message?: string; reason?: string } = {}, containerId = this.#tasks.get(taskId)?.runId): void {
+    const update: TaskStatusUpdate = { taskId, agentId: this.id, state, timestamp: nowSeconds(), source: 'SOURCE_EXECUTOR', ips: [this.ip], ...extra, ...(containerId ? { containerId } : {}) };
     queueMicrotask(() => this.#options.onStatus(update));
   }
 }

@@ -13,6 +13,8 @@ export type CgroupMode = 'v2' | 'v1' | 'none';
 export interface TaskCgroup {
   /** `cgroup.procs` files the task's first process writes its PID into. */
   readonly procsFiles: readonly string[];
+  /** The task's group directories (v2: one; v1: cpu then memory), where the kernel reports its use. */
+  readonly dirs: readonly string[];
   /** PIDs in the task's groups (the whole tree, wherever it forked). */
   pids(): Promise<number[]>;
   /** Peak or current memory use in bytes, when the kernel reports it. */
@@ -85,6 +87,7 @@ export class Cgroups {
 function group(dirs: readonly string[], memoryFile: string): TaskCgroup {
   return {
     procsFiles: dirs.map((d) => `${d}/cgroup.procs`),
+    dirs,
     async pids() {
       const text = await readFile(`${dirs[0]}/cgroup.procs`, 'latin1').catch(() => '');
       return text.split('\n').filter(Boolean).map(Number);

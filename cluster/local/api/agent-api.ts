@@ -1,122 +1,106 @@
-// An agent's own HTTP endpoint (what `/agent/<id>/` in the gateway reaches): Mesos's agent `/state`
-// and the sandbox file API (`/files/browse`, `/files/read`, `/files/download`) that UIs use to show
-// task logs. File paths are confined to the agent's sandboxes.
+// An agent's own HTTP endpoint (what `/agent/<id>/` and `/slave/<id>/` in the gateway reach), as a
+// Mesos agent serves it: `/state`, `/monitor/statistics`, the sandbox files API (`/files/debug`,
+// `/files/browse`, `/files/read`, `/files/download`) and the v1 operator API (`POST /api/v1`).
+// File paths are confined to the agent's sandboxes (agent/sandbox-files.ts).
 import { createReadStream } from 'node:fs';
-import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { basename, join, sep } from 'node:path';
+import { basename } from 'node:path';
 import type { LocalAgent } from '../agent/agent.js';
+import { FilesError, SandboxFiles } from '../agent/sandbox-files.js';
 import type { LocalMaster } from '../master/master.js';
-import { MESOS_VERSION, taskJson } from './master-json.js';
-import { resourcesJson } from '../master/resources.js';
+import { AgentCallError, answerCall, JSON_CODEC, validateCall, type AgentCallCodec } from './agent-calls.js';
+import { agentState, finishedRuns, monitorStatistics } from './agent-state.js';
 
-const MAX_READ = 1024 * 1024;
+/** Bodies of `POST /api/v1` above this are refused (a call is a few hundred bytes). */
+const MAX_CALL_BYTES = 1024 * 1024;
 
 export function createAgentHttpServer(agent: LocalAgent, master: LocalMaster): Server {
+  const files = new SandboxFiles(agent, () => finishedRuns(agent, master));
   return createServer((request, response) => {
-    handle(agent, master, request, response).catch((error: unknown) => sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) }));
+    handle(agent, master, files, request, response).catch((error: unknown) => {
+      if (error instanceof FilesError || error instanceof AgentCallError) return sendText(response, error.status, error.message);
+      sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
+    });
   });
 }
 
-async function handle(agent: LocalAgent, master: LocalMaster, request: IncomingMessage, response: ServerResponse): Promise<void> {
+async function handle(agent: LocalAgent, master: LocalMaster, files: SandboxFiles, request: IncomingMessage, response: ServerResponse): Promise<void> {
   const url = new URL(request.url ?? '/', 'http://local');
+  // libprocess serves the agent's endpoints under its process id as well: `/slave(1)/state`.
   const path = url.pathname.replace(/^\/slave\(1\)/, '').replace(/\/+$/, '') || '/';
-  if (request.method !== 'GET' && request.method !== 'HEAD') return sendJson(response, 405, { message: 'read-only' });
-  if (path === '/state' || path === '/state.json') return sendJson(response, 200, agentState(agent, master));
-  if (path === '/health') {
-    response.writeHead(200);
-    return void response.end();
+  if (path === '/api/v1') return operatorCall(agent, files, request, response);
+  if (request.method !== 'GET' && request.method !== 'HEAD') {
+    response.setHeader('allow', 'GET, HEAD');
+    return sendJson(response, 405, { message: `${request.method} ${path}: this endpoint is read-only (POST /api/v1 takes agent calls)` });
   }
-  if (path === '/files/browse' || path === '/files/read' || path === '/files/download') {
-    const file = await confine(agent, url.searchParams.get('path') ?? '');
-    if (!file) return sendJson(response, 404, { message: 'no such file in this agent\'s sandboxes' });
-    if (path === '/files/browse') {
-      const entries = await readdir(file, { withFileTypes: true }).catch(() => null);
-      if (!entries) return sendJson(response, 400, { message: 'not a directory' });
-      return sendJson(response, 200, await Promise.all(entries.map(async (e) => {
-        const info = await stat(join(file, e.name));
-        return { path: join(file, e.name), size: info.size, mtime: info.mtimeMs / 1000, mode: e.isDirectory() ? 'drwxr-xr-x' : '-rw-r--r--', nlink: info.nlink };
-      })));
-    }
-    const info = await stat(file);
-    if (!info.isFile()) return sendJson(response, 400, { message: 'not a file' });
-    if (path === '/files/download') {
-      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': info.size, 'content-disposition': attachment(basename(file)) });
-      createReadStream(file).pipe(response);
+  const query = (name: string): string | null => url.searchParams.get(name);
+  switch (path) {
+    case '/state': case '/state.json':
+      return sendJson(response, 200, agentState(agent, master));
+    case '/monitor/statistics': case '/monitor/statistics.json':
+      return sendJson(response, 200, await monitorStatistics(agent, (id) => master.frameworks().find((f) => f.id === id)?.scheduler.name ?? ''));
+    case '/health':
+      response.writeHead(200);
+      return void response.end();
+    case '/files/debug':
+      return sendJson(response, 200, Object.fromEntries(files.attached()));
+    case '/files/browse':
+      return sendJson(response, 200, (await files.browse(query('path') ?? '')).map(({ modeBits: _bits, ...info }) => info));
+    case '/files/read':
+      return sendJson(response, 200, await files.read(query('path') ?? '', query('offset'), query('length')));
+    case '/files/download': {
+      const requested = query('path') ?? '';
+      const { real, size } = await files.download(requested);
+      response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': size, 'content-disposition': attachment(basename(requested)) });
+      if (request.method === 'HEAD' || size === 0) return void response.end();
+      // Exactly the size announced: a file that grows meanwhile (a task's stdout) must not overrun it.
+      createReadStream(real, { start: 0, end: Math.max(0, size - 1) }).on('error', () => response.destroy()).pipe(response);
       return;
-    }
-    const offset = Number(url.searchParams.get('offset') ?? -1);
-    // Mesos: offset -1 asks for the size only.
-    if (!(offset >= 0)) return sendJson(response, 200, { data: '', offset: info.size });
-    const length = Math.min(MAX_READ, Math.max(0, Number(url.searchParams.get('length') ?? MAX_READ) || MAX_READ));
-    const handleFile = await open(file, 'r');
-    try {
-      const buffer = Buffer.alloc(Math.max(0, Math.min(length, info.size - offset)));
-      const { bytesRead } = await handleFile.read(buffer, 0, buffer.length, offset);
-      return sendJson(response, 200, { data: buffer.subarray(0, bytesRead).toString('utf8'), offset });
-    } finally {
-      await handleFile.close();
     }
   }
   sendJson(response, 404, { message: `${path}: not an endpoint of this agent` });
 }
 
-/** The real path when it lies inside the agent's work directory, else null (no `..`, no symlinks out). */
-async function confine(agent: LocalAgent, requested: string): Promise<string | null> {
-  if (!requested) return null;
-  const root = await realpath(agent.workDir).catch(() => null);
-  const target = await realpath((await latestRun(agent, requested)) ?? (requested.startsWith('/') ? requested : join(agent.workDir, requested))).catch(() => null);
-  if (!root || !target) return null;
-  return target === root || target.startsWith(root + sep) ? target : null;
+/** `POST /api/v1`: the codec by Content-Type (and Accept), the call checked, then answered. */
+async function operatorCall(agent: LocalAgent, files: SandboxFiles, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  if (request.method !== 'POST') {
+    response.setHeader('allow', 'POST');
+    return sendText(response, 405, `Expecting a 'POST' request, received '${request.method}'`);
+  }
+  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const codec = codecFor(contentType);
+  if (!codec) return sendText(response, 415, `Expecting 'Content-Type' of application/json (got ${JSON.stringify(contentType)}); protobuf agent calls are not answered yet`);
+  const accept = request.headers.accept ?? '*/*';
+  if (!/(^|,)\s*(application\/json|application\/\*|\*\/\*)/i.test(accept)) return sendText(response, 406, `Expecting 'Accept' to allow application/json (got ${JSON.stringify(accept)})`);
+  const body = await readBody(request, MAX_CALL_BYTES);
+  if (!body) return sendText(response, 413, `the call is larger than ${MAX_CALL_BYTES} bytes`);
+  const answer = await answerCall(validateCall(codec.decode(body)), agent, files);
+  const encoded = codec.encode(answer);
+  response.writeHead(200, { 'content-type': codec.mediaType, 'content-length': encoded.length });
+  response.end(encoded);
 }
 
-/**
- * Mesos's virtual path for an executor's latest run, `/frameworks/<fw>/executors/<executor>/runs/latest[/...]`
- * (what a UI can build from the master's state alone), as a real path: the running task's sandbox, or
- * for a task that ended the newest run on disk (its stdout is what tells why). A command task's
- * executor id is its task id. The caller still confines the result.
- */
-async function latestRun(agent: LocalAgent, requested: string): Promise<string | null> {
-  const match = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/.exec(requested);
-  if (!match) return null;
-  const [, framework = '', executor = '', rest = ''] = match;
-  const task = agent.task(executor);
-  if (task && task.launch.frameworkId === framework) return task.sandbox + rest;
-  const runs = join(agent.workDir, 'frameworks', framework, 'executors', executor, 'runs');
-  const dated = await Promise.all((await readdir(runs).catch(() => [] as string[])).map(async (run) => ({ run, at: (await stat(join(runs, run)).catch(() => null))?.mtimeMs ?? -1 })));
-  const newest = dated.sort((a, b) => b.at - a.at)[0];
-  return newest ? join(runs, newest.run) + rest : null;
+function codecFor(contentType: string): AgentCallCodec | null {
+  return contentType === JSON_CODEC.mediaType ? JSON_CODEC : null;
 }
 
-function agentState(agent: LocalAgent, master: LocalMaster): Record<string, unknown> {
-  return {
-    id: agent.id,
-    pid: agent.pid,
-    hostname: agent.hostname,
-    version: MESOS_VERSION,
-    start_time: agent.registeredAt,
-    resources: resourcesJson(agent.resources),
-    attributes: {},
-    master_hostname: master.ip,
-    flags: { work_dir: agent.workDir, port: String(agent.port), hostname: agent.hostname },
-    frameworks: master.frameworks().map((framework) => ({
-      id: framework.id,
-      name: framework.scheduler.name,
-      executors: [...framework.tasks.values()].filter((t) => t.launch.agentId === agent.id).map((task) => ({
-        id: task.launch.taskId,
-        name: `Command Executor (Task: ${task.launch.taskId})`,
-        source: task.launch.taskId,
-        framework_id: framework.id,
-        directory: agent.task(task.launch.taskId)?.sandbox ?? '',
-        resources: resourcesJson(task.launch.resources),
-        tasks: [taskJson(task)],
-        queued_tasks: [],
-        completed_tasks: [],
-      })),
-      completed_executors: [],
-    })),
-    completed_frameworks: [],
-  };
+/** The whole body, or null past `limit` (then the rest is not read). */
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.pause();
+        resolve(null);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
@@ -124,6 +108,13 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
   response.end(response.req.method === 'HEAD' ? undefined : text);
+}
+
+/** Mesos answers refused requests with a plain-text reason. */
+function sendText(response: ServerResponse, status: number, text: string): void {
+  if (response.headersSent) return void response.destroy();
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) + 1, ...(status === 413 ? { connection: 'close' } : {}) });
+  response.end(response.req.method === 'HEAD' ? undefined : `${text}\n`);
 }
 
 /**

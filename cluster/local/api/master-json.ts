@@ -121,7 +121,9 @@ export function taskJson(task: TaskRecord): Record<string, unknown> {
     state: task.state,
     resources: resourcesJson(launch.resources),
     role: launch.role ?? '*',
-    statuses: task.statuses.map(statusJson),
+    // Mesos records the updates the agent sent; the master's own TASK_STAGING is the task's first
+    // state, not a status (so `statuses[0]` carries the container id, which the DC/OS CLI reads).
+    statuses: task.statuses.filter((s) => !(s.state === 'TASK_STAGING' && s.source === 'SOURCE_MASTER')).map(statusJson),
     ...(launch.labels.length ? { labels: launch.labels } : {}),
     ...(launch.discovery ? { discovery: launch.discovery } : {}),
   };
@@ -135,7 +137,10 @@ function statusJson(status: TaskStatusUpdate): Record<string, unknown> {
     ...(status.message ? { message: status.message } : {}),
     ...(status.reason ? { reason: status.reason } : {}),
     source: status.source,
-    container_status: { network_infos: [{ ip_addresses: status.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }] },
+    container_status: {
+      ...(status.containerId ? { container_id: { value: status.containerId } } : {}),
+      network_infos: [{ ip_addresses: status.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }],
+    },
   };
 }
 

@@ -49,6 +49,8 @@ export interface TaskStatusUpdate {
   /** The task's IPs (on this host: the agent's). */
   readonly ips: readonly string[];
   readonly healthy?: boolean;
+  /** The container the agent runs the task in (its sandbox is `runs/<containerId>`); set on the agent's updates, as Mesos does. */
+  readonly containerId?: string;
 }
 
 export function nowSeconds(): number {
