@@ -10,6 +10,8 @@ import type { FrameworkScheduler, LocalMaster, Offer } from '../master/master.js
 import { subtractResources, type Resources } from '../master/resources.js';
 import { buildTask, shortfalls, type Shortfall } from './task-builder.js';
 import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
+import { definitionJson } from '../apps/app-json.js';
+import { Deployments } from './deployments.js';
 
 export interface SchedulerTask {
   readonly id: string;
@@ -22,6 +24,8 @@ export interface SchedulerTask {
   startedAt: number | null;
   state: string;
   killRequested: boolean;
+  /** Killed first when the app scales down (`DELETE /v2/apps/<id>/tasks/<task>?scale=true`). */
+  killFirst?: boolean;
   health: TaskHealth | null;
 }
 
@@ -61,6 +65,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
   readonly name = 'marathon';
   webuiUrl: string;
   readonly frameworkId: string;
+  readonly deployments = new Deployments((eventType, fields) => this.#emit(eventType, fields));
   readonly #options: SchedulerOptions;
   readonly #apps = new Map<string, AppState>();
   readonly #delayTimers = new Set<NodeJS.Timeout>();
@@ -83,6 +88,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     for (const [id, state] of this.#apps) {
       if (!wanted.has(id) && !state.removed) {
         state.removed = true;
+        this.deployments.start(id, 'StopApplication', new Date().toISOString(), definitionJson(state.definition), null);
         this.#options.logger.info({ app: id }, 'app removed; stopping its tasks');
         this.#emit('app_terminated_event', { appId: id });
       }
@@ -91,9 +97,11 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       const state = this.#apps.get(definition.id);
       if (!state || state.removed) {
         this.#apps.set(definition.id, { definition, removed: false, tasks: state?.tasks ?? new Map(), delayUntil: 0, nextDelayMs: definition.backoffSeconds * 1000, waiting: null, rejected: {}, lastTaskFailure: null });
+        this.deployments.start(definition.id, 'StartApplication', definition.version, null, definitionJson(definition));
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, 'app added');
       } else if (state.definition.version !== definition.version) {
         const scaleOnly = state.definition.instances !== definition.instances && sameExceptInstances(state.definition, definition);
+        this.deployments.start(definition.id, scaleOnly ? 'ScaleApplication' : 'RestartApplication', definition.version, definitionJson(state.definition), definitionJson(definition));
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, scaleOnly ? 'app scaled' : 'app changed; replacing its tasks');
         // Scaling keeps the running tasks: they are of the same definition in everything but the count.
         if (scaleOnly) for (const task of state.tasks.values()) if (task.version === state.definition.version) task.version = definition.version;
@@ -219,6 +227,18 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     task.health.start();
   }
 
+  /** Kills tasks of an app; the scheduler replaces them unless the app scales down to match. */
+  killTasks(appId: string, taskIds: readonly string[], options: { scale: boolean }): SchedulerTask[] {
+    const app = this.#apps.get(appId);
+    const tasks = taskIds.map((id) => app?.tasks.get(id)).filter((t): t is SchedulerTask => t !== undefined && !t.killRequested);
+    if (!app) return [];
+    // With scale, the app's file is written with fewer instances next, and these go first.
+    if (options.scale) for (const task of tasks) task.killFirst = true;
+    else for (const task of tasks) this.#kill(app, task, 'killed through the API');
+    this.#reconcile();
+    return tasks;
+  }
+
   /** Instances still to launch (current definition, not yet staged). */
   missing(app: AppState): number {
     if (app.removed || (app.definition.cmd === null && app.definition.args === null)) return 0;
@@ -236,7 +256,8 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         if (app.tasks.size === 0) this.#apps.delete(id);
         continue;
       }
-      const current = live.filter((t) => t.version === app.definition.version).sort((a, b) => a.stagedAt - b.stagedAt);
+      // Oldest first, but tasks marked to be killed first last: scaling down kills from the end.
+      const current = live.filter((t) => t.version === app.definition.version).sort((a, b) => Number(a.killFirst ?? false) - Number(b.killFirst ?? false) || a.stagedAt - b.stagedAt);
       const old = live.filter((t) => t.version !== app.definition.version).sort((a, b) => a.stagedAt - b.stagedAt);
       for (const task of current.slice(app.definition.instances).reverse()) this.#kill(app, task, 'scaled down');
       const ready = current.filter((t) => t.state === 'TASK_RUNNING' && (t.health === null || t.health.healthy)).length;
@@ -244,7 +265,18 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       for (const task of old.slice(0, Math.max(0, old.length - keepOld))) this.#kill(app, task, 'replaced by the new definition');
     }
     if ([...this.#apps.values()].some((app) => this.missing(app) > 0)) this.#options.master.reviveOffers();
+    this.deployments.settle((d) => this.#reached(d.appId, d.version, d.action === 'StopApplication'));
     this.emit('change');
+  }
+
+  /** Whether an app runs exactly its instances of `version`, running and healthy where checked (or, removed, is gone). */
+  #reached(appId: string, version: string, removal: boolean): boolean {
+    const app = this.#apps.get(appId);
+    if (removal) return app === undefined || (app.removed && app.tasks.size === 0);
+    if (!app || app.removed || app.definition.version !== version) return false;
+    const checked = app.definition.healthChecks.length > 0;
+    const tasks = [...app.tasks.values()];
+    return tasks.length === app.definition.instances && tasks.every((t) => t.version === version && !t.killRequested && t.state === 'TASK_RUNNING' && (!checked || (t.health?.healthy ?? false)));
   }
 
   #kill(app: AppState, task: SchedulerTask, why: string): void {
