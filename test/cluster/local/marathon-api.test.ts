@@ -184,6 +184,37 @@ describe('Marathon app API on the app files', () => {
     await settled(killed.body.deploymentId);
   });
 
+  it('the event stream carries deployment_info, deployment_step_success, deployment_success, and deployment_failed for a superseded one', async () => {
+    const controller = new AbortController();
+    const stream = await fetch(`${base}/v2/events?event_type=deployment_info&event_type=deployment_step_success&event_type=deployment_success&event_type=deployment_failed`, { signal: controller.signal });
+    const events: Json[] = [];
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      let buffer = '';
+      for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
+        buffer += decoder.decode(chunk, { stream: true });
+        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+          const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
+          if (data) events.push(JSON.parse(data));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    })().catch(() => undefined);
+    try {
+      const stuck = (await call('PUT', '/v2/apps/tools/worker', { cpus: 64, instances: 1 })).body;
+      const forced = (await call('PUT', '/v2/apps/tools/worker?force=true', { cpus: 0.1, instances: 0 })).body;
+      await until(async () => events, (list) => list.some((e) => e.eventType === 'deployment_success' && e.id === forced.deploymentId), 15_000);
+      const of = (id: string): string[] => events.filter((e) => (e.id ?? e.plan?.id) === id).map((e) => e.eventType);
+      expect(of(stuck.deploymentId)).toEqual(['deployment_info', 'deployment_failed']);
+      expect(of(forced.deploymentId)).toEqual(['deployment_info', 'deployment_step_success', 'deployment_success']);
+      const info = events.find((e) => e.eventType === 'deployment_info' && e.plan.id === forced.deploymentId);
+      expect(info).toMatchObject({ timestamp: expect.any(String), plan: { version: forced.version, steps: [{ actions: [{ action: 'RestartApplication', app: '/tools/worker' }] }] }, currentStep: { actions: [{ action: 'RestartApplication', app: '/tools/worker' }] } });
+    } finally {
+      controller.abort();
+      await reading;
+    }
+  });
+
   it('restart replaces every task under a new version; the file is unchanged', async () => {
     const before = await files();
     const old = (await call('GET', '/v2/apps/echo')).body.app;
