@@ -51,6 +51,8 @@ beforeAll(async () => {
   await mkdir(apps);
   await writeFile(join(apps, 'tools.yaml'), GROUP_FILE);
   await startCluster();
+  // The apps of the file are deploying at first: the tests start from a cluster at rest.
+  await until(deployments, (list) => list.length === 0, 20_000);
 }, 30_000);
 
 afterAll(async () => {
@@ -175,13 +177,27 @@ describe('Marathon app API on the app files', () => {
     expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
   });
 
-  it('killing a task with scale=true kills that task and writes one instance less', async () => {
-    const tasks = (await until(() => call('GET', '/v2/apps/tools/worker/tasks'), (a) => a.body.tasks.some((t: Json) => t.state === 'TASK_RUNNING'), 15_000)).body.tasks;
+  it('killing a task with scale=true kills that task (not the youngest) and writes one instance less', async () => {
+    const scaled = await call('PUT', '/v2/apps/tools/worker?force=true', { instances: 2 });
+    expect(scaled.status).toBe(200);
+    await settled(scaled.body.deploymentId);
+    const tasks = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks.sort((a: Json, b: Json) => a.stagedAt.localeCompare(b.stagedAt));
+    expect(tasks).toHaveLength(2);
     const killed = await call('DELETE', `/v2/apps/tools/worker/tasks/${tasks[0].id}?scale=true`);
     expect(killed.status).toBe(200);
     expect(killed.body.deploymentId).toEqual(expect.any(String));
-    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 0');
+    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
     await settled(killed.body.deploymentId);
+    expect((await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks.map((t: Json) => t.id)).toEqual([tasks[1].id]);
+  });
+
+  it('killing a task without scale kills it and the scheduler replaces it', async () => {
+    const [task] = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks;
+    const killed = await call('DELETE', `/v2/apps/tools/worker/tasks/${task.id}`);
+    expect(killed.body.task.id).toBe(task.id);
+    const after = await until(() => call('GET', '/v2/apps/tools/worker/tasks'), (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING', 15_000);
+    expect(after.body.tasks[0].id).not.toBe(task.id);
+    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
   });
 
   it('the event stream carries deployment_info, deployment_step_success, deployment_success, and deployment_failed for a superseded one', async () => {
