@@ -5,6 +5,7 @@
 // deployment superseded or stopped before it finished, `deployment_failed`.
 import { randomUUID } from 'node:crypto';
 import type { MarathonAppJson } from '../apps/app-json.js';
+import type { AppState } from './app-state.js';
 
 export type DeploymentAction = 'StartApplication' | 'StopApplication' | 'ScaleApplication' | 'RestartApplication';
 
@@ -86,6 +87,15 @@ export class Deployments {
     this.#active.delete(deployment.id);
     this.#emit('deployment_failed', { id: deployment.id, plan: planJson(deployment), reason });
   }
+}
+
+/** Whether the app has reached the deployment: exactly its instances of the version, running and healthy where checked (or, removed, gone). */
+export function reached(app: AppState | undefined, deployment: Deployment): boolean {
+  if (deployment.action === 'StopApplication') return app === undefined || (app.removed && app.tasks.size === 0);
+  if (!app || app.removed || app.definition.version !== deployment.version) return false;
+  const checked = app.definition.healthChecks.length > 0;
+  const tasks = [...app.tasks.values()];
+  return tasks.length === app.definition.instances && tasks.every((t) => t.version === deployment.version && !t.killRequested && t.state === 'TASK_RUNNING' && (!checked || (t.health?.healthy ?? false)));
 }
 
 /** One element of `GET /v2/deployments`, as Marathon's DeploymentStepInfo. */

@@ -6,51 +6,15 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AppDefinition } from '../apps/app-definition.js';
 import { TaskHealth } from './health-checks.js';
+import type { AppState, MarathonEvent, SchedulerTask } from './app-state.js';
 import type { FrameworkScheduler, LocalMaster, Offer } from '../master/master.js';
 import { subtractResources, type Resources } from '../master/resources.js';
 import { buildTask, shortfalls, type Shortfall } from './task-builder.js';
 import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
 import { definitionJson } from '../apps/app-json.js';
-import { Deployments } from './deployments.js';
+import { Deployments, reached } from './deployments.js';
 
-export interface SchedulerTask {
-  readonly id: string;
-  readonly appId: string;
-  version: string;
-  readonly launch: TaskLaunch;
-  readonly host: string;
-  readonly ports: readonly number[];
-  readonly stagedAt: number;
-  startedAt: number | null;
-  state: string;
-  killRequested: boolean;
-  /** Killed first when the app scales down (`DELETE /v2/apps/<id>/tasks/<task>?scale=true`). */
-  killFirst?: boolean;
-  health: TaskHealth | null;
-}
-
-export interface TaskFailure {
-  readonly taskId: string;
-  readonly state: string;
-  readonly message: string;
-  readonly timestamp: string;
-  readonly version: string;
-  readonly host: string;
-}
-
-export interface AppState {
-  definition: AppDefinition;
-  removed: boolean;
-  readonly tasks: Map<string, SchedulerTask>;
-  delayUntil: number;
-  nextDelayMs: number;
-  /** Why instances are missing (resources, backoff), shown by `/v2/queue` and logged when it changes. */
-  waiting: string | null;
-  rejected: Partial<Record<Shortfall, number>>;
-  lastTaskFailure: TaskFailure | null;
-}
-
-export type MarathonEvent = { readonly eventType: string; readonly timestamp: string } & Record<string, unknown>;
+export type { AppState, MarathonEvent, SchedulerTask, TaskFailure } from './app-state.js';
 
 export interface SchedulerOptions {
   readonly master: LocalMaster;
@@ -265,18 +229,8 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       for (const task of old.slice(0, Math.max(0, old.length - keepOld))) this.#kill(app, task, 'replaced by the new definition');
     }
     if ([...this.#apps.values()].some((app) => this.missing(app) > 0)) this.#options.master.reviveOffers();
-    this.deployments.settle((d) => this.#reached(d.appId, d.version, d.action === 'StopApplication'));
+    this.deployments.settle((d) => reached(this.#apps.get(d.appId), d));
     this.emit('change');
-  }
-
-  /** Whether an app runs exactly its instances of `version`, running and healthy where checked (or, removed, is gone). */
-  #reached(appId: string, version: string, removal: boolean): boolean {
-    const app = this.#apps.get(appId);
-    if (removal) return app === undefined || (app.removed && app.tasks.size === 0);
-    if (!app || app.removed || app.definition.version !== version) return false;
-    const checked = app.definition.healthChecks.length > 0;
-    const tasks = [...app.tasks.values()];
-    return tasks.length === app.definition.instances && tasks.every((t) => t.version === version && !t.killRequested && t.state === 'TASK_RUNNING' && (!checked || (t.health?.healthy ?? false)));
   }
 
   #kill(app: AppState, task: SchedulerTask, why: string): void {
