@@ -174,6 +174,15 @@ describe('dcos marathon … through the gateway, replayed request by request', (
     expect((await goMarathon('DELETE', 'v2/apps/web')).body).toEqual({ message: "App '/web' does not exist" });
   });
 
+  it('an operator\'s edit of an app file shows in the API (a new version) and in DNS', async () => {
+    const before = (await goMarathon('GET', 'v2/apps/hello')).body.app.version;
+    await writeFile(join(dir, 'apps.d', 'hello.yaml'), HELLO.replace('instances: 1', 'instances: 2'));
+    const app = (await until(() => goMarathon('GET', 'v2/apps/hello'), (a) => a.body.app.instances === 2, 10_000)).body.app;
+    expect(app.version > before).toBe(true);
+    expect((await goMarathon('GET', 'v2/apps/hello/versions')).body.versions[0]).toBe(app.version);
+    expect(await until(() => srv('hello'), (records) => records.length === 2, 20_000)).toHaveLength(2);
+  });
+
   it('bad input through the CLI\'s path: a definition with a wrong type is 422 with its path, and no file is written', async () => {
     const bad = await goMarathon('POST', 'v2/apps/', { id: '/typo', cmd: 'sleep 1', instances: '3' });
     expect(bad.status).toBe(422);
