@@ -145,7 +145,18 @@ async function deleteDeployment(ctx: MarathonContext, response: ServerResponse, 
  * Runs a write unless a deployment of the app is running (409 without force), and returns the
  * deployment it started. A write that changes nothing still gets a deployment, finished at once.
  */
-async function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles = true): Promise<Deployment> {
+function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles = true): Promise<Deployment> {
+  // One change at a time: the lock check and the deployment it starts are one step, so of two
+  // changes of an app sent together the second sees the first's deployment (409 without force).
+  const previous = queues.get(ctx) ?? Promise.resolve();
+  const run = previous.then(() => deployNow(ctx, appId, force, write, needsFiles));
+  queues.set(ctx, run.catch(() => undefined));
+  return run;
+}
+
+const queues = new WeakMap<MarathonContext, Promise<unknown>>();
+
+async function deployNow(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles: boolean): Promise<Deployment> {
   const { deployments } = ctx.scheduler;
   const locked = deployments.forApp(appId);
   if (locked && !force) {

@@ -148,7 +148,18 @@ describe('Marathon app API on the app files', () => {
     const stopped = await call('DELETE', `/v2/deployments/${forced.body.deploymentId}?force=true`);
     expect(stopped.status).toBe(202);
     expect((await deployments()).map((d: Json) => d.id)).not.toContain(forced.body.deploymentId);
-    expect((await call('PUT', '/v2/apps/echo', { cpus: 0.1 })).status).toBe(200);
+    const last = await call('PUT', '/v2/apps/echo', { cpus: 0.1 });
+    expect(last.status).toBe(200);
+    await settled(last.body.deploymentId);
+  });
+
+  it('of two changes of an app sent together, the second sees the first\'s deployment: 409, and the file has the first', async () => {
+    const [first, second] = await Promise.all([call('PUT', '/v2/apps/echo', { cpus: 64 }), call('PUT', '/v2/apps/echo', { cpus: 32 })]);
+    expect([first.status, second.status]).toEqual([200, 409]);
+    expect((await files())['echo.yaml']).toContain('cpus: 64');
+    const back = await call('DELETE', `/v2/deployments/${first.body.deploymentId}`);
+    expect((await files())['echo.yaml']).toContain('cpus: 0.1');
+    await settled(back.body.deploymentId);
   });
 
   it('versions list newest first, each readable, and PUT {version} rolls the file back', async () => {
