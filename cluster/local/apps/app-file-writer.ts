@@ -193,10 +193,9 @@ function editJson(text: string, at: readonly (string | number)[], definition: Ra
   const old = rawAt(root, at) ?? {};
   const merged: Raw = {};
   for (const key of Object.keys(old)) if (key === 'id' || key in definition) merged[key] = key === 'id' ? old[key] : definition[key];
-  for (const [key, value] of Object.entries(definition)) if (!(key in merged)) merged[key] = key === 'id' ? value : value;
+  for (const [key, value] of Object.entries(definition)) if (!(key in merged)) merged[key] = value;
   if (at.length === 0) return `${JSON.stringify(merged, null, 2)}\n`;
-  const parent = rawAt(root, at.slice(0, -1)) as unknown as Raw[];
-  parent[at.at(-1) as number] = merged;
+  (root as { apps: Raw[] }).apps[at.at(-1) as number] = merged;
   return `${JSON.stringify(root, null, 2)}\n`;
 }
 
