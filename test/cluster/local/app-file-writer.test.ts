@@ -13,8 +13,8 @@ let dir: string;
 let catalog: AppCatalog;
 let writer: AppFileWriter;
 
-async function open(files: Record<string, string>): Promise<void> {
-  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+async function open(files: Record<string, string | undefined>): Promise<void> {
+  for (const [name, text] of Object.entries(files)) if (text !== undefined) await writeFile(join(dir, name), text);
   catalog = new AppCatalog({ dir, logger: pino({ level: 'silent' }), pollMs: 600_000, debounceMs: 600_000 });
   await catalog.start();
   writer = new AppFileWriter(catalog);
