@@ -211,6 +211,20 @@ describe('Marathon app API on the app files', () => {
     expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
   });
 
+  it('POST /v2/tasks/delete kills the listed tasks; with scale=True (the Python CLI\'s spelling) the app is written with fewer', async () => {
+    const [task] = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks;
+    const killed = await call('POST', '/v2/tasks/delete', { ids: [task.id, 'tools_worker.unknown'] });
+    expect(killed.status).toBe(200);
+    expect(killed.body.tasks.map((t: Json) => t.id)).toEqual([task.id]);
+    const [replacement] = (await until(() => call('GET', '/v2/apps/tools/worker/tasks'), (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING', 15_000)).body.tasks;
+    const scaled = await call('POST', '/v2/tasks/delete?scale=True', { ids: [replacement.id] });
+    expect(scaled.status).toBe(200);
+    expect(scaled.body).toEqual({ deploymentId: expect.any(String), version: expect.any(String) });
+    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 0');
+    await settled(scaled.body.deploymentId);
+    expect((await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks).toEqual([]);
+  });
+
   it('the event stream carries deployment_info, deployment_step_success, deployment_success, and deployment_failed for a superseded one', async () => {
     const controller = new AbortController();
     const stream = await fetch(`${base}/v2/events?event_type=deployment_info&event_type=deployment_step_success&event_type=deployment_success&event_type=deployment_failed`, { signal: controller.signal });
