@@ -42,7 +42,7 @@ export function createMarathonApi(options: MarathonApiOptions): MarathonHandler 
 }
 
 function read(ctx: MarathonContext, url: URL, path: string, route: AppRoute | null, response: ServerResponse, started: string): void {
-  const { master, scheduler, apps } = ctx;
+  const { master, scheduler } = ctx;
   if (route?.appId === null) {
     const embed = url.searchParams.getAll('embed').some((e) => e === 'apps.tasks' || e === 'app.tasks');
     const idFilter = url.searchParams.get('id');
@@ -80,8 +80,6 @@ function read(ctx: MarathonContext, url: URL, path: string, route: AppRoute | nu
         name: 'marathon', version: MARATHON_VERSION, buildref: 'gatehouse-embedded', elected: true, leader: `${master.ip}:${master.port}`, frameworkId: scheduler.frameworkId,
         marathon_config: { master: `http://${master.ip}:${master.port}`, mesos_leader_ui_url: `http://${master.ip}:${master.port}/`, framework_name: 'marathon', max_versions: 50 },
         http_config: { http_port: master.port }, event_subscriber: { type: 'sse' },
-        // Apps are declared in files: say where, for tools (and people) that read this.
-        gatehouse: { apps: apps.inner && 'dir' in apps.inner ? (apps.inner as { dir: string }).dir : null, writable: ctx.writer !== null },
       });
   }
   if (deployment) throw notFound(`DeploymentPlan ${decodeURIComponent(deployment[1]!)} does not exist`);

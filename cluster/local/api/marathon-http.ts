@@ -1,6 +1,7 @@
 // HTTP plumbing of the embedded Marathon API: bounded JSON bodies, Marathon's error bodies
 // (`{"message": …, "details": [{"path": "/cpus", "errors": [...]}]}`) and its query flags.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { networkInterfaces } from 'node:os';
 import type { AppProblem } from '../apps/app-definition.js';
 
 /** Bodies above this are refused with 413 (an app definition is a few KB). */
@@ -84,4 +85,16 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 /** `{"deploymentId", "version"}` with the `Marathon-Deployment-Id` header, as Marathon answers a change. */
 export function sendDeployment(response: ServerResponse, status: number, deployment: { id: string; version: string }, body?: unknown): void {
   sendJson(response, status, body ?? { deploymentId: deployment.id, version: deployment.version }, { 'marathon-deployment-id': deployment.id });
+}
+
+/**
+ * Whether a client address is this machine (loopback, or one of its interfaces' addresses). The API
+ * port has no authentication of its own: changes, which run commands, are taken only from here
+ * (the gateway, which authenticates them, or local tools), even when the port listens more widely.
+ */
+export function isThisMachine(address: string | undefined): boolean {
+  if (!address) return false;
+  const plain = address.replace(/^::ffff:/i, '');
+  if (plain === '::1' || /^127\./.test(plain)) return true;
+  return Object.values(networkInterfaces()).some((list) => list?.some((a) => a.address === plain));
 }

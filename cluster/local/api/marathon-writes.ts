@@ -9,7 +9,7 @@ import { compactJson } from '../apps/app-json.js';
 import { UNSUPPORTED_APP_KEYS } from '../apps/app-keys.js';
 import type { Deployment } from '../scheduler/deployments.js';
 import { appMissing, parseTimestamp, type AppRoute, type MarathonContext } from './marathon-context.js';
-import { conflict, flag, invalid, MarathonHttpError, notFound, readJson, sendDeployment, sendJson } from './marathon-http.js';
+import { conflict, flag, invalid, isThisMachine, MarathonHttpError, notFound, readJson, sendDeployment, sendJson } from './marathon-http.js';
 import { taskJson } from './marathon-json.js';
 
 type Raw = Record<string, unknown>;
@@ -19,6 +19,9 @@ const OUTPUT_ONLY = new Set(['version', 'versionInfo', 'tasksStaged', 'tasksRunn
 
 export async function handleWrite(ctx: MarathonContext, request: IncomingMessage, response: ServerResponse, url: URL, path: string, route: AppRoute | null): Promise<void> {
   const method = request.method ?? 'GET';
+  if (!isThisMachine(request.socket.remoteAddress)) {
+    throw new MarathonHttpError(403, { message: `${method} ${path}: changes are accepted from this machine only (through the gateway, which authenticates them), not from ${request.socket.remoteAddress ?? 'an unknown address'}` });
+  }
   if (route?.appId === null && method === 'POST') return create(ctx, request, response, url);
   if (route?.appId) {
     const appId = route.appId;
