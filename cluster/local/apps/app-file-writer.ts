@@ -176,7 +176,9 @@ function editYaml(text: string, at: readonly (string | number)[], definition: Ra
   const splices = changed.map(([key, value]) => {
     const node = doc.getIn([...at, key], true);
     const replacement = value !== null && typeof value === 'object' ? '\n' : stringify(value).trimEnd();
-    return isScalar(node) && node.range && !replacement.includes('\n') ? { start: node.range[0], end: node.range[1], replacement } : null;
+    // Only one-line scalars are replaced in the text: a block scalar (`cmd: >-`) spans lines.
+    const inline = isScalar(node) && node.range && (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    return inline && !replacement.includes('\n') ? { start: node.range![0], end: node.range![1], replacement } : null;
   });
   if (removed.length === 0 && splices.every((s) => s !== null)) {
     let out = text;

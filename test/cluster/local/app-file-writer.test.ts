@@ -50,6 +50,20 @@ describe('AppFileWriter', () => {
     expect(catalog.apps().find((a) => a.id === '/data/db')?.instances).toBe(3);
   });
 
+  const edits = [
+    { name: 'a plain value is replaced in the text, comments and spacing stay', text: 'id: /a   # the app\ninstances: 1     # one\ncmd: x\n', change: { instances: 2 }, after: 'id: /a   # the app\ninstances: 2     # one\ncmd: x\n' },
+    { name: 'a quoted value', text: 'id: /a\ncmd: "sleep 1"\nmem: 64\n', change: { cmd: 'sleep 2' }, after: 'id: /a\ncmd: sleep 2\nmem: 64\n' },
+    { name: 'a block scalar keeps its style, the next key and its comment stay', text: 'id: /a\ncmd: >-\n  exec sleep\n  600\nmem: 64 # mine\n', change: { cmd: 'sleep 1' }, after: 'id: /a\ncmd: >-\n  sleep 1\nmem: 64 # mine\n' },
+    { name: 'a new key is added at the end', text: 'id: /a\ncmd: x\n', change: { mem: 48 }, after: 'id: /a\ncmd: x\nmem: 48\n' },
+  ];
+  it.each(edits)('edit: $name', async ({ text, change, after }) => {
+    await open({ 'a.yaml': text });
+    const current = (await writer.read('/a'))!;
+    await writer.put('/a', { ...current, ...change }, { create: false });
+    expect((await contents())['a.yaml']).toBe(after);
+    expect(catalog.files()[0]!.status).toBe('ok');
+  });
+
   const removals = [
     { name: 'a one-app file goes', files: { 'a.yaml': 'id: /a\ncmd: x\n' }, app: '/a', after: {} },
     { name: 'a YAML group keeps its other app and comments', files: { 'g.yaml': '# g\nid: /g\napps:\n  - id: a # first\n    cmd: x\n  - id: b\n    cmd: y\n' }, app: '/g/a', after: { 'g.yaml': '# g\nid: /g\napps:\n  - id: b\n    cmd: y\n' } },
