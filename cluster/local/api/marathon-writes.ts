@@ -40,8 +40,11 @@ async function create(ctx: MarathonContext, request: IncomingMessage, response: 
   const body = definitionBody(await readJson(request));
   if (typeof body['id'] !== 'string') throw invalid([{ path: 'id', message: body['id'] === undefined ? 'an app needs an id' : 'must be a string' }]);
   const appId = appIdOf(body['id']);
-  if (ctx.app(appId)) throw conflict(`An app with id [${appId}] already exists.`);
-  const deployment = await deploy(ctx, appId, flag(url, 'force'), (writer) => writer.put(appId, body, { create: true }));
+  // Checked in turn with the other changes: of two creations sent together, the second is told so.
+  const exists = (): void => {
+    if (ctx.app(appId)) throw conflict(`An app with id [${appId}] already exists.`);
+  };
+  const deployment = await deploy(ctx, appId, flag(url, 'force'), (writer) => writer.put(appId, body, { create: true }), true, exists);
   const app = ctx.app(appId);
   const info = app ? { ...ctx.render(app, false), deployments: [{ id: deployment.id }] } : { id: appId, deployments: [{ id: deployment.id }] };
   response.setHeader('location', `/v2/apps${appId}`);
@@ -148,11 +151,14 @@ async function deleteDeployment(ctx: MarathonContext, response: ServerResponse, 
  * Runs a write unless a deployment of the app is running (409 without force), and returns the
  * deployment it started. A write that changes nothing still gets a deployment, finished at once.
  */
-function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles = true): Promise<Deployment> {
+function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles = true, check?: () => void): Promise<Deployment> {
   // One change at a time: the lock check and the deployment it starts are one step, so of two
   // changes of an app sent together the second sees the first's deployment (409 without force).
   const previous = queues.get(ctx) ?? Promise.resolve();
-  const run = previous.then(() => deployNow(ctx, appId, force, write, needsFiles));
+  const run = previous.then(() => {
+    check?.();
+    return deployNow(ctx, appId, force, write, needsFiles);
+  });
   queues.set(ctx, run.catch(() => undefined));
   return run;
 }

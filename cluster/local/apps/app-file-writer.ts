@@ -87,8 +87,8 @@ export class AppFileWriter {
       const text = await this.#unchanged(found.status.file);
       const json = extname(found.status.file) === '.json';
       const rest = found.at.length === 0 ? null : removeEntry(text, found.at, json);
-      if (rest === null) await unlink(found.status.file);
-      else await this.#replace(found.status.file, text, rest);
+      if (rest !== null) return this.#replace(found.status.file, text, rest);
+      await unlink(found.status.file);
       await this.#files.reload();
     });
   }

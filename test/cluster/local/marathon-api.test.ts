@@ -84,6 +84,15 @@ describe('Marathon app API on the app files', () => {
     expect((await call('POST', '/v2/apps', { id: 'echo', cmd: 'sleep 1' })).body).toEqual({ message: 'An app with id [/echo] already exists.' });
   });
 
+  it('of two creations of an app sent together, the second is 409 "already exists" and the first one\'s file stays', async () => {
+    const [first, second] = await Promise.all([call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 601', instances: 0 }), call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 602', instances: 0 })]);
+    expect([first.status, second.status]).toEqual([201, 409]);
+    expect(second.body).toEqual({ message: 'An app with id [/twin] already exists.' });
+    expect((await files())['twin.yaml']).toContain('sleep 601');
+    await settled(first.body.deployments[0].id);
+    expect((await call('DELETE', '/v2/apps/twin')).status).toBe(200);
+  });
+
   it('PUT edits the app in its group file in place: comments, the other app and the relative id stay', async () => {
     const put = await call('PUT', '/v2/apps/tools/web', { instances: 2 });
     expect(put.status).toBe(200);
