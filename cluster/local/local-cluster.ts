@@ -10,7 +10,8 @@ import type { Logger } from 'pino';
 import { LocalClusterError } from './errors.js';
 import { createAgentHttpServer } from './api/agent-api.js';
 import { LocalAgent } from './agent/agent.js';
-import type { AppDefinition } from './apps/app-definition.js';
+import { AppVersions } from './apps/app-versions.js';
+import { VersionedApps, type AppSupply } from './apps/versioned-apps.js';
 import { createClusterHttpServer } from './api/cluster-api.js';
 import { detectIsolation, type Isolation } from './agent/isolation.js';
 import { LocalMaster } from './master/master.js';
@@ -18,13 +19,7 @@ import { splitRanges, type Resources } from './master/resources.js';
 import { claimWorkDir, type WorkDirClaim } from './work-dir-owner.js';
 import { LocalScheduler } from './scheduler/scheduler.js';
 
-/** Where app definitions come from (the app files, or a test's list). */
-export interface AppSupply {
-  start(): Promise<void>;
-  close(): Promise<void>;
-  apps(): readonly AppDefinition[];
-  subscribe(listener: (apps: readonly AppDefinition[]) => void): () => void;
-}
+export type { AppSupply } from './apps/versioned-apps.js';
 
 export interface LocalClusterOptions {
   readonly apps: AppSupply;
@@ -50,6 +45,7 @@ export class LocalCluster {
   readonly #options: LocalClusterOptions;
   #master: LocalMaster | null = null;
   #scheduler: LocalScheduler | null = null;
+  #apps: VersionedApps | null = null;
   #isolation: Isolation | null = null;
   #claim: WorkDirClaim | null = null;
   readonly #agents: LocalAgent[] = [];
@@ -78,6 +74,12 @@ export class LocalCluster {
     return this.#scheduler;
   }
 
+  /** The apps with their Marathon versions (and version history). */
+  get apps(): VersionedApps {
+    if (!this.#apps) throw new LocalClusterError('ERR_CLUSTER_LOCAL_NOT_STARTED', 'the local cluster is not started');
+    return this.#apps;
+  }
+
   get agents(): readonly LocalAgent[] {
     return this.#agents;
   }
@@ -100,7 +102,13 @@ export class LocalCluster {
     this.#master = master;
     const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: agentAddress, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
     this.#scheduler = scheduler;
-    const masterServer = createClusterHttpServer({ master, scheduler, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir, operator: { logger: logger.child({ component: 'operator-api' }) } });
+    // Versions are the app files' history, kept in the work dir so that they outlive a restart.
+    const apps = new VersionedApps(this.#options.apps, await AppVersions.load(join(this.#options.workDir, 'marathon', 'app-versions.json'), logger));
+    this.#apps = apps;
+    const masterServer = createClusterHttpServer({
+      master, scheduler, apps, logger, appsDir: 'the app files', clusterName: this.#options.clusterName ?? 'gatehouse', workDir: this.#options.workDir,
+      operator: { logger: logger.child({ component: 'operator-api' }) },
+    });
     this.#servers.push(masterServer);
     master.port = await listenOn(masterServer, listen.host, listen.port, 'cluster.local.http');
     this.#url = `http://${advertised.includes(':') ? `[${advertised}]` : advertised}:${master.port}`;
@@ -128,15 +136,15 @@ export class LocalCluster {
       master.registerAgent(agent);
     }
     master.start();
-    await this.#options.apps.start();
-    scheduler.setApps(this.#options.apps.apps());
-    this.#unsubscribe = this.#options.apps.subscribe((apps) => scheduler.setApps(apps));
+    await apps.start();
+    scheduler.setApps(apps.apps());
+    this.#unsubscribe = apps.subscribe((list) => scheduler.setApps(list));
     logger.info({ url: this.#url, agents: this.#agents.length }, 'embedded cluster started (Mesos and Marathon API)');
   }
 
   async close(): Promise<void> {
     this.#unsubscribe?.();
-    await this.#options.apps.close().catch(() => undefined);
+    await (this.#apps ?? this.#options.apps).close().catch(() => undefined);
     this.#scheduler?.close();
     await Promise.all(this.#agents.map((agent) => agent.close()));
     this.#master?.close();

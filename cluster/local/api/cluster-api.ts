@@ -1,15 +1,16 @@
-// The embedded cluster's HTTP API: Mesos's master endpoints and Marathon's `/v2` read API on one
-// port, so the `mesos` source (and any Mesos or Marathon client) reads the embedded cluster exactly
-// as it reads a real one. Writes are refused: apps are declared in the app files.
+// The embedded cluster's HTTP API: Mesos's master endpoints and Marathon's `/v2` API on one port, so
+// the `mesos` source (and any Mesos or Marathon client) reads the embedded cluster exactly as it
+// reads a real one. Marathon's writes change the app files (marathon-writes.ts).
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { LocalMaster } from '../master/master.js';
 import { masterState, MESOS_VERSION, stateSummary, type MasterJsonOptions } from './master-json.js';
-import { appJson, MARATHON_VERSION, queueJson, taskJson } from './marathon-json.js';
 import type { LocalScheduler, MarathonEvent } from '../scheduler/scheduler.js';
 import { OperatorApi, type OperatorApiOptions } from './operator-api.js';
 import { rolesJson } from './roles-json.js';
+import { createMarathonApi, type MarathonHandler } from './marathon-api.js';
+import type { MarathonApiOptions } from './marathon-context.js';
 
-export interface ClusterHttpOptions extends MasterJsonOptions {
+export interface ClusterHttpOptions extends MasterJsonOptions, MarathonApiOptions {
   readonly master: LocalMaster;
   readonly scheduler: LocalScheduler;
   readonly appsDir: string;
@@ -20,11 +21,12 @@ export interface ClusterHttpOptions extends MasterJsonOptions {
 
 export function createClusterHttpServer(options: ClusterHttpOptions): Server {
   const operator = new OperatorApi({ ...options.operator, master: options.master, clusterName: options.clusterName, workDir: options.workDir });
+  const marathon = createMarathonApi(options);
   const server = createServer((request, response) => {
     try {
       const path = (request.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
       if (path === '/api/v1' || path === '/master/api/v1') return operator.handle(request, response);
-      handle(options, request, response);
+      handle(options, marathon, request, response);
     } catch (error) {
       sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
     }
@@ -34,11 +36,12 @@ export function createClusterHttpServer(options: ClusterHttpOptions): Server {
   return server;
 }
 
-function handle(options: ClusterHttpOptions, request: IncomingMessage, response: ServerResponse): void {
+function handle(options: ClusterHttpOptions, marathon: MarathonHandler, request: IncomingMessage, response: ServerResponse): void {
   const url = new URL(request.url ?? '/', 'http://local');
   const path = url.pathname.replace(/\/+$/, '') || '/';
-  const { master, scheduler } = options;
+  const { master } = options;
   if (path === '/v2/events') return events(options, url, request, response);
+  if (path.startsWith('/v2/')) return void marathon(request, response, url, path);
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     response.setHeader('allow', 'GET, HEAD');
     return sendJson(response, 405, { message: `${request.method} ${path}: the embedded cluster is read-only over HTTP; declare apps in ${options.appsDir}` });
@@ -64,29 +67,6 @@ function handle(options: ClusterHttpOptions, request: IncomingMessage, response:
       return sendJson(response, 200, { frameworks: masterState(master, options)['frameworks'] });
     case '/master/tasks':
       return sendJson(response, 200, { tasks: master.frameworks().flatMap((f) => [...f.tasks.values()]).map((t) => ({ ...t.launch, state: t.state })) });
-    case '/v2/apps': {
-      const embed = url.searchParams.getAll('embed').some((e) => e === 'apps.tasks' || e === 'app.tasks');
-      return sendJson(response, 200, { apps: scheduler.apps().map((app) => appJson(app, embed)) });
-    }
-    case '/v2/tasks':
-      return sendJson(response, 200, { tasks: scheduler.apps().flatMap((app) => [...app.tasks.values()].map(taskJson)) });
-    case '/v2/queue':
-      return sendJson(response, 200, queueJson(scheduler.apps(), (app) => scheduler.missing(app)));
-    case '/v2/leader':
-      return sendJson(response, 200, { leader: `${master.ip}:${master.port}` });
-    case '/v2/info':
-      return sendJson(response, 200, {
-        name: 'marathon', version: MARATHON_VERSION, buildref: 'gatehouse-embedded', elected: true, leader: `${master.ip}:${master.port}`, frameworkId: scheduler.frameworkId,
-        marathon_config: { master: `http://${master.ip}:${master.port}`, mesos_leader_ui_url: `http://${master.ip}:${master.port}/`, framework_name: 'marathon' },
-        http_config: { http_port: master.port }, event_subscriber: { type: 'sse' },
-      });
-  }
-  const appPath = /^\/v2\/apps(\/.+?)(\/tasks)?$/.exec(path);
-  if (appPath) {
-    const app = scheduler.apps().find((a) => a.definition.id === decodeURIComponent(appPath[1]!));
-    if (!app) return sendJson(response, 404, { message: `App '${decodeURIComponent(appPath[1]!)}' does not exist` });
-    if (appPath[2]) return sendJson(response, 200, { tasks: [...app.tasks.values()].map(taskJson) });
-    return sendJson(response, 200, { app: appJson(app, true) });
   }
   sendJson(response, 404, { message: `${path}: not an endpoint of the embedded cluster` });
 }

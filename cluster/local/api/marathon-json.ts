@@ -1,11 +1,17 @@
 // The scheduler's apps and tasks in Marathon's JSON (`/v2/apps`, `/v2/tasks`, `/v2/queue`), so Marathon
 // clients, our `mesos` source's Marathon merge and DC/OS tooling read it unchanged.
-import type { AppDefinition } from '../apps/app-definition.js';
+import { healthCheckJson } from '../apps/app-json.js';
 import type { AppState, SchedulerTask } from '../scheduler/scheduler.js';
 
 export const MARATHON_VERSION = '1.11.0';
 
-export function appJson(app: AppState, embedTasks: boolean): Record<string, unknown> {
+/** What an app's JSON shows beyond its definition and tasks: its version history and running deployments. */
+export interface AppExtras {
+  readonly lastConfigChangeAt?: string;
+  readonly deployments?: readonly string[];
+}
+
+export function appJson(app: AppState, embedTasks: boolean, extras: AppExtras = {}): Record<string, unknown> {
   const d = app.definition;
   const tasks = [...app.tasks.values()];
   const withChecks = tasks.filter((t) => t.health !== null && t.health.known);
@@ -28,12 +34,12 @@ export function appJson(app: AppState, embedTasks: boolean): Record<string, unkn
     maxLaunchDelaySeconds: d.maxLaunchDelaySeconds,
     taskKillGracePeriodSeconds: d.killGracePeriodSeconds,
     version: d.version,
-    versionInfo: { lastScalingAt: d.version, lastConfigChangeAt: d.version },
+    versionInfo: { lastScalingAt: d.version, lastConfigChangeAt: extras.lastConfigChangeAt ?? d.version },
     tasksStaged: tasks.filter((t) => t.state === 'TASK_STAGING' || t.state === 'TASK_STARTING').length,
     tasksRunning: tasks.filter((t) => t.state === 'TASK_RUNNING').length,
     tasksHealthy: withChecks.filter((t) => t.health!.healthy).length,
     tasksUnhealthy: withChecks.filter((t) => !t.health!.healthy).length,
-    deployments: [],
+    deployments: (extras.deployments ?? []).map((id) => ({ id })),
     ...(app.lastTaskFailure ? { lastTaskFailure: { appId: d.id, ...app.lastTaskFailure } } : {}),
     ...(embedTasks ? { tasks: tasks.map(taskJson) } : {}),
   };
@@ -56,10 +62,10 @@ export function taskJson(task: SchedulerTask): Record<string, unknown> {
   };
 }
 
-export function queueJson(apps: readonly AppState[], missing: (app: AppState) => number): Record<string, unknown> {
+export function queueJson(apps: readonly AppState[], missing: (app: AppState) => number, extras: (app: AppState) => AppExtras = () => ({})): Record<string, unknown> {
   return {
     queue: apps.filter((app) => missing(app) > 0).map((app) => ({
-      app: appJson(app, false),
+      app: appJson(app, false, extras(app)),
       count: missing(app),
       delay: { timeLeftSeconds: Math.max(0, Math.ceil((app.delayUntil - Date.now()) / 1000)), overdue: app.delayUntil <= Date.now() },
       since: app.definition.version,
@@ -69,17 +75,5 @@ export function queueJson(apps: readonly AppState[], missing: (app: AppState) =>
       },
       waiting: app.waiting,
     })),
-  };
-}
-
-function healthCheckJson(check: AppDefinition['healthChecks'][number]): Record<string, unknown> {
-  return {
-    protocol: check.protocol,
-    ...(check.protocol === 'HTTP' || check.protocol === 'HTTPS' ? { path: check.path, ignoreHttp1xx: check.ignoreHttp1xx } : {}),
-    ...(check.protocol === 'COMMAND' ? { command: { value: check.command } } : { portIndex: check.portIndex }),
-    gracePeriodSeconds: check.gracePeriodSeconds,
-    intervalSeconds: check.intervalSeconds,
-    timeoutSeconds: check.timeoutSeconds,
-    maxConsecutiveFailures: check.maxConsecutiveFailures,
   };
 }

@@ -1,6 +1,7 @@
 // The app files of `cluster.local.apps`: each file read and validated on its own (a broken file keeps
 // its last good apps, quarantined), and the catalog the embedded scheduler follows: loaded at start,
 // watched (fs.watch plus a polling fallback), rebuilt beside the current set and swapped on change.
+import { createHash } from 'node:crypto';
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
@@ -30,12 +31,13 @@ async function appFileNames(dir: string): Promise<string[] | null> {
  * ones keep their last good apps (quarantined). A missing directory means no apps. An app id that an
  * earlier file (by name) already defines is dropped, with an error on the later file naming the first.
  */
-export async function loadAppFiles(dir: string, previous: ReadonlyMap<string, AppFileStatus>): Promise<Map<string, AppFileStatus>> {
+export async function loadAppFiles(dir: string, previous: ReadonlyMap<string, AppFileStatus>, digests?: Map<string, string>): Promise<Map<string, AppFileStatus>> {
   const root = resolve(dir);
   const next = new Map<string, AppFileStatus>();
   for (const name of (await appFileNames(root)) ?? []) {
     const file = join(root, name);
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => ({ error: e.code ?? String(e) }));
+    if (typeof text === 'string') digests?.set(file, digestOf(text));
     const parsed = typeof text === 'string' ? parseAppFile(text, file) : { apps: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})`, severity: 'error' as const }] };
     if (!parsed.problems.some(isAppError)) next.set(file, { file, status: 'ok', problems: parsed.problems, apps: parsed.apps });
     else next.set(file, { file, status: 'quarantined', problems: parsed.problems, apps: previous.get(file)?.apps ?? [] });
@@ -53,6 +55,11 @@ export async function loadAppFiles(dir: string, previous: ReadonlyMap<string, Ap
     next.set(file, { file, status: 'quarantined', problems: [...status.problems, ...problems], apps: status.apps.filter((app) => !duplicates.includes(app)) });
   }
   return next;
+}
+
+/** What identifies one content of an app file (a write through the API checks that the file is still the one loaded). */
+export function digestOf(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
 }
 
 export interface AppCatalogOptions {
@@ -76,6 +83,7 @@ export class AppCatalog {
   readonly #reloads: Counter | null;
   readonly #failures: Counter | null;
   #files: ReadonlyMap<string, AppFileStatus> = new Map();
+  #digests: ReadonlyMap<string, string> = new Map();
   #apps: readonly AppDefinition[] = Object.freeze([]);
   #watcher: FSWatcher | null = null;
   #poll: NodeJS.Timeout | null = null;
@@ -135,6 +143,16 @@ export class AppCatalog {
     return [...this.#files.values()];
   }
 
+  /** The directory of the app files (absolute). */
+  get dir(): string {
+    return this.#dir;
+  }
+
+  /** Digest of the text of `file` as last loaded; undefined when it was not (yet) read. */
+  loadedDigest(file: string): string | undefined {
+    return this.#digests.get(file);
+  }
+
   /** Calls `listener` after every reload that added, removed or changed (new version) an app. */
   subscribe(listener: AppListener): () => void {
     this.#listeners.add(listener);
@@ -150,8 +168,9 @@ export class AppCatalog {
     if (this.#closed) return;
     this.#stamp = await this.#stampNow();
     let files: Map<string, AppFileStatus>;
+    const digests = new Map<string, string>();
     try {
-      files = await loadAppFiles(this.#dir, this.#files);
+      files = await loadAppFiles(this.#dir, this.#files, digests);
     } catch (error) {
       this.#reloads?.inc();
       this.#failures?.inc();
@@ -160,6 +179,7 @@ export class AppCatalog {
     this.#reloads?.inc();
     const quarantined = [...files.values()].filter((f) => f.status === 'quarantined');
     if (quarantined.length) this.#failures?.inc();
+    if (!this.#closed) this.#digests = digests;
     if (this.#closed || (this.#loaded && JSON.stringify([...files.values()]) === JSON.stringify([...this.#files.values()]))) return;
     this.#loaded = true;
     const apps = Object.freeze([...files.values()].flatMap((f) => f.apps).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));

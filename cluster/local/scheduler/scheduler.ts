@@ -6,47 +6,15 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import type { AppDefinition } from '../apps/app-definition.js';
 import { TaskHealth } from './health-checks.js';
+import type { AppState, MarathonEvent, SchedulerTask } from './app-state.js';
 import type { FrameworkScheduler, LocalMaster, Offer } from '../master/master.js';
 import { subtractResources, type Resources } from '../master/resources.js';
 import { buildTask, shortfalls, type Shortfall } from './task-builder.js';
 import { TERMINAL_STATES, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
+import { definitionJson } from '../apps/app-json.js';
+import { Deployments, reached } from './deployments.js';
 
-export interface SchedulerTask {
-  readonly id: string;
-  readonly appId: string;
-  version: string;
-  readonly launch: TaskLaunch;
-  readonly host: string;
-  readonly ports: readonly number[];
-  readonly stagedAt: number;
-  startedAt: number | null;
-  state: string;
-  killRequested: boolean;
-  health: TaskHealth | null;
-}
-
-export interface TaskFailure {
-  readonly taskId: string;
-  readonly state: string;
-  readonly message: string;
-  readonly timestamp: string;
-  readonly version: string;
-  readonly host: string;
-}
-
-export interface AppState {
-  definition: AppDefinition;
-  removed: boolean;
-  readonly tasks: Map<string, SchedulerTask>;
-  delayUntil: number;
-  nextDelayMs: number;
-  /** Why instances are missing (resources, backoff), shown by `/v2/queue` and logged when it changes. */
-  waiting: string | null;
-  rejected: Partial<Record<Shortfall, number>>;
-  lastTaskFailure: TaskFailure | null;
-}
-
-export type MarathonEvent = { readonly eventType: string; readonly timestamp: string } & Record<string, unknown>;
+export type { AppState, MarathonEvent, SchedulerTask, TaskFailure } from './app-state.js';
 
 export interface SchedulerOptions {
   readonly master: LocalMaster;
@@ -61,6 +29,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
   readonly name = 'marathon';
   webuiUrl: string;
   readonly frameworkId: string;
+  readonly deployments = new Deployments((eventType, fields) => this.#emit(eventType, fields));
   readonly #options: SchedulerOptions;
   readonly #apps = new Map<string, AppState>();
   readonly #delayTimers = new Set<NodeJS.Timeout>();
@@ -83,6 +52,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     for (const [id, state] of this.#apps) {
       if (!wanted.has(id) && !state.removed) {
         state.removed = true;
+        this.deployments.start(id, 'StopApplication', new Date().toISOString(), definitionJson(state.definition), null);
         this.#options.logger.info({ app: id }, 'app removed; stopping its tasks');
         this.#emit('app_terminated_event', { appId: id });
       }
@@ -91,9 +61,11 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       const state = this.#apps.get(definition.id);
       if (!state || state.removed) {
         this.#apps.set(definition.id, { definition, removed: false, tasks: state?.tasks ?? new Map(), delayUntil: 0, nextDelayMs: definition.backoffSeconds * 1000, waiting: null, rejected: {}, lastTaskFailure: null });
+        this.deployments.start(definition.id, 'StartApplication', definition.version, null, definitionJson(definition));
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, 'app added');
       } else if (state.definition.version !== definition.version) {
         const scaleOnly = state.definition.instances !== definition.instances && sameExceptInstances(state.definition, definition);
+        this.deployments.start(definition.id, scaleOnly ? 'ScaleApplication' : 'RestartApplication', definition.version, definitionJson(state.definition), definitionJson(definition));
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, scaleOnly ? 'app scaled' : 'app changed; replacing its tasks');
         // Scaling keeps the running tasks: they are of the same definition in everything but the count.
         if (scaleOnly) for (const task of state.tasks.values()) if (task.version === state.definition.version) task.version = definition.version;
@@ -219,6 +191,18 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     task.health.start();
   }
 
+  /** Kills tasks of an app; the scheduler replaces them unless the app scales down to match. */
+  killTasks(appId: string, taskIds: readonly string[], options: { scale: boolean }): SchedulerTask[] {
+    const app = this.#apps.get(appId);
+    const tasks = taskIds.map((id) => app?.tasks.get(id)).filter((t): t is SchedulerTask => t !== undefined && !t.killRequested);
+    if (!app) return [];
+    // With scale, the app's file is written with fewer instances next, and these go first.
+    if (options.scale) for (const task of tasks) task.killFirst = true;
+    else for (const task of tasks) this.#kill(app, task, 'killed through the API');
+    this.#reconcile();
+    return tasks;
+  }
+
   /** Instances still to launch (current definition, not yet staged). */
   missing(app: AppState): number {
     if (app.removed || (app.definition.cmd === null && app.definition.args === null)) return 0;
@@ -236,7 +220,8 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         if (app.tasks.size === 0) this.#apps.delete(id);
         continue;
       }
-      const current = live.filter((t) => t.version === app.definition.version).sort((a, b) => a.stagedAt - b.stagedAt);
+      // Oldest first, but tasks marked to be killed first last: scaling down kills from the end.
+      const current = live.filter((t) => t.version === app.definition.version).sort((a, b) => Number(a.killFirst ?? false) - Number(b.killFirst ?? false) || a.stagedAt - b.stagedAt);
       const old = live.filter((t) => t.version !== app.definition.version).sort((a, b) => a.stagedAt - b.stagedAt);
       for (const task of current.slice(app.definition.instances).reverse()) this.#kill(app, task, 'scaled down');
       const ready = current.filter((t) => t.state === 'TASK_RUNNING' && (t.health === null || t.health.healthy)).length;
@@ -244,6 +229,7 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
       for (const task of old.slice(0, Math.max(0, old.length - keepOld))) this.#kill(app, task, 'replaced by the new definition');
     }
     if ([...this.#apps.values()].some((app) => this.missing(app) > 0)) this.#options.master.reviveOffers();
+    this.deployments.settle((d) => reached(this.#apps.get(d.appId), d));
     this.emit('change');
   }
 

@@ -154,15 +154,20 @@ describe('lifecycle', () => {
     const after = await until(() => runningTasks(c, '/grow'), (t) => t.length === 3);
     expect(after).toHaveLength(3);
     expect(after.map((t: Json) => t.id)).toContain(first.id);
-    expect(new Set(after.map((t: Json) => t.version))).toEqual(new Set(['three']));
+    const version = (await c.get('/v2/apps/grow')).app.version as string;
+    expect(version).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    expect(new Set(after.map((t: Json) => t.version))).toEqual(new Set([version]));
   });
 
   test('a changed definition replaces the tasks (new ones first)', async () => {
     const app = appDefinition({ id: '/rolling', instances: 2 });
     const c = await start([app]);
     const before = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2);
+    const v1 = (await c.get('/v2/apps/rolling')).app.version as string;
     c.apps.set([appDefinition({ ...app, env: { COLOR: 'blue' }, version: 'v2' })]);
-    const after = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2 && t.every((x: Json) => x.version === 'v2'), 15_000);
+    const v2 = (await c.get('/v2/apps/rolling')).app.version as string;
+    expect(v2 > v1).toBe(true);
+    const after = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2 && t.every((x: Json) => x.version === v2), 15_000);
     expect(after.some((t: Json) => before.some((b: Json) => b.id === t.id))).toBe(false);
   });
 
@@ -270,11 +275,11 @@ describe('HTTP API', () => {
     }
   });
 
-  test('writes are refused: apps come from the app files', async () => {
+  test('Marathon writes are refused when the apps do not come from app files', async () => {
     const c = await start([]);
-    const response = await fetch(`${c.url}/v2/apps`, { method: 'POST', body: '{}' });
+    const response = await fetch(`${c.url}/v2/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "/x", "cmd": "sleep 9"}' });
     expect(response.status).toBe(405);
-    expect(((await response.json()) as Json).message).toMatch(/read-only/);
+    expect(((await response.json()) as Json).message).toMatch(/do not come from app files/);
   });
 
   test('the agent serves its state and the task sandbox files, and nothing outside them', async () => {
