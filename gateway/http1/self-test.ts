@@ -5,7 +5,7 @@
 // node:http does; one difference and the gateway serves with node:http, with the reason logged.
 import { IncomingMessage, ServerResponse } from 'node:http';
 import { Socket } from 'node:net';
-import type { ParserEvents, ParserFactory, RequestHead } from './parser.js';
+import type { ParserEvents, ParserFactory, RequestHead } from './parser-types.js';
 
 interface Seen {
   heads: RequestHead[];

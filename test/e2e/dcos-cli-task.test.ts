@@ -87,7 +87,7 @@ beforeAll(async () => {
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20300-20319" }',
+    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20560-20579" }',
     'dns:', '  listen: 127.0.0.1:0', '  http: ""',
     // Two workers: the component log is then the primary's, asked for over IPC.
     'gateway:', '  listen: 127.0.0.1:0', '  workers: 2', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,

@@ -1,6 +1,6 @@
 // Starts an embedded cluster for a test: temp work dir, ephemeral ports, a quiet logger. Task ports
 // come from 20000-20199 by default: below Linux's ephemeral range, and apart from the ranges of the
-// other test files (20200-20549, 20600-20719) and of the shipped config (31000-32000, the quick-start test).
+// other test files (20200-20999, each file a range of its own) and of the shipped config (31000-32000, the quick-start test).
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

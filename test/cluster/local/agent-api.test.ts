@@ -21,7 +21,7 @@ const call = (body: unknown, headers: Record<string, string> = { 'content-type':
   fetch(`${agentUrl}/api/v1`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
-  cluster = await startTestCluster([appDefinition({ id: '/talker', cmd: "printf 'listening on %s\\n' \"$PORT0\"; printf 'h\\303\\251llo \\342\\202\\254\\n'; exec sleep 600", portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }] })], { resources: { ports: '20210-20219' } });
+  cluster = await startTestCluster([appDefinition({ id: '/talker', cmd: "printf 'listening on %s\\n' \"$PORT0\"; printf 'h\\303\\251llo \\342\\202\\254\\n'; exec sleep 600", portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }] })], { resources: { ports: '20550-20559' } });
   const state = await until(() => cluster.get('/master/state'), (s: Json) => s.frameworks[0]?.tasks?.[0]?.state === 'TASK_RUNNING');
   const agent = state.slaves[0];
   agentUrl = `http://127.0.0.1:${agent.port}`;

@@ -39,7 +39,7 @@ async function startCluster(): Promise<void> {
   catalog = new AppCatalog({ dir: apps, logger: pino({ level: 'silent' }), pollMs: 600_000, debounceMs: 600_000 });
   cluster = new LocalCluster({
     apps: catalog, agents: 1, workDir: join(dir, 'work'), listen: { host: '127.0.0.1', port: 0 }, isolation: 'none',
-    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }), resources: { cpus: 2, mem: 1024, disk: 1024, ports: parsePortRanges('20600-20699') },
+    logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }), resources: { cpus: 2, mem: 1024, disk: 1024, ports: parsePortRanges('20900-20999') },
   });
   await cluster.start();
   base = cluster.url;
