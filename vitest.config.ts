@@ -9,5 +9,9 @@ export default defineConfig({
     hookTimeout: 20_000,
     // Two cores: real servers on real sockets, keep the pool small so timings stay sane.
     maxWorkers: 2,
+    // A worker process runs file after file without re-importing the modules they share: a fresh
+    // module graph per file cost ~0.6 s of CPU per file (77 files), measured on the 2-core machine.
+    // No test mocks modules or changes process-wide state, and every file still runs alone.
+    isolate: false,
   },
 });

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess, type LogLine } from '../support/gatehouse-process.js';
+import { tokenFor } from '../support/token.js';
 
 const PASSWORD = 'correct-horse-battery';
 const CHUNKED_BODY = 'x'.repeat(5000);
@@ -43,7 +44,7 @@ describe.each(['lean', 'node'] as const)('access log, gateway.engine: %s', (engi
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000);
     base = `http://127.0.0.1:${running['gatewayPort']}`;
-    token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+    token = await tokenFor(config, 'tester');
   }, 60_000);
 
   afterAll(async () => {

@@ -8,8 +8,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient } from '../support/raw-http.js';
+import { tokenFor } from '../support/token.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -101,7 +102,7 @@ async function startGatehouse(upstreamPort: number, engine: 'lean' | 'node', wor
   ].join('\n'));
   const gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
-  const token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+  const token = await tokenFor(config, 'tester');
   return { gatehouse, port: Number(running['gatewayPort']), dir, token };
 }
 

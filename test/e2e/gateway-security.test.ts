@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../authn/index.js';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
 import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
+import { tokenFor } from '../support/token.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 
@@ -84,8 +85,8 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     ].join('\n'));
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']);
-    token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
-    adminToken = (await runGatehouse(['token', '--uid', 'admin', '--config', config])).stdout.trim();
+    token = await tokenFor(config, 'tester');
+    adminToken = await tokenFor(config, 'admin');
   }, 60_000);
 
   afterAll(async () => {

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient } from '../support/raw-http.js';
+import { tokenFor } from '../support/token.js';
 
 // Under both HTTP engines (gateway.engine).
 describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
@@ -49,7 +50,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     ].join('\n'));
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     base = `127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']}`;
-    token = (await runGatehouse(['token', '--uid', 'streams', '--config', config])).stdout.trim();
+    token = await tokenFor(config, 'streams');
   });
 
   afterAll(async () => {

@@ -21,14 +21,21 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000
 }
 
 const upstreams: Server[] = [];
+/** Slow requests the upstreams hold (answered after 1.5 s): the drain test waits for one to be in flight. */
+let slowInFlight = 0;
 async function upstream(): Promise<number> {
   const server = createServer((req, res) => {
     let bytes = 0;
     req.on('data', (chunk: Buffer) => (bytes += chunk.length));
     req.on('end', () => {
       const answer = () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url, bytes }));
-      if (req.url?.startsWith('/slow')) setTimeout(answer, 1500);
-      else answer();
+      if (req.url?.startsWith('/slow')) {
+        slowInFlight++;
+        setTimeout(() => {
+          slowInFlight--;
+          answer();
+        }, 1500);
+      } else answer();
     });
   });
   upstreams.push(server);
@@ -236,11 +243,11 @@ for (const workers of [2, 1]) {
 
     it('drains an in-flight slow request, refuses new connections, then exits 0', async () => {
       const slow = freshGet(r.port, '/open/slow');
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await expect.poll(() => slowInFlight, { timeout: 5000, interval: 20 }).toBe(1); // in flight at the upstream
       const started = Date.now();
       const exited = r.gatehouse.stop('SIGTERM');
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      await expect(freshGet(r.port, '/health')).rejects.toThrow();
+      // Refused once the gateway has stopped accepting (while the slow answer is still on its way).
+      await expect.poll(() => freshGet(r.port, '/health').then(() => 'served', () => 'refused'), { timeout: 5000, interval: 20 }).toBe('refused');
       expect(await slow).toMatchObject({ status: 200 });
       expect(await exited).toBe(0);
       expect(Date.now() - started).toBeLessThan(5000);

@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
+import { tokenFor } from '../support/token.js';
 
 interface Seen { path: string; headers: IncomingHttpHeaders; server: number }
 
@@ -93,8 +94,8 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
     base = `http://127.0.0.1:${running['gatewayPort']}`;
-    token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
-    adminToken = (await runGatehouse(['token', '--uid', 'admin', '--config', config])).stdout.trim();
+    token = await tokenFor(config, 'tester');
+    adminToken = await tokenFor(config, 'admin');
   });
 
   afterAll(async () => {

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { tokenFor } from '../support/token.js';
 
 let dir: string;
 let gatehouse: GatehouseProcess;
@@ -56,7 +57,7 @@ beforeAll(async () => {
   dnsPort = (running['dns'] as { udpPort: number }).udpPort;
   gateway = `http://127.0.0.1:${running['gatewayPort']}`;
   cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
-  token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
+  token = await tokenFor(config, 'tester');
 }, 60_000);
 
 afterAll(async () => {

@@ -11,6 +11,7 @@ import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../authn/index.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { tokenFor } from '../support/token.js';
 
 const BURST = 12;
 const PASSWORD = 'burst-password-1';
@@ -69,8 +70,8 @@ describe.each([
     expect((await runGatehouse(['user', 'add', 'first', '--groups', 'admins', '--config', config], { input: `${PASSWORD}\n` })).code).toBe(0);
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000))['gatewayPort']);
-    token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
-    adminToken = (await runGatehouse(['token', '--uid', 'first', '--config', config])).stdout.trim();
+    token = await tokenFor(config, 'operator');
+    adminToken = await tokenFor(config, 'first');
   }, 60_000);
 
   afterAll(async () => {

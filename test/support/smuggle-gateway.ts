@@ -5,7 +5,8 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from './gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from './gatehouse-process.js';
+import { tokenFor } from './token.js';
 
 export interface SmuggleGateway {
   readonly port: number;
@@ -36,7 +37,7 @@ export async function startSmuggleGateway(upstreamOrigin: string, options: { eng
   const gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   if (workers > 1) await gatehouse.waitForLog(() => gatehouse.logs.filter((l) => l.msg === 'gateway worker is listening').length >= workers, 30_000);
-  const rootToken = (await runGatehouse(['token', '--uid', 'root', '--config', config])).stdout.trim();
+  const rootToken = await tokenFor(config, 'root');
   return {
     port: Number(running['gatewayPort']),
     gatehouse,
