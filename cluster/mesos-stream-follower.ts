@@ -15,7 +15,7 @@ export interface StreamFollowerOptions {
   handlers(base: string): SessionHandlers;
   /** A session ended: the stream is not live until the next one subscribes. */
   ended(end: SessionEnd): void;
-  /** No stream for now: the owner polls. */
+  /** The stream broke: the owner polls once now to fill the gap. */
   poll(): void;
 }
 
@@ -64,9 +64,12 @@ export class MesosStreamFollower {
         continue;
       }
       redirects = 0;
-      if (end.kind === 'broken' && end.subscribed) backoffMs = 250;
-      else if (end.kind === 'refused') logger.debug({ reason: end.reason }, 'Mesos operator API not available; polling /master/state');
-      this.#options.poll();
+      // A stream that was running leaves a gap: one poll fills it now. Otherwise the owner's regular
+      // polling goes on as it was (an extra poll here would race the caller's own refreshes).
+      if (end.kind === 'broken' && end.subscribed) {
+        backoffMs = 250;
+        this.#options.poll();
+      } else if (end.kind === 'refused') logger.debug({ reason: end.reason }, 'Mesos operator API not available; polling /master/state');
       await this.#sleep(end.kind === 'refused' ? this.#options.resubscribeMs : backoffMs);
       backoffMs = Math.min(backoffMs * 2, 30_000);
     }

@@ -136,7 +136,7 @@ function nested(value: Json, field: string): Json {
 
 /** v1 Resource list -> the v0 map: scalars by name (Mesos's four always there), ranges as "[a-b, c-d]". */
 function resourceMap(resources: unknown): Json {
-  const out: Json = { cpus: 0, gpus: 0, mem: 0, disk: 0 };
+  const out: Json = { cpus: 0, mem: 0, disk: 0, gpus: 0 };
   for (const resource of objects(resources)) {
     const name = str(resource['name']);
     if (resource['type'] === 'SCALAR') out[name] = (Number(out[name]) || 0) + Number(nested(resource, 'scalar')['value'] ?? 0);

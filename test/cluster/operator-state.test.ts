@@ -49,6 +49,8 @@ describe('the v1 state model', () => {
   it('reads back as a /master/state document', () => {
     const doc = new OperatorStateModel(GET_STATE).toMasterState('master@10.0.0.1:5050', 'prod', (id) => (id === 'f1' ? 'scheduler@10.0.0.2:8080' : undefined));
     expect(doc).toMatchObject({ leader: 'master@10.0.0.1:5050', cluster: 'prod', slaves: [{ id: 's1', pid: 'slave(1)@10.0.0.5:5051', resources: { mem: 1024, cpus: 0, gpus: 0, disk: 0 } }] });
+    // In the order Mesos writes them (pages list them in this order).
+    expect(Object.keys((doc['slaves'] as any[])[0].resources)).toEqual(['cpus', 'mem', 'disk', 'gpus']);
     const frameworks = doc['frameworks'] as any[];
     expect(frameworks[0]).toMatchObject({ id: 'f1', name: 'marathon', pid: 'scheduler@10.0.0.2:8080' });
     expect(frameworks[0].tasks[0]).toMatchObject({ id: 't1', slave_id: 's1', state: 'TASK_RUNNING', resources: { cpus: 0.5, ports: '[31000-31001]' }, labels: [{ key: 'k', value: 'v' }] });
