@@ -177,8 +177,8 @@ async function deployNow(ctx: MarathonContext, appId: string, force: boolean, wr
     await write(ctx.writer!);
   } catch (error) {
     if (!(error instanceof AppFileError)) throw error;
-    if (error.code === 'ERR_APP_FILE_INVALID') throw invalid(error.problems, error.message);
-    if (error.code === 'ERR_APP_FILE_NOT_FOUND') throw notFound(error.message);
+    if (error.code === 'ERR_CLUSTER_APP_FILE_INVALID') throw invalid(error.problems, error.message);
+    if (error.code === 'ERR_CLUSTER_APP_FILE_NOT_FOUND') throw notFound(error.message);
     throw conflict(error.message);
   }
   const after = deployments.latestFor(appId);

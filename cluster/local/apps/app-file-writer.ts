@@ -21,11 +21,11 @@ export interface WritableAppFiles {
   reload(): Promise<void>;
 }
 
-export type AppFileErrorCode = 'ERR_APP_FILE_INVALID' | 'ERR_APP_FILE_CONFLICT' | 'ERR_APP_FILE_NOT_FOUND';
+export type AppFileErrorCode = 'ERR_CLUSTER_APP_FILE_INVALID' | 'ERR_CLUSTER_APP_FILE_CONFLICT' | 'ERR_CLUSTER_APP_FILE_NOT_FOUND';
 
 export class AppFileError extends Error {
   readonly code: AppFileErrorCode;
-  /** For ERR_APP_FILE_INVALID: the problems, with paths relative to the app. */
+  /** For ERR_CLUSTER_APP_FILE_INVALID: the problems, with paths relative to the app. */
   readonly problems: readonly AppProblem[];
 
   constructor(code: AppFileErrorCode, message: string, problems: readonly AppProblem[] = []) {
@@ -65,16 +65,16 @@ export class AppFileWriter {
   put(appId: string, definition: Raw, options: { create: boolean }): Promise<void> {
     return this.#serial(async () => {
       const problems = parseAppFile(JSON.stringify({ ...definition, id: appId }), 'request').problems.filter(isAppError);
-      if (problems.length) throw new AppFileError('ERR_APP_FILE_INVALID', 'Object is not valid', problems);
+      if (problems.length) throw new AppFileError('ERR_CLUSTER_APP_FILE_INVALID', 'Object is not valid', problems);
       const found = this.#locate(appId);
       if (!found) {
-        if (!options.create) throw new AppFileError('ERR_APP_FILE_NOT_FOUND', `App '${appId}' does not exist`);
+        if (!options.create) throw new AppFileError('ERR_CLUSTER_APP_FILE_NOT_FOUND', `App '${appId}' does not exist`);
         return this.#create(appId, definition);
       }
       const text = await this.#unchanged(found.status.file);
       const next = extname(found.status.file) === '.json' ? editJson(text, found.at, definition) : editYaml(text, found.at, definition);
       const check = parseAppFile(next, found.status.file).problems.filter(isAppError);
-      if (check.length) throw new AppFileError('ERR_APP_FILE_INVALID', `the change does not fit ${basename(found.status.file)}: ${check[0]!.path}: ${check[0]!.message}`, check);
+      if (check.length) throw new AppFileError('ERR_CLUSTER_APP_FILE_INVALID', `the change does not fit ${basename(found.status.file)}: ${check[0]!.path}: ${check[0]!.message}`, check);
       await this.#replace(found.status.file, text, next);
     });
   }
@@ -83,7 +83,7 @@ export class AppFileWriter {
   remove(appId: string): Promise<void> {
     return this.#serial(async () => {
       const found = this.#locate(appId);
-      if (!found) throw new AppFileError('ERR_APP_FILE_NOT_FOUND', `App '${appId}' does not exist`);
+      if (!found) throw new AppFileError('ERR_CLUSTER_APP_FILE_NOT_FOUND', `App '${appId}' does not exist`);
       const text = await this.#unchanged(found.status.file);
       const json = extname(found.status.file) === '.json';
       const rest = found.at.length === 0 ? null : removeEntry(text, found.at, json);
@@ -104,10 +104,10 @@ export class AppFileWriter {
   /** The file's text, provided it is what was last loaded (and loaded cleanly); else a conflict. */
   async #unchanged(file: string): Promise<string> {
     const status = this.#files.files().find((f) => f.file === file);
-    if (status?.status === 'quarantined') throw new AppFileError('ERR_APP_FILE_CONFLICT', `${file} has errors (its last good apps keep running); fix the file before changing its apps through the API`);
+    if (status?.status === 'quarantined') throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} has errors (its last good apps keep running); fix the file before changing its apps through the API`);
     const text = await readFile(file, 'utf8').catch(() => null);
     if (text === null || digestOf(text) !== this.#files.loadedDigest(file)) {
-      throw new AppFileError('ERR_APP_FILE_CONFLICT', `${file} changed on disk since it was loaded; the API does not overwrite it. Retry once the change is applied.`);
+      throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} changed on disk since it was loaded; the API does not overwrite it. Retry once the change is applied.`);
     }
     return text;
   }
@@ -115,7 +115,7 @@ export class AppFileWriter {
   async #create(appId: string, definition: Raw): Promise<void> {
     const json = this.#preferJson();
     const file = join(this.#files.dir, `${appId.split('/').filter(Boolean).join('_')}.${json ? 'json' : 'yaml'}`);
-    if (await stat(file).then(() => true, () => false)) throw new AppFileError('ERR_APP_FILE_CONFLICT', `${file} exists already (and does not define ${appId}); move it out of the way first`);
+    if (await stat(file).then(() => true, () => false)) throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} exists already (and does not define ${appId}); move it out of the way first`);
     const body = { ...definition, id: appId };
     await this.#atomicWrite(file, json ? `${JSON.stringify(body, null, 2)}\n` : stringify(body), 0o644);
     await this.#files.reload();
@@ -135,7 +135,7 @@ export class AppFileWriter {
       await chmod(temp, mode);
       // Last look before the rename narrows the window for an edit made meanwhile to a few microseconds.
       if (expected !== undefined && (await readFile(file, 'utf8').catch(() => null)) !== expected) {
-        throw new AppFileError('ERR_APP_FILE_CONFLICT', `${file} changed on disk while the API was writing it; the API does not overwrite it`);
+        throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} changed on disk while the API was writing it; the API does not overwrite it`);
       }
       await rename(temp, file);
     } finally {

@@ -78,11 +78,11 @@ describe('AppFileWriter', () => {
   });
 
   const refusals = [
-    { name: 'an invalid definition', files: { 'a.yaml': 'id: /a\ncmd: x\n' }, write: () => writer.put('/a', { id: '/a', cmd: 'x', mem: 'lots' }, { create: false }), code: 'ERR_APP_FILE_INVALID' },
-    { name: 'a change of an app not in any file', files: {}, write: () => writer.put('/a', { id: '/a', cmd: 'x' }, { create: false }), code: 'ERR_APP_FILE_NOT_FOUND' },
-    { name: 'a new app whose file name is taken by a broken file', files: { 'a.yaml': 'id: /a\ncmd: [' }, write: () => writer.put('/a', { id: '/a', cmd: 'x' }, { create: true }), code: 'ERR_APP_FILE_CONFLICT' },
-    { name: 'an app of a quarantined file', files: { 'g.yaml': 'id: /g\napps:\n  - id: a\n    cmd: x\n' }, write: async () => { await writeFile(join(dir, 'g.yaml'), 'id: /g\napps:\n  - id: a\n    cmd: 5\n'); await catalog.reload(); return writer.put('/g/a', { id: '/g/a', cmd: 'y' }, { create: false }); }, code: 'ERR_APP_FILE_CONFLICT' },
-    { name: 'a file replaced on disk since it was loaded', files: { 'a.yaml': 'id: /a\ncmd: x\n' }, write: async () => { await writeFile(join(dir, 'a.yaml'), 'id: /a\ncmd: z\n'); return writer.remove('/a'); }, code: 'ERR_APP_FILE_CONFLICT' },
+    { name: 'an invalid definition', files: { 'a.yaml': 'id: /a\ncmd: x\n' }, write: () => writer.put('/a', { id: '/a', cmd: 'x', mem: 'lots' }, { create: false }), code: 'ERR_CLUSTER_APP_FILE_INVALID' },
+    { name: 'a change of an app not in any file', files: {}, write: () => writer.put('/a', { id: '/a', cmd: 'x' }, { create: false }), code: 'ERR_CLUSTER_APP_FILE_NOT_FOUND' },
+    { name: 'a new app whose file name is taken by a broken file', files: { 'a.yaml': 'id: /a\ncmd: [' }, write: () => writer.put('/a', { id: '/a', cmd: 'x' }, { create: true }), code: 'ERR_CLUSTER_APP_FILE_CONFLICT' },
+    { name: 'an app of a quarantined file', files: { 'g.yaml': 'id: /g\napps:\n  - id: a\n    cmd: x\n' }, write: async () => { await writeFile(join(dir, 'g.yaml'), 'id: /g\napps:\n  - id: a\n    cmd: 5\n'); await catalog.reload(); return writer.put('/g/a', { id: '/g/a', cmd: 'y' }, { create: false }); }, code: 'ERR_CLUSTER_APP_FILE_CONFLICT' },
+    { name: 'a file replaced on disk since it was loaded', files: { 'a.yaml': 'id: /a\ncmd: x\n' }, write: async () => { await writeFile(join(dir, 'a.yaml'), 'id: /a\ncmd: z\n'); return writer.remove('/a'); }, code: 'ERR_CLUSTER_APP_FILE_CONFLICT' },
   ];
   it.each(refusals)('refused: $name, and no file changes', async ({ files, write, code }) => {
     await open(files);
