@@ -158,6 +158,8 @@ describe('gateway.workers: 2', () => {
     await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(r.helloPort)));
     await until(async () => (await freshGet(r.port, '/hello-app/')).status === 200);
     for (let i = 0; i < 20; i++) expect((await freshGet(r.port, '/hello-app/')).status).toBe(200);
+    // Access-log lines are written in batches (at most 250 ms late): wait for both workers' lines.
+    await until(() => servedBy(r.gatehouse.logs, 'file:hello').size === 2, 5000).catch(() => undefined);
     expect(servedBy(r.gatehouse.logs, 'file:hello').size).toBe(2);
     const health = JSON.parse((await freshGet(r.port, '/health')).body) as { generation: number; state: string };
     expect(health).toMatchObject({ state: 'fresh', generation: 2 });
@@ -170,6 +172,8 @@ describe('gateway.workers: 2', () => {
       const results = await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')));
       return results.every((x) => x.status === 200);
     });
+    // Access-log lines are written in batches (at most 250 ms late): wait for both workers' lines.
+    await until(() => servedBy(r.gatehouse.logs, 'file:added').size === 2, 5000).catch(() => undefined);
     expect(servedBy(r.gatehouse.logs, 'file:added').size).toBe(2);
   });
 

@@ -1,12 +1,14 @@
 // vitest globalSetup: the run's temp files go to a directory of its own (TMPDIR, inherited by the test
 // workers and every process they start), and the run fails when a test leaves anything there. Each
 // test removes what it creates; this names the ones that do not, instead of letting /tmp fill up.
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export default async function setup(): Promise<() => Promise<void>> {
   const root = await mkdtemp(join(tmpdir(), 'gatehouse-test-run-'));
+  // As /tmp itself: tests that run Gatehouse as an unprivileged user must reach their dirs inside it.
+  await chmod(root, 0o1777);
   const previous = process.env['TMPDIR'];
   process.env['TMPDIR'] = root;
   return async () => {

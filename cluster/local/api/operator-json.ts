@@ -82,7 +82,10 @@ export function statusMessage(status: TaskStatusUpdate): Json {
     agent_id: id(status.agentId),
     timestamp: status.timestamp,
     ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
-    container_status: { network_infos: [{ ip_addresses: status.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }] },
+    container_status: {
+      ...(status.containerId ? { container_id: { value: status.containerId } } : {}),
+      network_infos: [{ ip_addresses: status.ips.map((ip) => ({ protocol: ip.includes(':') ? 'IPv6' : 'IPv4', ip_address: ip })) }],
+    },
   };
 }
 
@@ -95,7 +98,8 @@ export function taskMessage(task: TaskRecord): Json {
     agent_id: id(launch.agentId),
     state: task.state,
     resources: resourceList(launch.resources, taskRole(task)),
-    statuses: task.statuses.map(statusMessage),
+    // As /master/state: the master's own TASK_STAGING is the task's first state, not a status update.
+    statuses: task.statuses.filter((s) => !(s.state === 'TASK_STAGING' && s.source === 'SOURCE_MASTER')).map(statusMessage),
     ...(launch.labels.length ? { labels: { labels: launch.labels.map((l) => ({ key: l.key, value: l.value })) } } : {}),
     ...(launch.discovery ? { discovery: launch.discovery } : {}),
   };
