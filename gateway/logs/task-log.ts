@@ -60,12 +60,14 @@ export async function serveTaskLog(file: SandboxFile, query: LogQuery, res: Serv
     while (!signal.aborted) {
       // Backpressure: nothing more is read while the client has not taken what it was sent.
       if (res.writableNeedDrain && !(await drained(res, signal))) return;
+      // Asked before the read: a task that wrote its last words and ended while an empty read was on
+      // its way must get one more read, or those words are lost.
+      const runningBeforeRead = file.running();
       // Without follow the answer is the file as it was asked for: up to its size then (one read fewer).
       const chunk = !follow && offset >= size ? { bytes: Buffer.alloc(0), at: offset } : await readChunk(file, offset, READ_CHUNK, signal);
       if (chunk === null) return void res.end(); // the file is gone
       if (chunk.bytes.length === 0) {
-        const running = file.running();
-        if (!follow || !running) {
+        if (!follow || !runningBeforeRead) {
           // The end: what has no newline yet is a line too.
           if (pending.length) emit(pending, pendingAt);
           return void res.end();
