@@ -41,6 +41,18 @@ type VipsBody = { vip: string; protocol: string; backend: { ip: string; port: nu
 const vips = async (): Promise<VipsBody> => (await (await fetch(`${gateway}/net/v1/vips`, { headers: { authorization: `token=${token}` } })).json()) as VipsBody;
 const backendsOf = async () => (await vips()).find((v) => v.vip === `${VIP_NAME}:${VIP_PORT}`)?.backend ?? [];
 
+/** Whether host:port accepts a TCP connection now. */
+function accepts(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
 let address: string;
 /** One HTTP/1.0 request on a new TCP connection to the VIP: the body (the task id that answered). */
 function viaVip(): Promise<string> {
@@ -74,7 +86,10 @@ beforeAll(async () => {
   gateway = `http://127.0.0.1:${running['gatewayPort']}`;
   token = (await runGatehouse(['token', '--uid', 'tester', '--config', config])).stdout.trim();
   // Both tasks running and listening.
-  await until(backendsOf, (b) => b.length === 2, 30_000);
+  const backends = await until(backendsOf, (b) => b.length === 2, 30_000);
+  // RUNNING is not listening: a connect through the VIP refused by a task still starting would skip
+  // that task for failureBackoff (30 s here), so each task must accept a connection first.
+  for (const backend of backends) await until(() => accepts(backend.ip, backend.port), (ok) => ok, 30_000);
   address = (await dig(dnsPort, VIP_NAME)).answer[0]?.data ?? '';
   await until(async () => new Set(await Promise.all([viaVip(), viaVip(), viaVip(), viaVip()]).catch(() => [])).size, (n) => n === 2, 20_000);
 }, 60_000);
