@@ -124,7 +124,7 @@ const cases: Case[] = [
 
 // The cases run at the same time: each has its own project copy, task port range and process tree,
 // and most of a case is waiting (start-up, tasks, the drain), which they then share.
-describe.concurrent('npm start stops without leaving tasks, ports or cgroups', () => {
+describe('npm start stops without leaving tasks, ports or cgroups', () => {
   it.for(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', { timeout: 60_000 }, async (c, test) => {
     const dir = await project(c.name.replace(/\W+/g, '-'), { workers: c.workers, isolation: 'auto', ports: c.ports });
     const started = await npmStart(test, dir, c.onTerminal ?? false);
