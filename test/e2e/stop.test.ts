@@ -122,8 +122,8 @@ const cases: Case[] = [
   { name: 'Ctrl-C on the terminal (SIGINT to the foreground group)', workers: 2, onTerminal: true, stop: (s) => s.send('\u0003') },
 ];
 
-// The cases run at the same time: each has its own project copy, task port range and process tree,
-// and most of a case is waiting (start-up, tasks, the drain), which they then share.
+// Each case has its own project copy, task port range and process tree. They run one after another:
+// run together, five npm start trees at once timed out on two cores.
 describe('npm start stops without leaving tasks, ports or cgroups', () => {
   it.for(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', { timeout: 60_000 }, async (c, test) => {
     const dir = await project(c.name.replace(/\W+/g, '-'), { workers: c.workers, isolation: 'auto', ports: c.ports });
