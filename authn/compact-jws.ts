@@ -33,7 +33,8 @@ function jsonObject(segment: string, what: string): Record<string, unknown> {
   } catch (error) {
     throw new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', `the token ${what} is not base64url JSON`, { cause: error });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', `the token ${what} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', `the token ${what} is not a JSON object`);
   return value as Record<string, unknown>;
 }
 
@@ -46,7 +47,10 @@ export function decodeJws(token: string): DecodedJws {
   const header = jsonObject(headerPart, 'header');
   // The algorithm first, so that `alg: none` (and its empty signature) is named for what it is.
   if (typeof header.alg !== 'string' || !(ALGORITHMS as readonly string[]).includes(header.alg)) {
-    throw new AuthnError('ERR_AUTHN_ALGORITHM_REJECTED', `algorithm ${JSON.stringify(header.alg)?.slice(0, 40) ?? 'undefined'} is not accepted (RS256, ES256, EdDSA only)`);
+    throw new AuthnError(
+      'ERR_AUTHN_ALGORITHM_REJECTED',
+      `algorithm ${JSON.stringify(header.alg)?.slice(0, 40) ?? 'undefined'} is not accepted (RS256, ES256, EdDSA only)`,
+    );
   }
   if (!SEGMENT.test(payloadPart) || !SEGMENT.test(signaturePart)) throw malformed();
   // Extensions we would have to understand (b64: false and the like): refuse rather than guess.
@@ -67,7 +71,8 @@ export function checkSignature(jws: DecodedJws, key: KeyObject, keyAlg: Algorith
   let valid = false;
   try {
     if (keyAlg === 'RS256') valid = cryptoVerify('sha256', jws.signingInput, key, jws.signature);
-    else if (keyAlg === 'ES256') valid = jws.signature.length === 64 && cryptoVerify('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
+    else if (keyAlg === 'ES256')
+      valid = jws.signature.length === 64 && cryptoVerify('sha256', jws.signingInput, { key, dsaEncoding: 'ieee-p1363' }, jws.signature);
     else valid = jws.signature.length === 64 && cryptoVerify(null, jws.signingInput, key, jws.signature);
   } catch {
     valid = false;
@@ -88,7 +93,8 @@ export function checkClaims(payload: Readonly<Record<string, unknown>>, expect: 
   const nbf = numericDate(payload, 'nbf');
   numericDate(payload, 'iat');
   if (exp !== undefined && exp <= expect.nowSeconds - expect.leewaySeconds) throw new AuthnError('ERR_AUTHN_TOKEN_EXPIRED', 'the token has expired');
-  if (nbf !== undefined && nbf > expect.nowSeconds + expect.leewaySeconds) throw new AuthnError('ERR_AUTHN_TOKEN_NOT_YET_VALID', 'the token is not valid yet (nbf)');
+  if (nbf !== undefined && nbf > expect.nowSeconds + expect.leewaySeconds)
+    throw new AuthnError('ERR_AUTHN_TOKEN_NOT_YET_VALID', 'the token is not valid yet (nbf)');
   if (expect.issuer !== undefined && payload.iss !== expect.issuer) throw new AuthnError('ERR_AUTHN_ISSUER_MISMATCH', 'the token comes from another issuer');
   if (expect.audience !== undefined) {
     const aud = payload.aud;

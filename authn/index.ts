@@ -5,7 +5,21 @@ export { loadOrCreateSigningKey, type LoadedSigningKey, type SigningKey } from '
 export { loadTrustedIssuers, staticKeyFromPem, algorithmOf, ALGORITHMS, type Algorithm, type StaticKey, type RemoteIssuer } from './trusted-keys.js';
 export { TokenVerifier, LEEWAY_SECONDS, type Caller, type TokenVerifierOptions } from './verifier.js';
 export { issueToken, OWN_ISSUER } from './token-issuer.js';
-export { parseUsers, loadUsers, addOrUpdateUser, removeUser, uidProblem, passwordProblem, UID_RULE, MIN_PASSWORD_LENGTH, bootstrapAdmin, verifyPassword, type UsersFile, type User, type ServiceAccount } from './users.js';
+export {
+  parseUsers,
+  loadUsers,
+  addOrUpdateUser,
+  removeUser,
+  uidProblem,
+  passwordProblem,
+  UID_RULE,
+  MIN_PASSWORD_LENGTH,
+  bootstrapAdmin,
+  verifyPassword,
+  type UsersFile,
+  type User,
+  type ServiceAccount,
+} from './users.js';
 export { hashPassword, checkPassword } from './password-hash.js';
 export { decide, type AllowRule, type Decision } from './policy.js';
 export { login, type LoginAnswer, type LoginContext, type LoginRequest } from './login.js';

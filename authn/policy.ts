@@ -10,6 +10,9 @@ export function decide(caller: { readonly uid: string; readonly groups: readonly
   if (!allow || (!allow.uid?.length && !allow.groups?.length)) return { allowed: true };
   if (allow.uid?.includes(caller.uid)) return { allowed: true };
   if (allow.groups?.some((g) => caller.groups.includes(g))) return { allowed: true };
-  const wanted = [...(allow.uid?.length ? [`uid ${allow.uid.join(', ')}`] : []), ...(allow.groups?.length ? [`group ${allow.groups.join(', ')}`] : [])].join(' or ');
+  const wanted = [
+    ...(allow.uid?.length ? [`uid ${allow.uid.join(', ')}`] : []),
+    ...(allow.groups?.length ? [`group ${allow.groups.join(', ')}`] : []),
+  ].join(' or ');
   return { allowed: false, reason: `${caller.uid} is not allowed here (requires ${wanted})` };
 }

@@ -28,7 +28,10 @@ export async function loadOrCreateSigningKey(path: string): Promise<LoadedSignin
   try {
     pem = await readFile(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, {
+        cause: error,
+      });
     pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite a key another process created meanwhile; 0600 from the first byte.
@@ -45,7 +48,11 @@ export async function loadOrCreateSigningKey(path: string): Promise<LoadedSignin
   } catch (error) {
     throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: ${path} is not a PEM private key`, { cause: error });
   }
-  if (privateKey.asymmetricKeyType !== 'rsa') throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: ${path} holds a ${privateKey.asymmetricKeyType} key; the signing key must be RSA (RS256)`);
+  if (privateKey.asymmetricKeyType !== 'rsa')
+    throw new AuthnError(
+      'ERR_AUTHN_KEY_FILE',
+      `authn.signingKey: ${path} holds a ${privateKey.asymmetricKeyType} key; the signing key must be RSA (RS256)`,
+    );
   const publicKey = createPublicKey(privateKey);
   algorithmOf(publicKey, `authn.signingKey: ${path}`);
   const jwk = await exportJWK(publicKey);

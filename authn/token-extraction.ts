@@ -14,7 +14,8 @@ export interface ExtractedToken {
 }
 
 function checked(token: string, from: ExtractedToken['from']): ExtractedToken {
-  if (token.length > MAX_TOKEN_BYTES) throw new AuthnError('ERR_AUTHN_TOKEN_TOO_LARGE', `the token is ${token.length} bytes, over the limit of ${MAX_TOKEN_BYTES}`);
+  if (token.length > MAX_TOKEN_BYTES)
+    throw new AuthnError('ERR_AUTHN_TOKEN_TOO_LARGE', `the token is ${token.length} bytes, over the limit of ${MAX_TOKEN_BYTES}`);
   if (!token) throw new AuthnError('ERR_AUTHN_TOKEN_MALFORMED', 'the token is empty');
   return { token, from };
 }

@@ -39,7 +39,11 @@ export function algorithmOf(key: KeyObject, source: string): Algorithm {
   }
   if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') return 'ES256';
   if (key.asymmetricKeyType === 'ed25519') return 'EdDSA';
-  throw new AuthnError('ERR_AUTHN_KEY_FILE', `${source}: unsupported key type ${key.asymmetricKeyType}${key.asymmetricKeyDetails?.namedCurve ? ` (${key.asymmetricKeyDetails.namedCurve})` : ''}; use RSA, EC P-256 or Ed25519`);
+  const curve = key.asymmetricKeyDetails?.namedCurve;
+  throw new AuthnError(
+    'ERR_AUTHN_KEY_FILE',
+    `${source}: unsupported key type ${key.asymmetricKeyType}${curve ? ` (${curve})` : ''}; use RSA, EC P-256 or Ed25519`,
+  );
 }
 
 export async function staticKeyFromPem(pem: string, source: string, extra: { issuer?: string; audience?: string } = {}): Promise<StaticKey> {
@@ -54,7 +58,10 @@ export async function staticKeyFromPem(pem: string, source: string, extra: { iss
   return { kid, alg, key, source, ...extra };
 }
 
-export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], options: { cooldownMs?: number; timeoutMs?: number } = {}): Promise<{ staticKeys: StaticKey[]; remote: RemoteIssuer[] }> {
+export async function loadTrustedIssuers(
+  trust: readonly TrustedIssuer[],
+  options: { cooldownMs?: number; timeoutMs?: number } = {},
+): Promise<{ staticKeys: StaticKey[]; remote: RemoteIssuer[] }> {
   const staticKeys: StaticKey[] = [];
   const remote: RemoteIssuer[] = [];
   for (const [i, entry] of trust.entries()) {
@@ -63,7 +70,12 @@ export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], option
       const pem = await readFile(entry.publicKey, 'utf8').catch((e: NodeJS.ErrnoException) => {
         throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.publicKey: cannot read ${entry.publicKey}: ${e.code}`, { cause: e });
       });
-      staticKeys.push(await staticKeyFromPem(pem, `${where}.publicKey (${entry.publicKey})`, { ...(entry.issuer ? { issuer: entry.issuer } : {}), ...(entry.audience ? { audience: entry.audience } : {}) }));
+      staticKeys.push(
+        await staticKeyFromPem(pem, `${where}.publicKey (${entry.publicKey})`, {
+          ...(entry.issuer ? { issuer: entry.issuer } : {}),
+          ...(entry.audience ? { audience: entry.audience } : {}),
+        }),
+      );
     } else if (entry.jwks) {
       if (!entry.issuer) throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}: a jwks entry needs the issuer whose tokens it verifies`);
       // Keys are kept until a token names an unknown kid, so an issuer that is down does not lock
@@ -74,9 +86,14 @@ export async function loadTrustedIssuers(trust: readonly TrustedIssuer[], option
       } catch (error) {
         throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${JSON.stringify(entry.jwks)} is not a URL`, { cause: error });
       }
-      if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${url.protocol} URLs are not supported (https or http)`);
+      if (url.protocol !== 'https:' && url.protocol !== 'http:')
+        throw new AuthnError('ERR_AUTHN_KEY_FILE', `${where}.jwks: ${url.protocol} URLs are not supported (https or http)`);
       const cooldownDuration = entry.refetchCooldownMs ?? options.cooldownMs ?? DEFAULT_JWKS_REFETCH_COOLDOWN_MS;
-      const keys = createRemoteJWKSet(url, { cooldownDuration, cacheMaxAge: Number.POSITIVE_INFINITY, timeoutDuration: options.timeoutMs ?? 5000 });
+      const keys = createRemoteJWKSet(url, {
+        cooldownDuration,
+        cacheMaxAge: Number.POSITIVE_INFINITY,
+        timeoutDuration: options.timeoutMs ?? 5000,
+      });
       remote.push({ issuer: entry.issuer, url: entry.jwks, keys, ...(entry.audience ? { audience: entry.audience } : {}) });
     }
   }

@@ -39,8 +39,29 @@ const SCHEMA: Schema = {
   type: 'object',
   additionalProperties: false,
   properties: {
-    users: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid', 'password'], properties: { uid: UID, password: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
-    serviceAccounts: { type: 'array', items: { type: 'object', additionalProperties: false, required: ['uid'], properties: { uid: UID, publicKey: { type: 'string' }, publicKeyFile: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } } } },
+    users: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['uid', 'password'],
+        properties: { uid: UID, password: { type: 'string' }, groups: { type: 'array', items: { type: 'string' } } },
+      },
+    },
+    serviceAccounts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['uid'],
+        properties: {
+          uid: UID,
+          publicKey: { type: 'string' },
+          publicKeyFile: { type: 'string' },
+          groups: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
   },
 };
 const validate = compileSchema(SCHEMA);
@@ -66,13 +87,26 @@ export function parseUsers(text: string, file: string): UsersFile {
   const seen = new Set<string>();
   for (const [kind, list] of [['users', parsed.users ?? []], ['serviceAccounts', parsed.serviceAccounts ?? []]] as const) {
     list.forEach((entry, i) => {
-      if (seen.has(entry.uid)) problems.push({ file, ...doc.positionOf([kind, i, 'uid']), path: `${kind}[${i}].uid`, message: `"${entry.uid}" is defined twice` });
+      if (seen.has(entry.uid))
+        problems.push({ file, ...doc.positionOf([kind, i, 'uid']), path: `${kind}[${i}].uid`, message: `"${entry.uid}" is defined twice` });
       seen.add(entry.uid);
       if (kind === 'users' && !isPasswordHash((entry as User).password)) {
-        problems.push({ file, ...doc.positionOf([kind, i, 'password']), path: `${kind}[${i}].password`, message: 'is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`' });
+        problems.push({
+          file,
+          ...doc.positionOf([kind, i, 'password']),
+          path: `${kind}[${i}].password`,
+          message: 'is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`',
+        });
       }
       if (kind === 'serviceAccounts') {
-        const pem = accountKey(entry as ServiceAccount, file, (field, message) => problems.push({ file, ...doc.positionOf([kind, i, ...(field ? [field] : [])]), path: `${kind}[${i}]${field ? `.${field}` : ''}`, message }));
+        const pem = accountKey(entry as ServiceAccount, file, (field, message) =>
+          problems.push({
+            file,
+            ...doc.positionOf([kind, i, ...(field ? [field] : [])]),
+            path: `${kind}[${i}]${field ? `.${field}` : ''}`,
+            message,
+          }),
+        );
         if (pem !== null) keys.set(i, pem);
       }
     });
@@ -80,7 +114,12 @@ export function parseUsers(text: string, file: string): UsersFile {
   if (problems.length) throw new ConfigError(problems);
   return {
     users: (parsed.users ?? []).map((u) => ({ uid: u.uid, password: u.password, groups: u.groups ?? [] })),
-    serviceAccounts: (parsed.serviceAccounts ?? []).map((s, i) => ({ uid: s.uid, publicKey: keys.get(i)!, ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : {}), groups: s.groups ?? [] })),
+    serviceAccounts: (parsed.serviceAccounts ?? []).map((s, i) => ({
+      uid: s.uid,
+      publicKey: keys.get(i)!,
+      ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : {}),
+      groups: s.groups ?? [],
+    })),
   };
 }
 
@@ -127,7 +166,11 @@ async function writeUsers(path: string, users: UsersFile): Promise<void> {
   const temp = `${path}.${process.pid}.tmp`;
   const body = stringify({
     users: users.users.map((u) => ({ ...u, groups: [...u.groups] })),
-    serviceAccounts: users.serviceAccounts.map((s) => ({ uid: s.uid, ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : { publicKey: s.publicKey }), groups: [...s.groups] })),
+    serviceAccounts: users.serviceAccounts.map((s) => ({
+      uid: s.uid,
+      ...(s.publicKeyFile ? { publicKeyFile: s.publicKeyFile } : { publicKey: s.publicKey }),
+      groups: [...s.groups],
+    })),
   });
   const text = `# Gatehouse users: manage with \`gatehouse user add|list|remove\`. Passwords are salted scrypt hashes.\n${body}`;
   // The same check the readers make: a file that would be refused is never written.
@@ -139,7 +182,11 @@ async function writeUsers(path: string, users: UsersFile): Promise<void> {
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw new AuthnError('ERR_AUTHN_USERS_FILE', `authn.users: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    throw new AuthnError(
+      'ERR_AUTHN_USERS_FILE',
+      `authn.users: cannot write ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { cause: error },
+    );
   }
 }
 
@@ -158,7 +205,8 @@ export async function addOrUpdateUser(path: string, uid: string, password: strin
   const badUid = uidProblem(uid);
   if (badUid) throw new AuthnError('ERR_AUTHN_USERS_FILE', badUid);
   const current = await loadUsersOrEmpty(path);
-  if (current.serviceAccounts.some((s) => s.uid === uid)) throw new AuthnError('ERR_AUTHN_USERS_FILE', `"${uid}" is a service account in ${path}; a user needs a uid of its own`);
+  if (current.serviceAccounts.some((s) => s.uid === uid))
+    throw new AuthnError('ERR_AUTHN_USERS_FILE', `"${uid}" is a service account in ${path}; a user needs a uid of its own`);
   const existing = current.users.find((u) => u.uid === uid);
   const user: User = { uid, password: await hashPassword(password), groups: groups ?? existing?.groups ?? [] };
   const users = existing ? current.users.map((u) => (u.uid === uid ? user : u)) : [...current.users, user];

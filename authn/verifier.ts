@@ -68,7 +68,12 @@ export class TokenVerifier {
   constructor(options: TokenVerifierOptions) {
     option(options.cacheSize === undefined || (Number.isSafeInteger(options.cacheSize) && options.cacheSize >= 0), 'cacheSize', 'an integer >= 0');
     option(options.cacheSeconds === undefined || (Number.isSafeInteger(options.cacheSeconds) && options.cacheSeconds > 0), 'cacheSeconds', 'an integer > 0');
-    option(options.own === undefined || (options.own.key instanceof KeyObject && options.own.key.type === 'public' && !!options.own.kid && !!options.own.issuer), 'own', 'a public KeyObject with a kid and an issuer');
+    option(
+      options.own === undefined ||
+        (options.own.key instanceof KeyObject && options.own.key.type === 'public' && !!options.own.kid && !!options.own.issuer),
+      'own',
+      'a public KeyObject with a kid and an issuer',
+    );
     option(options.now === undefined || typeof options.now === 'function', 'now', 'a function');
     this.#options = options;
     this.#cacheSize = options.cacheSize ?? 50_000;
@@ -92,7 +97,10 @@ export class TokenVerifier {
       try {
         await issuer.keys.reload();
       } catch (error) {
-        this.#options.logger?.warn({ issuer: issuer.issuer, url: issuer.url, reason: (error as Error).message }, 'trusted issuer keys could not be fetched; will retry when a token needs them');
+        this.#options.logger?.warn(
+          { issuer: issuer.issuer, url: issuer.url, reason: (error as Error).message },
+          'trusted issuer keys could not be fetched; will retry when a token needs them',
+        );
       }
     }));
   }
@@ -132,7 +140,8 @@ export class TokenVerifier {
   }
 
   async #verify(token: string): Promise<Caller> {
-    if (token.length > MAX_TOKEN_BYTES) throw new AuthnError('ERR_AUTHN_TOKEN_TOO_LARGE', `the token is ${token.length} bytes, over the limit of ${MAX_TOKEN_BYTES}`);
+    if (token.length > MAX_TOKEN_BYTES)
+      throw new AuthnError('ERR_AUTHN_TOKEN_TOO_LARGE', `the token is ${token.length} bytes, over the limit of ${MAX_TOKEN_BYTES}`);
     const recent = this.recent(token);
     if (recent) return recent;
     const now = this.#now() / 1000;
@@ -191,7 +200,12 @@ export class TokenVerifier {
     const named = jws.kid === undefined ? [] : staticKeys.filter((k) => k.kid === jws.kid);
     const candidates = named.length ? named : staticKeys.filter((k) => k.alg === jws.alg);
     if (candidates.length === 0) {
-      throw new AuthnError('ERR_AUTHN_KEY_UNKNOWN', jws.kid === undefined ? `no trusted key is bound to ${jws.alg}` : `no trusted key has kid ${JSON.stringify(jws.kid.slice(0, 64))} or is bound to ${jws.alg}`);
+      throw new AuthnError(
+        'ERR_AUTHN_KEY_UNKNOWN',
+        jws.kid === undefined
+          ? `no trusted key is bound to ${jws.alg}`
+          : `no trusted key has kid ${JSON.stringify(jws.kid.slice(0, 64))} or is bound to ${jws.alg}`,
+      );
     }
     let refusal: unknown = null;
     for (const candidate of candidates) {
@@ -246,8 +260,14 @@ export class TokenVerifier {
 
 function translate(error: unknown): AuthnError {
   if (error instanceof AuthnError) return error;
-  if (error instanceof joseErrors.JWKSNoMatchingKey) return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', 'no key of the trusted issuer matches the token', { cause: error });
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', 'no key of the trusted issuer matches the token', { cause: error });
   // A key set that could not be (re)fetched or read: the token names a key we cannot get.
-  if (error instanceof joseErrors.JOSEError) return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the trusted issuer's keys could not be used: ${error.code}`, { cause: error });
-  return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the token's keys could not be fetched: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  if (error instanceof joseErrors.JOSEError)
+    return new AuthnError('ERR_AUTHN_KEY_UNKNOWN', `the trusted issuer's keys could not be used: ${error.code}`, { cause: error });
+  return new AuthnError(
+    'ERR_AUTHN_KEY_UNKNOWN',
+    `the token's keys could not be fetched: ${error instanceof Error ? error.message : String(error)}`,
+    { cause: error },
+  );
 }

@@ -9,7 +9,14 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateState } from './gen-state.mjs';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, tasks: { type: 'string', default: '1000' }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    tasks: { type: 'string', default: '1000' },
+    only: { type: 'string' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const TASKS = Number(values.tasks);
@@ -59,7 +66,13 @@ const stateText = JSON.stringify(generateState(TASKS));
 const statePath = join(dir, 'state.json');
 writeFileSync(statePath, stateText);
 const snapshot = await parseMasterState(JSON.parse(stateText), { source: { kind: 'file', origin: statePath }, fetchedAt: Date.now() });
-const records = buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] });
+const records = buildRecordSet(snapshot, {
+  domain: 'mesos',
+  ipSources: ['netinfo', 'mesos', 'host'],
+  enforceRFC952: false,
+  soaMname: 'ns1.mesos.',
+  nsIps: ['127.0.0.1'],
+});
 const aNames = [...records.a.keys()].filter((n) => n === n.toLowerCase());
 const srvNames = [...records.srv.keys()].filter((n) => n === n.toLowerCase());
 
@@ -82,7 +95,10 @@ const servers = {
   gatehouse: async () => {
     const p = port();
     const config = join(dir, 'gatehouse.yaml');
-    writeFileSync(config, `cluster:\n  source: file\n  file: { path: ${JSON.stringify(statePath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`);
+    writeFileSync(
+      config,
+      `cluster:\n  source: file\n  file: { path: ${JSON.stringify(statePath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`,
+    );
     const child = await start('gatehouse', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config], null);
     await sleep(1500);
     return { child, port: p, queries: queryFile };
@@ -95,13 +111,33 @@ const servers = {
     const p = port();
     const namesFile = join(dir, 'names.json');
     writeFileSync(namesFile, JSON.stringify(Object.fromEntries([...records.a].map(([n, ips]) => [n.replace(/\.$/, ''), ips]))));
-    return { child: await start('dns2-server', process.execPath, [join(root, 'bench/peers/dns2-server.mjs'), String(p), namesFile], 'ready'), port: p, queries: aOnly, note: 'A queries only' };
+    return {
+      child: await start('dns2-server', process.execPath, [join(root, 'bench/peers/dns2-server.mjs'), String(p), namesFile], 'ready'),
+      port: p,
+      queries: aOnly,
+      note: 'A queries only',
+    };
   },
   dnsmasq: which('dnsmasq') && (async () => {
     const p = port();
     const hosts = join(dir, 'hosts');
     writeFileSync(hosts, [...records.a].flatMap(([n, ips]) => ips.map((ip) => `${ip} ${n.replace(/\.$/, '')}`)).join('\n') + '\n');
-    const args = ['-k', '-C', '/dev/null', '-R', '-h', '--no-poll', '-z', `--listen-address=127.0.0.1`, `--port=${p}`, `--addn-hosts=${hosts}`, '--local=/mesos/', '--cache-size=0', '--pid-file', '--user=root'];
+    const args = [
+      '-k',
+      '-C',
+      '/dev/null',
+      '-R',
+      '-h',
+      '--no-poll',
+      '-z',
+      `--listen-address=127.0.0.1`,
+      `--port=${p}`,
+      `--addn-hosts=${hosts}`,
+      '--local=/mesos/',
+      '--cache-size=0',
+      '--pid-file',
+      '--user=root',
+    ];
     return { child: await start('dnsmasq', 'dnsmasq', args, null), port: p, queries: aOnly, note: 'A queries only (hosts file)' };
   }),
   unbound: which('unbound') && (async () => {
@@ -109,13 +145,20 @@ const servers = {
     const conf = join(dir, 'unbound.conf');
     const data = [...records.a].flatMap(([n, ips]) => ips.map((ip) => `  local-data: "${n} 60 IN A ${ip}"`));
     const srv = [...records.srv].flatMap(([n, vs]) => vs.map((v) => `  local-data: "${n} 60 IN SRV 0 1 ${v.port} ${v.target}"`));
-    writeFileSync(conf, `server:\n  interface: 127.0.0.1\n  port: ${p}\n  do-daemonize: no\n  username: ""\n  chroot: ""\n  use-syslog: no\n  logfile: ""\n  verbosity: 0\n  num-threads: 1\n  access-control: 127.0.0.0/8 allow\n  local-zone: "mesos." static\n  pidfile: ""\n  directory: "${dir}"\n${data.join('\n')}\n${srv.join('\n')}\n`);
+    writeFileSync(
+      conf,
+      `server:\n  interface: 127.0.0.1\n  port: ${p}\n  do-daemonize: no\n  username: ""\n  chroot: ""\n  use-syslog: no\n  logfile: ""\n  verbosity: 0\n  num-threads: 1\n  access-control: 127.0.0.0/8 allow\n  local-zone: "mesos." static\n  pidfile: ""\n  directory: "${dir}"\n${data.join('\n')}\n${srv.join('\n')}\n`,
+    );
     return { child: await start('unbound', 'unbound', ['-d', '-c', conf], null), port: p, queries: queryFile };
   }),
 };
 
 function dnsperf(p, queries, seconds = SECONDS) {
-  const out = execFileSync('dnsperf', ['-s', '127.0.0.1', '-p', String(p), '-d', queries, '-l', String(seconds), '-c', '4', '-q', '200', '-t', '2'], { timeout: (seconds + 30) * 1000 }).toString();
+  const out = execFileSync(
+    'dnsperf',
+    ['-s', '127.0.0.1', '-p', String(p), '-d', queries, '-l', String(seconds), '-c', '4', '-q', '200', '-t', '2'],
+    { timeout: (seconds + 30) * 1000 },
+  ).toString();
   const num = (re) => Number(re.exec(out)?.[1] ?? NaN);
   return {
     qps: num(/Queries per second:\s+([\d.]+)/),
@@ -152,9 +195,33 @@ for (let i = 0; i < 8; i++) {
   const t0 = performance.now();
   const snap = await parseMasterState(JSON.parse(bigText), { source: { kind: 'file', origin: 'bench' }, fetchedAt: Date.now() });
   const t1 = performance.now();
-  const rs = buildRecordSet(snap, { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] });
+  const rs = buildRecordSet(snap, {
+    domain: 'mesos',
+    ipSources: ['netinfo', 'mesos', 'host'],
+    enforceRFC952: false,
+    soaMname: 'ns1.mesos.',
+    nsIps: ['127.0.0.1'],
+  });
   const t2 = performance.now();
-  const server = new DnsServer({ listen: { host: '127.0.0.1', port: 0 }, zone: { domain: 'mesos', ttl: 60, soaMname: 'ns1.mesos.', soaRname: 'root.ns1.mesos.', soaRefresh: 60, soaRetry: 600, soaExpire: 86400, srvWeight: 1, recurse: true, setTruncateBit: true }, resolvers: [], resolverTimeoutMs: 1000, mode: 'gatehouse', logger: silent });
+  const server = new DnsServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    zone: {
+      domain: 'mesos',
+      ttl: 60,
+      soaMname: 'ns1.mesos.',
+      soaRname: 'root.ns1.mesos.',
+      soaRefresh: 60,
+      soaRetry: 600,
+      soaExpire: 86400,
+      srvWeight: 1,
+      recurse: true,
+      setTruncateBit: true,
+    },
+    resolvers: [],
+    resolverTimeoutMs: 1000,
+    mode: 'gatehouse',
+    logger: silent,
+  });
   const built = server.setRecords(rs, 1);
   rebuild.push({ parseMs: t1 - t0, recordsMs: t2 - t1, answerTableMs: built.buildMs, totalMs: t1 - t0 + (t2 - t1) + built.buildMs, names: built.names });
 }
@@ -162,7 +229,10 @@ const bigPath = join(dir, 'state-10k.json');
 writeFileSync(bigPath, bigText);
 const p = port();
 const bigConfig = join(dir, 'gatehouse-10k.yaml');
-writeFileSync(bigConfig, `cluster:\n  source: file\n  file: { path: ${JSON.stringify(bigPath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`);
+writeFileSync(
+  bigConfig,
+  `cluster:\n  source: file\n  file: { path: ${JSON.stringify(bigPath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`,
+);
 const big = await start('gatehouse-10k', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', bigConfig], null);
 await sleep(2500);
 dnsperf(p, queryFile, 2);
@@ -178,17 +248,35 @@ const median = (xs) => {
 // The first build runs on cold (unoptimised) code; a running Gatehouse rebuilds on warm code.
 const warm = rebuild.slice(3);
 const summary = {
-  date: new Date().toISOString(), tasks: TASKS, seconds: SECONDS, rounds: ROUNDS, cpus: (await import('node:os')).cpus().length,
-  servers: Object.fromEntries(Object.entries(results).map(([n, rs]) => [n, {
-    qps: Math.round(median(rs.map((r) => r.qps))), lostPct: +(100 * rs.reduce((a, r) => a + r.lost, 0) / rs.reduce((a, r) => a + r.sent, 0)).toFixed(3),
-    latencyMs: +median(rs.map((r) => r.latencyMs)).toFixed(3), note: rs[0]?.note ?? '', rounds: rs.map((r) => Math.round(r.qps)),
-  }])),
+  date: new Date().toISOString(),
+  tasks: TASKS,
+  seconds: SECONDS,
+  rounds: ROUNDS,
+  cpus: (await import('node:os')).cpus().length,
+  servers: Object.fromEntries(
+    Object.entries(results).map(([n, rs]) => [
+      n,
+      {
+        qps: Math.round(median(rs.map((r) => r.qps))),
+        lostPct: +((100 * rs.reduce((a, r) => a + r.lost, 0)) / rs.reduce((a, r) => a + r.sent, 0)).toFixed(3),
+        latencyMs: +median(rs.map((r) => r.latencyMs)).toFixed(3),
+        note: rs[0]?.note ?? '',
+        rounds: rs.map((r) => Math.round(r.qps)),
+      },
+    ]),
+  ),
   rebuild10k: {
     coldRecordsMs: Math.round(rebuild[0].recordsMs + rebuild[0].answerTableMs),
     warmRecordsMs: Math.round(median(warm.map((r) => r.recordsMs + r.answerTableMs))),
     warmParseMs: Math.round(median(warm.map((r) => r.parseMs))),
     warmTotalMs: Math.round(median(warm.map((r) => r.totalMs))),
-    runs: rebuild.map((r) => ({ parseMs: Math.round(r.parseMs), recordsMs: Math.round(r.recordsMs), answerTableMs: Math.round(r.answerTableMs), names: r.names })) },
+    runs: rebuild.map((r) => ({
+      parseMs: Math.round(r.parseMs),
+      recordsMs: Math.round(r.recordsMs),
+      answerTableMs: Math.round(r.answerTableMs),
+      names: r.names,
+    })),
+  },
   gatehouse10k: { peakRssMb: hwm ? Math.round(Number(hwm) / 1024) : null, qps: Math.round(bigLoad.qps), lost: bigLoad.lost },
 };
 mkdirSync(join(root, 'bench/results'), { recursive: true });
@@ -197,5 +285,7 @@ console.log(`\nDNS, ${TASKS} tasks, dnsperf -c 4 -q 200 -l ${SECONDS}, median of
 console.log('| server | queries/s | lost | avg latency | note |\n| --- | ---: | ---: | ---: | --- |');
 for (const [n, s] of Object.entries(summary.servers)) console.log(`| ${n} | ${s.qps.toLocaleString('en')} | ${s.lostPct}% | ${s.latencyMs} ms | ${s.note} |`);
 const rb = summary.rebuild10k;
-console.log(`\nrebuild for 10,000 tasks: records ${rb.warmRecordsMs} ms (first, cold build: ${rb.coldRecordsMs} ms); with parsing the state ${rb.warmTotalMs} ms (parse ${rb.warmParseMs} ms)`);
+console.log(
+  `\nrebuild for 10,000 tasks: records ${rb.warmRecordsMs} ms (first, cold build: ${rb.coldRecordsMs} ms); with parsing the state ${rb.warmTotalMs} ms (parse ${rb.warmParseMs} ms)`,
+);
 console.log(`gatehouse serving 10,000 tasks: peak RSS ${summary.gatehouse10k.peakRssMb} MB, ${summary.gatehouse10k.qps.toLocaleString('en')} qps`);

@@ -17,7 +17,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, workers: { type: 'string', default: '1' }, engines: { type: 'string', default: 'lean' }, baseline: { type: 'string' }, service: { type: 'boolean', default: false }, minimal: { type: 'boolean', default: false }, 'cpu-prof': { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    workers: { type: 'string', default: '1' },
+    engines: { type: 'string', default: 'lean' },
+    baseline: { type: 'string' },
+    service: { type: 'boolean', default: false },
+    minimal: { type: 'boolean', default: false },
+    'cpu-prof': { type: 'string' },
+  },
+});
 const WORKERS = values.workers.split(',').map(Number);
 const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
@@ -64,20 +75,48 @@ const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 mkdirSync(join(dir, 'routes.d'));
 writeFileSync(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${UPSTREAM}" }\n`);
 // One Marathon task on the upstream's port, so that `/service/app/` (Admin Router's main route) can be measured too.
-writeFileSync(join(dir, 'state.json'), JSON.stringify({
-  leader: 'master@127.0.0.1:5050',
-  slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
-  frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{ id: 'app.1', name: 'app', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${UPSTREAM}-${UPSTREAM}]` }, labels: [{ key: 'DCOS_SERVICE_NAME', value: 'app' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] }] }],
-}));
+writeFileSync(
+  join(dir, 'state.json'),
+  JSON.stringify({
+    leader: 'master@127.0.0.1:5050',
+    slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+    frameworks: [
+      {
+        id: 'fw',
+        name: 'marathon',
+        pid: 'scheduler@127.0.0.1:8080',
+        tasks: [
+          {
+            id: 'app.1',
+            name: 'app',
+            framework_id: 'fw',
+            slave_id: 'agent-S0',
+            state: 'TASK_RUNNING',
+            resources: { ports: `[${UPSTREAM}-${UPSTREAM}]` },
+            labels: [{ key: 'DCOS_SERVICE_NAME', value: 'app' }],
+            statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+          },
+        ],
+      },
+    ],
+  }),
+);
 const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
   const port = nextPort++;
-  return { name: `minimal-undici-${mode}`, port, child: start(process.execPath, [join(root, 'bench/peers/minimal-proxy.mjs'), mode, String(port), String(UPSTREAM)]) };
+  return {
+    name: `minimal-undici-${mode}`,
+    port,
+    child: start(process.execPath, [join(root, 'bench/peers/minimal-proxy.mjs'), mode, String(port), String(UPSTREAM)]),
+  };
 }) : [];
 // One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
 const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
   const port = nextPort++;
   const config = join(dir, `gatehouse-w${workers}-${engine}.yaml`);
-  writeFileSync(config, `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`);
+  writeFileSync(
+    config,
+    `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`,
+  );
   const name = ['gatehouse', WORKERS.length > 1 ? `w${workers}` : '', ENGINES.length > 1 ? engine : ''].filter(Boolean).join('-');
   return { name, workers, port, config, child: null, bin: join(root, 'bin/gatehouse') };
 }));
@@ -173,15 +212,32 @@ const urls = {
   upstream: { url: `http://127.0.0.1:${UPSTREAM}/`, headers: [], pid: nginx.pid },
   nginx: { url: `http://127.0.0.1:${NGINX}/app/`, headers: [], pid: nginx.pid },
   ...Object.fromEntries(minimal.map((m) => [m.name, { url: `http://127.0.0.1:${m.port}/`, headers: [], pid: m.child.pid }])),
-  ...Object.fromEntries(gatehouses.map((g) => [g.name, { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`], pid: g.child.pid }])),
-  ...(values.service ? { [`${gatehouses[0].name}-service`]: { url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`, headers: [`Authorization: token=${token}`], pid: gatehouses[0].child.pid } } : {}),
+  ...Object.fromEntries(
+    gatehouses.map((g) => [
+      g.name,
+      { url: `http://127.0.0.1:${g.port}/app/`, headers: [`Authorization: token=${token}`], pid: g.child.pid },
+    ]),
+  ),
+  ...(values.service
+    ? {
+        [`${gatehouses[0].name}-service`]: {
+          url: `http://127.0.0.1:${gatehouses[0].port}/service/app/`,
+          headers: [`Authorization: token=${token}`],
+          pid: gatehouses[0].child.pid,
+        },
+      }
+    : {}),
 };
 /** p99 (and mean) latency from h2load's per-request log: HTTP/1.1, keep-alive, one request at a time per connection, as wrk. */
 async function h2load(url, connections, headers = [], seconds = SECONDS) {
   const log = join(dir, 'h2load.log');
   rmSync(log, { force: true });
   try {
-    await execFileAsync('h2load', ['--h1', '-t', '2', '-c', String(connections), '-D', String(seconds), ...headers.flatMap((h) => ['-H', h]), `--log-file=${log}`, url], { timeout: (seconds + 15) * 1000 });
+    await execFileAsync(
+      'h2load',
+      ['--h1', '-t', '2', '-c', String(connections), '-D', String(seconds), ...headers.flatMap((h) => ['-H', h]), `--log-file=${log}`, url],
+      { timeout: (seconds + 15) * 1000 },
+    );
   } catch (error) {
     // Seen once in ~70 runs: h2load stopped its clients but did not exit. That round has no h2load value.
     console.error(`h2load against ${url} failed (${error.killed ? 'did not exit in time' : error.message.split('\n')[0]}); this round has no h2load value`);
@@ -189,7 +245,11 @@ async function h2load(url, connections, headers = [], seconds = SECONDS) {
   }
   // Each line: start time, status, duration (µs).
   const durations = readFileSync(log, 'utf8').trim().split('\n').map((line) => Number(line.split('\t')[2])).sort((a, b) => a - b);
-  return { p99Ms: durations[Math.floor(0.99 * (durations.length - 1))] / 1000, meanMs: durations.reduce((a, b) => a + b, 0) / durations.length / 1000, requests: durations.length };
+  return {
+    p99Ms: durations[Math.floor(0.99 * (durations.length - 1))] / 1000,
+    meanMs: durations.reduce((a, b) => a + b, 0) / durations.length / 1000,
+    requests: durations.length,
+  };
 }
 
 const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, SECONDS, t.pid)]));
@@ -203,7 +263,9 @@ for (const connections of [64, 256]) {
       const r = await targets[name](connections);
       if (H2LOAD) r.h2load = (await h2load(urls[name].url, connections, urls[name].headers)) ?? { p99Ms: NaN, meanMs: NaN, requests: 0 };
       (results[`${name}@${connections}`] ??= []).push(r);
-      console.error(`c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, CPU ${Math.round(r.cpuUsPerRequest)} µs/request, non-2xx ${r.non2xx}${r.h2load ? `; h2load p99 ${r.h2load.p99Ms.toFixed(2)} ms` : ''}`);
+      console.error(
+        `c=${connections} round ${round + 1} ${name}: ${Math.round(r.rps)} req/s, p99 ${r.p99Ms.toFixed(2)} ms, CPU ${Math.round(r.cpuUsPerRequest)} µs/request, non-2xx ${r.non2xx}${r.h2load ? `; h2load p99 ${r.h2load.p99Ms.toFixed(2)} ms` : ''}`,
+      );
     }
   }
 }
@@ -214,10 +276,18 @@ nginx.kill('SIGTERM');
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 // p99 over rounds: the median, not the mean. Here some runs of every target (a bare node:http server
 // too) have an episodic tail of a few hundred ms at 256 connections; one such run would set the mean.
-const median = (values) => { const xs = values.filter((x) => !Number.isNaN(x)); const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
-console.log(`\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`);
+const median = (values) => {
+  const xs = values.filter((x) => !Number.isNaN(x));
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+console.log(
+  `\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`,
+);
 const h2 = H2LOAD ? ' h2load p99 (median) | h2load p99 of each round | h2load p99 vs nginx |' : '';
-console.log(`| target | connections | requests/s | vs nginx (req/s) | wrk p99 (median of rounds) | wrk p99 of each round | wrk p99 vs nginx |${h2} CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |${H2LOAD ? ' ---: | ---: | ---: |' : ''} ---: | ---: |`);
+console.log(
+  `| target | connections | requests/s | vs nginx (req/s) | wrk p99 (median of rounds) | wrk p99 of each round | wrk p99 vs nginx |${h2} CPU µs per request | non-2xx |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: |${H2LOAD ? ' ---: | ---: | ---: |' : ''} ---: | ---: |`,
+);
 for (const c of [64, 256]) {
   const base = mean(results[`nginx@${c}`].map((r) => r.rps));
   const baseP99 = median(results[`nginx@${c}`].map((r) => r.p99Ms));
@@ -227,8 +297,17 @@ for (const c of [64, 256]) {
     const p99 = median(rs.map((r) => r.p99Ms));
     const h2p99 = H2LOAD ? median(rs.map((r) => r.h2load.p99Ms)) : NaN;
     const h2cells = H2LOAD ? ` ${h2p99.toFixed(2)} ms | ${rs.map((r) => r.h2load.p99Ms.toFixed(1)).join(', ')} | ${(h2p99 / baseH2).toFixed(2)}× |` : '';
-    console.log(`| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(p99 / baseP99).toFixed(2)}× |${h2cells} ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`);
+    console.log(
+      `| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(p99 / baseP99).toFixed(2)}× |${h2cells} ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`,
+    );
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });
-writeFileSync(join(root, 'bench/results/gateway.json'), JSON.stringify({ date: new Date().toISOString(), workers: WORKERS, engines: ENGINES, seconds: SECONDS, rounds: ROUNDS, results }, null, 2));
+writeFileSync(
+  join(root, 'bench/results/gateway.json'),
+  JSON.stringify(
+    { date: new Date().toISOString(), workers: WORKERS, engines: ENGINES, seconds: SECONDS, rounds: ROUNDS, results },
+    null,
+    2,
+  ),
+);

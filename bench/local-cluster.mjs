@@ -23,7 +23,10 @@ writeFileSync(join(dir, 'gatehouse.yaml'), [
 ].join('\n'));
 
 const t0 = performance.now();
-const child = spawn(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_FORMAT: 'json' } });
+const child = spawn(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')], {
+  stdio: ['ignore', 'pipe', 'pipe'],
+  env: { ...process.env, LOG_FORMAT: 'json' },
+});
 process.on('exit', () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
 const deadline = setTimeout(() => { console.error('gave up after 120 s'); process.exit(2); }, 120_000);
 let log = '';
@@ -41,7 +44,16 @@ async function dnsPort() {
 const port = await dnsPort();
 const srvPorts = () => {
   try {
-    return [...new Set(execFileSync('dig', ['@127.0.0.1', '-p', String(port), '_hello._tcp.marathon.mesos', 'SRV', '+short', '+time=1', '+tries=1']).toString().trim().split('\n').filter(Boolean).map((l) => l.split(' ')[2]))];
+    return [
+      ...new Set(
+        execFileSync('dig', ['@127.0.0.1', '-p', String(port), '_hello._tcp.marathon.mesos', 'SRV', '+short', '+time=1', '+tries=1'])
+          .toString()
+          .trim()
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(' ')[2]),
+      ),
+    ];
   } catch {
     return [];
   }
@@ -61,7 +73,18 @@ row('`gatehouse run` to both demo tasks in DNS (SRV)', performance.now() - t0);
 writeFileSync(app, original.replace(/^instances: 2/m, 'instances: 3'));
 row('app file saved (2 → 3 instances) to the third task in DNS', (await until((p) => p.length === 3)).ms);
 const victim = started.value[0];
-const pid = readdirSync('/proc').filter((p) => /^\d+$/.test(p)).find((p) => { try { return readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`PORT0=${victim}`) && readFileSync(`/proc/${p}/comm`, 'latin1').trim() === 'node'; } catch { return false; } });
+const pid = readdirSync('/proc')
+  .filter((p) => /^\d+$/.test(p))
+  .find((p) => {
+    try {
+      return (
+        readFileSync(`/proc/${p}/environ`, 'latin1').split('\0').includes(`PORT0=${victim}`) &&
+        readFileSync(`/proc/${p}/comm`, 'latin1').trim() === 'node'
+      );
+    } catch {
+      return false;
+    }
+  });
 const killedAt = performance.now();
 process.kill(Number(pid), 'SIGKILL');
 await until((p) => !p.includes(victim));

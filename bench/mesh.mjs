@@ -13,14 +13,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, rounds: { type: 'string', default: '3' }, connections: { type: 'string', default: '64' }, idle: { type: 'string', default: '10000' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    connections: { type: 'string', default: '64' },
+    idle: { type: 'string', default: '10000' },
+  },
+});
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const IDLE = Number(values.idle);
 const root = new URL('..', import.meta.url).pathname;
 const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
-for (const tool of ['wrk', 'nginx', 'haproxy']) if (!which(tool)) { console.error(`${tool} is missing: apt-get install -y wrk nginx-light haproxy`); process.exit(2); }
+for (const tool of ['wrk', 'nginx', 'haproxy'])
+  if (!which(tool)) {
+    console.error(`${tool} is missing: apt-get install -y wrk nginx-light haproxy`);
+    process.exit(2);
+  }
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mesh-bench-'));
 const children = new Set();
@@ -45,11 +56,14 @@ execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'big')}`, 'bs=1M', 'count=12
 // nginx's workers run as nobody: they must be able to read the file (mkdtemp makes the directory 0700).
 chmodSync(dir, 0o755);
 chmodSync(join(dir, 'big'), 0o644);
-writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
+writeFileSync(
+  join(dir, 'nginx.conf'),
+  `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 16384; }
 http { access_log off; sendfile on; keepalive_requests 1000000;
   ${[B1, B2, B3].map((p) => `server { listen 127.0.0.1:${p} backlog=4096; location / { default_type text/plain; return 200 "hello from ${p}\\n"; } location = /big { alias ${dir}/big; } }`).join('\n  ')}
-}`);
+}`,
+);
 const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 
 writeFileSync(join(dir, 'haproxy.cfg'), `global
@@ -70,8 +84,39 @@ backend app
 const haproxy = start('haproxy', ['-f', join(dir, 'haproxy.cfg'), '-db']);
 
 // Gatehouse: a state file with one app whose two tasks declare the VIP; only the mesh on.
-const task = (port, i) => ({ id: `bench.00000000-0000-4000-8000-00000000000${i}`, name: 'bench', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${port}-${port}]` }, statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }], discovery: { visibility: 'FRAMEWORK', name: 'bench', ports: { ports: [{ number: port, protocol: 'tcp', labels: { labels: [{ key: 'VIP_0', value: `/bench:${VIP_PORT}` }, { key: 'network-scope', value: 'host' }] } }] } } });
-const state = (ports) => JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: '127.0.0.1' }], frameworks: [{ id: 'fw', name: 'marathon', tasks: ports.map(task) }] });
+const task = (port, i) => ({
+  id: `bench.00000000-0000-4000-8000-00000000000${i}`,
+  name: 'bench',
+  framework_id: 'fw',
+  slave_id: 'agent-S0',
+  state: 'TASK_RUNNING',
+  resources: { ports: `[${port}-${port}]` },
+  statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+  discovery: {
+    visibility: 'FRAMEWORK',
+    name: 'bench',
+    ports: {
+      ports: [
+        {
+          number: port,
+          protocol: 'tcp',
+          labels: {
+            labels: [
+              { key: 'VIP_0', value: `/bench:${VIP_PORT}` },
+              { key: 'network-scope', value: 'host' },
+            ],
+          },
+        },
+      ],
+    },
+  },
+});
+const state = (ports) =>
+  JSON.stringify({
+    leader: 'master@127.0.0.1:5050',
+    slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: '127.0.0.1' }],
+    frameworks: [{ id: 'fw', name: 'marathon', tasks: ports.map(task) }],
+  });
 const writeState = (ports) => { writeFileSync(join(dir, 'state.tmp'), state(ports)); renameSync(join(dir, 'state.tmp'), join(dir, 'state.json')); };
 writeState([B1, B2]);
 writeFileSync(join(dir, 'gatehouse.yaml'), `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }
@@ -83,12 +128,22 @@ log: { level: warn }
 `);
 const gatehouse = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')]);
 const { buildVipTable, parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
-const table = buildVipTable(await parseMasterState(JSON.parse(state([B1, B2])), { source: { kind: 'file', origin: 'bench' }, fetchedAt: Date.now() }), { range: '127.11.0.0/16' });
+const table = buildVipTable(
+  await parseMasterState(JSON.parse(state([B1, B2])), { source: { kind: 'file', origin: 'bench' }, fetchedAt: Date.now() }),
+  { range: '127.11.0.0/16' },
+);
 const VIP = table.vips[0].address;
 
 async function reachable(host, port) {
   for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => { const s = connect({ host, port }); s.once('connect', () => { s.destroy(); resolve(true); }); s.once('error', () => resolve(false)); });
+    const ok = await new Promise((resolve) => {
+      const s = connect({ host, port });
+      s.once('connect', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
     if (ok) return;
     await sleep(100);
   }
@@ -100,7 +155,17 @@ await reachable(VIP, VIP_PORT);
 
 const run = promisify(execFile);
 async function wrk(host, port, close) {
-  const args = ['-t', '2', '-c', String(CONNECTIONS), '-d', `${SECONDS}s`, '--latency', ...(close ? ['-H', 'Connection: close'] : []), `http://${host}:${port}/`];
+  const args = [
+    '-t',
+    '2',
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    `${SECONDS}s`,
+    '--latency',
+    ...(close ? ['-H', 'Connection: close'] : []),
+    `http://${host}:${port}/`,
+  ];
   const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
   const p99text = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
@@ -135,37 +200,68 @@ for (let round = 1; round <= ROUNDS; round++) {
     results[t.name].close.push(close);
     results[t.name].keepalive.push(keep);
     results[t.name].bulk.push(mib);
-    console.log(`round ${round} ${t.name}: close ${close.rps.toFixed(0)} req/s p99 ${close.p99.toFixed(2)} ms ${close.errors}| keep-alive ${keep.rps.toFixed(0)} req/s p99 ${keep.p99.toFixed(2)} ms ${keep.errors}| bulk ${mib.toFixed(0)} MiB/s`);
+    console.log(
+      `round ${round} ${t.name}: close ${close.rps.toFixed(0)} req/s p99 ${close.p99.toFixed(2)} ms ${close.errors}| keep-alive ${keep.rps.toFixed(0)} req/s p99 ${keep.p99.toFixed(2)} ms ${keep.errors}| bulk ${mib.toFixed(0)} MiB/s`,
+    );
   }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log('\nmedians:');
 for (const t of targets) {
   const r = results[t.name];
-  console.log(`${t.name.padEnd(14)} close ${median(r.close.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.close.map((x) => x.p99)).toFixed(2)} ms)  keep-alive ${median(r.keepalive.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.keepalive.map((x) => x.p99)).toFixed(2)} ms)  bulk ${median(r.bulk).toFixed(0)} MiB/s`);
+  console.log(
+    `${t.name.padEnd(14)} close ${median(r.close.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.close.map((x) => x.p99)).toFixed(2)} ms)  keep-alive ${median(r.keepalive.map((x) => x.rps)).toFixed(0)} req/s (p99 ${median(r.keepalive.map((x) => x.p99)).toFixed(2)} ms)  bulk ${median(r.bulk).toFixed(0)} MiB/s`,
+  );
 }
 const g = results['gatehouse-vip'], h = results['haproxy-tcp'];
-console.log(`ratios gatehouse/haproxy: close ${(median(g.close.map((x) => x.rps)) / median(h.close.map((x) => x.rps))).toFixed(2)}  keep-alive ${(median(g.keepalive.map((x) => x.rps)) / median(h.keepalive.map((x) => x.rps))).toFixed(2)}  bulk ${(median(g.bulk) / median(h.bulk)).toFixed(2)}`);
+console.log(
+  `ratios gatehouse/haproxy: close ${(median(g.close.map((x) => x.rps)) / median(h.close.map((x) => x.rps))).toFixed(2)}  keep-alive ${(median(g.keepalive.map((x) => x.rps)) / median(h.keepalive.map((x) => x.rps))).toFixed(2)}  bulk ${(median(g.bulk) / median(h.bulk)).toFixed(2)}`,
+);
 
 // A VIP change: the third backend added to the state file, until a connection reaches it.
-const greet = () => new Promise((resolve) => { const s = connect({ host: VIP, port: VIP_PORT }); let t = ''; s.on('data', (d) => (t += d)); s.on('end', () => resolve(t)); s.on('error', () => resolve('')); s.write('GET / HTTP/1.0\r\n\r\n'); });
+const greet = () =>
+  new Promise((resolve) => {
+    const s = connect({ host: VIP, port: VIP_PORT });
+    let t = '';
+    s.on('data', (d) => (t += d));
+    s.on('end', () => resolve(t));
+    s.on('error', () => resolve(''));
+    s.write('GET / HTTP/1.0\r\n\r\n');
+  });
 const changed = performance.now();
 writeState([B1, B2, B3]);
 for (;;) {
   if ((await greet()).includes(`hello from ${B3}`)) break;
   if (performance.now() - changed > 10_000) { console.log('the added backend was not reached within 10 s'); break; }
 }
-console.log(`VIP change (state file written -> new backend reached): ${(performance.now() - changed).toFixed(0)} ms (includes the file source noticing the change)`);
+console.log(
+  `VIP change (state file written -> new backend reached): ${(performance.now() - changed).toFixed(0)} ms (includes the file source noticing the change)`,
+);
 
 // Idle connections through the VIP: Gatehouse's RSS before and after.
 const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gatehouse.pid}/status`, 'utf8'))[1]) * 1024;
 const before = rss();
 const idle = [];
 for (let i = 0; i < IDLE; i += 500) {
-  await Promise.all(Array.from({ length: Math.min(500, IDLE - i) }, () => new Promise((resolve) => { const s = connect({ host: VIP, port: VIP_PORT }); s.on('error', () => resolve()); s.once('connect', () => { idle.push(s); resolve(); }); })));
+  await Promise.all(
+    Array.from(
+      { length: Math.min(500, IDLE - i) },
+      () =>
+        new Promise((resolve) => {
+          const s = connect({ host: VIP, port: VIP_PORT });
+          s.on('error', () => resolve());
+          s.once('connect', () => {
+            idle.push(s);
+            resolve();
+          });
+        }),
+    ),
+  );
 }
 await sleep(2000);
 const after = rss();
-console.log(`${idle.length} idle connections through the VIP: RSS ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB, ${((after - before) / Math.max(1, idle.length)).toFixed(0)} bytes per connection (each also holds one to nginx)`);
+console.log(
+  `${idle.length} idle connections through the VIP: RSS ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB, ${((after - before) / Math.max(1, idle.length)).toFixed(0)} bytes per connection (each also holds one to nginx)`,
+);
 for (const s of idle) s.destroy();
 process.exit(0);

@@ -36,7 +36,11 @@ const FLUSH_AT_STOP_MS = 2000;
 export function createAccessLogger(config: AccessLogConfig, options: AccessLoggerOptions): AccessLogger {
   if (!config.enabled) return { logger: null, sample: config.sample, flush: () => undefined };
   if (options.pretty) return { logger: options.main.child({ part: 'gateway', ...options.bindings }), sample: config.sample, flush: () => undefined };
-  const dropped = new Counter({ name: 'gatehouse_gateway_access_log_dropped_total', help: 'Access-log lines dropped because stdout did not take them (buffer full, or a write error)', registers: [options.registry] });
+  const dropped = new Counter({
+    name: 'gatehouse_gateway_access_log_dropped_total',
+    help: 'Access-log lines dropped because stdout did not take them (buffer full, or a write error)',
+    registers: [options.registry],
+  });
   let flushDeadline = 0;
   const destination = pinoDestination({
     dest: options.fd ?? 1,

@@ -45,7 +45,14 @@ export async function startAuthn(config: GatehouseConfig, logger: Logger, option
   await verifier.start();
   // Per process: with gateway workers each worker limits on its own (README "Workers, limits, shutdown").
   const limiter = new LoginLimiter();
-  const attempts = registry ? new Counter({ name: 'gatehouse_authn_login_attempts_total', help: 'Login attempts by outcome: ok and failed were checked (password or key proof), limited were refused (429) before any check', labelNames: ['outcome'] as const, registers: [registry] }) : undefined;
+  const attempts = registry
+    ? new Counter({
+        name: 'gatehouse_authn_login_attempts_total',
+        help: 'Login attempts by outcome: ok and failed were checked (password or key proof), limited were refused (429) before any check',
+        labelNames: ['outcome'] as const,
+        registers: [registry],
+      })
+    : undefined;
   return {
     verifier,
     users,

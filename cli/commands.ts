@@ -19,31 +19,73 @@ export const COMMANDS: readonly Command[] = [
   {
     name: 'run',
     summary: 'run everything the config enables',
-    usage: `usage: gatehouse run [--config FILE] [--pretty]\n\nRuns what the config enables (cluster source, DNS, gateway) until SIGTERM, SIGINT or SIGHUP.\n\n${CONFIG}  --pretty            human log lines (or LOG_FORMAT=pretty)\n`,
+    usage: [
+      'usage: gatehouse run [--config FILE] [--pretty]',
+      '',
+      'Runs what the config enables (cluster source, DNS, gateway) until SIGTERM, SIGINT or SIGHUP.',
+      '',
+      `${CONFIG}  --pretty            human log lines (or LOG_FORMAT=pretty)`,
+      '',
+    ].join('\n'),
     run: async (args) => (await import('./run-command.js')).runCommand(args),
   },
   {
     name: 'mesos-dns',
     summary: 'drop-in Mesos-DNS: same config.json, names, answers and HTTP API',
-    usage: 'usage: gatehouse mesos-dns -config FILE [-v N] [-version]\n\nA drop-in Mesos-DNS. Flags take one dash or two, as Mesos-DNS\'s do.\n\n  -config FILE   Mesos-DNS config.json (default config.json)\n  -v N           verbosity: 1 debug, 2 trace\n  -version       print the version\n  -pretty        human log lines\n',
+    usage: [
+      'usage: gatehouse mesos-dns -config FILE [-v N] [-version]',
+      '',
+      `A drop-in Mesos-DNS. Flags take one dash or two, as Mesos-DNS's do.`,
+      '',
+      '  -config FILE   Mesos-DNS config.json (default config.json)',
+      '  -v N           verbosity: 1 debug, 2 trace',
+      '  -version       print the version',
+      '  -pretty        human log lines',
+      '',
+    ].join('\n'),
     run: async (args) => (await import('./mesos-dns-command.js')).mesosDnsCommand(args),
   },
   {
     name: 'validate',
     summary: 'check the config, users, route and app files without starting anything',
-    usage: `usage: gatehouse validate [--config FILE]\n\nChecks the config, the users file, every route file and every app file; prints one line per\nproblem (file:line:col: key.path: message). Exit 0 when clean, 1 otherwise.\n\n${CONFIG}`,
+    usage: [
+      'usage: gatehouse validate [--config FILE]',
+      '',
+      'Checks the config, the users file, every route file and every app file; prints one line per',
+      'problem (file:line:col: key.path: message). Exit 0 when clean, 1 otherwise.',
+      '',
+      CONFIG,
+    ].join('\n'),
     run: async (args) => (await import('./validate-command.js')).validateCommand(args),
   },
   {
     name: 'token',
-    summary: 'print a token signed with the instance\'s key',
-    usage: `usage: gatehouse token --uid UID [--ttl DURATION] [--config FILE]\n\nPrints a token for UID signed with authn.signingKey (created on first use).\n\n  --uid UID        who the token is for (required)\n  --ttl DURATION   how long it is valid, e.g. 90s, 5m, 5d (default authn.tokenTtl)\n${CONFIG}`,
+    summary: "print a token signed with the instance's key",
+    usage: [
+      'usage: gatehouse token --uid UID [--ttl DURATION] [--config FILE]',
+      '',
+      'Prints a token for UID signed with authn.signingKey (created on first use).',
+      '',
+      '  --uid UID        who the token is for (required)',
+      '  --ttl DURATION   how long it is valid, e.g. 90s, 5m, 5d (default authn.tokenTtl)',
+      CONFIG,
+    ].join('\n'),
     run: async (args) => (await import('./token-command.js')).tokenCommand(args),
   },
   {
     name: 'user',
     summary: 'add, list or remove users of the users file',
-    usage: `usage: gatehouse user add UID [--groups a,b] [--config FILE]\n       gatehouse user list [--config FILE]\n       gatehouse user remove UID [--config FILE]\n\nManages authn.users. \`add\` asks for the password without echo on a terminal, or reads the first\nline of stdin when piped (at least 8 characters); only a salted scrypt hash is stored.\n\n  --groups a,b     the user's groups (add; default: keep the current ones)\n${CONFIG}`,
+    usage: [
+      'usage: gatehouse user add UID [--groups a,b] [--config FILE]',
+      '       gatehouse user list [--config FILE]',
+      '       gatehouse user remove UID [--config FILE]',
+      '',
+      `Manages authn.users. \`add\` asks for the password without echo on a terminal, or reads the first`,
+      'line of stdin when piped (at least 8 characters); only a salted scrypt hash is stored.',
+      '',
+      `  --groups a,b     the user's groups (add; default: keep the current ones)`,
+      CONFIG,
+    ].join('\n'),
     run: async (args) => (await import('./user-command.js')).userCommand(args),
   },
   {
@@ -57,7 +99,15 @@ export const COMMANDS: readonly Command[] = [
   },
 ];
 
-export const OVERVIEW = `usage: gatehouse <command> [options]\n\ncommands:\n${COMMANDS.map((c) => `  ${c.name.padEnd(11)}${c.summary}`).join('\n')}\n\nRun 'gatehouse COMMAND --help' for a command's options.\n`;
+export const OVERVIEW = [
+  'usage: gatehouse <command> [options]',
+  '',
+  'commands:',
+  ...COMMANDS.map((c) => `  ${c.name.padEnd(11)}${c.summary}`),
+  '',
+  "Run 'gatehouse COMMAND --help' for a command's options.",
+  '',
+].join('\n');
 
 export function findCommand(name: string): Command | undefined {
   return COMMANDS.find((c) => c.name === name);

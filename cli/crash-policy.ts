@@ -27,7 +27,12 @@ export function installCrashPolicy(options: CrashPolicyOptions): () => void {
   const maxPerMinute = options.maxPerMinute ?? 100;
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const counter = options.registry
-    ? new Counter({ name: 'gatehouse_process_uncaught_errors_total', help: 'Exceptions nothing caught and promise rejections nobody handled; the process logged them and kept serving', labelNames: ['kind'] as const, registers: [options.registry] })
+    ? new Counter({
+        name: 'gatehouse_process_uncaught_errors_total',
+        help: 'Exceptions nothing caught and promise rejections nobody handled; the process logged them and kept serving',
+        labelNames: ['kind'] as const,
+        registers: [options.registry],
+      })
     : null;
   let windowStart = Date.now();
   let inWindow = 0;

@@ -31,10 +31,14 @@ function httpUrl(listen: ListenAddress, port: number, tls = false): string {
 
 export function runningUrls(config: GatehouseConfig, ports: RunningPorts): RunningUrls {
   return {
-    ...(ports.gatewayPort !== null ? { login: `${httpUrl(config.gateway.listen, ports.gatewayPort, Boolean(config.gateway.tls))}/login` } : {}),
+    ...(ports.gatewayPort !== null
+      ? { login: `${httpUrl(config.gateway.listen, ports.gatewayPort, Boolean(config.gateway.tls))}/login` }
+      : {}),
     ...(ports.dns ? { dns: `${reachableHost(config.dns.listen.host)}:${ports.dns.udpPort}` } : {}),
     ...(ports.dnsHttpPort !== null && config.dns.http ? { dnsApi: httpUrl(config.dns.http, ports.dnsHttpPort) } : {}),
-    ...(config.cluster.source === 'local' && config.cluster.local.http.port !== 0 ? { clusterApi: httpUrl(config.cluster.local.http, config.cluster.local.http.port) } : {}),
+    ...(config.cluster.source === 'local' && config.cluster.local.http.port !== 0
+      ? { clusterApi: httpUrl(config.cluster.local.http, config.cluster.local.http.port) }
+      : {}),
   };
 }
 

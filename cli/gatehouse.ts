@@ -88,7 +88,11 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       const meshLogger = logger.child({ part: 'mesh' });
       if (!config.mesh.vipRange.startsWith('127.')) {
         // Binding addresses of another range needs them on an interface: Gatehouse does not add them.
-        meshLogger.warn({ vipRange: config.mesh.vipRange }, 'mesh.vipRange is outside 127.0.0.0/8: its addresses must be local to this machine (e.g. ip route add local <range> dev lo, as root), or the VIPs cannot listen');
+        meshLogger.warn(
+          { vipRange: config.mesh.vipRange },
+          'mesh.vipRange is outside 127.0.0.0/8: its addresses must be local to this machine ' +
+            '(e.g. ip route add local <range> dev lo, as root), or the VIPs cannot listen',
+        );
       }
       mesh = new Mesh({
         feed: store,
@@ -148,9 +152,22 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       const vipRange = config.mesh.enabled ? config.mesh.vipRange : null;
       const thisDcosPublisher = new RecordPublisher({
         feed: store,
-        sinks: [{ setRecords: (records, serial) => server.setZoneRecords(THISDCOS_DOMAIN, records, serial), setUnavailable: () => undefined }],
-        recordOptions: { domain: THISDCOS_DOMAIN, ipSources: config.dns.ipSources, enforceRFC952: false, soaMname: thisDcos.soaMname, nsIps },
-        build: (snapshot) => buildThisDcosRecordSet(snapshot, { vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null, soaMname: thisDcos.soaMname, nsIps }),
+        sinks: [
+          { setRecords: (records, serial) => server.setZoneRecords(THISDCOS_DOMAIN, records, serial), setUnavailable: () => undefined },
+        ],
+        recordOptions: {
+          domain: THISDCOS_DOMAIN,
+          ipSources: config.dns.ipSources,
+          enforceRFC952: false,
+          soaMname: thisDcos.soaMname,
+          nsIps,
+        },
+        build: (snapshot) =>
+          buildThisDcosRecordSet(snapshot, {
+            vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null,
+            soaMname: thisDcos.soaMname,
+            nsIps,
+          }),
         logger: logger.child({ part: 'dns', zone: THISDCOS_DOMAIN }),
         withdrawWhenUnusable: false,
         rebuildLogLevel: 'debug',
@@ -163,7 +180,13 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
           records: () => publisher.records,
           config: () => ({ ...config.dns }),
           serial: () => publisher.serial,
-          zone: { domain: config.dns.domain, ttl: config.dns.ttl, refreshSeconds: Math.round(config.cluster.mesos.refreshMs / 1000), mname: zone.soaMname, rname: zone.soaRname },
+          zone: {
+            domain: config.dns.domain,
+            ttl: config.dns.ttl,
+            refreshSeconds: Math.round(config.cluster.mesos.refreshMs / 1000),
+            mname: zone.soaMname,
+            rname: zone.soaRname,
+          },
           version: VERSION,
           enumerationOn: true,
         });
@@ -195,28 +218,60 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
 
     let gatewayPort: number | null = null;
     if (config.gateway.enabled) {
-      if (!config.authn.enabled) throw new GatewayError('ERR_GATEWAY_NEEDS_AUTHN', 'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)');
+      if (!config.authn.enabled)
+        throw new GatewayError(
+          'ERR_GATEWAY_NEEDS_AUTHN',
+          'gateway.enabled needs authn.enabled: Gatehouse does not run an unauthenticated gateway (use auth: none on the routes that should be open)',
+        );
       // The primary creates the signing key, the cluster id and the first users file before any
       // worker reads them.
       const authn = await startAuthn(config, logger.child({ part: 'authn' }), { registry });
       lifecycle.onStop('authn', () => authn.close());
       createdAdminPassword = authn.createdAdminPassword;
-      const dnsHttp = dnsHttpPort && config.dns.http ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`) : null;
+      const dnsHttp =
+        dnsHttpPort && config.dns.http
+          ? new URL(`http://${config.dns.http.host.includes(':') ? `[${config.dns.http.host}]` : config.dns.http.host}:${dnsHttpPort}`)
+          : null;
       // The route files are read here only; with workers, each gets this table's files and generation.
       const routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
       await routes.start();
       lifecycle.onStop('gateway routes', () => routes.close());
       if (config.gateway.workers > 1) {
-        const workers = new GatewayWorkers({ config, store, registry, dnsHttp, pretty: options.pretty ?? false, users: authn.users, routes, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) });
+        const workers = new GatewayWorkers({
+          config,
+          store,
+          registry,
+          dnsHttp,
+          pretty: options.pretty ?? false,
+          users: authn.users,
+          routes,
+          componentLogs: options.componentLogs,
+          logger: logger.child({ part: 'gateway' }),
+        });
         lifecycle.onStop('gateway workers', () => workers.close());
         gatewayPort = await workers.start();
       } else {
         const generations = () => ({ users: authn.users.generation, routes: routes.generation, snapshot: store.current?.generation ?? 0 });
-        const status = async () => ({ servedBy: { worker: 0, pid: process.pid }, ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]) });
+        const status = async () => ({
+          servedBy: { worker: 0, pid: process.pid },
+          ...gatewayStatus({ pid: process.pid, generations: generations() }, [{ worker: 0, pid: process.pid, generations: generations() }]),
+        });
         const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: options.pretty ?? false, registry });
         // Registered before the gateway: stopped after it, so the last requests' lines are flushed too.
         lifecycle.onStop('access log', () => accessLog.flush());
-        const gateway = new GatewayServer(gatewayOptions(config, { routes, store, authn, dnsHttp, registry, status, accessLog, componentLogs: options.componentLogs, logger: logger.child({ part: 'gateway' }) }));
+        const gateway = new GatewayServer(
+          gatewayOptions(config, {
+            routes,
+            store,
+            authn,
+            dnsHttp,
+            registry,
+            status,
+            accessLog,
+            componentLogs: options.componentLogs,
+            logger: logger.child({ part: 'gateway' }),
+          }),
+        );
         lifecycle.onStop('gateway', () => gateway.close());
         gatewayPort = await gateway.start();
       }
@@ -227,7 +282,10 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     // For a person, one readable line; for machines, the ports and URLs as fields.
     if (options.pretty) logger.info(runningMessage(urls));
     else logger.info({ source: config.cluster.source, dns: dnsAddress, dnsHttpPort, gatewayPort, urls }, 'gatehouse is running');
-    if (createdAdminPassword) process.stderr.write(firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: urls.login ?? null }));
+    if (createdAdminPassword)
+      process.stderr.write(
+        firstStartBlock({ usersFile: config.authn.users, password: createdAdminPassword, loginUrl: urls.login ?? null }),
+      );
     return { store, dns: dnsAddress, dnsHttpPort, gatewayPort, mesh, registry, close };
   } catch (error) {
     await close();

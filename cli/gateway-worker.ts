@@ -55,7 +55,9 @@ function askPrimary<T>(waiters: Map<number, (answer: T) => void>, request: (id: 
 
 const logsWaiters = new Map<number, (records: readonly LogRecord[]) => void>();
 /** The component log in a worker: the primary's ring, asked for on each read. */
-const primaryLogs: ComponentLogSource = { records: (after = 0) => askPrimary(logsWaiters, (id) => ({ kind: 'gatehouse:logs-request', id, after }), 'log lines') };
+const primaryLogs: ComponentLogSource = {
+  records: (after = 0) => askPrimary(logsWaiters, (id) => ({ kind: 'gatehouse:logs-request', id, after }), 'log lines'),
+};
 
 const askPrimaryForMetrics = (): Promise<string> => askPrimary(metricsWaiters, (id) => ({ kind: 'gatehouse:metrics-request', id }), 'metrics');
 
@@ -98,7 +100,12 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
     const authn = await startAuthn(config, logger.child({ part: 'authn' }), { users, registry });
     lifecycle.onStop('authn', () => authn.close());
     await firstUsers;
-    const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: message.pretty, registry, bindings: { worker: cluster.worker?.id ?? 0, pid: process.pid } });
+    const accessLog = createAccessLogger(config.gateway.accessLog, {
+      main: logger,
+      pretty: message.pretty,
+      registry,
+      bindings: { worker: cluster.worker?.id ?? 0, pid: process.pid },
+    });
     lifecycle.onStop('access log', () => accessLog.flush());
     const gateway = new GatewayServer(gatewayOptions(config, {
       accessLog,

@@ -10,7 +10,18 @@ import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
-import { GatewayError, gatewayStatus, isFromWorker, routesToWire, type GatewayStatus, type Generations, type MetricsJson, type RouteTable, type ToWorker, type ComponentLogSource } from '../gateway/index.js';
+import {
+  GatewayError,
+  gatewayStatus,
+  isFromWorker,
+  routesToWire,
+  type GatewayStatus,
+  type Generations,
+  type MetricsJson,
+  type RouteTable,
+  type ToWorker,
+  type ComponentLogSource,
+} from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
 
 export interface GatewayWorkersOptions {
@@ -50,7 +61,11 @@ export class GatewayWorkers {
   readonly #collecting = new Map<number, (metrics: MetricsJson) => void>();
 
   constructor(options: GatewayWorkersOptions) {
-    if (!Number.isInteger(options.config.gateway.workers) || options.config.gateway.workers < 2) throw new GatewayError('ERR_GATEWAY_CONFIG', `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`);
+    if (!Number.isInteger(options.config.gateway.workers) || options.config.gateway.workers < 2)
+      throw new GatewayError(
+        'ERR_GATEWAY_CONFIG',
+        `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`,
+      );
     this.#options = options;
   }
 
@@ -115,7 +130,12 @@ export class GatewayWorkers {
         if (!isFromWorker(message)) return;
         switch (message.kind) {
           case 'gatehouse:ready':
-            this.#send(worker, { kind: 'gatehouse:init', config: this.#options.config, dnsHttp: this.#options.dnsHttp?.href ?? null, pretty: this.#options.pretty });
+            this.#send(worker, {
+              kind: 'gatehouse:init',
+              config: this.#options.config,
+              dnsHttp: this.#options.dnsHttp?.href ?? null,
+              pretty: this.#options.pretty,
+            });
             this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
             this.#send(worker, { kind: 'gatehouse:users', generation: this.#options.users.generation, users: this.#options.users.users });
             this.#send(worker, { kind: 'gatehouse:routes', generation: this.#options.routes.generation, files: routesToWire(this.#options.routes.files()) });
@@ -127,16 +147,27 @@ export class GatewayWorkers {
             this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
             return;
           case 'gatehouse:logs-request':
-            void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) => this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }));
+            void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) =>
+              this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }),
+            );
             return;
           case 'gatehouse:listening':
             listening = true;
             this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
             return resolve(message.port);
           case 'gatehouse:failed':
-            return reject(new GatewayError(message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER', `gateway worker ${worker.id}: ${message.message}`));
+            return reject(
+              new GatewayError(
+                message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER',
+                `gateway worker ${worker.id}: ${message.message}`,
+              ),
+            );
           case 'gatehouse:metrics-request':
-            void this.#metrics().then((text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }), (error: Error) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }));
+            void this.#metrics().then(
+              (text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }),
+              (error: Error) =>
+                this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }),
+            );
             return;
           case 'gatehouse:metrics-json':
             this.#collecting.get(message.id)?.(message.metrics);
@@ -149,10 +180,16 @@ export class GatewayWorkers {
         const livedMs = Date.now() - slot.startedAt;
         slot.crashes = livedMs >= HEALTHY_AFTER_MS ? 0 : slot.crashes + 1;
         const delayMs = slot.crashes === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250 * 2 ** (slot.crashes - 1));
-        this.#options.logger.error({ worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delayMs }, 'gateway worker died; starting a new one');
+        this.#options.logger.error(
+          { worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delayMs },
+          'gateway worker died; starting a new one',
+        );
         slot.timer = setTimeout(() => {
           slot.timer = null;
-          if (!this.#closing) this.#fork(slot, false).catch((error: Error) => this.#options.logger.error({ reason: error.message }, 'gateway worker failed to start'));
+          if (!this.#closing)
+            this.#fork(slot, false).catch((error: Error) =>
+              this.#options.logger.error({ reason: error.message }, 'gateway worker failed to start'),
+            );
         }, delayMs);
       });
     });
@@ -160,8 +197,22 @@ export class GatewayWorkers {
 
   /** The primary's generations and what each worker reported it serves. */
   status(): GatewayStatus {
-    const primary = { pid: process.pid, generations: { users: this.#options.users.generation, routes: this.#options.routes.generation, snapshot: this.#options.store.current?.generation ?? 0 } };
-    return gatewayStatus(primary, this.#slots.map((slot, i) => ({ worker: slot.worker?.id ?? i + 1, pid: slot.worker?.process.pid ?? null, generations: slot.worker && !slot.worker.isDead() ? slot.generations : null })));
+    const primary = {
+      pid: process.pid,
+      generations: {
+        users: this.#options.users.generation,
+        routes: this.#options.routes.generation,
+        snapshot: this.#options.store.current?.generation ?? 0,
+      },
+    };
+    return gatewayStatus(
+      primary,
+      this.#slots.map((slot, i) => ({
+        worker: slot.worker?.id ?? i + 1,
+        pid: slot.worker?.process.pid ?? null,
+        generations: slot.worker && !slot.worker.isDead() ? slot.generations : null,
+      })),
+    );
   }
 
   /** Every process's metrics, summed by prom-client's cluster aggregation rules. */

@@ -43,7 +43,10 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
   }
   const { config, warnings } = parseMesosDnsConfig(text, file);
   const verbosity = Number(values.v ?? 0);
-  const logger = createLogger({ level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) });
+  const logger = createLogger({
+    level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info',
+    pretty: wantsPretty(values.pretty as boolean | undefined),
+  });
   for (const warning of warnings) logger.warn({ file }, warning);
 
   const stopped = untilStopSignal();
@@ -155,7 +158,11 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
     // The first fetch: when no master answers, the source retries every refreshSeconds on its own.
     await source.start();
     logger.info({ dns: server?.address() ?? null, httpPort, masters: config.masters, state: store.current ? 'received' : 'none yet' }, 'mesos-dns is serving');
-    if (!store.current) logger.warn({ masters: config.masters, retryInSeconds: config.refreshSeconds }, 'no master answered yet; zone names get SERVFAIL until one does');
+    if (!store.current)
+      logger.warn(
+        { masters: config.masters, retryInSeconds: config.refreshSeconds },
+        'no master answered yet; zone names get SERVFAIL until one does',
+      );
     return { close };
   } catch (error) {
     await close();

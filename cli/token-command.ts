@@ -14,7 +14,10 @@ export async function tokenCommand(args: readonly string[]): Promise<number> {
   const uid = values.uid as string | undefined;
   if (!uid) throw new UsageError('gatehouse token: --uid is required');
   const config = await loadConfig(values.config as string);
-  const ttlMs = values.ttl === undefined ? config.authn.tokenTtlMs : parseDuration(/^\d+(\.\d+)?$/.test(values.ttl as string) ? Number(values.ttl) : values.ttl);
+  const ttlMs =
+    values.ttl === undefined
+      ? config.authn.tokenTtlMs
+      : parseDuration(/^\d+(\.\d+)?$/.test(values.ttl as string) ? Number(values.ttl) : values.ttl);
   if (ttlMs === null || ttlMs <= 0) throw new UsageError(`gatehouse token: --ttl "${String(values.ttl)}" is not a duration (e.g. 90s, 5m, 5d)`);
   const { key, created, warning } = await loadOrCreateSigningKey(config.authn.signingKey);
   if (created) process.stderr.write(`gatehouse token: created the signing key ${config.authn.signingKey} (mode 0600)\n`);

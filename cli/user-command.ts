@@ -31,7 +31,10 @@ export async function userCommand(args: readonly string[]): Promise<number> {
 }
 
 function expectOne(action: string, rest: readonly string[]): string {
-  if (rest.length !== 1) throw new UsageError(`gatehouse user ${action}: needs exactly one UID${rest.length ? ` (got ${rest.length}: ${rest.map((r) => `"${r}"`).join(' ')})` : ''}`);
+  if (rest.length !== 1)
+    throw new UsageError(
+      `gatehouse user ${action}: needs exactly one UID${rest.length ? ` (got ${rest.length}: ${rest.map((r) => `"${r}"`).join(' ')})` : ''}`,
+    );
   return rest[0]!;
 }
 

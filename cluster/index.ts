@@ -11,5 +11,19 @@ export { MesosSource, type MesosSourceOptions } from './mesos-source.js';
 export { FileSource, type FileSourceOptions } from './file-source.js';
 export { createSource } from './create-source.js';
 export type { HostResolver } from './resolve-host.js';
-export { buildVipTable, assignAddresses, parseVipRange, namedVipFqdn, vipDomainFrag, vipLabelText, appOfTask, L4LB_ZONE, type Vip, type VipBackend, type VipProblem, type VipTable, type VipTableOptions } from './vip-table.js';
+export {
+  buildVipTable,
+  assignAddresses,
+  parseVipRange,
+  namedVipFqdn,
+  vipDomainFrag,
+  vipLabelText,
+  appOfTask,
+  L4LB_ZONE,
+  type Vip,
+  type VipBackend,
+  type VipProblem,
+  type VipTable,
+  type VipTableOptions,
+} from './vip-table.js';
 export { parseVipValue } from './vip-labels.js';

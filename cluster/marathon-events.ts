@@ -31,7 +31,8 @@ export function marathonEventType(message: EventSourceMessage): string | null {
   if (message.event) return message.event;
   try {
     const data: unknown = JSON.parse(message.data);
-    if (data && typeof data === 'object' && typeof (data as Record<string, unknown>)['eventType'] === 'string') return (data as Record<string, string>)['eventType']!;
+    if (data && typeof data === 'object' && typeof (data as Record<string, unknown>)['eventType'] === 'string')
+      return (data as Record<string, string>)['eventType']!;
   } catch {
     // Not JSON: an event without a type is not one we can act on.
   }
@@ -76,7 +77,8 @@ export class MarathonEventFollower {
         },
         onRetry: (ms) => (this.#serverRetryMs = Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, ms))),
         onError: (error) => {
-          if (error.type === 'max-buffer-size-exceeded') overflow = new ClusterError('ERR_CLUSTER_EVENT_TOO_LARGE', `${url} sent an event over ${MAX_EVENT_BYTES} bytes`);
+          if (error.type === 'max-buffer-size-exceeded')
+            overflow = new ClusterError('ERR_CLUSTER_EVENT_TOO_LARGE', `${url} sent an event over ${MAX_EVENT_BYTES} bytes`);
         },
       });
       const decoder = new TextDecoder();

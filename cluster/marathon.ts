@@ -29,14 +29,22 @@ export function parseMarathonApps(doc: unknown): MarathonView {
       const taskId = str(task['id']);
       if (!taskId) continue;
       const results = objects(task['healthCheckResults']);
-      const health: TaskHealth = results.some((r) => r['alive'] === false) ? 'unhealthy' : results.length > 0 && results.every((r) => r['alive'] === true) ? 'healthy' : 'unknown';
+      const health: TaskHealth = results.some((r) => r['alive'] === false)
+        ? 'unhealthy'
+        : results.length > 0 && results.every((r) => r['alive'] === true)
+          ? 'healthy'
+          : 'unknown';
       tasks.set(taskId, { appId: id, health });
     }
     apps.push({
       id,
       labels,
       instances: num(raw['instances']),
-      portDefinitions: objects(raw['portDefinitions']).map((p) => ({ port: num(p['port']), name: typeof p['name'] === 'string' ? p['name'] : null, protocol: str(p['protocol'], 'tcp') })),
+      portDefinitions: objects(raw['portDefinitions']).map((p) => ({
+        port: num(p['port']),
+        name: typeof p['name'] === 'string' ? p['name'] : null,
+        protocol: str(p['protocol'], 'tcp'),
+      })),
       taskIds: appTasks.map((t) => str(t['id'])).filter(Boolean),
     });
   }

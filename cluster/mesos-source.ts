@@ -93,9 +93,14 @@ export class MesosSource implements ClusterSource {
         throw new ClusterError('ERR_CLUSTER_CONFIG', `mesos source: "${url}" is not a master URL`);
       }
     });
-    if (!(options.refreshMs > 0) || !(options.timeoutMs > 0)) throw new ClusterError('ERR_CLUSTER_CONFIG', 'mesos source: refresh and timeout must be positive');
+    if (!(options.refreshMs > 0) || !(options.timeoutMs > 0))
+      throw new ClusterError('ERR_CLUSTER_CONFIG', 'mesos source: refresh and timeout must be positive');
     this.#options = options;
-    this.#marathonFailures = new Counter({ name: 'gatehouse_cluster_marathon_failures_total', help: 'Marathon app fetches that failed (the last good apps kept)', registers: options.registry ? [options.registry] : [] });
+    this.#marathonFailures = new Counter({
+      name: 'gatehouse_cluster_marathon_failures_total',
+      help: 'Marathon app fetches that failed (the last good apps kept)',
+      registers: options.registry ? [options.registry] : [],
+    });
   }
 
   async start(): Promise<void> {
@@ -103,7 +108,12 @@ export class MesosSource implements ClusterSource {
     this.#schedule();
     const { marathon, followEvents, logger } = this.#options;
     if (marathon && followEvents !== false && !this.#closed) {
-      this.#events = new MarathonEventFollower({ url: marathon, logger, onEvent: () => this.#refreshSoon(), ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}) });
+      this.#events = new MarathonEventFollower({
+        url: marathon,
+        logger,
+        onEvent: () => this.#refreshSoon(),
+        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+      });
       this.#events.start();
     }
     if (this.#options.subscribe !== false && !this.#closed) {
@@ -188,7 +198,8 @@ export class MesosSource implements ClusterSource {
         const leaderBase = this.#leaderBase(doc, base);
         if (leaderBase && leaderBase !== base) {
           // A master that does not lead knows no tasks; publishing its state would empty the zone.
-          if (tried.has(leaderBase)) throw new ClusterError('ERR_CLUSTER_NOT_LEADER', `${base}: not the leader, and the leader it names (${leaderBase}) failed`);
+          if (tried.has(leaderBase))
+            throw new ClusterError('ERR_CLUSTER_NOT_LEADER', `${base}: not the leader, and the leader it names (${leaderBase}) failed`);
           logger.debug({ asked: base, leader: leaderBase }, 'master is not the leader; asking the leader');
           queue.unshift(leaderBase);
           continue;
@@ -288,7 +299,10 @@ export class MesosSource implements ClusterSource {
           // The next poll (after a break) must publish, not merely confirm.
           this.#published = '';
         } catch (error) {
-          this.#options.logger.warn({ reason: error instanceof Error ? error.message : String(error) }, 'snapshot from the Mesos event stream failed; keeping the last good one');
+          this.#options.logger.warn(
+            { reason: error instanceof Error ? error.message : String(error) },
+            'snapshot from the Mesos event stream failed; keeping the last good one',
+          );
         }
       } while (this.#dirty);
       this.#publishing = false;

@@ -50,7 +50,9 @@ export class MesosStreamFollower {
       for (const base of this.#options.candidates()) {
         if (this.#closed) return;
         this.#session = new MesosSubscriptionSession(this.#options.session);
-        end = await this.#session.run(base, this.#options.handlers(base)).catch((error: unknown) => ({ kind: 'broken' as const, reason: String(error), subscribed: false }));
+        end = await this.#session
+          .run(base, this.#options.handlers(base))
+          .catch((error: unknown) => ({ kind: 'broken' as const, reason: String(error), subscribed: false }));
         this.#options.ended(end);
         if (end.kind === 'closed' || this.#closed) return;
         if (end.kind === 'redirect') break;

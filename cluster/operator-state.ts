@@ -100,7 +100,15 @@ export class OperatorStateModel {
         const info = nested(framework, 'framework_info');
         const id = idOf(info['id']);
         const pid = frameworkPid(id);
-        return { id, name: str(info['name']), ...(pid ? { pid } : {}), hostname: str(info['hostname']), active: framework['active'] !== false, webui_url: str(info['webui_url']), tasks: tasksOf.get(id) ?? [] };
+        return {
+          id,
+          name: str(info['name']),
+          ...(pid ? { pid } : {}),
+          hostname: str(info['hostname']),
+          active: framework['active'] !== false,
+          webui_url: str(info['webui_url']),
+          tasks: tasksOf.get(id) ?? [],
+        };
       }),
     };
   }
@@ -153,7 +161,12 @@ function agentJson(agent: Json): Json {
   const info = nested(agent, 'agent_info');
   const attributes: Json = {};
   for (const attribute of objects(info['attributes'])) {
-    const value = attribute['type'] === 'SCALAR' ? nested(attribute, 'scalar')['value'] : attribute['type'] === 'TEXT' ? nested(attribute, 'text')['value'] : undefined;
+    const value =
+      attribute['type'] === 'SCALAR'
+        ? nested(attribute, 'scalar')['value']
+        : attribute['type'] === 'TEXT'
+          ? nested(attribute, 'text')['value']
+          : undefined;
     if (value !== undefined) attributes[str(attribute['name'])] = value;
   }
   return {

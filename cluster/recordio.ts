@@ -24,7 +24,11 @@ export class RecordIoReader {
       const header = this.#buffered.subarray(0, newline).toString('latin1').trim();
       if (!/^\d+$/.test(header)) throw new ClusterError('ERR_CLUSTER_STREAM_INVALID', `RecordIO: "${header.slice(0, 20)}" is not a record length`);
       const length = Number(header);
-      if (length > this.#maxRecordBytes) throw new ClusterError('ERR_CLUSTER_STREAM_INVALID', `RecordIO: a record of ${length} bytes is over the limit of ${this.#maxRecordBytes}`);
+      if (length > this.#maxRecordBytes)
+        throw new ClusterError(
+          'ERR_CLUSTER_STREAM_INVALID',
+          `RecordIO: a record of ${length} bytes is over the limit of ${this.#maxRecordBytes}`,
+        );
       if (this.#buffered.length < newline + 1 + length) return records;
       records.push(this.#buffered.subarray(newline + 1, newline + 1 + length));
       this.#buffered = this.#buffered.subarray(newline + 1 + length);

@@ -25,18 +25,57 @@ export class ClusterStore implements SnapshotView {
   readonly #successes: Counter<'source'>;
 
   constructor(options: ClusterStoreOptions) {
-    if (!(options.staleAfterMs > 0)) throw new ClusterError('ERR_CLUSTER_CONFIG', `cluster store: staleAfterMs must be a positive number (got ${options.staleAfterMs})`);
-    if (!(options.unusableAfterMs > options.staleAfterMs)) throw new ClusterError('ERR_CLUSTER_CONFIG', `cluster store: unusableAfterMs (${options.unusableAfterMs}) must be greater than staleAfterMs (${options.staleAfterMs})`);
+    if (!(options.staleAfterMs > 0))
+      throw new ClusterError('ERR_CLUSTER_CONFIG', `cluster store: staleAfterMs must be a positive number (got ${options.staleAfterMs})`);
+    if (!(options.unusableAfterMs > options.staleAfterMs))
+      throw new ClusterError(
+        'ERR_CLUSTER_CONFIG',
+        `cluster store: unusableAfterMs (${options.unusableAfterMs}) must be greater than staleAfterMs (${options.staleAfterMs})`,
+      );
     this.#options = options;
     this.#now = options.now ?? Date.now;
     const registers = options.registry ? [options.registry] : [];
-    this.#failures = new Counter({ name: 'gatehouse_cluster_fetch_failures_total', help: 'Cluster state fetches that failed (the last good snapshot kept serving)', labelNames: ['source'], registers });
+    this.#failures = new Counter({
+      name: 'gatehouse_cluster_fetch_failures_total',
+      help: 'Cluster state fetches that failed (the last good snapshot kept serving)',
+      labelNames: ['source'],
+      registers,
+    });
     this.#successes = new Counter({ name: 'gatehouse_cluster_fetch_successes_total', help: 'Cluster snapshots accepted', labelNames: ['source'], registers });
     const store = this;
-    new Gauge({ name: 'gatehouse_cluster_snapshot_age_seconds', help: 'Age of the current cluster snapshot (-1 when there is none)', registers, collect() { const age = store.status().ageMs; this.set(age === null ? -1 : age / 1000); } });
-    new Gauge({ name: 'gatehouse_cluster_snapshot_generation', help: 'Generation number of the current snapshot', registers, collect() { this.set(store.#current?.generation ?? 0); } });
-    new Gauge({ name: 'gatehouse_cluster_tasks', help: 'Tasks in the current snapshot', registers, collect() { this.set(store.#current ? tasksOf(store.#current).length : 0); } });
-    new Gauge({ name: 'gatehouse_cluster_snapshot_usable', help: '1 when the snapshot is fresh or stale, 0 when empty or unusable', registers, collect() { this.set(isUsable(store.status().state) ? 1 : 0); } });
+    new Gauge({
+      name: 'gatehouse_cluster_snapshot_age_seconds',
+      help: 'Age of the current cluster snapshot (-1 when there is none)',
+      registers,
+      collect() {
+        const age = store.status().ageMs;
+        this.set(age === null ? -1 : age / 1000);
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_cluster_snapshot_generation',
+      help: 'Generation number of the current snapshot',
+      registers,
+      collect() {
+        this.set(store.#current?.generation ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_cluster_tasks',
+      help: 'Tasks in the current snapshot',
+      registers,
+      collect() {
+        this.set(store.#current ? tasksOf(store.#current).length : 0);
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_cluster_snapshot_usable',
+      help: '1 when the snapshot is fresh or stale, 0 when empty or unusable',
+      registers,
+      collect() {
+        this.set(isUsable(store.status().state) ? 1 : 0);
+      },
+    });
   }
 
   get current(): Snapshot | null {

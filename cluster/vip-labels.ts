@@ -18,7 +18,9 @@ export function parseVipLabels(discovery: DiscoveryInfo | null): readonly VipLab
     for (const label of port.labels) {
       if (!/^vip/i.test(label.key)) continue;
       const protocol = (port.protocol || 'tcp').toLowerCase();
-      const target = PROTOCOLS.has(protocol) ? parseVipValue(label.value) : { kind: 'invalid' as const, reason: `the port's protocol "${port.protocol}" is neither tcp nor udp` };
+      const target = PROTOCOLS.has(protocol)
+        ? parseVipValue(label.value)
+        : { kind: 'invalid' as const, reason: `the port's protocol "${port.protocol}" is neither tcp nor udp` };
       out.push(Object.freeze({ key: label.key, value: label.value, protocol, backendPort: port.number, scope, target: Object.freeze(target) }));
     }
   }

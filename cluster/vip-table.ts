@@ -112,7 +112,11 @@ export function numberToIp(n: number): string {
  * next free address, names taking their turn in sorted order. `reserved` (IP VIPs inside the range)
  * are never handed out. Same names, same range: same addresses, on every node.
  */
-export function assignAddresses(names: Iterable<string>, range: { first: number; last: number }, reserved: ReadonlySet<number> = new Set()): Map<string, string> {
+export function assignAddresses(
+  names: Iterable<string>,
+  range: { first: number; last: number },
+  reserved: ReadonlySet<number> = new Set(),
+): Map<string, string> {
   const size = range.last - range.first + 1;
   const taken = new Set(reserved);
   const out = new Map<string, string>();

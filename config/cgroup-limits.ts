@@ -34,7 +34,10 @@ function read(path: string): string | null {
   }
 }
 
-/** The directories from `root + path` up to `root` (a container without a cgroup namespace sees the host's path, which may not exist in its mount: then only the root is read). */
+/**
+ * The directories from `root + path` up to `root` (a container without a cgroup namespace sees the host's path,
+ * which may not exist in its mount: then only the root is read).
+ */
 function ancestry(mount: string, path: string): string[] {
   const dirs: string[] = [];
   const parts = path.split('/').filter(Boolean);

@@ -72,7 +72,8 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const source = (get(raw, ['cluster', 'source']) as GatehouseConfig['cluster']['source'] | undefined) ?? 'local';
   const masters = (get(raw, ['cluster', 'mesos', 'masters']) as string[] | undefined) ?? [];
   masters.forEach((url, i) => checkUrl(url, ['cluster', 'mesos', 'masters', i], fail));
-  if (source === 'mesos' && masters.length === 0) fail(['cluster', 'source'], 'is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]');
+  if (source === 'mesos' && masters.length === 0)
+    fail(['cluster', 'source'], 'is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]');
   const marathon = (get(raw, ['cluster', 'mesos', 'marathon']) as string | null | undefined) ?? null;
   if (marathon) checkUrl(marathon, ['cluster', 'mesos', 'marathon'], fail);
   const filePath = get(raw, ['cluster', 'file', 'path']) as string | undefined;
@@ -119,13 +120,18 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const gatewayEnabled = (get(raw, ['gateway', 'enabled']) as boolean | undefined) ?? true;
   const authnEnabled = (get(raw, ['authn', 'enabled']) as boolean | undefined) ?? true;
   if (gatewayEnabled && !authnEnabled) {
-    fail(['authn', 'enabled'], 'is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)');
+    fail(
+      ['authn', 'enabled'],
+      'is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, ' +
+        'or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)',
+    );
   }
 
   const trust = ((get(raw, ['authn', 'trust']) as Raw[] | undefined) ?? []).map((entry, i) => {
     if (!entry['jwks'] === !entry['publicKey']) fail(['authn', 'trust', i], 'give exactly one of jwks or publicKey');
     if (entry['jwks']) checkUrl(entry['jwks'], ['authn', 'trust', i, 'jwks'], fail);
-    if (entry['refetchCooldown'] !== undefined && !entry['jwks']) fail(['authn', 'trust', i, 'refetchCooldown'], 'applies to jwks entries only (a publicKey is never refetched)');
+    if (entry['refetchCooldown'] !== undefined && !entry['jwks'])
+      fail(['authn', 'trust', i, 'refetchCooldown'], 'applies to jwks entries only (a publicKey is never refetched)');
     const cooldownMs = entry['refetchCooldown'] === undefined ? null : parseDuration(entry['refetchCooldown']);
     return {
       ...(entry['jwks'] ? { jwks: entry['jwks'] as string } : {}),

@@ -82,7 +82,12 @@ function valueAt(root: unknown, path: KeyPath): unknown {
 function describe(error: ErrorObject, doc: YamlFile): ConfigProblem {
   const path = pathOf(error.instancePath);
   const value = valueAt(doc.value, path);
-  const problem = (p: KeyPath, message: string, key = false): ConfigProblem => ({ file: doc.file, ...doc.positionOf(p, { key }), path: formatKeyPath(p), message });
+  const problem = (p: KeyPath, message: string, key = false): ConfigProblem => ({
+    file: doc.file,
+    ...doc.positionOf(p, { key }),
+    path: formatKeyPath(p),
+    message,
+  });
   switch (error.keyword) {
     case 'additionalProperties': {
       const extra = String(error.params['additionalProperty']);

@@ -104,7 +104,14 @@ export class DirectoryWatch {
   /** Name, size, modification time and inode of every matching file: what a stat can tell. */
   async #stampAll(): Promise<string> {
     const names = (await readdir(this.#options.dir).catch(() => [] as string[])).filter((n) => this.#options.match(n)).sort();
-    const stamps = await Promise.all(names.map((name) => stat(join(this.#options.dir, name)).then((s) => `${name}:${s.size}:${s.mtimeMs}:${s.ino}`, () => `${name}:gone`)));
+    const stamps = await Promise.all(
+      names.map((name) =>
+        stat(join(this.#options.dir, name)).then(
+          (s) => `${name}:${s.size}:${s.mtimeMs}:${s.ino}`,
+          () => `${name}:gone`,
+        ),
+      ),
+    );
     return stamps.join('\n');
   }
 }

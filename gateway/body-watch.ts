@@ -122,6 +122,11 @@ export class BodyWatch {
   #timedOut(entry: Watched): void {
     const res = entry.res;
     if (res.headersSent || res.writableEnded) return void entry.socket.destroy();
-    sendGatewayError(res, 'ERR_GATEWAY_BODY_TIMEOUT', `no byte of the request body arrived for ${this.#limits.bodyTimeoutMs} ms (gateway.bodyTimeout)`, { connection: 'close' });
+    sendGatewayError(
+      res,
+      'ERR_GATEWAY_BODY_TIMEOUT',
+      `no byte of the request body arrived for ${this.#limits.bodyTimeoutMs} ms (gateway.bodyTimeout)`,
+      { connection: 'close' },
+    );
   }
 }

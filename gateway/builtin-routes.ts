@@ -47,14 +47,21 @@ export function builtinRoute(path: string, inputs: RouteInputs): RouteDecision |
   if (path.startsWith('/slave/')) path = `/agent/${path.slice('/slave/'.length)}`;
   const cluster = path.startsWith('/service/') || path.startsWith('/agent/') || path.startsWith('/mesos/') || path.startsWith('/marathon/');
   if (!cluster) return null;
-  if (!inputs.snapshot || !inputs.usable) return unavailable(inputs.snapshot ? 'the cluster snapshot is too old to route by (cluster.unusableAfter)' : 'no cluster snapshot yet');
+  if (!inputs.snapshot || !inputs.usable)
+    return unavailable(inputs.snapshot ? 'the cluster snapshot is too old to route by (cluster.unusableAfter)' : 'no cluster snapshot yet');
   const snapshot = inputs.snapshot;
 
   if (path.startsWith('/service/')) {
     const resolved = resolveService(snapshot, path.slice('/service/'.length));
     if (!resolved) return notFound(`service not found: ${path.slice('/service/'.length).split('/').filter(Boolean)[0] ?? ''}`, 'ERR_GATEWAY_SERVICE_UNKNOWN');
     const prefix = `/service/${resolved.plain}`;
-    return { kind: 'proxy', route: `service:${resolved.plain}`, upstreams: resolved.upstreams, upstreamPath: resolved.rewriteUrls ? path.slice(prefix.length) || '/' : path, servicePrefix: prefix };
+    return {
+      kind: 'proxy',
+      route: `service:${resolved.plain}`,
+      upstreams: resolved.upstreams,
+      upstreamPath: resolved.rewriteUrls ? path.slice(prefix.length) || '/' : path,
+      servicePrefix: prefix,
+    };
   }
   if (path === '/agent/') return agentsIndex(snapshot);
   // The embedded cluster has APIs but no web UI at its root (a real master and Marathon serve theirs).

@@ -22,7 +22,14 @@ export class ConnectionLimit {
     this.#max = max;
     this.#logger = logger;
     const existing = registry.getSingleMetric(METRIC) as Counter<'reason'> | undefined;
-    this.#refused = existing ?? new Counter({ name: METRIC, help: 'Client connections the gateway closed on arrival, by reason', labelNames: ['reason'], registers: [registry] });
+    this.#refused =
+      existing ??
+      new Counter({
+        name: METRIC,
+        help: 'Client connections the gateway closed on arrival, by reason',
+        labelNames: ['reason'],
+        registers: [registry],
+      });
   }
 
   /** Counts a new connection, or closes it and returns false when its address holds too many already. */
@@ -50,7 +57,10 @@ export class ConnectionLimit {
       this.#unlogged++;
       return;
     }
-    this.#logger.warn({ address, limit: this.#max, alsoRefusedSinceLastLine: this.#unlogged }, 'gateway.maxConnectionsPerAddress: a client address has too many connections open; closing new ones');
+    this.#logger.warn(
+      { address, limit: this.#max, alsoRefusedSinceLastLine: this.#unlogged },
+      'gateway.maxConnectionsPerAddress: a client address has too many connections open; closing new ones',
+    );
     this.#lastLog = now;
     this.#unlogged = 0;
   }

@@ -45,7 +45,8 @@ export async function listenGateway(options: ListenOptions, handlers: GatewayHan
   const { host, port } = options.listen;
   const clientError = (error: NodeJS.ErrnoException, socket: Socket): void => answerClientError(error, socket, options.maxHeaderSize);
   const lean = options.engine === 'node' ? null : loadParser();
-  if (lean && 'error' in lean) options.logger.warn({ reason: lean.error }, 'gateway.engine lean: Node\'s HTTP parser is not reachable here; serving with node:http');
+  if (lean && 'error' in lean)
+    options.logger.warn({ reason: lean.error }, "gateway.engine lean: Node's HTTP parser is not reachable here; serving with node:http");
   if (lean && 'factory' in lean) {
     const server = new Http1Server({
       factory: lean.factory,
@@ -128,7 +129,10 @@ function answerError(error: NodeJS.ErrnoException, socket: Socket, maxHeaderSize
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return answer('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   if (error.code !== 'HPE_HEADER_OVERFLOW') return answer('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   const { status, title } = GATEWAY_ANSWERS.ERR_GATEWAY_HEADERS_TOO_LARGE;
-  const body = gatewayAnswerBody('ERR_GATEWAY_HEADERS_TOO_LARGE', `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`);
+  const body = gatewayAnswerBody(
+    'ERR_GATEWAY_HEADERS_TOO_LARGE',
+    `the request line and headers are larger than ${maxHeaderSize} bytes (gateway.maxHeaderSize)`,
+  );
   answer(`HTTP/1.1 ${status} ${title}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 

@@ -24,7 +24,12 @@ export function netNodes(snapshot: Snapshot | null): NetNode[] {
     const ip = agent.ips[0];
     if (!ip || nodes.has(ip)) continue;
     const publicIp = agent.attributes['public_ip'];
-    nodes.set(ip, { private_ip: ip, public_ips: typeof publicIp === 'string' && publicIp !== 'true' && publicIp !== 'false' ? [publicIp] : [], hostname: agent.hostname, updated });
+    nodes.set(ip, {
+      private_ip: ip,
+      public_ips: typeof publicIp === 'string' && publicIp !== 'true' && publicIp !== 'false' ? [publicIp] : [],
+      hostname: agent.hostname,
+      updated,
+    });
   }
   return [...nodes.values()];
 }

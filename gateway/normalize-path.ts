@@ -28,7 +28,8 @@ export function normalizePath(rawUrl: string): NormalizedPath {
   // Already normal (the common case): nothing to decode, no empty, `.` or `..` segment. The slow path
   // below would return the same string; this one skips the split and the per-segment decoding.
   if (!NEEDS_WORK.test(rawPath)) return { path: rawPath, search };
-  if (/%2f|%5c|%00/i.test(rawPath) || rawPath.includes('\\') || rawPath.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+  if (/%2f|%5c|%00/i.test(rawPath) || rawPath.includes('\\') || rawPath.includes('\0'))
+    return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
   const out: string[] = [];
   let trailing = false;
   const segments = rawPath.split('/').slice(1);
@@ -39,9 +40,14 @@ export function normalizePath(rawUrl: string): NormalizedPath {
     } catch {
       return { error: 'the path has a malformed percent-encoding' };
     }
-    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0')) return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
+    if (segment.includes('/') || segment.includes('\\') || segment.includes('\0'))
+      return { error: 'encoded slashes, backslashes and NUL are not allowed in paths' };
     if (CONTROL.test(segment)) return { error: 'control characters are not allowed in paths' };
-    if (DOT_WITH_PARAMETERS.test(segment)) return { error: 'a dot or empty segment with path parameters (`..;`, `.;`, `;x`) is not allowed: servers like Tomcat read it as `..`, `.` or an empty segment' };
+    if (DOT_WITH_PARAMETERS.test(segment))
+      return {
+        error:
+          'a dot or empty segment with path parameters (`..;`, `.;`, `;x`) is not allowed: servers like Tomcat read it as `..`, `.` or an empty segment',
+      };
     trailing = i === segments.length - 1 && (segment === '' || segment === '.' || segment === '..');
     if (segment === '' || segment === '.') continue;
     if (segment === '..') {

@@ -19,11 +19,21 @@ export function ownRouteName(path: string): string {
 }
 
 /** Answers one of AUTHENTICATED_PATHS, a log path or the node list (pipeline.ts). */
-export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Caller) => string[], req: IncomingMessage, res: ServerResponse, path: string, caller: Caller, search = ''): Promise<void> {
+export async function answerOwn(
+  options: GatewayOptions,
+  groupsOf: (caller: Caller) => string[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  caller: Caller,
+  search = '',
+): Promise<void> {
   if (isLogPath(path)) return answerLogs({ store: options.store, componentLogs: options.componentLogs }, req, res, path, search);
   if (path === NET_NODES_PATH) {
     const body = JSON.stringify(netNodes(options.store.current));
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(req.method === 'HEAD' ? undefined : body);
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+      .end(req.method === 'HEAD' ? undefined : body);
     return;
   }
   if (path === '/gatehouse/v1/routes') {
@@ -34,7 +44,21 @@ export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Call
     }
     const body = JSON.stringify({
       builtin: ['/service/<name>/', '/agent/<id>/', '/mesos/', '/marathon/', '/mesos_dns/'],
-      files: (options.routes?.files() ?? []).map((f) => ({ file: f.file, status: f.status, errors: f.errors, routes: f.routes.map((r) => ({ name: r.name, path: r.path, to: r.to.map((u) => u.href), service: r.service, stripPrefix: r.stripPrefix, auth: r.auth, allow: r.allow, timeoutMs: r.timeoutMs })) })),
+      files: (options.routes?.files() ?? []).map((f) => ({
+        file: f.file,
+        status: f.status,
+        errors: f.errors,
+        routes: f.routes.map((r) => ({
+          name: r.name,
+          path: r.path,
+          to: r.to.map((u) => u.href),
+          service: r.service,
+          stripPrefix: r.stripPrefix,
+          auth: r.auth,
+          allow: r.allow,
+          timeoutMs: r.timeoutMs,
+        })),
+      })),
     });
     res.writeHead(200, { 'content-type': 'application/json' }).end(body);
     return;
@@ -49,12 +73,19 @@ export async function answerOwn(options: GatewayOptions, groupsOf: (caller: Call
     // Computed from the snapshot (the same pure table the mesh serves), so any gateway worker answers it.
     const snapshot = options.store.current;
     const table = snapshot ? buildVipTable(snapshot, { range: options.vipRange }) : { vips: [] };
-    const body = table.vips.map((v) => ({ vip: `${v.name ?? v.address}:${v.port}`, protocol: v.protocol, backend: v.backends.map((b) => ({ ip: b.ip, port: b.port })) }));
-    res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
+    const body = table.vips.map((v) => ({
+      vip: `${v.name ?? v.address}:${v.port}`,
+      protocol: v.protocol,
+      backend: v.backends.map((b) => ({ ip: b.ip, port: b.port })),
+    }));
+    res
+      .writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' })
+      .end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
     return;
   }
   // Admin Router's /metadata: the public IP, falling back to the address the request came in on.
   const publicIp = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
-  const body = path === '/metadata' ? { PUBLIC_IPV4: publicIp, CLUSTER_ID: options.clusterId } : { 'gatehouse': { version: options.version } };
+  const body =
+    path === '/metadata' ? { PUBLIC_IPV4: publicIp, CLUSTER_ID: options.clusterId } : { gatehouse: { version: options.version } };
   res.writeHead(200, { 'content-type': 'application/json' }).end(req.method === 'HEAD' ? undefined : JSON.stringify(body));
 }

@@ -25,7 +25,13 @@ import { resolveService } from './service-resolver.js';
 export type RequestPath = 'plain' | 'fast' | 'upgrade';
 
 /** The gateway's own endpoints that need a token; answered by the plain path (authenticated-endpoints.ts). */
-export const AUTHENTICATED_PATHS: ReadonlySet<string> = new Set(['/gatehouse/v1/routes', '/gatehouse/v1/status', '/metadata', '/pkgpanda/active.buildinfo.full.json', '/net/v1/vips']);
+export const AUTHENTICATED_PATHS: ReadonlySet<string> = new Set([
+  '/gatehouse/v1/routes',
+  '/gatehouse/v1/status',
+  '/metadata',
+  '/pkgpanda/active.buildinfo.full.json',
+  '/net/v1/vips',
+]);
 /** dcos-net's node list (own-endpoints.ts). */
 export const NET_NODES_PATH = '/net/v1/nodes';
 
@@ -39,7 +45,15 @@ export type Verdict =
   | { readonly kind: 'own'; readonly path: string; readonly search: string; readonly caller: Caller }
   | { readonly kind: 'no-route'; readonly path: string; readonly caller: Caller | null }
   /** A route's decision: a file route's (proxy or error) or a built-in one (proxy, redirect, error, index). */
-  | { readonly kind: 'route'; readonly path: string; readonly search: string; readonly decision: RouteDecision; readonly fileRoute: FileRoute | null; readonly caller: Caller | null; readonly label: string };
+  | {
+      readonly kind: 'route';
+      readonly path: string;
+      readonly search: string;
+      readonly decision: RouteDecision;
+      readonly fileRoute: FileRoute | null;
+      readonly caller: Caller | null;
+      readonly label: string;
+    };
 
 /** What the pipeline needs of a request: its target and headers, the same for every engine. */
 export interface RequestFacts {
@@ -93,7 +107,16 @@ export class RequestPipeline {
 
   #route(via: RequestPath, path: string, search: string, fileRoute: FileRoute | null, caller: Caller | AuthnError | null): Verdict {
     if (caller instanceof AuthnError) return { kind: 'unauthorized', path, error: caller };
-    if (fileRoute) return { kind: 'route', path, search, decision: this.#fileRouteDecision(fileRoute, caller, path), fileRoute, caller, label: routeLabel(fileRoute) };
+    if (fileRoute)
+      return {
+        kind: 'route',
+        path,
+        search,
+        decision: this.#fileRouteDecision(fileRoute, caller, path),
+        fileRoute,
+        caller,
+        label: routeLabel(fileRoute),
+      };
     if (via === 'plain' && caller && this.#ownEndpoint(path)) return { kind: 'own', path, search, caller };
     const decision = this.#builtinDecision(path);
     if (!decision) return { kind: 'no-route', path, caller };
@@ -150,7 +173,12 @@ export class RequestPipeline {
 
   #builtinDecision(path: string): RouteDecision | null {
     const status = this.#options.store.status();
-    return builtinRoute(path, { snapshot: this.#options.store.current, usable: isUsable(status.state), dnsHttp: this.#options.dnsHttp, marathon: this.#options.marathon });
+    return builtinRoute(path, {
+      snapshot: this.#options.store.current,
+      usable: isUsable(status.state),
+      dnsHttp: this.#options.dnsHttp,
+      marathon: this.#options.marathon,
+    });
   }
 
   /** A file route's upstreams for this caller: its `to` URLs or its service's tasks, 403 when `allow` refuses, 503 without tasks. */

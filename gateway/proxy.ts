@@ -20,7 +20,17 @@ export interface ProxyRequest {
 }
 
 /** Headers that describe one connection, never forwarded (RFC 9110 §7.6.1), plus those `Connection` names. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-authorization',
+]);
 
 function hopByHop(connection: string | string[] | undefined): ReadonlySet<string> {
   // The common cases (no header, `keep-alive`, `close`) name nothing extra: no allocation per request.
@@ -108,7 +118,14 @@ export class UpstreamProxy {
       const key = `${origin} ${timeoutMs}${withBody ? ' body' : ''}`;
       pool = this.#pools.get(key);
       if (!pool) {
-        pool = new Pool(origin, { connections: withBody ? null : 256, pipelining: 1, keepAliveTimeout: 4000, headersTimeout: timeoutMs || 0, bodyTimeout: timeoutMs || 0, connectTimeout: 10_000 });
+        pool = new Pool(origin, {
+          connections: withBody ? null : 256,
+          pipelining: 1,
+          keepAliveTimeout: 4000,
+          headersTimeout: timeoutMs || 0,
+          bodyTimeout: timeoutMs || 0,
+          connectTimeout: 10_000,
+        });
         this.#pools.set(key, pool);
       }
       byUrl.set(upstream, pool);
@@ -216,7 +233,12 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
     const target = this.#target;
     const location = typeof out['location'] === 'string' ? out['location'] : null;
     // The prefix is a decoded service name: encoded, so that a name from the snapshot cannot put bytes a header may not carry into Location.
-    if (location && target.servicePrefix) out['location'] = rewriteLocation(location, encodePath(target.servicePrefix), `${target.upstream.protocol.replace(':', '')}://${this.#host}`);
+    if (location && target.servicePrefix)
+      out['location'] = rewriteLocation(
+        location,
+        encodePath(target.servicePrefix),
+        `${target.upstream.protocol.replace(':', '')}://${this.#host}`,
+      );
     const res = this.#res;
     res.writeHead(statusCode, out);
     this.#resume = resume;

@@ -27,13 +27,35 @@ export function certificatesOnly(pem: string): string {
 }
 
 /** Every path answerPublic handles; any other path is not public and needs no call (nor a promise). */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set(['/health', '/metrics', '/dcos-metadata/dcos-version.json', '/ca/dcos-ca.crt', '/acs/api/v1/auth/jwks', '/acs/api/v1/auth/providers', '/acs/api/v1/auth/logout', '/acs/api/v1/auth/login', '/login', '/', '/favicon.ico']);
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([
+  '/health',
+  '/metrics',
+  '/dcos-metadata/dcos-version.json',
+  '/ca/dcos-ca.crt',
+  '/acs/api/v1/auth/jwks',
+  '/acs/api/v1/auth/providers',
+  '/acs/api/v1/auth/logout',
+  '/acs/api/v1/auth/login',
+  '/login',
+  '/',
+  '/favicon.ico',
+]);
 
 /** Endpoints that need no token. Returns the route name when it answered. */
-export async function answerPublic(options: GatewayOptions, authenticate: (req: IncomingMessage) => Promise<Caller | AuthnError>, req: IncomingMessage, res: ServerResponse, method: string, path: string, search: string): Promise<string | null> {
+export async function answerPublic(
+  options: GatewayOptions,
+  authenticate: (req: IncomingMessage) => Promise<Caller | AuthnError>,
+  req: IncomingMessage,
+  res: ServerResponse,
+  method: string,
+  path: string,
+  search: string,
+): Promise<string | null> {
   const json = (status: number, body: unknown, headers: Record<string, string> = {}) => {
     const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers }).end(method === 'HEAD' ? undefined : text);
+    res
+      .writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text), ...headers })
+      .end(method === 'HEAD' ? undefined : text);
   };
   const gatewayJson = (code: GatewayAnswerCode, description: string, headers: Record<string, string> = {}) => {
     const { status, title } = GATEWAY_ANSWERS[code];
@@ -47,10 +69,21 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       return 'health';
     }
     case '/metrics':
-      res.writeHead(200, { 'content-type': options.registry.contentType }).end(await (options.metricsText ?? (() => options.registry.metrics()))());
+      res
+        .writeHead(200, { 'content-type': options.registry.contentType })
+        .end(await (options.metricsText ?? (() => options.registry.metrics()))());
       return 'metrics';
     case '/dcos-metadata/dcos-version.json':
-      json(200, { version: DCOS_COMPATIBLE_VERSION, 'dcos-variant': 'open', 'dcos-image-commit': `gatehouse-${options.version}`, 'bootstrap-id': 'gatehouse' }, { 'cache-control': 'no-cache' });
+      json(
+        200,
+        {
+          version: DCOS_COMPATIBLE_VERSION,
+          'dcos-variant': 'open',
+          'dcos-image-commit': `gatehouse-${options.version}`,
+          'bootstrap-id': 'gatehouse',
+        },
+        { 'cache-control': 'no-cache' },
+      );
       return 'version';
     case '/ca/dcos-ca.crt': {
       // DC/OS publishes its CA here; the DC/OS CLI downloads it when the certificate is not trusted
@@ -62,23 +95,46 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
         return 'ca';
       }
       const pem = certificatesOnly(await readFile(tls.cert, 'utf8').catch(() => ''));
-      res.writeHead(pem ? 200 : 404, { 'content-type': 'application/x-x509-ca-cert', 'content-length': Buffer.byteLength(pem), 'cache-control': 'no-cache' }).end(method === 'HEAD' ? undefined : pem);
+      res
+        .writeHead(pem ? 200 : 404, {
+          'content-type': 'application/x-x509-ca-cert',
+          'content-length': Buffer.byteLength(pem),
+          'cache-control': 'no-cache',
+        })
+        .end(method === 'HEAD' ? undefined : pem);
       return 'ca';
     }
     case '/favicon.ico':
-      res.writeHead(200, { 'content-type': 'image/x-icon', 'content-length': FAVICON_ICO.length, 'cache-control': 'public, max-age=86400' }).end(method === 'HEAD' ? undefined : FAVICON_ICO);
+      res
+        .writeHead(200, { 'content-type': 'image/x-icon', 'content-length': FAVICON_ICO.length, 'cache-control': 'public, max-age=86400' })
+        .end(method === 'HEAD' ? undefined : FAVICON_ICO);
       return 'favicon';
     case '/acs/api/v1/auth/jwks':
       json(200, { keys: [options.login.signingKey.publicJwk] });
       return 'jwks';
     case '/acs/api/v1/auth/providers':
       json(200, {
-        'dcos-users': { 'authentication-type': 'dcos-uid-password', 'client-method': 'dcos-usercredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse users' },
-        'dcos-services': { 'authentication-type': 'dcos-uid-servicekey', 'client-method': 'dcos-servicecredential-post-receive-authtoken', config: { start_flow_url: '/acs/api/v1/auth/login' }, description: 'Gatehouse service accounts' },
+        'dcos-users': {
+          'authentication-type': 'dcos-uid-password',
+          'client-method': 'dcos-usercredential-post-receive-authtoken',
+          config: { start_flow_url: '/acs/api/v1/auth/login' },
+          description: 'Gatehouse users',
+        },
+        'dcos-services': {
+          'authentication-type': 'dcos-uid-servicekey',
+          'client-method': 'dcos-servicecredential-post-receive-authtoken',
+          config: { start_flow_url: '/acs/api/v1/auth/login' },
+          description: 'Gatehouse service accounts',
+        },
       });
       return 'providers';
     case '/acs/api/v1/auth/logout':
-      res.writeHead(method === 'POST' ? 303 : 200, { 'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0', ...(method === 'POST' ? { location: '/' } : {}) }).end();
+      res
+        .writeHead(method === 'POST' ? 303 : 200, {
+          'set-cookie': 'dcos-acs-auth-cookie=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
+          ...(method === 'POST' ? { location: '/' } : {}),
+        })
+        .end();
       return 'logout';
     case '/acs/api/v1/auth/login': {
       if (method !== 'POST') {
@@ -92,7 +148,10 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       } catch {
         parsed = null;
       }
-      const answer = await login({ body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+      const answer = await login(
+        { body: parsed, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) },
+        options.login,
+      );
       loggedIn(res, answer.status, parsed);
       json(answer.status, answer.body, answer.headers);
       return 'login';
@@ -102,19 +161,38 @@ export async function answerPublic(options: GatewayOptions, authenticate: (req: 
       if (method === 'POST' && path === '/login') {
         const form = new URLSearchParams((await readBody(req, res)) ?? '');
         const next = safeNext(form.get('next'));
-        const answer = await login({ body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' }, clientAddress: req.socket.remoteAddress ?? '', secure: Boolean(options.tls) }, options.login);
+        const answer = await login(
+          {
+            body: { uid: form.get('uid') ?? '', password: form.get('password') ?? '' },
+            clientAddress: req.socket.remoteAddress ?? '',
+            secure: Boolean(options.tls),
+          },
+          options.login,
+        );
         loggedIn(res, answer.status, { uid: form.get('uid') });
         if (answer.status === 200) res.writeHead(303, { location: next, 'set-cookie': answer.headers['set-cookie']! }).end();
-        else res.writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers }).end(loginPage(next, String(answer.body['description']), form.get('uid') ?? ''));
+        else
+          res
+            .writeHead(answer.status, { 'content-type': 'text/html; charset=utf-8', ...answer.headers })
+            .end(loginPage(next, String(answer.body['description']), form.get('uid') ?? ''));
         return 'login';
       }
       if (method !== 'GET' && method !== 'HEAD') return null;
       const caller = path === '/' ? await authenticate(req) : null;
       const html =
         caller && !(caller instanceof AuthnError)
-          ? dashboardPage({ uid: caller.uid, snapshot: options.store.current, snapshotState: options.store.status().state, taskName: options.taskName ?? null, routeFiles: options.routes?.files() ?? [], vipRange: options.vipRange ?? null })
+          ? dashboardPage({
+              uid: caller.uid,
+              snapshot: options.store.current,
+              snapshotState: options.store.status().state,
+              taskName: options.taskName ?? null,
+              routeFiles: options.routes?.files() ?? [],
+              vipRange: options.vipRange ?? null,
+            })
           : loginPage(new URLSearchParams(search).get('next') ?? '/');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' }).end(method === 'HEAD' ? undefined : html);
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
+        .end(method === 'HEAD' ? undefined : html);
       return 'page';
     }
     default:

@@ -39,7 +39,9 @@ export class RequestMetrics {
       routes.clear();
       counts.length = 0;
     };
-    register(registry, REQUESTS_METRIC, 'Gateway requests by route and status', 'counter', reset, () => counts.map(({ route, status, count }) => ({ value: count, labels: { route, status: String(status) } })));
+    register(registry, REQUESTS_METRIC, 'Gateway requests by route and status', 'counter', reset, () =>
+      counts.map(({ route, status, count }) => ({ value: count, labels: { route, status: String(status) } })),
+    );
     register(registry, DURATION_METRIC, 'Gateway request duration by route', 'histogram', reset, () => histogramValues(routes));
   }
 

@@ -25,7 +25,22 @@ export interface RouteFileStatus {
 }
 
 /** Prefixes owned by built-in routes and pages: a file route may not shadow them. */
-export const RESERVED_PREFIXES = ['/service/', '/agent/', '/mesos/', '/marathon/', '/mesos_dns/', '/acs/', '/gatehouse/', '/login', '/metadata', '/pkgpanda/', '/dcos-metadata/', '/ca/', '/metrics', '/health'];
+export const RESERVED_PREFIXES = [
+  '/service/',
+  '/agent/',
+  '/mesos/',
+  '/marathon/',
+  '/mesos_dns/',
+  '/acs/',
+  '/gatehouse/',
+  '/login',
+  '/metadata',
+  '/pkgpanda/',
+  '/dcos-metadata/',
+  '/ca/',
+  '/metrics',
+  '/health',
+];
 
 const url = { type: 'string', minLength: 1 };
 const SCHEMA: Schema = {
@@ -46,7 +61,11 @@ const SCHEMA: Schema = {
           service: { type: 'string', minLength: 1 },
           stripPrefix: { type: 'boolean' },
           auth: { enum: ['required', 'none'] },
-          allow: { type: 'object', additionalProperties: false, properties: { uid: { type: 'array', items: { type: 'string' } }, groups: { type: 'array', items: { type: 'string' } } } },
+          allow: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { uid: { type: 'array', items: { type: 'string' } }, groups: { type: 'array', items: { type: 'string' } } },
+          },
           timeout: { type: ['string', 'number'], format: 'duration' },
         },
       },
@@ -55,7 +74,16 @@ const SCHEMA: Schema = {
 };
 const validate = compileSchema(SCHEMA);
 
-type RawRoute = { name: string; path: string; to?: string | string[]; service?: string; stripPrefix?: boolean; auth?: 'required' | 'none'; allow?: { uid?: string[]; groups?: string[] }; timeout?: string | number };
+type RawRoute = {
+  name: string;
+  path: string;
+  to?: string | string[];
+  service?: string;
+  stripPrefix?: boolean;
+  auth?: 'required' | 'none';
+  allow?: { uid?: string[]; groups?: string[] };
+  timeout?: string | number;
+};
 
 export function parseRouteFile(text: string, file: string): { routes: FileRoute[]; problems: ConfigProblem[] } {
   const doc = parseYamlFile(text, file);
@@ -69,7 +97,8 @@ export function parseRouteFile(text: string, file: string): { routes: FileRoute[
     const at = (key: string) => ['routes', i, key];
     if (!raw.path.startsWith('/') || !raw.path.endsWith('/')) fail(at('path'), `"${raw.path}" must start and end with "/" (a path prefix such as /grafana/)`);
     const shadowed = RESERVED_PREFIXES.find((p) => raw.path === '/' || raw.path.startsWith(p) || p.startsWith(raw.path));
-    if (shadowed && raw.path.startsWith('/')) fail(at('path'), `"${raw.path}" would shadow the built-in ${raw.path === '/' ? 'pages at /' : `prefix ${shadowed}`}`);
+    if (shadowed && raw.path.startsWith('/'))
+      fail(at('path'), `"${raw.path}" would shadow the built-in ${raw.path === '/' ? 'pages at /' : `prefix ${shadowed}`}`);
     if ((raw.to === undefined) === (raw.service === undefined)) fail(['routes', i], 'give exactly one of to (URLs) or service (a service of the cluster)');
     const to: URL[] = [];
     for (const [j, text] of (Array.isArray(raw.to) ? raw.to : raw.to ? [raw.to] : []).entries()) {
@@ -107,7 +136,10 @@ export async function loadRouteFiles(dir: string, previous: ReadonlyMap<string, 
   for (const name of names.filter((n) => /\.ya?ml$/.test(n)).sort()) {
     const file = join(dir, name);
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => ({ error: e.code ?? String(e) }));
-    const parsed = typeof text === 'string' ? parseRouteFile(text, file) : { routes: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})` }] };
+    const parsed =
+      typeof text === 'string'
+        ? parseRouteFile(text, file)
+        : { routes: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})` }] };
     if (parsed.problems.length === 0) next.set(file, { file, status: 'ok', errors: [], routes: parsed.routes });
     else next.set(file, { file, status: 'quarantined', errors: parsed.problems.map(formatProblem), routes: previous.get(file)?.routes ?? [] });
   }
@@ -116,7 +148,15 @@ export async function loadRouteFiles(dir: string, previous: ReadonlyMap<string, 
     const conflicts = status.routes.filter((r) => claimed.has(r.path) && claimed.get(r.path) !== file);
     for (const r of status.routes) if (!claimed.has(r.path)) claimed.set(r.path, file);
     if (conflicts.length) {
-      next.set(file, { ...status, status: 'quarantined', errors: [...status.errors, ...conflicts.map((r) => `${file}: route ${r.name}: path ${r.path} is already routed by ${claimed.get(r.path)}`)], routes: status.routes.filter((r) => !conflicts.includes(r)) });
+      next.set(file, {
+        ...status,
+        status: 'quarantined',
+        errors: [
+          ...status.errors,
+          ...conflicts.map((r) => `${file}: route ${r.name}: path ${r.path} is already routed by ${claimed.get(r.path)}`),
+        ],
+        routes: status.routes.filter((r) => !conflicts.includes(r)),
+      });
     }
   }
   return next;

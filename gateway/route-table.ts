@@ -17,8 +17,21 @@ export class RouteTable {
   readonly #listeners = new Set<(files: readonly RouteFileStatus[], generation: number) => void>();
   #generation = 0;
 
-  constructor(private readonly options: { readonly dir: string; readonly logger: Logger; readonly registry: Registry; readonly debounceMs?: number; readonly pollMs?: number }) {
-    this.#reloads = new Counter({ name: 'gatehouse_gateway_route_reloads_total', help: 'Route file reloads, by result (ok, or with quarantined files)', labelNames: ['result'], registers: [options.registry] });
+  constructor(
+    private readonly options: {
+      readonly dir: string;
+      readonly logger: Logger;
+      readonly registry: Registry;
+      readonly debounceMs?: number;
+      readonly pollMs?: number;
+    },
+  ) {
+    this.#reloads = new Counter({
+      name: 'gatehouse_gateway_route_reloads_total',
+      help: 'Route file reloads, by result (ok, or with quarantined files)',
+      labelNames: ['result'],
+      registers: [options.registry],
+    });
   }
 
   async start(): Promise<void> {
@@ -30,7 +43,8 @@ export class RouteTable {
       onChange: () => void this.reload(),
       ...(this.options.debounceMs !== undefined ? { debounceMs: this.options.debounceMs } : {}),
       ...(this.options.pollMs !== undefined ? { pollMs: this.options.pollMs } : {}),
-      onWatchError: (error) => this.options.logger.warn({ err: error, dir: this.options.dir }, 'watching the route files failed; polling them (stat only)'),
+      onWatchError: (error) =>
+        this.options.logger.warn({ err: error, dir: this.options.dir }, 'watching the route files failed; polling them (stat only)'),
     });
     await this.#watch.start();
     await this.reload();
@@ -53,7 +67,8 @@ export class RouteTable {
     this.#swap(files, this.#generation + 1);
     const broken = [...files.values()].filter((f) => f.status === 'quarantined');
     this.#reloads.inc({ result: broken.length ? 'quarantined' : 'ok' });
-    for (const f of broken) this.options.logger.error({ file: f.file, errors: f.errors }, 'route file rejected; its last good routes keep serving');
+    for (const f of broken)
+      this.options.logger.error({ file: f.file, errors: f.errors }, 'route file rejected; its last good routes keep serving');
     this.options.logger.info({ routes: routes.length, files: files.size }, 'routes reloaded');
   }
 

@@ -41,7 +41,11 @@ export class GatewayServer {
 
   constructor(options: GatewayOptions) {
     this.#options = options;
-    this.#bodies = new BodyWatch({ bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000, discardBodyTimeoutMs: options.discardBodyTimeoutMs ?? 5_000, discardBodySize: options.discardBodySize ?? 1024 ** 2 });
+    this.#bodies = new BodyWatch({
+      bodyTimeoutMs: options.bodyTimeoutMs ?? 60_000,
+      discardBodyTimeoutMs: options.discardBodyTimeoutMs ?? 5_000,
+      discardBodySize: options.discardBodySize ?? 1024 ** 2,
+    });
     const lean = options.engine === 'node' ? null : loadParser();
     this.#proxy = new UpstreamProxy(lean && 'factory' in lean ? new LeanUpstreamClient(lean.factory) : null);
     this.#dispatch = new UpstreamDispatch({ proxy: this.#proxy, logger: options.logger, tls: Boolean(options.tls), timeoutMs: options.timeoutMs ?? 60_000 });
@@ -121,7 +125,17 @@ export class GatewayServer {
   /** The code and where it was thrown; not the message's values, which may quote the request. */
   #logFailure(error: unknown): void {
     const failure = error as NodeJS.ErrnoException | undefined;
-    this.#options.logger.error({ code: failure?.code ?? 'none', name: failure?.name, at: failure?.stack?.split('\n').slice(1, 6).map((l) => l.trim()) }, 'request handler failed; answered 500');
+    this.#options.logger.error(
+      {
+        code: failure?.code ?? 'none',
+        name: failure?.name,
+        at: failure?.stack
+          ?.split('\n')
+          .slice(1, 6)
+          .map((l) => l.trim()),
+      },
+      'request handler failed; answered 500',
+    );
   }
 
   #unauthorized(req: IncomingMessage, res: ServerResponse, path: string, error: AuthnError): void {
@@ -133,7 +147,10 @@ export class GatewayServer {
       return;
     }
     // No `100 Continue` was sent: the client may or may not send the body now, so the connection ends.
-    sendJsonError(res, 401, 'Unauthorized', error.message, error.code, { 'www-authenticate': 'acsjwt', ...(expectsContinue(req) ? { connection: 'close' } : {}) });
+    sendJsonError(res, 401, 'Unauthorized', error.message, error.code, {
+      'www-authenticate': 'acsjwt',
+      ...(expectsContinue(req) ? { connection: 'close' } : {}),
+    });
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -162,7 +179,9 @@ export class GatewayServer {
     const maxBody = this.#options.maxBodySize ?? 1024 ** 3;
     if (declaresTooMuch(req, maxBody)) {
       route = 'refused';
-      return sendGatewayError(res, 'ERR_GATEWAY_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, { connection: 'close' });
+      return sendGatewayError(res, 'ERR_GATEWAY_BODY_TOO_LARGE', `the request body is larger than ${maxBody} bytes (gateway.maxBodySize)`, {
+        connection: 'close',
+      });
     }
     const method = req.method ?? 'GET';
     let decided = this.#pipeline.decide(req, 'plain');
@@ -200,7 +219,15 @@ export class GatewayServer {
         route = verdict.label;
         uid = verdict.caller?.uid ?? null;
         const { decision } = verdict;
-        return this.#dispatch.web(req, res, decision, verdict.path, verdict.search, decision.kind === 'proxy' ? this.#bodyOf(req, res) : null, verdict.fileRoute?.timeoutMs);
+        return this.#dispatch.web(
+          req,
+          res,
+          decision,
+          verdict.path,
+          verdict.search,
+          decision.kind === 'proxy' ? this.#bodyOf(req, res) : null,
+          verdict.fileRoute?.timeoutMs,
+        );
       }
       default: // `slow` is the fast path's; `public` was answered above
         return unreachable(verdict);

@@ -82,7 +82,9 @@ function upstreamsOf(tasks: Task[], agentIps: ReadonlyMap<string, readonly strin
 }
 
 function byLabel(snapshot: Snapshot, name: string, agentIps: ReadonlyMap<string, readonly string[]>) {
-  const tasks = snapshot.frameworks.flatMap((f) => f.tasks).filter((t) => running(t) && normalizeServiceName(label(t, 'DCOS_SERVICE_NAME') ?? '') === name && name !== '');
+  const tasks = snapshot.frameworks
+    .flatMap((f) => f.tasks)
+    .filter((t) => running(t) && normalizeServiceName(label(t, 'DCOS_SERVICE_NAME') ?? '') === name && name !== '');
   return upstreamsOf(tasks, agentIps);
 }
 

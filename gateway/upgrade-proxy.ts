@@ -27,7 +27,10 @@ export function upgradeRefusal(req: IncomingMessage): UpgradeRefusal | null {
   }
   const protocol = (headers.upgrade ?? '').trim().toLowerCase();
   if (req.method !== 'GET' || protocol !== 'websocket') {
-    return { code: 'ERR_GATEWAY_UPGRADE_UNSUPPORTED', description: `only WebSocket upgrades of a GET are proxied, not ${JSON.stringify(headers.upgrade ?? '')} on ${req.method ?? ''}` };
+    return {
+      code: 'ERR_GATEWAY_UPGRADE_UNSUPPORTED',
+      description: `only WebSocket upgrades of a GET are proxied, not ${JSON.stringify(headers.upgrade ?? '')} on ${req.method ?? ''}`,
+    };
   }
   return null;
 }
@@ -36,7 +39,14 @@ export function upgradeRefusal(req: IncomingMessage): UpgradeRefusal | null {
 export function answerUpgradeError(socket: Socket, code: GatewayAnswerCode, description: string): void {
   const { status, title } = GATEWAY_ANSWERS[code];
   const body = gatewayAnswerBody(code, description);
-  socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n${body}`);
+  const head = [
+    `HTTP/1.1 ${status} ${title}`,
+    'Content-Type: application/json',
+    `Content-Length: ${Buffer.byteLength(body)}`,
+    'Cache-Control: no-store',
+    'Connection: close',
+  ];
+  socket.end(`${head.join('\r\n')}\r\n\r\n${body}`);
 }
 
 /** Headers of a non-101 answer not passed on: they describe the upstream connection or its framing (the gateway frames it anew). */
@@ -88,7 +98,9 @@ export function proxyUpgrade(socket: Socket, head: Buffer, upstream: URL, path: 
     settled = true;
     const length = answer.headers['content-length'];
     const framing = length !== undefined ? `Content-Length: ${length}\r\n` : '';
-    socket.write(`HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ''}\r\n${headLines(answer.rawHeaders, NOT_PASSED_ON)}${framing}Connection: close\r\n\r\n`);
+    socket.write(
+      `HTTP/1.1 ${answer.statusCode ?? 502} ${answer.statusMessage ?? ''}\r\n${headLines(answer.rawHeaders, NOT_PASSED_ON)}${framing}Connection: close\r\n\r\n`,
+    );
     answer.on('error', cut);
     answer.on('end', () => {
       answer.socket?.destroy();

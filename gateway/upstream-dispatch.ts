@@ -45,22 +45,45 @@ export class UpstreamDispatch {
     const forwarded = this.#forwardedHeaders(req, path, decision);
     // Requests without a body can be sent again: when a task refuses the connection, another one is
     // tried, and the refusing task is skipped for a while (passive health).
-    const retryable = (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') && !req.headers['content-length'] && !req.headers['transfer-encoding'];
+    const retryable =
+      (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') &&
+      !req.headers['content-length'] &&
+      !req.headers['transfer-encoding'];
     const tried = new Set<string>();
     const attempt = (): void => {
       const upstream = this.#pick(decision.route, decision.upstreams, tried);
       tried.add(upstream.href);
-      this.#options.proxy.web(req, res, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: timeoutMs ?? this.#options.timeoutMs, body }, forwarded, (error) => {
-        if (res.writableEnded) return; // answered already (413 for a chunked body over the limit)
-        if (error.code === 'ERR_GATEWAY_UPSTREAM_REFUSED') {
-          this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
-          this.#options.logger.warn({ route: decision.route, upstream: upstream.host }, 'upstream refused the connection; skipping it for a while');
-          if (retryable && !res.headersSent && decision.upstreams.some((u) => !tried.has(u.href))) return attempt();
-        }
-        const timeout = error.code === 'ERR_GATEWAY_UPSTREAM_RESET' || error.code === 'ERR_GATEWAY_UPSTREAM_TIMED_OUT';
-        if (timeout && !res.headersSent) return sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_TIMEOUT', `${decision.route}: the upstream did not answer in time`);
-        sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_FAILED', `${decision.route}: the upstream ${upstream.host} failed (${error.socketCode ?? error.code})`);
-      });
+      this.#options.proxy.web(
+        req,
+        res,
+        {
+          upstream,
+          path: `${encodePath(decision.upstreamPath)}${search}`,
+          servicePrefix: decision.servicePrefix,
+          timeoutMs: timeoutMs ?? this.#options.timeoutMs,
+          body,
+        },
+        forwarded,
+        (error) => {
+          if (res.writableEnded) return; // answered already (413 for a chunked body over the limit)
+          if (error.code === 'ERR_GATEWAY_UPSTREAM_REFUSED') {
+            this.#ejected.set(upstream.href, Date.now() + EJECT_MS);
+            this.#options.logger.warn(
+              { route: decision.route, upstream: upstream.host },
+              'upstream refused the connection; skipping it for a while',
+            );
+            if (retryable && !res.headersSent && decision.upstreams.some((u) => !tried.has(u.href))) return attempt();
+          }
+          const timeout = error.code === 'ERR_GATEWAY_UPSTREAM_RESET' || error.code === 'ERR_GATEWAY_UPSTREAM_TIMED_OUT';
+          if (timeout && !res.headersSent)
+            return sendGatewayError(res, 'ERR_GATEWAY_UPSTREAM_TIMEOUT', `${decision.route}: the upstream did not answer in time`);
+          sendGatewayError(
+            res,
+            'ERR_GATEWAY_UPSTREAM_FAILED',
+            `${decision.route}: the upstream ${upstream.host} failed (${error.socketCode ?? error.code})`,
+          );
+        },
+      );
     };
     attempt();
   }
@@ -68,7 +91,13 @@ export class UpstreamDispatch {
   /** An upgraded (WebSocket) connection: one upstream, no retry (the handshake's bytes are spent). */
   ws(req: IncomingMessage, socket: Socket, head: Buffer, decision: ProxyDecision, path: string, search: string): void {
     const upstream = this.#pick(decision.route, decision.upstreams);
-    this.#options.proxy.ws(req, socket, head, { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0, body: null }, this.#forwardedHeaders(req, path, decision));
+    this.#options.proxy.ws(
+      req,
+      socket,
+      head,
+      { upstream, path: `${encodePath(decision.upstreamPath)}${search}`, servicePrefix: decision.servicePrefix, timeoutMs: 0, body: null },
+      this.#forwardedHeaders(req, path, decision),
+    );
   }
 
   /** Round robin over the upstreams not tried yet and not ejected; ejected ones only when nothing else is left. */

@@ -50,7 +50,12 @@ export function routesFromWire(files: readonly WireRouteFile[]): RouteFileStatus
 }
 
 function ours(message: unknown): boolean {
-  return typeof message === 'object' && message !== null && typeof (message as { kind?: unknown }).kind === 'string' && (message as { kind: string }).kind.startsWith('gatehouse:');
+  return (
+    typeof message === 'object' &&
+    message !== null &&
+    typeof (message as { kind?: unknown }).kind === 'string' &&
+    (message as { kind: string }).kind.startsWith('gatehouse:')
+  );
 }
 
 /** Other IPC users (prom-client's own cluster messages) share the channel: only ours are taken. */

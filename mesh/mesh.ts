@@ -28,7 +28,17 @@ export interface VipStatus {
   readonly vip: Vip;
   /** Null while serving; else why there is no listener (e.g. `EADDRNOTAVAIL`, `udp VIPs are not served`). */
   readonly error: string | null;
-  readonly backends: readonly { readonly ip: string; readonly port: number; readonly taskId: string; readonly app: string; readonly active: number; readonly connections: number; readonly failures: number; readonly bytesToBackend: number; readonly bytesToClient: number }[];
+  readonly backends: readonly {
+    readonly ip: string;
+    readonly port: number;
+    readonly taskId: string;
+    readonly app: string;
+    readonly active: number;
+    readonly connections: number;
+    readonly failures: number;
+    readonly bytesToBackend: number;
+    readonly bytesToClient: number;
+  }[];
 }
 
 export class Mesh {
@@ -50,7 +60,8 @@ export class Mesh {
   constructor(options: MeshOptions) {
     const range = parseVipRange(options.vipRange);
     if (typeof range === 'string') throw new MeshError('ERR_MESH_CONFIG', `mesh.vipRange ${range}`);
-    if (!(options.connectTimeoutMs > 0)) throw new MeshError('ERR_MESH_CONFIG', `mesh.connectTimeout must be longer than 0 (got ${options.connectTimeoutMs} ms)`);
+    if (!(options.connectTimeoutMs > 0))
+      throw new MeshError('ERR_MESH_CONFIG', `mesh.connectTimeout must be longer than 0 (got ${options.connectTimeoutMs} ms)`);
     this.#options = options;
     this.#metrics.register(options.registry);
     this.#pass = new CoalescedPass(() => this.#apply());
@@ -98,7 +109,17 @@ export class Mesh {
         error: this.#errors.get(vip.key) ?? null,
         backends: vip.backends.map((b) => {
           const s = stats.get(`${b.ip}:${b.port}`);
-          return { ip: b.ip, port: b.port, taskId: b.taskId, app: b.app, active: s?.active ?? 0, connections: s?.connections ?? 0, failures: s?.failures ?? 0, bytesToBackend: s?.bytesToBackend ?? 0, bytesToClient: s?.bytesToClient ?? 0 };
+          return {
+            ip: b.ip,
+            port: b.port,
+            taskId: b.taskId,
+            app: b.app,
+            active: s?.active ?? 0,
+            connections: s?.connections ?? 0,
+            failures: s?.failures ?? 0,
+            bytesToBackend: s?.bytesToBackend ?? 0,
+            bytesToClient: s?.bytesToClient ?? 0,
+          };
         }),
       };
     });
@@ -107,7 +128,11 @@ export class Mesh {
   #schedule(snapshot: Snapshot): void {
     if (this.#closed) return;
     this.#pending = snapshot;
-    void this.#pass.run().catch((error: unknown) => this.#options.logger.error({ err: error }, 'applying the VIP table failed; the previous VIPs keep serving'));
+    void this.#pass
+      .run()
+      .catch((error: unknown) =>
+        this.#options.logger.error({ err: error }, 'applying the VIP table failed; the previous VIPs keep serving'),
+      );
   }
 
   async #apply(): Promise<void> {
@@ -136,7 +161,12 @@ export class Mesh {
         fresh.set(key, listener);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code ?? String(error);
-        const hint = code === 'EACCES' ? ` (port ${vip.port} needs privileges: CAP_NET_BIND_SERVICE, or a VIP port >= 1024)` : code === 'EADDRNOTAVAIL' ? ` (${vip.address} is not an address of this machine)` : '';
+        const hint =
+          code === 'EACCES'
+            ? ` (port ${vip.port} needs privileges: CAP_NET_BIND_SERVICE, or a VIP port >= 1024)`
+            : code === 'EADDRNOTAVAIL'
+              ? ` (${vip.address} is not an address of this machine)`
+              : '';
         errors.set(key, `cannot listen on ${vip.address}:${vip.port}: ${code}${hint}`);
       }
     }
@@ -169,7 +199,11 @@ export class Mesh {
     const inUse = new Set<string>();
     for (const vip of table.vips) for (const b of vip.backends) inUse.add(`${b.ip}:${b.port}`);
     this.#states.prune(inUse);
-    if (fresh.size || gone.length) logger.info({ generation: snapshot.generation, vips: this.#listeners.size, added: [...fresh.keys()], removed: gone.map((l) => l.vip.key) }, 'VIP listeners updated');
+    if (fresh.size || gone.length)
+      logger.info(
+        { generation: snapshot.generation, vips: this.#listeners.size, added: [...fresh.keys()], removed: gone.map((l) => l.vip.key) },
+        'VIP listeners updated',
+      );
   }
 
   #forgetWhenIdle(listener: VipListener): void {
@@ -183,7 +217,11 @@ export class Mesh {
     for (const p of problems) {
       const key = `${p.app}|${p.label}|${p.value}|${p.message}`;
       now.add(key);
-      if (!this.#reported.has(key)) this.#options.logger.warn({ app: p.app, label: p.label, value: p.value }, `VIP label ignored: app ${p.app}, ${p.label}: ${p.message}`);
+      if (!this.#reported.has(key))
+        this.#options.logger.warn(
+          { app: p.app, label: p.label, value: p.value },
+          `VIP label ignored: app ${p.app}, ${p.label}: ${p.message}`,
+        );
     }
     this.#reported = now;
   }

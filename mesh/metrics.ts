@@ -47,7 +47,11 @@ export class MeshMetrics {
         },
       });
     counter('gatehouse_mesh_connections_total', 'Client connections forwarded to a backend, per VIP and backend', (s) => s.connections);
-    counter('gatehouse_mesh_connect_failures_total', 'Connects to a backend refused or timed out (retried on another backend), per VIP and backend', (s) => s.failures);
+    counter(
+      'gatehouse_mesh_connect_failures_total',
+      'Connects to a backend refused or timed out (retried on another backend), per VIP and backend',
+      (s) => s.failures,
+    );
     new Gauge({
       name: 'gatehouse_mesh_active_connections', help: 'Connections open through a VIP to a backend', labelNames: ['vip', 'backend'], registers: [registry],
       collect() {

@@ -35,6 +35,8 @@ const SUB_AREA = 'cluster/local/';
 const KNOWN_CROSSINGS: ReadonlySet<string> = new Set<string>([]);
 const KNOWN_CYCLES: ReadonlySet<string> = new Set<string>([]);
 
+const MAX_LINE = 160;
+
 type ImportGraph = ReadonlyMap<string, readonly string[]>;
 
 function areaOf(file: string): Area | null {
@@ -142,6 +144,18 @@ describe('the source tree', () => {
 
   test('has no import cycles between files', () => {
     expect(circles.filter((circle) => !KNOWN_CYCLES.has(circle))).toEqual([]);
+  });
+
+  test(`has no line over ${MAX_LINE} characters (a statement that long is read in pieces anyway)`, () => {
+    const long: string[] = [];
+    for (const file of graph.keys()) {
+      readFileSync(join(ROOT, file), 'utf8')
+        .split('\n')
+        .forEach((line, i) => {
+          if (line.length > MAX_LINE) long.push(`${file}:${i + 1} (${line.length})`);
+        });
+    }
+    expect(long).toEqual([]);
   });
 
   test('every known exception still occurs (delete the entry when its work lands)', () => {

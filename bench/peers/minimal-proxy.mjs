@@ -25,7 +25,10 @@ if (mode === 'node-http') {
   createHttpServer((req, res) => {
     forward({ ...req.headers, 'x-forwarded-for': req.socket.remoteAddress }, (status, raw) => {
       const headers = {};
-      for (let i = 0; i < raw.length; i += 2) { const name = raw[i].toString('latin1').toLowerCase(); if (!HOP.has(name)) headers[name] = raw[i + 1].toString('latin1'); }
+      for (let i = 0; i < raw.length; i += 2) {
+        const name = raw[i].toString('latin1').toLowerCase();
+        if (!HOP.has(name)) headers[name] = raw[i + 1].toString('latin1');
+      }
       res.writeHead(status, headers);
     }, (chunk) => res.write(chunk), () => res.end(), () => res.destroy());
   }).listen(port, '127.0.0.1');
@@ -42,7 +45,10 @@ if (mode === 'node-http') {
       const out = [];
       forward(headers, (status, raw) => {
         let head = `HTTP/1.1 ${status} OK\r\n`;
-        for (let i = 0; i < raw.length; i += 2) { const name = raw[i].toString('latin1'); if (!HOP.has(name.toLowerCase())) head += `${name}: ${raw[i + 1].toString('latin1')}\r\n`; }
+        for (let i = 0; i < raw.length; i += 2) {
+          const name = raw[i].toString('latin1');
+          if (!HOP.has(name.toLowerCase())) head += `${name}: ${raw[i + 1].toString('latin1')}\r\n`;
+        }
         out.push(Buffer.from(`${head}\r\n`, 'latin1'));
       }, (chunk) => out.push(chunk), () => socket.write(Buffer.concat(out)), () => socket.destroy());
       return 0;

@@ -54,8 +54,16 @@ export class LocalCluster {
   #url = '';
 
   constructor(options: LocalClusterOptions) {
-    if (!Number.isInteger(options.agents) || options.agents < 1) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OPTIONS', `cluster.local.agents must be a whole number of at least 1 (got ${options.agents})`);
-    if (options.resources.ports.length > 0 && splitRanges(options.resources.ports, options.agents).some((r) => r.length === 0)) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OPTIONS', `cluster.local.resources.ports has fewer ports than there are agents (${options.agents})`);
+    if (!Number.isInteger(options.agents) || options.agents < 1)
+      throw new LocalClusterError(
+        'ERR_CLUSTER_LOCAL_OPTIONS',
+        `cluster.local.agents must be a whole number of at least 1 (got ${options.agents})`,
+      );
+    if (options.resources.ports.length > 0 && splitRanges(options.resources.ports, options.agents).some((r) => r.length === 0))
+      throw new LocalClusterError(
+        'ERR_CLUSTER_LOCAL_OPTIONS',
+        `cluster.local.resources.ports has fewer ports than there are agents (${options.agents})`,
+      );
     this.#options = options;
   }
 
@@ -98,9 +106,19 @@ export class LocalCluster {
     await removeOldSandboxes(join(this.#options.workDir, 'slaves'), this.#options.sandboxKeepMs ?? 86_400_000, logger);
     this.#isolation = await detectIsolation({ mode: this.#options.isolation, cgroupName: `gatehouse-${process.pid}` });
     logger.info({ isolation: this.#isolation.describe() }, `task isolation: ${this.#isolation.describe()}`);
-    const master = new LocalMaster({ logger, ip: advertised, ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}) });
+    const master = new LocalMaster({
+      logger,
+      ip: advertised,
+      ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}),
+    });
     this.#master = master;
-    const scheduler = new LocalScheduler({ master, logger: logger.child({ component: 'scheduler' }), host: agentAddress, webuiUrl: '', ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}) });
+    const scheduler = new LocalScheduler({
+      master,
+      logger: logger.child({ component: 'scheduler' }),
+      host: agentAddress,
+      webuiUrl: '',
+      ...(this.#options.backoffResetMs ? { backoffResetMs: this.#options.backoffResetMs } : {}),
+    });
     this.#scheduler = scheduler;
     // Versions are the app files' history, kept in the work dir so that they outlive a restart.
     const apps = new VersionedApps(this.#options.apps, await AppVersions.load(join(this.#options.workDir, 'marathon', 'app-versions.json'), logger));
@@ -174,7 +192,14 @@ async function removeOldSandboxes(dir: string, keepMs: number, logger: Logger): 
 
 async function listenOn(server: Server, host: string, port: number, what: string): Promise<number> {
   await new Promise<void>((resolve, reject) => {
-    const failed = (error: Error): void => reject(new LocalClusterError('ERR_CLUSTER_LOCAL_LISTEN', `${what}: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error.message})`, { cause: error }));
+    const failed = (error: Error): void =>
+      reject(
+        new LocalClusterError(
+          'ERR_CLUSTER_LOCAL_LISTEN',
+          `${what}: cannot listen on ${host}:${port} (${(error as NodeJS.ErrnoException).code ?? error.message})`,
+          { cause: error },
+        ),
+      );
     server.once('error', failed);
     server.listen(port, host, () => {
       server.off('error', failed);

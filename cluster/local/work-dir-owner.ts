@@ -17,10 +17,17 @@ export async function claimWorkDir(workDir: string, logger: Logger): Promise<Wor
   const previous = parseOwner(await readFile(file, 'latin1').catch(() => ''));
   if (previous && previous.pid !== process.pid) {
     if (previous.startTime === (await startTimeOf(previous.pid))) {
-      throw new ClusterError('ERR_CLUSTER_LOCAL_WORKDIR_IN_USE', `cluster.local.workDir ${workDir} is in use by another Gatehouse (PID ${previous.pid}); stop it or give this one its own workDir`);
+      throw new ClusterError(
+        'ERR_CLUSTER_LOCAL_WORKDIR_IN_USE',
+        `cluster.local.workDir ${workDir} is in use by another Gatehouse (PID ${previous.pid}); stop it or give this one its own workDir`,
+      );
     }
     const ended = await endLeftoverTasks(workDir);
-    if (ended.length > 0) logger.warn({ previousPid: previous.pid, pids: ended }, `ended ${ended.length} task process(es) left running by Gatehouse PID ${previous.pid}, which did not stop cleanly`);
+    if (ended.length > 0)
+      logger.warn(
+        { previousPid: previous.pid, pids: ended },
+        `ended ${ended.length} task process(es) left running by Gatehouse PID ${previous.pid}, which did not stop cleanly`,
+      );
   }
   const own = `${process.pid} ${await startTimeOf(process.pid)}\n`;
   await writeFile(file, own);

@@ -135,7 +135,13 @@ export function parseMesosDnsConfig(text: string, file: string, env: ConfigPathE
     const goName = BY_LOWER.get(key.toLowerCase());
     const overwritten = OVERWRITTEN_BY_LOWER.get(key.toLowerCase());
     if (overwritten) {
-      if (!hasKind(value, OVERWRITTEN[overwritten]!)) problems.push({ file, ...doc.positionOf([key]), path: key, message: `must be ${KIND_TEXT[OVERWRITTEN[overwritten]!]}, got ${JSON.stringify(value)}` });
+      if (!hasKind(value, OVERWRITTEN[overwritten]!))
+        problems.push({
+          file,
+          ...doc.positionOf([key]),
+          path: key,
+          message: `must be ${KIND_TEXT[OVERWRITTEN[overwritten]!]}, got ${JSON.stringify(value)}`,
+        });
       continue;
     }
     if (!goName) {
@@ -192,7 +198,8 @@ export function parseMesosDnsConfig(text: string, file: string, env: ConfigPathE
   for (const zone of zones) {
     const list = zoneResolvers[zone];
     if (!DOMAIN.test(zone)) fail('ZoneResolvers', `zone "${zone}" is not a domain`, true, zone);
-    if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string')) fail('ZoneResolvers', `zone "${zone}" needs a non-empty list of resolvers`, false, zone);
+    if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string'))
+      fail('ZoneResolvers', `zone "${zone}" needs a non-empty list of resolvers`, false, zone);
     else parseUpstreams(list as string[], (m) => fail('ZoneResolvers', `zone "${zone}": ${m}`, false, zone));
     if (zone.toLowerCase() === domain.toLowerCase()) fail('ZoneResolvers', `zone "${zone}" is the Mesos domain itself`, true, zone);
     for (const other of [...zones.filter((z) => z !== zone), domain]) {
@@ -206,11 +213,16 @@ export function parseMesosDnsConfig(text: string, file: string, env: ConfigPathE
   if (ipSources.length === 0) fail('IPSources', 'must list at least one of host, docker, mesos, netinfo');
   for (const source of ipSources) if (!IP_SOURCES.has(source)) fail('IPSources', `"${source}" is not one of host, docker, mesos, netinfo`);
   if (new Set(ipSources).size !== ipSources.length) fail('IPSources', 'lists a source twice');
-  if (!get<string>('CertFile') !== !get<string>('KeyFile')) fail(get<string>('CertFile') ? 'CertFile' : 'KeyFile', 'CertFile and KeyFile go together: set both or neither');
+  if (!get<string>('CertFile') !== !get<string>('KeyFile'))
+    fail(get<string>('CertFile') ? 'CertFile' : 'KeyFile', 'CertFile and KeyFile go together: set both or neither');
   const auth = get<string>('MesosAuthentication');
   if (auth !== '' && auth !== 'basic' && auth !== 'iam') fail('MesosAuthentication', `"${auth}" is not one of "", "basic", "iam"`);
   else if (auth !== '') fail('MesosAuthentication', `"${auth}" authentication to the masters is not supported by Gatehouse yet`);
-  if (get<string>('CACertFile') || get<string>('CertFile')) fail(get<string>('CACertFile') ? 'CACertFile' : 'CertFile', 'custom CA and client certificates for the masters are not supported by Gatehouse yet');
+  if (get<string>('CACertFile') || get<string>('CertFile'))
+    fail(
+      get<string>('CACertFile') ? 'CACertFile' : 'CertFile',
+      'custom CA and client certificates for the masters are not supported by Gatehouse yet',
+    );
 
   if (problems.length) throw new MesosDnsConfigError(problems.sort((a, b) => a.line - b.line || a.col - b.col), zkOnly);
   const fqdn = (name: string) => (name.endsWith('.') ? name : `${name}.`);

@@ -39,7 +39,14 @@ export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): 
 }
 
 function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: boolean) {
-  const ctx: Context = { out: new RecordBuilder(trackOwners), labelOf: new Map(), agentTailOf: new Map(), tail: `.${options.domain}.`, mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123', options };
+  const ctx: Context = {
+    out: new RecordBuilder(trackOwners),
+    labelOf: new Map(),
+    agentTailOf: new Map(),
+    tail: `.${options.domain}.`,
+    mode: options.enforceRFC952 ? 'rfc952' : 'rfc1123',
+    options,
+  };
   // Mesos-DNS's order: frameworks, agents, name server, masters, then tasks. It is observable: a
   // task record that one of the others already inserted is not listed under the task in /v1/enumerate.
   for (const framework of snapshot.frameworks) frameworkRecords(ctx, framework);
@@ -142,7 +149,12 @@ function taskRecords(ctx: Context, task: Task, framework: FrameworkNames, agentI
     if (ports.length > 0) {
       const services = discoveryName
         ? (names.hostPortsSlaveOnly ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`].map((n) => out.entry(n)))
-        : (names.hostPorts ??= [`_${label}._tcp${onSlave}`, `_${label}._udp${onSlave}`, `_${label}._tcp${onTask}`, `_${label}._udp${onTask}`].map((n) => out.entry(n)));
+        : (names.hostPorts ??= [
+            `_${label}._tcp${onSlave}`,
+            `_${label}._udp${onSlave}`,
+            `_${label}._tcp${onTask}`,
+            `_${label}._udp${onTask}`,
+          ].map((n) => out.entry(n)));
       for (const port of ports) {
         if (!isPort(port)) continue;
         const value: SrvValue = { target: canonicalOnSlave, port };

@@ -13,7 +13,18 @@ export interface Sections {
 }
 
 export function soaRecord(zone: ZoneOptions, serial: number): ResourceRecord {
-  return { name: QNAME, type: TYPE.SOA, ttl: zone.ttl, mname: zone.soaMname, rname: zone.soaRname, serial, refresh: zone.soaRefresh, retry: zone.soaRetry, expire: zone.soaExpire, minimum: zone.ttl };
+  return {
+    name: QNAME,
+    type: TYPE.SOA,
+    ttl: zone.ttl,
+    mname: zone.soaMname,
+    rname: zone.soaRname,
+    serial,
+    refresh: zone.soaRefresh,
+    retry: zone.soaRetry,
+    expire: zone.soaExpire,
+    minimum: zone.ttl,
+  };
 }
 
 export function nsRecord(zone: ZoneOptions): ResourceRecord {
@@ -34,7 +45,8 @@ export function positiveSections(
   const additional: ResourceRecord[] = [];
   const authority: ResourceRecord[] = [];
   if (type === TYPE.SRV || type === TYPE.ANY) {
-    for (const v of rotate(entry.srv, rotation)) answers.push({ name: QNAME, type: TYPE.SRV, ttl, priority: 0, weight: zone.srvWeight, port: v.port, target: v.target });
+    for (const v of rotate(entry.srv, rotation))
+      answers.push({ name: QNAME, type: TYPE.SRV, ttl, priority: 0, weight: zone.srvWeight, port: v.port, target: v.target });
     additional.push(...srvAdditional(names, entry, ttl));
   }
   if (type === TYPE.A || type === TYPE.ANY) for (const ip of rotate(entry.a, rotation)) answers.push({ name: owner, type: TYPE.A, ttl, ip });

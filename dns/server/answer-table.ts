@@ -88,7 +88,10 @@ export class AnswerTable {
         this.#first[number * SLOTS + slot] = offsets.length;
         this.#rotations[number * SLOTS + slot] = n;
         for (let r = 0; r < n; r++) {
-          const start = slot === 2 ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes) : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
+          const start =
+            slot === 2
+              ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes)
+              : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
           offsets.push(start);
           lengths.push(w.length - start);
         }
@@ -128,7 +131,9 @@ export class AnswerTable {
     const number = query.literalDot ? undefined : this.#index.get(name);
     if (number === undefined) {
       if (type === TYPE.ANY) return this.#exact(msg, query, EMPTY, RCODE.NXDOMAIN, options);
-      return type === TYPE.SRV ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options) : this.#authorityOnly(msg, query, RCODE.NXDOMAIN, this.#soaTail, options);
+      return type === TYPE.SRV
+        ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options)
+        : this.#authorityOnly(msg, query, RCODE.NXDOMAIN, this.#soaTail, options);
     }
     const slot = slotOf(type);
     const rotations = slot < 0 ? 0 : this.#rotations[number * SLOTS + slot]!;

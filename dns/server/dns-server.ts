@@ -75,7 +75,11 @@ export class DnsServer {
         udp.close();
         // With port 0 the UDP port may be taken for TCP: pick another pair.
         if (port === 0 && attempt < 10) continue;
-        throw new DnsError('ERR_DNS_LISTEN', `dns: cannot listen on TCP ${host}:${udpPort}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+        throw new DnsError(
+          'ERR_DNS_LISTEN',
+          `dns: cannot listen on TCP ${host}:${udpPort}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+          { cause: error },
+        );
       }
       udp.on('message', (msg, rinfo) => this.#onUdp(udp, msg, rinfo.port, rinfo.address));
       udp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS UDP socket error'));
@@ -113,7 +117,11 @@ export class DnsServer {
     try {
       table = new AnswerTable(records, this.#options.zone, serial);
     } catch (error) {
-      throw new DnsError('ERR_DNS_RECORDS', `dns: cannot encode the record set (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`, { cause: error });
+      throw new DnsError(
+        'ERR_DNS_RECORDS',
+        `dns: cannot encode the record set (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.#table = table;
     this.#metrics.names = table.size;
@@ -131,7 +139,11 @@ export class DnsServer {
     try {
       table = new AnswerTable(records, zone, serial);
     } catch (error) {
-      throw new DnsError('ERR_DNS_RECORDS', `dns: cannot encode the ${domain} records (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`, { cause: error });
+      throw new DnsError(
+        'ERR_DNS_RECORDS',
+        `dns: cannot encode the ${domain} records (serial ${serial}); the previous answers keep serving: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     this.#extra.set(domain, table);
     return { buildMs: performance.now() - started, names: table.size };
@@ -278,14 +290,19 @@ function validateOptions(options: DnsServerOptions): void {
   };
   const { listen, zone, resolvers, resolverTimeoutMs, mode } = options;
   if (!listen || typeof listen.host !== 'string' || !listen.host) fail('listen.host', 'must be an address');
-  if (!Number.isInteger(listen.port) || listen.port < 0 || listen.port > 65535) fail('listen.port', `must be a port number 0..65535 (got ${String(listen.port)})`);
-  if (!zone || !zone.domain || zone.domain.endsWith('.') || zone.domain !== zone.domain.toLowerCase()) fail('zone.domain', `must be a lower-case domain without a trailing dot (got ${JSON.stringify(zone?.domain)})`);
+  if (!Number.isInteger(listen.port) || listen.port < 0 || listen.port > 65535)
+    fail('listen.port', `must be a port number 0..65535 (got ${String(listen.port)})`);
+  if (!zone || !zone.domain || zone.domain.endsWith('.') || zone.domain !== zone.domain.toLowerCase())
+    fail('zone.domain', `must be a lower-case domain without a trailing dot (got ${JSON.stringify(zone?.domain)})`);
   if (!Number.isInteger(zone.ttl) || zone.ttl < 0 || zone.ttl > 0x7fffffff) fail('zone.ttl', `must be a whole number of seconds (got ${String(zone.ttl)})`);
-  for (const key of ['soaMname', 'soaRname'] as const) if (typeof zone[key] !== 'string' || !zone[key].endsWith('.')) fail(`zone.${key}`, 'must be a name with a trailing dot');
-  for (const key of ['soaRefresh', 'soaRetry', 'soaExpire', 'srvWeight'] as const) if (!Number.isInteger(zone[key]) || zone[key] < 0) fail(`zone.${key}`, `must be a whole number >= 0 (got ${String(zone[key])})`);
+  for (const key of ['soaMname', 'soaRname'] as const)
+    if (typeof zone[key] !== 'string' || !zone[key].endsWith('.')) fail(`zone.${key}`, 'must be a name with a trailing dot');
+  for (const key of ['soaRefresh', 'soaRetry', 'soaExpire', 'srvWeight'] as const)
+    if (!Number.isInteger(zone[key]) || zone[key] < 0) fail(`zone.${key}`, `must be a whole number >= 0 (got ${String(zone[key])})`);
   if (!Array.isArray(resolvers)) fail('resolvers', 'must be a list');
   resolvers.forEach((r, i) => {
-    if (!r || typeof r.host !== 'string' || !r.host || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) fail(`resolvers[${i}]`, `must be {host, port} (got ${JSON.stringify(r)})`);
+    if (!r || typeof r.host !== 'string' || !r.host || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535)
+      fail(`resolvers[${i}]`, `must be {host, port} (got ${JSON.stringify(r)})`);
   });
   if (!(resolverTimeoutMs > 0)) fail('resolverTimeoutMs', `must be > 0 (got ${String(resolverTimeoutMs)})`);
   if (mode !== 'mesos-dns' && mode !== 'gatehouse') fail('mode', `must be 'mesos-dns' or 'gatehouse' (got ${JSON.stringify(mode)})`);

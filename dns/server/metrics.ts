@@ -42,8 +42,22 @@ export class DnsMetrics {
     for (const [name, help, read] of simple) {
       new Counter({ name, help, registers: [registry], collect() { this.reset(); this.inc(read()); } });
     }
-    new Gauge({ name: 'gatehouse_dns_names', help: 'Names in the DNS answer table being served', registers: [registry], collect() { this.set(counters.names); } });
-    new Gauge({ name: 'gatehouse_dns_answer_bytes', help: 'Bytes of pre-encoded DNS answers being served', registers: [registry], collect() { this.set(counters.answerBytes); } });
+    new Gauge({
+      name: 'gatehouse_dns_names',
+      help: 'Names in the DNS answer table being served',
+      registers: [registry],
+      collect() {
+        this.set(counters.names);
+      },
+    });
+    new Gauge({
+      name: 'gatehouse_dns_answer_bytes',
+      help: 'Bytes of pre-encoded DNS answers being served',
+      registers: [registry],
+      collect() {
+        this.set(counters.answerBytes);
+      },
+    });
   }
 
   count(reply: Buffer): void {

@@ -5,8 +5,27 @@ import { CLASS_IN, HEADER_SIZE, TYPE } from './format.js';
 
 export type ResourceRecord =
   | { readonly name: NameRef; readonly type: typeof TYPE.A | typeof TYPE.AAAA; readonly ttl: number; readonly ip: string }
-  | { readonly name: NameRef; readonly type: typeof TYPE.SRV; readonly ttl: number; readonly priority: number; readonly weight: number; readonly port: number; readonly target: string }
-  | { readonly name: NameRef; readonly type: typeof TYPE.SOA; readonly ttl: number; readonly mname: string; readonly rname: string; readonly serial: number; readonly refresh: number; readonly retry: number; readonly expire: number; readonly minimum: number }
+  | {
+      readonly name: NameRef;
+      readonly type: typeof TYPE.SRV;
+      readonly ttl: number;
+      readonly priority: number;
+      readonly weight: number;
+      readonly port: number;
+      readonly target: string;
+    }
+  | {
+      readonly name: NameRef;
+      readonly type: typeof TYPE.SOA;
+      readonly ttl: number;
+      readonly mname: string;
+      readonly rname: string;
+      readonly serial: number;
+      readonly refresh: number;
+      readonly retry: number;
+      readonly expire: number;
+      readonly minimum: number;
+    }
   | { readonly name: NameRef; readonly type: typeof TYPE.NS; readonly ttl: number; readonly host: string }
   | { readonly name: NameRef; readonly type: typeof TYPE.OPT; readonly udpSize: number };
 

@@ -70,7 +70,18 @@ export function parseQuery(msg: Buffer): ParsedQuery | QueryProblem {
   const questionEnd = offset + 4;
   const ednsSize = findEdnsSize(msg, questionEnd);
   if (ednsSize < 0) return 'formerr';
-  return { id: (msg[0]! << 8) | msg[1]!, flags, opcode, name: nameText(msg, nameEnd, mixedCase, literalDot), mixedCase, literalDot, type, qclass, questionEnd, ednsSize };
+  return {
+    id: (msg[0]! << 8) | msg[1]!,
+    flags,
+    opcode,
+    name: nameText(msg, nameEnd, mixedCase, literalDot),
+    mixedCase,
+    literalDot,
+    type,
+    qclass,
+    questionEnd,
+    ednsSize,
+  };
 }
 
 /**

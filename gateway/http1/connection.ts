@@ -135,7 +135,15 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
 
   /** No request in progress and no answer left to send: safe to close. */
   get idle(): boolean {
-    return !this.#done && this.#turns.length === 0 && this.#waiting.length === 0 && this.#unparsed === null && this.#body === null && this.headStartedAt === 0 && this.#outgoing === null;
+    return (
+      !this.#done &&
+      this.#turns.length === 0 &&
+      this.#waiting.length === 0 &&
+      this.#unparsed === null &&
+      this.#body === null &&
+      this.headStartedAt === 0 &&
+      this.#outgoing === null
+    );
   }
 
   send(data: string | Buffer): boolean {
@@ -163,7 +171,13 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
     this.#outgoing = null;
     const socket = this.socket;
     if (socket.destroyed) return false;
-    const joined = outgoing.length === 1 ? outgoing[0]! : Buffer.concat(outgoing.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)), this.#outgoingBytes);
+    const joined =
+      outgoing.length === 1
+        ? outgoing[0]!
+        : Buffer.concat(
+            outgoing.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part)),
+            this.#outgoingBytes,
+          );
     return socket.write(joined, 'latin1');
   }
 

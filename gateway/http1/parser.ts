@@ -54,12 +54,30 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
         for (const h of headers) partialHeaders.push(h);
         partialUrl += url;
       }) as Slot;
-      native[Parser.kOnHeadersComplete] = ((versionMajor: number, versionMinor: number, headers: string[] | undefined, method: number, url: string | undefined, _status: unknown, _message: unknown, upgrade: boolean, keepAlive: boolean) => {
+      native[Parser.kOnHeadersComplete] = ((
+        versionMajor: number,
+        versionMinor: number,
+        headers: string[] | undefined,
+        method: number,
+        url: string | undefined,
+        _status: unknown,
+        _message: unknown,
+        upgrade: boolean,
+        keepAlive: boolean,
+      ) => {
         const rawHeaders = headers ?? partialHeaders;
         const fullUrl = url ?? partialUrl;
         partialHeaders = [];
         partialUrl = '';
-        const stop = events.head({ method: methods[method] ?? 'UNKNOWN', url: fullUrl, rawHeaders, versionMajor, versionMinor, upgrade, keepAlive });
+        const stop = events.head({
+          method: methods[method] ?? 'UNKNOWN',
+          url: fullUrl,
+          rawHeaders,
+          versionMajor,
+          versionMinor,
+          upgrade,
+          keepAlive,
+        });
         return upgrade || stop === true ? 2 : 0; // 2: stop after the head (llhttp's "upgrade"); the rest belongs to the new protocol, or waits
       }) as Slot;
       native[Parser.kOnBody] = ((chunk: Buffer) => events.body(chunk)) as Slot;
@@ -79,7 +97,17 @@ function build(Parser: NativeParserClass, methods: readonly string[], addHeaderL
       native[Parser.kOnHeaders] = ((headers: string[]) => {
         for (const h of headers) partialHeaders.push(h);
       }) as Slot;
-      native[Parser.kOnHeadersComplete] = ((_major: number, _minor: number, headers: string[] | undefined, _method: unknown, _url: unknown, status: number, _message: unknown, _upgrade: boolean, keepAlive: boolean) => {
+      native[Parser.kOnHeadersComplete] = ((
+        _major: number,
+        _minor: number,
+        headers: string[] | undefined,
+        _method: unknown,
+        _url: unknown,
+        status: number,
+        _message: unknown,
+        _upgrade: boolean,
+        keepAlive: boolean,
+      ) => {
         const rawHeaders = headers ?? partialHeaders;
         partialHeaders = [];
         return events.head(status, rawHeaders, keepAlive) ? 1 : 0; // 1: no body follows (llhttp's skip-body)
@@ -131,7 +159,8 @@ export function loadParser(): { factory: ParserFactory } | { error: string } {
     const common = createRequire(import.meta.url)('_http_common') as { HTTPParser?: NativeParserClass };
     const Parser = common.HTTPParser;
     const addHeaderLine = (IncomingMessage.prototype as unknown as { _addHeaderLine?: AddHeaderLine })._addHeaderLine;
-    if (typeof Parser !== 'function' || typeof addHeaderLine !== 'function') throw new Error('_http_common.HTTPParser or IncomingMessage#_addHeaderLine is missing');
+    if (typeof Parser !== 'function' || typeof addHeaderLine !== 'function')
+      throw new Error('_http_common.HTTPParser or IncomingMessage#_addHeaderLine is missing');
     for (const slot of ['REQUEST', 'RESPONSE', 'kOnHeaders', 'kOnHeadersComplete', 'kOnBody', 'kOnMessageComplete', 'kLenientNone'] as const) {
       if (typeof Parser[slot] !== 'number') throw new Error(`HTTPParser.${slot} is missing`);
     }

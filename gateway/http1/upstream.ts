@@ -184,7 +184,13 @@ class UpstreamConnection implements BatchedWriter {
       // Bytes while no request is out: nothing can be trusted on this connection (nginx closes it too).
       if (this.#exchange === null) return this.destroy();
       const parsed = this.#parser.execute(chunk);
-      if (typeof parsed !== 'number') return this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer is not valid HTTP (${parsed.code ?? parsed.message})`));
+      if (typeof parsed !== 'number')
+        return this.#fail(
+          new UpstreamError(
+            'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE',
+            `the upstream's answer is not valid HTTP (${parsed.code ?? parsed.message})`,
+          ),
+        );
       // Released only now, not from the parser's complete event: bytes after the answer in the
       // same read would otherwise be parsed as the answer to the next request given this connection.
       if (this.#releaseAfterRead) {
@@ -196,7 +202,11 @@ class UpstreamConnection implements BatchedWriter {
     socket.on('end', () => {
       // A body that runs to the end of the connection is complete now.
       const error = this.#parser.finish();
-      this.#fail(error ? new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer ended early (${error.code ?? error.message})`) : closedEarly());
+      this.#fail(
+        error
+          ? new UpstreamError('ERR_GATEWAY_UPSTREAM_BAD_RESPONSE', `the upstream's answer ended early (${error.code ?? error.message})`)
+          : closedEarly(),
+      );
     });
     socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(upstreamErrorOf(error.code ?? 'ECONNRESET', error.message)));
     socket.on('close', () => this.#fail(closedEarly()));
@@ -226,7 +236,8 @@ class UpstreamConnection implements BatchedWriter {
 
   checkDeadline(now: number): void {
     const exchange = this.#exchange;
-    if (exchange && exchange.deadline !== 0 && now > exchange.deadline) this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_TIMED_OUT', `the upstream did not answer within ${exchange.timeoutMs} ms`));
+    if (exchange && exchange.deadline !== 0 && now > exchange.deadline)
+      this.#fail(new UpstreamError('ERR_GATEWAY_UPSTREAM_TIMED_OUT', `the upstream did not answer within ${exchange.timeoutMs} ms`));
   }
 
   destroy(): void {

@@ -11,7 +11,13 @@ import type { ComponentLogSource, LogRecord } from './log-ring.js';
 
 const BOOT_TIME = Date.now();
 
-export async function serveComponentLog(source: ComponentLogSource, unit: string | null, query: LogQuery, res: ServerResponse, options: { pollMs?: number; heartbeatMs?: number } = {}): Promise<void> {
+export async function serveComponentLog(
+  source: ComponentLogSource,
+  unit: string | null,
+  query: LogQuery,
+  res: ServerResponse,
+  options: { pollMs?: number; heartbeatMs?: number } = {},
+): Promise<void> {
   const wanted = unit === null ? null : unit.includes('.') ? unit : `${unit}.service`;
   const matches = (record: LogRecord): boolean => {
     const fields = componentFields(record, BOOT_TIME);
@@ -57,7 +63,11 @@ function startIndex(records: readonly LogRecord[], cursor: string | null, skip: 
   else if (cursor === 'END') at = records.length;
   else {
     const found = records.findIndex((r) => componentCursor(r) === cursor);
-    if (!/^gatehouse-\d+$/.test(cursor)) throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `unable to parse cursor parameter: ${JSON.stringify(cursor)} is not BEG, END or a cursor of these entries`);
+    if (!/^gatehouse-\d+$/.test(cursor))
+      throw new LogRequestError(
+        'ERR_GATEWAY_LOG_BAD_REQUEST',
+        `unable to parse cursor parameter: ${JSON.stringify(cursor)} is not BEG, END or a cursor of these entries`,
+      );
     // A cursor older than the ring starts at its oldest entry; journald would seek to the nearest.
     at = found >= 0 ? found : records.findIndex((r) => r.seq > Number(cursor.slice('gatehouse-'.length)));
     if (at < 0) at = records.length;

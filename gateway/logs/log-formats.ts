@@ -15,7 +15,12 @@ export const CONTENT_TYPES: Readonly<Record<LogFormat, string>> = {
 /** One line of a sandbox file; `next` is the byte offset just after it (the SSE id, the JSON cursor). */
 export function fileLine(format: LogFormat, message: string, next: number, fields: Readonly<Record<string, string>>): string {
   if (format === 'text') return `${message}\n`;
-  const entry = JSON.stringify({ fields: { MESSAGE: message, ...fields }, cursor: String(next), monotonic_timestamp: 0, realtime_timestamp: Date.now() * 1000 });
+  const entry = JSON.stringify({
+    fields: { MESSAGE: message, ...fields },
+    cursor: String(next),
+    monotonic_timestamp: 0,
+    realtime_timestamp: Date.now() * 1000,
+  });
   return format === 'json' ? `${entry}\n` : `id: ${next}\ndata: ${entry}\n\n`;
 }
 
@@ -60,5 +65,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 /** Go's time.ANSIC layout (`Mon Jan _2 15:04:05 2006`), which dcos-log's text lines start with; in UTC. */
 export function ansic(date: Date): string {
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, ' ')} ${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())} ${date.getUTCFullYear()}`;
+  const day = `${DAYS[date.getUTCDay()]} ${MONTHS[date.getUTCMonth()]} ${String(date.getUTCDate()).padStart(2, ' ')}`;
+  const time = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${day} ${time} ${date.getUTCFullYear()}`;
 }

@@ -7,8 +7,21 @@ import { GatewayError, type GatewayAnswerCode } from '../errors.js';
 
 export type LogTarget =
   | { readonly kind: 'task'; readonly agentId: string | null; readonly taskId: string; readonly file: string }
-  | { readonly kind: 'run'; readonly agentId: string; readonly frameworkId: string; readonly executorId: string; readonly containerId: string; readonly taskPath: string | null; readonly file: string }
-  | { readonly kind: 'component'; readonly scope: 'leader' | 'local' | 'agent'; readonly agentId: string | null; readonly unit: string | null };
+  | {
+      readonly kind: 'run';
+      readonly agentId: string;
+      readonly frameworkId: string;
+      readonly executorId: string;
+      readonly containerId: string;
+      readonly taskPath: string | null;
+      readonly file: string;
+    }
+  | {
+      readonly kind: 'component';
+      readonly scope: 'leader' | 'local' | 'agent';
+      readonly agentId: string | null;
+      readonly unit: string | null;
+    };
 
 export type LogFormat = 'text' | 'json' | 'sse';
 
@@ -31,7 +44,9 @@ export class LogRequestError extends GatewayError {
 
 const SEGMENT = '([^/]+)';
 const TASK = new RegExp(`^/system/v1(?:/agent/${SEGMENT})?/logs/v2/task/${SEGMENT}(?:/file/${SEGMENT})?$`);
-const RUN = new RegExp(`^/system/v1/agent/${SEGMENT}/logs/v2/task/frameworks/${SEGMENT}/executors/${SEGMENT}/runs/${SEGMENT}(?:/tasks/${SEGMENT})?/${SEGMENT}$`);
+const RUN = new RegExp(
+  `^/system/v1/agent/${SEGMENT}/logs/v2/task/frameworks/${SEGMENT}/executors/${SEGMENT}/runs/${SEGMENT}(?:/tasks/${SEGMENT})?/${SEGMENT}$`,
+);
 const COMPONENT = new RegExp(`^/system/v1(/leader/mesos|/agent/${SEGMENT})?/logs/v2/component(?:/${SEGMENT})?$`);
 
 /** Whether the gateway's log service owns this (normalised) path. */
@@ -43,16 +58,32 @@ export function isLogPath(path: string): boolean {
 export function logTarget(path: string): LogTarget | null {
   const run = RUN.exec(path);
   // `frameworks` as a task id would be the run path; the run pattern is tried first.
-  if (run) return { kind: 'run', agentId: run[1]!, frameworkId: run[2]!, executorId: run[3]!, containerId: run[4]!, taskPath: run[5] ?? null, file: checkedFile(run[6]!) };
+  if (run)
+    return {
+      kind: 'run',
+      agentId: run[1]!,
+      frameworkId: run[2]!,
+      executorId: run[3]!,
+      containerId: run[4]!,
+      taskPath: run[5] ?? null,
+      file: checkedFile(run[6]!),
+    };
   const task = TASK.exec(path);
   if (task) return { kind: 'task', agentId: task[1] ?? null, taskId: task[2]!, file: checkedFile(task[3] ?? 'stdout') };
   const component = COMPONENT.exec(path);
-  if (component) return { kind: 'component', scope: component[1] === undefined ? 'local' : component[2] ? 'agent' : 'leader', agentId: component[2] ?? null, unit: component[3] ?? null };
+  if (component)
+    return {
+      kind: 'component',
+      scope: component[1] === undefined ? 'local' : component[2] ? 'agent' : 'leader',
+      agentId: component[2] ?? null,
+      unit: component[3] ?? null,
+    };
   return null;
 }
 
 function checkedFile(file: string): string {
-  if (file === '.' || file === '..' || file.includes('/') || file.includes('\0')) throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `file ${JSON.stringify(file)} is not a file name in the sandbox`);
+  if (file === '.' || file === '..' || file.includes('/') || file.includes('\0'))
+    throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `file ${JSON.stringify(file)} is not a file name in the sandbox`);
   return file;
 }
 
@@ -60,7 +91,11 @@ export function logQuery(search: string, headers: IncomingHttpHeaders): LogQuery
   const params = new URLSearchParams(search);
   const integer = (name: string, text: string | null): number | null => {
     if (text === null || text === '') return null;
-    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text))) throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `unable to parse ${name} parameter: ${JSON.stringify(text)} is not an integer`);
+    if (!/^-?\d+$/.test(text) || !Number.isSafeInteger(Number(text)))
+      throw new LogRequestError(
+        'ERR_GATEWAY_LOG_BAD_REQUEST',
+        `unable to parse ${name} parameter: ${JSON.stringify(text)} is not an integer`,
+      );
     return Number(text);
   };
   const limit = integer('limit', params.get('limit'));
@@ -69,7 +104,11 @@ export function logQuery(search: string, headers: IncomingHttpHeaders): LogQuery
   const lastEventId = headerValue(headers['last-event-id']);
   const filters = params.getAll('filter').map((filter) => {
     const [field, value, ...rest] = filter.split(':');
-    if (!field || value === undefined || rest.length) throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `incorrect filter parameter format, must be ?filter=key:value. Got ${filter}`);
+    if (!field || value === undefined || rest.length)
+      throw new LogRequestError(
+        'ERR_GATEWAY_LOG_BAD_REQUEST',
+        `incorrect filter parameter format, must be ?filter=key:value. Got ${filter}`,
+      );
     return { field: field.toUpperCase(), value };
   });
   return {

@@ -22,11 +22,21 @@ export async function answerLogs(options: LogServiceOptions, req: IncomingMessag
       return sendGatewayError(res, 'ERR_GATEWAY_METHOD', `${req.method} ${path}: logs are read with GET`, { allow: 'GET, HEAD' });
     }
     const target = logTarget(path);
-    if (!target) throw new LogRequestError('ERR_GATEWAY_LOG_NOT_FOUND', `${path} is not a log: task logs are /system/v1/logs/v2/task/<task>/file/<file>, component logs /system/v1/leader/mesos/logs/v2/component[/<unit>]`);
+    if (!target)
+      throw new LogRequestError(
+        'ERR_GATEWAY_LOG_NOT_FOUND',
+        `${path} is not a log: task logs are /system/v1/logs/v2/task/<task>/file/<file>, component logs /system/v1/leader/mesos/logs/v2/component[/<unit>]`,
+      );
     const query = logQuery(search, req.headers);
     if (target.kind === 'component') {
       const local = target.scope !== 'agent' || isEmbeddedAgent(options.store, target.agentId);
-      if (!options.componentLogs || !local) throw new LogRequestError('ERR_GATEWAY_LOG_NOT_FOUND', target.scope === 'agent' ? `agent ${target.agentId}: Gatehouse has the component logs of its own process only` : 'component logs are not kept here');
+      if (!options.componentLogs || !local)
+        throw new LogRequestError(
+          'ERR_GATEWAY_LOG_NOT_FOUND',
+          target.scope === 'agent'
+            ? `agent ${target.agentId}: Gatehouse has the component logs of its own process only`
+            : 'component logs are not kept here',
+        );
       return await serveComponentLog(options.componentLogs, target.unit, query, res, options);
     }
     const file = await locateSandboxFile(options.store, target);

@@ -32,7 +32,12 @@ export async function serveTaskLog(file: SandboxFile, query: LogQuery, res: Serv
   let start = startOffset(query, size);
   if (query.skip < 0) start = await linesBack(file, start, -query.skip, abort.signal);
   const follow = query.format === 'sse';
-  res.writeHead(200, { 'content-type': CONTENT_TYPES[query.format], 'cache-control': 'no-cache', 'x-accel-buffering': 'no', ...(follow ? { connection: 'keep-alive' } : {}) });
+  res.writeHead(200, {
+    'content-type': CONTENT_TYPES[query.format],
+    'cache-control': 'no-cache',
+    'x-accel-buffering': 'no',
+    ...(follow ? { connection: 'keep-alive' } : {}),
+  });
   if (res.req.method === 'HEAD') return void res.end();
   if (follow) res.flushHeaders();
   const signal = abort.signal;
@@ -115,7 +120,11 @@ function startOffset(query: LogQuery, size: number): number {
   if (cursor === null) return query.skip < 0 ? size : 0;
   if (cursor === 'BEG') return 0;
   if (cursor === 'END') return size;
-  if (!/^\d+$/.test(cursor)) throw new LogRequestError('ERR_GATEWAY_LOG_BAD_REQUEST', `unable to parse cursor parameter: ${JSON.stringify(cursor)} is not BEG, END or a byte offset`);
+  if (!/^\d+$/.test(cursor))
+    throw new LogRequestError(
+      'ERR_GATEWAY_LOG_BAD_REQUEST',
+      `unable to parse cursor parameter: ${JSON.stringify(cursor)} is not BEG, END or a byte offset`,
+    );
   return Math.min(Number(cursor), size);
 }
 

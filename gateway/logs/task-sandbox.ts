@@ -29,15 +29,43 @@ export async function locateSandboxFile(view: SnapshotView, target: Extract<LogT
     const agent = agentUrl(snapshot, task.agentId);
     const state = await agentJson(agent, '/state');
     const run = runOf(state, task);
-    if (!run) throw new LogRequestError('ERR_GATEWAY_LOG_NOT_FOUND', `task ${task.id} is not on agent ${task.agentId} (its executor is gone from the agent's state)`);
-    return sandboxFile(view, agent, `${run.directory}${run.nested ? `/tasks/${task.id}` : ''}/${target.file}`, { AGENT_ID: task.agentId, FRAMEWORK_ID: task.frameworkId, EXECUTOR_ID: run.executorId, CONTAINER_ID: run.containerId, FILE: target.file }, task.id);
+    if (!run)
+      throw new LogRequestError(
+        'ERR_GATEWAY_LOG_NOT_FOUND',
+        `task ${task.id} is not on agent ${task.agentId} (its executor is gone from the agent's state)`,
+      );
+    return sandboxFile(
+      view,
+      agent,
+      `${run.directory}${run.nested ? `/tasks/${task.id}` : ''}/${target.file}`,
+      {
+        AGENT_ID: task.agentId,
+        FRAMEWORK_ID: task.frameworkId,
+        EXECUTOR_ID: run.executorId,
+        CONTAINER_ID: run.containerId,
+        FILE: target.file,
+      },
+      task.id,
+    );
   }
   const agent = agentUrl(snapshot, target.agentId);
   const state = await agentJson(agent, '/state');
   const workDir = String((state['flags'] as Json | undefined)?.['work_dir'] ?? '');
   if (!workDir) throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${target.agentId} does not say its work_dir in /state`);
   const directory = `${workDir}/slaves/${target.agentId}/frameworks/${target.frameworkId}/executors/${target.executorId}/runs/${target.containerId}`;
-  return sandboxFile(view, agent, `${directory}${target.taskPath ? `/tasks/${target.taskPath}` : ''}/${target.file}`, { AGENT_ID: target.agentId, FRAMEWORK_ID: target.frameworkId, EXECUTOR_ID: target.executorId, CONTAINER_ID: target.containerId, FILE: target.file }, target.taskPath ?? target.executorId);
+  return sandboxFile(
+    view,
+    agent,
+    `${directory}${target.taskPath ? `/tasks/${target.taskPath}` : ''}/${target.file}`,
+    {
+      AGENT_ID: target.agentId,
+      FRAMEWORK_ID: target.frameworkId,
+      EXECUTOR_ID: target.executorId,
+      CONTAINER_ID: target.containerId,
+      FILE: target.file,
+    },
+    target.taskPath ?? target.executorId,
+  );
 }
 
 function sandboxFile(view: SnapshotView, agent: URL, path: string, fields: SandboxFile['fields'], taskId: string): SandboxFile {
@@ -56,7 +84,10 @@ function findTask(snapshot: Snapshot, taskId: string, agentId: string | null): T
   for (const framework of snapshot.frameworks) {
     for (const task of framework.tasks) if (task.id === taskId && (agentId === null || task.agentId === agentId)) return task;
   }
-  throw new LogRequestError('ERR_GATEWAY_LOG_NOT_FOUND', `task ${taskId} not found${agentId ? ` on agent ${agentId}` : ''} (no such task in the cluster's current state)`);
+  throw new LogRequestError(
+    'ERR_GATEWAY_LOG_NOT_FOUND',
+    `task ${taskId} not found${agentId ? ` on agent ${agentId}` : ''} (no such task in the cluster's current state)`,
+  );
 }
 
 function agentUrl(snapshot: Snapshot, agentId: string): URL {
@@ -75,7 +106,12 @@ function runOf(state: Json, task: Task): { directory: string; containerId: strin
     const holds = executor['id'] === task.id || tasks.some((t) => t['id'] === task.id);
     if (!holds || typeof executor['directory'] !== 'string' || !executor['directory']) continue;
     // A task under another executor (a pod, a custom executor) has its own sandbox below the executor's.
-    return { directory: executor['directory'], containerId: String(executor['container'] ?? ''), executorId: String(executor['id']), nested: executor['id'] !== task.id };
+    return {
+      directory: executor['directory'],
+      containerId: String(executor['container'] ?? ''),
+      executorId: String(executor['id']),
+      nested: executor['id'] !== task.id,
+    };
   }
   return null;
 }
@@ -122,6 +158,10 @@ async function filesRead(file: SandboxFile, offset: number, length: number, sign
     await response.body?.cancel();
     return null;
   }
-  if (response.status !== 200) throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${file.agent.host} answered /files/read with ${response.status}: ${(await response.text()).trim()}`);
+  if (response.status !== 200)
+    throw new LogRequestError(
+      'ERR_GATEWAY_UPSTREAM_FAILED',
+      `agent ${file.agent.host} answered /files/read with ${response.status}: ${(await response.text()).trim()}`,
+    );
   return (await response.json()) as { data?: unknown; offset?: unknown };
 }

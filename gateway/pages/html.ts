@@ -49,7 +49,8 @@ const STYLE = [
   // its column's name, long ids broken anywhere rather than pushing the page sideways.
   '@media (max-width:40rem){.bar nav{order:3;flex-basis:100%}thead{display:none}table,tbody,tr,td{display:block;width:100%}',
   'table{border:0;background:none}tr{background:#fff;border:1px solid #dde1e7;border-radius:8px;margin:0 0 .6rem;padding:.3rem 0}',
-  'td{border:0;padding:.15rem .7rem;overflow-wrap:anywhere}td:empty{display:none}td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#5b6472}}',
+  'td{border:0;padding:.15rem .7rem;overflow-wrap:anywhere}td:empty{display:none}',
+  'td[data-label]::before{content:attr(data-label) ": ";font-weight:600;color:#5b6472}}',
 ].join('');
 
 /** A whole document. `script` is inline JavaScript the page needs (none of it from elsewhere). */

@@ -71,29 +71,122 @@ for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
   cases.push(
     { name: `${alg}: a valid token`, keyAlg: alg, token: () => signed(alg, base), accepted: true },
     { name: `${alg}: no exp at all`, keyAlg: alg, token: () => signed(alg, { uid: 'alice' }), accepted: true },
-    { name: `${alg}: expired beyond the leeway`, keyAlg: alg, token: () => signed(alg, { ...base, exp: NOW - LEEWAY - 1 }), accepted: false },
-    { name: `${alg}: expired within the leeway`, keyAlg: alg, token: () => signed(alg, { ...base, exp: NOW - LEEWAY + 5 }), accepted: true },
+    {
+      name: `${alg}: expired beyond the leeway`,
+      keyAlg: alg,
+      token: () => signed(alg, { ...base, exp: NOW - LEEWAY - 1 }),
+      accepted: false,
+    },
+    {
+      name: `${alg}: expired within the leeway`,
+      keyAlg: alg,
+      token: () => signed(alg, { ...base, exp: NOW - LEEWAY + 5 }),
+      accepted: true,
+    },
     { name: `${alg}: exp exactly at now - leeway`, keyAlg: alg, token: () => signed(alg, { ...base, exp: NOW - LEEWAY }), accepted: false },
     { name: `${alg}: nbf beyond the leeway`, keyAlg: alg, token: () => signed(alg, { ...base, nbf: NOW + LEEWAY + 1 }), accepted: false },
     { name: `${alg}: nbf within the leeway`, keyAlg: alg, token: () => signed(alg, { ...base, nbf: NOW + LEEWAY }), accepted: true },
-    { name: `${alg}: exp is a string`, keyAlg: alg, token: () => handSigned(alg, { alg }, { ...base, exp: String(NOW + 300) }), accepted: false },
+    {
+      name: `${alg}: exp is a string`,
+      keyAlg: alg,
+      token: () => handSigned(alg, { alg }, { ...base, exp: String(NOW + 300) }),
+      accepted: false,
+    },
     { name: `${alg}: iat is a string`, keyAlg: alg, token: () => handSigned(alg, { alg }, { ...base, iat: 'yesterday' }), accepted: false },
-    { name: `${alg}: the right issuer`, keyAlg: alg, expect: { issuer: ISSUER }, token: () => signed(alg, { ...base, iss: ISSUER }), accepted: true },
-    { name: `${alg}: another issuer`, keyAlg: alg, expect: { issuer: ISSUER }, token: () => signed(alg, { ...base, iss: 'https://evil.example' }), accepted: false },
-    { name: `${alg}: no issuer when one is expected`, keyAlg: alg, expect: { issuer: ISSUER }, token: () => signed(alg, base), accepted: false },
-    { name: `${alg}: audience as a string`, keyAlg: alg, expect: { audience: AUDIENCE }, token: () => signed(alg, { ...base, aud: AUDIENCE }), accepted: true },
-    { name: `${alg}: audience in a list`, keyAlg: alg, expect: { audience: AUDIENCE }, token: () => signed(alg, { ...base, aud: ['other', AUDIENCE] }), accepted: true },
-    { name: `${alg}: another audience`, keyAlg: alg, expect: { audience: AUDIENCE }, token: () => signed(alg, { ...base, aud: 'other' }), accepted: false },
+    {
+      name: `${alg}: the right issuer`,
+      keyAlg: alg,
+      expect: { issuer: ISSUER },
+      token: () => signed(alg, { ...base, iss: ISSUER }),
+      accepted: true,
+    },
+    {
+      name: `${alg}: another issuer`,
+      keyAlg: alg,
+      expect: { issuer: ISSUER },
+      token: () => signed(alg, { ...base, iss: 'https://evil.example' }),
+      accepted: false,
+    },
+    {
+      name: `${alg}: no issuer when one is expected`,
+      keyAlg: alg,
+      expect: { issuer: ISSUER },
+      token: () => signed(alg, base),
+      accepted: false,
+    },
+    {
+      name: `${alg}: audience as a string`,
+      keyAlg: alg,
+      expect: { audience: AUDIENCE },
+      token: () => signed(alg, { ...base, aud: AUDIENCE }),
+      accepted: true,
+    },
+    {
+      name: `${alg}: audience in a list`,
+      keyAlg: alg,
+      expect: { audience: AUDIENCE },
+      token: () => signed(alg, { ...base, aud: ['other', AUDIENCE] }),
+      accepted: true,
+    },
+    {
+      name: `${alg}: another audience`,
+      keyAlg: alg,
+      expect: { audience: AUDIENCE },
+      token: () => signed(alg, { ...base, aud: 'other' }),
+      accepted: false,
+    },
     { name: `${alg}: a kid in the header`, keyAlg: alg, token: () => signed(alg, base, { kid: 'k1' }), accepted: true },
-    { name: `${alg}: a kid that is a number`, keyAlg: alg, token: () => handSigned(alg, { alg, kid: 7 }, base), accepted: false, stricterBecause: 'a kid that is not a string cannot pick a key; jose ignores kid entirely' },
-    { name: `${alg}: the payload changed after signing`, keyAlg: alg, token: async () => { const [h, , s] = (await signed(alg, base)).split('.'); return `${h}.${b64({ ...base, uid: 'root' })}.${s}`; }, accepted: false },
-    { name: `${alg}: one signature bit flipped`, keyAlg: alg, token: async () => { const [h, p, s] = (await signed(alg, base)).split('.'); const sig = Buffer.from(s!, "base64url"); sig[5] = sig[5]! ^ 1; return `${h}.${p}.${sig.toString('base64url')}`; }, accepted: false },
-    { name: `${alg}: no signature`, keyAlg: alg, token: async () => { const [h, p] = (await signed(alg, base)).split('.'); return `${h}.${p}.`; }, accepted: false },
-    { name: `${alg}: a character outside base64url in the signature`, keyAlg: alg, token: async () => `${await signed(alg, base)}*`, accepted: false },
+    {
+      name: `${alg}: a kid that is a number`,
+      keyAlg: alg,
+      token: () => handSigned(alg, { alg, kid: 7 }, base),
+      accepted: false,
+      stricterBecause: 'a kid that is not a string cannot pick a key; jose ignores kid entirely',
+    },
+    {
+      name: `${alg}: the payload changed after signing`,
+      keyAlg: alg,
+      token: async () => {
+        const [h, , s] = (await signed(alg, base)).split('.');
+        return `${h}.${b64({ ...base, uid: 'root' })}.${s}`;
+      },
+      accepted: false,
+    },
+    {
+      name: `${alg}: one signature bit flipped`,
+      keyAlg: alg,
+      token: async () => {
+        const [h, p, s] = (await signed(alg, base)).split('.');
+        const sig = Buffer.from(s!, 'base64url');
+        sig[5] = sig[5]! ^ 1;
+        return `${h}.${p}.${sig.toString('base64url')}`;
+      },
+      accepted: false,
+    },
+    {
+      name: `${alg}: no signature`,
+      keyAlg: alg,
+      token: async () => {
+        const [h, p] = (await signed(alg, base)).split('.');
+        return `${h}.${p}.`;
+      },
+      accepted: false,
+    },
+    {
+      name: `${alg}: a character outside base64url in the signature`,
+      keyAlg: alg,
+      token: async () => `${await signed(alg, base)}*`,
+      accepted: false,
+    },
     { name: `${alg}: four segments`, keyAlg: alg, token: async () => `${await signed(alg, base)}.x`, accepted: false },
     { name: `${alg}: a payload that is a JSON array`, keyAlg: alg, token: () => handSigned(alg, { alg }, [1, 2]), accepted: false },
     { name: `${alg}: a header that is not JSON`, keyAlg: alg, token: () => handSigned(alg, 'not json', base), accepted: false },
-    { name: `${alg}: crit naming an unknown extension`, keyAlg: alg, token: () => handSigned(alg, { alg, crit: ['x-unknown'], 'x-unknown': 1 }, base), accepted: false },
+    {
+      name: `${alg}: crit naming an unknown extension`,
+      keyAlg: alg,
+      token: () => handSigned(alg, { alg, crit: ['x-unknown'], 'x-unknown': 1 }, base),
+      accepted: false,
+    },
     { name: `${alg}: alg none, no signature`, keyAlg: alg, token: () => `${b64({ alg: 'none' })}.${b64(base)}.`, accepted: false },
   );
 }
@@ -104,13 +197,19 @@ cases.push(
   {
     name: 'HS256 signed with the RSA public key (PEM) as the HMAC secret: algorithm confusion',
     keyAlg: 'RS256',
-    token: () => new SignJWT(base).setProtectedHeader({ alg: 'HS256' }).sign(createSecretKey(Buffer.from(keys.RS256.publicKey.export({ type: 'spki', format: 'pem' })))),
+    token: () =>
+      new SignJWT(base)
+        .setProtectedHeader({ alg: 'HS256' })
+        .sign(createSecretKey(Buffer.from(keys.RS256.publicKey.export({ type: 'spki', format: 'pem' })))),
     accepted: false,
   },
   {
     name: 'ES256 with a DER-encoded signature instead of raw r||s',
     keyAlg: 'ES256',
-    token: () => { const input = `${b64({ alg: 'ES256' })}.${b64(base)}`; return `${input}.${cryptoSign('sha256', Buffer.from(input), keys.ES256.privateKey).toString('base64url')}`; },
+    token: () => {
+      const input = `${b64({ alg: 'ES256' })}.${b64(base)}`;
+      return `${input}.${cryptoSign('sha256', Buffer.from(input), keys.ES256.privateKey).toString('base64url')}`;
+    },
     accepted: false,
   },
   {

@@ -8,7 +8,16 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addressKey } from '../../authn/login-limiter.js';
-import { LoginLimiter, TokenVerifier, hashPassword, loadOrCreateSigningKey, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
+import {
+  LoginLimiter,
+  TokenVerifier,
+  hashPassword,
+  loadOrCreateSigningKey,
+  login,
+  type LoginContext,
+  type SigningKey,
+  type UsersFile,
+} from '../../authn/index.js';
 
 let dir: string;
 let key: SigningKey;
@@ -69,7 +78,12 @@ describe('login', () => {
     });
   }
 
-  const badBodies: [string, unknown][] = [['no body', null], ['no uid', { password: 'x' }], ['no credentials', { uid: 'alice' }], ['a number as password', { uid: 'alice', password: 5 }]];
+  const badBodies: [string, unknown][] = [
+    ['no body', null],
+    ['no uid', { password: 'x' }],
+    ['no credentials', { uid: 'alice' }],
+    ['a number as password', { uid: 'alice', password: 5 }],
+  ];
   for (const [name, body] of badBodies) {
     it(`400 for ${name}`, async () => expect((await login({ body, clientAddress: '127.0.0.1', secure: false }, context())).status).toBe(400));
   }
@@ -77,7 +91,10 @@ describe('login', () => {
   it('brute force from one address: the 6th try for that uid is 429 with Retry-After there, even with the right password', async () => {
     let now = 1_000_000;
     const limiter = new LoginLimiter({ windowMs: 300_000, slowdownBaseMs: 1, slowdownMaxMs: 1, now: () => now });
-    for (let i = 0; i < 5; i++) expect((await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.9.9.9', secure: false }, context(limiter))).status).toBe(401);
+    for (let i = 0; i < 5; i++)
+      expect(
+        (await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.9.9.9', secure: false }, context(limiter))).status,
+      ).toBe(401);
     const locked = await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.9.9.9', secure: false }, context(limiter));
     expect(locked.status).toBe(429);
     expect(locked.headers['retry-after']).toBe('300');
@@ -89,7 +106,8 @@ describe('login', () => {
   it('failures from one address never lock the right password out from another address', async () => {
     const limiter = new LoginLimiter({ slowdownBaseMs: 1, slowdownMaxMs: 5 });
     for (let round = 0; round < 3; round++) {
-      for (let i = 0; i < 5; i++) await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: `10.9.9.${round}`, secure: false }, context(limiter));
+      for (let i = 0; i < 5; i++)
+        await login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: `10.9.9.${round}`, secure: false }, context(limiter));
     }
     expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.1.1.1', secure: false }, context(limiter))).status).toBe(200);
     limiter.close();
@@ -97,7 +115,10 @@ describe('login', () => {
 
   it('spraying many uids from one address: 429 once the address has 20 failures', async () => {
     const limiter = new LoginLimiter({ slowdownBaseMs: 1, slowdownMaxMs: 1 });
-    for (let i = 0; i < 20; i++) expect((await login({ body: { uid: `user${i}`, password: 'x' }, clientAddress: '10.7.7.7', secure: false }, context(limiter))).status).toBe(401);
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await login({ body: { uid: `user${i}`, password: 'x' }, clientAddress: '10.7.7.7', secure: false }, context(limiter))).status,
+      ).toBe(401);
     expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.7.7.7', secure: false }, context(limiter))).status).toBe(429);
     expect((await login({ body: { uid: 'alice', password: 'wonderland' }, clientAddress: '10.7.7.8', secure: false }, context(limiter))).status).toBe(200);
     limiter.close();
@@ -107,7 +128,11 @@ describe('login', () => {
     const limiter = new LoginLimiter();
     const outcomes: string[] = [];
     const counted: LoginContext = { ...context(limiter), attempts: { inc: ({ outcome }) => void outcomes.push(outcome) } };
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.3.3.3', secure: false }, counted)));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        login({ body: { uid: 'alice', password: `guess${i}` }, clientAddress: '10.3.3.3', secure: false }, counted),
+      ),
+    );
     expect(outcomes.filter((o) => o !== 'limited')).toHaveLength(5);
     expect(answers.filter((a) => a.status === 401)).toHaveLength(5);
     expect(answers.filter((a) => a.status === 429)).toHaveLength(195);

@@ -60,16 +60,41 @@ describe('remote JWKS: refetching', () => {
   // The cooldown comes from the trust entry (authn.trust[].refetchCooldown), else the caller's
   // option, else the 30 s default; the default itself is held by test/e2e/trust-jwks.test.ts.
   const cases: { name: string; cooldownMs?: number; entryCooldownMs?: number; fetchesForUnknownKid: number; rotatedAccepted: boolean }[] = [
-    { name: 'inside the cooldown an unknown kid is refused without a refetch', cooldownMs: 600_000, fetchesForUnknownKid: 0, rotatedAccepted: false },
-    { name: 'after the cooldown an unknown kid refetches once and finds the rotated key', cooldownMs: 0, fetchesForUnknownKid: 1, rotatedAccepted: true },
-    { name: "the trust entry's refetchCooldown (0) is used instead of the 30 s default", entryCooldownMs: 0, fetchesForUnknownKid: 1, rotatedAccepted: true },
-    { name: "the trust entry's refetchCooldown (10 min) wins over the caller's option (0)", cooldownMs: 0, entryCooldownMs: 600_000, fetchesForUnknownKid: 0, rotatedAccepted: false },
+    {
+      name: 'inside the cooldown an unknown kid is refused without a refetch',
+      cooldownMs: 600_000,
+      fetchesForUnknownKid: 0,
+      rotatedAccepted: false,
+    },
+    {
+      name: 'after the cooldown an unknown kid refetches once and finds the rotated key',
+      cooldownMs: 0,
+      fetchesForUnknownKid: 1,
+      rotatedAccepted: true,
+    },
+    {
+      name: "the trust entry's refetchCooldown (0) is used instead of the 30 s default",
+      entryCooldownMs: 0,
+      fetchesForUnknownKid: 1,
+      rotatedAccepted: true,
+    },
+    {
+      name: "the trust entry's refetchCooldown (10 min) wins over the caller's option (0)",
+      cooldownMs: 0,
+      entryCooldownMs: 600_000,
+      fetchesForUnknownKid: 0,
+      rotatedAccepted: false,
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {
       const first = await jwk(rsa.publicKey, 'RS256');
       serve({ keys: [first] });
-      const v = await verifierFor(c.cooldownMs === undefined ? {} : { cooldownMs: c.cooldownMs }, undefined, c.entryCooldownMs === undefined ? {} : { refetchCooldownMs: c.entryCooldownMs });
+      const v = await verifierFor(
+        c.cooldownMs === undefined ? {} : { cooldownMs: c.cooldownMs },
+        undefined,
+        c.entryCooldownMs === undefined ? {} : { refetchCooldownMs: c.entryCooldownMs },
+      );
       try {
         expect((await v.verify(await token(rsa.privateKey, first.kid))).uid).toBe('u');
         const second = await jwk(rotated.publicKey, 'RS256');
@@ -115,14 +140,54 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
   });
 
   const bodies: { name: string; body: () => Promise<unknown>; tokenFor: () => Promise<string>; code: string }[] = [
-    { name: 'a body that is not JSON', body: async () => '<html>gateway error</html>', tokenFor: () => token(rsa.privateKey, 'k1'), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'keys that is not a list', body: async () => ({ keys: 'none' }), tokenFor: () => token(rsa.privateKey, 'k1'), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'an empty key set', body: async () => ({ keys: [] }), tokenFor: () => token(rsa.privateKey, 'k1'), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'a 1024-bit RSA key', body: async () => ({ keys: [{ ...(await exportJWK(small.publicKey)), kid: 'small', alg: 'RS256' }] }), tokenFor: async () => smallToken(), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'an HMAC key, with an HS256 token', body: async () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mac', alg: 'HS256' }] }), tokenFor: () => token(Buffer.from('secret') as unknown as KeyObject, 'mac', {}, 'HS256'), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'an HMAC key, with an RS256 token naming it', body: async () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mac' }] }), tokenFor: () => token(rsa.privateKey, 'mac'), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'an RSA key marked for encryption', body: async () => ({ keys: [{ ...(await jwk(rsa.publicKey, 'RS256')), kid: 'enc', use: 'enc' }] }), tokenFor: () => token(rsa.privateKey, 'enc'), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'the right key, but a token for another issuer trusted nowhere', body: async () => ({ keys: [await jwk(rsa.publicKey, 'RS256')] }), tokenFor: async () => token(rsa.privateKey, (await jwk(rsa.publicKey, 'RS256')).kid, { iss: 'https://evil.example/' }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
+    {
+      name: 'a body that is not JSON',
+      body: async () => '<html>gateway error</html>',
+      tokenFor: () => token(rsa.privateKey, 'k1'),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'keys that is not a list',
+      body: async () => ({ keys: 'none' }),
+      tokenFor: () => token(rsa.privateKey, 'k1'),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'an empty key set',
+      body: async () => ({ keys: [] }),
+      tokenFor: () => token(rsa.privateKey, 'k1'),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'a 1024-bit RSA key',
+      body: async () => ({ keys: [{ ...(await exportJWK(small.publicKey)), kid: 'small', alg: 'RS256' }] }),
+      tokenFor: async () => smallToken(),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'an HMAC key, with an HS256 token',
+      body: async () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mac', alg: 'HS256' }] }),
+      tokenFor: () => token(Buffer.from('secret') as unknown as KeyObject, 'mac', {}, 'HS256'),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
+    {
+      name: 'an HMAC key, with an RS256 token naming it',
+      body: async () => ({ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 'mac' }] }),
+      tokenFor: () => token(rsa.privateKey, 'mac'),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'an RSA key marked for encryption',
+      body: async () => ({ keys: [{ ...(await jwk(rsa.publicKey, 'RS256')), kid: 'enc', use: 'enc' }] }),
+      tokenFor: () => token(rsa.privateKey, 'enc'),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'the right key, but a token for another issuer trusted nowhere',
+      body: async () => ({ keys: [await jwk(rsa.publicKey, 'RS256')] }),
+      tokenFor: async () => token(rsa.privateKey, (await jwk(rsa.publicKey, 'RS256')).kid, { iss: 'https://evil.example/' }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
   ];
   for (const c of bodies) {
     it(`refuses tokens when the issuer serves ${c.name}`, async () => {
@@ -142,7 +207,10 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
   ];
   for (const c of badTrust) {
     it(`trust: refuses a jwks that is ${c.name}`, async () => {
-      await expect(loadTrustedIssuers([{ jwks: c.jwks, issuer: ISSUER }])).rejects.toMatchObject({ code: 'ERR_AUTHN_KEY_FILE', message: expect.stringMatching(c.message) });
+      await expect(loadTrustedIssuers([{ jwks: c.jwks, issuer: ISSUER }])).rejects.toMatchObject({
+        code: 'ERR_AUTHN_KEY_FILE',
+        message: expect.stringMatching(c.message),
+      });
     });
   }
 });

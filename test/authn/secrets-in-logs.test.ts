@@ -8,7 +8,17 @@ import { Writable } from 'node:stream';
 import { SignJWT } from 'jose';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginLimiter, TokenVerifier, hashPassword, issueToken, loadOrCreateSigningKey, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
+import {
+  LoginLimiter,
+  TokenVerifier,
+  hashPassword,
+  issueToken,
+  loadOrCreateSigningKey,
+  login,
+  type LoginContext,
+  type SigningKey,
+  type UsersFile,
+} from '../../authn/index.js';
 
 let dir: string;
 let key: SigningKey;
@@ -30,13 +40,19 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe('secrets never appear in logs', () => {
   it('verification, login with passwords and service-account tokens, and the tokens login issues', async () => {
-    const secrets: { name: string; value: string }[] = [{ name: 'the password', value: PASSWORD }, { name: 'the password hash', value: users.users[0]!.password.split('$').pop()! }];
+    const secrets: { name: string; value: string }[] = [
+      { name: 'the password', value: PASSWORD },
+      { name: 'the password hash', value: users.users[0]!.password.split('$').pop()! },
+    ];
     const verifier = new TokenVerifier({ own: { kid: key.kid, alg: key.alg, key: key.publicKey, issuer: 'gatehouse' }, logger });
     const limiter = new LoginLimiter();
     const context: LoginContext = { users: () => users, signingKey: key, tokenTtlMs: 60_000, limiter, logger };
     try {
       const good = await issueToken(key, 'alice', 60_000);
-      const expired = await new SignJWT({ uid: 'alice', iss: 'gatehouse' }).setProtectedHeader({ alg: 'RS256', kid: key.kid }).setExpirationTime(Math.floor(Date.now() / 1000) - 3600).sign(key.privateKey);
+      const expired = await new SignJWT({ uid: 'alice', iss: 'gatehouse' })
+        .setProtectedHeader({ alg: 'RS256', kid: key.kid })
+        .setExpirationTime(Math.floor(Date.now() / 1000) - 3600)
+        .sign(key.privateKey);
       const tampered = `${good.split('.')[0]}.${Buffer.from(JSON.stringify({ uid: 'admin', iss: 'gatehouse', exp: 9e9 })).toString('base64url')}.${good.split('.')[2]}`;
       secrets.push({ name: 'a valid token', value: good }, { name: 'an expired token', value: expired }, { name: 'a tampered token', value: tampered });
       await verifier.verify(good);

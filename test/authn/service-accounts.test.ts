@@ -47,13 +47,37 @@ describe('service accounts', () => {
   }
 
   const bad: { name: string; yaml: string; want: string }[] = [
-    { name: 'neither publicKey nor publicKeyFile', yaml: 'serviceAccounts:\n  - { uid: ci }\n', want: 'u.yaml:2:5: serviceAccounts[0]: needs exactly one of publicKey (PEM) and publicKeyFile (path)' },
-    { name: 'both publicKey and publicKeyFile', yaml: `serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/ci.pem\n    publicKey: |\n${indented}\n`, want: 'u.yaml:2:5: serviceAccounts[0]: needs exactly one of publicKey (PEM) and publicKeyFile (path)' },
-    { name: 'a publicKey that is not PEM', yaml: 'serviceAccounts:\n  - uid: ci\n    publicKey: hello\n', want: 'u.yaml:3:16: serviceAccounts[0].publicKey: is not a PEM public key (RSA, EC P-256 or Ed25519)' },
-    { name: 'a missing key file', yaml: 'serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/nope.pem\n', want: 'u.yaml:3:20: serviceAccounts[0].publicKeyFile: cannot read keys/nope.pem: ENOENT' },
-    { name: 'a 1024-bit RSA key file', yaml: 'serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/small.pem\n', want: 'u.yaml:3:20: serviceAccounts[0].publicKeyFile: RSA key of 1024 bits; RS256 keys must have at least 2048' },
+    {
+      name: 'neither publicKey nor publicKeyFile',
+      yaml: 'serviceAccounts:\n  - { uid: ci }\n',
+      want: 'u.yaml:2:5: serviceAccounts[0]: needs exactly one of publicKey (PEM) and publicKeyFile (path)',
+    },
+    {
+      name: 'both publicKey and publicKeyFile',
+      yaml: `serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/ci.pem\n    publicKey: |\n${indented}\n`,
+      want: 'u.yaml:2:5: serviceAccounts[0]: needs exactly one of publicKey (PEM) and publicKeyFile (path)',
+    },
+    {
+      name: 'a publicKey that is not PEM',
+      yaml: 'serviceAccounts:\n  - uid: ci\n    publicKey: hello\n',
+      want: 'u.yaml:3:16: serviceAccounts[0].publicKey: is not a PEM public key (RSA, EC P-256 or Ed25519)',
+    },
+    {
+      name: 'a missing key file',
+      yaml: 'serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/nope.pem\n',
+      want: 'u.yaml:3:20: serviceAccounts[0].publicKeyFile: cannot read keys/nope.pem: ENOENT',
+    },
+    {
+      name: 'a 1024-bit RSA key file',
+      yaml: 'serviceAccounts:\n  - uid: ci\n    publicKeyFile: keys/small.pem\n',
+      want: 'u.yaml:3:20: serviceAccounts[0].publicKeyFile: RSA key of 1024 bits; RS256 keys must have at least 2048',
+    },
     { name: 'users that is not a list', yaml: 'users: alice\n', want: 'u.yaml:1:8: users: must be a list, got string "alice"' },
-    { name: 'a uid with a slash', yaml: 'serviceAccounts:\n  - { uid: "a/b", publicKeyFile: keys/ci.pem }\n', want: 'u.yaml:2:12: serviceAccounts[0].uid: must match pattern "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", got string "a/b"' },
+    {
+      name: 'a uid with a slash',
+      yaml: 'serviceAccounts:\n  - { uid: "a/b", publicKeyFile: keys/ci.pem }\n',
+      want: 'u.yaml:2:12: serviceAccounts[0].uid: must match pattern "^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$", got string "a/b"',
+    },
   ];
   for (const c of bad) {
     it(`rejects ${c.name} with its position`, () => {
@@ -75,7 +99,10 @@ describe('service accounts', () => {
     const users = await loadUsers(path);
     const proof = await new SignJWT({ uid: 'ci' }).setProtectedHeader({ alg: 'EdDSA' }).setExpirationTime('2m').sign(account.privateKey);
     const limiter = new LoginLimiter();
-    const answer = await login({ body: { uid: 'ci', token: proof }, clientAddress: '127.0.0.1', secure: false }, { users: () => users, signingKey: key, tokenTtlMs: 60_000, limiter });
+    const answer = await login(
+      { body: { uid: 'ci', token: proof }, clientAddress: '127.0.0.1', secure: false },
+      { users: () => users, signingKey: key, tokenTtlMs: 60_000, limiter },
+    );
     limiter.close();
     expect(answer.status).toBe(200);
 
@@ -101,7 +128,10 @@ describe('service accounts', () => {
     await mkdir(join(dir, 'broken'));
     await writeFile(users, 'users:\n  - uid: bob\n    password: hunter2\n');
     const config = join(dir, 'broken', 'gatehouse.yaml');
-    await writeFile(config, `cluster: { source: file, file: { path: state.json } }\nauthn:\n  signingKey: ${join(dir, 'broken', 'key.pem')}\n  users: ${users}\n`);
+    await writeFile(
+      config,
+      `cluster: { source: file, file: { path: state.json } }\nauthn:\n  signingKey: ${join(dir, 'broken', 'key.pem')}\n  users: ${users}\n`,
+    );
     const result = await runGatehouse(['user', 'add', 'carol', '--config', config], { input: 'pw\n' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${users}:3:15: users[0].password: is not a password hash`);

@@ -54,9 +54,17 @@ describe('users file', () => {
   });
 
   const bad: { name: string; yaml: string; want: string }[] = [
-    { name: 'plain-text password', yaml: 'users:\n  - uid: bob\n    password: hunter2\n', want: 'u.yaml:3:15: users[0].password: is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`' },
+    {
+      name: 'plain-text password',
+      yaml: 'users:\n  - uid: bob\n    password: hunter2\n',
+      want: 'u.yaml:3:15: users[0].password: is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`',
+    },
     { name: 'unknown key', yaml: 'users:\n  - uid: bob\n    pasword: x\n', want: 'u.yaml:2:5: users[0]: missing required key "password"' },
-    { name: 'duplicate uid', yaml: 'users: []\nserviceAccounts:\n  - { uid: ci, publicKey: k }\n  - { uid: ci, publicKey: k }\n', want: 'u.yaml:4:12: serviceAccounts[1].uid: "ci" is defined twice' },
+    {
+      name: 'duplicate uid',
+      yaml: 'users: []\nserviceAccounts:\n  - { uid: ci, publicKey: k }\n  - { uid: ci, publicKey: k }\n',
+      want: 'u.yaml:4:12: serviceAccounts[1].uid: "ci" is defined twice',
+    },
   ];
   for (const c of bad) {
     it(`rejects a ${c.name} with its position`, () => {
@@ -78,14 +86,21 @@ describe('policy', () => {
     { name: 'neither', caller: { uid: 'eve', groups: ['dev'] }, allow: { uid: ['alice'], groups: ['ops'] }, allowed: false },
   ];
   for (const c of table) it(c.name, () => expect(decide(c.caller, c.allow).allowed).toBe(c.allowed));
-  it('says why it refuses', () => expect(decide({ uid: 'eve', groups: [] }, { groups: ['ops'] })).toEqual({ allowed: false, reason: 'eve is not allowed here (requires group ops)' }));
+  it('says why it refuses', () =>
+    expect(decide({ uid: 'eve', groups: [] }, { groups: ['ops'] })).toEqual({
+      allowed: false,
+      reason: 'eve is not allowed here (requires group ops)',
+    }));
 });
 
 describe('gatehouse token and gatehouse user add (real processes)', () => {
   let config: string;
   beforeAll(async () => {
     config = join(dir, 'gatehouse.yaml');
-    await writeFile(config, `cluster: { source: file, file: { path: state.json } }\nauthn:\n  signingKey: ${join(dir, 'cli', 'key.pem')}\n  users: ${join(dir, 'cli', 'users.yaml')}\n  tokenTtl: 1h\n`);
+    await writeFile(
+      config,
+      `cluster: { source: file, file: { path: state.json } }\nauthn:\n  signingKey: ${join(dir, 'cli', 'key.pem')}\n  users: ${join(dir, 'cli', 'users.yaml')}\n  tokenTtl: 1h\n`,
+    );
   });
 
   it('token: prints a token our verifier accepts, with the requested lifetime', async () => {

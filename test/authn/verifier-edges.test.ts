@@ -7,7 +7,15 @@ import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenVerifier, issueToken, loadOrCreateSigningKey, loadTrustedIssuers, staticKeyFromPem, type SigningKey, type TokenVerifierOptions } from '../../authn/index.js';
+import {
+  TokenVerifier,
+  issueToken,
+  loadOrCreateSigningKey,
+  loadTrustedIssuers,
+  staticKeyFromPem,
+  type SigningKey,
+  type TokenVerifierOptions,
+} from '../../authn/index.js';
 
 let dir: string;
 let own: SigningKey;
@@ -17,7 +25,8 @@ const ed = generateKeyPairSync('ed25519');
 const pem = (key: KeyObject) => key.export({ type: 'spki', format: 'pem' }).toString();
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const sign = (key: KeyObject, alg: string, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> => new SignJWT(claims).setProtectedHeader({ alg, ...header }).sign(key);
+const sign = (key: KeyObject, alg: string, claims: Record<string, unknown>, header: Record<string, unknown> = {}): Promise<string> =>
+  new SignJWT(claims).setProtectedHeader({ alg, ...header }).sign(key);
 // A token built by hand, for headers and payloads jose would not sign.
 const rawToken = (header: unknown, payload: unknown, key: KeyObject) => {
   const input = `${b64(header)}.${b64(payload)}`;
@@ -30,7 +39,10 @@ beforeAll(async () => {
   own = (await loadOrCreateSigningKey(join(dir, 'signing-key.pem'))).key;
   verifier = new TokenVerifier({
     ...ownOptions(),
-    staticKeys: [await staticKeyFromPem(pem(ec.publicKey), 'ec.pem', { issuer: 'ci', audience: 'gatehouse' }), await staticKeyFromPem(pem(ed.publicKey), 'ed.pem')],
+    staticKeys: [
+      await staticKeyFromPem(pem(ec.publicKey), 'ec.pem', { issuer: 'ci', audience: 'gatehouse' }),
+      await staticKeyFromPem(pem(ed.publicKey), 'ed.pem'),
+    ],
   });
 });
 afterAll(async () => {
@@ -39,7 +51,8 @@ afterAll(async () => {
 });
 
 describe('malformed tokens and unaccepted algorithms', () => {
-  const ownToken = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => sign(own.privateKey, 'RS256', { iss: 'gatehouse', ...claims }, { kid: own.kid, ...header });
+  const ownToken = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+    sign(own.privateKey, 'RS256', { iss: 'gatehouse', ...claims }, { kid: own.kid, ...header });
   const cases: { name: string; token: () => Promise<string> | string; code: string }[] = [
     { name: 'empty string', token: () => '', code: 'ERR_AUTHN_TOKEN_MALFORMED' },
     { name: 'four parts', token: async () => `${await ownToken({ uid: 'a', exp: now() + 60 })}.x`, code: 'ERR_AUTHN_TOKEN_MALFORMED' },
@@ -47,21 +60,72 @@ describe('malformed tokens and unaccepted algorithms', () => {
     { name: 'header is a JSON array', token: () => `${b64(['RS256'])}.${b64({ uid: 'a' })}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED' },
     { name: 'no alg', token: () => `${b64({ typ: 'JWT' })}.${b64({ uid: 'a' })}.c2ln`, code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
     { name: 'alg: NONE in capitals', token: () => `${b64({ alg: 'NONE' })}.${b64({ uid: 'a' })}.`, code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'RS384 with our key and kid', token: () => sign(own.privateKey, 'RS384', { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'PS256 with our key and kid', token: () => sign(own.privateKey, 'PS256', { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'crit extension, properly signed', token: () => rawToken({ alg: 'RS256', kid: own.kid, crit: ['x'], x: 1 }, { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, own.privateKey), code: 'ERR_AUTHN_TOKEN_MALFORMED' },
-    { name: 'kid is a number', token: () => `${b64({ alg: 'RS256', kid: 7 })}.${b64({ uid: 'a' })}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED' },
-    { name: 'a character outside base64url in the signature', token: async () => `${(await ownToken({ uid: 'a', exp: now() + 60 })).slice(0, -2)}+/`, code: 'ERR_AUTHN_TOKEN_MALFORMED' },
-    { name: 'payload is a JSON array, properly signed', token: () => rawToken({ alg: 'EdDSA' }, [1, 2], ed.privateKey), code: 'ERR_AUTHN_TOKEN_MALFORMED' },
+    {
+      name: 'RS384 with our key and kid',
+      token: () => sign(own.privateKey, 'RS384', { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
+    {
+      name: 'PS256 with our key and kid',
+      token: () => sign(own.privateKey, 'PS256', { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
+    {
+      name: 'crit extension, properly signed',
+      token: () =>
+        rawToken({ alg: 'RS256', kid: own.kid, crit: ['x'], x: 1 }, { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, own.privateKey),
+      code: 'ERR_AUTHN_TOKEN_MALFORMED',
+    },
+    {
+      name: 'kid is a number',
+      token: () => `${b64({ alg: 'RS256', kid: 7 })}.${b64({ uid: 'a' })}.c2ln`,
+      code: 'ERR_AUTHN_TOKEN_MALFORMED',
+    },
+    {
+      name: 'a character outside base64url in the signature',
+      token: async () => `${(await ownToken({ uid: 'a', exp: now() + 60 })).slice(0, -2)}+/`,
+      code: 'ERR_AUTHN_TOKEN_MALFORMED',
+    },
+    {
+      name: 'payload is a JSON array, properly signed',
+      token: () => rawToken({ alg: 'EdDSA' }, [1, 2], ed.privateKey),
+      code: 'ERR_AUTHN_TOKEN_MALFORMED',
+    },
     { name: 'exp is a string', token: () => ownToken({ uid: 'a', exp: String(now() + 60) }), code: 'ERR_AUTHN_TOKEN_MALFORMED' },
     { name: 'nbf is null', token: () => ownToken({ uid: 'a', exp: now() + 60, nbf: null }), code: 'ERR_AUTHN_TOKEN_MALFORMED' },
     { name: 'uid is an empty string and no sub', token: () => ownToken({ uid: '', exp: now() + 60 }), code: 'ERR_AUTHN_CLAIM_MISSING' },
     { name: 'uid is a number', token: () => ownToken({ uid: 42, exp: now() + 60 }), code: 'ERR_AUTHN_CLAIM_MISSING' },
-    { name: 'our kid, signed by another RSA key', token: () => sign(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey, 'RS256', { uid: 'a', iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_SIGNATURE_INVALID' },
-    { name: 'ES256 signature of the wrong length', token: async () => `${(await sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', aud: 'gatehouse', exp: now() + 60 })).slice(0, -4)}`, code: 'ERR_AUTHN_SIGNATURE_INVALID' },
-    { name: 'ES256 from the trusted key but for another audience', token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', aud: 'elsewhere', exp: now() + 60 }), code: 'ERR_AUTHN_AUDIENCE_MISMATCH' },
-    { name: 'ES256 from the trusted key without an audience', token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', exp: now() + 60 }), code: 'ERR_AUTHN_AUDIENCE_MISMATCH' },
-    { name: 'EdDSA signed by an untrusted Ed25519 key', token: () => sign(generateKeyPairSync('ed25519').privateKey, 'EdDSA', { uid: 'a', exp: now() + 60 }), code: 'ERR_AUTHN_SIGNATURE_INVALID' },
+    {
+      name: 'our kid, signed by another RSA key',
+      token: () =>
+        sign(
+          generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+          'RS256',
+          { uid: 'a', iss: 'gatehouse', exp: now() + 60 },
+          { kid: own.kid },
+        ),
+      code: 'ERR_AUTHN_SIGNATURE_INVALID',
+    },
+    {
+      name: 'ES256 signature of the wrong length',
+      token: async () => `${(await sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', aud: 'gatehouse', exp: now() + 60 })).slice(0, -4)}`,
+      code: 'ERR_AUTHN_SIGNATURE_INVALID',
+    },
+    {
+      name: 'ES256 from the trusted key but for another audience',
+      token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', aud: 'elsewhere', exp: now() + 60 }),
+      code: 'ERR_AUTHN_AUDIENCE_MISMATCH',
+    },
+    {
+      name: 'ES256 from the trusted key without an audience',
+      token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'ci', exp: now() + 60 }),
+      code: 'ERR_AUTHN_AUDIENCE_MISMATCH',
+    },
+    {
+      name: 'EdDSA signed by an untrusted Ed25519 key',
+      token: () => sign(generateKeyPairSync('ed25519').privateKey, 'EdDSA', { uid: 'a', exp: now() + 60 }),
+      code: 'ERR_AUTHN_SIGNATURE_INVALID',
+    },
     { name: 'expired beyond the 60 s leeway', token: () => ownToken({ uid: 'a', exp: now() - 61 }), code: 'ERR_AUTHN_TOKEN_EXPIRED' },
   ];
   for (const c of cases) {
@@ -71,10 +135,22 @@ describe('malformed tokens and unaccepted algorithms', () => {
   }
 
   const accepted: { name: string; token: () => Promise<string>; uid: string }[] = [
-    { name: 'a trusted PEM key used with a kid of the signer\'s own naming', token: () => sign(ed.privateKey, 'EdDSA', { uid: 'ci-bot', exp: now() + 60 }, { kid: 'ci-key-1' }), uid: 'ci-bot' },
-    { name: 'an audience list that includes ours', token: () => sign(ec.privateKey, 'ES256', { sub: 'svc', iss: 'ci', aud: ['x', 'gatehouse'], exp: now() + 60 }), uid: 'svc' },
+    {
+      name: "a trusted PEM key used with a kid of the signer's own naming",
+      token: () => sign(ed.privateKey, 'EdDSA', { uid: 'ci-bot', exp: now() + 60 }, { kid: 'ci-key-1' }),
+      uid: 'ci-bot',
+    },
+    {
+      name: 'an audience list that includes ours',
+      token: () => sign(ec.privateKey, 'ES256', { sub: 'svc', iss: 'ci', aud: ['x', 'gatehouse'], exp: now() + 60 }),
+      uid: 'svc',
+    },
     { name: 'no exp (checked only when present)', token: () => sign(ed.privateKey, 'EdDSA', { uid: 'no-exp' }), uid: 'no-exp' },
-    { name: 'nbf inside the leeway', token: () => sign(ed.privateKey, 'EdDSA', { uid: 'soon', nbf: now() + 30, exp: now() + 600 }), uid: 'soon' },
+    {
+      name: 'nbf inside the leeway',
+      token: () => sign(ed.privateKey, 'EdDSA', { uid: 'soon', nbf: now() + 30, exp: now() + 600 }),
+      uid: 'soon',
+    },
     { name: 'uid wins over sub', token: () => sign(ed.privateKey, 'EdDSA', { uid: 'u', sub: 's', exp: now() + 60 }), uid: 'u' },
   ];
   for (const c of accepted) {
@@ -137,7 +213,9 @@ describe('options, metrics, keys', () => {
   ];
   for (const c of bad) {
     it(`refuses ${c.name}, naming the option`, () => {
-      expect(() => new TokenVerifier(c.options())).toThrow(expect.objectContaining({ code: 'ERR_AUTHN_OPTIONS', message: expect.stringContaining(`option ${c.names} `) }));
+      expect(() => new TokenVerifier(c.options())).toThrow(
+        expect.objectContaining({ code: 'ERR_AUTHN_OPTIONS', message: expect.stringContaining(`option ${c.names} `) }),
+      );
     });
   }
 
@@ -173,13 +251,25 @@ describe('options, metrics, keys', () => {
   }
 
   const trustCases: { name: string; trust: () => Promise<{ publicKey?: string; jwks?: string; issuer?: string }[]>; message: RegExp }[] = [
-    { name: 'a missing public key file', trust: async () => [{ publicKey: join(dir, 'missing.pem') }], message: /authn\.trust\[0\]\.publicKey: cannot read .*missing\.pem: ENOENT/ },
-    { name: 'a jwks without issuer', trust: async () => [{ jwks: 'http://127.0.0.1:1/jwks.json' }], message: /authn\.trust\[0\]: a jwks entry needs the issuer/ },
-    { name: 'a key file holding a 1024-bit key', trust: async () => {
-      const path = join(dir, 'small.pem');
-      await writeFile(path, pem(rsa1024.publicKey));
-      return [{ publicKey: path }];
-    }, message: /authn\.trust\[0\]\.publicKey .*1024 bits/ },
+    {
+      name: 'a missing public key file',
+      trust: async () => [{ publicKey: join(dir, 'missing.pem') }],
+      message: /authn\.trust\[0\]\.publicKey: cannot read .*missing\.pem: ENOENT/,
+    },
+    {
+      name: 'a jwks without issuer',
+      trust: async () => [{ jwks: 'http://127.0.0.1:1/jwks.json' }],
+      message: /authn\.trust\[0\]: a jwks entry needs the issuer/,
+    },
+    {
+      name: 'a key file holding a 1024-bit key',
+      trust: async () => {
+        const path = join(dir, 'small.pem');
+        await writeFile(path, pem(rsa1024.publicKey));
+        return [{ publicKey: path }];
+      },
+      message: /authn\.trust\[0\]\.publicKey .*1024 bits/,
+    },
   ];
   for (const c of trustCases) {
     it(`trust: refuses ${c.name}`, async () => {
@@ -188,10 +278,25 @@ describe('options, metrics, keys', () => {
   }
 
   const signingCases: { name: string; content: string | (() => string); mode: number; code?: string; warning?: RegExp }[] = [
-    { name: 'a group-readable key is used with a warning', content: () => own.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), mode: 0o640, warning: /readable by others \(mode 640\); chmod 600/ },
+    {
+      name: 'a group-readable key is used with a warning',
+      content: () => own.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      mode: 0o640,
+      warning: /readable by others \(mode 640\); chmod 600/,
+    },
     { name: 'a key file that is not PEM', content: 'not a key', mode: 0o600, code: 'ERR_AUTHN_KEY_FILE' },
-    { name: 'an EC signing key', content: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), mode: 0o600, code: 'ERR_AUTHN_KEY_FILE' },
-    { name: 'a 1024-bit RSA signing key', content: () => rsa1024.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), mode: 0o600, code: 'ERR_AUTHN_KEY_FILE' },
+    {
+      name: 'an EC signing key',
+      content: () => generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      mode: 0o600,
+      code: 'ERR_AUTHN_KEY_FILE',
+    },
+    {
+      name: 'a 1024-bit RSA signing key',
+      content: () => rsa1024.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      mode: 0o600,
+      code: 'ERR_AUTHN_KEY_FILE',
+    },
   ];
   for (const [i, c] of signingCases.entries()) {
     it(`signing key: ${c.name}`, async () => {

@@ -73,7 +73,11 @@ describe('accepted tokens', () => {
 
 describe('attacks and bad tokens (each refused with its code)', () => {
   const cases: { name: string; token: () => Promise<string> | string; code: string }[] = [
-    { name: 'alg: none', token: () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ uid: 'admin', exp: now() + 60 })}.`, code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
+    {
+      name: 'alg: none',
+      token: () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64({ uid: 'admin', exp: now() + 60 })}.`,
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
     {
       name: 'HS256 signed with the public key',
       token: () => {
@@ -100,14 +104,46 @@ describe('attacks and bad tokens (each refused with its code)', () => {
       },
       code: 'ERR_AUTHN_SIGNATURE_INVALID',
     },
-    { name: 'expired', token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'gatehouse', exp: now() - 120 }, { kid: own.kid }), code: 'ERR_AUTHN_TOKEN_EXPIRED' },
-    { name: 'nbf in the future', token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'gatehouse', exp: now() + 600, nbf: now() + 300 }, { kid: own.kid }), code: 'ERR_AUTHN_TOKEN_NOT_YET_VALID' },
-    { name: 'wrong issuer on our key', token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'evil', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_ISSUER_MISMATCH' },
-    { name: 'wrong issuer on a static key bound to one', token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'other', exp: now() + 60 }), code: 'ERR_AUTHN_ISSUER_MISMATCH' },
-    { name: 'unknown kid', token: () => sign(other.privateKey, 'RS256', { uid: 'a', exp: now() + 60 }, { kid: 'nope' }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'signed by an untrusted key, no kid', token: () => sign(other.privateKey, 'RS256', { uid: 'a', exp: now() + 60 }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'our public key with ES256 and no kid', token: () => sign(ec.privateKey, 'ES256', { uid: 'a', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'no uid or sub', token: () => sign(own.privateKey, 'RS256', { iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }), code: 'ERR_AUTHN_CLAIM_MISSING' },
+    {
+      name: 'expired',
+      token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'gatehouse', exp: now() - 120 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_TOKEN_EXPIRED',
+    },
+    {
+      name: 'nbf in the future',
+      token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'gatehouse', exp: now() + 600, nbf: now() + 300 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_TOKEN_NOT_YET_VALID',
+    },
+    {
+      name: 'wrong issuer on our key',
+      token: () => sign(own.privateKey, 'RS256', { uid: 'a', iss: 'evil', exp: now() + 60 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_ISSUER_MISMATCH',
+    },
+    {
+      name: 'wrong issuer on a static key bound to one',
+      token: () => sign(ec.privateKey, 'ES256', { uid: 'a', iss: 'other', exp: now() + 60 }),
+      code: 'ERR_AUTHN_ISSUER_MISMATCH',
+    },
+    {
+      name: 'unknown kid',
+      token: () => sign(other.privateKey, 'RS256', { uid: 'a', exp: now() + 60 }, { kid: 'nope' }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'signed by an untrusted key, no kid',
+      token: () => sign(other.privateKey, 'RS256', { uid: 'a', exp: now() + 60 }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'our public key with ES256 and no kid',
+      token: () => sign(ec.privateKey, 'ES256', { uid: 'a', exp: now() + 60 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
+    {
+      name: 'no uid or sub',
+      token: () => sign(own.privateKey, 'RS256', { iss: 'gatehouse', exp: now() + 60 }, { kid: own.kid }),
+      code: 'ERR_AUTHN_CLAIM_MISSING',
+    },
     { name: 'not a JWT', token: () => 'hello.world', code: 'ERR_AUTHN_TOKEN_MALFORMED' },
     { name: 'a 20 kB token', token: () => `${b64({ alg: 'RS256' })}.${'A'.repeat(20_000)}.x`, code: 'ERR_AUTHN_TOKEN_TOO_LARGE' },
   ];
@@ -124,7 +160,11 @@ describe('where tokens come from', () => {
     { name: 'Authorization: Bearer', headers: { authorization: 'Bearer abc' }, want: 'abc' },
     { name: 'cookie alone', headers: { cookie: 'x=1; dcos-acs-auth-cookie=abc; y=2' }, want: 'abc' },
     { name: 'nothing', headers: {}, want: null },
-    { name: 'cookie plus an invalid Authorization header: the cookie does not rescue it', headers: { authorization: 'Basic Zm9vOmJhcg==', cookie: 'dcos-acs-auth-cookie=good' }, want: /ERR_AUTHN_TOKEN_MALFORMED/ },
+    {
+      name: 'cookie plus an invalid Authorization header: the cookie does not rescue it',
+      headers: { authorization: 'Basic Zm9vOmJhcg==', cookie: 'dcos-acs-auth-cookie=good' },
+      want: /ERR_AUTHN_TOKEN_MALFORMED/,
+    },
     { name: 'a 20 kB token in the header', headers: { authorization: `token=${'a'.repeat(20_000)}` }, want: /ERR_AUTHN_TOKEN_TOO_LARGE/ },
   ];
   for (const c of table) {

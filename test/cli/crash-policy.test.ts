@@ -51,8 +51,16 @@ describe('crash policy', () => {
   });
 
   const fatal: { name: string; body: string; reason: RegExp }[] = [
-    { name: 'a failed assertion (our own invariant broken)', body: `setTimeout(() => { throw Object.assign(new Error('x'), { code: 'ERR_ASSERTION' }); }, 10);`, reason: /a failed assertion/ },
-    { name: 'more failures in a minute than maxPerMinute', body: `for (let i = 0; i < 4; i++) setTimeout(() => { throw new Error('boom'); }, 10);`, reason: /more than 3 in a minute/ },
+    {
+      name: 'a failed assertion (our own invariant broken)',
+      body: `setTimeout(() => { throw Object.assign(new Error('x'), { code: 'ERR_ASSERTION' }); }, 10);`,
+      reason: /a failed assertion/,
+    },
+    {
+      name: 'more failures in a minute than maxPerMinute',
+      body: `for (let i = 0; i < 4; i++) setTimeout(() => { throw new Error('boom'); }, 10);`,
+      reason: /more than 3 in a minute/,
+    },
   ];
   for (const c of fatal) {
     it(`${c.name}: logged as fatal, exit code 2`, async () => {

@@ -55,11 +55,27 @@ describe('help', () => {
 
 describe('usage errors: one line and a hint', () => {
   it.each([
-    { name: 'unknown command', argv: ['frobnicate'], stderr: /^gatehouse: unknown command "frobnicate"\nRun 'gatehouse --help' for the list of commands\.\n$/ },
-    { name: 'unknown option', argv: ['validate', '--frob'], stderr: /^gatehouse validate: Unknown option '--frob'.*\nRun 'gatehouse validate --help' for usage\.\n$/ },
-    { name: 'token without --uid', argv: ['token'], stderr: /^gatehouse token: --uid is required\nRun 'gatehouse token --help' for usage\.\n$/ },
+    {
+      name: 'unknown command',
+      argv: ['frobnicate'],
+      stderr: /^gatehouse: unknown command "frobnicate"\nRun 'gatehouse --help' for the list of commands\.\n$/,
+    },
+    {
+      name: 'unknown option',
+      argv: ['validate', '--frob'],
+      stderr: /^gatehouse validate: Unknown option '--frob'.*\nRun 'gatehouse validate --help' for usage\.\n$/,
+    },
+    {
+      name: 'token without --uid',
+      argv: ['token'],
+      stderr: /^gatehouse token: --uid is required\nRun 'gatehouse token --help' for usage\.\n$/,
+    },
     { name: 'user without action', argv: ['user'], stderr: /^gatehouse user: .*\nRun 'gatehouse user --help' for usage\.\n$/ },
-    { name: 'user frob', argv: ['user', 'frob'], stderr: /^gatehouse user: unknown action "frob".*\nRun 'gatehouse user --help' for usage\.\n$/ },
+    {
+      name: 'user frob',
+      argv: ['user', 'frob'],
+      stderr: /^gatehouse user: unknown action "frob".*\nRun 'gatehouse user --help' for usage\.\n$/,
+    },
     { name: 'no command at all', argv: [], stderr: /^usage: gatehouse <command>/ },
   ])('$name exits 1', async ({ argv, stderr }) => {
     const result = await cli(argv);

@@ -49,20 +49,52 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { name: 'unknown option', args: (f) => ['run', '--config', f, '--bogus'], yaml: () => config([]), code: 1, stderr: /^gatehouse run: Unknown option '--bogus'.*\nRun 'gatehouse run --help' for usage\.\n$/ },
-  { name: 'missing config file', args: () => ['run', '--config', join(dir, 'nope.yaml')], code: 1, stderr: /^.*nope\.yaml:1:1: cannot read the config file \(ENOENT\)\n$/ },
-  { name: 'config file is a directory', args: () => ['run', '--config', join(dir, 'a-directory')], code: 1, stderr: /^.*a-directory:1:1: cannot read the config file \(EISDIR\)\n$/ },
+  {
+    name: 'unknown option',
+    args: (f) => ['run', '--config', f, '--bogus'],
+    yaml: () => config([]),
+    code: 1,
+    stderr: /^gatehouse run: Unknown option '--bogus'.*\nRun 'gatehouse run --help' for usage\.\n$/,
+  },
+  {
+    name: 'missing config file',
+    args: () => ['run', '--config', join(dir, 'nope.yaml')],
+    code: 1,
+    stderr: /^.*nope\.yaml:1:1: cannot read the config file \(ENOENT\)\n$/,
+  },
+  {
+    name: 'config file is a directory',
+    args: () => ['run', '--config', join(dir, 'a-directory')],
+    code: 1,
+    stderr: /^.*a-directory:1:1: cannot read the config file \(EISDIR\)\n$/,
+  },
   {
     name: 'gateway without authn',
-    yaml: () => config([]).replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0" }').replace('authn: {', 'authn: { enabled: false,'),
+    yaml: () =>
+      config([])
+        .replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0" }')
+        .replace('authn: {', 'authn: { enabled: false,'),
     code: 1,
     stderr: /^.*gatehouse\.yaml:4:19: authn\.enabled: is false while gateway\.enabled is true.*\(ERR_GATEWAY_NEEDS_AUTHN\)\n$/,
   },
-  { name: 'DNS port in use', yaml: () => config([]).replace('dns: { enabled: false }', `dns: { listen: "127.0.0.1:${busyPort}", http: "" }`), code: 2, stderr: /^gatehouse: .*127\.0\.0\.1:\d+.*EADDRINUSE.*\(ERR_[A-Z_]+\)\n$/ },
-  { name: 'DNS HTTP port in use', yaml: () => config([]).replace('dns: { enabled: false }', `dns: { listen: "127.0.0.1:0", http: "127.0.0.1:${busyPort}" }`), code: 2, stderr: /^gatehouse: .*127\.0\.0\.1:\d+.*EADDRINUSE.*\(ERR_[A-Z_]+\)\n$/ },
+  {
+    name: 'DNS port in use',
+    yaml: () => config([]).replace('dns: { enabled: false }', `dns: { listen: "127.0.0.1:${busyPort}", http: "" }`),
+    code: 2,
+    stderr: /^gatehouse: .*127\.0\.0\.1:\d+.*EADDRINUSE.*\(ERR_[A-Z_]+\)\n$/,
+  },
+  {
+    name: 'DNS HTTP port in use',
+    yaml: () => config([]).replace('dns: { enabled: false }', `dns: { listen: "127.0.0.1:0", http: "127.0.0.1:${busyPort}" }`),
+    code: 2,
+    stderr: /^gatehouse: .*127\.0\.0\.1:\d+.*EADDRINUSE.*\(ERR_[A-Z_]+\)\n$/,
+  },
   {
     name: 'gateway port in use while the embedded cluster starts',
-    yaml: () => config([]).replace('source: file', 'source: local').replace('gateway: { enabled: false }', `gateway: { listen: "127.0.0.1:${busyPort}", workers: 1 }`),
+    yaml: () =>
+      config([])
+        .replace('source: file', 'source: local')
+        .replace('gateway: { enabled: false }', `gateway: { listen: "127.0.0.1:${busyPort}", workers: 1 }`),
     code: 2,
     stderr: /gatehouse: .*127\.0\.0\.1:\d+.*EADDRINUSE.*\(ERR_[A-Z_]+\)\n$/,
   },
@@ -72,9 +104,33 @@ const cases: Case[] = [
     code: 2,
     stderr: /^gatehouse: cluster\.local\.http: cannot listen on 127\.0\.0\.1:\d+ \(EADDRINUSE\) \(ERR_CLUSTER_LOCAL_LISTEN\)\n$/,
   },
-  { name: 'signing key is not a key', yaml: () => config([]).replace('key.pem', join(dir, 'bad-key.pem')).replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'), code: 2, stderr: /^gatehouse: .*bad-key\.pem.*\(ERR_[A-Z_]+\)\n$/ },
-  { name: 'signing key path is a directory', yaml: () => config([]).replace('key.pem', join(dir, 'a-directory')).replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'), code: 2, stderr: /^gatehouse: .*a-directory.*\(ERR_[A-Z_]+\)\n$/ },
-  { name: 'users file breaks its schema', yaml: () => config([]).replace('users.yaml', join(dir, 'users-bad.yaml')).replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'), code: 1, stderr: /^.*users-bad\.yaml:2:12: users\[0\]\.uid: .*\n/ },
+  {
+    name: 'signing key is not a key',
+    yaml: () =>
+      config([])
+        .replace('key.pem', join(dir, 'bad-key.pem'))
+        .replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'),
+    code: 2,
+    stderr: /^gatehouse: .*bad-key\.pem.*\(ERR_[A-Z_]+\)\n$/,
+  },
+  {
+    name: 'signing key path is a directory',
+    yaml: () =>
+      config([])
+        .replace('key.pem', join(dir, 'a-directory'))
+        .replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'),
+    code: 2,
+    stderr: /^gatehouse: .*a-directory.*\(ERR_[A-Z_]+\)\n$/,
+  },
+  {
+    name: 'users file breaks its schema',
+    yaml: () =>
+      config([])
+        .replace('users.yaml', join(dir, 'users-bad.yaml'))
+        .replace('gateway: { enabled: false }', 'gateway: { listen: "127.0.0.1:0", workers: 1 }'),
+    code: 1,
+    stderr: /^.*users-bad\.yaml:2:12: users\[0\]\.uid: .*\n/,
+  },
 ];
 
 describe('gatehouse run: start-up errors end the process with one line and exit 1 or 2', () => {
@@ -93,9 +149,14 @@ describe('gatehouse validate applies the cross-key rules of run', () => {
   it('gateway.enabled (the default) with authn.enabled: false is reported at authn.enabled, exit 1', async () => {
     const caseDir = await mkdtemp(join(dir, 'validate-'));
     const file = join(caseDir, 'gatehouse.yaml');
-    await writeFile(file, `cluster: { source: file, file: { path: state.json }, local: { apps: ${JSON.stringify(join(caseDir, 'apps'))} } }\ngateway: { routes: ${JSON.stringify(join(caseDir, 'routes'))} }\nauthn:\n  enabled: false\n`);
+    await writeFile(
+      file,
+      `cluster: { source: file, file: { path: state.json }, local: { apps: ${JSON.stringify(join(caseDir, 'apps'))} } }\ngateway: { routes: ${JSON.stringify(join(caseDir, 'routes'))} }\nauthn:\n  enabled: false\n`,
+    );
     const result = await runGatehouse(['validate', '--config', file], { cwd: caseDir });
-    expect(result.stdout).toBe(`${file}:4:12: authn.enabled: is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)\n`);
+    expect(result.stdout).toBe(
+      `${file}:4:12: authn.enabled: is false while gateway.enabled is true: Gatehouse does not run an unauthenticated gateway; set gateway.enabled: false, or keep authn on and open single routes with auth: none (ERR_GATEWAY_NEEDS_AUTHN)\n`,
+    );
     expect(result.code).toBe(1);
   }, 30_000);
 });

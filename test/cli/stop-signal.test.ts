@@ -25,9 +25,30 @@ interface Case {
 
 const cases: Case[] = [
   { name: 'one SIGTERM: a clean stop', signals: [{ signal: 'SIGTERM', afterMs: 0 }], want: { code: 0, clean: true } },
-  { name: 'SIGINT twice within a second (one Ctrl-C under npm): a clean stop', signals: [{ signal: 'SIGINT', afterMs: 0 }, { signal: 'SIGINT', afterMs: 100 }], want: { code: 0, clean: true } },
-  { name: 'SIGINT, then SIGINT again after a second: forced, exit 2', signals: [{ signal: 'SIGINT', afterMs: 0 }, { signal: 'SIGINT', afterMs: 1300 }], want: { code: 2, clean: false } },
-  { name: 'SIGINT, then SIGHUP after a second (the terminal closes): still a clean stop', signals: [{ signal: 'SIGINT', afterMs: 0 }, { signal: 'SIGHUP', afterMs: 1300 }], want: { code: 0, clean: true } },
+  {
+    name: 'SIGINT twice within a second (one Ctrl-C under npm): a clean stop',
+    signals: [
+      { signal: 'SIGINT', afterMs: 0 },
+      { signal: 'SIGINT', afterMs: 100 },
+    ],
+    want: { code: 0, clean: true },
+  },
+  {
+    name: 'SIGINT, then SIGINT again after a second: forced, exit 2',
+    signals: [
+      { signal: 'SIGINT', afterMs: 0 },
+      { signal: 'SIGINT', afterMs: 1300 },
+    ],
+    want: { code: 2, clean: false },
+  },
+  {
+    name: 'SIGINT, then SIGHUP after a second (the terminal closes): still a clean stop',
+    signals: [
+      { signal: 'SIGINT', afterMs: 0 },
+      { signal: 'SIGHUP', afterMs: 1300 },
+    ],
+    want: { code: 0, clean: true },
+  },
 ];
 
 describe('stop signals', () => {

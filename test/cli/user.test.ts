@@ -28,7 +28,11 @@ const user = (args: string[], input?: string) => runGatehouse(['user', ...args, 
 
 describe('gatehouse user add refuses what the users file would refuse', () => {
   it.each([
-    { name: 'a uid with a space', uid: 'Bob Smith', stderr: /^gatehouse user add: "Bob Smith" is not a valid uid \(1 to 64 characters: .*\)\nRun 'gatehouse user --help' for usage\.\n$/ },
+    {
+      name: 'a uid with a space',
+      uid: 'Bob Smith',
+      stderr: /^gatehouse user add: "Bob Smith" is not a valid uid \(1 to 64 characters: .*\)\nRun 'gatehouse user --help' for usage\.\n$/,
+    },
     { name: 'a uid starting with a dot', uid: '.hidden', stderr: /"\.hidden" is not a valid uid/ },
     { name: 'a uid of 65 characters', uid: 'a'.repeat(65), stderr: /is not a valid uid/ },
     { name: 'a uid with a slash', uid: 'a/b', stderr: /"a\/b" is not a valid uid/ },
@@ -61,7 +65,9 @@ describe('add, list, remove', () => {
 
     const listed = await user(['list']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toBe('UID                KIND             GROUPS\nalice              user             ops,dev\nbob.smith@example  user             -\n');
+    expect(listed.stdout).toBe(
+      'UID                KIND             GROUPS\nalice              user             ops,dev\nbob.smith@example  user             -\n',
+    );
     expect(listed.stdout).not.toMatch(/scrypt/);
 
     expect(await user(['remove', 'alice'])).toMatchObject({ code: 0, stdout: `removed alice from ${users}\n` });
@@ -72,7 +78,10 @@ describe('add, list, remove', () => {
 
   it('on a terminal the password is asked twice and never echoed (a real pty via script)', async () => {
     const password = 'typed-in-secret-9';
-    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} user add carol --config ${config}`, '/dev/null'], { cwd: dir, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} user add carol --config ${config}`, '/dev/null'], {
+      cwd: dir,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let screen = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk));
     const waitFor = (text: string) => new Promise<void>((resolve, reject) => {
@@ -105,7 +114,15 @@ describe('gatehouse validate checks the users file', () => {
     const broken = join(dir, 'broken-users.yaml');
     await writeFile(broken, 'users:\n  - uid: Bob Smith\n    password: "scrypt$16384$8$1$c2FsdA$aGFzaA"\n', { mode: 0o600 });
     const brokenConfig = join(dir, 'broken.yaml');
-    await writeFile(brokenConfig, (await readFile(config, 'utf8')).replace(JSON.stringify(users), JSON.stringify(broken)).replace('source: file, file: { path: state.json }', `source: file, file: { path: state.json }, local: { apps: ${JSON.stringify(join(dir, 'no-apps'))} }`) + `gateway: { routes: ${JSON.stringify(join(dir, 'no-routes'))} }\n`);
+    await writeFile(
+      brokenConfig,
+      (await readFile(config, 'utf8'))
+        .replace(JSON.stringify(users), JSON.stringify(broken))
+        .replace(
+          'source: file, file: { path: state.json }',
+          `source: file, file: { path: state.json }, local: { apps: ${JSON.stringify(join(dir, 'no-apps'))} }`,
+        ) + `gateway: { routes: ${JSON.stringify(join(dir, 'no-routes'))} }\n`,
+    );
     const result = await runGatehouse(['validate', '--config', brokenConfig], { cwd: dir });
     expect(result.stdout).toMatch(new RegExp(`^${broken.replace(/[.]/g, '\\.')}:2:10: users\\[0\\]\\.uid: must match pattern .*"Bob Smith"\\n$`));
     expect(result.code).toBe(1);

@@ -20,15 +20,87 @@ interface Want {
 
 // Keyed by task name: fish-market.3f9a1c20… appears twice in the fixture (names fish.market and sea.lion2).
 const FAKE_STATE: Want[] = [
-  { name: 'collector', state: 'TASK_RUNNING', netinfo: ['203.0.113.41', '203.0.113.40', 'fd02:a::3:9000:4'], docker: [], mesos: [], host: ['2001:db8:4::7'], ports: [31960, 31961], discovery: null },
+  {
+    name: 'collector',
+    state: 'TASK_RUNNING',
+    netinfo: ['203.0.113.41', '203.0.113.40', 'fd02:a::3:9000:4'],
+    docker: [],
+    mesos: [],
+    host: ['2001:db8:4::7'],
+    ports: [31960, 31961],
+    discovery: null,
+  },
   { name: 'archiver', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31777], discovery: null },
-  { name: 'ferry.e4f5a6b7-8b7f-11ee-9c4e-0242ac110002', state: 'TASK_KILLED', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31190], discovery: null },
-  { name: 'fish.market', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.1'], mesos: [], host: ['198.51.100.21'], ports: [31801, 31802], discovery: 'fish.market' },
-  { name: 'sea.lion2', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.1'], mesos: [], host: ['198.51.100.21'], ports: [31801, 31802], discovery: 'sea.lion' },
-  { name: 'fishmarket-canary-instance', state: 'TASK_RUNNING', netinfo: [], docker: ['10.20.0.2'], mesos: [], host: ['198.51.100.22'], ports: [31910, 31911], discovery: 'fish.market' },
-  { name: 'ice.cream', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31420, 31421], discovery: null },
-  { name: 'lighthouse', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.21'], ports: [31500], discovery: null },
-  { name: 'tugboat', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: ['10.20.0.3'], host: ['198.51.100.21'], ports: [], discovery: null },
+  {
+    name: 'ferry.e4f5a6b7-8b7f-11ee-9c4e-0242ac110002',
+    state: 'TASK_KILLED',
+    netinfo: [],
+    docker: [],
+    mesos: [],
+    host: ['198.51.100.21'],
+    ports: [31190],
+    discovery: null,
+  },
+  {
+    name: 'fish.market',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: ['10.20.0.1'],
+    mesos: [],
+    host: ['198.51.100.21'],
+    ports: [31801, 31802],
+    discovery: 'fish.market',
+  },
+  {
+    name: 'sea.lion2',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: ['10.20.0.1'],
+    mesos: [],
+    host: ['198.51.100.21'],
+    ports: [31801, 31802],
+    discovery: 'sea.lion',
+  },
+  {
+    name: 'fishmarket-canary-instance',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: ['10.20.0.2'],
+    mesos: [],
+    host: ['198.51.100.22'],
+    ports: [31910, 31911],
+    discovery: 'fish.market',
+  },
+  {
+    name: 'ice.cream',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: [],
+    mesos: [],
+    host: ['198.51.100.21'],
+    ports: [31420, 31421],
+    discovery: null,
+  },
+  {
+    name: 'lighthouse',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: [],
+    mesos: [],
+    host: ['198.51.100.21'],
+    ports: [31500],
+    discovery: null,
+  },
+  {
+    name: 'tugboat',
+    state: 'TASK_RUNNING',
+    netinfo: [],
+    docker: [],
+    mesos: ['10.20.0.3'],
+    host: ['198.51.100.21'],
+    ports: [],
+    discovery: null,
+  },
   { name: 'buoy', state: 'TASK_RUNNING', netinfo: [], docker: [], mesos: [], host: ['198.51.100.22'], ports: [31644], discovery: null },
 ];
 
@@ -77,9 +149,30 @@ describe('harbor.json (hand-written master state), task by task', async () => {
 
 describe('health from the newest status', () => {
   const table: { name: string; statuses: unknown[]; want: string }[] = [
-    { name: 'newest healthy', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: false }, { state: 'TASK_RUNNING', timestamp: 2, healthy: true }], want: 'healthy' },
-    { name: 'newest unhealthy', statuses: [{ state: 'TASK_RUNNING', timestamp: 2, healthy: false }, { state: 'TASK_RUNNING', timestamp: 1, healthy: true }], want: 'unhealthy' },
-    { name: 'newest without a check', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: true }, { state: 'TASK_RUNNING', timestamp: 2 }], want: 'unknown' },
+    {
+      name: 'newest healthy',
+      statuses: [
+        { state: 'TASK_RUNNING', timestamp: 1, healthy: false },
+        { state: 'TASK_RUNNING', timestamp: 2, healthy: true },
+      ],
+      want: 'healthy',
+    },
+    {
+      name: 'newest unhealthy',
+      statuses: [
+        { state: 'TASK_RUNNING', timestamp: 2, healthy: false },
+        { state: 'TASK_RUNNING', timestamp: 1, healthy: true },
+      ],
+      want: 'unhealthy',
+    },
+    {
+      name: 'newest without a check',
+      statuses: [
+        { state: 'TASK_RUNNING', timestamp: 1, healthy: true },
+        { state: 'TASK_RUNNING', timestamp: 2 },
+      ],
+      want: 'unknown',
+    },
     { name: 'healthy of the wrong type', statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: 'yes' }], want: 'unknown' },
     { name: 'no statuses', statuses: [], want: 'unknown' },
   ];
@@ -101,7 +194,11 @@ describe('host names that do not resolve', () => {
   ];
   for (const [name, resolveHost] of resolvers) {
     it(`${name}: empty IPs, the snapshot still builds`, async () => {
-      const doc = { leader: 'master@master.invalid:5050', slaves: [{ id: 'S0', pid: 'slave(1)@agent.invalid:5051' }], frameworks: [{ id: 'f', tasks: [{ id: 't', slave_id: 'S0', state: 'TASK_RUNNING' }] }] };
+      const doc = {
+        leader: 'master@master.invalid:5050',
+        slaves: [{ id: 'S0', pid: 'slave(1)@agent.invalid:5051' }],
+        frameworks: [{ id: 'f', tasks: [{ id: 't', slave_id: 'S0', state: 'TASK_RUNNING' }] }],
+      };
       const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost });
       expect(snapshot.leader?.address.ips).toEqual([]);
       expect(tasksOf(snapshot)[0]!.ips.host).toEqual([]);
@@ -115,7 +212,11 @@ describe('host names that do not resolve', () => {
 });
 
 describe('createSource', () => {
-  const deps = () => ({ store: new ClusterStore({ staleAfterMs: 1000, unusableAfterMs: 2000, logger: pino({ level: 'silent' }) }), logger: pino({ level: 'silent' }), registry: new Registry() });
+  const deps = () => ({
+    store: new ClusterStore({ staleAfterMs: 1000, unusableAfterMs: 2000, logger: pino({ level: 'silent' }) }),
+    logger: pino({ level: 'silent' }),
+    registry: new Registry(),
+  });
   it('local: a LocalSource for the embedded cluster (nothing starts before start())', async () => {
     const { parseConfig } = await import('../../config/index.js');
     const source = await createSource(parseConfig('cluster:\n  local:\n    http: 127.0.0.1:0\n', 'g.yaml').cluster, deps());
@@ -128,6 +229,11 @@ describe('createSource', () => {
     await source.close();
   });
   it('mesos with no masters: refused naming the option', async () => {
-    await expect(createSource({ source: 'mesos', mesos: { masters: [], marathon: null, refreshMs: 1000, timeoutMs: 1000 } } as unknown as ClusterConfig, deps())).rejects.toMatchObject({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringContaining('masters') });
+    await expect(
+      createSource(
+        { source: 'mesos', mesos: { masters: [], marathon: null, refreshMs: 1000, timeoutMs: 1000 } } as unknown as ClusterConfig,
+        deps(),
+      ),
+    ).rejects.toMatchObject({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringContaining('masters') });
   });
 });

@@ -66,15 +66,35 @@ const status = (id: string) => JSON.stringify({ eventType: 'status_update_event'
 
 describe('Marathon event stream: line endings and SSE fields', () => {
   const cases: { name: string; chunks: string[]; expected: string[] }[] = [
-    { name: 'CRLF line endings, as Marathon (Jetty) sends them', chunks: [`event: status_update_event\r\ndata: ${status('a')}\r\n\r\n`, `event: deployment_success\r\ndata: {}\r\n\r\n`], expected: ['status_update_event', 'deployment_success'] },
+    {
+      name: 'CRLF line endings, as Marathon (Jetty) sends them',
+      chunks: [`event: status_update_event\r\ndata: ${status('a')}\r\n\r\n`, `event: deployment_success\r\ndata: {}\r\n\r\n`],
+      expected: ['status_update_event', 'deployment_success'],
+    },
     // A lone CR at a chunk's end may be half of a CRLF, so the blank line is known only at the next byte:
     // the keep-alive comment that follows in a live stream.
     { name: 'CR line endings', chunks: [`event: status_update_event\rdata: ${status('a')}\r\r`, `:\r`], expected: ['status_update_event'] },
     { name: 'LF line endings', chunks: [`event: status_update_event\ndata: ${status('a')}\n\n`], expected: ['status_update_event'] },
-    { name: 'CRLF split between chunks, inside the blank line', chunks: [`event: app_terminated_event\r\ndata: {}\r`, `\n\r`, `\n`], expected: ['app_terminated_event'] },
-    { name: 'comments (keep-alives) are not events', chunks: [`: ping\r\n\r\n`, `:\r\n\r\n`, `event: health_status_changed_event\r\ndata: {}\r\n\r\n`], expected: ['health_status_changed_event'] },
-    { name: 'multi-line data without an event field: the type comes from the JSON', chunks: [`data: {"eventType":\r\ndata: "status_update_event"}\r\n\r\n`], expected: ['status_update_event'] },
-    { name: 'an event with neither a type field nor typed JSON is ignored', chunks: [`data: hello\r\n\r\n`, `event: deployment_info\r\ndata: {}\r\n\r\n`], expected: ['deployment_info'] },
+    {
+      name: 'CRLF split between chunks, inside the blank line',
+      chunks: [`event: app_terminated_event\r\ndata: {}\r`, `\n\r`, `\n`],
+      expected: ['app_terminated_event'],
+    },
+    {
+      name: 'comments (keep-alives) are not events',
+      chunks: [`: ping\r\n\r\n`, `:\r\n\r\n`, `event: health_status_changed_event\r\ndata: {}\r\n\r\n`],
+      expected: ['health_status_changed_event'],
+    },
+    {
+      name: 'multi-line data without an event field: the type comes from the JSON',
+      chunks: [`data: {"eventType":\r\ndata: "status_update_event"}\r\n\r\n`],
+      expected: ['status_update_event'],
+    },
+    {
+      name: 'an event with neither a type field nor typed JSON is ignored',
+      chunks: [`data: hello\r\n\r\n`, `event: deployment_info\r\ndata: {}\r\n\r\n`],
+      expected: ['deployment_info'],
+    },
   ];
   for (const { name, chunks, expected } of cases) {
     it(name, async () => {
@@ -176,7 +196,16 @@ describe('mesos source: a CRLF event from Marathon refreshes the snapshot', () =
       const url = String(input);
       return fetch(url.endsWith('/v2/events') ? `${events.url}/v2/events` : url, init);
     };
-    const source = new MesosSource({ masters: [master.url], marathon: marathon.url, refreshMs: 60_000, timeoutMs: 2000, store, logger: pino({ level: 'silent' }), resolveHost: async () => [], fetch: proxyFetch });
+    const source = new MesosSource({
+      masters: [master.url],
+      marathon: marathon.url,
+      refreshMs: 60_000,
+      timeoutMs: 2000,
+      store,
+      logger: pino({ level: 'silent' }),
+      resolveHost: async () => [],
+      fetch: proxyFetch,
+    });
     cleanups.push(() => source.close());
     await source.start();
     await until(() => stream !== null, 'the event stream to open');

@@ -14,7 +14,16 @@ sourceConformance('mesos', async () => {
     serve: async (document) => {
       master.body = typeof document === 'string' ? document : JSON.stringify(document);
     },
-    source: (store) => new MesosSource({ masters: [master.url], marathon: null, refreshMs: 60_000, timeoutMs: 2000, store, logger: pino({ level: 'silent' }), resolveHost: async () => [] }),
+    source: (store) =>
+      new MesosSource({
+        masters: [master.url],
+        marathon: null,
+        refreshMs: 60_000,
+        timeoutMs: 2000,
+        store,
+        logger: pino({ level: 'silent' }),
+        resolveHost: async () => [],
+      }),
     close: () => master.close(),
   };
 });
@@ -35,7 +44,17 @@ describe('mesos source: a fleet of masters', () => {
     return started;
   }
   function sourceFor(urls: string[], store: ClusterStore, options: { timeoutMs?: number; marathon?: string; registry?: Registry; maxBytes?: number } = {}) {
-    const source = new MesosSource({ masters: urls, marathon: options.marathon ?? null, refreshMs: 60_000, timeoutMs: options.timeoutMs ?? 2000, store, logger: pino({ level: 'silent' }), registry: options.registry, maxBytes: options.maxBytes, resolveHost: async () => [] });
+    const source = new MesosSource({
+      masters: urls,
+      marathon: options.marathon ?? null,
+      refreshMs: 60_000,
+      timeoutMs: options.timeoutMs ?? 2000,
+      store,
+      logger: pino({ level: 'silent' }),
+      registry: options.registry,
+      maxBytes: options.maxBytes,
+      resolveHost: async () => [],
+    });
     sources.push(source);
     return source;
   }

@@ -31,7 +31,16 @@ async function cluster(instances: number, ports: string): Promise<TestCluster> {
 }
 
 function source(masters: string[], store: ClusterStore, extra: Partial<ConstructorParameters<typeof MesosSource>[0]> = {}): MesosSource {
-  const s = new MesosSource({ masters, marathon: null, refreshMs: 60_000, timeoutMs: 2000, store, logger: silent, resolveHost: async () => ['127.0.0.1'], ...extra });
+  const s = new MesosSource({
+    masters,
+    marathon: null,
+    refreshMs: 60_000,
+    timeoutMs: 2000,
+    store,
+    logger: silent,
+    resolveHost: async () => ['127.0.0.1'],
+    ...extra,
+  });
   closers.push(() => s.close());
   return s;
 }
@@ -70,9 +79,19 @@ describe('the mesos source follows SUBSCRIBE', () => {
     // DNS: the record publisher on the same store, with a sink noting when SRV records change.
     let srvSeen: { at: number; count: number }[] = [];
     const publisher = new RecordPublisher({
-      feed: store, logger: silent, withdrawWhenUnusable: false,
+      feed: store,
+      logger: silent,
+      withdrawWhenUnusable: false,
       recordOptions: { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: [] },
-      sinks: [{ setRecords: (records: RecordSet) => (srvSeen.push({ at: performance.now(), count: records.srv.get('_hello._tcp.marathon.mesos.')?.length ?? 0 }), { buildMs: 0, names: records.names.size }), setUnavailable: () => undefined }],
+      sinks: [
+        {
+          setRecords: (records: RecordSet) => (
+            srvSeen.push({ at: performance.now(), count: records.srv.get('_hello._tcp.marathon.mesos.')?.length ?? 0 }),
+            { buildMs: 0, names: records.names.size }
+          ),
+          setUnavailable: () => undefined,
+        },
+      ],
     });
     publisher.start();
     closers.push(async () => publisher.close());
@@ -99,8 +118,15 @@ describe('the mesos source follows SUBSCRIBE', () => {
     await until(async () => tasksOf(store.current!).some((t) => t.id === victim), (there) => !there, 10_000);
     const killDns = await until(async () => srvSeen.find((r) => r.count === 1), (r) => r !== undefined, 5000);
 
-    const measured = { launchStoreMs: launchAt - launch.at, launchDnsMs: launchDns!.at - launch.at, killStoreMs: killAt - kill.at, killDnsMs: killDns!.at - kill.at };
-    console.log(`SUBSCRIBE latency from the master's event (ms): ${JSON.stringify(Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`);
+    const measured = {
+      launchStoreMs: launchAt - launch.at,
+      launchDnsMs: launchDns!.at - launch.at,
+      killStoreMs: killAt - kill.at,
+      killDnsMs: killDns!.at - kill.at,
+    };
+    console.log(
+      `SUBSCRIBE latency from the master's event (ms): ${JSON.stringify(Object.fromEntries(Object.entries(measured).map(([k, v]) => [k, Math.round(v * 10) / 10])))}`,
+    );
     // A bound for a loaded machine, not a timing claim: the poll alone would take a minute.
     for (const ms of Object.values(measured)) expect(ms).toBeLessThan(5000);
     expect(store.current!.source.origin).toBe(`${c.url}/api/v1`);
@@ -110,7 +136,11 @@ describe('the mesos source follows SUBSCRIBE', () => {
   it('a master that refuses SUBSCRIBE is polled instead, and the last good snapshot stays when it fails', async () => {
     const master = await startFakeMaster();
     closers.push(() => master.close());
-    master.body = JSON.stringify({ leader: `master@127.0.0.1:${master.port}`, slaves: [], frameworks: [{ id: 'f1', name: 'marathon', tasks: [{ id: 't1', name: 'web', state: 'TASK_RUNNING', slave_id: 's1', statuses: [] }] }] });
+    master.body = JSON.stringify({
+      leader: `master@127.0.0.1:${master.port}`,
+      slaves: [],
+      frameworks: [{ id: 'f1', name: 'marathon', tasks: [{ id: 't1', name: 'web', state: 'TASK_RUNNING', slave_id: 's1', statuses: [] }] }],
+    });
     const store = newStore();
     const s = source([master.url], store);
     await s.start();
@@ -135,7 +165,11 @@ describe('the mesos source follows SUBSCRIBE', () => {
         if (req.url?.startsWith('/master/state')) {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end(Buffer.concat(chunks).toString().replaceAll(`127.0.0.1:${masterPort}`, `127.0.0.1:${relayPort}`)));
+          answer.on('end', () =>
+            res
+              .writeHead(200, { 'content-type': 'application/json' })
+              .end(Buffer.concat(chunks).toString().replaceAll(`127.0.0.1:${masterPort}`, `127.0.0.1:${relayPort}`)),
+          );
           return;
         }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -174,7 +208,10 @@ describe('the mesos source follows SUBSCRIBE', () => {
     let leader = a.url;
     const standby: Server = createHttpServer((req, res) => {
       if (req.url?.startsWith('/api/v1')) return void res.writeHead(307, { location: `${leader.replace(/^http:/, '')}/api/v1` }).end();
-      if (req.url?.startsWith('/master/state')) return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ leader: `master@${new URL(leader).host}`, slaves: [], frameworks: [] }));
+      if (req.url?.startsWith('/master/state'))
+        return void res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ leader: `master@${new URL(leader).host}`, slaves: [], frameworks: [] }));
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => standby.listen(0, '127.0.0.1', resolve));

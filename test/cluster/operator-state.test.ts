@@ -40,28 +40,76 @@ const task = (id: string, state = 'TASK_RUNNING') => ({
   labels: { labels: [{ key: 'k', value: 'v' }] },
 });
 const GET_STATE = {
-  get_agents: { agents: [{ agent_info: { hostname: 'a1', id: { value: 's1' } }, active: true, pid: 'slave(1)@10.0.0.5:5051', total_resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 1024 } }] }] },
-  get_frameworks: { frameworks: [{ framework_info: { user: 'root', name: 'marathon', id: { value: 'f1' }, hostname: 'm1' }, active: true }] },
+  get_agents: {
+    agents: [
+      {
+        agent_info: { hostname: 'a1', id: { value: 's1' } },
+        active: true,
+        pid: 'slave(1)@10.0.0.5:5051',
+        total_resources: [{ name: 'mem', type: 'SCALAR', scalar: { value: 1024 } }],
+      },
+    ],
+  },
+  get_frameworks: {
+    frameworks: [{ framework_info: { user: 'root', name: 'marathon', id: { value: 'f1' }, hostname: 'm1' }, active: true }],
+  },
   get_tasks: { tasks: [task('t1')] },
 };
 
 describe('the v1 state model', () => {
   it('reads back as a /master/state document', () => {
     const doc = new OperatorStateModel(GET_STATE).toMasterState('master@10.0.0.1:5050', 'prod', (id) => (id === 'f1' ? 'scheduler@10.0.0.2:8080' : undefined));
-    expect(doc).toMatchObject({ leader: 'master@10.0.0.1:5050', cluster: 'prod', slaves: [{ id: 's1', pid: 'slave(1)@10.0.0.5:5051', resources: { mem: 1024, cpus: 0, gpus: 0, disk: 0 } }] });
+    expect(doc).toMatchObject({
+      leader: 'master@10.0.0.1:5050',
+      cluster: 'prod',
+      slaves: [{ id: 's1', pid: 'slave(1)@10.0.0.5:5051', resources: { mem: 1024, cpus: 0, gpus: 0, disk: 0 } }],
+    });
     // In the order Mesos writes them (pages list them in this order).
     expect(Object.keys((doc['slaves'] as any[])[0].resources)).toEqual(['cpus', 'mem', 'disk', 'gpus']);
     const frameworks = doc['frameworks'] as any[];
     expect(frameworks[0]).toMatchObject({ id: 'f1', name: 'marathon', pid: 'scheduler@10.0.0.2:8080' });
-    expect(frameworks[0].tasks[0]).toMatchObject({ id: 't1', slave_id: 's1', state: 'TASK_RUNNING', resources: { cpus: 0.5, ports: '[31000-31001]' }, labels: [{ key: 'k', value: 'v' }] });
+    expect(frameworks[0].tasks[0]).toMatchObject({
+      id: 't1',
+      slave_id: 's1',
+      state: 'TASK_RUNNING',
+      resources: { cpus: 0.5, ports: '[31000-31001]' },
+      labels: [{ key: 'k', value: 'v' }],
+    });
     expect(frameworks[0].tasks[0].statuses[0].container_status.network_infos[0].ip_addresses[0].ip_address).toBe('10.0.0.5');
   });
 
   const events: { name: string; event: Record<string, unknown>; tasks: string[]; agents: number; frameworks: number }[] = [
-    { name: 'TASK_ADDED adds a task', event: { type: 'TASK_ADDED', task_added: { task: task('t2', 'TASK_STAGING') } }, tasks: ['t1', 't2'], agents: 1, frameworks: 1 },
-    { name: 'TASK_UPDATED to a terminal state removes it', event: { type: 'TASK_UPDATED', task_updated: { framework_id: { value: 'f1' }, status: { task_id: { value: 't1' }, state: 'TASK_KILLED' }, state: 'TASK_KILLED' } }, tasks: [], agents: 1, frameworks: 1 },
-    { name: 'AGENT_REMOVED removes the agent', event: { type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 's1' } } }, tasks: ['t1'], agents: 0, frameworks: 1 },
-    { name: 'FRAMEWORK_REMOVED removes it and its tasks', event: { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: { id: { value: 'f1' } } } }, tasks: [], agents: 1, frameworks: 0 },
+    {
+      name: 'TASK_ADDED adds a task',
+      event: { type: 'TASK_ADDED', task_added: { task: task('t2', 'TASK_STAGING') } },
+      tasks: ['t1', 't2'],
+      agents: 1,
+      frameworks: 1,
+    },
+    {
+      name: 'TASK_UPDATED to a terminal state removes it',
+      event: {
+        type: 'TASK_UPDATED',
+        task_updated: { framework_id: { value: 'f1' }, status: { task_id: { value: 't1' }, state: 'TASK_KILLED' }, state: 'TASK_KILLED' },
+      },
+      tasks: [],
+      agents: 1,
+      frameworks: 1,
+    },
+    {
+      name: 'AGENT_REMOVED removes the agent',
+      event: { type: 'AGENT_REMOVED', agent_removed: { agent_id: { value: 's1' } } },
+      tasks: ['t1'],
+      agents: 0,
+      frameworks: 1,
+    },
+    {
+      name: 'FRAMEWORK_REMOVED removes it and its tasks',
+      event: { type: 'FRAMEWORK_REMOVED', framework_removed: { framework_info: { id: { value: 'f1' } } } },
+      tasks: [],
+      agents: 1,
+      frameworks: 0,
+    },
     { name: 'HEARTBEAT changes nothing', event: { type: 'HEARTBEAT' }, tasks: ['t1'], agents: 1, frameworks: 1 },
   ];
   for (const t of events) {
@@ -77,7 +125,16 @@ describe('the v1 state model', () => {
 
   it('TASK_UPDATED keeps the state and adds the status', () => {
     const model = new OperatorStateModel(GET_STATE);
-    expect(model.apply({ type: 'TASK_UPDATED', task_updated: { framework_id: { value: 'f1' }, status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', healthy: false, timestamp: 2 }, state: 'TASK_RUNNING' } })).toBe(true);
+    expect(
+      model.apply({
+        type: 'TASK_UPDATED',
+        task_updated: {
+          framework_id: { value: 'f1' },
+          status: { task_id: { value: 't1' }, state: 'TASK_RUNNING', healthy: false, timestamp: 2 },
+          state: 'TASK_RUNNING',
+        },
+      }),
+    ).toBe(true);
     const statuses = (model.toMasterState('m@h:1', null) as any).frameworks[0].tasks[0].statuses;
     expect(statuses.map((s: any) => s.healthy)).toEqual([undefined, false]);
   });

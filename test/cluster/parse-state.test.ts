@@ -20,16 +20,63 @@ async function taskIps(statuses: unknown[]) {
 
 describe('task IPs per source', () => {
   const table: { name: string; statuses: unknown[]; want: Partial<Record<'netinfo' | 'docker' | 'mesos' | 'host', string[]>> }[] = [
-    { name: 'netinfo list, IPv4 and IPv6', statuses: [status('TASK_RUNNING', 1, netinfo('1.2.3.4', 'fd01:b::1:8000:2'))], want: { netinfo: ['1.2.3.4', 'fd01:b::1:8000:2'], host: ['5.6.7.8'] } },
-    { name: 'Mesos 0.25 single ip_address', statuses: [status('TASK_RUNNING', 1, { container_status: { network_infos: [{ ip_address: '1.2.3.5' }] } })], want: { netinfo: ['1.2.3.5'] } },
-    { name: 'only the RUNNING status counts', statuses: [status('TASK_RUNNING', 1, netinfo('1.2.3.4')), status('TASK_STOPPED', 2, netinfo('2.3.4.5'))], want: { netinfo: ['1.2.3.4'] } },
-    { name: 'newest RUNNING status wins', statuses: [status('TASK_RUNNING', 1, netinfo('1.1.1.1')), status('TASK_RUNNING', 2, { labels: [label('Docker.NetworkSettings.IPAddress', '2.4.6.8')] })], want: { netinfo: [], docker: ['2.4.6.8'] } },
-    { name: 'equal timestamps: the first wins', statuses: [status('TASK_RUNNING', 3, netinfo('1.1.1.1')), status('TASK_RUNNING', 3, netinfo('2.2.2.2'))], want: { netinfo: ['1.1.1.1'] } },
-    { name: 'two docker labels: both, in order', statuses: [status('TASK_RUNNING', 1, { labels: [label('Docker.NetworkSettings.IPAddress', '1.2.3.4'), label('Docker.NetworkSettings.IPAddress', '2.3.4.5')] })], want: { docker: ['1.2.3.4', '2.3.4.5'] } },
-    { name: 'mesos containerizer label', statuses: [status('TASK_RUNNING', 1, { labels: [label('MesosContainerizer.NetworkSettings.IPAddress', '10.3.0.3')] })], want: { mesos: ['10.3.0.3'] } },
-    { name: 'invalid IP strings are skipped', statuses: [status('TASK_RUNNING', 1, netinfo('not-an-ip', '300.1.1.1', '1.2.3.4'))], want: { netinfo: ['1.2.3.4'] } },
-    { name: 'IPv4-mapped IPv6 becomes IPv4', statuses: [status('TASK_RUNNING', 1, netinfo('::ffff:10.0.0.9'))], want: { netinfo: ['10.0.0.9'] } },
-    { name: 'no RUNNING status: nothing but the host', statuses: [status('TASK_STAGING', 1, netinfo('1.2.3.4'))], want: { netinfo: [], docker: [], mesos: [], host: ['5.6.7.8'] } },
+    {
+      name: 'netinfo list, IPv4 and IPv6',
+      statuses: [status('TASK_RUNNING', 1, netinfo('1.2.3.4', 'fd01:b::1:8000:2'))],
+      want: { netinfo: ['1.2.3.4', 'fd01:b::1:8000:2'], host: ['5.6.7.8'] },
+    },
+    {
+      name: 'Mesos 0.25 single ip_address',
+      statuses: [status('TASK_RUNNING', 1, { container_status: { network_infos: [{ ip_address: '1.2.3.5' }] } })],
+      want: { netinfo: ['1.2.3.5'] },
+    },
+    {
+      name: 'only the RUNNING status counts',
+      statuses: [status('TASK_RUNNING', 1, netinfo('1.2.3.4')), status('TASK_STOPPED', 2, netinfo('2.3.4.5'))],
+      want: { netinfo: ['1.2.3.4'] },
+    },
+    {
+      name: 'newest RUNNING status wins',
+      statuses: [
+        status('TASK_RUNNING', 1, netinfo('1.1.1.1')),
+        status('TASK_RUNNING', 2, { labels: [label('Docker.NetworkSettings.IPAddress', '2.4.6.8')] }),
+      ],
+      want: { netinfo: [], docker: ['2.4.6.8'] },
+    },
+    {
+      name: 'equal timestamps: the first wins',
+      statuses: [status('TASK_RUNNING', 3, netinfo('1.1.1.1')), status('TASK_RUNNING', 3, netinfo('2.2.2.2'))],
+      want: { netinfo: ['1.1.1.1'] },
+    },
+    {
+      name: 'two docker labels: both, in order',
+      statuses: [
+        status('TASK_RUNNING', 1, {
+          labels: [label('Docker.NetworkSettings.IPAddress', '1.2.3.4'), label('Docker.NetworkSettings.IPAddress', '2.3.4.5')],
+        }),
+      ],
+      want: { docker: ['1.2.3.4', '2.3.4.5'] },
+    },
+    {
+      name: 'mesos containerizer label',
+      statuses: [status('TASK_RUNNING', 1, { labels: [label('MesosContainerizer.NetworkSettings.IPAddress', '10.3.0.3')] })],
+      want: { mesos: ['10.3.0.3'] },
+    },
+    {
+      name: 'invalid IP strings are skipped',
+      statuses: [status('TASK_RUNNING', 1, netinfo('not-an-ip', '300.1.1.1', '1.2.3.4'))],
+      want: { netinfo: ['1.2.3.4'] },
+    },
+    {
+      name: 'IPv4-mapped IPv6 becomes IPv4',
+      statuses: [status('TASK_RUNNING', 1, netinfo('::ffff:10.0.0.9'))],
+      want: { netinfo: ['10.0.0.9'] },
+    },
+    {
+      name: 'no RUNNING status: nothing but the host',
+      statuses: [status('TASK_STAGING', 1, netinfo('1.2.3.4'))],
+      want: { netinfo: [], docker: [], mesos: [], host: ['5.6.7.8'] },
+    },
   ];
   for (const c of table) it(c.name, async () => expect(await taskIps(c.statuses)).toMatchObject(c.want));
 });
@@ -59,10 +106,20 @@ describe('pids, addresses and port ranges', () => {
 });
 
 describe('documents that are not Mesos states', () => {
-  const bad: [string, unknown][] = [['null', null], ['a number', 42], ['a list', []], ['a string', 'state'], ['no Mesos fields', { hello: 1 }], ['slaves not a list', { slaves: {}, leader: 'm@1.2.3.4:5050' }]];
+  const bad: [string, unknown][] = [
+    ['null', null],
+    ['a number', 42],
+    ['a list', []],
+    ['a string', 'state'],
+    ['no Mesos fields', { hello: 1 }],
+    ['slaves not a list', { slaves: {}, leader: 'm@1.2.3.4:5050' }],
+  ];
   for (const [name, doc] of bad) {
     it(name, async () => {
-      await expect(parseMasterState(doc, { source: { kind: 'file', origin: 'f.json' }, fetchedAt: 0 })).rejects.toMatchObject({ code: 'ERR_CLUSTER_STATE_INVALID', message: expect.stringContaining('f.json') });
+      await expect(parseMasterState(doc, { source: { kind: 'file', origin: 'f.json' }, fetchedAt: 0 })).rejects.toMatchObject({
+        code: 'ERR_CLUSTER_STATE_INVALID',
+        message: expect.stringContaining('f.json'),
+      });
     });
   }
   it('falls back to the document pid when there is no leader field (state1.json)', async () => {

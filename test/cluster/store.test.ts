@@ -3,7 +3,16 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ClusterStore, type SnapshotData } from '../../cluster/index.js';
 
-const data = (fetchedAt: number): SnapshotData => ({ fetchedAt, source: { kind: 'file', origin: 't' }, clusterName: null, leader: null, masters: [], agents: [], frameworks: [], apps: [] });
+const data = (fetchedAt: number): SnapshotData => ({
+  fetchedAt,
+  source: { kind: 'file', origin: 't' },
+  clusterName: null,
+  leader: null,
+  masters: [],
+  agents: [],
+  frameworks: [],
+  apps: [],
+});
 
 describe('ClusterStore', () => {
   it('walks empty -> fresh -> stale -> unusable with the snapshot age, and confirm() refreshes it', () => {
@@ -44,7 +53,9 @@ describe('ClusterStore', () => {
   ];
   for (const [name, staleAfterMs, unusableAfterMs, message] of badOptions) {
     it(`refuses ${name}, naming the option`, () => {
-      expect(() => new ClusterStore({ staleAfterMs, unusableAfterMs, logger: pino({ level: 'silent' }) })).toThrow(expect.objectContaining({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringMatching(message) }));
+      expect(() => new ClusterStore({ staleAfterMs, unusableAfterMs, logger: pino({ level: 'silent' }) })).toThrow(
+        expect.objectContaining({ code: 'ERR_CLUSTER_CONFIG', message: expect.stringMatching(message) }),
+      );
     });
   }
 });

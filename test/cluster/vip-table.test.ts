@@ -32,13 +32,25 @@ describe('named VIP names (dcos-net label rules)', () => {
 
 describe('VIP table', () => {
   it('groups the tasks of a named VIP as its backends, running and not unhealthy only', async () => {
-    const table = buildVipTable(await vipSnapshot([
-      { id: '/hello', labels: { VIP_0: '/hello:8000' }, tasks: [{ port: 31001 }, { port: 31002 }, { port: 31003, healthy: false }, { port: 31004, state: 'TASK_STAGING' }] },
-    ]), { range: RANGE });
+    const table = buildVipTable(
+      await vipSnapshot([
+        {
+          id: '/hello',
+          labels: { VIP_0: '/hello:8000' },
+          tasks: [{ port: 31001 }, { port: 31002 }, { port: 31003, healthy: false }, { port: 31004, state: 'TASK_STAGING' }],
+        },
+      ]),
+      { range: RANGE },
+    );
     expect(table.problems).toEqual([]);
     expect(table.vips).toHaveLength(1);
     const vip = table.vips[0]!;
-    expect(vip).toMatchObject({ key: 'tcp://hello.marathon.l4lb.thisdcos.directory:8000', name: 'hello.marathon.l4lb.thisdcos.directory', port: 8000, apps: ['/hello'] });
+    expect(vip).toMatchObject({
+      key: 'tcp://hello.marathon.l4lb.thisdcos.directory:8000',
+      name: 'hello.marathon.l4lb.thisdcos.directory',
+      port: 8000,
+      apps: ['/hello'],
+    });
     expect(vip.address).toMatch(/^127\.11\.\d+\.\d+$/);
     expect(vip.backends.map((b) => `${b.ip}:${b.port}`)).toEqual(['127.0.0.1:31001', '127.0.0.1:31002']);
   });

@@ -56,7 +56,18 @@ describe('defaults (interface §2)', () => {
     ['authn.signingKey', config.authn.signingKey, resolve('.gatehouse/signing-key.pem')],
     ['authn.tokenTtl', config.authn.tokenTtlMs, 5 * 86_400_000],
     ['log.level', config.log.level, 'info'],
-    ['mesh', config.mesh, { enabled: true, vipRange: '127.11.0.0/16', balance: 'round-robin', connectTimeoutMs: 2000, failureBackoffMs: 10_000, drainTimeoutMs: 300_000 }],
+    [
+      'mesh',
+      config.mesh,
+      {
+        enabled: true,
+        vipRange: '127.11.0.0/16',
+        balance: 'round-robin',
+        connectTimeoutMs: 2000,
+        failureBackoffMs: 10_000,
+        drainTimeoutMs: 300_000,
+      },
+    ],
   ];
   for (const [key, got, want] of table) it(key, () => expect(got).toEqual(want));
   it('is frozen', () => expect(Object.isFrozen(config.dns.listen)).toBe(true));
@@ -64,45 +75,181 @@ describe('defaults (interface §2)', () => {
 
 describe('problems, each with its position', () => {
   const table: { name: string; yaml: string; want: string[] }[] = [
-    { name: 'unknown top-level key', yaml: 'dnss: {}\n', want: ['g.yaml:1:1: dnss: unknown key (allowed: cluster, dns, gateway, authn, mesh, log)'] },
-    { name: 'unknown nested key', yaml: 'cluster:\n  mesos:\n    master: []\n', want: ['g.yaml:3:5: cluster.mesos.master: unknown key (allowed: masters, marathon, refresh, timeout)'] },
-    { name: 'mesh: range not a CIDR', yaml: 'mesh:\n  vipRange: 127.11.0.0\n', want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0" is not an IPv4 range (a.b.c.d/prefix, e.g. 127.11.0.0/16)'] },
-    { name: 'mesh: range too narrow', yaml: 'mesh:\n  vipRange: 127.11.0.0/31\n', want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0/31": the prefix must be 8..30 (got /31)'] },
-    { name: 'mesh: unknown balance', yaml: 'mesh:\n  balance: random\n', want: ['g.yaml:2:12: mesh.balance: must be one of round-robin, least-connections, got string "random"'] },
-    { name: 'mesh: zero connect timeout', yaml: 'mesh:\n  connectTimeout: 0s\n', want: ['g.yaml:2:19: mesh.connectTimeout: must be longer than 0'] },
+    {
+      name: 'unknown top-level key',
+      yaml: 'dnss: {}\n',
+      want: ['g.yaml:1:1: dnss: unknown key (allowed: cluster, dns, gateway, authn, mesh, log)'],
+    },
+    {
+      name: 'unknown nested key',
+      yaml: 'cluster:\n  mesos:\n    master: []\n',
+      want: ['g.yaml:3:5: cluster.mesos.master: unknown key (allowed: masters, marathon, refresh, timeout)'],
+    },
+    {
+      name: 'mesh: range not a CIDR',
+      yaml: 'mesh:\n  vipRange: 127.11.0.0\n',
+      want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0" is not an IPv4 range (a.b.c.d/prefix, e.g. 127.11.0.0/16)'],
+    },
+    {
+      name: 'mesh: range too narrow',
+      yaml: 'mesh:\n  vipRange: 127.11.0.0/31\n',
+      want: ['g.yaml:2:13: mesh.vipRange: "127.11.0.0/31": the prefix must be 8..30 (got /31)'],
+    },
+    {
+      name: 'mesh: unknown balance',
+      yaml: 'mesh:\n  balance: random\n',
+      want: ['g.yaml:2:12: mesh.balance: must be one of round-robin, least-connections, got string "random"'],
+    },
+    {
+      name: 'mesh: zero connect timeout',
+      yaml: 'mesh:\n  connectTimeout: 0s\n',
+      want: ['g.yaml:2:19: mesh.connectTimeout: must be longer than 0'],
+    },
     { name: 'wrong type', yaml: 'dns:\n  ttl: abc\n', want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "abc"'] },
-    { name: 'bad enum', yaml: 'cluster:\n  source: mesoss\n', want: ['g.yaml:2:11: cluster.source: must be one of local, mesos, file, got string "mesoss"'] },
-    { name: 'bad duration', yaml: 'cluster:\n  staleAfter: 5 minutes\n', want: ['g.yaml:2:15: cluster.staleAfter: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "5 minutes"'] },
-    { name: 'bad listen address', yaml: 'dns:\n  listen: localhost\n', want: ['g.yaml:2:11: dns.listen: must be host:port, e.g. 127.0.0.1:8053, got string "localhost"'] },
-    { name: 'port out of range', yaml: 'dns:\n  listen: 127.0.0.1:70000\n', want: ['g.yaml:2:11: dns.listen: port 70000 is not between 0 and 65535'] },
-    { name: 'mesos source without masters', yaml: 'cluster:\n  source: mesos\n', want: ['g.yaml:2:11: cluster.source: is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]'] },
-    { name: 'master that is not a URL', yaml: 'cluster:\n  source: mesos\n  mesos:\n    masters: [10.0.0.1:5050]\n', want: ['g.yaml:4:15: cluster.mesos.masters[0]: "10.0.0.1:5050" is not an http(s) URL'] },
-    { name: 'file source without path', yaml: 'cluster:\n  source: file\n', want: ['g.yaml:2:11: cluster.source: is file: set cluster.file.path to a Mesos /master/state document'] },
-    { name: 'unusableAfter not after staleAfter', yaml: 'cluster:\n  staleAfter: 1h\n  unusableAfter: 30m\n', want: ['g.yaml:3:18: cluster.unusableAfter: must be longer than cluster.staleAfter'] },
-    { name: 'resolver with a host name', yaml: 'dns:\n  resolvers: [dns.google]\n', want: ['g.yaml:2:15: dns.resolvers[0]: "dns.google" is not an upstream resolver (ip or ip:port)'] },
-    { name: 'bad domain', yaml: 'dns:\n  domain: -bad.\n', want: ['g.yaml:2:11: dns.domain: "-bad." is not a domain name (labels of a-z, 0-9 and -, separated by dots, no trailing dot)'] },
-    { name: 'local port range backwards', yaml: 'cluster:\n  local:\n    resources: { ports: "32000-31000" }\n', want: ['g.yaml:3:25: cluster.local.resources.ports: port range 32000-31000 must be within 1-65535 and ascending'] },
-    { name: 'local port range not a range', yaml: 'cluster:\n  local:\n    resources:\n      ports: "31000-x"\n', want: ['g.yaml:4:14: cluster.local.resources.ports: "31000-x" is not a port or a port range (like 31000-32000)'] },
-    { name: 'local cpus zero', yaml: 'cluster:\n  local:\n    resources: { cpus: 0 }\n', want: ['g.yaml:3:24: cluster.local.resources.cpus: must be > 0, got number 0'] },
-    { name: 'local isolation unknown', yaml: 'cluster:\n  local:\n    isolation: docker\n', want: ['g.yaml:3:16: cluster.local.isolation: must be one of auto, none, got string "docker"'] },
-    { name: 'tls with only a cert', yaml: 'gateway:\n  tls: { cert: c.pem }\n', want: ['g.yaml:2:8: gateway.tls: needs both cert and key'] },
+    {
+      name: 'bad enum',
+      yaml: 'cluster:\n  source: mesoss\n',
+      want: ['g.yaml:2:11: cluster.source: must be one of local, mesos, file, got string "mesoss"'],
+    },
+    {
+      name: 'bad duration',
+      yaml: 'cluster:\n  staleAfter: 5 minutes\n',
+      want: ['g.yaml:2:15: cluster.staleAfter: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "5 minutes"'],
+    },
+    {
+      name: 'bad listen address',
+      yaml: 'dns:\n  listen: localhost\n',
+      want: ['g.yaml:2:11: dns.listen: must be host:port, e.g. 127.0.0.1:8053, got string "localhost"'],
+    },
+    {
+      name: 'port out of range',
+      yaml: 'dns:\n  listen: 127.0.0.1:70000\n',
+      want: ['g.yaml:2:11: dns.listen: port 70000 is not between 0 and 65535'],
+    },
+    {
+      name: 'mesos source without masters',
+      yaml: 'cluster:\n  source: mesos\n',
+      want: ['g.yaml:2:11: cluster.source: is mesos: list at least one master URL in cluster.mesos.masters, e.g. ["http://10.0.0.1:5050"]'],
+    },
+    {
+      name: 'master that is not a URL',
+      yaml: 'cluster:\n  source: mesos\n  mesos:\n    masters: [10.0.0.1:5050]\n',
+      want: ['g.yaml:4:15: cluster.mesos.masters[0]: "10.0.0.1:5050" is not an http(s) URL'],
+    },
+    {
+      name: 'file source without path',
+      yaml: 'cluster:\n  source: file\n',
+      want: ['g.yaml:2:11: cluster.source: is file: set cluster.file.path to a Mesos /master/state document'],
+    },
+    {
+      name: 'unusableAfter not after staleAfter',
+      yaml: 'cluster:\n  staleAfter: 1h\n  unusableAfter: 30m\n',
+      want: ['g.yaml:3:18: cluster.unusableAfter: must be longer than cluster.staleAfter'],
+    },
+    {
+      name: 'resolver with a host name',
+      yaml: 'dns:\n  resolvers: [dns.google]\n',
+      want: ['g.yaml:2:15: dns.resolvers[0]: "dns.google" is not an upstream resolver (ip or ip:port)'],
+    },
+    {
+      name: 'bad domain',
+      yaml: 'dns:\n  domain: -bad.\n',
+      want: ['g.yaml:2:11: dns.domain: "-bad." is not a domain name (labels of a-z, 0-9 and -, separated by dots, no trailing dot)'],
+    },
+    {
+      name: 'local port range backwards',
+      yaml: 'cluster:\n  local:\n    resources: { ports: "32000-31000" }\n',
+      want: ['g.yaml:3:25: cluster.local.resources.ports: port range 32000-31000 must be within 1-65535 and ascending'],
+    },
+    {
+      name: 'local port range not a range',
+      yaml: 'cluster:\n  local:\n    resources:\n      ports: "31000-x"\n',
+      want: ['g.yaml:4:14: cluster.local.resources.ports: "31000-x" is not a port or a port range (like 31000-32000)'],
+    },
+    {
+      name: 'local cpus zero',
+      yaml: 'cluster:\n  local:\n    resources: { cpus: 0 }\n',
+      want: ['g.yaml:3:24: cluster.local.resources.cpus: must be > 0, got number 0'],
+    },
+    {
+      name: 'local isolation unknown',
+      yaml: 'cluster:\n  local:\n    isolation: docker\n',
+      want: ['g.yaml:3:16: cluster.local.isolation: must be one of auto, none, got string "docker"'],
+    },
+    {
+      name: 'tls with only a cert',
+      yaml: 'gateway:\n  tls: { cert: c.pem }\n',
+      want: ['g.yaml:2:8: gateway.tls: needs both cert and key'],
+    },
     { name: 'workers zero', yaml: 'gateway:\n  workers: 0\n', want: ['g.yaml:2:12: gateway.workers: must be >= 1, got number 0'] },
-    { name: 'workers neither auto nor a number', yaml: 'gateway:\n  workers: many\n', want: ['g.yaml:2:12: gateway.workers: must be "auto" (one per core) or a number of processes, got string "many"'] },
-    { name: 'accept unknown', yaml: 'gateway:\n  accept: primary\n', want: ['g.yaml:2:11: gateway.accept: must be one of shared, round-robin, got string "primary"'] },
-    { name: 'bad body size', yaml: 'gateway:\n  maxBodySize: 1 TB\n', want: ['g.yaml:2:16: gateway.maxBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "1 TB"'] },
-    { name: 'bodyTimeout zero', yaml: 'gateway:\n  bodyTimeout: 0s\n', want: ['g.yaml:2:16: gateway.bodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
-    { name: 'discardBodyTimeout zero', yaml: 'gateway:\n  discardBodyTimeout: 0\n', want: ['g.yaml:2:23: gateway.discardBodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)'] },
-    { name: 'bad discardBodySize', yaml: 'gateway:\n  discardBodySize: lots\n', want: ['g.yaml:2:20: gateway.discardBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "lots"'] },
-    { name: 'accessLog.sample over 1', yaml: 'gateway:\n  accessLog:\n    sample: 1.5\n', want: ['g.yaml:3:13: gateway.accessLog.sample: must be <= 1, got number 1.5'] },
-    { name: 'accessLog.buffer under 64 KiB', yaml: 'gateway:\n  accessLog:\n    buffer: 1k\n', want: ['g.yaml:3:13: gateway.accessLog.buffer: must be at least 64k, got "1k"'] },
-    { name: 'maxConnectionsPerAddress zero', yaml: 'gateway:\n  maxConnectionsPerAddress: 0\n', want: ['g.yaml:2:29: gateway.maxConnectionsPerAddress: must be >= 1, got number 0'] },
-    { name: 'YAML syntax error', yaml: 'dns:\n  ttl: [1, 2\n', want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'] },
+    {
+      name: 'workers neither auto nor a number',
+      yaml: 'gateway:\n  workers: many\n',
+      want: ['g.yaml:2:12: gateway.workers: must be "auto" (one per core) or a number of processes, got string "many"'],
+    },
+    {
+      name: 'accept unknown',
+      yaml: 'gateway:\n  accept: primary\n',
+      want: ['g.yaml:2:11: gateway.accept: must be one of shared, round-robin, got string "primary"'],
+    },
+    {
+      name: 'bad body size',
+      yaml: 'gateway:\n  maxBodySize: 1 TB\n',
+      want: ['g.yaml:2:16: gateway.maxBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "1 TB"'],
+    },
+    {
+      name: 'bodyTimeout zero',
+      yaml: 'gateway:\n  bodyTimeout: 0s\n',
+      want: [
+        'g.yaml:2:16: gateway.bodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)',
+      ],
+    },
+    {
+      name: 'discardBodyTimeout zero',
+      yaml: 'gateway:\n  discardBodyTimeout: 0\n',
+      want: [
+        'g.yaml:2:23: gateway.discardBodyTimeout: must be longer than 0 (a request body that never arrives would hold its connection forever)',
+      ],
+    },
+    {
+      name: 'bad discardBodySize',
+      yaml: 'gateway:\n  discardBodySize: lots\n',
+      want: ['g.yaml:2:20: gateway.discardBodySize: must be a size such as 65536, 512k, 32m or 1g, got string "lots"'],
+    },
+    {
+      name: 'accessLog.sample over 1',
+      yaml: 'gateway:\n  accessLog:\n    sample: 1.5\n',
+      want: ['g.yaml:3:13: gateway.accessLog.sample: must be <= 1, got number 1.5'],
+    },
+    {
+      name: 'accessLog.buffer under 64 KiB',
+      yaml: 'gateway:\n  accessLog:\n    buffer: 1k\n',
+      want: ['g.yaml:3:13: gateway.accessLog.buffer: must be at least 64k, got "1k"'],
+    },
+    {
+      name: 'maxConnectionsPerAddress zero',
+      yaml: 'gateway:\n  maxConnectionsPerAddress: 0\n',
+      want: ['g.yaml:2:29: gateway.maxConnectionsPerAddress: must be >= 1, got number 0'],
+    },
+    {
+      name: 'YAML syntax error',
+      yaml: 'dns:\n  ttl: [1, 2\n',
+      want: ['g.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]'],
+    },
     { name: 'duplicate key', yaml: 'dns:\n  ttl: 1\n  ttl: 2\n', want: ['g.yaml:3:3: Map keys must be unique'] },
-    { name: 'not a mapping', yaml: '- a\n- b\n', want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, mesh, log)'] },
+    {
+      name: 'not a mapping',
+      yaml: '- a\n- b\n',
+      want: ['g.yaml:1:1: the config must be a mapping of sections (cluster, dns, gateway, authn, mesh, log)'],
+    },
     {
       name: 'several problems at once, in file order',
       yaml: 'dns:\n  ttl: x\n  foo: 1\ncluster:\n  source: nope\n',
-      want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "x"', 'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly)', 'g.yaml:5:11: cluster.source: must be one of local, mesos, file, got string "nope"'],
+      want: [
+        'g.yaml:2:8: dns.ttl: must be an integer, got string "x"',
+        'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly)',
+        'g.yaml:5:11: cluster.source: must be one of local, mesos, file, got string "nope"',
+      ],
     },
   ];
   for (const c of table) it(c.name, () => expect(problems(c.yaml)).toEqual(c.want));
@@ -116,16 +263,43 @@ describe('gateway sizes and workers', () => {
   const sizes: [string, number][] = [['65536', 65536], ['512k', 512 * 1024], ['32m', 32 * 1024 ** 2], ['1g', 1024 ** 3], ['1024M', 1024 ** 3]];
   for (const [text, bytes] of sizes) it(`maxBodySize ${text}`, () => expect(gw(`  maxBodySize: ${text}\n`).maxBodySize).toBe(bytes));
   it('bodyTimeout 250ms', () => expect(gw('  bodyTimeout: 250ms\n').bodyTimeoutMs).toBe(250));
-  it('discardBodyTimeout 2s and discardBodySize 64k', () => expect(gw('  discardBodyTimeout: 2s\n  discardBodySize: 64k\n')).toMatchObject({ discardBodyTimeoutMs: 2000, discardBodySize: 65536 }));
-  it('accessLog off, sampled, 16m buffer', () => expect(gw('  accessLog: { enabled: false, sample: 0.25, buffer: 16m }\n').accessLog).toEqual({ enabled: false, sample: 0.25, bufferBytes: 16 * 1024 ** 2 }));
+  it('discardBodyTimeout 2s and discardBodySize 64k', () =>
+    expect(gw('  discardBodyTimeout: 2s\n  discardBodySize: 64k\n')).toMatchObject({ discardBodyTimeoutMs: 2000, discardBodySize: 65536 }));
+  it('accessLog off, sampled, 16m buffer', () =>
+    expect(gw('  accessLog: { enabled: false, sample: 0.25, buffer: 16m }\n').accessLog).toEqual({
+      enabled: false,
+      sample: 0.25,
+      bufferBytes: 16 * 1024 ** 2,
+    }));
   it('maxConnectionsPerAddress 1000', () => expect(gw('  maxConnectionsPerAddress: 1000\n').maxConnectionsPerAddress).toBe(1000));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
 });
 
 describe('values', () => {
-  const durations: [unknown, number | null][] = [['250ms', 250], ['90s', 90_000], ['5m', 300_000], ['1h', 3_600_000], ['5d', 432_000_000], [30, 30_000], [1.5, 1500], ['1.5s', 1500], ['5', null], ['5x', null], [-1, null], ['', null], [null, null]];
+  const durations: [unknown, number | null][] = [
+    ['250ms', 250],
+    ['90s', 90_000],
+    ['5m', 300_000],
+    ['1h', 3_600_000],
+    ['5d', 432_000_000],
+    [30, 30_000],
+    [1.5, 1500],
+    ['1.5s', 1500],
+    ['5', null],
+    ['5x', null],
+    [-1, null],
+    ['', null],
+    [null, null],
+  ];
   for (const [input, want] of durations) it(`duration ${JSON.stringify(input)}`, () => expect(parseDuration(input)).toBe(want));
-  const addresses: [string, unknown][] = [['127.0.0.1:8053', { host: '127.0.0.1', port: 8053 }], ['[::1]:53', { host: '::1', port: 53 }], ['0.0.0.0:0', { host: '0.0.0.0', port: 0 }], ['localhost:80', { host: '127.0.0.1', port: 80 }], ['example.com:53', '"example.com" is not an IP address'], ['1.2.3.4', '"1.2.3.4" has no port']];
+  const addresses: [string, unknown][] = [
+    ['127.0.0.1:8053', { host: '127.0.0.1', port: 8053 }],
+    ['[::1]:53', { host: '::1', port: 53 }],
+    ['0.0.0.0:0', { host: '0.0.0.0', port: 0 }],
+    ['localhost:80', { host: '127.0.0.1', port: 80 }],
+    ['example.com:53', '"example.com" is not an IP address'],
+    ['1.2.3.4', '"1.2.3.4" has no port'],
+  ];
   for (const [input, want] of addresses) it(`listen address ${input}`, () => expect(parseListenAddress(input)).toEqual(want));
   it('dns.http "" disables the HTTP API', () => expect(parseConfig('dns:\n  http: ""\n', 'g.yaml').dns.http).toBeNull());
 });
@@ -139,7 +313,10 @@ describe('files', () => {
     expect(config.cluster.source).toBe('local');
     const { parseMasterState } = await import('../../cluster/index.js');
     const { readFile } = await import('node:fs/promises');
-    const state = await parseMasterState(JSON.parse(await readFile(new URL('../../config/sample-state.json', import.meta.url), 'utf8')), { source: { kind: 'file', origin: 'sample' }, fetchedAt: 0 });
+    const state = await parseMasterState(JSON.parse(await readFile(new URL('../../config/sample-state.json', import.meta.url), 'utf8')), {
+      source: { kind: 'file', origin: 'sample' },
+      fetchedAt: 0,
+    });
     expect(state.frameworks[0]!.tasks.filter((t) => t.state === 'TASK_RUNNING').map((t) => t.name)).toEqual(['hello', 'hello', 'web.grp']);
   });
   it('gatehouse validate: one line per problem, exit 1; clean: exit 0', async () => {
@@ -150,7 +327,10 @@ describe('files', () => {
       await writeFile(bad, 'dns:\n  ttl: x\n  foo: 1\n');
       const result = await runGatehouse(['validate', '--config', bad]);
       expect(result.code).toBe(1);
-      expect(result.stdout.trim().split('\n')).toEqual([`${bad}:2:8: dns.ttl: must be an integer, got string "x"`, expect.stringContaining(`${bad}:3:3: dns.foo: unknown key`)]);
+      expect(result.stdout.trim().split('\n')).toEqual([
+        `${bad}:2:8: dns.ttl: must be an integer, got string "x"`,
+        expect.stringContaining(`${bad}:3:3: dns.foo: unknown key`),
+      ]);
       const good = await runGatehouse(['validate']);
       expect(good.code).toBe(0);
       expect(good.stdout).toMatch(/ok \(1 route file, 1 app file\)/);

@@ -5,7 +5,16 @@ import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ClusterStore, tasksOf, type ClusterSource, type Snapshot } from '../../cluster/index.js';
-import { crowdedState, discoveryVipState, dockerBridgeState, emptyState, healthCheckVipState, idleAgentState, overlayState, ucrBridgeAgentState } from '../support/cluster-states.js';
+import {
+  crowdedState,
+  discoveryVipState,
+  dockerBridgeState,
+  emptyState,
+  healthCheckVipState,
+  idleAgentState,
+  overlayState,
+  ucrBridgeAgentState,
+} from '../support/cluster-states.js';
 import { HARBOR, fixtureJson } from '../support/fixtures.js';
 
 export interface SourceHarness {
@@ -105,7 +114,17 @@ export function sourceConformance(kind: string, makeHarness: () => Promise<Sourc
       const doc = {
         slaves: [{ id: 'a-S0', pid: 'slave(1)@127.0.0.1:5051' }, { id: 42 }, null, 'x'],
         frameworks: [
-          { id: 'f', name: 'marathon', pid: 12, tasks: [null, 7, { id: 't1', name: 'web', slave_id: 'a-S0', state: 'TASK_RUNNING', resources: { ports: 5 }, statuses: 'no', discovery: [] }, { name: 'no-id' }] },
+          {
+            id: 'f',
+            name: 'marathon',
+            pid: 12,
+            tasks: [
+              null,
+              7,
+              { id: 't1', name: 'web', slave_id: 'a-S0', state: 'TASK_RUNNING', resources: { ports: 5 }, statuses: 'no', discovery: [] },
+              { name: 'no-id' },
+            ],
+          },
           'not a framework',
         ],
       };

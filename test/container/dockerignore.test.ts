@@ -49,7 +49,11 @@ describe('.dockerignore', () => {
 
   it('sends every file git tracks that the build and the image need', () => {
     const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
-    const needed = tracked.filter((f) => /^(cli|cluster|config|dns|gateway|authn|types|bin)\//.test(f) || ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].includes(f));
+    const needed = tracked.filter(
+      (f) =>
+        /^(cli|cluster|config|dns|gateway|authn|types|bin)\//.test(f) ||
+        ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].includes(f),
+    );
     expect(needed.length).toBeGreaterThan(50);
     expect(needed.filter(ignored)).toEqual([]);
   });

@@ -18,7 +18,13 @@ afterEach(async () => {
 });
 
 const web = { a: ['10.0.0.1'], aaaa: [], srv: [] };
-const zoneRecords: RecordSet = { names: new Map([['web.marathon.mesos.', web]]), a: new Map([['web.marathon.mesos.', web.a]]), aaaa: new Map(), srv: new Map(), enumerate: () => [] };
+const zoneRecords: RecordSet = {
+  names: new Map([['web.marathon.mesos.', web]]),
+  a: new Map([['web.marathon.mesos.', web.a]]),
+  aaaa: new Map(),
+  srv: new Map(),
+  enumerate: () => [],
+};
 
 async function start(resolvers: { host: string; port: number }[], options: Parameters<typeof startDnsServer>[1] = {}) {
   const started = await startDnsServer(zoneRecords, { resolvers, resolverTimeoutMs: 300, ...options });

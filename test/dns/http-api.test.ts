@@ -9,7 +9,13 @@ import { buildRecordSet, createMesosDnsHttpHandler, mesosDnsConfigJson, parseMes
 import type { MesosDnsHttpOptions } from '../../dns/mesos-dns/http-api.js';
 import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 
-const CONFIG_TEXT = JSON.stringify({ masters: ['192.0.2.50:5050'], IPSources: ['netinfo', 'docker', 'mesos', 'host'], EnforceRFC952: true, RecurseOn: false, listener: '127.0.0.1' });
+const CONFIG_TEXT = JSON.stringify({
+  masters: ['192.0.2.50:5050'],
+  IPSources: ['netinfo', 'docker', 'mesos', 'host'],
+  EnforceRFC952: true,
+  RecurseOn: false,
+  listener: '127.0.0.1',
+});
 const { config } = parseMesosDnsConfig(CONFIG_TEXT, '/etc/mesos-dns/config.json');
 const ZONE = { domain: 'mesos', ttl: 60, refreshSeconds: 60, mname: 'ns1.mesos.', rname: 'root.ns1.mesos.' };
 
@@ -35,7 +41,14 @@ async function serve(overrides: Partial<MesosDnsHttpOptions> = {}): Promise<stri
 let base: string;
 beforeAll(async () => {
   const snapshot = await fixtureSnapshot(HARBOR);
-  f2 = buildRecordSet(snapshot, { domain: 'mesos', ipSources: config.ipSources, enforceRFC952: true, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'], masters: config.masters });
+  f2 = buildRecordSet(snapshot, {
+    domain: 'mesos',
+    ipSources: config.ipSources,
+    enforceRFC952: true,
+    soaMname: 'ns1.mesos.',
+    nsIps: ['127.0.0.1'],
+    masters: config.masters,
+  });
   base = await serve();
 });
 afterAll(async () => {
@@ -51,12 +64,35 @@ const getJson = async (path: string, init?: RequestInit) => {
 describe('checks 49-55 (F2)', () => {
   const table: { name: string; path: string; want: unknown }[] = [
     { name: '49 /v1/hosts/leader.mesos', path: '/v1/hosts/leader.mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
-    { name: '50 /v1/services/_leader._tcp.mesos.', path: '/v1/services/_leader._tcp.mesos.', want: [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '192.0.2.5', port: '5050' }] },
-    { name: '51 unknown service: one empty object', path: '/v1/services/_myservice._tcp.mesos.', want: [{ service: '', host: '', ip: '', port: '' }] },
-    { name: '52 /v1/version', path: '/v1/version', want: { Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: '0.1.1' } },
-    { name: 'master.mesos: leader and configured master', path: '/v1/hosts/master.mesos', want: [{ host: 'master.mesos.', ip: '192.0.2.5' }, { host: 'master.mesos.', ip: '192.0.2.50' }] },
+    {
+      name: '50 /v1/services/_leader._tcp.mesos.',
+      path: '/v1/services/_leader._tcp.mesos.',
+      want: [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '192.0.2.5', port: '5050' }],
+    },
+    {
+      name: '51 unknown service: one empty object',
+      path: '/v1/services/_myservice._tcp.mesos.',
+      want: [{ service: '', host: '', ip: '', port: '' }],
+    },
+    {
+      name: '52 /v1/version',
+      path: '/v1/version',
+      want: { Service: 'Mesos-DNS', URL: 'https://github.com/mesosphere/mesos-dns', Version: '0.1.1' },
+    },
+    {
+      name: 'master.mesos: leader and configured master',
+      path: '/v1/hosts/master.mesos',
+      want: [
+        { host: 'master.mesos.', ip: '192.0.2.5' },
+        { host: 'master.mesos.', ip: '192.0.2.50' },
+      ],
+    },
     { name: 'master0 is the configured master', path: '/v1/hosts/master0.mesos', want: [{ host: 'master0.mesos.', ip: '192.0.2.50' }] },
-    { name: 'master1 is the leader outside the list', path: '/v1/hosts/master1.mesos', want: [{ host: 'master1.mesos.', ip: '192.0.2.5' }] },
+    {
+      name: 'master1 is the leader outside the list',
+      path: '/v1/hosts/master1.mesos',
+      want: [{ host: 'master1.mesos.', ip: '192.0.2.5' }],
+    },
   ];
   for (const c of table) {
     it(c.name, async () => {
@@ -91,7 +127,11 @@ describe('/v1/hosts and /v1/services name handling', () => {
     { name: 'upper case is lower-cased', path: '/v1/hosts/LEADER.Mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
     { name: 'a trailing dot is kept once', path: '/v1/hosts/leader.mesos.', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
     { name: '`.*` is cleaned away', path: '/v1/hosts/leader.*.mesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
-    { name: 'A values then AAAA values', path: '/v1/hosts/slave.mesos', want: ['198.51.100.20', '198.51.100.21', '198.51.100.22', '2001:db8:4::7'].map((ip) => ({ host: 'slave.mesos.', ip })) },
+    {
+      name: 'A values then AAAA values',
+      path: '/v1/hosts/slave.mesos',
+      want: ['198.51.100.20', '198.51.100.21', '198.51.100.22', '2001:db8:4::7'].map((ip) => ({ host: 'slave.mesos.', ip })),
+    },
     { name: 'names outside the domain (the name server)', path: '/v1/hosts/ns1.mesos', want: [{ host: 'ns1.mesos.', ip: '127.0.0.1' }] },
     { name: 'unknown host: one empty object', path: '/v1/hosts/missing.mesos', want: [{ host: '', ip: '' }] },
     { name: 'percent-encoded name', path: '/v1/hosts/leader%2Emesos', want: [{ host: 'leader.mesos.', ip: '192.0.2.5' }] },
@@ -106,7 +146,12 @@ describe('/v1/hosts and /v1/services name handling', () => {
     {
       name: 'SRV to an IPv6-only target',
       path: '/v1/services/_collector._tcp.metrics-v6.mesos.',
-      want: [31960, 31961].map((port) => ({ service: '_collector._tcp.metrics-v6.mesos.', host: 'collector-zexdg-4.metrics-v6.slave.mesos.', ip: '2001:db8:4::7', port: String(port) })),
+      want: [31960, 31961].map((port) => ({
+        service: '_collector._tcp.metrics-v6.mesos.',
+        host: 'collector-zexdg-4.metrics-v6.slave.mesos.',
+        ip: '2001:db8:4::7',
+        port: String(port),
+      })),
     },
     {
       name: 'DiscoveryInfo SRV to the task IP',
@@ -140,7 +185,14 @@ describe('/v1/enumerate and /v1/axfr', () => {
   it('enumerate: every framework, running tasks with the records they inserted first', async () => {
     const { status, body } = await getJson('/v1/enumerate');
     expect(status).toBe(200);
-    const frameworks = (body as { frameworks: { name: string; tasks: { name: string; id: string; records: { name: string; host: string; rtype: string }[] | null }[] }[] }).frameworks;
+    const frameworks = (
+      body as {
+        frameworks: {
+          name: string;
+          tasks: { name: string; id: string; records: { name: string; host: string; rtype: string }[] | null }[];
+        }[];
+      }
+    ).frameworks;
     expect(frameworks.map((f) => f.name)).toEqual(['metrics-v6', 'Nightly Reports BY Cron Scheduler-4.2.0', 'hostname only', 'marathon']);
     expect(frameworks.find((f) => f.name === 'hostname only')!.tasks).toEqual([]);
     const lighthouse = frameworks.find((f) => f.name === 'marathon')!.tasks.find((t) => t.name === 'lighthouse')!;
@@ -193,7 +245,21 @@ describe('requests that are not answered with records', () => {
     expect((await fetch(`${url}/v1/config`)).status).toBe(200);
   });
 
-  const notFound = ['/', '/v1', '/v1/', '/v1/nope', '/v1/hosts', '/v1/hosts/', '/v1/hosts/a/b', '/v1/hosts/a/ports/x', '/v1/services/', '/v1/services/a/b', '/v1/version/x', '/v2/version', '/v1/enumerate/x'];
+  const notFound = [
+    '/',
+    '/v1',
+    '/v1/',
+    '/v1/nope',
+    '/v1/hosts',
+    '/v1/hosts/',
+    '/v1/hosts/a/b',
+    '/v1/hosts/a/ports/x',
+    '/v1/services/',
+    '/v1/services/a/b',
+    '/v1/version/x',
+    '/v2/version',
+    '/v1/enumerate/x',
+  ];
   for (const path of notFound) {
     it(`unknown path ${path}: 404 JSON`, async () => {
       const { status, body } = await getJson(path);

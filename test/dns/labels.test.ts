@@ -21,8 +21,16 @@ describe('sanitizeLabel', () => {
     ['chronos with a space AND MIXED CASE-2.0.1', 'chronoswithaspaceandmixedcase-2-0-1', 'chronoswithaspaceandmixe'],
     [`hello${'-'.repeat(56)}f`, `hello${'-'.repeat(56)}f`, 'hellof'],
     [`hello${'-'.repeat(58)}f`, 'hellof', 'hellof'],
-    ['##fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789-', 'fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789', 'fdgsf---gs7-fgs--d7fddg1'],
-    ['fd%gsf---gs7-f$gs--d7fddg123456789012345678901234567890123456789-123', 'fdgsf---gs7-fgs--d7fddg1234567890123456789012345678901234567891', 'fdgsf---gs7-fgs--d7fddg1'],
+    [
+      '##fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789-',
+      'fdgsf---gs7-fgs--d7fddg123456789012345678901234567890123456789',
+      'fdgsf---gs7-fgs--d7fddg1',
+    ],
+    [
+      'fd%gsf---gs7-f$gs--d7fddg123456789012345678901234567890123456789-123',
+      'fdgsf---gs7-fgs--d7fddg1234567890123456789012345678901234567891',
+      'fdgsf---gs7-fgs--d7fddg1',
+    ],
     ['ünïcödé-Näme', 'ncd-nme', 'ncd-nme'],
     ['emoji😀name', 'emojiname', 'emojiname'],
   ];
@@ -78,7 +86,10 @@ describe('hashTaskId and agentTail', () => {
 describe('master records (TestMasterRecord, domain foo.com)', () => {
   // The leader string goes through the real state parser, as a master's document would.
   async function masterRecords(leader: string, masters: string[]) {
-    const snapshot: SnapshotData = await parseMasterState({ leader, frameworks: [], slaves: [] }, { source: { kind: 'file', origin: 'test' }, fetchedAt: 0, resolveHost: async () => [] });
+    const snapshot: SnapshotData = await parseMasterState(
+      { leader, frameworks: [], slaves: [] },
+      { source: { kind: 'file', origin: 'test' }, fetchedAt: 0, resolveHost: async () => [] },
+    );
     const records = buildRecordSet(snapshot, { domain: 'foo.com', ipSources: ['host'], enforceRFC952: false, soaMname: 'ns1.foo.com.', nsIps: [], masters });
     const out: Record<string, string[]> = {};
     for (const [name, ips] of [...records.a, ...records.aaaa]) out[name] = [...(out[name] ?? []), ...ips].sort();
@@ -95,25 +106,67 @@ describe('master records (TestMasterRecord, domain foo.com)', () => {
       name: 'leader only',
       masters: [],
       leader: '5@0.0.0.6:7',
-      want: { 'leader.foo.com.': ['0.0.0.6'], 'master.foo.com.': ['0.0.0.6'], 'master0.foo.com.': ['0.0.0.6'], '_leader._tcp.foo.com.': ['leader.foo.com.:7'], '_leader._udp.foo.com.': ['leader.foo.com.:7'] },
+      want: {
+        'leader.foo.com.': ['0.0.0.6'],
+        'master.foo.com.': ['0.0.0.6'],
+        'master0.foo.com.': ['0.0.0.6'],
+        '_leader._tcp.foo.com.': ['leader.foo.com.:7'],
+        '_leader._udp.foo.com.': ['leader.foo.com.:7'],
+      },
     },
     {
       name: 'IPv6 leader',
       masters: [],
       leader: '5@[2001:db8::1]:7',
-      want: { 'leader.foo.com.': ['2001:db8::1'], 'master.foo.com.': ['2001:db8::1'], 'master0.foo.com.': ['2001:db8::1'], '_leader._tcp.foo.com.': ['leader.foo.com.:7'], '_leader._udp.foo.com.': ['leader.foo.com.:7'] },
+      want: {
+        'leader.foo.com.': ['2001:db8::1'],
+        'master.foo.com.': ['2001:db8::1'],
+        'master0.foo.com.': ['2001:db8::1'],
+        '_leader._tcp.foo.com.': ['leader.foo.com.:7'],
+        '_leader._udp.foo.com.': ['leader.foo.com.:7'],
+      },
     },
-    { name: 'leader is the only master', masters: ['0.0.0.6:7'], leader: '5@0.0.0.6:7', want: { 'master.foo.com.': ['0.0.0.6'], 'master0.foo.com.': ['0.0.0.6'] } },
-    { name: 'other master first', masters: ['0.0.0.8:9'], leader: '5@0.0.0.6:7', want: { 'master.foo.com.': ['0.0.0.6', '0.0.0.8'], 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] } },
-    { name: 'duplicate master skipped', masters: ['0.0.0.8:9', '0.0.0.8:9'], leader: '5@0.0.0.6:7', want: { 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] } },
-    { name: 'leader in the list', masters: ['0.0.0.8:9', '0.0.0.6:7'], leader: '5@0.0.0.6:7', want: { 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] } },
+    {
+      name: 'leader is the only master',
+      masters: ['0.0.0.6:7'],
+      leader: '5@0.0.0.6:7',
+      want: { 'master.foo.com.': ['0.0.0.6'], 'master0.foo.com.': ['0.0.0.6'] },
+    },
+    {
+      name: 'other master first',
+      masters: ['0.0.0.8:9'],
+      leader: '5@0.0.0.6:7',
+      want: { 'master.foo.com.': ['0.0.0.6', '0.0.0.8'], 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] },
+    },
+    {
+      name: 'duplicate master skipped',
+      masters: ['0.0.0.8:9', '0.0.0.8:9'],
+      leader: '5@0.0.0.6:7',
+      want: { 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] },
+    },
+    {
+      name: 'leader in the list',
+      masters: ['0.0.0.8:9', '0.0.0.6:7'],
+      leader: '5@0.0.0.6:7',
+      want: { 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'] },
+    },
     {
       name: 'three masters',
       masters: ['0.0.0.8:9', '0.0.0.6:7', '0.0.0.7:0'],
       leader: '5@0.0.0.6:7',
-      want: { 'master.foo.com.': ['0.0.0.6', '0.0.0.7', '0.0.0.8'], 'master0.foo.com.': ['0.0.0.8'], 'master1.foo.com.': ['0.0.0.6'], 'master2.foo.com.': ['0.0.0.7'] },
+      want: {
+        'master.foo.com.': ['0.0.0.6', '0.0.0.7', '0.0.0.8'],
+        'master0.foo.com.': ['0.0.0.8'],
+        'master1.foo.com.': ['0.0.0.6'],
+        'master2.foo.com.': ['0.0.0.7'],
+      },
     },
-    { name: 'IPv6 master', masters: ['0.0.0.8:9', '0.0.0.6:7', '[2001:db8::1]:0'], leader: '5@0.0.0.6:7', want: { 'master2.foo.com.': ['2001:db8::1'], 'master.foo.com.': ['0.0.0.6', '0.0.0.8', '2001:db8::1'] } },
+    {
+      name: 'IPv6 master',
+      masters: ['0.0.0.8:9', '0.0.0.6:7', '[2001:db8::1]:0'],
+      leader: '5@0.0.0.6:7',
+      want: { 'master2.foo.com.': ['2001:db8::1'], 'master.foo.com.': ['0.0.0.6', '0.0.0.8', '2001:db8::1'] },
+    },
   ];
   for (const c of table) {
     it(c.name, async () => {

@@ -12,7 +12,13 @@ let port: number;
 
 beforeAll(async () => {
   const snapshot = await fixtureSnapshot(HARBOR);
-  const records = buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] });
+  const records = buildRecordSet(snapshot, {
+    domain: 'mesos',
+    ipSources: ['netinfo', 'mesos', 'host'],
+    enforceRFC952: false,
+    soaMname: 'ns1.mesos.',
+    nsIps: ['127.0.0.1'],
+  });
   ({ server, port } = await startDnsServer(records));
 });
 afterAll(() => server.close());
@@ -37,12 +43,32 @@ const cases: { name: string; packet: Buffer; expect: 'silence' | number }[] = [
   { name: 'two questions', packet: Buffer.concat([header({ qd: 2 }), question, question]), expect: 1 },
   { name: 'question cut in the middle of a label', packet: Buffer.concat([header({}), question.subarray(0, 6)]), expect: 1 },
   { name: 'question without type and class', packet: Buffer.concat([header({}), question.subarray(0, question.length - 4)]), expect: 1 },
-  { name: 'compression pointer in the question (loop to itself)', packet: Buffer.concat([header({}), Buffer.from([0xc0, 12, 0, 1, 0, 1])]), expect: 1 },
+  {
+    name: 'compression pointer in the question (loop to itself)',
+    packet: Buffer.concat([header({}), Buffer.from([0xc0, 12, 0, 1, 0, 1])]),
+    expect: 1,
+  },
   { name: 'forward compression pointer', packet: Buffer.concat([header({}), Buffer.from([0xc0, 40, 0, 1, 0, 1])]), expect: 1 },
-  { name: 'label longer than 63', packet: Buffer.concat([header({}), Buffer.from([64, ...Buffer.alloc(64, 97), 0, 0, 1, 0, 1])]), expect: 1 },
-  { name: 'name longer than 255 bytes', packet: Buffer.concat([header({}), ...Array.from({ length: 5 }, () => Buffer.from([60, ...Buffer.alloc(60, 97)])), Buffer.from([0, 0, 1, 0, 1])]), expect: 1 },
+  {
+    name: 'label longer than 63',
+    packet: Buffer.concat([header({}), Buffer.from([64, ...Buffer.alloc(64, 97), 0, 0, 1, 0, 1])]),
+    expect: 1,
+  },
+  {
+    name: 'name longer than 255 bytes',
+    packet: Buffer.concat([
+      header({}),
+      ...Array.from({ length: 5 }, () => Buffer.from([60, ...Buffer.alloc(60, 97)])),
+      Buffer.from([0, 0, 1, 0, 1]),
+    ]),
+    expect: 1,
+  },
   { name: 'additional count larger than the records present', packet: Buffer.concat([header({ ar: 3 }), question]), expect: 1 },
-  { name: 'record with rdlength past the end', packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 200])]), expect: 1 },
+  {
+    name: 'record with rdlength past the end',
+    packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0, 0, 41, 16, 0, 0, 0, 0, 0, 0, 200])]),
+    expect: 1,
+  },
   { name: 'opcode STATUS', packet: Buffer.concat([header({ flags: 0x1100 }), question]), expect: 4 },
   { name: 'oversized garbage (4000 bytes)', packet: Buffer.concat([header({}), Buffer.alloc(3988, 0xff)]), expect: 1 },
 ];

@@ -43,19 +43,65 @@ describe('defaults (as Mesos-DNS documents them)', () => {
 
 describe('values', () => {
   const table: { name: string; doc: object; file?: string; check: (c: ReturnType<typeof parse>['config']) => unknown; want: unknown }[] = [
-    { name: 'keys match case-insensitively (Go decoding)', doc: { MASTERS: ['1.2.3.4:5050'], refreshseconds: 5, HTTPPORT: 9000 }, check: (c) => [c.refreshSeconds, c.httpPort, c.masters], want: [5, 9000, ['1.2.3.4:5050']] },
+    {
+      name: 'keys match case-insensitively (Go decoding)',
+      doc: { MASTERS: ['1.2.3.4:5050'], refreshseconds: 5, HTTPPORT: 9000 },
+      check: (c) => [c.refreshSeconds, c.httpPort, c.masters],
+      want: [5, 9000, ['1.2.3.4:5050']],
+    },
     { name: 'the later of two spellings of one key wins', doc: { ...MASTERS, ttl: 5, TTL: 7 }, check: (c) => c.ttl, want: 7 },
-    { name: 'SOARname: @ becomes a dot, trailing dot added', doc: { ...MASTERS, soarname: 'admin@example.com' }, check: (c) => c.soaRname, want: 'admin.example.com.' },
-    { name: 'SOAMname: lower-cased, trailing dot kept once', doc: { ...MASTERS, SOAMname: 'NS.Example.com.' }, check: (c) => c.soaMname, want: 'ns.example.com.' },
+    {
+      name: 'SOARname: @ becomes a dot, trailing dot added',
+      doc: { ...MASTERS, soarname: 'admin@example.com' },
+      check: (c) => c.soaRname,
+      want: 'admin.example.com.',
+    },
+    {
+      name: 'SOAMname: lower-cased, trailing dot kept once',
+      doc: { ...MASTERS, SOAMname: 'NS.Example.com.' },
+      check: (c) => c.soaMname,
+      want: 'ns.example.com.',
+    },
     { name: 'Domain is lower-cased', doc: { ...MASTERS, domain: 'DC1.Mesos' }, check: (c) => c.domain, want: 'dc1.mesos' },
     { name: 'Timeout 0 means 5', doc: { ...MASTERS, timeout: 0 }, check: (c) => c.timeout, want: 5 },
     { name: 'SOAMinttl is accepted (and unused)', doc: { ...MASTERS, SOAMinttl: 5 }, check: (c) => c.soaMinttl, want: 5 },
-    { name: 'resolvers: ip, ip:port, [v6]:port, bare v6 (canonical)', doc: { ...MASTERS, resolvers: ['10.0.0.9', '10.0.0.9:5353', '[2001:0db8::1]:53', '2001:db8::2'] }, check: (c) => c.resolvers, want: [{ host: '10.0.0.9', port: 53 }, { host: '10.0.0.9', port: 5353 }, { host: '2001:db8::1', port: 53 }, { host: '2001:db8::2', port: 53 }] },
+    {
+      name: 'resolvers: ip, ip:port, [v6]:port, bare v6 (canonical)',
+      doc: { ...MASTERS, resolvers: ['10.0.0.9', '10.0.0.9:5353', '[2001:0db8::1]:53', '2001:db8::2'] },
+      check: (c) => c.resolvers,
+      want: [
+        { host: '10.0.0.9', port: 53 },
+        { host: '10.0.0.9', port: 5353 },
+        { host: '2001:db8::1', port: 53 },
+        { host: '2001:db8::2', port: 53 },
+      ],
+    },
     { name: 'empty resolvers stay empty', doc: { ...MASTERS, resolvers: [] }, check: (c) => c.resolvers, want: [] },
-    { name: 'IPv6 masters', doc: { masters: ['[2001:db8::1]:5050', '10.0.0.2:5050'] }, check: (c) => c.masters, want: ['[2001:db8::1]:5050', '10.0.0.2:5050'] },
-    { name: 'zone resolvers side by side (acdc vs dc)', doc: { ...MASTERS, zoneResolvers: { 'acdc.example': ['10.0.0.9'], 'dc.example': ['10.0.0.8:53'] } }, check: (c) => Object.keys(c.zoneResolvers), want: ['acdc.example', 'dc.example'] },
-    { name: 'MesosCredentials keys in any case', doc: { ...MASTERS, mesoscredentials: { PRINCIPAL: 'p', secret: 's' } }, check: (c) => c.mesosCredentials, want: { principal: 'p', secret: 's' } },
-    { name: 'relative file resolved against cwd', doc: MASTERS, file: 'conf/c.json', check: (c) => c.file, want: '/etc/mesos-dns/conf/c.json' },
+    {
+      name: 'IPv6 masters',
+      doc: { masters: ['[2001:db8::1]:5050', '10.0.0.2:5050'] },
+      check: (c) => c.masters,
+      want: ['[2001:db8::1]:5050', '10.0.0.2:5050'],
+    },
+    {
+      name: 'zone resolvers side by side (acdc vs dc)',
+      doc: { ...MASTERS, zoneResolvers: { 'acdc.example': ['10.0.0.9'], 'dc.example': ['10.0.0.8:53'] } },
+      check: (c) => Object.keys(c.zoneResolvers),
+      want: ['acdc.example', 'dc.example'],
+    },
+    {
+      name: 'MesosCredentials keys in any case',
+      doc: { ...MASTERS, mesoscredentials: { PRINCIPAL: 'p', secret: 's' } },
+      check: (c) => c.mesosCredentials,
+      want: { principal: 'p', secret: 's' },
+    },
+    {
+      name: 'relative file resolved against cwd',
+      doc: MASTERS,
+      file: 'conf/c.json',
+      check: (c) => c.file,
+      want: '/etc/mesos-dns/conf/c.json',
+    },
     { name: '~/ expanded from HOME', doc: MASTERS, file: '~/c.json', check: (c) => c.file, want: '/home/op/c.json' },
     { name: 'absolute file kept', doc: MASTERS, file: '/srv/c.json', check: (c) => c.file, want: '/srv/c.json' },
   ];
@@ -64,9 +110,21 @@ describe('values', () => {
 
 describe('warnings', () => {
   const table: { name: string; doc: object; want: string[] }[] = [
-    { name: 'unknown keys are ignored, as Mesos-DNS does (old samples carry ns and email)', doc: { ...MASTERS, ns: 'x', email: 'y' }, want: ['config.json: ignoring unknown key "ns" (as Mesos-DNS does)', 'config.json: ignoring unknown key "email" (as Mesos-DNS does)'] },
-    { name: 'zk next to masters: masters are used', doc: { ...MASTERS, zk: 'zk://10.0.0.1:2181/mesos' }, want: ['config.json: "zk" is not supported; using the static "masters" list'] },
-    { name: 'SOASerial and File (from a /v1/config document) are read silently', doc: { ...MASTERS, SOASerial: 12, File: '/x.json' }, want: [] },
+    {
+      name: 'unknown keys are ignored, as Mesos-DNS does (old samples carry ns and email)',
+      doc: { ...MASTERS, ns: 'x', email: 'y' },
+      want: ['config.json: ignoring unknown key "ns" (as Mesos-DNS does)', 'config.json: ignoring unknown key "email" (as Mesos-DNS does)'],
+    },
+    {
+      name: 'zk next to masters: masters are used',
+      doc: { ...MASTERS, zk: 'zk://10.0.0.1:2181/mesos' },
+      want: ['config.json: "zk" is not supported; using the static "masters" list'],
+    },
+    {
+      name: 'SOASerial and File (from a /v1/config document) are read silently',
+      doc: { ...MASTERS, SOASerial: 12, File: '/x.json' },
+      want: [],
+    },
   ];
   for (const c of table) it(c.name, () => expect(parse(c.doc).warnings).toEqual(c.want));
 });
@@ -83,7 +141,13 @@ describe('/v1/config document', () => {
   });
   it('shows the serial, the absolute file and the resolvers as written', () => {
     const json = mesosDnsConfigJson(parse({ ...MASTERS, resolvers: ['10.0.0.9:5353'] }).config, 7);
-    expect(json).toMatchObject({ SOASerial: 7, File: '/etc/mesos-dns/config.json', Resolvers: ['10.0.0.9:5353'], Masters: ['10.0.0.1:5050'], SOAMname: 'ns1.mesos.' });
+    expect(json).toMatchObject({
+      SOASerial: 7,
+      File: '/etc/mesos-dns/config.json',
+      Resolvers: ['10.0.0.9:5353'],
+      Masters: ['10.0.0.1:5050'],
+      SOAMname: 'ns1.mesos.',
+    });
   });
   it('redacts the Basic secret (Mesos-DNS leaks it)', () => {
     const { config } = parse({ ...MASTERS, mesosCredentials: { principal: 'p', secret: 's3cret' } });
@@ -92,7 +156,15 @@ describe('/v1/config document', () => {
     expect(JSON.stringify(json)).not.toContain('s3cret');
   });
   it('reads back as a config.json giving the same config', () => {
-    const { config } = parse({ masters: ['10.0.0.1:5050', '[2001:db8::1]:5050'], ttl: 5, domain: 'dc.example', IPSources: ['host', 'netinfo'], zoneResolvers: { corp: ['10.0.0.9'] }, EnforceRFC952: true, port: 8053 });
+    const { config } = parse({
+      masters: ['10.0.0.1:5050', '[2001:db8::1]:5050'],
+      ttl: 5,
+      domain: 'dc.example',
+      IPSources: ['host', 'netinfo'],
+      zoneResolvers: { corp: ['10.0.0.9'] },
+      EnforceRFC952: true,
+      port: 8053,
+    });
     const again = parseMesosDnsConfig(JSON.stringify(mesosDnsConfigJson(config, 99)), 'config.json', ENV);
     expect(again.config).toEqual(config);
     expect(again.warnings).toEqual([]);
@@ -104,32 +176,84 @@ describe('validation, with the position of the value at fault', () => {
     { name: 'no masters and no zk', doc: {}, want: /^config.json:1:1: Masters: list at least one master/ },
     { name: 'empty masters list', doc: { masters: [] }, want: /^config.json:2:2: masters: list at least one master/ },
     { name: 'master without port', doc: { masters: ['10.0.0.1'] }, want: /^config.json:3:3: masters\[0\]: "10.0.0.1" is not ip:port/ },
-    { name: 'master port 0', doc: { masters: ['10.0.0.1:0'] }, want: /masters\[0\]: "10.0.0.1:0" is not ip:port with a port between 1 and 65535/ },
+    {
+      name: 'master port 0',
+      doc: { masters: ['10.0.0.1:0'] },
+      want: /masters\[0\]: "10.0.0.1:0" is not ip:port with a port between 1 and 65535/,
+    },
     { name: 'master port 65536', doc: { masters: ['10.0.0.1:65536'] }, want: /masters\[0\]: "10.0.0.1:65536" is not ip:port/ },
-    { name: 'master host name (crashes Mesos-DNS)', doc: { masters: ['10.0.0.1:5050', 'master.example:5050'] }, want: /^config.json:4:3: masters\[1\]: "master.example:5050" does not start with an IP address/ },
-    { name: 'IPv6 master without brackets', doc: { masters: ['2001:db8::1:5050'] }, want: /masters\[0\]: "2001:db8::1:5050" is not ip:port/ },
-    { name: 'duplicate masters', doc: { masters: ['10.0.0.1:5050', '10.0.0.1:5050'] }, want: /masters\[1\]: "10.0.0.1:5050" is listed twice/ },
-    { name: 'duplicate masters after IPv6 normalisation', doc: { masters: ['[2001:db8::1]:5050', '[2001:0db8:0::1]:5050'] }, want: /masters\[1\]: "\[2001:0db8:0::1\]:5050" is listed twice/ },
+    {
+      name: 'master host name (crashes Mesos-DNS)',
+      doc: { masters: ['10.0.0.1:5050', 'master.example:5050'] },
+      want: /^config.json:4:3: masters\[1\]: "master.example:5050" does not start with an IP address/,
+    },
+    {
+      name: 'IPv6 master without brackets',
+      doc: { masters: ['2001:db8::1:5050'] },
+      want: /masters\[0\]: "2001:db8::1:5050" is not ip:port/,
+    },
+    {
+      name: 'duplicate masters',
+      doc: { masters: ['10.0.0.1:5050', '10.0.0.1:5050'] },
+      want: /masters\[1\]: "10.0.0.1:5050" is listed twice/,
+    },
+    {
+      name: 'duplicate masters after IPv6 normalisation',
+      doc: { masters: ['[2001:db8::1]:5050', '[2001:0db8:0::1]:5050'] },
+      want: /masters\[1\]: "\[2001:0db8:0::1\]:5050" is listed twice/,
+    },
     { name: 'masters not a list', doc: { masters: '10.0.0.1:5050' }, want: /masters: must be a list of strings, got "10.0.0.1:5050"/ },
     { name: 'masters null', doc: { masters: null }, want: /masters: must be a list of strings, got null/ },
-    { name: 'bad IPSources value', doc: { ...MASTERS, IPSources: ['netinfo', 'dns'] }, want: /IPSources: "dns" is not one of host, docker, mesos, netinfo/ },
+    {
+      name: 'bad IPSources value',
+      doc: { ...MASTERS, IPSources: ['netinfo', 'dns'] },
+      want: /IPSources: "dns" is not one of host, docker, mesos, netinfo/,
+    },
     { name: 'empty IPSources', doc: { ...MASTERS, IPSources: [] }, want: /IPSources: must list at least one/ },
     { name: 'IPSources twice the same', doc: { ...MASTERS, ipsources: ['host', 'host'] }, want: /ipsources: lists a source twice/ },
     { name: 'resolver host name', doc: { ...MASTERS, resolvers: ['dns.google'] }, want: /resolvers: "dns.google" is not an IP address/ },
     { name: 'resolver port 0', doc: { ...MASTERS, resolvers: ['10.0.0.9:0'] }, want: /resolvers: "10.0.0.9:0" has a port outside 1-65535/ },
-    { name: 'resolver listed twice (53 implied)', doc: { ...MASTERS, resolvers: ['10.0.0.9', '10.0.0.9:53'] }, want: /resolvers: "10.0.0.9:53" is listed twice/ },
+    {
+      name: 'resolver listed twice (53 implied)',
+      doc: { ...MASTERS, resolvers: ['10.0.0.9', '10.0.0.9:53'] },
+      want: /resolvers: "10.0.0.9:53" is listed twice/,
+    },
     { name: 'domain with a trailing dot', doc: { ...MASTERS, domain: 'mesos.' }, want: /domain: "mesos." is not a domain/ },
     { name: 'domain with a leading dot', doc: { ...MASTERS, domain: '.mesos' }, want: /domain: ".mesos" is not a domain/ },
     { name: 'domain with an underscore', doc: { ...MASTERS, domain: 'my_mesos' }, want: /domain: "my_mesos" is not a domain/ },
     { name: 'empty domain', doc: { ...MASTERS, domain: '' }, want: /domain: "" is not a domain/ },
     { name: 'both servers off', doc: { ...MASTERS, dnson: false, httpon: false }, want: /at least one of DnsOn and HttpOn/ },
-    { name: 'zone resolver under the Mesos domain', doc: { ...MASTERS, zoneResolvers: { 'site.mesos': ['10.0.0.9'] } }, want: /zoneResolvers.site.mesos: zone "site.mesos" overlaps "mesos"/ },
-    { name: 'zone resolver for the Mesos domain itself', doc: { ...MASTERS, zoneResolvers: { mesos: ['10.0.0.9'] } }, want: /zone "mesos" is the Mesos domain itself/ },
-    { name: 'zone under another zone', doc: { ...MASTERS, zoneResolvers: { 'dc.example': ['10.0.0.9'], 'site.dc.example': ['10.0.0.8'] } }, want: /zone "site.dc.example" overlaps "dc.example"/ },
-    { name: 'zone with an empty list', doc: { ...MASTERS, zoneResolvers: { corp: [] } }, want: /zone "corp" needs a non-empty list of resolvers/ },
+    {
+      name: 'zone resolver under the Mesos domain',
+      doc: { ...MASTERS, zoneResolvers: { 'site.mesos': ['10.0.0.9'] } },
+      want: /zoneResolvers.site.mesos: zone "site.mesos" overlaps "mesos"/,
+    },
+    {
+      name: 'zone resolver for the Mesos domain itself',
+      doc: { ...MASTERS, zoneResolvers: { mesos: ['10.0.0.9'] } },
+      want: /zone "mesos" is the Mesos domain itself/,
+    },
+    {
+      name: 'zone under another zone',
+      doc: { ...MASTERS, zoneResolvers: { 'dc.example': ['10.0.0.9'], 'site.dc.example': ['10.0.0.8'] } },
+      want: /zone "site.dc.example" overlaps "dc.example"/,
+    },
+    {
+      name: 'zone with an empty list',
+      doc: { ...MASTERS, zoneResolvers: { corp: [] } },
+      want: /zone "corp" needs a non-empty list of resolvers/,
+    },
     { name: 'zone with null', doc: { ...MASTERS, zoneResolvers: { corp: null } }, want: /zone "corp" needs a non-empty list of resolvers/ },
-    { name: 'zone resolver host name', doc: { ...MASTERS, zoneResolvers: { corp: ['ns.corp'] } }, want: /zone "corp": "ns.corp" is not an IP address/ },
-    { name: 'zone not a domain', doc: { ...MASTERS, zoneResolvers: { 'bad zone': ['10.0.0.9'] } }, want: /zone "bad zone" is not a domain/ },
+    {
+      name: 'zone resolver host name',
+      doc: { ...MASTERS, zoneResolvers: { corp: ['ns.corp'] } },
+      want: /zone "corp": "ns.corp" is not an IP address/,
+    },
+    {
+      name: 'zone not a domain',
+      doc: { ...MASTERS, zoneResolvers: { 'bad zone': ['10.0.0.9'] } },
+      want: /zone "bad zone" is not a domain/,
+    },
     { name: 'CertFile without KeyFile', doc: { ...MASTERS, CertFile: '/c.pem' }, want: /CertFile and KeyFile go together/ },
     { name: 'KeyFile without CertFile', doc: { ...MASTERS, keyfile: '/k.pem' }, want: /keyfile: CertFile and KeyFile go together/ },
     { name: 'TTL as a string', doc: { ...MASTERS, ttl: '60' }, want: /ttl: must be an integer, got "60"/ },
@@ -138,10 +262,18 @@ describe('validation, with the position of the value at fault', () => {
     { name: 'DnsOn as a string', doc: { ...MASTERS, DnsOn: 'yes' }, want: /DnsOn: must be true or false, got "yes"/ },
     { name: 'RefreshSeconds 0', doc: { ...MASTERS, RefreshSeconds: 0 }, want: /RefreshSeconds: must be greater than 0/ },
     { name: 'StateTimeoutSeconds 0', doc: { ...MASTERS, StateTimeoutSeconds: 0 }, want: /StateTimeoutSeconds: must be greater than 0/ },
-    { name: 'SRV weight above 65535', doc: { ...MASTERS, SRVRecordDefaultWeight: 70000 }, want: /SRVRecordDefaultWeight: must be between 0 and 65535/ },
+    {
+      name: 'SRV weight above 65535',
+      doc: { ...MASTERS, SRVRecordDefaultWeight: 70000 },
+      want: /SRVRecordDefaultWeight: must be between 0 and 65535/,
+    },
     { name: 'port above 65535', doc: { ...MASTERS, port: 70000 }, want: /port: must be a port between 1 and 65535/ },
     { name: 'listener not an IP', doc: { ...MASTERS, listener: 'localhost' }, want: /listener: "localhost" is not an IP address/ },
-    { name: 'unknown authentication', doc: { ...MASTERS, MesosAuthentication: 'kerberos' }, want: /MesosAuthentication: "kerberos" is not one of "", "basic", "iam"/ },
+    {
+      name: 'unknown authentication',
+      doc: { ...MASTERS, MesosAuthentication: 'kerberos' },
+      want: /MesosAuthentication: "kerberos" is not one of "", "basic", "iam"/,
+    },
     { name: 'SOASerial of the wrong type', doc: { ...MASTERS, SOASerial: 'x' }, want: /SOASerial: must be an integer/ },
     { name: 'broken JSON', doc: '{\n  "masters": [\n', want: /^config.json:3:1:/ },
     { name: 'a list, not an object', doc: '["10.0.0.1:5050"]', want: /^config.json:1:1: the config must be a JSON object/ },
@@ -159,7 +291,9 @@ describe('validation, with the position of the value at fault', () => {
   it('zk without masters: refused with its own code, saying to list the masters', () => {
     const error = failure({ zk: 'zk://10.0.0.1:2181/mesos' });
     expect(error.code).toBe('ERR_DNS_CONFIG_ZK_UNSUPPORTED');
-    expect(formatProblem(error.problems[0]!)).toMatch(/^config.json:2:8: zk: ZooKeeper leader detection is not supported; list the masters' IP:port in "masters"/);
+    expect(formatProblem(error.problems[0]!)).toMatch(
+      /^config.json:2:8: zk: ZooKeeper leader detection is not supported; list the masters' IP:port in "masters"/,
+    );
   });
 
   it('lists every problem at once, in file order', () => {

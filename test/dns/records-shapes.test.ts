@@ -25,16 +25,25 @@ const table = (title: string, state: () => Record<string, unknown>, cases: Case[
   });
 
 table('a Docker bridge task', dockerBridgeState, [
-  { name: 'the task name answers the container IP (netinfo comes first: the bridge caveat)', check: (s) => expect(a(s, 'web.marathon.mesos.')).toEqual(['172.17.0.5']) },
+  {
+    name: 'the task name answers the container IP (netinfo comes first: the bridge caveat)',
+    check: (s) => expect(a(s, 'web.marathon.mesos.')).toEqual(['172.17.0.5']),
+  },
   { name: 'the .slave name answers the agent', check: (s) => expect(a(s, 'web.marathon.slave.mesos.')).toEqual(['10.40.1.4']) },
-  { name: 'the host port is published with and without .slave (no DiscoveryInfo)', check: (s) => {
-    expect(srv(s, '_web._tcp.marathon.mesos.')).toEqual(['web-g89az-s0.marathon.slave.mesos.:28080']);
-    expect(srv(s, '_web._udp.marathon.slave.mesos.')).toEqual(['web-g89az-s0.marathon.slave.mesos.:28080']);
-  } },
-  { name: 'a scheduler pid with a uuid id: A and _framework SRV', check: (s) => {
-    expect(a(s, 'marathon.mesos.')).toEqual(['10.40.0.2']);
-    expect(srv(s, '_framework._tcp.marathon.mesos.')).toEqual(['marathon.mesos.:41314']);
-  } },
+  {
+    name: 'the host port is published with and without .slave (no DiscoveryInfo)',
+    check: (s) => {
+      expect(srv(s, '_web._tcp.marathon.mesos.')).toEqual(['web-g89az-s0.marathon.slave.mesos.:28080']);
+      expect(srv(s, '_web._udp.marathon.slave.mesos.')).toEqual(['web-g89az-s0.marathon.slave.mesos.:28080']);
+    },
+  },
+  {
+    name: 'a scheduler pid with a uuid id: A and _framework SRV',
+    check: (s) => {
+      expect(a(s, 'marathon.mesos.')).toEqual(['10.40.0.2']);
+      expect(srv(s, '_framework._tcp.marathon.mesos.')).toEqual(['marathon.mesos.:41314']);
+    },
+  },
 ]);
 
 table('a Docker bridge task, IPSources [host, netinfo] (the documented workaround)', dockerBridgeState, [
@@ -42,13 +51,30 @@ table('a Docker bridge task, IPSources [host, netinfo] (the documented workaroun
 ], { ipSources: ['host', 'netinfo'] });
 
 table('overlay tasks of two schedulers with the same name and no pid', overlayState, [
-  { name: 'both tasks live under the one sanitised framework label', check: (s) => {
-    expect(a(s, 'owl.mesos-executeinstance.mesos.')).toEqual(['9.0.1.130']);
-    expect(a(s, 'fox.mesos-executeinstance.mesos.')).toEqual(['9.0.0.130']);
-  } },
-  { name: 'host names that do not resolve give the schedulers no A record', check: (s) => expect(s.a.has('mesos-executeinstance.mesos.')).toBe(false) },
-  { name: 'no ports, no task SRV', check: (s) => expect([...s.srv.keys()].filter((n) => n.includes('owl') || n.includes('fox'))).toEqual([]) },
-  { name: 'enumerate lists the three registrations in order', check: (s) => expect(s.enumerate().map((f) => [f.name, f.tasks.length])).toEqual([['mesos-execute instance', 1], ['mesos-execute instance', 1], ['marathon', 0]]) },
+  {
+    name: 'both tasks live under the one sanitised framework label',
+    check: (s) => {
+      expect(a(s, 'owl.mesos-executeinstance.mesos.')).toEqual(['9.0.1.130']);
+      expect(a(s, 'fox.mesos-executeinstance.mesos.')).toEqual(['9.0.0.130']);
+    },
+  },
+  {
+    name: 'host names that do not resolve give the schedulers no A record',
+    check: (s) => expect(s.a.has('mesos-executeinstance.mesos.')).toBe(false),
+  },
+  {
+    name: 'no ports, no task SRV',
+    check: (s) => expect([...s.srv.keys()].filter((n) => n.includes('owl') || n.includes('fox'))).toEqual([]),
+  },
+  {
+    name: 'enumerate lists the three registrations in order',
+    check: (s) =>
+      expect(s.enumerate().map((f) => [f.name, f.tasks.length])).toEqual([
+        ['mesos-execute instance', 1],
+        ['mesos-execute instance', 1],
+        ['marathon', 0],
+      ]),
+  },
 ]);
 
 table('DiscoveryInfo port with a VIP label; marathon registered twice', discoveryVipState, [
@@ -69,9 +95,19 @@ table('DiscoveryInfo port with a VIP label; marathon registered twice', discover
 ]);
 
 table('health-checked instances (Mesos 0.25 single ip_address), all published', healthCheckVipState, [
-  { name: 'two instances of quill, healthy or not', check: (s) => expect(a(s, 'quill.marathon.mesos.')).toEqual(['10.43.5.1', '10.43.5.2']) },
+  {
+    name: 'two instances of quill, healthy or not',
+    check: (s) => expect(a(s, 'quill.marathon.mesos.')).toEqual(['10.43.5.1', '10.43.5.2']),
+  },
   { name: 'ink although unhealthy (Mesos-DNS ignores health)', check: (s) => expect(a(s, 'ink.marathon.mesos.')).toEqual(['10.43.5.3']) },
-  { name: 'one SRV target per instance', check: (s) => expect(srv(s, '_quill._tcp.marathon.mesos.')).toEqual(['quill-g8kfd-s2.marathon.slave.mesos.:31234', 'quill-mxacy-s2.marathon.slave.mesos.:31234']) },
+  {
+    name: 'one SRV target per instance',
+    check: (s) =>
+      expect(srv(s, '_quill._tcp.marathon.mesos.')).toEqual([
+        'quill-g8kfd-s2.marathon.slave.mesos.:31234',
+        'quill-mxacy-s2.marathon.slave.mesos.:31234',
+      ]),
+  },
 ]);
 
 table('health-checked instances with healthyOnly', healthCheckVipState, [
@@ -84,23 +120,38 @@ table('health-checked instances with healthyOnly', healthCheckVipState, [
 ], { healthyOnly: true });
 
 table('a crowded state', crowdedState, [
-  { name: 'a hundred instances: a hundred addresses on one name', check: (s) => {
-    const ips = a(s, 'echo.marathon.mesos.');
-    expect(ips).toHaveLength(100);
-    expect(ips).toContain('10.45.1.1');
-    expect(ips).toContain('10.45.1.100');
-  } },
-  { name: 'a hundred host-port SRVs, none from the thousand completed tasks', check: (s) => {
-    const values = srv(s, '_echo._tcp.marathon.mesos.');
-    expect(values).toHaveLength(100);
-    expect(values.every((v) => /^echo-[a-z0-9]{5}-s76044\.marathon\.slave\.mesos\.:25\d\d\d$/.test(v))).toBe(true);
-  } },
-  { name: 'empty container addresses and an agent known only by an unresolvable name: no A for the task', check: (s) => expect(s.a.has('pinger.marathon.mesos.')).toBe(false) },
-  { name: 'slave.mesos. holds the agents with addresses', check: (s) => expect(a(s, 'slave.mesos.')).toEqual(['10.45.0.228', '10.45.0.51']) },
-  { name: 'a framework without tasks still has its A and SRV', check: (s) => {
-    expect(a(s, 'marathon-user.mesos.')).toEqual(['10.45.0.51']);
-    expect(srv(s, '_framework._tcp.marathon-user.mesos.')).toEqual(['marathon-user.mesos.:58781']);
-  } },
+  {
+    name: 'a hundred instances: a hundred addresses on one name',
+    check: (s) => {
+      const ips = a(s, 'echo.marathon.mesos.');
+      expect(ips).toHaveLength(100);
+      expect(ips).toContain('10.45.1.1');
+      expect(ips).toContain('10.45.1.100');
+    },
+  },
+  {
+    name: 'a hundred host-port SRVs, none from the thousand completed tasks',
+    check: (s) => {
+      const values = srv(s, '_echo._tcp.marathon.mesos.');
+      expect(values).toHaveLength(100);
+      expect(values.every((v) => /^echo-[a-z0-9]{5}-s76044\.marathon\.slave\.mesos\.:25\d\d\d$/.test(v))).toBe(true);
+    },
+  },
+  {
+    name: 'empty container addresses and an agent known only by an unresolvable name: no A for the task',
+    check: (s) => expect(s.a.has('pinger.marathon.mesos.')).toBe(false),
+  },
+  {
+    name: 'slave.mesos. holds the agents with addresses',
+    check: (s) => expect(a(s, 'slave.mesos.')).toEqual(['10.45.0.228', '10.45.0.51']),
+  },
+  {
+    name: 'a framework without tasks still has its A and SRV',
+    check: (s) => {
+      expect(a(s, 'marathon-user.mesos.')).toEqual(['10.45.0.51']);
+      expect(srv(s, '_framework._tcp.marathon-user.mesos.')).toEqual(['marathon-user.mesos.:58781']);
+    },
+  },
 ]);
 
 table('an empty cluster', emptyState, [

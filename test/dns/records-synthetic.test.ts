@@ -32,7 +32,12 @@ const task = (t: TaskSpec): Task => ({
   labels: [],
   resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
   discovery: t.discovery
-    ? { name: t.discovery.name, visibility: 'FRAMEWORK', labels: [], ports: (t.discovery.ports ?? []).map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })) }
+    ? {
+        name: t.discovery.name,
+        visibility: 'FRAMEWORK',
+        labels: [],
+        ports: (t.discovery.ports ?? []).map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })),
+      }
     : null,
   ips: { netinfo: t.netinfo ?? [], docker: [], mesos: [], host: t.on.ips } satisfies Record<IpSource, readonly string[]>,
   health: 'unknown',
@@ -65,30 +70,59 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
     },
     {
       name: 'task name without a usable character: no task names',
-      snapshot: snapshot({ agents: [s0], frameworks: [framework('fw', ['10.0.0.50'], [task({ id: 't1', name: '%%%', on: s0, ports: [31000] })])] }),
+      snapshot: snapshot({
+        agents: [s0],
+        frameworks: [framework('fw', ['10.0.0.50'], [task({ id: 't1', name: '%%%', on: s0, ports: [31000] })])],
+      }),
       check: (r) => {
-        expect([...r.names.keys()].sort()).toEqual(['_framework._tcp.fw.mesos.', '_slave._tcp.mesos.', 'fw.mesos.', 'ns1.mesos.', 'slave.mesos.']);
+        expect([...r.names.keys()].sort()).toEqual([
+          '_framework._tcp.fw.mesos.',
+          '_slave._tcp.mesos.',
+          'fw.mesos.',
+          'ns1.mesos.',
+          'slave.mesos.',
+        ]);
         expect(enumerated(r, 'fw', '%%%')?.records).toBeNull();
       },
     },
     {
       name: 'agent whose address did not resolve: task names from the container IP, no .slave names, no slave.mesos',
-      snapshot: snapshot({ agents: [agent('a2-S1', [])], frameworks: [framework('fw', [], [task({ id: 't1', name: 'web', on: agent('a2-S1', []), netinfo: ['10.9.0.1'], ports: [31000] })])] }),
+      snapshot: snapshot({
+        agents: [agent('a2-S1', [])],
+        frameworks: [framework('fw', [], [task({ id: 't1', name: 'web', on: agent('a2-S1', []), netinfo: ['10.9.0.1'], ports: [31000] })])],
+      }),
       check: (r) => {
         expect(r.names.get('web.fw.mesos.')?.a).toEqual(['10.9.0.1']);
         // Host-port SRVs stay (as in Mesos-DNS); their target just has no address.
-        expect([...r.names.keys()].filter((n) => n.includes('slave')).sort()).toEqual(['_web._tcp.fw.slave.mesos.', '_web._udp.fw.slave.mesos.']);
+        expect([...r.names.keys()].filter((n) => n.includes('slave')).sort()).toEqual([
+          '_web._tcp.fw.slave.mesos.',
+          '_web._udp.fw.slave.mesos.',
+        ]);
         expect(r.names.has('slave.mesos.')).toBe(false);
         expect(r.names.has('_slave._tcp.mesos.')).toBe(false);
       },
     },
     {
       name: 'raw DiscoveryInfo name keeps its case and dots (legacy), the sanitised one beside it',
-      snapshot: snapshot({ agents: [s0], frameworks: [framework('marathon', [], [task({ id: 't1', name: 'ignored', on: s0, netinfo: ['10.9.0.1'], discovery: { name: 'My.App' } })])] }),
+      snapshot: snapshot({
+        agents: [s0],
+        frameworks: [
+          framework('marathon', [], [task({ id: 't1', name: 'ignored', on: s0, netinfo: ['10.9.0.1'], discovery: { name: 'My.App' } })]),
+        ],
+      }),
       check: (r) => {
         const h = hashTaskId('t1');
         expect([...r.names.keys()].filter((n) => n.includes('marathon')).sort()).toEqual(
-          [`My.App-${h}-s0.marathon.mesos.`, `My.App-${h}-s0.marathon.slave.mesos.`, 'My.App.marathon.mesos.', 'My.App.marathon.slave.mesos.', `my-app-${h}-s0.marathon.mesos.`, `my-app-${h}-s0.marathon.slave.mesos.`, 'my-app.marathon.mesos.', 'my-app.marathon.slave.mesos.'].sort(),
+          [
+            `My.App-${h}-s0.marathon.mesos.`,
+            `My.App-${h}-s0.marathon.slave.mesos.`,
+            'My.App.marathon.mesos.',
+            'My.App.marathon.slave.mesos.',
+            `my-app-${h}-s0.marathon.mesos.`,
+            `my-app-${h}-s0.marathon.slave.mesos.`,
+            'my-app.marathon.mesos.',
+            'my-app.marathon.slave.mesos.',
+          ].sort(),
         );
       },
     },
@@ -96,10 +130,31 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
       name: 'DiscoveryInfo ports: protocol case, empty protocol (tcp and udp), named ports, port 0, odd characters',
       snapshot: snapshot({
         agents: [s0],
-        frameworks: [framework('fw', [], [task({
-          id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1'], ports: [31000],
-          discovery: { name: 'web', ports: [{ number: 80, protocol: 'TCP', name: 'http' }, { number: 53, protocol: 'udp', name: 'dns' }, { number: 9000, protocol: '', name: 'admin' }, { number: 0, protocol: 'tcp' }, { number: 5000, protocol: 'sc tp!', name: 'Web UI' }] },
-        })])],
+        frameworks: [
+          framework(
+            'fw',
+            [],
+            [
+              task({
+                id: 't1',
+                name: 'web',
+                on: s0,
+                netinfo: ['10.9.0.1'],
+                ports: [31000],
+                discovery: {
+                  name: 'web',
+                  ports: [
+                    { number: 80, protocol: 'TCP', name: 'http' },
+                    { number: 53, protocol: 'udp', name: 'dns' },
+                    { number: 9000, protocol: '', name: 'admin' },
+                    { number: 0, protocol: 'tcp' },
+                    { number: 5000, protocol: 'sc tp!', name: 'Web UI' },
+                  ],
+                },
+              }),
+            ],
+          ),
+        ],
       }),
       check: (r) => {
         const t = `web-${hashTaskId('t1')}-s0.fw.mesos.`;
@@ -117,7 +172,33 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
     },
     {
       name: 'port numbers no SRV can carry are left out, the others kept',
-      snapshot: snapshot({ agents: [s0], frameworks: [framework('fw', [], [task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1'], ports: [-1, 70000, 31000], discovery: { name: 'web', ports: [{ number: -1, protocol: 'tcp' }, { number: 1.5, protocol: 'tcp' }, { number: 65536, protocol: 'tcp' }, { number: 80, protocol: 'tcp' }] } })])] }),
+      snapshot: snapshot({
+        agents: [s0],
+        frameworks: [
+          framework(
+            'fw',
+            [],
+            [
+              task({
+                id: 't1',
+                name: 'web',
+                on: s0,
+                netinfo: ['10.9.0.1'],
+                ports: [-1, 70000, 31000],
+                discovery: {
+                  name: 'web',
+                  ports: [
+                    { number: -1, protocol: 'tcp' },
+                    { number: 1.5, protocol: 'tcp' },
+                    { number: 65536, protocol: 'tcp' },
+                    { number: 80, protocol: 'tcp' },
+                  ],
+                },
+              }),
+            ],
+          ),
+        ],
+      }),
       check: (r) => {
         expect(srvOf(r, '_web._tcp.fw.mesos.')).toEqual([`web-${hashTaskId('t1')}-s0.fw.mesos.:80`]);
         expect(srvOf(r, '_web._tcp.fw.slave.mesos.')).toEqual([`web-${hashTaskId('t1')}-s0.fw.slave.mesos.:31000`]);
@@ -127,11 +208,17 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
       name: 'tasks not running or on an unknown agent: no records, not enumerated',
       snapshot: snapshot({
         agents: [s0],
-        frameworks: [framework('fw', [], [
-          task({ id: 't1', name: 'staging', on: s0, state: 'TASK_STAGING' }),
-          task({ id: 't2', name: 'killing', on: s0, state: 'TASK_KILLING' }),
-          task({ id: 't3', name: 'lost', on: agent('gone-S9', ['10.0.0.9']) }),
-        ])],
+        frameworks: [
+          framework(
+            'fw',
+            [],
+            [
+              task({ id: 't1', name: 'staging', on: s0, state: 'TASK_STAGING' }),
+              task({ id: 't2', name: 'killing', on: s0, state: 'TASK_KILLING' }),
+              task({ id: 't3', name: 'lost', on: agent('gone-S9', ['10.0.0.9']) }),
+            ],
+          ),
+        ],
       }),
       check: (r) => {
         expect([...r.names.keys()].filter((n) => /staging|killing|lost/.test(n))).toEqual([]);
@@ -142,11 +229,17 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
       name: 'instances of one app merge under one name, every value once',
       snapshot: snapshot({
         agents: [s0],
-        frameworks: [framework('fw', [], [
-          task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1'], ports: [31000] }),
-          task({ id: 't2', name: 'web', on: s0, netinfo: ['10.9.0.2'], ports: [31001] }),
-          task({ id: 't2', name: 'web', on: s0, netinfo: ['10.9.0.2'], ports: [31001] }),
-        ])],
+        frameworks: [
+          framework(
+            'fw',
+            [],
+            [
+              task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1'], ports: [31000] }),
+              task({ id: 't2', name: 'web', on: s0, netinfo: ['10.9.0.2'], ports: [31001] }),
+              task({ id: 't2', name: 'web', on: s0, netinfo: ['10.9.0.2'], ports: [31001] }),
+            ],
+          ),
+        ],
       }),
       check: (r) => {
         expect(r.names.get('web.fw.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
@@ -205,7 +298,13 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
     },
     {
       name: 'a record a framework inserted first is not listed under the task (/v1/enumerate)',
-      snapshot: snapshot({ agents: [agent('a5-S5', ['10.0.0.5'])], frameworks: [framework('web.marathon', ['10.0.0.5'], []), framework('marathon', [], [task({ id: 't1', name: 'web', on: agent('a5-S5', ['10.0.0.5']) })])] }),
+      snapshot: snapshot({
+        agents: [agent('a5-S5', ['10.0.0.5'])],
+        frameworks: [
+          framework('web.marathon', ['10.0.0.5'], []),
+          framework('marathon', [], [task({ id: 't1', name: 'web', on: agent('a5-S5', ['10.0.0.5']) })]),
+        ],
+      }),
       check: (r) => {
         const records = enumerated(r, 'marathon', 'web')?.records ?? [];
         expect(r.names.get('web.marathon.mesos.')?.a).toEqual(['10.0.0.5']);
@@ -216,7 +315,19 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
     {
       // The cut leaves `a-very-long-application-`; the trailing dash goes and the room is refilled from `name-…`.
       name: 'RFC952: long names cut to 24 characters merge, canonical names stay apart',
-      snapshot: snapshot({ agents: [s0], frameworks: [framework('fw', [], [task({ id: 't1', name: 'a-very-long-application-name-one', on: s0, netinfo: ['10.9.0.1'] }), task({ id: 't2', name: 'a-very-long-application-name-two', on: s0, netinfo: ['10.9.0.2'] })])] }),
+      snapshot: snapshot({
+        agents: [s0],
+        frameworks: [
+          framework(
+            'fw',
+            [],
+            [
+              task({ id: 't1', name: 'a-very-long-application-name-one', on: s0, netinfo: ['10.9.0.1'] }),
+              task({ id: 't2', name: 'a-very-long-application-name-two', on: s0, netinfo: ['10.9.0.2'] }),
+            ],
+          ),
+        ],
+      }),
       options: { enforceRFC952: true },
       check: (r) => {
         expect(r.names.get('a-very-long-applicationn.fw.mesos.')?.a).toEqual(['10.9.0.1', '10.9.0.2']);
@@ -235,17 +346,41 @@ describe('odd shapes never crash and give what Mesos-DNS gives (or less, where i
 
 describe('generation order (what /v1/enumerate shows)', () => {
   it('per IP the plain then the canonical name; per host port tcp.slave, udp.slave, tcp, udp', () => {
-    const r = buildRecordSet(snapshot({ agents: [s0], frameworks: [framework('fw', [], [task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1', 'fd00::9'], ports: [31000, 31001] })])] }), OPTIONS);
+    const r = buildRecordSet(
+      snapshot({
+        agents: [s0],
+        frameworks: [
+          framework('fw', [], [task({ id: 't1', name: 'web', on: s0, netinfo: ['10.9.0.1', 'fd00::9'], ports: [31000, 31001] })]),
+        ],
+      }),
+      OPTIONS,
+    );
     const c = `web-${hashTaskId('t1')}-s0`;
     expect(enumerated(r, 'fw', 'web')?.records?.map((x) => `${x.rtype} ${x.name} ${x.host}`)).toEqual([
-      'A web.fw.mesos. 10.9.0.1', `A ${c}.fw.mesos. 10.9.0.1`, 'AAAA web.fw.mesos. fd00::9', `AAAA ${c}.fw.mesos. fd00::9`,
-      'A web.fw.slave.mesos. 10.0.0.1', `A ${c}.fw.slave.mesos. 10.0.0.1`,
-      ...[31000, 31001].flatMap((port) => ['_web._tcp.fw.slave.mesos.', '_web._udp.fw.slave.mesos.', '_web._tcp.fw.mesos.', '_web._udp.fw.mesos.'].map((n) => `SRV ${n} ${c}.fw.slave.mesos.:${port}`)),
+      'A web.fw.mesos. 10.9.0.1',
+      `A ${c}.fw.mesos. 10.9.0.1`,
+      'AAAA web.fw.mesos. fd00::9',
+      `AAAA ${c}.fw.mesos. fd00::9`,
+      'A web.fw.slave.mesos. 10.0.0.1',
+      `A ${c}.fw.slave.mesos. 10.0.0.1`,
+      ...[31000, 31001].flatMap((port) =>
+        ['_web._tcp.fw.slave.mesos.', '_web._udp.fw.slave.mesos.', '_web._tcp.fw.mesos.', '_web._udp.fw.mesos.'].map(
+          (n) => `SRV ${n} ${c}.fw.slave.mesos.:${port}`,
+        ),
+      ),
     ]);
   });
 
   it('DiscoveryInfo without protocol: tcp, udp, then the named port for tcp, udp', () => {
-    const r = buildRecordSet(snapshot({ agents: [s0], frameworks: [framework('fw', [], [task({ id: 't1', name: 'x', on: s0, discovery: { name: 'web', ports: [{ number: 80, name: 'http' }] } })])] }), OPTIONS);
+    const r = buildRecordSet(
+      snapshot({
+        agents: [s0],
+        frameworks: [
+          framework('fw', [], [task({ id: 't1', name: 'x', on: s0, discovery: { name: 'web', ports: [{ number: 80, name: 'http' }] } })]),
+        ],
+      }),
+      OPTIONS,
+    );
     const srvs = enumerated(r, 'fw', 'x')?.records?.filter((x) => x.rtype === 'SRV').map((x) => x.name);
     expect(srvs).toEqual(['_web._tcp.fw.mesos.', '_web._udp.fw.mesos.', '_http._web._tcp.fw.mesos.', '_http._web._udp.fw.mesos.']);
   });

@@ -185,19 +185,65 @@ describe('acceptance checks 1-34 about record content (F1)', () => {
     { check: '21', name: 'ice-cream-w4n7d-s1.marathon.slave.mesos.', a: ['198.51.100.21'] },
     { check: '22', name: 'fish.market.marathon.mesos.', a: ['10.20.0.1', '10.20.0.2'] },
     { check: '23', name: 'mesos-dns.mesos.', a: ['127.0.0.1'] },
-    { check: '24', name: '_sea-lion._tcp.marathon.mesos.', srv: ['sea-lion-t31yf-s1.marathon.mesos.:8443', 'sea-lion-t31yf-s1.marathon.mesos.:8080'] },
-    { check: '25', name: '_fish-market._tcp.marathon.mesos.', srv: ['fish-market-t31yf-s1.marathon.mesos.:8443', 'fish-market-t31yf-s1.marathon.mesos.:8080', 'fish-market-3jafx-s12.marathon.mesos.:8443', 'fish-market-3jafx-s12.marathon.mesos.:8080'] },
-    { check: '26', name: '_web._fish-market._tcp.marathon.mesos.', srv: ['fish-market-t31yf-s1.marathon.mesos.:8080', 'fish-market-3jafx-s12.marathon.mesos.:8080'] },
-    { check: '27', name: '_tls._fish-market._tcp.marathon.mesos.', srv: ['fish-market-t31yf-s1.marathon.mesos.:8443', 'fish-market-3jafx-s12.marathon.mesos.:8443'] },
-    { check: '28', name: '_ice-cream._tcp.marathon.mesos.', srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'] },
-    { check: '28', name: '_ice-cream._udp.marathon.mesos.', srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'] },
-    { check: '29', name: '_ice-cream._tcp.marathon.slave.mesos.', srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'] },
-    { check: '30', name: '_fish-market._tcp.marathon.slave.mesos.', srv: ['fish-market-t31yf-s1.marathon.slave.mesos.:31801', 'fish-market-t31yf-s1.marathon.slave.mesos.:31802', 'fish-market-3jafx-s12.marathon.slave.mesos.:31910', 'fish-market-3jafx-s12.marathon.slave.mesos.:31911'] },
+    {
+      check: '24',
+      name: '_sea-lion._tcp.marathon.mesos.',
+      srv: ['sea-lion-t31yf-s1.marathon.mesos.:8443', 'sea-lion-t31yf-s1.marathon.mesos.:8080'],
+    },
+    {
+      check: '25',
+      name: '_fish-market._tcp.marathon.mesos.',
+      srv: [
+        'fish-market-t31yf-s1.marathon.mesos.:8443',
+        'fish-market-t31yf-s1.marathon.mesos.:8080',
+        'fish-market-3jafx-s12.marathon.mesos.:8443',
+        'fish-market-3jafx-s12.marathon.mesos.:8080',
+      ],
+    },
+    {
+      check: '26',
+      name: '_web._fish-market._tcp.marathon.mesos.',
+      srv: ['fish-market-t31yf-s1.marathon.mesos.:8080', 'fish-market-3jafx-s12.marathon.mesos.:8080'],
+    },
+    {
+      check: '27',
+      name: '_tls._fish-market._tcp.marathon.mesos.',
+      srv: ['fish-market-t31yf-s1.marathon.mesos.:8443', 'fish-market-3jafx-s12.marathon.mesos.:8443'],
+    },
+    {
+      check: '28',
+      name: '_ice-cream._tcp.marathon.mesos.',
+      srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'],
+    },
+    {
+      check: '28',
+      name: '_ice-cream._udp.marathon.mesos.',
+      srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'],
+    },
+    {
+      check: '29',
+      name: '_ice-cream._tcp.marathon.slave.mesos.',
+      srv: ['ice-cream-w4n7d-s1.marathon.slave.mesos.:31420', 'ice-cream-w4n7d-s1.marathon.slave.mesos.:31421'],
+    },
+    {
+      check: '30',
+      name: '_fish-market._tcp.marathon.slave.mesos.',
+      srv: [
+        'fish-market-t31yf-s1.marathon.slave.mesos.:31801',
+        'fish-market-t31yf-s1.marathon.slave.mesos.:31802',
+        'fish-market-3jafx-s12.marathon.slave.mesos.:31910',
+        'fish-market-3jafx-s12.marathon.slave.mesos.:31911',
+      ],
+    },
     { check: '31', name: '_slave._tcp.mesos.', srv: ['slave.mesos.:5051'] },
     { check: '32', name: '_framework._tcp.marathon.mesos.', srv: ['marathon.mesos.:25601'] },
     { check: '33', name: '_leader._tcp.mesos.', srv: ['leader.mesos.:5050'] },
     { check: '33', name: '_leader._udp.mesos.', srv: ['leader.mesos.:5050'] },
-    { check: '34', name: '_collector._tcp.metrics-v6.mesos.', srv: ['collector-zexdg-4.metrics-v6.slave.mesos.:31960', 'collector-zexdg-4.metrics-v6.slave.mesos.:31961'] },
+    {
+      check: '34',
+      name: '_collector._tcp.metrics-v6.mesos.',
+      srv: ['collector-zexdg-4.metrics-v6.slave.mesos.:31960', 'collector-zexdg-4.metrics-v6.slave.mesos.:31961'],
+    },
   ];
   for (const c of table) {
     it(`${c.check}: ${c.name}`, () => {
@@ -287,7 +333,9 @@ describe('enumeration (/v1/enumerate)', () => {
 describe('healthyOnly', () => {
   it('leaves out tasks whose newest status is unhealthy, keeps unknown and healthy ones', async () => {
     const patched = await fixtureSnapshot(HARBOR, (doc) => {
-      const marathon = (doc['frameworks'] as { name: string; tasks: { name: string; statuses: { healthy?: boolean }[] }[] }[]).find((f) => f.name === 'marathon')!;
+      const marathon = (doc['frameworks'] as { name: string; tasks: { name: string; statuses: { healthy?: boolean }[] }[] }[]).find(
+        (f) => f.name === 'marathon',
+      )!;
       for (const task of marathon.tasks) {
         if (task.name === 'lighthouse') for (const s of task.statuses) s.healthy = false;
         if (task.name === 'tugboat') for (const s of task.statuses) s.healthy = true;

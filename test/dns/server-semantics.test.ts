@@ -43,7 +43,12 @@ function upstreamReply(msg: Buffer): Buffer {
 beforeAll(async () => {
   const snapshot = await fixtureSnapshot(HARBOR);
   f2 = buildRecordSet(snapshot, {
-    domain: 'mesos', ipSources: ['netinfo', 'docker', 'mesos', 'host'], enforceRFC952: true, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'], masters: ['192.0.2.50:5050'],
+    domain: 'mesos',
+    ipSources: ['netinfo', 'docker', 'mesos', 'host'],
+    enforceRFC952: true,
+    soaMname: 'ns1.mesos.',
+    nsIps: ['127.0.0.1'],
+    masters: ['192.0.2.50:5050'],
   });
   upstream = createSocket('udp4');
   upstream.on('message', (msg, rinfo) => upstream.send(upstreamReply(msg), rinfo.port, rinfo.address));
@@ -62,25 +67,68 @@ const addrSet = (records: readonly DigRecord[]) => records.map((r) => `${r.name}
 
 describe('SRV answers and their additional section (checks #24–34)', () => {
   const cases: { check: string; name: string; srv: string[]; additional?: string[] }[] = [
-    { check: '#24', name: '_sea-lion._tcp.marathon.mesos.', srv: ['0 1 8443 sea-lion-t31yf-s1.marathon.mesos.', '0 1 8080 sea-lion-t31yf-s1.marathon.mesos.'] },
     {
-      check: '#25', name: '_fish-market._tcp.marathon.mesos.',
-      srv: ['0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.', '0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'],
+      check: '#24',
+      name: '_sea-lion._tcp.marathon.mesos.',
+      srv: ['0 1 8443 sea-lion-t31yf-s1.marathon.mesos.', '0 1 8080 sea-lion-t31yf-s1.marathon.mesos.'],
+    },
+    {
+      check: '#25',
+      name: '_fish-market._tcp.marathon.mesos.',
+      srv: [
+        '0 1 8443 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8443 fish-market-3jafx-s12.marathon.mesos.',
+        '0 1 8080 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8080 fish-market-3jafx-s12.marathon.mesos.',
+      ],
       additional: ['fish-market-t31yf-s1.marathon.mesos. A 10.20.0.1', 'fish-market-3jafx-s12.marathon.mesos. A 10.20.0.2'],
     },
-    { check: '#26', name: '_web._fish-market._tcp.marathon.mesos.', srv: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'] },
-    { check: '#27', name: '_tls._fish-market._tcp.marathon.mesos.', srv: ['0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.'] },
-    { check: '#28 tcp', name: '_ice-cream._tcp.marathon.mesos.', srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'], additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'] },
-    { check: '#28 udp', name: '_ice-cream._udp.marathon.mesos.', srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'], additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'] },
-    { check: '#29', name: '_ice-cream._tcp.marathon.slave.mesos.', srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'] },
     {
-      check: '#30', name: '_fish-market._tcp.marathon.slave.mesos.',
-      srv: ['0 1 31801 fish-market-t31yf-s1.marathon.slave.mesos.', '0 1 31802 fish-market-t31yf-s1.marathon.slave.mesos.', '0 1 31910 fish-market-3jafx-s12.marathon.slave.mesos.', '0 1 31911 fish-market-3jafx-s12.marathon.slave.mesos.'],
+      check: '#26',
+      name: '_web._fish-market._tcp.marathon.mesos.',
+      srv: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'],
+    },
+    {
+      check: '#27',
+      name: '_tls._fish-market._tcp.marathon.mesos.',
+      srv: ['0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.'],
+    },
+    {
+      check: '#28 tcp',
+      name: '_ice-cream._tcp.marathon.mesos.',
+      srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
+      additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'],
+    },
+    {
+      check: '#28 udp',
+      name: '_ice-cream._udp.marathon.mesos.',
+      srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
+      additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'],
+    },
+    {
+      check: '#29',
+      name: '_ice-cream._tcp.marathon.slave.mesos.',
+      srv: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
+    },
+    {
+      check: '#30',
+      name: '_fish-market._tcp.marathon.slave.mesos.',
+      srv: [
+        '0 1 31801 fish-market-t31yf-s1.marathon.slave.mesos.',
+        '0 1 31802 fish-market-t31yf-s1.marathon.slave.mesos.',
+        '0 1 31910 fish-market-3jafx-s12.marathon.slave.mesos.',
+        '0 1 31911 fish-market-3jafx-s12.marathon.slave.mesos.',
+      ],
     },
     { check: '#32', name: '_framework._tcp.marathon.mesos.', srv: ['0 1 25601 marathon.mesos.'] },
     { check: '#33 tcp', name: '_leader._tcp.mesos.', srv: ['0 1 5050 leader.mesos.'] },
     { check: '#33 udp', name: '_leader._udp.mesos.', srv: ['0 1 5050 leader.mesos.'] },
-    { check: '#34', name: '_collector._tcp.metrics-v6.mesos.', srv: ['0 1 31960 collector-zexdg-4.metrics-v6.slave.mesos.', '0 1 31961 collector-zexdg-4.metrics-v6.slave.mesos.'], additional: ['collector-zexdg-4.metrics-v6.slave.mesos. AAAA 2001:db8:4::7'] },
+    {
+      check: '#34',
+      name: '_collector._tcp.metrics-v6.mesos.',
+      srv: ['0 1 31960 collector-zexdg-4.metrics-v6.slave.mesos.', '0 1 31961 collector-zexdg-4.metrics-v6.slave.mesos.'],
+      additional: ['collector-zexdg-4.metrics-v6.slave.mesos. AAAA 2001:db8:4::7'],
+    },
   ];
   for (const c of cases) {
     it(`${c.check}: ${c.name}`, async () => {
@@ -104,18 +152,54 @@ describe('SRV answers and their additional section (checks #24–34)', () => {
 describe('negative answers (checks #35–42)', () => {
   const soa = 'ns1.mesos. root.ns1.mesos. 0 60 600 86400 60';
   const cases: { check: string; name: string; type: string; status: string; authority: string[] }[] = [
-    { check: '#35 killed task', name: 'ferry.marathon.mesos.', type: 'A', status: 'NXDOMAIN', authority: [`ferry.marathon.mesos. SOA ${soa}`] },
+    {
+      check: '#35 killed task',
+      name: 'ferry.marathon.mesos.',
+      type: 'A',
+      status: 'NXDOMAIN',
+      authority: [`ferry.marathon.mesos. SOA ${soa}`],
+    },
     { check: '#36 SRV of a killed task', name: '_ferry._tcp.marathon.mesos.', type: 'SRV', status: 'NOERROR', authority: [] },
-    { check: '#37 DI task has no host-port SRV outside .slave', name: '_fish-market._udp.marathon.mesos.', type: 'SRV', status: 'NOERROR', authority: [] },
+    {
+      check: '#37 DI task has no host-port SRV outside .slave',
+      name: '_fish-market._udp.marathon.mesos.',
+      type: 'SRV',
+      status: 'NOERROR',
+      authority: [],
+    },
     { check: '#38 A', name: 'missing.mesos.', type: 'A', status: 'NXDOMAIN', authority: [`missing.mesos. SOA ${soa}`] },
     { check: '#38 AAAA', name: 'missing.mesos.', type: 'AAAA', status: 'NXDOMAIN', authority: [`missing.mesos. SOA ${soa}`] },
-    { check: '#39 NODATA', name: 'lighthouse.marathon.mesos.', type: 'AAAA', status: 'NOERROR', authority: [`lighthouse.marathon.mesos. SOA ${soa}`] },
-    { check: '#40 a name owning only SRV', name: '_ice-cream._udp.marathon.mesos.', type: 'A', status: 'NOERROR', authority: [`_ice-cream._udp.marathon.mesos. SOA ${soa}`] },
+    {
+      check: '#39 NODATA',
+      name: 'lighthouse.marathon.mesos.',
+      type: 'AAAA',
+      status: 'NOERROR',
+      authority: [`lighthouse.marathon.mesos. SOA ${soa}`],
+    },
+    {
+      check: '#40 a name owning only SRV',
+      name: '_ice-cream._udp.marathon.mesos.',
+      type: 'A',
+      status: 'NOERROR',
+      authority: [`_ice-cream._udp.marathon.mesos. SOA ${soa}`],
+    },
     { check: '#41 SOA', name: 'non-existing.mesos.', type: 'SOA', status: 'NOERROR', authority: [`non-existing.mesos. SOA ${soa}`] },
     { check: '#42 NS', name: 'non-existing.mesos.', type: 'NS', status: 'NOERROR', authority: ['non-existing.mesos. NS ns1.mesos.'] },
     { check: 'apex A', name: 'mesos.', type: 'A', status: 'NXDOMAIN', authority: [`mesos. SOA ${soa}`] },
-    { check: 'TXT of an existing name', name: 'lighthouse.marathon.mesos.', type: 'TXT', status: 'NOERROR', authority: [`lighthouse.marathon.mesos. SOA ${soa}`] },
-    { check: 'PTR-like name inside the zone', name: 'missing.mesos.', type: 'PTR', status: 'NXDOMAIN', authority: [`missing.mesos. SOA ${soa}`] },
+    {
+      check: 'TXT of an existing name',
+      name: 'lighthouse.marathon.mesos.',
+      type: 'TXT',
+      status: 'NOERROR',
+      authority: [`lighthouse.marathon.mesos. SOA ${soa}`],
+    },
+    {
+      check: 'PTR-like name inside the zone',
+      name: 'missing.mesos.',
+      type: 'PTR',
+      status: 'NXDOMAIN',
+      authority: [`missing.mesos. SOA ${soa}`],
+    },
   ];
   for (const c of cases) {
     it(`${c.check}: ${c.name} ${c.type}`, async () => {
@@ -160,7 +244,11 @@ describe('header, case and ANY (checks #43–44)', () => {
   it('ANY: SRV + A + AAAA in the answer, SOA and NS in authority', async () => {
     const r = await dig(port, 'collector.metrics-v6.mesos.', 'ANY');
     expect(r.status).toBe('NOERROR');
-    expect(addrSet(r.answer)).toEqual(['collector.metrics-v6.mesos. A 203.0.113.40', 'collector.metrics-v6.mesos. A 203.0.113.41', 'collector.metrics-v6.mesos. AAAA fd02:a::3:9000:4']);
+    expect(addrSet(r.answer)).toEqual([
+      'collector.metrics-v6.mesos. A 203.0.113.40',
+      'collector.metrics-v6.mesos. A 203.0.113.41',
+      'collector.metrics-v6.mesos. AAAA fd02:a::3:9000:4',
+    ]);
     expect(r.authority.map((a) => a.type)).toEqual(['SOA', 'NS']);
   });
 

@@ -17,13 +17,30 @@ afterEach(async () => {
 
 /** A snapshot with `count` running tasks of one app on distinct IPs: a big A answer. */
 function bigApp(count: number, name = 'web'): SnapshotData {
-  const agent = { id: 'agent-S0', hostname: 'a', pid: { raw: 'slave(1)@10.0.0.1:5051', host: '10.0.0.1', port: 5051, ips: ['10.0.0.1'] }, ips: ['10.0.0.1'], active: true, resources: {}, attributes: {} };
+  const agent = {
+    id: 'agent-S0',
+    hostname: 'a',
+    pid: { raw: 'slave(1)@10.0.0.1:5051', host: '10.0.0.1', port: 5051, ips: ['10.0.0.1'] },
+    ips: ['10.0.0.1'],
+    active: true,
+    resources: {},
+    attributes: {},
+  };
   const tasks = Array.from({ length: count }, (_, i) => ({
     id: `${name}.${i}`, name, frameworkId: 'fw', agentId: 'agent-S0', state: 'TASK_RUNNING', statuses: [], labels: [],
     resources: { cpus: 0, mem: 0, disk: 0, ports: [31000 + i] }, discovery: null,
     ips: { netinfo: [`10.1.${i >> 8}.${i & 255}`], docker: [], mesos: [], host: ['10.0.0.1'] }, health: 'unknown' as const, appId: null, vipLabels: [],
   }));
-  return { fetchedAt: 0, source: { kind: 'file', origin: 't' }, clusterName: null, leader: null, masters: [], agents: [agent], frameworks: [{ id: 'fw', name: 'marathon', pid: null, hostname: '', ips: [], active: true, webuiUrl: null, tasks }], apps: [] };
+  return {
+    fetchedAt: 0,
+    source: { kind: 'file', origin: 't' },
+    clusterName: null,
+    leader: null,
+    masters: [],
+    agents: [agent],
+    frameworks: [{ id: 'fw', name: 'marathon', pid: null, hostname: '', ips: [], active: true, webuiUrl: null, tasks }],
+    apps: [],
+  };
 }
 const records = (snapshot: SnapshotData): RecordSet =>
   buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] });
@@ -87,7 +104,20 @@ describe('size limits', () => {
   });
 
   it('SetTruncateBit false: trimmed but TC never set', async () => {
-    const { port } = await start(records(bigApp(60)), { zone: { domain: 'mesos', ttl: 60, soaMname: 'ns1.mesos.', soaRname: 'root.ns1.mesos.', soaRefresh: 60, soaRetry: 600, soaExpire: 86400, srvWeight: 1, recurse: false, setTruncateBit: false } });
+    const { port } = await start(records(bigApp(60)), {
+      zone: {
+        domain: 'mesos',
+        ttl: 60,
+        soaMname: 'ns1.mesos.',
+        soaRname: 'root.ns1.mesos.',
+        soaRefresh: 60,
+        soaRetry: 600,
+        soaExpire: 86400,
+        srvWeight: 1,
+        recurse: false,
+        setTruncateBit: false,
+      },
+    });
     const raw = await sendUdp(port, query('web.marathon.mesos'));
     expect(raw![2]! & 0x02).toBe(0);
     expect(raw!.length).toBeLessThanOrEqual(512);
@@ -133,7 +163,14 @@ describe('zone availability (gatehouse mode)', () => {
 
 
 describe('lifecycle', () => {
-  const base = { listen: { host: '127.0.0.1', port: 0 }, zone: TEST_ZONE, resolvers: [], resolverTimeoutMs: 500, mode: 'gatehouse' as const, logger: pino({ level: 'silent' }) };
+  const base = {
+    listen: { host: '127.0.0.1', port: 0 },
+    zone: TEST_ZONE,
+    resolvers: [],
+    resolverTimeoutMs: 500,
+    mode: 'gatehouse' as const,
+    logger: pino({ level: 'silent' }),
+  };
   const bad: { name: string; patch: Record<string, unknown>; option: string }[] = [
     { name: 'port out of range', patch: { listen: { host: '127.0.0.1', port: 70000 } }, option: 'listen.port' },
     { name: 'no host', patch: { listen: { host: '', port: 0 } }, option: 'listen.host' },

@@ -22,9 +22,26 @@ beforeAll(async () => {
   ]);
   const mesos = zoneOptionsFor('mesos', 60);
   const thisDcos = zoneOptionsFor('thisdcos.directory', 5);
-  server = new DnsServer({ listen: { host: '127.0.0.1', port: 0 }, zone: mesos, extraZones: [thisDcos], resolvers: [], resolverTimeoutMs: 1000, mode: 'gatehouse', logger: pino({ level: 'silent' }) });
+  server = new DnsServer({
+    listen: { host: '127.0.0.1', port: 0 },
+    zone: mesos,
+    extraZones: [thisDcos],
+    resolvers: [],
+    resolverTimeoutMs: 1000,
+    mode: 'gatehouse',
+    logger: pino({ level: 'silent' }),
+  });
   await server.start();
-  server.setRecords(buildRecordSet(snapshot, { domain: 'mesos', ipSources: ['netinfo', 'host'], enforceRFC952: false, soaMname: mesos.soaMname, nsIps: ['127.0.0.1'] }), 1);
+  server.setRecords(
+    buildRecordSet(snapshot, {
+      domain: 'mesos',
+      ipSources: ['netinfo', 'host'],
+      enforceRFC952: false,
+      soaMname: mesos.soaMname,
+      nsIps: ['127.0.0.1'],
+    }),
+    1,
+  );
   const vips = buildVipTable(snapshot, { range: '127.11.0.0/16' });
   vipAddress = vips.vips.find((v) => v.name === 'hello.marathon.l4lb.thisdcos.directory')!.address;
   server.setZoneRecords('thisdcos.directory', buildThisDcosRecordSet(snapshot, { vips, soaMname: thisDcos.soaMname, nsIps: ['127.0.0.1'] }), 7);
@@ -37,10 +54,18 @@ afterAll(() => server.close());
 describe('thisdcos.directory', () => {
   const cases: [string, string, () => string[]][] = [
     ['a named VIP', 'hello.marathon.l4lb.thisdcos.directory', () => [vipAddress]],
-    ['a VIP of a group app (slashes dropped, as DC/OS)', 'grpweb.marathon.l4lb.thisdcos.directory', () => [expect.stringMatching(/^127\.11\./) as unknown as string]],
+    [
+      'a VIP of a group app (slashes dropped, as DC/OS)',
+      'grpweb.marathon.l4lb.thisdcos.directory',
+      () => [expect.stringMatching(/^127\.11\./) as unknown as string],
+    ],
     ['agentip', 'hello.marathon.agentip.dcos.thisdcos.directory', () => ['127.0.0.1']],
     ['autoip of a host-network task: the agent', 'hello.marathon.autoip.dcos.thisdcos.directory', () => ['127.0.0.1']],
-    ['containerip of a container-network task (task name web.grp becomes web-grp)', 'web-grp.marathon.containerip.dcos.thisdcos.directory', () => ['9.0.0.7']],
+    [
+      'containerip of a container-network task (task name web.grp becomes web-grp)',
+      'web-grp.marathon.containerip.dcos.thisdcos.directory',
+      () => ['9.0.0.7'],
+    ],
     ['autoip of a container-network task: the container', 'web-grp.marathon.autoip.dcos.thisdcos.directory', () => ['9.0.0.7']],
     ['autoip of a task with a host-mapped port: the agent', 'mapped.marathon.autoip.dcos.thisdcos.directory', () => ['127.0.0.1']],
     ['leader', 'leader.dcos.thisdcos.directory', () => ['127.0.0.1']],

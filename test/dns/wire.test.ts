@@ -27,16 +27,44 @@ const opt = (size: number) => Buffer.from([0, 0, 41, size >> 8, size & 255, 0, 0
 
 describe('parseQuery', () => {
   const good: { name: string; packet: Buffer; want: Partial<ParsedQuery> }[] = [
-    { name: 'plain A query', packet: query('web.marathon.mesos'), want: { name: 'web.marathon.mesos', type: 1, qclass: 1, mixedCase: false, ednsSize: 0, questionEnd: 12 + 20 + 4 } },
-    { name: 'mixed case is lower-cased and flagged', packet: query('WeB.Marathon.MESOS', 33), want: { name: 'web.marathon.mesos', type: 33, mixedCase: true } },
+    {
+      name: 'plain A query',
+      packet: query('web.marathon.mesos'),
+      want: { name: 'web.marathon.mesos', type: 1, qclass: 1, mixedCase: false, ednsSize: 0, questionEnd: 12 + 20 + 4 },
+    },
+    {
+      name: 'mixed case is lower-cased and flagged',
+      packet: query('WeB.Marathon.MESOS', 33),
+      want: { name: 'web.marathon.mesos', type: 33, mixedCase: true },
+    },
     { name: 'root name', packet: query(''), want: { name: '', questionEnd: 17 } },
     { name: 'EDNS0 size read from the OPT record', packet: query('a.mesos', 1, { edns: 4096 }), want: { ednsSize: 4096 } },
     { name: 'EDNS0 size below 512 counts as 512', packet: query('a.mesos', 1, { edns: 100 }), want: { ednsSize: 512 } },
-    { name: 'a label holding a dot byte is flagged', packet: Buffer.concat([header(), Buffer.from([3, 97, 46, 98, 5, ...Buffer.from('mesos'), 0, 0, 1, 0, 1])]), want: { name: 'a.b.mesos', literalDot: true } },
-    { name: 'non-ASCII bytes are read as latin1, never thrown on', packet: query('\u00ff\u00e9.mesos'), want: { name: '\u00ff\u00e9.mesos' } },
-    { name: 'class CH and an unknown type are read as sent', packet: query('x.mesos', 65280, { qclass: 3 }), want: { type: 65280, qclass: 3 } },
-    { name: 'a backward pointer in an additional record is fine', packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 12, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]), want: { ednsSize: 1024 } },
-    { name: '63-byte label and a 255-byte name are the maximum', packet: query(Array.from({ length: 4 }, (_, i) => (i < 3 ? 'a'.repeat(63) : 'b'.repeat(61))).join('.')), want: { questionEnd: 12 + 255 + 4 } },
+    {
+      name: 'a label holding a dot byte is flagged',
+      packet: Buffer.concat([header(), Buffer.from([3, 97, 46, 98, 5, ...Buffer.from('mesos'), 0, 0, 1, 0, 1])]),
+      want: { name: 'a.b.mesos', literalDot: true },
+    },
+    {
+      name: 'non-ASCII bytes are read as latin1, never thrown on',
+      packet: query('\u00ff\u00e9.mesos'),
+      want: { name: '\u00ff\u00e9.mesos' },
+    },
+    {
+      name: 'class CH and an unknown type are read as sent',
+      packet: query('x.mesos', 65280, { qclass: 3 }),
+      want: { type: 65280, qclass: 3 },
+    },
+    {
+      name: 'a backward pointer in an additional record is fine',
+      packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 12, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]),
+      want: { ednsSize: 1024 },
+    },
+    {
+      name: '63-byte label and a 255-byte name are the maximum',
+      packet: query(Array.from({ length: 4 }, (_, i) => (i < 3 ? 'a'.repeat(63) : 'b'.repeat(61))).join('.')),
+      want: { questionEnd: 12 + 255 + 4 },
+    },
   ];
   for (const c of good) {
     it(c.name, () => {
@@ -59,15 +87,39 @@ describe('parseQuery', () => {
     { name: 'qdcount 256 (high byte only)', packet: Buffer.concat([header({ qd: 256 }), question]), want: 'formerr' },
     { name: 'name runs past the end', packet: Buffer.concat([header(), Buffer.from([10, 97, 97])]), want: 'formerr' },
     { name: 'no type and class', packet: Buffer.concat([header(), Buffer.from([1, 97, 0, 0, 1])]), want: 'formerr' },
-    { name: 'pointer in the question (to itself)', packet: Buffer.concat([header(), Buffer.from([0xc0, 12, 0, 1, 0, 1])]), want: 'formerr' },
-    { name: 'pointer in the question (forwards)', packet: Buffer.concat([header(), Buffer.from([1, 97, 0xc0, 30, 0, 1, 0, 1])]), want: 'formerr' },
-    { name: 'label of 64 bytes', packet: Buffer.concat([header(), Buffer.from([64]), Buffer.alloc(64, 97), Buffer.from([0, 0, 1, 0, 1])]), want: 'formerr' },
+    {
+      name: 'pointer in the question (to itself)',
+      packet: Buffer.concat([header(), Buffer.from([0xc0, 12, 0, 1, 0, 1])]),
+      want: 'formerr',
+    },
+    {
+      name: 'pointer in the question (forwards)',
+      packet: Buffer.concat([header(), Buffer.from([1, 97, 0xc0, 30, 0, 1, 0, 1])]),
+      want: 'formerr',
+    },
+    {
+      name: 'label of 64 bytes',
+      packet: Buffer.concat([header(), Buffer.from([64]), Buffer.alloc(64, 97), Buffer.from([0, 0, 1, 0, 1])]),
+      want: 'formerr',
+    },
     { name: 'reserved label type 0x80', packet: Buffer.concat([header(), Buffer.from([0x81, 97, 0, 0, 1, 0, 1])]), want: 'formerr' },
     { name: 'name of 257 bytes', packet: query(Array.from({ length: 5 }, () => 'a'.repeat(50)).join('.') + '.bbbbb'), want: 'formerr' },
-    { name: 'additional record with a forward pointer', packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 60, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]), want: 'formerr' },
-    { name: 'additional record pointing at itself (loop)', packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 36, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]), want: 'formerr' },
+    {
+      name: 'additional record with a forward pointer',
+      packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 60, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]),
+      want: 'formerr',
+    },
+    {
+      name: 'additional record pointing at itself (loop)',
+      packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0xc0, 36, 0, 41, 4, 0, 0, 0, 0, 0, 0, 0])]),
+      want: 'formerr',
+    },
     { name: 'arcount larger than the records present', packet: Buffer.concat([header({ ar: 2 }), question, opt(1232)]), want: 'formerr' },
-    { name: 'rdlength past the end', packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 99])]), want: 'formerr' },
+    {
+      name: 'rdlength past the end',
+      packet: Buffer.concat([header({ ar: 1 }), question, Buffer.from([0, 0, 41, 4, 0, 0, 0, 0, 0, 0, 99])]),
+      want: 'formerr',
+    },
     { name: 'two OPT records', packet: Buffer.concat([header({ ar: 2 }), question, opt(1232), opt(4096)]), want: 'formerr' },
   ];
   for (const c of bad) {
@@ -80,14 +132,26 @@ describe('parseQuery', () => {
 describe('encoder, read back by dns2', () => {
   const zone = TEST_ZONE;
   const message = encodeMessage({
-    id: 7, flags: 0x8400,
+    id: 7,
+    flags: 0x8400,
     question: encodeQuestion('_web._tcp.marathon.mesos', TYPE.SRV),
     answers: [
       { name: QNAME, type: TYPE.SRV, ttl: 60, priority: 0, weight: 1, port: 31000, target: 'web-abcde-0.marathon.mesos.' },
       { name: QNAME, type: TYPE.SRV, ttl: 60, priority: 0, weight: 1, port: 31001, target: 'web-abcde-0.marathon.mesos.' },
     ],
     authority: [
-      { name: QNAME, type: TYPE.SOA, ttl: 60, mname: zone.soaMname, rname: zone.soaRname, serial: 4294967295, refresh: 60, retry: 600, expire: 86400, minimum: 60 },
+      {
+        name: QNAME,
+        type: TYPE.SOA,
+        ttl: 60,
+        mname: zone.soaMname,
+        rname: zone.soaRname,
+        serial: 4294967295,
+        refresh: 60,
+        retry: 600,
+        expire: 86400,
+        minimum: 60,
+      },
       { name: 'marathon.mesos.', type: TYPE.NS, ttl: 60, host: 'ns1.mesos.' },
     ],
     additional: [
@@ -108,7 +172,16 @@ describe('encoder, read back by dns2', () => {
     ]);
   });
   it('SOA and NS', () => {
-    expect(packet.authorities[0]).toMatchObject({ name: '_web._tcp.marathon.mesos', primary: 'ns1.mesos', admin: 'root.ns1.mesos', serial: 4294967295, refresh: 60, retry: 600, expiration: 86400, minimum: 60 });
+    expect(packet.authorities[0]).toMatchObject({
+      name: '_web._tcp.marathon.mesos',
+      primary: 'ns1.mesos',
+      admin: 'root.ns1.mesos',
+      serial: 4294967295,
+      refresh: 60,
+      retry: 600,
+      expiration: 86400,
+      minimum: 60,
+    });
     expect(packet.authorities[1]).toMatchObject({ name: 'marathon.mesos', ns: 'ns1.mesos' });
   });
   it('A, AAAA and OPT in additional', () => {
@@ -125,7 +198,19 @@ describe('encoder, read back by dns2', () => {
 });
 
 describe('IP literals', () => {
-  const v4: [string, boolean][] = [['1.2.3.4', true], ['255.255.255.255', true], ['0.0.0.0', true], ['256.1.1.1', false], ['1.2.3', false], ['1.2.3.4.5', false], ['01.2.3.4', false], ['1..2.3', false], ['a.b.c.d', false], ['', false], [' 1.2.3.4', false]];
+  const v4: [string, boolean][] = [
+    ['1.2.3.4', true],
+    ['255.255.255.255', true],
+    ['0.0.0.0', true],
+    ['256.1.1.1', false],
+    ['1.2.3', false],
+    ['1.2.3.4.5', false],
+    ['01.2.3.4', false],
+    ['1..2.3', false],
+    ['a.b.c.d', false],
+    ['', false],
+    [' 1.2.3.4', false],
+  ];
   for (const [ip, ok] of v4) it(`IPv4 ${JSON.stringify(ip)} -> ${ok}`, () => expect(isIpv4Literal(ip)).toBe(ok));
   const v6: [string, number[] | null][] = [
     ['::1', [0, 0, 0, 0, 0, 0, 0, 1]],
@@ -159,7 +244,13 @@ describe('answer table: the pre-encoded answer equals the one encoded per query'
     'web.marathon.mesos.': { a: ['10.0.0.1', '10.0.0.2', '10.0.0.3'], aaaa: ['fd00::1'] },
     'web-aaaaa-0.marathon.slave.mesos.': { a: ['10.1.0.1'] },
     'web-bbbbb-1.marathon.slave.mesos.': { a: ['10.1.0.2'], aaaa: ['fd00::2'] },
-    '_web._tcp.marathon.mesos.': { srv: [{ target: 'web-aaaaa-0.marathon.slave.mesos.', port: 31000 }, { target: 'web-bbbbb-1.marathon.slave.mesos.', port: 31001 }, { target: 'web-aaaaa-0.marathon.slave.mesos.', port: 31002 }] },
+    '_web._tcp.marathon.mesos.': {
+      srv: [
+        { target: 'web-aaaaa-0.marathon.slave.mesos.', port: 31000 },
+        { target: 'web-bbbbb-1.marathon.slave.mesos.', port: 31001 },
+        { target: 'web-aaaaa-0.marathon.slave.mesos.', port: 31002 },
+      ],
+    },
     '_lonely._tcp.marathon.mesos.': { srv: [{ target: 'nowhere.marathon.mesos.', port: 1 }] },
     'Legacy.Raw.marathon.mesos.': { a: ['10.9.9.9'] },
     'bad-ip.marathon.mesos.': { a: ['10.0.0.300', '10.0.0.4'], aaaa: ['nope'] },
@@ -190,7 +281,11 @@ describe('answer table: the pre-encoded answer equals the one encoded per query'
 
   it('SRV additional: one A and one AAAA per distinct target, none for targets without addresses', () => {
     const p = answer('_web._tcp.marathon.mesos', TYPE.SRV);
-    expect(p.additionals.map((a) => `${a.name} ${a.type}`).sort()).toEqual(['web-aaaaa-0.marathon.slave.mesos 1', 'web-bbbbb-1.marathon.slave.mesos 1', 'web-bbbbb-1.marathon.slave.mesos 28']);
+    expect(p.additionals.map((a) => `${a.name} ${a.type}`).sort()).toEqual([
+      'web-aaaaa-0.marathon.slave.mesos 1',
+      'web-bbbbb-1.marathon.slave.mesos 1',
+      'web-bbbbb-1.marathon.slave.mesos 28',
+    ]);
     expect(answer('_lonely._tcp.marathon.mesos', TYPE.SRV).additionals).toEqual([]);
   });
 
@@ -229,11 +324,41 @@ describe('truncateReply (relayed answers)', () => {
     return Buffer.concat([h, question, ...rrs]);
   };
   const cases: { name: string; reply: Buffer; limit: number; tc: boolean; want: { length?: number; an?: number; tc: number } }[] = [
-    { name: 'fits: unchanged', reply: Buffer.concat([header({ an: 0 }, 0x8180), question]), limit: 512, tc: true, want: { length: 36, an: 0, tc: 0 } },
-    { name: 'too big: cut to answers that fit, TC set', reply: bigReply(), limit: 512, tc: true, want: { an: Math.floor((511 - 36) / 16), tc: 1 } },
-    { name: 'too big, SetTruncateBit false: cut, TC clear', reply: bigReply(), limit: 512, tc: false, want: { an: Math.floor((511 - 36) / 16), tc: 0 } },
-    { name: 'upstream TC cleared when SetTruncateBit is false', reply: Buffer.concat([header({ an: 0 }, 0x8380), question]), limit: 512, tc: false, want: { an: 0, tc: 0 } },
-    { name: 'garbage bigger than the limit: header only', reply: Buffer.concat([header({ an: 9 }, 0x8180), Buffer.alloc(600, 0xff)]), limit: 512, tc: true, want: { length: 12, an: 0, tc: 1 } },
+    {
+      name: 'fits: unchanged',
+      reply: Buffer.concat([header({ an: 0 }, 0x8180), question]),
+      limit: 512,
+      tc: true,
+      want: { length: 36, an: 0, tc: 0 },
+    },
+    {
+      name: 'too big: cut to answers that fit, TC set',
+      reply: bigReply(),
+      limit: 512,
+      tc: true,
+      want: { an: Math.floor((511 - 36) / 16), tc: 1 },
+    },
+    {
+      name: 'too big, SetTruncateBit false: cut, TC clear',
+      reply: bigReply(),
+      limit: 512,
+      tc: false,
+      want: { an: Math.floor((511 - 36) / 16), tc: 0 },
+    },
+    {
+      name: 'upstream TC cleared when SetTruncateBit is false',
+      reply: Buffer.concat([header({ an: 0 }, 0x8380), question]),
+      limit: 512,
+      tc: false,
+      want: { an: 0, tc: 0 },
+    },
+    {
+      name: 'garbage bigger than the limit: header only',
+      reply: Buffer.concat([header({ an: 9 }, 0x8180), Buffer.alloc(600, 0xff)]),
+      limit: 512,
+      tc: true,
+      want: { length: 12, an: 0, tc: 1 },
+    },
   ];
   for (const c of cases) {
     it(c.name, () => {

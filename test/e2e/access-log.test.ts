@@ -63,15 +63,95 @@ describe.each(['lean', 'node'] as const)('access log, gateway.engine: %s', (engi
     return { line, response, body };
   }
 
-  const cases: { name: string; path: string; init?: () => RequestInit; route: string; status: number; loggedPath: string; uid?: string | null }[] = [
-    { name: 'the login page: its real byte count, no Content-Length needed', path: '/login', route: 'page', status: 200, loggedPath: '/login' },
-    { name: 'a proxied chunked answer: bytes counted as they stream', path: '/app/data?embed=tasks', init: () => ({ headers: { authorization: `token=${token}` } }), route: 'file:app', status: 200, loggedPath: '/app/data?embed=tasks', uid: 'tester' },
-    { name: 'a token in the query is redacted, other values kept', path: '/app/x?token=SECRET-QUERY-VALUE&page=2&access_key=K3Y', init: () => ({ headers: { authorization: `token=${token}` } }), route: 'file:app', status: 200, loggedPath: '/app/x?token=[redacted]&page=2&access_key=[redacted]', uid: 'tester' },
-    { name: 'an anonymous request: 401, its JSON body counted', path: '/app/', route: 'unauthorized', status: 401, loggedPath: '/app/', uid: null },
-    { name: 'HEAD sends no body: 0 bytes', path: '/login', init: () => ({ method: 'HEAD' }), route: 'page', status: 200, loggedPath: '/login' },
-    { name: 'a login names the uid that logged in', path: '/acs/api/v1/auth/login', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'alice', password: PASSWORD }) }), route: 'login', status: 200, loggedPath: '/acs/api/v1/auth/login', uid: 'alice' },
-    { name: 'a failed login names no uid', path: '/acs/api/v1/auth/login', init: () => ({ method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'alice', password: 'wrong-password' }) }), route: 'login', status: 401, loggedPath: '/acs/api/v1/auth/login', uid: null },
-    { name: 'the login form names the uid that logged in', path: '/login', init: () => ({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `uid=alice&password=${PASSWORD}` }), route: 'login', status: 303, loggedPath: '/login', uid: 'alice' },
+  const cases: {
+    name: string;
+    path: string;
+    init?: () => RequestInit;
+    route: string;
+    status: number;
+    loggedPath: string;
+    uid?: string | null;
+  }[] = [
+    {
+      name: 'the login page: its real byte count, no Content-Length needed',
+      path: '/login',
+      route: 'page',
+      status: 200,
+      loggedPath: '/login',
+    },
+    {
+      name: 'a proxied chunked answer: bytes counted as they stream',
+      path: '/app/data?embed=tasks',
+      init: () => ({ headers: { authorization: `token=${token}` } }),
+      route: 'file:app',
+      status: 200,
+      loggedPath: '/app/data?embed=tasks',
+      uid: 'tester',
+    },
+    {
+      name: 'a token in the query is redacted, other values kept',
+      path: '/app/x?token=SECRET-QUERY-VALUE&page=2&access_key=K3Y',
+      init: () => ({ headers: { authorization: `token=${token}` } }),
+      route: 'file:app',
+      status: 200,
+      loggedPath: '/app/x?token=[redacted]&page=2&access_key=[redacted]',
+      uid: 'tester',
+    },
+    {
+      name: 'an anonymous request: 401, its JSON body counted',
+      path: '/app/',
+      route: 'unauthorized',
+      status: 401,
+      loggedPath: '/app/',
+      uid: null,
+    },
+    {
+      name: 'HEAD sends no body: 0 bytes',
+      path: '/login',
+      init: () => ({ method: 'HEAD' }),
+      route: 'page',
+      status: 200,
+      loggedPath: '/login',
+    },
+    {
+      name: 'a login names the uid that logged in',
+      path: '/acs/api/v1/auth/login',
+      init: () => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid: 'alice', password: PASSWORD }),
+      }),
+      route: 'login',
+      status: 200,
+      loggedPath: '/acs/api/v1/auth/login',
+      uid: 'alice',
+    },
+    {
+      name: 'a failed login names no uid',
+      path: '/acs/api/v1/auth/login',
+      init: () => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid: 'alice', password: 'wrong-password' }),
+      }),
+      route: 'login',
+      status: 401,
+      loggedPath: '/acs/api/v1/auth/login',
+      uid: null,
+    },
+    {
+      name: 'the login form names the uid that logged in',
+      path: '/login',
+      init: () => ({
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `uid=alice&password=${PASSWORD}`,
+      }),
+      route: 'login',
+      status: 303,
+      loggedPath: '/login',
+      uid: 'alice',
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {

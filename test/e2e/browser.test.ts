@@ -44,7 +44,9 @@ cmd: >-
 
 interface MarathonTask { id: string; state: string; healthCheckResults?: { alive: boolean }[] }
 const healthyTasks = async (): Promise<MarathonTask[]> =>
-  ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: MarathonTask[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING' && t.healthCheckResults?.[0]?.alive);
+  ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: MarathonTask[] } }).app.tasks.filter(
+    (t) => t.state === 'TASK_RUNNING' && t.healthCheckResults?.[0]?.alive,
+  );
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-browser-'));
@@ -57,7 +59,10 @@ beforeAll(async () => {
   await mkdir(join(dir, 'routes.d'));
   // Like the shipped example: a file with no routes is still a loaded route file.
   await writeFile(join(dir, 'routes.d', 'example.yaml'), 'routes: []\n');
-  await writeFile(join(dir, 'routes.d', 'extra.yaml'), `routes:\n  - { name: extra, path: /extra/, to: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}" }\n`);
+  await writeFile(
+    join(dir, 'routes.d', 'extra.yaml'),
+    `routes:\n  - { name: extra, path: /extra/, to: "http://127.0.0.1:${(upstream.address() as AddressInfo).port}" }\n`,
+  );
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
@@ -73,7 +78,16 @@ beforeAll(async () => {
   password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
   await until(healthyTasks, (tasks) => tasks.length === 1, 30_000);
 }, 90_000);
@@ -134,7 +148,12 @@ describe('in a browser', () => {
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     // Labels above their fields, fields and button in one column of one width, inside the window.
     const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
-    const [uid, pass, button, userLabel] = [await box('input[name=uid]'), await box('input[name=password]'), await box('button[type=submit]'), await box('label[for=uid]')];
+    const [uid, pass, button, userLabel] = [
+      await box('input[name=uid]'),
+      await box('input[name=password]'),
+      await box('button[type=submit]'),
+      await box('label[for=uid]'),
+    ];
     expect(pass.x).toBe(uid.x);
     expect(button.x).toBe(uid.x);
     expect(pass.width).toBe(uid.width);
@@ -204,27 +223,49 @@ describe('in a browser', () => {
   }, 60_000);
 
   it.each([
-    { name: '/agent/ lists the agents', path: '/agent/', title: 'Agents', link: (agent: string) => `/agent/${agent}/state`, json: (body: any, agent: string) => expect(body.agents[0].id).toBe(agent) },
-    { name: '/mesos/ lists the embedded master\'s API', path: '/mesos/', title: 'Mesos (embedded master)', link: () => '/mesos/master/state', json: (body: any) => expect(body.endpoints.map((e: { path: string }) => e.path)).toContain('/mesos/master/state') },
-    { name: '/marathon/ lists the embedded scheduler\'s API', path: '/marathon/', title: 'Marathon (embedded scheduler)', link: () => '/marathon/v2/apps?embed=apps.tasks', json: (body: any) => expect(body.endpoints.map((e: { path: string }) => e.path)).toContain('/marathon/v2/tasks') },
-  ])('$name, as HTML whose links work and as JSON', async ({ path, title, link, json }) => {
-    const { context, page, problems } = await openPage(390);
-    await logIn(page);
-    const agent = ((await (await fetch(`${cluster}/master/slaves`)).json()) as { slaves: { id: string }[] }).slaves[0]!.id;
-    const answer = await page.goto(`${base}${path}`);
-    expect(answer?.status()).toBe(200);
-    expect(await page.textContent('h1')).toBe(title);
-    await page.screenshot({ path: join(shots, `index${path.replaceAll('/', '-')}390.png`), fullPage: true });
-    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-    const followed = await page.goto(`${base}${link(agent)}`);
-    expect(followed?.status()).toBe(200);
-    expect(followed?.headers()['content-type']).toMatch(/^application\/json/);
-    const asJson = await page.request.get(`${base}${path}`, { headers: { accept: 'application/json' } });
-    expect(asJson.status()).toBe(200);
-    json(await asJson.json(), agent);
-    expect(problems).toEqual([]);
-    await context.close();
-  }, 60_000);
+    {
+      name: '/agent/ lists the agents',
+      path: '/agent/',
+      title: 'Agents',
+      link: (agent: string) => `/agent/${agent}/state`,
+      json: (body: any, agent: string) => expect(body.agents[0].id).toBe(agent),
+    },
+    {
+      name: "/mesos/ lists the embedded master's API",
+      path: '/mesos/',
+      title: 'Mesos (embedded master)',
+      link: () => '/mesos/master/state',
+      json: (body: any) => expect(body.endpoints.map((e: { path: string }) => e.path)).toContain('/mesos/master/state'),
+    },
+    {
+      name: "/marathon/ lists the embedded scheduler's API",
+      path: '/marathon/',
+      title: 'Marathon (embedded scheduler)',
+      link: () => '/marathon/v2/apps?embed=apps.tasks',
+      json: (body: any) => expect(body.endpoints.map((e: { path: string }) => e.path)).toContain('/marathon/v2/tasks'),
+    },
+  ])(
+    '$name, as HTML whose links work and as JSON',
+    async ({ path, title, link, json }) => {
+      const { context, page, problems } = await openPage(390);
+      await logIn(page);
+      const agent = ((await (await fetch(`${cluster}/master/slaves`)).json()) as { slaves: { id: string }[] }).slaves[0]!.id;
+      const answer = await page.goto(`${base}${path}`);
+      expect(answer?.status()).toBe(200);
+      expect(await page.textContent('h1')).toBe(title);
+      await page.screenshot({ path: join(shots, `index${path.replaceAll('/', '-')}390.png`), fullPage: true });
+      expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+      const followed = await page.goto(`${base}${link(agent)}`);
+      expect(followed?.status()).toBe(200);
+      expect(followed?.headers()['content-type']).toMatch(/^application\/json/);
+      const asJson = await page.request.get(`${base}${path}`, { headers: { accept: 'application/json' } });
+      expect(asJson.status()).toBe(200);
+      json(await asJson.json(), agent);
+      expect(problems).toEqual([]);
+      await context.close();
+    },
+    60_000,
+  );
 
   it('the dashboard follows the cluster without a reload', async () => {
     const { context, page, problems } = await openPage(390);
@@ -233,7 +274,13 @@ describe('in a browser', () => {
     expect(await runningRows()).toBe(1);
     await page.evaluate(() => (window.notReloaded = true));
     await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(2));
-    await page.waitForFunction(() => document.querySelectorAll('td[data-label=state]').length === 2 && [...document.querySelectorAll('td[data-label=state]')].every((td: any) => td.textContent === 'running'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('td[data-label=state]').length === 2 &&
+        [...document.querySelectorAll('td[data-label=state]')].every((td: any) => td.textContent === 'running'),
+      undefined,
+      { timeout: 30_000 },
+    );
     expect(await page.evaluate(() => window.notReloaded)).toBe(true);
     await page.screenshot({ path: join(shots, 'dashboard-refreshed-390.png'), fullPage: true });
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

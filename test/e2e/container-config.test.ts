@@ -58,7 +58,10 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
     for (const changed of ['0.0.0.0:0', '127.0.0.1:0', `${range[0]}-${range[1]}`, 'advertise: 127.0.0.2']) expect(local).toContain(changed);
     writeFileSync(join(app, 'config', 'container.yaml'), local);
     execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, app]);
-    gatehouse = startGatehouseProcess(['run', '--config', 'config/container.yaml'], { cwd: app, prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] });
+    gatehouse = startGatehouseProcess(['run', '--config', 'config/container.yaml'], {
+      cwd: app,
+      prefix: ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'],
+    });
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000);
     gatewayPort = Number(running['gatewayPort']);
     dnsPort = Number((running['dns'] as { udpPort: number }).udpPort);
@@ -90,9 +93,15 @@ describe.skipIf(!canSwitchUser)('config/container.yaml as an unprivileged user',
 
   it('gateway.workers: auto runs one worker per CPU the cgroup allows', async () => {
     const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
-    const login = await fetch(`http://127.0.0.1:${gatewayPort}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'admin', password }) });
+    const login = await fetch(`http://127.0.0.1:${gatewayPort}/acs/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ uid: 'admin', password }),
+    });
     const { token } = (await login.json()) as { token: string };
-    const status = (await (await fetch(`http://127.0.0.1:${gatewayPort}/gatehouse/v1/status`, { headers: { authorization: `token=${token}` } })).json()) as { workers: unknown[] };
+    const status = (await (
+      await fetch(`http://127.0.0.1:${gatewayPort}/gatehouse/v1/status`, { headers: { authorization: `token=${token}` } })
+    ).json()) as { workers: unknown[] };
     expect(status.workers).toHaveLength(Math.max(1, machineCapacity().cpuCount));
   });
 

@@ -82,7 +82,13 @@ function cli(method: string, path: string, options: { token?: string; json?: unk
 }
 
 // The login providers the CLI knows (pkg/login/provider.go) and its selection (flow.go, flags.go).
-const CLIENT_METHODS = ['browser-prompt-authtoken', 'browser-prompt-oidcidtoken-get-authtoken', 'dcos-credential-post-receive-authtoken', 'dcos-servicecredential-post-receive-authtoken', 'dcos-usercredential-post-receive-authtoken'];
+const CLIENT_METHODS = [
+  'browser-prompt-authtoken',
+  'browser-prompt-oidcidtoken-get-authtoken',
+  'dcos-credential-post-receive-authtoken',
+  'dcos-servicecredential-post-receive-authtoken',
+  'dcos-usercredential-post-receive-authtoken',
+];
 interface Provider { id: string; 'authentication-type': string; 'client-method': string; config: { start_flow_url: string }; description: string }
 function selectProvider(providers: Record<string, Omit<Provider, 'id'>>, flags: { username?: string; password?: string; privateKey?: boolean }): Provider[] {
   const candidates: Provider[] = [];
@@ -97,7 +103,9 @@ function selectProvider(providers: Record<string, Omit<Provider, 'id'>>, flags: 
 
 /** The service login token the CLI makes from --private-key (flow.go serviceToken, jwt-go RS256). */
 async function serviceLoginToken(uid: string): Promise<string> {
-  return new SignJWT({ uid, exp: Math.floor(Date.now() / 1000) + 5 * 60 }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(await importPKCS8(accountPrivatePem, 'RS256'));
+  return new SignJWT({ uid, exp: Math.floor(Date.now() / 1000) + 5 * 60 })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+    .sign(await importPKCS8(accountPrivatePem, 'RS256'));
 }
 
 /** pkg/login/login.go Providers + challengeAuth; returns the providers map. */
@@ -149,7 +157,9 @@ beforeAll(async () => {
   master = createServer((req, res) => {
     masterSeen.push({ path: req.url ?? '', headers: req.headers });
     if (req.url === '/master/state-summary' || req.url === '/state-summary') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hostname: 'localhost', cluster: CLUSTER_NAME, slaves: [], frameworks: [] }));
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ hostname: 'localhost', cluster: CLUSTER_NAME, slaves: [], frameworks: [] }));
     } else res.writeHead(404).end();
   });
   await new Promise<void>((r) => master.listen(0, '127.0.0.1', r));
@@ -194,7 +204,9 @@ function setUpAsAdmin(): Promise<{ token: string; clusterId: string; name: strin
     expect((await cli('HEAD', '/')).status).toBe(200);
     const providers = await providersStep();
     const chosen = selectProvider(providers, { username: 'admin', password: ADMIN_PASSWORD });
-    expect(chosen.map((p) => [p.id, p['authentication-type'], p['client-method']])).toEqual([['dcos-users', 'dcos-uid-password', 'dcos-usercredential-post-receive-authtoken']]);
+    expect(chosen.map((p) => [p.id, p['authentication-type'], p['client-method']])).toEqual([
+      ['dcos-users', 'dcos-uid-password', 'dcos-usercredential-post-receive-authtoken'],
+    ]);
     // flow.go triggerMethod -> login.go Login(start_flow_url, {uid, password}).
     const login = await cli('POST', chosen[0]!.config.start_flow_url, { json: { uid: 'admin', password: ADMIN_PASSWORD } });
     expect(login.status).toBe(200);
@@ -262,7 +274,9 @@ describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (s
     expect((await cli('HEAD', '/')).status).toBe(200);
     const providers = await providersStep();
     const chosen = selectProvider(providers, { username: 'jenkins', privateKey: true });
-    expect(chosen.map((p) => [p.id, p['authentication-type'], p['client-method']])).toEqual([['dcos-services', 'dcos-uid-servicekey', 'dcos-servicecredential-post-receive-authtoken']]);
+    expect(chosen.map((p) => [p.id, p['authentication-type'], p['client-method']])).toEqual([
+      ['dcos-services', 'dcos-uid-servicekey', 'dcos-servicecredential-post-receive-authtoken'],
+    ]);
     // flow.go: service credentials always go to the default login URL.
     const login = await cli('POST', '/acs/api/v1/auth/login', { json: { uid: 'jenkins', token: await serviceLoginToken('jenkins') } });
     expect(login.status).toBe(200);
@@ -284,7 +298,9 @@ describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (s
 
   it('a login token signed by another key, or for another uid, is refused 401', async () => {
     const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const forged = await new SignJWT({ uid: 'jenkins', exp: Math.floor(Date.now() / 1000) + 300 }).setProtectedHeader({ alg: 'RS256', typ: 'JWT' }).sign(other.privateKey);
+    const forged = await new SignJWT({ uid: 'jenkins', exp: Math.floor(Date.now() / 1000) + 300 })
+      .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
+      .sign(other.privateKey);
     expect((await cli('POST', '/acs/api/v1/auth/login', { json: { uid: 'jenkins', token: forged } })).status).toBe(401);
     expect((await cli('POST', '/acs/api/v1/auth/login', { json: { uid: 'admin', token: await serviceLoginToken('jenkins') } })).status).toBe(401);
   });

@@ -63,9 +63,17 @@ beforeAll(async () => {
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   gateway = `http://127.0.0.1:${running['gatewayPort']}`;
   // `dcos auth login` (pkg/login/login.go in dcos-cli): POST the credentials, keep the token.
-  const login = await fetch(`${gateway}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'operator', password: PASSWORD }) });
+  const login = await fetch(`${gateway}/acs/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uid: 'operator', password: PASSWORD }),
+  });
   token = ((await login.json()) as { token: string }).token;
-  await until(() => getJson('/mesos/master/state').catch(() => null), (s: any) => s?.frameworks?.[0]?.tasks?.filter((t: any) => t.state === 'TASK_RUNNING').length === 2, 30_000);
+  await until(
+    () => getJson('/mesos/master/state').catch(() => null),
+    (s: any) => s?.frameworks?.[0]?.tasks?.filter((t: any) => t.state === 'TASK_RUNNING').length === 2,
+    30_000,
+  );
 }, 60_000);
 
 afterAll(async () => {
@@ -84,10 +92,23 @@ async function getJson(path: string): Promise<any> {
 /** pkg/mesos/client.go: proto.Marshal(master.Call{Type}), Post("/api/v1", "application/x-protobuf", ..., Header("Accept", "application/x-protobuf")). */
 async function operatorCall(type: string): Promise<{ status: number; contentType: string | null; response: any }> {
   const body = Buffer.from(Call.encode(Call.fromObject({ type })).finish());
-  const answer = await fetch(`${gateway}/mesos/api/v1`, { method: 'POST', headers: { ...goHeaders(), 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf', 'content-length': String(body.length) }, body });
+  const answer = await fetch(`${gateway}/mesos/api/v1`, {
+    method: 'POST',
+    headers: {
+      ...goHeaders(),
+      'content-type': 'application/x-protobuf',
+      accept: 'application/x-protobuf',
+      'content-length': String(body.length),
+    },
+    body,
+  });
   const bytes = new Uint8Array(await answer.arrayBuffer());
   // The CLI reads the whole body and unmarshals it without looking at the Content-Type.
-  return { status: answer.status, contentType: answer.headers.get('content-type'), response: answer.status === 200 ? decode(Response, bytes) : Buffer.from(bytes).toString() };
+  return {
+    status: answer.status,
+    contentType: answer.headers.get('content-type'),
+    response: answer.status === 200 ? decode(Response, bytes) : Buffer.from(bytes).toString(),
+  };
 }
 
 describe('the DC/OS CLI\'s operator API requests through the gateway', () => {
@@ -142,7 +163,11 @@ describe('the DC/OS CLI\'s operator API requests through the gateway', () => {
   });
 
   it('a bad call through the gateway gets Mesos\'s 400 with the reason', async () => {
-    const answer = await fetch(`${gateway}/mesos/api/v1`, { method: 'POST', headers: { ...goHeaders(), 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' }, body: Buffer.from([0x08, 0x96]) });
+    const answer = await fetch(`${gateway}/mesos/api/v1`, {
+      method: 'POST',
+      headers: { ...goHeaders(), 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' },
+      body: Buffer.from([0x08, 0x96]),
+    });
     expect(answer.status).toBe(400);
     expect(await answer.text()).toMatch(/Failed to parse body into Call protobuf/);
   });
@@ -150,7 +175,12 @@ describe('the DC/OS CLI\'s operator API requests through the gateway', () => {
   it('SUBSCRIBE streams through the gateway: SUBSCRIBED then HEARTBEAT arrive at once, unbuffered', async () => {
     const abort = new AbortController();
     const body = Buffer.from(Call.encode(Call.fromObject({ type: 'SUBSCRIBE' })).finish());
-    const answer = await fetch(`${gateway}/mesos/api/v1`, { method: 'POST', headers: { ...goHeaders(), 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' }, body, signal: abort.signal });
+    const answer = await fetch(`${gateway}/mesos/api/v1`, {
+      method: 'POST',
+      headers: { ...goHeaders(), 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf' },
+      body,
+      signal: abort.signal,
+    });
     expect(answer.status).toBe(200);
     const reader = new RecordIoReader(16 * 1024 * 1024);
     const events: any[] = [];

@@ -54,7 +54,9 @@ cmd: >-
 
 /** A request as the CLI's Go httpclient sends it: its User-Agent, gzip, `Authorization: token=…`. */
 async function cli(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; body: string }> {
-  const response = await fetch(`http://127.0.0.1:${port}${path}`, { headers: { 'user-agent': 'dcos-cli/1.2', authorization: `token=${token}`, 'accept-encoding': 'gzip', ...headers } });
+  const response = await fetch(`http://127.0.0.1:${port}${path}`, {
+    headers: { 'user-agent': 'dcos-cli/1.2', authorization: `token=${token}`, 'accept-encoding': 'gzip', ...headers },
+  });
   return { status: response.status, headers: response.headers, body: await response.text() };
 }
 
@@ -99,7 +101,11 @@ beforeAll(async () => {
   token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
   [task] = await until(() => findTasks('hello').catch(() => []), (t) => t[0]?.state === 'TASK_RUNNING', 20_000);
   // RUNNING is the process started; its first line says it listens.
-  await until(() => cli(`/system/v1/logs/v2/task/${task.id}/file/stdout?cursor=END&skip=-10`, { accept: 'text/plain' }).then((r) => r.body), (b) => b.includes('listening on'), 10_000);
+  await until(
+    () => cli(`/system/v1/logs/v2/task/${task.id}/file/stdout?cursor=END&skip=-10`, { accept: 'text/plain' }).then((r) => r.body),
+    (b) => b.includes('listening on'),
+    10_000,
+  );
 }, 120_000);
 
 afterAll(async () => {
@@ -147,19 +153,27 @@ describe('dcos task log', () => {
 
   it('--follow: a line the task writes afterwards arrives as an Entry', async () => {
     const entries: Json[] = [];
-    const req = request({ host: '127.0.0.1', port, path: `/system/v1/logs/v2/task/${task.id}/file/stdout?cursor=END&skip=-10`, headers: { accept: 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', authorization: `token=${token}` } }, (res) => {
-      expect(res.statusCode).toBe(200);
-      expect(res.headers['content-type']).toBe('text/event-stream');
-      let buffer = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => {
-        buffer += chunk;
-        for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
-          const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
-          buffer = buffer.slice(end + 2);
-          if (data) entries.push(JSON.parse(data));
-        }
-      });
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: `/system/v1/logs/v2/task/${task.id}/file/stdout?cursor=END&skip=-10`,
+        headers: { accept: 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', authorization: `token=${token}` },
+      },
+      (res) => {
+        expect(res.statusCode).toBe(200);
+        expect(res.headers['content-type']).toBe('text/event-stream');
+        let buffer = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => {
+          buffer += chunk;
+          for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
+            const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
+            buffer = buffer.slice(end + 2);
+            if (data) entries.push(JSON.parse(data));
+          }
+        });
+      },
+    );
     req.on('error', () => undefined);
     req.end();
     try {
@@ -215,18 +229,37 @@ describe('/net/v1/nodes (dcos node list)', () => {
     const nodes = await cli('/net/v1/nodes');
     expect(nodes.status).toBe(200);
     const list = JSON.parse(nodes.body) as Json[];
-    expect(list).toEqual([{ private_ip: '127.0.0.1', public_ips: [], hostname: '127.0.0.1', updated: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/) }]);
+    expect(list).toEqual([
+      {
+        private_ip: '127.0.0.1',
+        public_ips: [],
+        hostname: '127.0.0.1',
+        updated: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      },
+    ]);
   });
 });
 
 describe('sandbox escapes through the gateway (raw requests)', () => {
   const escapes: { name: string; target: (agent: string, sandbox: string) => string; status: number }[] = [
     { name: 'a relative ../../etc/passwd', target: (a) => `/agent/${a}/files/read?path=../../etc/passwd&offset=0`, status: 400 },
-    { name: 'dot-dot after the sandbox, via /slave/', target: (a, s) => `/slave/${a}/files/read?path=${s}/../../../../../../etc/passwd&offset=0`, status: 403 },
-    { name: 'an encoded dot-dot in the query', target: (a, s) => `/agent/${a}/files/download?path=${s}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd`, status: 403 },
+    {
+      name: 'dot-dot after the sandbox, via /slave/',
+      target: (a, s) => `/slave/${a}/files/read?path=${s}/../../../../../../etc/passwd&offset=0`,
+      status: 403,
+    },
+    {
+      name: 'an encoded dot-dot in the query',
+      target: (a, s) => `/agent/${a}/files/download?path=${s}/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd`,
+      status: 403,
+    },
     { name: 'a symlink out of the sandbox', target: (a, s) => `/slave/${a}/files/download?path=${s}/escape`, status: 403 },
     { name: 'an absolute path outside the sandboxes', target: (a) => `/agent/${a}/files/browse?path=/etc`, status: 404 },
-    { name: 'dot-dot in the URL path climbs out of the agent route, not the host', target: (a) => `/agent/${a}/%2e%2e/%2e%2e/etc/passwd`, status: 404 },
+    {
+      name: 'dot-dot in the URL path climbs out of the agent route, not the host',
+      target: (a) => `/agent/${a}/%2e%2e/%2e%2e/etc/passwd`,
+      status: 404,
+    },
     { name: 'an encoded slash in the URL path', target: (a) => `/slave/${a}/files%2fread?path=/etc/passwd`, status: 400 },
   ];
   for (const c of escapes) {

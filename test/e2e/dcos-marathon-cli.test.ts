@@ -69,7 +69,12 @@ interface Answer { status: number; body: Json; headers: Headers }
 
 /** go-marathon's request (go-marathon client.go): JSON both ways, Go's transport headers, the DC/OS token. */
 function goMarathon(method: string, path: string, body?: unknown): Promise<Answer> {
-  return send(method, `/service/marathon/${path}`, { 'User-Agent': 'Go-http-client/1.1', 'Accept-Encoding': 'gzip', 'Content-Type': 'application/json', Accept: 'application/json' }, body);
+  return send(
+    method,
+    `/service/marathon/${path}`,
+    { 'User-Agent': 'Go-http-client/1.1', 'Accept-Encoding': 'gzip', 'Content-Type': 'application/json', Accept: 'application/json' },
+    body,
+  );
 }
 
 /** The plugin's plain HTTP client (pluginutil.HTTPClient): the token and Go's transport headers only. */
@@ -79,18 +84,40 @@ function pluginGet(path: string): Promise<Answer> {
 
 /** The bundled Python CLI (dcos/http.py over requests): JSON bodies with requests' own headers. */
 function python(method: string, path: string, body?: unknown): Promise<Answer> {
-  return send(method, `/service/marathon/${path}`, { 'User-Agent': 'python-requests/2.25.1', 'Accept-Encoding': 'gzip, deflate', Accept: 'application/json', Connection: 'keep-alive', ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) }, body);
+  return send(
+    method,
+    `/service/marathon/${path}`,
+    {
+      'User-Agent': 'python-requests/2.25.1',
+      'Accept-Encoding': 'gzip, deflate',
+      Accept: 'application/json',
+      Connection: 'keep-alive',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body,
+  );
 }
 
 async function send(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<Answer> {
-  const response = await fetch(`${gateway}${path}`, { method, headers: { ...headers, Authorization: `token=${token}` }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+  const response = await fetch(`${gateway}${path}`, {
+    method,
+    headers: { ...headers, Authorization: `token=${token}` },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
 
-const aRecords = async (name: string): Promise<string[]> => (await dig(dnsPort, `${name}.marathon.mesos`, 'A')).answer.filter((r) => r.type === 'A').map((r) => r.data);
-const srv = async (name: string): Promise<string[]> => (await dig(dnsPort, `_${name}._tcp.marathon.mesos`, 'SRV')).answer.filter((r) => r.type === 'SRV').map((r) => r.data);
-const deploymentGone = (id: string): Promise<Json[]> => until(async () => (await python('GET', 'v2/deployments')).body, (list: Json[]) => !list.some((d) => d.id === id), 20_000);
+const aRecords = async (name: string): Promise<string[]> =>
+  (await dig(dnsPort, `${name}.marathon.mesos`, 'A')).answer.filter((r) => r.type === 'A').map((r) => r.data);
+const srv = async (name: string): Promise<string[]> =>
+  (await dig(dnsPort, `_${name}._tcp.marathon.mesos`, 'SRV')).answer.filter((r) => r.type === 'SRV').map((r) => r.data);
+const deploymentGone = (id: string): Promise<Json[]> =>
+  until(
+    async () => (await python('GET', 'v2/deployments')).body,
+    (list: Json[]) => !list.some((d) => d.id === id),
+    20_000,
+  );
 
 describe('dcos marathon … through the gateway, replayed request by request', () => {
   it('dcos marathon app list: GET v2/apps, v2/deployments, v2/queue (app_list.go, client.go)', async () => {
@@ -129,7 +156,18 @@ describe('dcos marathon … through the gateway, replayed request by request', (
     const stuck = await goMarathon('POST', 'v2/apps/', { id: '/stuck', cmd: 'sleep 600', cpus: 64, mem: 32 });
     const list = await python('GET', 'v2/deployments');
     expect(list.status).toBe(200);
-    expect(list.body).toEqual([{ id: stuck.body.deployments[0].id, version: expect.any(String), affectedApps: ['/stuck'], affectedPods: [], steps: [{ actions: [{ action: 'StartApplication', app: '/stuck' }] }], currentActions: [{ action: 'StartApplication', app: '/stuck', readinessCheckResults: [] }], currentStep: 1, totalSteps: 1 }]);
+    expect(list.body).toEqual([
+      {
+        id: stuck.body.deployments[0].id,
+        version: expect.any(String),
+        affectedApps: ['/stuck'],
+        affectedPods: [],
+        steps: [{ actions: [{ action: 'StartApplication', app: '/stuck' }] }],
+        currentActions: [{ action: 'StartApplication', app: '/stuck', readinessCheckResults: [] }],
+        currentStep: 1,
+        totalSteps: 1,
+      },
+    ]);
     // `dcos marathon app remove /stuck` without --force: Marathon does not hold a removal up.
     expect((await goMarathon('DELETE', 'v2/apps/stuck')).status).toBe(200);
     await deploymentGone(stuck.body.deployments[0].id);

@@ -24,8 +24,20 @@ describe('log format choice', () => {
 });
 
 const ANSI = /\u001b\[[0-9;]*m/g;
-const state = (tasks: unknown[] = []) => ({ leader: 'master@127.0.0.1:5050', slaves: [{ id: 'S0', pid: 'slave(1)@127.0.0.1:5051', hostname: '127.0.0.1' }], frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks }] });
-const task = (id: string) => ({ id, name: 'web', framework_id: 'fw', slave_id: 'S0', state: 'TASK_RUNNING', resources: { ports: '[31000-31000]' }, statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] });
+const state = (tasks: unknown[] = []) => ({
+  leader: 'master@127.0.0.1:5050',
+  slaves: [{ id: 'S0', pid: 'slave(1)@127.0.0.1:5051', hostname: '127.0.0.1' }],
+  frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks }],
+});
+const task = (id: string) => ({
+  id,
+  name: 'web',
+  framework_id: 'fw',
+  slave_id: 'S0',
+  state: 'TASK_RUNNING',
+  resources: { ports: '[31000-31000]' },
+  statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+});
 
 describe('first start', () => {
   let dir: string;
@@ -116,7 +128,8 @@ describe('first start', () => {
       expect(gatehouse.logs.filter((l) => /SERVFAIL/.test(l.msg) || l.level >= 40)).toEqual([]);
       const rebuilt = () => gatehouse.logs.filter((l) => l.msg === 'DNS records rebuilt').length;
       expect(rebuilt()).toBe(1);
-      const health = async () => Number(((await (await fetch(`http://127.0.0.1:${running['gatewayPort']}/health`)).json()) as { generation: number }).generation);
+      const health = async () =>
+        Number(((await (await fetch(`http://127.0.0.1:${running['gatewayPort']}/health`)).json()) as { generation: number }).generation);
       // The same cluster written differently: a new snapshot, the same records.
       await writeFile(join(dir, 'state.json'), JSON.stringify(state([task('web.1')]), null, 2));
       await until(async () => (await health()) === 2);

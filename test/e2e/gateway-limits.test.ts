@@ -178,7 +178,11 @@ for (const { engine, workers } of setups) {
           uploaders.push(client);
         }
         await until(() => upstream.stats.uploadsOpen >= 256, 'the uploads reaching the upstream');
-        const victims = [get('/open/victim-get'), 'POST /open/victim-post HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello', get('/priv/victim-authed', `Authorization: token=${r.token}\r\n`)];
+        const victims = [
+          get('/open/victim-get'),
+          'POST /open/victim-post HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello',
+          get('/priv/victim-authed', `Authorization: token=${r.token}\r\n`),
+        ];
         for (const request of victims) {
           const victim = await open();
           victim.write(request);
@@ -218,7 +222,13 @@ for (const { engine, workers } of setups) {
 
     it('an upgrade pipelined behind a request still in progress waits for that answer', async () => {
       const client = await open();
-      client.write(get('/open/slow') + get('/open/ws', 'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n'));
+      client.write(
+        get('/open/slow') +
+          get(
+            '/open/ws',
+            'Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n',
+          ),
+      );
       await client.until((c) => c.text.includes('101 Switching Protocols'), 'the 101');
       const text = client.text;
       expect(text.indexOf('slow answer')).toBeGreaterThan(0);

@@ -20,12 +20,33 @@ const ADMIN_PASSWORD = 'correct horse battery staple';
 interface Seen { method: string; path: string; headers: IncomingHttpHeaders; body: string }
 
 /** A request from a chosen source address (127.0.0.x: the loopback range binds on Linux), on a connection of its own. */
-function from(localAddress: string, port: number, method: string, path: string, body: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+function from(
+  localAddress: string,
+  port: number,
+  method: string,
+  path: string,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, localAddress, method, path, agent: false, headers: { 'content-length': Buffer.byteLength(body), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        localAddress,
+        method,
+        path,
+        agent: false,
+        headers: { 'content-length': Buffer.byteLength(body), ...headers },
+      },
+      (res) => {
+        let text = '';
+        res
+          .setEncoding('utf8')
+          .on('data', (chunk: string) => (text += chunk))
+          .on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -75,7 +96,11 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
       `  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", stripPrefix: false }`,
       `  - { name: open, path: /open/, to: "http://127.0.0.1:${upstreamPort}", auth: none }`,
     ].join('\n'));
-    await writeFile(join(dir, 'users.yaml'), `users:\n  - { uid: admin, password: "${await hashPassword(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${await hashPassword('tester-password')}", groups: [] }\n`, { mode: 0o600 });
+    await writeFile(
+      join(dir, 'users.yaml'),
+      `users:\n  - { uid: admin, password: "${await hashPassword(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${await hashPassword('tester-password')}", groups: [] }\n`,
+      { mode: 0o600 },
+    );
     const config = join(dir, 'gatehouse.yaml');
     await writeFile(config, [
       'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
@@ -114,7 +139,10 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     for (const c of cases) {
       it(`POST /login with the right password and next = ${c.name}: 303 to ${c.location}; /health still answers`, async () => {
         const form = new URLSearchParams({ uid: 'admin', password: ADMIN_PASSWORD, next: c.next }).toString();
-        const { responses } = await exchange(port, `POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(form)}\r\nConnection: close\r\n\r\n${form}`);
+        const { responses } = await exchange(
+          port,
+          `POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${Buffer.byteLength(form)}\r\nConnection: close\r\n\r\n${form}`,
+        );
         expect(responses.map((r) => r.status)).toEqual([303]);
         expect(responses[0]!.headers['location']).toBe(c.location);
         expect(await health()).toBe(200);
@@ -123,7 +151,10 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
 
     it('a service whose name is not ASCII: its prefix is percent-encoded in the rewritten Location and in X-Forwarded-Prefix', async () => {
       seen.length = 0;
-      const { responses } = await exchange(port, `GET /service/%E2%82%AC/redirect HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`);
+      const { responses } = await exchange(
+        port,
+        `GET /service/%E2%82%AC/redirect HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`,
+      );
       expect(responses.map((r) => r.status)).toEqual([307]);
       expect(responses[0]!.headers['location']).toBe('/service/%E2%82%AC/after');
       expect(seen.at(-1)?.headers['x-forwarded-prefix']).toBe('/service/%E2%82%AC');
@@ -131,9 +162,22 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     });
 
     const redirects: { name: string; request: string; status: number; location?: string }[] = [
-      { name: 'the /service/<name> trailing-slash redirect keeps an encoded query as it is', request: 'GET /service/x?q=%E2%82%AC HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n', status: 301, location: '/service/x/?q=%E2%82%AC' },
-      { name: 'raw non-ASCII bytes in the request target are refused by the parser', request: 'GET /service/x?q=\xe2\x82\xac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', status: 400 },
-      { name: 'a raw control byte in the request target is refused by the parser', request: 'GET /service/x?q=\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n', status: 400 },
+      {
+        name: 'the /service/<name> trailing-slash redirect keeps an encoded query as it is',
+        request: 'GET /service/x?q=%E2%82%AC HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+        status: 301,
+        location: '/service/x/?q=%E2%82%AC',
+      },
+      {
+        name: 'raw non-ASCII bytes in the request target are refused by the parser',
+        request: 'GET /service/x?q=\xe2\x82\xac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+        status: 400,
+      },
+      {
+        name: 'a raw control byte in the request target is refused by the parser',
+        request: 'GET /service/x?q=\x01 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n',
+        status: 400,
+      },
     ];
     for (const c of redirects) {
       it(`${c.name}: ${c.status}${c.location ? ` to ${c.location}` : ''}; /health still answers`, async () => {
@@ -155,7 +199,13 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
   describe('item 6: the login limiter', () => {
     it('200 concurrent wrong guesses for admin from 127.0.0.2: at most the limit reach a password check (per worker), the rest 429 with Retry-After', async () => {
       const before = attempts(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
-      const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', `guess-${i}`), { 'content-type': 'application/json' })));
+      const answers = await Promise.all(
+        Array.from({ length: 200 }, (_, i) =>
+          from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', `guess-${i}`), {
+            'content-type': 'application/json',
+          }),
+        ),
+      );
       const after = attempts(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
       const unauthorized = answers.filter((a) => a.status === 401).length;
       const limited = answers.filter((a) => a.status === 429);
@@ -169,7 +219,9 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
       // workers each counts on its own (README), and the kernel may have handed one worker fewer than
       // five of the guesses: the lock is certain only where a single process counted them all.
       if (workers === 1) {
-        const locked = await from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', ADMIN_PASSWORD), { 'content-type': 'application/json' });
+        const locked = await from('127.0.0.2', port, 'POST', '/acs/api/v1/auth/login', loginJson('admin', ADMIN_PASSWORD), {
+          'content-type': 'application/json',
+        });
         expect(locked.status).toBe(429);
         expect(Number(locked.headers['retry-after'])).toBeGreaterThan(1);
       }
@@ -185,7 +237,8 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
   });
 
   describe('item 8: header rules', () => {
-    const authed = (path: string, extra = '') => `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: token=${token}\r\n${extra}Connection: close\r\n\r\n`;
+    const authed = (path: string, extra = '') =>
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: token=${token}\r\n${extra}Connection: close\r\n\r\n`;
 
     const refusedPaths: { name: string; path: string }[] = [
       { name: '..; (Tomcat path parameter traversal)', path: '/app/..;/admin' },
@@ -220,9 +273,16 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     });
 
     const duplicateHosts: { name: string; request: () => string }[] = [
-      { name: 'a proxied GET with a token', request: () => `GET /app/dup HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\nAuthorization: token=${token}\r\n\r\n` },
+      {
+        name: 'a proxied GET with a token',
+        request: () => `GET /app/dup HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\nAuthorization: token=${token}\r\n\r\n`,
+      },
       { name: 'an open route', request: () => `GET /open/dup HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\n\r\n` },
-      { name: 'a WebSocket upgrade', request: () => `GET /open/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n` },
+      {
+        name: 'a WebSocket upgrade',
+        request: () =>
+          `GET /open/ws HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nHost: evil.example\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      },
     ];
     for (const c of duplicateHosts) {
       it(`two Host headers on ${c.name}: 400, nothing reaches the upstream`, async () => {
@@ -235,7 +295,10 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
 
     it('Connection naming Authorization, Host and X-Forwarded-For removes none of them', async () => {
       seen.length = 0;
-      const { responses } = await exchange(port, `GET /app/hop HTTP/1.1\r\nHost: gw.example\r\nAuthorization: token=${token}\r\nConnection: close, authorization, host, x-forwarded-for, x-gone\r\nX-Gone: 1\r\n\r\n`);
+      const { responses } = await exchange(
+        port,
+        `GET /app/hop HTTP/1.1\r\nHost: gw.example\r\nAuthorization: token=${token}\r\nConnection: close, authorization, host, x-forwarded-for, x-gone\r\nX-Gone: 1\r\n\r\n`,
+      );
       expect(responses.map((r) => r.status)).toEqual([200]);
       const headers = seen.at(-1)!.headers;
       expect(headers['authorization']).toBe(`token=${token}`);
@@ -272,7 +335,9 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     it('Expect: 100-continue on the login endpoint (no token needed): 100 Continue, then the answer', async () => {
       const body = loginJson('nobody', 'x');
       const client = await RawClient.open(port);
-      client.write(`POST /acs/api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+      client.write(
+        `POST /acs/api/v1/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+      );
       await client.until((c) => c.text.includes('\r\n\r\n'), 'the interim answer');
       expect(client.text).toBe('HTTP/1.1 100 Continue\r\n\r\n');
       client.write(body);

@@ -86,12 +86,19 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     it('an upgrade the upstream does not accept: its answer reaches the client framed, and both connections end (never pooled)', async () => {
       upstream.reset();
       // A chunked answer with trailers: the client must get the body de-chunked and framed as announced.
-      upstream.answer = (request) => ({ status: 426, headers: { 'content-type': 'text/plain', 'x-up': 'yes' }, body: `no upgrade for ${request.url}`, trailers: { 'x-trailer': 'dropped' } });
+      upstream.answer = (request) => ({
+        status: 426,
+        headers: { 'content-type': 'text/plain', 'x-up': 'yes' },
+        body: `no upgrade for ${request.url}`,
+        trailers: { 'x-trailer': 'dropped' },
+      });
       const before = upstream.connections();
       try {
         const results = await Promise.all([0, 1, 2].map((i) => exchange(gateway.port, upgradeHead(`/pub/up${i}`))));
         for (const [i, { responses }] of results.entries()) {
-          expect(responses.map((r) => [r.status, r.body.toString(), r.headers['x-up'], r.headers['connection']])).toEqual([[426, `no upgrade for /pub/up${i}`, 'yes', 'close']]);
+          expect(responses.map((r) => [r.status, r.body.toString(), r.headers['x-up'], r.headers['connection']])).toEqual([
+            [426, `no upgrade for /pub/up${i}`, 'yes', 'close'],
+          ]);
           expect(responses[0]!.head).not.toMatch(/x-trailer/i);
         }
       } finally {
@@ -107,11 +114,19 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
   describe('item 2: trailers never leak into the next message', () => {
     it('response side: trailers of one answer (Set-Cookie, Location, X-Leak) never reach the next client on that upstream connection', async () => {
       upstream.reset();
-      upstream.answer = (request) => request.url.startsWith('/pub/trailers')
-        ? { status: 200, headers: { 'content-type': 'text/plain' }, body: 'with trailers', trailers: { 'set-cookie': 'dcos-acs-auth-cookie=attacker', location: '/evil', 'x-leak': '1' } }
-        : defaultAnswer(request);
+      upstream.answer = (request) =>
+        request.url.startsWith('/pub/trailers')
+          ? {
+              status: 200,
+              headers: { 'content-type': 'text/plain' },
+              body: 'with trailers',
+              trailers: { 'set-cookie': 'dcos-acs-auth-cookie=attacker', location: '/evil', 'x-leak': '1' },
+            }
+          : defaultAnswer(request);
       try {
-        const first = await perWorker((round) => exchange(gateway.port, `GET /pub/trailers${round} HTTP/1.1\r\nHost: gw\r\nTE: trailers\r\nConnection: close\r\n\r\n`));
+        const first = await perWorker((round) =>
+          exchange(gateway.port, `GET /pub/trailers${round} HTTP/1.1\r\nHost: gw\r\nTE: trailers\r\nConnection: close\r\n\r\n`),
+        );
         const next = await perWorker((round) => exchange(gateway.port, `GET /pub/victim${round} HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n`));
         for (const { responses } of first) {
           expect(responses.map((r) => [r.status, r.body.toString()])).toEqual([[200, 'with trailers']]);
@@ -130,7 +145,9 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
       upstream.reset();
       const client = await RawClient.open(gateway.port);
       try {
-        client.write('POST /pub/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: 1\r\n\r\nGET /pub/next HTTP/1.1\r\nHost: gw\r\n\r\n');
+        client.write(
+          'POST /pub/x HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: 1\r\n\r\nGET /pub/next HTTP/1.1\r\nHost: gw\r\n\r\n',
+        );
         const responses = await client.responsesUntil(2);
         expect(responses.map((r) => [r.status, JSON.parse(r.body.toString()).url])).toEqual([[200, '/pub/x'], [200, '/pub/next']]);
       } finally {
@@ -138,14 +155,20 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
       }
       await expect.poll(() => upstream.seen.every((r) => r.complete)).toBe(true);
       // (in either order: pipelined requests may be forwarded side by side)
-      expect(upstream.seen.map((r) => [r.method, r.url, r.body.toString(), r.headers['x-t'], r.trailers['x-t']]).sort()).toEqual([['GET', '/pub/next', '', undefined, undefined], ['POST', '/pub/x', 'a', undefined, undefined]]);
+      expect(upstream.seen.map((r) => [r.method, r.url, r.body.toString(), r.headers['x-t'], r.trailers['x-t']]).sort()).toEqual([
+        ['GET', '/pub/next', '', undefined, undefined],
+        ['POST', '/pub/x', 'a', undefined, undefined],
+      ]);
     });
   });
 
   describe('item 7: answers before closing', () => {
     it('Connection: close followed by pipelined bytes: the first request is answered, then the connection closes (no 400 for the ignored bytes)', async () => {
       upstream.reset();
-      const { responses } = await exchange(gateway.port, 'GET /pub/first HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\nGET /pub/ignored HTTP/1.1\r\nHost: gw\r\n\r\n');
+      const { responses } = await exchange(
+        gateway.port,
+        'GET /pub/first HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\nGET /pub/ignored HTTP/1.1\r\nHost: gw\r\n\r\n',
+      );
       expect(responses.map((r) => [r.status, JSON.parse(r.body.toString()).url])).toEqual([[200, '/pub/first']]);
       expect(upstream.seen.map((r) => r.url)).toEqual(['/pub/first']);
     });

@@ -99,13 +99,16 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       // SSE stream, read as it arrives.
       const events: number[] = [];
       let sseError: Error | null = null;
-      const sse = httpRequest({ host: '127.0.0.1', port: Number(base.split(':')[1]), path: '/app/events', headers: { authorization: `token=${token}` } }, (res) => {
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          for (const m of chunk.matchAll(/data: (\d+)/g)) events.push(Number(m[1]));
-        });
-        res.on('error', (e) => (sseError = e));
-      });
+      const sse = httpRequest(
+        { host: '127.0.0.1', port: Number(base.split(':')[1]), path: '/app/events', headers: { authorization: `token=${token}` } },
+        (res) => {
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => {
+            for (const m of chunk.matchAll(/data: (\d+)/g)) events.push(Number(m[1]));
+          });
+          res.on('error', (e) => (sseError = e));
+        },
+      );
       sse.on('error', (e) => (sseError = e));
       sse.end();
 
@@ -125,7 +128,10 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
         }
       }));
       for (let i = 0; i < 20; i++) {
-        await writeFile(join(dir, 'routes.d', 'app.yaml'), `# reload ${i}\nroutes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", timeout: ${60 + i}s }\n`);
+        await writeFile(
+          join(dir, 'routes.d', 'app.yaml'),
+          `# reload ${i}\nroutes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", timeout: ${60 + i}s }\n`,
+        );
         ws.send(`m${i}`);
         await new Promise((r) => setTimeout(r, 120));
       }
@@ -145,10 +151,13 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       expect(events).toEqual(Array.from({ length: events.length }, (_, i) => i));
       function fetchWithAgent(a: Agent, path: string): Promise<number> {
         return new Promise((resolve, reject) => {
-          const req = httpRequest({ host: '127.0.0.1', port: Number(base.split(':')[1]), path, agent: a, headers: { authorization: `token=${token}` } }, (res) => {
-            res.resume();
-            res.on('end', () => resolve(res.statusCode ?? 0));
-          });
+          const req = httpRequest(
+            { host: '127.0.0.1', port: Number(base.split(':')[1]), path, agent: a, headers: { authorization: `token=${token}` } },
+            (res) => {
+              res.resume();
+              res.on('end', () => resolve(res.statusCode ?? 0));
+            },
+          );
           req.on('error', reject);
           req.end();
         });

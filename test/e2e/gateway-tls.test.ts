@@ -16,15 +16,44 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-subj',
+        '/CN=localhost',
+        '-days',
+        '1',
+      ],
+      { stdio: 'ignore' },
+    );
     await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
     const config = join(dir, 'gatehouse.yaml');
-    await writeFile(config, [
-      'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
-      'dns: { enabled: false }',
-      'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  engine: ${engine}`, `  tls: { cert: ${JSON.stringify(join(dir, 'cert.pem'))}, key: ${JSON.stringify(join(dir, 'key.pem'))} }`,
-      'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-    ].join('\n'));
+    await writeFile(
+      config,
+      [
+        'cluster:',
+        '  source: file',
+        `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+        'dns: { enabled: false }',
+        'gateway:',
+        '  listen: 127.0.0.1:0',
+        `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+        `  engine: ${engine}`,
+        `  tls: { cert: ${JSON.stringify(join(dir, 'cert.pem'))}, key: ${JSON.stringify(join(dir, 'key.pem'))} }`,
+        'authn:',
+        `  signingKey: ${JSON.stringify(join(dir, 'signing.pem'))}`,
+        `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+      ].join('\n'),
+    );
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = (await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort'] as number;
   });
@@ -36,7 +65,15 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   describe('gateway over TLS', () => {
     it('answers HTTPS, and a login cookie is Secure', async () => {
       const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!; // printed after "gatehouse is running"
-      const answer = await curl(['-X', 'POST', '-H', 'content-type: application/json', '--data', JSON.stringify({ uid: 'admin', password }), `https://127.0.0.1:${port}/acs/api/v1/auth/login`]);
+      const answer = await curl([
+        '-X',
+        'POST',
+        '-H',
+        'content-type: application/json',
+        '--data',
+        JSON.stringify({ uid: 'admin', password }),
+        `https://127.0.0.1:${port}/acs/api/v1/auth/login`,
+      ]);
       expect(answer).toMatch(/^HTTP\/1.1 200/);
       expect(answer).toMatch(/set-cookie: dcos-acs-auth-cookie=[^\r\n]*; Secure/i);
     });
@@ -57,7 +94,21 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     it('the downloaded certificate verifies the gateway (curl --cacert, no -k)', async () => {
       const ca = (await curl([`https://127.0.0.1:${port}/ca/dcos-ca.crt`])).split('\r\n\r\n')[1]!;
       await writeFile(join(dir, 'downloaded-ca.pem'), ca);
-      const verified = await new Promise<string>((resolve) => execFile('curl', ['-s', '-i', '--cacert', join(dir, 'downloaded-ca.pem'), '--resolve', `localhost:${port}:127.0.0.1`, `https://localhost:${port}/health`], (_e, stdout) => resolve(stdout)));
+      const verified = await new Promise<string>((resolve) =>
+        execFile(
+          'curl',
+          [
+            '-s',
+            '-i',
+            '--cacert',
+            join(dir, 'downloaded-ca.pem'),
+            '--resolve',
+            `localhost:${port}:127.0.0.1`,
+            `https://localhost:${port}/health`,
+          ],
+          (_e, stdout) => resolve(stdout),
+        ),
+      );
       expect(verified).toMatch(/^HTTP\/1.1 200/);
     });
     it('only certificates are served, never a private key kept in the same file', () => {

@@ -46,9 +46,28 @@ async function upstream(): Promise<number> {
 const state = (helloPort: number | null) => ({
   leader: 'master@127.0.0.1:5050',
   slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
-  frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: helloPort === null ? [] : [
-    { id: 'hello.1', name: 'hello', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${helloPort}-${helloPort}]` }, labels: [{ key: 'DCOS_SERVICE_NAME', value: 'hello' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }] },
-  ] }],
+  frameworks: [
+    {
+      id: 'fw',
+      name: 'marathon',
+      pid: 'scheduler@127.0.0.1:8080',
+      tasks:
+        helloPort === null
+          ? []
+          : [
+              {
+                id: 'hello.1',
+                name: 'hello',
+                framework_id: 'fw',
+                slave_id: 'agent-S0',
+                state: 'TASK_RUNNING',
+                resources: { ports: `[${helloPort}-${helloPort}]` },
+                labels: [{ key: 'DCOS_SERVICE_NAME', value: 'hello' }],
+                statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+              },
+            ],
+    },
+  ],
 });
 
 /** A GET on a connection of its own (no keep-alive), so that every request is a new accept. */
@@ -124,7 +143,8 @@ async function listeningHolders(port: number, pids: readonly number[]): Promise<
 
 const workerPids = (logs: LogLine[]): number[] => [...new Set(logs.filter((l) => l.msg === 'gateway worker is listening').map((l) => Number(l['pid'])))];
 
-const servedBy = (logs: LogLine[], route: string): Set<unknown> => new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
+const servedBy = (logs: LogLine[], route: string): Set<unknown> =>
+  new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
 
 afterAll(async () => {
   for (const s of upstreams) await new Promise((r) => s.close(r));

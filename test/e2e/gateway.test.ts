@@ -24,7 +24,23 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       seen.push({ path: req.url ?? '', headers: req.headers, server: index });
       if (req.url === '/redirect') return void res.writeHead(307, { location: '/after' }).end();
       if (req.url === '/hang') return; // never answers
-      if (req.url === '/response-headers') return void res.writeHead(200, ['Set-Cookie', 'a=1', 'Set-Cookie', 'b=2', 'Connection', 'keep-alive, X-Up-Hop', 'X-Up-Hop', 'secret', 'X-Up-Kept', 'yes', 'Content-Length', '2']).end('ok');
+      if (req.url === '/response-headers')
+        return void res
+          .writeHead(200, [
+            'Set-Cookie',
+            'a=1',
+            'Set-Cookie',
+            'b=2',
+            'Connection',
+            'keep-alive, X-Up-Hop',
+            'X-Up-Hop',
+            'secret',
+            'X-Up-Kept',
+            'yes',
+            'Content-Length',
+            '2',
+          ])
+          .end('ok');
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ server: index, path: req.url }));
     });
     upstreams.push(server);
@@ -110,12 +126,42 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     const table: { name: string; method: string; path: string; status: number; check?: (body: string, headers: Headers) => void }[] = [
       { name: 'HEAD / answers 200 without a token', method: 'HEAD', path: '/', status: 200 },
       { name: 'GET / is the login form', method: 'GET', path: '/', status: 200, check: (b) => expect(b).toContain('action="/login"') },
-      { name: 'dcos-version.json', method: 'GET', path: '/dcos-metadata/dcos-version.json', status: 200, check: (b) => expect(Object.keys(JSON.parse(b))).toEqual(['version', 'dcos-variant', 'dcos-image-commit', 'bootstrap-id']) },
-      { name: 'providers', method: 'GET', path: '/acs/api/v1/auth/providers', status: 200, check: (b) => expect(JSON.parse(b)['dcos-users']['client-method']).toBe('dcos-usercredential-post-receive-authtoken') },
-      { name: 'jwks', method: 'GET', path: '/acs/api/v1/auth/jwks', status: 200, check: (b) => expect(JSON.parse(b).keys[0].alg).toBe('RS256') },
+      {
+        name: 'dcos-version.json',
+        method: 'GET',
+        path: '/dcos-metadata/dcos-version.json',
+        status: 200,
+        check: (b) => expect(Object.keys(JSON.parse(b))).toEqual(['version', 'dcos-variant', 'dcos-image-commit', 'bootstrap-id']),
+      },
+      {
+        name: 'providers',
+        method: 'GET',
+        path: '/acs/api/v1/auth/providers',
+        status: 200,
+        check: (b) => expect(JSON.parse(b)['dcos-users']['client-method']).toBe('dcos-usercredential-post-receive-authtoken'),
+      },
+      {
+        name: 'jwks',
+        method: 'GET',
+        path: '/acs/api/v1/auth/jwks',
+        status: 200,
+        check: (b) => expect(JSON.parse(b).keys[0].alg).toBe('RS256'),
+      },
       { name: 'health', method: 'GET', path: '/health', status: 200 },
-      { name: 'metrics', method: 'GET', path: '/metrics', status: 200, check: (b) => expect(b).toContain('gatehouse_gateway_requests_total') },
-      { name: 'HEAD pkgpanda buildinfo without a token: 401 acsjwt', method: 'HEAD', path: '/pkgpanda/active.buildinfo.full.json', status: 401, check: (_b, h) => expect(h.get('www-authenticate')).toBe('acsjwt') },
+      {
+        name: 'metrics',
+        method: 'GET',
+        path: '/metrics',
+        status: 200,
+        check: (b) => expect(b).toContain('gatehouse_gateway_requests_total'),
+      },
+      {
+        name: 'HEAD pkgpanda buildinfo without a token: 401 acsjwt',
+        method: 'HEAD',
+        path: '/pkgpanda/active.buildinfo.full.json',
+        status: 401,
+        check: (_b, h) => expect(h.get('www-authenticate')).toBe('acsjwt'),
+      },
     ];
     for (const c of table) {
       it(c.name, async () => {
@@ -135,14 +181,22 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       { name: 'encoded traversal', path: '/service/hello/%2e%2e/%2e%2e/mesos/', status: 401 },
       { name: 'encoded slash refused', path: '/service/hello%2f..%2fmesos/', status: 400 },
       { name: 'bad token', path: '/service/hello/', headers: { authorization: 'token=abc.def.ghi' }, status: 401 },
-      { name: 'cookie plus an invalid Authorization header', path: '/service/hello/', headers: { authorization: 'Basic eDp5', cookie: `dcos-acs-auth-cookie=${'x'}` }, status: 401 },
+      {
+        name: 'cookie plus an invalid Authorization header',
+        path: '/service/hello/',
+        headers: { authorization: 'Basic eDp5', cookie: `dcos-acs-auth-cookie=${'x'}` },
+        status: 401,
+      },
       { name: 'token in the query string is ignored', path: '/service/hello/?token=PLACEHOLDER', status: 401 },
     ];
     // Raw bytes, not fetch(): fetch resolves `..` and `%2e%2e` itself, and the gateway would only ever see `/mesos/`.
     for (const c of table) {
       it(c.name, async () => {
         const headers = Object.entries(c.headers ?? {}).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-        const { responses } = await exchange(Number(new URL(base).port), `GET ${c.path.replace('PLACEHOLDER', token)} HTTP/1.1\r\nHost: gw.example\r\n${headers}Connection: close\r\n\r\n`);
+        const { responses } = await exchange(
+          Number(new URL(base).port),
+          `GET ${c.path.replace('PLACEHOLDER', token)} HTTP/1.1\r\nHost: gw.example\r\n${headers}Connection: close\r\n\r\n`,
+        );
         const response = responses[0]!;
         expect(response.status).toBe(c.status);
         if (c.status === 401) {
@@ -163,7 +217,10 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     for (const t of traversals) {
       it(`with a token, ${t.name} resolve before routing (${t.path} -> hello, /abc)`, async () => {
         seen.length = 0;
-        const { responses } = await exchange(Number(new URL(base).port), `GET ${t.path} HTTP/1.1\r\nHost: gw.example\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`);
+        const { responses } = await exchange(
+          Number(new URL(base).port),
+          `GET ${t.path} HTTP/1.1\r\nHost: gw.example\r\nAuthorization: token=${token}\r\nConnection: close\r\n\r\n`,
+        );
         expect(responses[0]!.status).toBe(200);
         expect(seen.at(-1)!.path).toBe('/abc');
       });
@@ -183,7 +240,9 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   describe('proxying with a token', () => {
     it('strips the prefix, keeps the query, sets X-Forwarded-*, forwards Authorization, drops DC/OS cookies', async () => {
       seen.length = 0;
-      const response = await fetch(`${base}/service/hello/foo/a%20b?x=1`, { headers: { ...auth(), cookie: 'dcos-acs-auth-cookie=zzz; other=1', host: 'gw.example' } });
+      const response = await fetch(`${base}/service/hello/foo/a%20b?x=1`, {
+        headers: { ...auth(), cookie: 'dcos-acs-auth-cookie=zzz; other=1', host: 'gw.example' },
+      });
       expect(response.status).toBe(200);
       const request = seen.at(-1)!;
       expect(request.path).toBe('/foo/a%20b?x=1');
@@ -196,7 +255,9 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
     it("a client's X-Forwarded-For is kept with the real peer appended; X-Real-IP and Forwarded are the peer's, not the claim", async () => {
       seen.length = 0;
-      const response = await fetch(`${base}/service/hello/`, { headers: { ...auth(), 'x-forwarded-for': '203.0.113.7, 198.51.100.2', 'x-real-ip': '203.0.113.7', forwarded: 'for=203.0.113.7' } });
+      const response = await fetch(`${base}/service/hello/`, {
+        headers: { ...auth(), 'x-forwarded-for': '203.0.113.7, 198.51.100.2', 'x-real-ip': '203.0.113.7', forwarded: 'for=203.0.113.7' },
+      });
       expect(response.status).toBe(200);
       const request = seen.at(-1)!;
       expect(request.headers['x-forwarded-for']).toBe('203.0.113.7, 198.51.100.2, 127.0.0.1');
@@ -254,7 +315,26 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
     it('headers named in Connection are hop-by-hop and not forwarded', async () => {
       seen.length = 0;
-      await new Promise<void>((resolve, reject) => execFile('curl', ['-s', '-o', '/dev/null', '-H', `Authorization: token=${token}`, '-H', 'Connection: keep-alive, X-Hop', '-H', 'X-Hop: secret', '-H', 'X-Kept: yes', `${base}/service/hello/hop`], (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        execFile(
+          'curl',
+          [
+            '-s',
+            '-o',
+            '/dev/null',
+            '-H',
+            `Authorization: token=${token}`,
+            '-H',
+            'Connection: keep-alive, X-Hop',
+            '-H',
+            'X-Hop: secret',
+            '-H',
+            'X-Kept: yes',
+            `${base}/service/hello/hop`,
+          ],
+          (e) => (e ? reject(e) : resolve()),
+        ),
+      );
       const request = seen.at(-1)!;
       expect(request.headers['x-kept']).toBe('yes');
       expect(request.headers['x-hop']).toBeUndefined();
@@ -267,7 +347,11 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       expect(response.headers.get('x-up-hop')).toBeNull();
     });
     it('curl reaches a service with Authorization: token=', async () => {
-      const out = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-H', `Authorization: token=${token}`, `${base}/service/hello/curl`], (e, stdout) => (e ? reject(e) : resolve(stdout))));
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile('curl', ['-s', '-H', `Authorization: token=${token}`, `${base}/service/hello/curl`], (e, stdout) =>
+          e ? reject(e) : resolve(stdout),
+        ),
+      );
       expect(JSON.parse(out).path).toBe('/curl');
     });
   });
@@ -277,7 +361,11 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]; // printed after "gatehouse is running"
       expect(password).toBeTruthy();
       expect(JSON.stringify(gatehouse.logs)).not.toContain(password!);
-      const response = await fetch(`${base}/acs/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ uid: 'admin', password }) });
+      const response = await fetch(`${base}/acs/api/v1/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ uid: 'admin', password }),
+      });
       expect(response.status).toBe(200);
       expect(response.headers.get('set-cookie')).toMatch(/^dcos-acs-auth-cookie=.+; HttpOnly; SameSite=Lax/);
       const { token: adminToken } = (await response.json()) as { token: string };
@@ -291,8 +379,18 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
     it('the login form redirects only to same-origin next paths', async () => {
       const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
-      for (const [next, want] of [['/service/hello/', '/service/hello/'], ['//evil.example/', '/'], ['https://evil.example/', '/'], ['/\\evil.example', '/']] as const) {
-        const response = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ uid: 'admin', password, next }).toString() });
+      for (const [next, want] of [
+        ['/service/hello/', '/service/hello/'],
+        ['//evil.example/', '/'],
+        ['https://evil.example/', '/'],
+        ['/\\evil.example', '/'],
+      ] as const) {
+        const response = await fetch(`${base}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({ uid: 'admin', password, next }).toString(),
+        });
         expect(response.status).toBe(303);
         expect(response.headers.get('location')).toBe(want);
       }
@@ -314,7 +412,9 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
         socket.end(request);
       });
     it('Content-Length together with Transfer-Encoding is refused', async () => {
-      const answer = await raw(`POST /service/hello/ HTTP/1.1\r\nHost: x\r\nAuthorization: token=${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`);
+      const answer = await raw(
+        `POST /service/hello/ HTTP/1.1\r\nHost: x\r\nAuthorization: token=${token}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n`,
+      );
       expect(answer).toMatch(/^HTTP\/1.1 400/);
     });
     it('duplicate Content-Length is refused', async () => {
@@ -389,7 +489,16 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     it('pipelined requests to the proxy, a public endpoint, an anonymous caller and an open route are answered in order', async () => {
       seen.length = 0;
       const client = await RawClient.open(port());
-      client.write([request('/service/hello/one', authed()), request('/health'), request('/service/hello/two'), request('/open/three'), `HEAD /service/hello/four HTTP/1.1\r\nHost: gw.test\r\n${authed()}\r\n`, request('/service/grp/web/five', authed())].join(''));
+      client.write(
+        [
+          request('/service/hello/one', authed()),
+          request('/health'),
+          request('/service/hello/two'),
+          request('/open/three'),
+          `HEAD /service/hello/four HTTP/1.1\r\nHost: gw.test\r\n${authed()}\r\n`,
+          request('/service/grp/web/five', authed()),
+        ].join(''),
+      );
       const responses = await client.responsesUntil(6, (i) => i === 4);
       client.destroy();
       expect(responses.map((r) => r.status)).toEqual([200, 200, 401, 200, 200, 200]);
@@ -444,7 +553,12 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       it(`a 40 KB POST ${c.name}: the keep-alive connection serves the next request`, async () => {
         const client = await RawClient.open(port());
         const body = Buffer.alloc(40_000, 'p');
-        client.write(Buffer.concat([Buffer.from(`POST ${c.path} HTTP/1.1\r\nHost: gw.test\r\n${c.auth ? authed() : ''}Content-Length: ${body.length}\r\n\r\n`), body]));
+        client.write(
+          Buffer.concat([
+            Buffer.from(`POST ${c.path} HTTP/1.1\r\nHost: gw.test\r\n${c.auth ? authed() : ''}Content-Length: ${body.length}\r\n\r\n`),
+            body,
+          ]),
+        );
         expect((await client.responsesUntil(1))[0]!.status).toBe(c.status);
         client.write(request('/health'));
         const responses = await client.responsesUntil(2, undefined, 3000).finally(() => client.destroy());
@@ -460,7 +574,9 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     it('Expect: 100-continue on a login: 100 Continue first, then the answer to the body', async () => {
       const client = await RawClient.open(port());
       const body = JSON.stringify({ uid: 'admin', password: 'not-the-password' });
-      client.write(`POST /acs/api/v1/auth/login HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`);
+      client.write(
+        `POST /acs/api/v1/auth/login HTTP/1.1\r\nHost: gw.test\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\n\r\n`,
+      );
       await client.until((c) => c.text.includes('\r\n\r\n'), 'the interim answer');
       expect(client.text).toBe('HTTP/1.1 100 Continue\r\n\r\n');
       client.write(body);
@@ -471,7 +587,26 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
     it('Expect: 100-continue on a proxied upload (curl): the body reaches the upstream, Expect does not', async () => {
       const before = seen.length;
-      const stdout = await new Promise<string>((resolve, reject) => execFile('curl', ['-s', '-o', '/dev/null', '-w', '%{http_code}', '-H', `Authorization: token=${token}`, '-H', 'Expect: 100-continue', '--data-binary', 'x'.repeat(2048), `http://127.0.0.1:${port()}/service/hello/upload`], (e, out) => (e ? reject(e) : resolve(out))));
+      const stdout = await new Promise<string>((resolve, reject) =>
+        execFile(
+          'curl',
+          [
+            '-s',
+            '-o',
+            '/dev/null',
+            '-w',
+            '%{http_code}',
+            '-H',
+            `Authorization: token=${token}`,
+            '-H',
+            'Expect: 100-continue',
+            '--data-binary',
+            'x'.repeat(2048),
+            `http://127.0.0.1:${port()}/service/hello/upload`,
+          ],
+          (e, out) => (e ? reject(e) : resolve(out)),
+        ),
+      );
       expect(stdout).toBe('200');
       const upload = seen.slice(before).find((s) => s.path === '/upload');
       expect(upload?.headers['expect']).toBeUndefined();

@@ -66,8 +66,12 @@ afterAll(async () => {
 });
 
 const aRecords = async (): Promise<string[]> => [...new Set((await dig(dnsPort, 'hello.marathon.mesos', 'A')).answer.map((a) => a.data))];
-const srvPorts = async (): Promise<number[]> => [...new Set((await dig(dnsPort, '_hello._tcp.marathon.mesos', 'SRV')).answer.map((a) => Number(a.data.split(' ')[2])))].sort();
-const runningTasks = async (): Promise<{ id: string; ports: number[] }[]> => ((await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: { id: string; ports: number[]; state: string }[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
+const srvPorts = async (): Promise<number[]> =>
+  [...new Set((await dig(dnsPort, '_hello._tcp.marathon.mesos', 'SRV')).answer.map((a) => Number(a.data.split(' ')[2])))].sort();
+const runningTasks = async (): Promise<{ id: string; ports: number[] }[]> =>
+  (
+    (await (await fetch(`${cluster}/v2/apps/hello`)).json()) as { app: { tasks: { id: string; ports: number[]; state: string }[] } }
+  ).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
 
 /** How many running tasks answer on their port (this app has no health check to wait for). */
 const listeningCount = async (): Promise<number> => {
@@ -137,10 +141,15 @@ describe('gatehouse run with the embedded cluster', () => {
     const headers = { authorization: `token=${token}` };
     const state = (await (await fetch(`${cluster}/master/state`)).json()) as { slaves: { id: string }[] };
     const agentId = state.slaves[0]!.id;
-    const agent = (await (await fetch(`${gateway}/agent/${agentId}/state`, { headers })).json()) as { id: string; frameworks: { executors: { directory: string }[] }[] };
+    const agent = (await (await fetch(`${gateway}/agent/${agentId}/state`, { headers })).json()) as {
+      id: string;
+      frameworks: { executors: { directory: string }[] }[];
+    };
     expect(agent.id).toBe(agentId);
     const sandbox = agent.frameworks[0]!.executors[0]!.directory;
-    const files = (await (await fetch(`${gateway}/agent/${agentId}/files/browse?path=${encodeURIComponent(sandbox)}`, { headers })).json()) as { path: string }[];
+    const files = (await (
+      await fetch(`${gateway}/agent/${agentId}/files/browse?path=${encodeURIComponent(sandbox)}`, { headers })
+    ).json()) as { path: string }[];
     expect(files.map((f) => f.path.split('/').at(-1)).sort()).toEqual(['stderr', 'stdout']);
     expect((await fetch(`${gateway}/agent/${agentId}/state`)).status).toBe(401);
   });

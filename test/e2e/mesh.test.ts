@@ -38,7 +38,8 @@ apps:
 `;
 
 type VipsBody = { vip: string; protocol: string; backend: { ip: string; port: number }[] }[];
-const vips = async (): Promise<VipsBody> => (await (await fetch(`${gateway}/net/v1/vips`, { headers: { authorization: `token=${token}` } })).json()) as VipsBody;
+const vips = async (): Promise<VipsBody> =>
+  (await (await fetch(`${gateway}/net/v1/vips`, { headers: { authorization: `token=${token}` } })).json()) as VipsBody;
 const backendsOf = async () => (await vips()).find((v) => v.vip === `${VIP_NAME}:${VIP_PORT}`)?.backend ?? [];
 
 /** Whether host:port accepts a TCP connection now. */
@@ -116,9 +117,15 @@ describe('mesh (real binary, embedded cluster)', () => {
   it('/net/v1/vips lists the VIP in dcos-net\'s shape, and /metrics counts per VIP and backend', async () => {
     expect((await fetch(`${gateway}/net/v1/vips`)).status).toBe(401);
     const body = await vips();
-    expect(body).toEqual([{ vip: `${VIP_NAME}:${VIP_PORT}`, protocol: 'tcp', backend: expect.arrayContaining([{ ip: '127.0.0.1', port: expect.any(Number) }]) }]);
+    expect(body).toEqual([
+      { vip: `${VIP_NAME}:${VIP_PORT}`, protocol: 'tcp', backend: expect.arrayContaining([{ ip: '127.0.0.1', port: expect.any(Number) }]) },
+    ]);
     const metrics = await (await fetch(`${gateway}/metrics`, { headers: { authorization: `token=${token}` } })).text();
-    expect(metrics).toMatch(new RegExp(`gatehouse_mesh_connections_total\\{vip="tcp://${VIP_NAME.replace(/\./g, '\\.')}:${VIP_PORT}",backend="127\\.0\\.0\\.1:\\d+"\\} [1-9]`));
+    expect(metrics).toMatch(
+      new RegExp(
+        `gatehouse_mesh_connections_total\\{vip="tcp://${VIP_NAME.replace(/\./g, '\\.')}:${VIP_PORT}",backend="127\\.0\\.0\\.1:\\d+"\\} [1-9]`,
+      ),
+    );
   });
 
   it('a bad label is reported with its app and label, and the good VIP keeps serving', async () => {

@@ -114,24 +114,46 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
   }
 
   const srvCases: { name: string; q: string; want: string[]; additional?: string[] }[] = [
-    { name: '#24', q: '_sea-lion._tcp.marathon.mesos', want: ['0 1 8080 sea-lion-t31yf-s1.marathon.mesos.', '0 1 8443 sea-lion-t31yf-s1.marathon.mesos.'] },
+    {
+      name: '#24',
+      q: '_sea-lion._tcp.marathon.mesos',
+      want: ['0 1 8080 sea-lion-t31yf-s1.marathon.mesos.', '0 1 8443 sea-lion-t31yf-s1.marathon.mesos.'],
+    },
     {
       name: '#25 exactly four, one A each in additional',
       q: '_fish-market._tcp.marathon.mesos',
-      want: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.'],
+      want: [
+        '0 1 8080 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8443 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8080 fish-market-3jafx-s12.marathon.mesos.',
+        '0 1 8443 fish-market-3jafx-s12.marathon.mesos.',
+      ],
       additional: ['fish-market-t31yf-s1.marathon.mesos. A 10.20.0.1', 'fish-market-3jafx-s12.marathon.mesos. A 10.20.0.2'],
     },
-    { name: '#26 named port', q: '_web._fish-market._tcp.marathon.mesos', want: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'] },
+    {
+      name: '#26 named port',
+      q: '_web._fish-market._tcp.marathon.mesos',
+      want: ['0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'],
+    },
     {
       name: '#28 host ports, udp',
       q: '_ice-cream._udp.marathon.mesos',
       want: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
       additional: ['ice-cream-w4n7d-s1.marathon.slave.mesos. A 198.51.100.21'],
     },
-    { name: '#29 .slave SRV', q: '_ice-cream._tcp.marathon.slave.mesos', want: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'] },
+    {
+      name: '#29 .slave SRV',
+      q: '_ice-cream._tcp.marathon.slave.mesos',
+      want: ['0 1 31420 ice-cream-w4n7d-s1.marathon.slave.mesos.', '0 1 31421 ice-cream-w4n7d-s1.marathon.slave.mesos.'],
+    },
     { name: '#31 agents', q: '_slave._tcp.mesos', want: ['0 1 5051 slave.mesos.'] },
     { name: '#32 framework SRV', q: '_framework._tcp.marathon.mesos', want: ['0 1 25601 marathon.mesos.'] },
-    { name: '#34 IPv6 target', q: '_collector._tcp.metrics-v6.mesos', want: ['0 1 31960 collector-zexdg-4.metrics-v6.slave.mesos.', '0 1 31961 collector-zexdg-4.metrics-v6.slave.mesos.'], additional: ['collector-zexdg-4.metrics-v6.slave.mesos. AAAA 2001:db8:4::7'] },
+    {
+      name: '#34 IPv6 target',
+      q: '_collector._tcp.metrics-v6.mesos',
+      want: ['0 1 31960 collector-zexdg-4.metrics-v6.slave.mesos.', '0 1 31961 collector-zexdg-4.metrics-v6.slave.mesos.'],
+      additional: ['collector-zexdg-4.metrics-v6.slave.mesos. AAAA 2001:db8:4::7'],
+    },
     { name: '#36 killed task: no SRV', q: '_ferry._tcp.marathon.mesos', want: [] },
     { name: '#37 DiscoveryInfo task: no udp SRV', q: '_fish-market._udp.marathon.mesos', want: [] },
   ];
@@ -190,8 +212,18 @@ describe('gatehouse mesos-dns (drop-in Mesos-DNS, fixture harbor.json)', () => {
 
   const httpCases: { name: string; path: string; status: number; body?: () => unknown }[] = [
     { name: '#49 hosts', path: '/v1/hosts/leader.mesos', status: 200, body: () => [{ host: 'leader.mesos.', ip: '127.0.0.1' }] },
-    { name: '#50 services', path: '/v1/services/_leader._tcp.mesos.', status: 200, body: () => [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '127.0.0.1', port: String(masterPort) }] },
-    { name: '#51 unknown service', path: '/v1/services/_myservice._tcp.mesos.', status: 200, body: () => [{ service: '', host: '', ip: '', port: '' }] },
+    {
+      name: '#50 services',
+      path: '/v1/services/_leader._tcp.mesos.',
+      status: 200,
+      body: () => [{ service: '_leader._tcp.mesos.', host: 'leader.mesos.', ip: '127.0.0.1', port: String(masterPort) }],
+    },
+    {
+      name: '#51 unknown service',
+      path: '/v1/services/_myservice._tcp.mesos.',
+      status: 200,
+      body: () => [{ service: '', host: '', ip: '', port: '' }],
+    },
     { name: '#54 ports', path: '/v1/hosts/x/ports', status: 501 },
   ];
   for (const c of httpCases) {

@@ -48,12 +48,19 @@ it('dig finds the demo app\'s two tasks and their ports within 30 s', async () =
 it('log in with the printed admin password, then /service/hello/ answers from a task', async () => {
   const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]; // printed after "gatehouse is running"
   expect(password).toBeTruthy();
-  const login = await fetch(`${gateway}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ uid: 'admin', password: password!, next: '/service/hello/' }) });
+  const login = await fetch(`${gateway}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ uid: 'admin', password: password!, next: '/service/hello/' }),
+  });
   expect(login.status).toBe(303);
   const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
   const dashboard = await (await fetch(`${gateway}/`, { headers: { cookie } })).text();
   expect(dashboard).toContain('/service/hello/');
   expect(dashboard).toContain('routes.d/example.yaml'); // the shipped route file, though it has no routes
   const answer = await until(() => fetch(`${gateway}/service/hello/`, { headers: { cookie } }), (r) => r.status === 200, 20_000);
-  expect(await answer.text()).toMatch(/^hello from hello\.[0-9a-f-]+ on 127\.0\.0\.1:414[0-3]\d\npath \/\nforwarded for 127\.0\.0\.1, prefix \/service\/hello\n$/);
+  expect(await answer.text()).toMatch(
+    /^hello from hello\.[0-9a-f-]+ on 127\.0\.0\.1:414[0-3]\d\npath \/\nforwarded for 127\.0\.0\.1, prefix \/service\/hello\n$/,
+  );
 }, 40_000);

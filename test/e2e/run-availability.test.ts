@@ -24,7 +24,18 @@ describe('zone availability in run mode', () => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-avail-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));
     const configPath = join(dir, 'gatehouse.yaml');
-    await writeFile(configPath, ['cluster:', ...clusterYaml, 'dns:', '  listen: 127.0.0.1:0', '  http: ""', 'gateway: { enabled: false }', 'authn: { enabled: false }'].join('\n'));
+    await writeFile(
+      configPath,
+      [
+        'cluster:',
+        ...clusterYaml,
+        'dns:',
+        '  listen: 127.0.0.1:0',
+        '  http: ""',
+        'gateway: { enabled: false }',
+        'authn: { enabled: false }',
+      ].join('\n'),
+    );
     const gatehouse = startGatehouseProcess(['run', '--config', configPath]);
     cleanups.push(() => gatehouse.stop());
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');

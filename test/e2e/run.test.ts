@@ -48,14 +48,34 @@ describe('gatehouse run (file source, real binary, dig)', () => {
   });
 
   const cases: { name: string; query: [string, string]; status: string; answers: string[] }[] = [
-    { name: 'task A falls back to agent IPs (no netinfo)', query: ['fish-market.marathon.mesos', 'A'], status: 'NOERROR', answers: ['198.51.100.21', '198.51.100.22'] },
-    { name: 'task on the agent name', query: ['fish-market.marathon.slave.mesos', 'A'], status: 'NOERROR', answers: ['198.51.100.21', '198.51.100.22'] },
+    {
+      name: 'task A falls back to agent IPs (no netinfo)',
+      query: ['fish-market.marathon.mesos', 'A'],
+      status: 'NOERROR',
+      answers: ['198.51.100.21', '198.51.100.22'],
+    },
+    {
+      name: 'task on the agent name',
+      query: ['fish-market.marathon.slave.mesos', 'A'],
+      status: 'NOERROR',
+      answers: ['198.51.100.21', '198.51.100.22'],
+    },
     { name: 'mesos label IP source', query: ['tugboat.marathon.mesos', 'A'], status: 'NOERROR', answers: ['10.20.0.3'] },
     { name: 'leader', query: ['leader.mesos', 'A'], status: 'NOERROR', answers: ['192.0.2.5'] },
     { name: 'IPv6 task', query: ['collector.metrics-v6.mesos', 'AAAA'], status: 'NOERROR', answers: ['fd02:a::3:9000:4'] },
     { name: 'killed task is absent', query: ['ferry.marathon.mesos', 'A'], status: 'NXDOMAIN', answers: [] },
     { name: 'NODATA for an existing name', query: ['lighthouse.marathon.mesos', 'AAAA'], status: 'NOERROR', answers: [] },
-    { name: 'SRV of DiscoveryInfo ports', query: ['_fish-market._tcp.marathon.mesos', 'SRV'], status: 'NOERROR', answers: ['0 1 8443 fish-market-t31yf-s1.marathon.mesos.', '0 1 8443 fish-market-3jafx-s12.marathon.mesos.', '0 1 8080 fish-market-t31yf-s1.marathon.mesos.', '0 1 8080 fish-market-3jafx-s12.marathon.mesos.'] },
+    {
+      name: 'SRV of DiscoveryInfo ports',
+      query: ['_fish-market._tcp.marathon.mesos', 'SRV'],
+      status: 'NOERROR',
+      answers: [
+        '0 1 8443 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8443 fish-market-3jafx-s12.marathon.mesos.',
+        '0 1 8080 fish-market-t31yf-s1.marathon.mesos.',
+        '0 1 8080 fish-market-3jafx-s12.marathon.mesos.',
+      ],
+    },
   ];
 
   for (const c of cases) {

@@ -33,13 +33,16 @@ async function project(name: string, options: { workers: number; isolation: 'aut
   await copyFile(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
   for (const link of ['bin', 'dist', 'node_modules']) await symlink(join(REPO_ROOT, link), join(dir, link));
   await writeFile(join(dir, 'config', 'apps.d', 'stopper.yaml'), APP);
-  await writeFile(join(dir, 'config', 'gatehouse.yaml'), [
-    'cluster:',
-    `  local: { apps: config/apps.d, workDir: .gatehouse/work, http: "127.0.0.1:0", isolation: ${options.isolation}, resources: { cpus: 2, mem: 1024, disk: 1024, ports: "${options.ports}" } }`,
-    'dns: { listen: "127.0.0.1:0", http: "127.0.0.1:0" }',
-    `gateway: { listen: "127.0.0.1:0", workers: ${options.workers}, shutdownTimeout: 2s }`,
-    'authn: { signingKey: .gatehouse/signing-key.pem, users: .gatehouse/users.yaml }',
-  ].join('\n'));
+  await writeFile(
+    join(dir, 'config', 'gatehouse.yaml'),
+    [
+      'cluster:',
+      `  local: { apps: config/apps.d, workDir: .gatehouse/work, http: "127.0.0.1:0", isolation: ${options.isolation}, resources: { cpus: 2, mem: 1024, disk: 1024, ports: "${options.ports}" } }`,
+      'dns: { listen: "127.0.0.1:0", http: "127.0.0.1:0" }',
+      `gateway: { listen: "127.0.0.1:0", workers: ${options.workers}, shutdownTimeout: 2s }`,
+      'authn: { signingKey: .gatehouse/signing-key.pem, users: .gatehouse/users.yaml }',
+    ].join('\n'),
+  );
   return dir;
 }
 
@@ -138,21 +141,29 @@ describe('npm start stops without leaving tasks, ports or cgroups', () => {
   it.for([
     { name: 'with namespaces and cgroups where the host allows them', isolation: 'auto' as const, ports: '41200-41219' },
     { name: 'as plain processes (isolation: none)', isolation: 'none' as const, ports: '41220-41239' },
-  ])('SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again', { timeout: 90_000 }, async ({ isolation, ports: range }, test) => {
-    const dir = await project(`sigkill-${isolation}`, { workers: 2, isolation, ports: range });
-    const first = await npmStart(test, dir, false);
-    const ports = await listeningPorts(first.tree);
-    const cgroups = await cgroupDirs(first.gatehouse.pid);
-    process.kill(first.gatehouse.pid, 'SIGKILL');
-    await first.exited;
-    // The ports go with the process (its workers and the tasks' servers die with it)...
-    const probed = await until(async () => Promise.all(ports.map(probe)), (r) => r.every((x) => x === 'refused'), 10_000);
-    expect(probed).toEqual(ports.map(() => 'refused'));
-    // ...and whatever outlived it is ended by the next start (ports are not checked again: the new
-    // run may be handed the same ephemeral port numbers).
-    const second = await npmStart(test, dir, false);
-    await expectNothingLeft(first.tree, [], cgroups);
-    second.child.kill('SIGTERM');
-    await second.exited;
-  });
+  ])(
+    'SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again',
+    { timeout: 90_000 },
+    async ({ isolation, ports: range }, test) => {
+      const dir = await project(`sigkill-${isolation}`, { workers: 2, isolation, ports: range });
+      const first = await npmStart(test, dir, false);
+      const ports = await listeningPorts(first.tree);
+      const cgroups = await cgroupDirs(first.gatehouse.pid);
+      process.kill(first.gatehouse.pid, 'SIGKILL');
+      await first.exited;
+      // The ports go with the process (its workers and the tasks' servers die with it)...
+      const probed = await until(
+        async () => Promise.all(ports.map(probe)),
+        (r) => r.every((x) => x === 'refused'),
+        10_000,
+      );
+      expect(probed).toEqual(ports.map(() => 'refused'));
+      // ...and whatever outlived it is ended by the next start (ports are not checked again: the new
+      // run may be handed the same ephemeral port numbers).
+      const second = await npmStart(test, dir, false);
+      await expectNothingLeft(first.tree, [], cgroups);
+      second.child.kill('SIGTERM');
+      await second.exited;
+    },
+  );
 });

@@ -132,20 +132,80 @@ describe('remote JWKS trust through the gateway', () => {
   });
 
   const refused: { name: string; token: () => Promise<string>; code: string }[] = [
-    { name: 'wrong issuer (signed with the trusted key)', token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { iss: 'https://evil.example/' }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'wrong audience', token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { aud: 'someone-else' }), code: 'ERR_AUTHN_AUDIENCE_MISMATCH' },
-    { name: 'no audience at all', token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { aud: undefined }), code: 'ERR_AUTHN_AUDIENCE_MISMATCH' },
-    { name: 'unknown kid (signed by a key the issuer never published)', token: () => sign(stranger.privateKey, { alg: 'RS256', kid: 'nobody' }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'a known kid but a key the issuer never published', token: () => sign(stranger.privateKey, { alg: 'RS256', kid: 'rsa-1' }), code: 'ERR_AUTHN_SIGNATURE_INVALID' },
-    { name: 'expired', token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { exp: now() - 3600 }), code: 'ERR_AUTHN_TOKEN_EXPIRED' },
+    {
+      name: 'wrong issuer (signed with the trusted key)',
+      token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { iss: 'https://evil.example/' }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'wrong audience',
+      token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { aud: 'someone-else' }),
+      code: 'ERR_AUTHN_AUDIENCE_MISMATCH',
+    },
+    {
+      name: 'no audience at all',
+      token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { aud: undefined }),
+      code: 'ERR_AUTHN_AUDIENCE_MISMATCH',
+    },
+    {
+      name: 'unknown kid (signed by a key the issuer never published)',
+      token: () => sign(stranger.privateKey, { alg: 'RS256', kid: 'nobody' }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'a known kid but a key the issuer never published',
+      token: () => sign(stranger.privateKey, { alg: 'RS256', kid: 'rsa-1' }),
+      code: 'ERR_AUTHN_SIGNATURE_INVALID',
+    },
+    {
+      name: 'expired',
+      token: () => sign(rsa.privateKey, { alg: 'RS256', kid: 'rsa-1' }, { exp: now() - 3600 }),
+      code: 'ERR_AUTHN_TOKEN_EXPIRED',
+    },
     // alg against the JWK: the issuer published pss-1 for PS256 only; an RS256 token signed with that very key is refused.
-    { name: "RS256 token with the kid of a key published for PS256 (JWK alg mismatch)", token: () => sign(pss.privateKey, { alg: 'RS256', kid: 'pss-1' }), code: 'ERR_AUTHN_KEY_UNKNOWN' },
+    {
+      name: 'RS256 token with the kid of a key published for PS256 (JWK alg mismatch)',
+      token: () => sign(pss.privateKey, { alg: 'RS256', kid: 'pss-1' }),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
     // alg against the key type: ES256 named on the RSA key's kid, and RS256 on the EC key's kid.
-    { name: 'ES256 header on the RSA kid (kty mismatch)', token: async () => forge({ alg: 'ES256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => cryptoSign('sha256', input, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' })), code: 'ERR_AUTHN_KEY_UNKNOWN' },
-    { name: 'RS256 header on the EC kid (kty mismatch)', token: async () => forge({ alg: 'RS256', kid: 'ec-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => cryptoSign('sha256', input, rsa.privateKey)), code: 'ERR_AUTHN_KEY_UNKNOWN' },
+    {
+      name: 'ES256 header on the RSA kid (kty mismatch)',
+      token: async () =>
+        forge({ alg: 'ES256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) =>
+          cryptoSign('sha256', input, { key: ec.privateKey, dsaEncoding: 'ieee-p1363' }),
+        ),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
+    {
+      name: 'RS256 header on the EC kid (kty mismatch)',
+      token: async () =>
+        forge({ alg: 'RS256', kid: 'ec-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) =>
+          cryptoSign('sha256', input, rsa.privateKey),
+        ),
+      code: 'ERR_AUTHN_KEY_UNKNOWN',
+    },
     // The real algorithm-confusion attack: an HMAC keyed with the public key as the issuer publishes it.
-    { name: 'HS256 signed with the published RSA key (PEM) as the HMAC secret', token: async () => forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => createHmac('sha256', rsa.publicKey.export({ type: 'spki', format: 'pem' })).update(input).digest()), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
-    { name: 'HS256 signed with the published RSA key (JWK JSON) as the HMAC secret', token: async () => forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) => createHmac('sha256', JSON.stringify(rsa.publicKey.export({ format: 'jwk' }))).update(input).digest()), code: 'ERR_AUTHN_ALGORITHM_REJECTED' },
+    {
+      name: 'HS256 signed with the published RSA key (PEM) as the HMAC secret',
+      token: async () =>
+        forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) =>
+          createHmac('sha256', rsa.publicKey.export({ type: 'spki', format: 'pem' }))
+            .update(input)
+            .digest(),
+        ),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
+    {
+      name: 'HS256 signed with the published RSA key (JWK JSON) as the HMAC secret',
+      token: async () =>
+        forge({ alg: 'HS256', kid: 'rsa-1' }, { uid: 'carol', iss: ISSUER, aud: AUDIENCE, exp: now() + 300 }, (input) =>
+          createHmac('sha256', JSON.stringify(rsa.publicKey.export({ format: 'jwk' })))
+            .update(input)
+            .digest(),
+        ),
+      code: 'ERR_AUTHN_ALGORITHM_REJECTED',
+    },
   ];
   for (const c of refused) {
     it(`refused 401: ${c.name}`, async () => {
@@ -158,7 +218,8 @@ describe('remote JWKS trust through the gateway', () => {
 
   it('unknown kids within the cooldown do not make the gateway hammer the issuer', async () => {
     // Shown here rather than relying on the refused cases above, so that this test runs alone too.
-    for (const kid of ['unknown-1', 'unknown-2', 'unknown-3']) expect((await get('/app/x', await sign(stranger.privateKey, { alg: 'RS256', kid }))).status).toBe(401);
+    for (const kid of ['unknown-1', 'unknown-2', 'unknown-3'])
+      expect((await get('/app/x', await sign(stranger.privateKey, { alg: 'RS256', kid }))).status).toBe(401);
     expect(Date.now() - startedAt).toBeLessThan(COOLDOWN_MS);
     expect(jwksFetches).toBe(1);
   });
@@ -178,7 +239,10 @@ describe('a static publicKey trust entry', () => {
     expect(r.status).toBe(200);
   });
   it('the same key with another issuer is refused', async () => {
-    const r = await get('/app/ci', await new SignJWT({ uid: 'ci-bot', iss: 'elsewhere', exp: now() + 60 }).setProtectedHeader({ alg: 'EdDSA' }).sign(ci.privateKey));
+    const r = await get(
+      '/app/ci',
+      await new SignJWT({ uid: 'ci-bot', iss: 'elsewhere', exp: now() + 60 }).setProtectedHeader({ alg: 'EdDSA' }).sign(ci.privateKey),
+    );
     expect(r.status).toBe(401);
     expect(r.body).toMatchObject({ code: 'ERR_AUTHN_ISSUER_MISMATCH' });
   });

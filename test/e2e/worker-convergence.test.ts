@@ -109,7 +109,13 @@ describe.each([
     // Each version adds one user and is swapped in by rename, as an editor or `user add` writes it;
     // all of them within a few milliseconds, faster than a file timestamp tick.
     const first = { uid: 'first', password: await hashPassword(PASSWORD), groups: ['admins'] };
-    const added = await Promise.all(Array.from({ length: BURST }, async (_, i) => ({ uid: `burst-${i}`, password: await hashPassword(`${PASSWORD}-${i}`), groups: [] as string[] })));
+    const added = await Promise.all(
+      Array.from({ length: BURST }, async (_, i) => ({
+        uid: `burst-${i}`,
+        password: await hashPassword(`${PASSWORD}-${i}`),
+        groups: [] as string[],
+      })),
+    );
     for (let i = 1; i <= BURST; i++) {
       const temp = `${usersPath}.${i}.tmp`;
       await writeFile(temp, stringify({ users: [first, ...added.slice(0, i)], serviceAccounts: [] }), { mode: 0o600 });
@@ -132,7 +138,13 @@ describe.each([
     const served = new Set<unknown>();
     const lineCount = gatehouse.logs.length;
     for (let i = 0; i < 16; i++) {
-      const answer = await fresh(port, 'POST', '/acs/api/v1/auth/login', { 'content-type': 'application/json' }, JSON.stringify({ uid: last, password: `${PASSWORD}-${BURST - 1}` }));
+      const answer = await fresh(
+        port,
+        'POST',
+        '/acs/api/v1/auth/login',
+        { 'content-type': 'application/json' },
+        JSON.stringify({ uid: last, password: `${PASSWORD}-${BURST - 1}` }),
+      );
       expect(answer.status, answer.body).toBe(200);
       // The final route file's route is served (502: nothing listens on port 9) and the earlier ones are gone (404).
       expect((await fresh(port, 'GET', `/burst-${BURST}/`, { authorization: `token=${token}` })).status).toBe(502);

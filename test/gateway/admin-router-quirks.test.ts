@@ -37,7 +37,12 @@ const proxied = (d: RouteDecision | null) => {
   return { upstreams: d.upstreams.map((u) => u.href), path: d.upstreamPath, route: d.route };
 };
 
-const svc = (name: string, extra: Record<string, string> = {}) => ({ DCOS_SERVICE_NAME: name, DCOS_SERVICE_PORT_INDEX: '0', DCOS_SERVICE_SCHEME: 'http', ...extra });
+const svc = (name: string, extra: Record<string, string> = {}) => ({
+  DCOS_SERVICE_NAME: name,
+  DCOS_SERVICE_PORT_INDEX: '0',
+  DCOS_SERVICE_SCHEME: 'http',
+  ...extra,
+});
 
 describe('Admin Router §12 quirks, as Gatehouse decides them', () => {
   it('1. a one-character final segment is a service name like any other; duplicate slashes are collapsed', async () => {
@@ -89,15 +94,29 @@ describe('Admin Router §12 quirks, as Gatehouse decides them', () => {
   });
 
   it('7. nothing is fetched on the request path: without a snapshot the answer is an immediate 503', () => {
-    expect(builtinRoute('/service/x/', { snapshot: null, usable: false, dnsHttp: null, marathon: null })).toMatchObject({ kind: 'error', status: 503, code: 'ERR_GATEWAY_SNAPSHOT_UNUSABLE' });
+    expect(builtinRoute('/service/x/', { snapshot: null, usable: false, dnsHttp: null, marathon: null })).toMatchObject({
+      kind: 'error',
+      status: 503,
+      code: 'ERR_GATEWAY_SNAPSHOT_UNUSABLE',
+    });
   });
 });
 
 describe('Admin Router §12 quirk 8: no switch turns authentication off for everything', () => {
   it('gateway.enabled with authn.enabled: false refuses to start (open routes are per route: auth: none)', async () => {
     // Refused by the config check already, so nothing starts; the runtime check stays for configs built in code.
-    expect(() => parseConfig('cluster: { source: file, file: { path: /nonexistent/state.json } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:0" }\nauthn: { enabled: false }\n', 'quirk8.yaml')).toThrow(/^quirk8\.yaml:4:19: authn\.enabled: .*ERR_GATEWAY_NEEDS_AUTHN/);
-    const config = parseConfig('cluster: { source: file, file: { path: /nonexistent/state.json } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:0" }\n', 'quirk8.yaml');
-    await expect(startGatehouse({ ...config, authn: { ...config.authn, enabled: false } }, pino({ level: 'silent' }))).rejects.toMatchObject({ code: 'ERR_GATEWAY_NEEDS_AUTHN' });
+    expect(() =>
+      parseConfig(
+        'cluster: { source: file, file: { path: /nonexistent/state.json } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:0" }\nauthn: { enabled: false }\n',
+        'quirk8.yaml',
+      ),
+    ).toThrow(/^quirk8\.yaml:4:19: authn\.enabled: .*ERR_GATEWAY_NEEDS_AUTHN/);
+    const config = parseConfig(
+      'cluster: { source: file, file: { path: /nonexistent/state.json } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:0" }\n',
+      'quirk8.yaml',
+    );
+    await expect(
+      startGatehouse({ ...config, authn: { ...config.authn, enabled: false } }, pino({ level: 'silent' })),
+    ).rejects.toMatchObject({ code: 'ERR_GATEWAY_NEEDS_AUTHN' });
   });
 });

@@ -7,7 +7,11 @@ import { netNodes } from '../../gateway/net-nodes.js';
 
 async function snapshot(slaves: Record<string, unknown>[], leader = 'master@10.0.0.1:5050'): Promise<Snapshot> {
   const doc = { leader, slaves, frameworks: [] };
-  const data = await parseMasterState(doc, { source: { kind: 'mesos', origin: 'agent routes' }, fetchedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678), resolveHost: async () => [] });
+  const data = await parseMasterState(doc, {
+    source: { kind: 'mesos', origin: 'agent routes' },
+    fetchedAt: Date.UTC(2026, 0, 2, 3, 4, 5, 678),
+    resolveHost: async () => [],
+  });
   return { ...data, generation: 1 };
 }
 

@@ -197,7 +197,8 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
     clientErrors.push(error.code ?? error.message);
     if (!socket.writable) return void socket.destroy();
     if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return void socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    if (error.code === 'HPE_HEADER_OVERFLOW') return void socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (error.code === 'HPE_HEADER_OVERFLOW')
+      return void socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
   const server = new Http1Server({
@@ -227,7 +228,11 @@ afterAll(async () => {
 
 const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 const curl = (args: string[]): Promise<{ stdout: string; stderr: string }> =>
-  new Promise((resolve, reject) => execFile('curl', ['-s', '--max-time', '10', ...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => (error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr }))));
+  new Promise((resolve, reject) =>
+    execFile('curl', ['-s', '--max-time', '10', ...args], { maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) =>
+      error ? reject(Object.assign(error, { stderr })) : resolve({ stdout, stderr }),
+    ),
+  );
 
 describe('loadParser', () => {
   it('loads Node\'s own parser here', () => {
@@ -247,19 +252,51 @@ describe('loadParser', () => {
   });
 
   it('builds header objects as node:http does: lower-case names, Set-Cookie kept apart, others joined, a second Host dropped', () => {
-    const headers = factory().headers(['Host', 'a', 'host', 'b', 'Set-Cookie', 'x=1', 'set-cookie', 'y=2', 'X-Multi', '1', 'x-multi', '2', 'Content-Type', 'text/plain']);
+    const headers = factory().headers([
+      'Host',
+      'a',
+      'host',
+      'b',
+      'Set-Cookie',
+      'x=1',
+      'set-cookie',
+      'y=2',
+      'X-Multi',
+      '1',
+      'x-multi',
+      '2',
+      'Content-Type',
+      'text/plain',
+    ]);
     expect(headers).toEqual({ host: 'a', 'set-cookie': ['x=1', 'y=2'], 'x-multi': '1, 2', 'content-type': 'text/plain' });
   });
 
   it('a PATCH, DELETE or OPTIONS reaches either handler under its own name', async () => {
     const h = await serve();
     const client = await RawClient.open(h.port);
-    const sent = ['PATCH', 'DELETE', 'OPTIONS'].flatMap((m) => [`${m} /fast/text HTTP/1.1\r\nHost: t\r\n\r\n`, `${m} /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n`]);
+    const sent = ['PATCH', 'DELETE', 'OPTIONS'].flatMap((m) => [
+      `${m} /fast/text HTTP/1.1\r\nHost: t\r\n\r\n`,
+      `${m} /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n`,
+    ]);
     client.write(sent.join(''));
     const responses = await client.responsesUntil(6);
     client.destroy();
-    expect(responses.map((r) => r.headers['x-method'] ?? JSON.parse(r.body.toString()).method)).toEqual(['PATCH', 'PATCH', 'DELETE', 'DELETE', 'OPTIONS', 'OPTIONS']);
-    expect(h.log).toEqual(['fast PATCH /fast/text', 'general PATCH /general/echo', 'fast DELETE /fast/text', 'general DELETE /general/echo', 'fast OPTIONS /fast/text', 'general OPTIONS /general/echo']);
+    expect(responses.map((r) => r.headers['x-method'] ?? JSON.parse(r.body.toString()).method)).toEqual([
+      'PATCH',
+      'PATCH',
+      'DELETE',
+      'DELETE',
+      'OPTIONS',
+      'OPTIONS',
+    ]);
+    expect(h.log).toEqual([
+      'fast PATCH /fast/text',
+      'general PATCH /general/echo',
+      'fast DELETE /fast/text',
+      'general DELETE /general/echo',
+      'fast OPTIONS /fast/text',
+      'general OPTIONS /general/echo',
+    ]);
   });
 });
 
@@ -272,14 +309,20 @@ describe('keep-alive and pipelining', () => {
   it('serves several requests one after another on one connection, either path', async () => {
     const client = await RawClient.open(h.port);
     const steps: { request: string; check: (r: RawResponse) => void }[] = [
-      { request: get('/fast/text?body=one&cookies'), check: (r) => {
-        expect(r.body.toString()).toBe('one');
-        expect(r.head.match(/^set-cookie: /gim)).toHaveLength(2); // an array value: one line each
-        expect(r.headers['date']).toMatch(/GMT$/);
-        expect(r.headers['connection']).toBeUndefined(); // HTTP/1.1 keep-alive is the default
-      } },
+      {
+        request: get('/fast/text?body=one&cookies'),
+        check: (r) => {
+          expect(r.body.toString()).toBe('one');
+          expect(r.head.match(/^set-cookie: /gim)).toHaveLength(2); // an array value: one line each
+          expect(r.headers['date']).toMatch(/GMT$/);
+          expect(r.headers['connection']).toBeUndefined(); // HTTP/1.1 keep-alive is the default
+        },
+      },
       { request: get('/general/two'), check: (r) => expect(r.body.toString()).toBe('general /general/two') },
-      { request: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello', check: (r) => expect(JSON.parse(r.body.toString())).toMatchObject({ method: 'POST', bytes: 5, sha256: sha256('hello') }) },
+      {
+        request: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello',
+        check: (r) => expect(JSON.parse(r.body.toString())).toMatchObject({ method: 'POST', bytes: 5, sha256: sha256('hello') }),
+      },
       { request: get('/fast/chunked'), check: (r) => expect(r.body.toString()).toBe('hello world') },
       { request: get('/fast/text?body=five'), check: (r) => expect(r.body.toString()).toBe('five') },
     ];
@@ -297,7 +340,14 @@ describe('keep-alive and pipelining', () => {
 
   it('curl reuses one connection for requests to both paths', async () => {
     const base = `http://127.0.0.1:${h.port}`;
-    const { stdout } = await curl(['-w', '|%{num_connects}|%{http_code}\n', `${base}/fast/text?body=a`, `${base}/general/b`, `${base}/fast/chunked`, `${base}/fast/late?ms=30&body=d`]);
+    const { stdout } = await curl([
+      '-w',
+      '|%{num_connects}|%{http_code}\n',
+      `${base}/fast/text?body=a`,
+      `${base}/general/b`,
+      `${base}/fast/chunked`,
+      `${base}/fast/late?ms=30&body=d`,
+    ]);
     // num_connects: new connections made for that transfer; 0 = reused.
     expect(stdout.split('\n').filter(Boolean)).toEqual(['a|1|200', 'general /general/b|0|200', 'hello world|0|200', 'd|0|200']);
   });
@@ -502,13 +552,20 @@ describe('Connection: close', () => {
     // A client that keeps its side open after the server's FIN must not keep the server's socket:
     // close(done) has to complete without it (node:http destroys the socket once the answer is out).
     const local = await serve();
-    const clients = await Promise.all([RawClient.open(local.port, { allowHalfOpen: true }), RawClient.open(local.port, { allowHalfOpen: true }), RawClient.open(local.port, { allowHalfOpen: true })]);
+    const clients = await Promise.all([
+      RawClient.open(local.port, { allowHalfOpen: true }),
+      RawClient.open(local.port, { allowHalfOpen: true }),
+      RawClient.open(local.port, { allowHalfOpen: true }),
+    ]);
     clients[0]!.write(get('/fast/text?body=bye', 'Connection: close\r\n'));
     clients[1]!.write(get('/general/bye', 'Connection: close\r\n'));
     clients[2]!.write('GET /fast/chunked HTTP/1.0\r\n\r\n');
     for (const client of clients) await client.until((c) => c.ended, 'the server\'s FIN');
     local.closed = true;
-    const done = await Promise.race([new Promise<string>((resolve) => local.server.close(() => resolve('closed'))), new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3000))]);
+    const done = await Promise.race([
+      new Promise<string>((resolve) => local.server.close(() => resolve('closed'))),
+      new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 3000)),
+    ]);
     for (const client of clients) client.destroy();
     expect(done).toBe('closed');
   });
@@ -520,17 +577,47 @@ describe('malformed requests', () => {
     h = await serve({ maxHeaderSize: 8 * 1024 });
   });
   const cases: { name: string; bytes: string; status: number; clientError: boolean }[] = [
-    { name: 'Content-Length together with Transfer-Encoding', bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', status: 400, clientError: true },
-    { name: 'two different Content-Length headers', bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab', status: 400, clientError: true },
+    {
+      name: 'Content-Length together with Transfer-Encoding',
+      bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+      status: 400,
+      clientError: true,
+    },
+    {
+      name: 'two different Content-Length headers',
+      bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab',
+      status: 400,
+      clientError: true,
+    },
     { name: 'a bad method token', bytes: 'G@T /fast/text HTTP/1.1\r\nHost: t\r\n\r\n', status: 400, clientError: true },
     { name: 'a method llhttp does not know', bytes: 'FROB /fast/text HTTP/1.1\r\nHost: t\r\n\r\n', status: 400, clientError: true },
     { name: 'bare LF line ends', bytes: 'GET /fast/text HTTP/1.1\nHost: t\n\n', status: 400, clientError: true },
     { name: 'binary garbage', bytes: '\u0000\u0001\u0002\u00ff garbage\r\n\r\n', status: 400, clientError: true },
-    { name: 'a space in a header name', bytes: 'GET /fast/text HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n', status: 400, clientError: true },
+    {
+      name: 'a space in a header name',
+      bytes: 'GET /fast/text HTTP/1.1\r\nHost: t\r\nBad Name: x\r\n\r\n',
+      status: 400,
+      clientError: true,
+    },
     { name: 'HTTP/1.1 without Host', bytes: 'GET /fast/text HTTP/1.1\r\nAccept: */*\r\n\r\n', status: 400, clientError: false },
-    { name: 'headers larger than maxHeaderSize', bytes: `GET /fast/text HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`, status: 431, clientError: true },
-    { name: 'a request line larger than maxHeaderSize', bytes: `GET /fast/text?${'a'.repeat(9000)} HTTP/1.1\r\nHost: t\r\n\r\n`, status: 431, clientError: true },
-    { name: 'many small headers adding up to more than maxHeaderSize', bytes: `GET /fast/text HTTP/1.1\r\nHost: t\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'v'.repeat(20)}\r\n`).join('')}\r\n`, status: 431, clientError: true },
+    {
+      name: 'headers larger than maxHeaderSize',
+      bytes: `GET /fast/text HTTP/1.1\r\nHost: t\r\nX-Big: ${'a'.repeat(9000)}\r\n\r\n`,
+      status: 431,
+      clientError: true,
+    },
+    {
+      name: 'a request line larger than maxHeaderSize',
+      bytes: `GET /fast/text?${'a'.repeat(9000)} HTTP/1.1\r\nHost: t\r\n\r\n`,
+      status: 431,
+      clientError: true,
+    },
+    {
+      name: 'many small headers adding up to more than maxHeaderSize',
+      bytes: `GET /fast/text HTTP/1.1\r\nHost: t\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'v'.repeat(20)}\r\n`).join('')}\r\n`,
+      status: 431,
+      clientError: true,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.status} and the connection is closed`, async () => {
@@ -548,9 +635,21 @@ describe('malformed requests', () => {
   // Issue 11 item 7: the head went to the handler before its framing or body turned out malformed;
   // nothing of its answer is out, so the connection answers 400 in its place (as node:http does) and closes.
   for (const c of [
-    { name: 'a malformed chunk size', bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n', code: 'HPE_INVALID_CHUNK_SIZE' },
-    { name: 'a chunk not followed by CRLF', bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n', code: 'HPE_STRICT' },
-    { name: 'Transfer-Encoding: xchunked', bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n', code: 'HPE_INVALID_TRANSFER_ENCODING' },
+    {
+      name: 'a malformed chunk size',
+      bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n',
+      code: 'HPE_INVALID_CHUNK_SIZE',
+    },
+    {
+      name: 'a chunk not followed by CRLF',
+      bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloXX0\r\n\r\n',
+      code: 'HPE_STRICT',
+    },
+    {
+      name: 'Transfer-Encoding: xchunked',
+      bytes: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: xchunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+      code: 'HPE_INVALID_TRANSFER_ENCODING',
+    },
   ]) {
     it(`${c.name}, its head already with the handler: 400 in place of the handler's answer, then the connection closes`, async () => {
       h.log.length = 0;
@@ -565,7 +664,10 @@ describe('malformed requests', () => {
 
   it('a malformed chunk behind a pipelined request still being answered: that answer first, then 400', async () => {
     h.clientErrors.length = 0;
-    const { responses } = await exchange(h.port, get('/fast/late?ms=80&body=first') + 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n');
+    const { responses } = await exchange(
+      h.port,
+      get('/fast/late?ms=80&body=first') + 'POST /general/echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n',
+    );
     expect(responses.map((r) => [r.status, r.body.toString()])).toEqual([[200, 'first'], [400, '']]);
     expect(h.clientErrors).toHaveLength(1);
   });
@@ -647,7 +749,14 @@ describe('Expect', () => {
     try {
       const body = Buffer.alloc(2 * 1024 * 1024, 'x');
       await writeFile(join(dir, 'body'), body);
-      const { stdout, stderr } = await curl(['-v', '-H', 'Expect: 100-continue', '--data-binary', `@${join(dir, 'body')}`, `http://127.0.0.1:${h.port}/general/echo`]);
+      const { stdout, stderr } = await curl([
+        '-v',
+        '-H',
+        'Expect: 100-continue',
+        '--data-binary',
+        `@${join(dir, 'body')}`,
+        `http://127.0.0.1:${h.port}/general/echo`,
+      ]);
       expect(stderr).toMatch(/< HTTP\/1\.1 100 Continue/);
       expect(JSON.parse(stdout)).toMatchObject({ bytes: body.length, sha256: sha256(body) });
     } finally {
@@ -694,15 +803,38 @@ describe('request bodies on the general path', () => {
   };
   const cases: { name: string; head: string; wire: Buffer; body: Buffer; paused?: boolean }[] = [
     { name: 'Content-Length', head: 'Content-Length: 11\r\n', wire: Buffer.from('hello world'), body: Buffer.from('hello world') },
-    { name: 'chunked, with a chunk extension and an empty trailer section', head: 'Transfer-Encoding: chunked\r\n', wire: Buffer.from('5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'), body: Buffer.from('hello world') },
-    { name: 'Content-Length, 3 MB read late (the connection pauses meanwhile)', head: `Content-Length: ${big.length}\r\n`, wire: big, body: big, paused: true },
-    { name: 'chunked, 3 MB in 64 KiB chunks read late (the connection pauses meanwhile)', head: 'Transfer-Encoding: chunked\r\n', wire: chunked(big, 64 * 1024), body: big, paused: true },
+    {
+      name: 'chunked, with a chunk extension and an empty trailer section',
+      head: 'Transfer-Encoding: chunked\r\n',
+      wire: Buffer.from('5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'),
+      body: Buffer.from('hello world'),
+    },
+    {
+      name: 'Content-Length, 3 MB read late (the connection pauses meanwhile)',
+      head: `Content-Length: ${big.length}\r\n`,
+      wire: big,
+      body: big,
+      paused: true,
+    },
+    {
+      name: 'chunked, 3 MB in 64 KiB chunks read late (the connection pauses meanwhile)',
+      head: 'Transfer-Encoding: chunked\r\n',
+      wire: chunked(big, 64 * 1024),
+      body: big,
+      paused: true,
+    },
   ];
   for (const c of cases) {
     it(`a ${c.name} body reaches the handler intact, and the connection goes on`, async () => {
       const client = await RawClient.open(h.port);
       const late = c.paused ? '?readAfterMs=200' : '';
-      client.write(Buffer.concat([Buffer.from(`POST /general/echo${late} HTTP/1.1\r\nHost: t\r\n${c.head}\r\n`), c.wire, Buffer.from(get('/fast/text?body=next'))]));
+      client.write(
+        Buffer.concat([
+          Buffer.from(`POST /general/echo${late} HTTP/1.1\r\nHost: t\r\n${c.head}\r\n`),
+          c.wire,
+          Buffer.from(get('/fast/text?body=next')),
+        ]),
+      );
       const responses = await client.responsesUntil(2, undefined, 10_000);
       const echoed = JSON.parse(responses[0]!.body.toString()) as { bytes: number; sha256: string; pausedBeforeReading: boolean };
       expect(echoed).toMatchObject({ bytes: c.body.length, sha256: sha256(c.body) });
@@ -714,7 +846,13 @@ describe('request bodies on the general path', () => {
 
   it('curl uploads a chunked 3 MB file intact', async () => {
     await writeFile(join(dir, 'big'), big);
-    const { stdout } = await curl(['-H', 'Transfer-Encoding: chunked', '--data-binary', `@${join(dir, 'big')}`, `http://127.0.0.1:${h.port}/general/echo?readAfterMs=100`]);
+    const { stdout } = await curl([
+      '-H',
+      'Transfer-Encoding: chunked',
+      '--data-binary',
+      `@${join(dir, 'big')}`,
+      `http://127.0.0.1:${h.port}/general/echo?readAfterMs=100`,
+    ]);
     expect(JSON.parse(stdout)).toMatchObject({ bytes: big.length, sha256: sha256(big), headers: { 'transfer-encoding': 'chunked' } });
   });
 
@@ -738,7 +876,13 @@ describe('request bodies on the general path', () => {
 
   it('a 3 MB body the handler never reads is drained, and the next request is answered', async () => {
     const client = await RawClient.open(h.port);
-    client.write(Buffer.concat([Buffer.from(`POST /general/unread HTTP/1.1\r\nHost: t\r\nContent-Length: ${big.length}\r\n\r\n`), big, Buffer.from(get('/fast/text?body=after'))]));
+    client.write(
+      Buffer.concat([
+        Buffer.from(`POST /general/unread HTTP/1.1\r\nHost: t\r\nContent-Length: ${big.length}\r\n\r\n`),
+        big,
+        Buffer.from(get('/fast/text?body=after')),
+      ]),
+    );
     const responses = await client.responsesUntil(2, undefined, 10_000);
     expect(responses.map((r) => r.body.toString())).toEqual(['general /general/unread', 'after']);
     client.destroy();
@@ -755,7 +899,11 @@ describe('client half-close', () => {
     { name: 'a late fast answer', requests: get('/fast/late?ms=100&body=b'), bodies: ['b'] },
     { name: 'a late general answer', requests: get('/general/late?ms=100&body=c'), bodies: ['c'] },
     { name: 'two pipelined answers', requests: get('/general/late?ms=100&body=d') + get('/fast/late?ms=10&body=e'), bodies: ['d', 'e'] },
-    { name: 'a POST with its body', requests: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi', bodies: [JSON.stringify({ bytes: 2, sha256: sha256('hi') })] },
+    {
+      name: 'a POST with its body',
+      requests: 'POST /general/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi',
+      bodies: [JSON.stringify({ bytes: 2, sha256: sha256('hi') })],
+    },
   ];
   for (const c of cases) {
     it(`the client sends its request and shuts its side: ${c.name} still arrives, then the server closes`, async () => {
@@ -765,7 +913,10 @@ describe('client half-close', () => {
       await client.closedByServer();
       const responses = client.responses();
       // The echo's JSON is cut down to what it is checked for.
-      const shown = (body: string): string => (body.startsWith('{') ? JSON.stringify((({ bytes, sha256: hash }) => ({ bytes, sha256: hash }))(JSON.parse(body) as { bytes: number; sha256: string })) : body);
+      const shown = (body: string): string =>
+        body.startsWith('{')
+          ? JSON.stringify((({ bytes, sha256: hash }) => ({ bytes, sha256: hash }))(JSON.parse(body) as { bytes: number; sha256: string }))
+          : body;
       expect(responses.map((r) => shown(r.body.toString()))).toEqual(c.bodies);
     });
   }

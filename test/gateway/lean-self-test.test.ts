@@ -13,25 +13,45 @@ type Change = (factory: ParserFactory) => ParserFactory;
 const changed: { name: string; change: Change; failing: RegExp }[] = [
   {
     name: 'the method table is off by one (GET reported as another method)',
-    change: (f) => ({ ...f, create: (events, max) => f.create({ ...events, head: (h) => events.head({ ...h, method: h.method === 'GET' ? 'HEAD' : h.method }) }, max) }),
+    change: (f) => ({
+      ...f,
+      create: (events, max) =>
+        f.create({ ...events, head: (h) => events.head({ ...h, method: h.method === 'GET' ? 'HEAD' : h.method }) }, max),
+    }),
     failing: /a GET whose head arrives in two parts/,
   },
   {
     name: 'headers delivered in parts are lost (only the last part kept)',
-    change: (f) => ({ ...f, create: (events, max) => f.create({ ...events, head: (h) => events.head({ ...h, rawHeaders: h.rawHeaders.slice(-2) }) }, max) }),
+    change: (f) => ({
+      ...f,
+      create: (events, max) => f.create({ ...events, head: (h) => events.head({ ...h, rawHeaders: h.rawHeaders.slice(-2) }) }, max),
+    }),
     failing: /a GET whose head arrives in two parts/,
   },
   {
     name: 'keep-alive reported inverted',
-    change: (f) => ({ ...f, create: (events, max) => f.create({ ...events, head: (h) => events.head({ ...h, keepAlive: !h.keepAlive }) }, max) }),
+    change: (f) => ({
+      ...f,
+      create: (events, max) => f.create({ ...events, head: (h) => events.head({ ...h, keepAlive: !h.keepAlive }) }, max),
+    }),
     failing: /a GET whose head arrives in two parts/,
   },
   {
     name: 'trailers glued onto the next request',
-    change: (f) => ({ ...f, create: (events, max) => {
-      let afterComplete = false;
-      return f.create({ ...events, complete: () => ((afterComplete = true), events.complete()), head: (h) => events.head(afterComplete ? { ...h, rawHeaders: [...h.rawHeaders, 'X-Trailer', 't'] } : h) }, max);
-    } }),
+    change: (f) => ({
+      ...f,
+      create: (events, max) => {
+        let afterComplete = false;
+        return f.create(
+          {
+            ...events,
+            complete: () => ((afterComplete = true), events.complete()),
+            head: (h) => events.head(afterComplete ? { ...h, rawHeaders: [...h.rawHeaders, 'X-Trailer', 't'] } : h),
+          },
+          max,
+        );
+      },
+    }),
     failing: /chunked body with a trailer/,
   },
   {
@@ -46,20 +66,33 @@ const changed: { name: string; change: Change; failing: RegExp }[] = [
   },
   {
     name: 'a lenient parser that accepts Content-Length with Transfer-Encoding',
-    change: (f) => ({ ...f, create: (events, max) => {
-      const parser = f.create(events, max);
-      return { ...parser, execute: (data) => (data.includes('Content-Length: 3\r\nTransfer-Encoding') ? data.length : parser.execute(data)) };
-    } }),
+    change: (f) => ({
+      ...f,
+      create: (events, max) => {
+        const parser = f.create(events, max);
+        return {
+          ...parser,
+          execute: (data) => (data.includes('Content-Length: 3\r\nTransfer-Encoding') ? data.length : parser.execute(data)),
+        };
+      },
+    }),
     failing: /Content-Length with Transfer-Encoding is refused/,
   },
   {
     name: 'duplicate headers no longer joined as node:http joins them',
-    change: (f) => ({ ...f, headers: (raw) => Object.fromEntries(raw.flatMap((v, i) => (i % 2 === 0 ? [[v.toLowerCase(), raw[i + 1]!]] : []))) }),
+    change: (f) => ({
+      ...f,
+      headers: (raw) => Object.fromEntries(raw.flatMap((v, i) => (i % 2 === 0 ? [[v.toLowerCase(), raw[i + 1]!]] : []))),
+    }),
     failing: /Node's header object/,
   },
   {
     name: 'the response parser ignores the answer to a HEAD having no body',
-    change: (f) => ({ ...f, createResponse: (events) => f.createResponse({ ...events, head: (status, raw, keepAlive) => (events.head(status, raw, keepAlive), false) }) }),
+    change: (f) => ({
+      ...f,
+      createResponse: (events) =>
+        f.createResponse({ ...events, head: (status, raw, keepAlive) => (events.head(status, raw, keepAlive), false) }),
+    }),
     failing: /answer to a HEAD/,
   },
 ];

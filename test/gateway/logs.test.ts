@@ -48,7 +48,19 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://agent');
     if (url.pathname === '/state') {
       res.setHeader('content-type', 'application/json');
-      return res.end(JSON.stringify({ id: AGENT, flags: { work_dir: dir }, frameworks: [{ id: FW, executors: [{ id: TASK, container: CONTAINER, directory: runDir, tasks: [{ id: TASK }], completed_tasks: [] }], completed_executors: [] }] }));
+      return res.end(
+        JSON.stringify({
+          id: AGENT,
+          flags: { work_dir: dir },
+          frameworks: [
+            {
+              id: FW,
+              executors: [{ id: TASK, container: CONTAINER, directory: runDir, tasks: [{ id: TASK }], completed_tasks: [] }],
+              completed_executors: [],
+            },
+          ],
+        }),
+      );
     }
     if (url.pathname === '/files/read') {
       const path = url.searchParams.get('path') ?? '';
@@ -74,8 +86,19 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => agent.listen(0, '127.0.0.1', resolve));
   agentPort = (agent.address() as AddressInfo).port;
-  const doc = masterState({ leader: 'master@127.0.0.1:5050', agents: [{ id: AGENT, host: '127.0.0.1', port: agentPort }], frameworks: [{ id: FW, name: 'marathon', tasks: [{ id: TASK, name: 'web', agent: AGENT }] }] });
-  snapshot = { ...(await parseMasterState(doc, { source: { kind: 'mesos', origin: 'logs test' }, fetchedAt: Date.now(), resolveHost: async () => ['127.0.0.1'] })), generation: 1 };
+  const doc = masterState({
+    leader: 'master@127.0.0.1:5050',
+    agents: [{ id: AGENT, host: '127.0.0.1', port: agentPort }],
+    frameworks: [{ id: FW, name: 'marathon', tasks: [{ id: TASK, name: 'web', agent: AGENT }] }],
+  });
+  snapshot = {
+    ...(await parseMasterState(doc, {
+      source: { kind: 'mesos', origin: 'logs test' },
+      fetchedAt: Date.now(),
+      resolveHost: async () => ['127.0.0.1'],
+    })),
+    generation: 1,
+  };
   gateway = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://gateway');
     void answerLogs({ store: view, componentLogs: ring, pollMs: 20, rotationCheckMs: 50 }, req, res, url.pathname, url.search);
@@ -99,7 +122,11 @@ beforeEach(async () => {
   await writeFile(sandboxFile, Array.from({ length: 30 }, (_, i) => `line ${i + 1}`).join('\n') + '\n');
 });
 
-const get = async (path: string, accept = 'text/plain', headers: Record<string, string> = {}): Promise<{ status: number; type: string | null; body: string }> => {
+const get = async (
+  path: string,
+  accept = 'text/plain',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; type: string | null; body: string }> => {
   const response = await fetch(`http://127.0.0.1:${gatewayPort}${path}`, { headers: { accept, ...headers } });
   return { status: response.status, type: response.headers.get('content-type'), body: await response.text() };
 };
@@ -107,12 +134,24 @@ const TASK_PATH = `/system/v1/logs/v2/task/${TASK}/file/stdout`;
 
 describe('task logs: positions and formats', () => {
   const cases: { name: string; query: string; lines: string[] }[] = [
-    { name: 'the CLI\'s default: the last 10 lines (cursor=END&skip=-10)', query: 'cursor=END&skip=-10', lines: Array.from({ length: 10 }, (_, i) => `line ${i + 21}`) },
-    { name: 'skip back further than the file: all of it', query: 'cursor=END&skip=-100', lines: Array.from({ length: 30 }, (_, i) => `line ${i + 1}`) },
+    {
+      name: "the CLI's default: the last 10 lines (cursor=END&skip=-10)",
+      query: 'cursor=END&skip=-10',
+      lines: Array.from({ length: 10 }, (_, i) => `line ${i + 21}`),
+    },
+    {
+      name: 'skip back further than the file: all of it',
+      query: 'cursor=END&skip=-100',
+      lines: Array.from({ length: 30 }, (_, i) => `line ${i + 1}`),
+    },
     { name: 'no cursor, skip back: from the end', query: 'skip=-2', lines: ['line 29', 'line 30'] },
     { name: 'from the beginning with a limit', query: 'cursor=BEG&limit=3', lines: ['line 1', 'line 2', 'line 3'] },
     { name: 'skip forward then limit', query: 'skip=5&limit=2', lines: ['line 6', 'line 7'] },
-    { name: 'a byte offset as the cursor (the start of line 30)', query: `cursor=${Buffer.byteLength(Array.from({ length: 29 }, (_, i) => `line ${i + 1}\n`).join(''))}`, lines: ['line 30'] },
+    {
+      name: 'a byte offset as the cursor (the start of line 30)',
+      query: `cursor=${Buffer.byteLength(Array.from({ length: 29 }, (_, i) => `line ${i + 1}\n`).join(''))}`,
+      lines: ['line 30'],
+    },
     { name: 'cursor=END alone: nothing', query: 'cursor=END', lines: [] },
   ];
   for (const c of cases) {
@@ -256,13 +295,33 @@ describe('task logs: following (text/event-stream)', () => {
 describe('task logs: bad requests', () => {
   const cases: { name: string; path: string; status: number; reason: RegExp }[] = [
     { name: 'an unknown task', path: '/system/v1/logs/v2/task/nobody.1/file/stdout', status: 404, reason: /task nobody\.1 not found/ },
-    { name: 'a task on another agent', path: `/system/v1/agent/other-S9/logs/v2/task/${TASK}/file/stdout`, status: 404, reason: /not found on agent other-S9/ },
-    { name: 'a file that is not there', path: `/system/v1/logs/v2/task/${TASK}/file/nothing`, status: 404, reason: /file nothing not found/ },
+    {
+      name: 'a task on another agent',
+      path: `/system/v1/agent/other-S9/logs/v2/task/${TASK}/file/stdout`,
+      status: 404,
+      reason: /not found on agent other-S9/,
+    },
+    {
+      name: 'a file that is not there',
+      path: `/system/v1/logs/v2/task/${TASK}/file/nothing`,
+      status: 404,
+      reason: /file nothing not found/,
+    },
     { name: 'a cursor that is no position', path: `${TASK_PATH}?cursor=middle`, status: 400, reason: /cursor parameter/ },
     { name: 'a skip that is no number', path: `${TASK_PATH}?skip=ten`, status: 400, reason: /skip parameter/ },
     { name: 'a negative limit', path: `${TASK_PATH}?limit=-1`, status: 400, reason: /limit parameter/ },
-    { name: 'an unknown agent in a run path', path: `/system/v1/agent/ghost/logs/v2/task/frameworks/${FW}/executors/${TASK}/runs/${CONTAINER}/stdout`, status: 404, reason: /agent ghost unknown/ },
-    { name: 'a run path with a container that does not exist', path: `/system/v1/agent/${AGENT}/logs/v2/task/frameworks/${FW}/executors/${TASK}/runs/nope/stdout`, status: 404, reason: /not found in the sandbox/ },
+    {
+      name: 'an unknown agent in a run path',
+      path: `/system/v1/agent/ghost/logs/v2/task/frameworks/${FW}/executors/${TASK}/runs/${CONTAINER}/stdout`,
+      status: 404,
+      reason: /agent ghost unknown/,
+    },
+    {
+      name: 'a run path with a container that does not exist',
+      path: `/system/v1/agent/${AGENT}/logs/v2/task/frameworks/${FW}/executors/${TASK}/runs/nope/stdout`,
+      status: 404,
+      reason: /not found in the sandbox/,
+    },
     { name: 'no log at all', path: '/system/v1/logs/v2/something', status: 404, reason: /is not a log/ },
   ];
   for (const c of cases) {
@@ -276,7 +335,18 @@ describe('task logs: bad requests', () => {
 
 describe('component logs', () => {
   beforeAll(() => {
-    for (let i = 1; i <= 60; i++) ring.add(JSON.stringify({ level: i % 10 === 0 ? 50 : 30, time: 1_700_000_000_000 + i, pid: 42, hostname: 'h', name: 'gatehouse', msg: `event ${i}`, ...(i % 3 === 0 ? { part: 'cluster', agent: 0 } : {}) }));
+    for (let i = 1; i <= 60; i++)
+      ring.add(
+        JSON.stringify({
+          level: i % 10 === 0 ? 50 : 30,
+          time: 1_700_000_000_000 + i,
+          pid: 42,
+          hostname: 'h',
+          name: 'gatehouse',
+          msg: `event ${i}`,
+          ...(i % 3 === 0 ? { part: 'cluster', agent: 0 } : {}),
+        }),
+      );
   });
   const COMPONENT = '/system/v1/leader/mesos/logs/v2/component';
 
@@ -291,13 +361,19 @@ describe('component logs', () => {
     expect(answer.type).toBe('application/json');
     const entries = answer.body.trim().split('\n').map((l) => JSON.parse(l));
     expect(entries.map((e) => e.fields.MESSAGE)).toEqual(Array.from({ length: 10 }, (_, i) => expect.stringMatching(new RegExp(`^event ${i + 51}\\b`))));
-    expect(entries[8]).toMatchObject({ fields: { PRIORITY: '6', SYSLOG_IDENTIFIER: 'gatehouse', _PID: '42', _HOSTNAME: 'h', _SYSTEMD_UNIT: 'gatehouse.service' }, realtime_timestamp: (1_700_000_000_000 + 59) * 1000 });
+    expect(entries[8]).toMatchObject({
+      fields: { PRIORITY: '6', SYSLOG_IDENTIFIER: 'gatehouse', _PID: '42', _HOSTNAME: 'h', _SYSTEMD_UNIT: 'gatehouse.service' },
+      realtime_timestamp: (1_700_000_000_000 + 59) * 1000,
+    });
     expect(entries.find((e) => e.fields.MESSAGE.startsWith('event 60'))!.fields.PRIORITY).toBe('3');
     expect(typeof entries[0].cursor).toBe('string');
   });
 
   it('a unit: the embedded agent\'s lines only; `gatehouse` is every line', async () => {
-    const agentLines = (await get(`${COMPONENT}/dcos-mesos-slave.service?skip=-3`, 'application/json')).body.trim().split('\n').map((l) => JSON.parse(l).fields);
+    const agentLines = (await get(`${COMPONENT}/dcos-mesos-slave.service?skip=-3`, 'application/json')).body
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).fields);
     expect(agentLines.map((f) => f.MESSAGE.split(' {')[0])).toEqual(['event 54', 'event 57', 'event 60']);
     expect(agentLines[0].UNIT).toBe('dcos-mesos-slave.service');
     expect((await get(`${COMPONENT}/gatehouse?skip=-2`, 'application/json')).body.trim().split('\n')).toHaveLength(2);

@@ -40,24 +40,73 @@ describe('the dashboard', () => {
     { name: 'the user id', uid: HOSTILE },
     { name: 'a task name from the namer', namer: () => HOSTILE },
   ])('escapes $name', async ({ task, framework, files, uid, namer }) => {
-    const page = dashboardPage({ uid: uid ?? 'admin', snapshot: await snapshot('local', task, framework), snapshotState: 'fresh', taskName: namer ?? null, routeFiles: files ?? [] });
+    const page = dashboardPage({
+      uid: uid ?? 'admin',
+      snapshot: await snapshot('local', task, framework),
+      snapshotState: 'fresh',
+      taskName: namer ?? null,
+      routeFiles: files ?? [],
+    });
     expect(page).not.toContain(HOSTILE);
     expect(page).toContain('&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;');
   });
 
   it.each([
-    { name: 'a file without routes (the shipped example)', files: [routeFile({})], shows: ['routes.d/a.yaml', 'no routes'], hides: ['no route files'] },
-    { name: 'a file with a route', files: [routeFile({ routes: [{ name: 'grafana', path: '/grafana/', to: [new URL('http://127.0.0.1:3000')], service: null, stripPrefix: true, auth: 'required', allow: null, timeoutMs: 1000, file: 'routes.d/a.yaml' }] })], shows: ['href="/grafana/"', 'grafana → http://127.0.0.1:3000/'], hides: ['no route files'] },
-    { name: 'a quarantined file', files: [routeFile({ status: 'quarantined', errors: ['routes.d/a.yaml:2:3: routes.0.path: bad'] })], shows: ['last good routes', 'routes.0.path: bad'], hides: [] },
+    {
+      name: 'a file without routes (the shipped example)',
+      files: [routeFile({})],
+      shows: ['routes.d/a.yaml', 'no routes'],
+      hides: ['no route files'],
+    },
+    {
+      name: 'a file with a route',
+      files: [
+        routeFile({
+          routes: [
+            {
+              name: 'grafana',
+              path: '/grafana/',
+              to: [new URL('http://127.0.0.1:3000')],
+              service: null,
+              stripPrefix: true,
+              auth: 'required',
+              allow: null,
+              timeoutMs: 1000,
+              file: 'routes.d/a.yaml',
+            },
+          ],
+        }),
+      ],
+      shows: ['href="/grafana/"', 'grafana → http://127.0.0.1:3000/'],
+      hides: ['no route files'],
+    },
+    {
+      name: 'a quarantined file',
+      files: [routeFile({ status: 'quarantined', errors: ['routes.d/a.yaml:2:3: routes.0.path: bad'] })],
+      shows: ['last good routes', 'routes.0.path: bad'],
+      hides: [],
+    },
     { name: 'no files at all', files: [], shows: ['no route files'], hides: [] },
   ])('lists route files: $name', async ({ files, shows, hides }) => {
-    const page = dashboardPage({ uid: 'admin', snapshot: await snapshot('local'), snapshotState: 'fresh', taskName: null, routeFiles: files });
+    const page = dashboardPage({
+      uid: 'admin',
+      snapshot: await snapshot('local'),
+      snapshotState: 'fresh',
+      taskName: null,
+      routeFiles: files,
+    });
     for (const text of shows) expect(page).toContain(text);
     for (const text of hides) expect(page).not.toContain(text);
   });
 
   it('shows each agent with resources and task count, each task with state, health and sandbox links', async () => {
-    const page = dashboardPage({ uid: 'admin', snapshot: await snapshot('mesos'), snapshotState: 'fresh', taskName: () => 'web.marathon.mesos', routeFiles: [] });
+    const page = dashboardPage({
+      uid: 'admin',
+      snapshot: await snapshot('mesos'),
+      snapshotState: 'fresh',
+      taskName: () => 'web.marathon.mesos',
+      routeFiles: [],
+    });
     expect(page).toContain('href="/agent/S0/state"');
     expect(page).toContain('cpus 2 · mem 1024 MB · ports [31000-31999]');
     expect(page).toContain('1 running');
@@ -74,7 +123,14 @@ describe('the dashboard', () => {
       { id: '/hello', labels: { VIP_0: '/hello:8000' }, tasks: [{ port: 31001 }, { port: 31002 }] },
       { id: '/bad', labels: { VIP_0: 'nonsense' }, tasks: [{ port: 31003 }] },
     ]);
-    const page = dashboardPage({ uid: 'admin', snapshot: { ...data, generation: 1 }, snapshotState: 'fresh', taskName: null, routeFiles: [], vipRange: '127.11.0.0/16' });
+    const page = dashboardPage({
+      uid: 'admin',
+      snapshot: { ...data, generation: 1 },
+      snapshotState: 'fresh',
+      taskName: null,
+      routeFiles: [],
+      vipRange: '127.11.0.0/16',
+    });
     expect(page).toContain('<h2>VIPs</h2>');
     expect(page).toMatch(/hello\.marathon\.l4lb\.thisdcos\.directory:8000[\s\S]*127\.11\.\d+\.\d+:8000[\s\S]*127\.0\.0\.1:31001 127\.0\.0\.1:31002/);
     expect(page).toContain('/bad VIP_0: &quot;nonsense&quot; is not a VIP');
@@ -83,8 +139,12 @@ describe('the dashboard', () => {
   });
 
   it('links sandbox files by Mesos\'s virtual path of the executor\'s latest run', () => {
-    expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stdout', 'read')).toBe('/agent/S0/files/read?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstdout&offset=0');
-    expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stderr', 'download')).toBe('/agent/S0/files/download?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstderr');
+    expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stdout', 'read')).toBe(
+      '/agent/S0/files/read?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstdout&offset=0',
+    );
+    expect(sandboxUrl({ id: 'web.1', frameworkId: 'fw-1', agentId: 'S0' }, 'stderr', 'download')).toBe(
+      '/agent/S0/files/download?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstderr',
+    );
   });
 });
 
@@ -105,10 +165,34 @@ describe('the login form', () => {
 describe('index pages instead of a bare 404', () => {
   const inputs = (s: Snapshot) => ({ snapshot: s, usable: true, dnsHttp: null, marathon: null });
   it.each([
-    { name: '/agent/ lists the agents', kind: 'local' as const, path: '/agent/', html: 'href="/agent/S0/state"', json: { agents: [{ id: 'S0', hostname: 'agent-host', state: '/agent/S0/state' }] } },
-    { name: '/agent/ of a real cluster too', kind: 'mesos' as const, path: '/agent/', html: 'agent-host', json: { agents: [{ id: 'S0' }] } },
-    { name: '/mesos/ of the embedded cluster lists its API', kind: 'local' as const, path: '/mesos/', html: 'href="/mesos/master/state"', json: { endpoints: expect.arrayContaining([expect.objectContaining({ path: '/mesos/master/state' })]) } },
-    { name: '/marathon/ of the embedded cluster lists its API', kind: 'local' as const, path: '/marathon/', html: 'href="/marathon/v2/tasks"', json: { endpoints: expect.arrayContaining([expect.objectContaining({ path: '/marathon/v2/tasks' })]) } },
+    {
+      name: '/agent/ lists the agents',
+      kind: 'local' as const,
+      path: '/agent/',
+      html: 'href="/agent/S0/state"',
+      json: { agents: [{ id: 'S0', hostname: 'agent-host', state: '/agent/S0/state' }] },
+    },
+    {
+      name: '/agent/ of a real cluster too',
+      kind: 'mesos' as const,
+      path: '/agent/',
+      html: 'agent-host',
+      json: { agents: [{ id: 'S0' }] },
+    },
+    {
+      name: '/mesos/ of the embedded cluster lists its API',
+      kind: 'local' as const,
+      path: '/mesos/',
+      html: 'href="/mesos/master/state"',
+      json: { endpoints: expect.arrayContaining([expect.objectContaining({ path: '/mesos/master/state' })]) },
+    },
+    {
+      name: '/marathon/ of the embedded cluster lists its API',
+      kind: 'local' as const,
+      path: '/marathon/',
+      html: 'href="/marathon/v2/tasks"',
+      json: { endpoints: expect.arrayContaining([expect.objectContaining({ path: '/marathon/v2/tasks' })]) },
+    },
   ])('$name', async ({ kind, path, html, json }) => {
     const decision = builtinRoute(path, inputs(await snapshot(kind)));
     if (decision?.kind !== 'index') throw new Error(`not an index: ${JSON.stringify(decision)}`);
@@ -143,11 +227,35 @@ describe('the icon', () => {
 describe('task names handed in by cli/ (as DNS publishes them)', () => {
   it.each([
     { name: 'a running task', dns: {}, task: {}, framework: 'marathon', expected: 'web.marathon.mesos' },
-    { name: 'a discovery name wins over the task name', dns: {}, task: { discovery: { name: 'Front_End', visibility: 'FRAMEWORK' } }, framework: 'marathon', expected: 'front-end.marathon.mesos' },
+    {
+      name: 'a discovery name wins over the task name',
+      dns: {},
+      task: { discovery: { name: 'Front_End', visibility: 'FRAMEWORK' } },
+      framework: 'marathon',
+      expected: 'front-end.marathon.mesos',
+    },
     { name: 'a dotted framework name', dns: {}, task: {}, framework: 'my.Framework', expected: 'web.my.framework.mesos' },
-    { name: 'RFC 952 cuts labels to 24 characters', dns: { enforceRFC952: true }, task: { name: 'a'.repeat(30) }, framework: 'marathon', expected: `${'a'.repeat(24)}.marathon.mesos` },
-    { name: 'a task that is not running has none', dns: {}, task: { state: 'TASK_STAGING', statuses: [{ state: 'TASK_STAGING', timestamp: 1 }] }, framework: 'marathon', expected: null },
-    { name: 'an unhealthy task has none with healthyOnly', dns: { healthyOnly: true }, task: { statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: false }] }, framework: 'marathon', expected: null },
+    {
+      name: 'RFC 952 cuts labels to 24 characters',
+      dns: { enforceRFC952: true },
+      task: { name: 'a'.repeat(30) },
+      framework: 'marathon',
+      expected: `${'a'.repeat(24)}.marathon.mesos`,
+    },
+    {
+      name: 'a task that is not running has none',
+      dns: {},
+      task: { state: 'TASK_STAGING', statuses: [{ state: 'TASK_STAGING', timestamp: 1 }] },
+      framework: 'marathon',
+      expected: null,
+    },
+    {
+      name: 'an unhealthy task has none with healthyOnly',
+      dns: { healthyOnly: true },
+      task: { statuses: [{ state: 'TASK_RUNNING', timestamp: 1, healthy: false }] },
+      framework: 'marathon',
+      expected: null,
+    },
     { name: 'a framework name without a usable character has none', dns: {}, task: {}, framework: '...', expected: null },
   ])('$name', async ({ dns, task, framework, expected }) => {
     const s = await snapshot('mesos', task, framework);

@@ -28,7 +28,11 @@ function parseRequests(bytes: string, split: boolean): RequestHead[] {
 
 function parseResponses(bytes: string, split: boolean): { status: number; headers: string[] }[] {
   const heads: { status: number; headers: string[] }[] = [];
-  const parser = factory().createResponse({ head: (status, rawHeaders) => (heads.push({ status, headers: rawHeaders }), false), body: () => undefined, complete: () => undefined });
+  const parser = factory().createResponse({
+    head: (status, rawHeaders) => (heads.push({ status, headers: rawHeaders }), false),
+    body: () => undefined,
+    complete: () => undefined,
+  });
   const data = Buffer.from(bytes, 'latin1');
   const pieces = split ? [...data].map((b) => Buffer.from([b])) : [data];
   for (const piece of pieces) {
@@ -41,7 +45,10 @@ function parseResponses(bytes: string, split: boolean): { status: number; header
 
 describe.each([false, true])('split at every byte: %s', (split) => {
   it('request side: a chunked request with trailer X-T, then a pipelined GET: the GET has its own URL and no x-t', () => {
-    const heads = parseRequests('POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: 1\r\n\r\nGET /pub/next HTTP/1.1\r\nHost: t\r\n\r\nGET /third HTTP/1.1\r\nHost: t\r\n\r\n', split);
+    const heads = parseRequests(
+      'POST /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\nX-T: 1\r\n\r\nGET /pub/next HTTP/1.1\r\nHost: t\r\n\r\nGET /third HTTP/1.1\r\nHost: t\r\n\r\n',
+      split,
+    );
     expect(heads.map((h) => [h.method, h.url, h.rawHeaders])).toEqual([
       ['POST', '/x', ['Host', 't', 'Transfer-Encoding', 'chunked']],
       ['GET', '/pub/next', ['Host', 't']],
@@ -51,9 +58,9 @@ describe.each([false, true])('split at every byte: %s', (split) => {
 
   it('response side: Set-Cookie, Location and X-Leak trailers of one answer never appear in the next answer\'s headers', () => {
     const heads = parseResponses(
-      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Set-Cookie, Location, X-Leak\r\n\r\n2\r\nhi\r\n0\r\nSet-Cookie: dcos-acs-auth-cookie=attacker\r\nLocation: /evil\r\nX-Leak: 1\r\n\r\n'
-      + 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'
-      + 'HTTP/1.1 204 No Content\r\nX-Third: 3\r\n\r\n',
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Set-Cookie, Location, X-Leak\r\n\r\n2\r\nhi\r\n0\r\nSet-Cookie: dcos-acs-auth-cookie=attacker\r\nLocation: /evil\r\nX-Leak: 1\r\n\r\n' +
+        'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' +
+        'HTTP/1.1 204 No Content\r\nX-Third: 3\r\n\r\n',
       split,
     );
     expect(heads).toEqual([

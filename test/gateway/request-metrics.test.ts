@@ -10,7 +10,13 @@ type Observation = [route: string, status: number, seconds: number];
 function withPromClient(observations: readonly Observation[]): Registry {
   const registry = new Registry();
   const requests = new Counter({ name: REQUESTS_METRIC, help: 'Gateway requests by route and status', labelNames: ['route', 'status'], registers: [registry] });
-  const latency = new Histogram({ name: DURATION_METRIC, help: 'Gateway request duration by route', labelNames: ['route'], buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30], registers: [registry] });
+  const latency = new Histogram({
+    name: DURATION_METRIC,
+    help: 'Gateway request duration by route',
+    labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30],
+    registers: [registry],
+  });
   for (const [route, status, seconds] of observations) {
     requests.labels(route, String(status)).inc();
     latency.labels(route).observe(seconds);

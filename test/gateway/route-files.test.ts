@@ -14,14 +14,46 @@ describe('parseRouteFile', () => {
     expect(routes[0]!.to.map((u) => u.href)).toEqual(['http://127.0.0.1:3000/']);
   });
   const table: { name: string; yaml: string; want: string }[] = [
-    { name: 'unknown key', yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    stripprefix: false\n', want: 'r.yaml:5:5: routes[0].stripprefix: unknown key (allowed: name, path, to, service, stripPrefix, auth, allow, timeout)' },
-    { name: 'path without trailing slash', yaml: 'routes:\n  - name: a\n    path: /a\n    to: http://x\n', want: 'r.yaml:3:11: routes[0].path: "/a" must start and end with "/" (a path prefix such as /grafana/)' },
-    { name: 'shadowing a built-in', yaml: 'routes:\n  - name: a\n    path: /service/x/\n    to: http://x\n', want: 'r.yaml:3:11: routes[0].path: "/service/x/" would shadow the built-in prefix /service/' },
-    { name: 'the root', yaml: 'routes:\n  - name: a\n    path: /\n    to: http://x\n', want: 'r.yaml:3:11: routes[0].path: "/" would shadow the built-in pages at /' },
-    { name: 'both to and service', yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    service: y\n', want: 'r.yaml:2:5: routes[0]: give exactly one of to (URLs) or service (a service of the cluster)' },
-    { name: 'bad URL in a list', yaml: 'routes:\n  - name: a\n    path: /a/\n    to: [http://x, ftp://y]\n', want: 'r.yaml:4:20: routes[0].to[1]: "ftp://y" is not an http(s) URL' },
-    { name: 'bad auth', yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    auth: maybe\n', want: 'r.yaml:5:11: routes[0].auth: must be one of required, none, got string "maybe"' },
-    { name: 'bad timeout', yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    timeout: soon\n', want: 'r.yaml:5:14: routes[0].timeout: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "soon"' },
+    {
+      name: 'unknown key',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    stripprefix: false\n',
+      want: 'r.yaml:5:5: routes[0].stripprefix: unknown key (allowed: name, path, to, service, stripPrefix, auth, allow, timeout)',
+    },
+    {
+      name: 'path without trailing slash',
+      yaml: 'routes:\n  - name: a\n    path: /a\n    to: http://x\n',
+      want: 'r.yaml:3:11: routes[0].path: "/a" must start and end with "/" (a path prefix such as /grafana/)',
+    },
+    {
+      name: 'shadowing a built-in',
+      yaml: 'routes:\n  - name: a\n    path: /service/x/\n    to: http://x\n',
+      want: 'r.yaml:3:11: routes[0].path: "/service/x/" would shadow the built-in prefix /service/',
+    },
+    {
+      name: 'the root',
+      yaml: 'routes:\n  - name: a\n    path: /\n    to: http://x\n',
+      want: 'r.yaml:3:11: routes[0].path: "/" would shadow the built-in pages at /',
+    },
+    {
+      name: 'both to and service',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    service: y\n',
+      want: 'r.yaml:2:5: routes[0]: give exactly one of to (URLs) or service (a service of the cluster)',
+    },
+    {
+      name: 'bad URL in a list',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: [http://x, ftp://y]\n',
+      want: 'r.yaml:4:20: routes[0].to[1]: "ftp://y" is not an http(s) URL',
+    },
+    {
+      name: 'bad auth',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    auth: maybe\n',
+      want: 'r.yaml:5:11: routes[0].auth: must be one of required, none, got string "maybe"',
+    },
+    {
+      name: 'bad timeout',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    timeout: soon\n',
+      want: 'r.yaml:5:14: routes[0].timeout: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "soon"',
+    },
     { name: 'YAML syntax', yaml: 'routes:\n  - name: [\n', want: 'r.yaml:3:1:' },
   ];
   for (const c of table) it(c.name, () => expect(parseRouteFile(c.yaml, 'r.yaml').problems.map(formatProblem).join('\n')).toContain(c.want));

@@ -25,7 +25,13 @@ function spec(app: string, instance: Instance, i: number): TaskSpec {
     state: instance.state ?? 'TASK_RUNNING',
     ports: `[${instance.port}-${instance.port}]`,
     ...(instance.label ? { labels: { DCOS_SERVICE_NAME: app, DCOS_SERVICE_PORT_INDEX: '0' } } : {}),
-    statuses: [{ state: instance.state ?? 'TASK_RUNNING', timestamp: 1_700_000_000 + i, ...(instance.healthy === undefined ? {} : { healthy: instance.healthy }) }],
+    statuses: [
+      {
+        state: instance.state ?? 'TASK_RUNNING',
+        timestamp: 1_700_000_000 + i,
+        ...(instance.healthy === undefined ? {} : { healthy: instance.healthy }),
+      },
+    ],
   };
 }
 
@@ -43,10 +49,37 @@ const ports = (s: Snapshot, path: string) => resolveService(s, path)?.upstreams.
 
 describe('service upstreams: running and not failing', () => {
   const cases: { name: string; instances: Instance[]; expected: number[] | null }[] = [
-    { name: 'healthy, unchecked and unhealthy: the unhealthy one is left out', instances: [{ port: 31001, healthy: true }, { port: 31002, healthy: false }, { port: 31003 }], expected: [31001, 31003] },
-    { name: 'every task unhealthy: no upstream at all', instances: [{ port: 31001, healthy: false }, { port: 31002, healthy: false }], expected: null },
-    { name: 'staging, starting and killing tasks are not upstreams', instances: [{ port: 31001, state: 'TASK_STAGING' }, { port: 31002, state: 'TASK_STARTING' }, { port: 31003, state: 'TASK_KILLING' }, { port: 31004 }], expected: [31004] },
-    { name: 'by DCOS_SERVICE_NAME label: the unhealthy one is left out', instances: [{ port: 31001, healthy: false, label: true }, { port: 31002, healthy: true, label: true }], expected: [31002] },
+    {
+      name: 'healthy, unchecked and unhealthy: the unhealthy one is left out',
+      instances: [{ port: 31001, healthy: true }, { port: 31002, healthy: false }, { port: 31003 }],
+      expected: [31001, 31003],
+    },
+    {
+      name: 'every task unhealthy: no upstream at all',
+      instances: [
+        { port: 31001, healthy: false },
+        { port: 31002, healthy: false },
+      ],
+      expected: null,
+    },
+    {
+      name: 'staging, starting and killing tasks are not upstreams',
+      instances: [
+        { port: 31001, state: 'TASK_STAGING' },
+        { port: 31002, state: 'TASK_STARTING' },
+        { port: 31003, state: 'TASK_KILLING' },
+        { port: 31004 },
+      ],
+      expected: [31004],
+    },
+    {
+      name: 'by DCOS_SERVICE_NAME label: the unhealthy one is left out',
+      instances: [
+        { port: 31001, healthy: false, label: true },
+        { port: 31002, healthy: true, label: true },
+      ],
+      expected: [31002],
+    },
   ];
   for (const c of cases) {
     it(c.name, async () => {

@@ -20,7 +20,11 @@ describe('SnapshotMirror', () => {
     expect(mirror.status()).toMatchObject({ state: 'fresh', ageMs: 1000, generation: 7 });
   });
 
-  const ages: [string, number, string][] = [['fresh a minute on', 60_000, 'fresh'], ['stale past staleAfter', 75_000, 'stale'], ['unusable past unusableAfter', 300_000, 'unusable']];
+  const ages: [string, number, string][] = [
+    ['fresh a minute on', 60_000, 'fresh'],
+    ['stale past staleAfter', 75_000, 'stale'],
+    ['unusable past unusableAfter', 300_000, 'unusable'],
+  ];
   for (const [name, later, state] of ages) {
     it(`ages locally without messages: ${name}`, () => {
       const start = now;

@@ -64,23 +64,44 @@ function rawUpstream(answer: (head: string, socket: Socket) => void) {
   return listen(server);
 }
 
-function request(url: URL, options: { method?: 'GET' | 'HEAD'; path?: string; headers?: string[]; timeoutMs?: number; abortAfterHead?: boolean } = {}): Promise<Answer> {
+function request(
+  url: URL,
+  options: { method?: 'GET' | 'HEAD'; path?: string; headers?: string[]; timeoutMs?: number; abortAfterHead?: boolean } = {},
+): Promise<Answer> {
   return new Promise((resolve) => {
     const answer: Answer = { status: 0, headers: {}, body: '', error: null, chunks: 0 };
     let abort: ((reason?: Error) => void) | null = null;
     const handler: UpstreamHandler = {
-      onConnect: (a) => { abort = a; },
+      onConnect: (a) => {
+        abort = a;
+      },
       onHeaders: (status, raw) => {
         answer.status = status;
         for (let i = 0; i < raw.length; i += 2) answer.headers[raw[i]!.toLowerCase()] = raw[i + 1]!;
         if (options.abortAfterHead) abort?.(Object.assign(new Error('client gone'), { code: 'ERR_TEST_ABORT' }));
         return true;
       },
-      onData: (chunk) => { answer.body += chunk.toString(); answer.chunks++; return true; },
+      onData: (chunk) => {
+        answer.body += chunk.toString();
+        answer.chunks++;
+        return true;
+      },
       onComplete: () => resolve(answer),
-      onError: (error) => { answer.error = error; resolve(answer); },
+      onError: (error) => {
+        answer.error = error;
+        resolve(answer);
+      },
     };
-    client.dispatch(url, { method: options.method ?? 'GET', path: options.path ?? '/', headers: options.headers ?? ['host', 'gateway.test'], timeoutMs: options.timeoutMs ?? 5_000 }, handler);
+    client.dispatch(
+      url,
+      {
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        headers: options.headers ?? ['host', 'gateway.test'],
+        timeoutMs: options.timeoutMs ?? 5_000,
+      },
+      handler,
+    );
   });
 }
 
@@ -209,15 +230,38 @@ describe('answers nobody asked for (issue 11 desync)', () => {
 
 describe('failures', () => {
   it.each([
-    { name: 'connection refused', setup: async () => {
-      const { server, url } = await listen(createNetServer());
-      await new Promise<void>((r) => server.close(() => r()));
-      servers.pop();
-      return url;
-    }, code: 'ERR_GATEWAY_UPSTREAM_REFUSED' },
-    { name: 'an answer that is not HTTP', setup: async () => (await rawUpstream((_h, s) => s.write('SSH-2.0-OpenSSH\r\n\r\n'))).url, code: 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE' },
-    { name: 'a connection closed mid-body', setup: async () => (await rawUpstream((_h, s) => { s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc'); setTimeout(() => s.destroy(), 20); })).url, code: 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE' },
-    { name: 'no answer within the timeout', setup: async () => (await rawUpstream(() => {})).url, code: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT', timeoutMs: 300 },
+    {
+      name: 'connection refused',
+      setup: async () => {
+        const { server, url } = await listen(createNetServer());
+        await new Promise<void>((r) => server.close(() => r()));
+        servers.pop();
+        return url;
+      },
+      code: 'ERR_GATEWAY_UPSTREAM_REFUSED',
+    },
+    {
+      name: 'an answer that is not HTTP',
+      setup: async () => (await rawUpstream((_h, s) => s.write('SSH-2.0-OpenSSH\r\n\r\n'))).url,
+      code: 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE',
+    },
+    {
+      name: 'a connection closed mid-body',
+      setup: async () =>
+        (
+          await rawUpstream((_h, s) => {
+            s.write('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc');
+            setTimeout(() => s.destroy(), 20);
+          })
+        ).url,
+      code: 'ERR_GATEWAY_UPSTREAM_BAD_RESPONSE',
+    },
+    {
+      name: 'no answer within the timeout',
+      setup: async () => (await rawUpstream(() => {})).url,
+      code: 'ERR_GATEWAY_UPSTREAM_TIMED_OUT',
+      timeoutMs: 300,
+    },
   ])('$name: onError with $code', async ({ setup, code, timeoutMs }) => {
     const url = await setup();
     const answer = await request(url, { timeoutMs: timeoutMs ?? 5_000 });

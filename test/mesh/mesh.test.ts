@@ -88,7 +88,17 @@ async function greetOnce(host: string, port: number): Promise<string> {
 function harness(options: Partial<MeshOptions> = {}) {
   const store = new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger });
   const registry = new Registry();
-  const mesh = new Mesh({ feed: store, vipRange: '127.11.0.0/16', balance: 'round-robin', connectTimeoutMs: 2000, failureBackoffMs: 30_000, drainTimeoutMs: 0, logger, registry, ...options });
+  const mesh = new Mesh({
+    feed: store,
+    vipRange: '127.11.0.0/16',
+    balance: 'round-robin',
+    connectTimeoutMs: 2000,
+    failureBackoffMs: 30_000,
+    drainTimeoutMs: 0,
+    logger,
+    registry,
+    ...options,
+  });
   mesh.start();
   const publish = async (apps: VipAppSpec[]) => {
     store.publish(await vipSnapshot(apps));
@@ -170,7 +180,10 @@ describe('mesh', () => {
   it('a connect that times out is retried on another backend in the same client connection', async () => {
     // A backend whose accept queue is full: a process that listens with a backlog of 1 and never
     // runs its event loop again, so the kernel drops further SYNs and a connect hangs.
-    const child = spawn(process.execPath, ['-e', "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);const t=Date.now();while(Date.now()-t<20000);process.exit(0)})"]);
+    const child = spawn(process.execPath, [
+      '-e',
+      "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);const t=Date.now();while(Date.now()-t<20000);process.exit(0)})",
+    ]);
     try {
       const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
       const filler = Array.from({ length: 4 }, () => connect({ host: '127.0.0.1', port }).on('error', () => undefined));
@@ -268,7 +281,11 @@ describe('mesh', () => {
   }
 
   it('two instances on the same state compute the same VIP addresses', async () => {
-    const apps: VipAppSpec[] = ['alpha', 'beta', 'gamma', 'delta'].map((n, i) => ({ id: `/${n}`, labels: { VIP_0: `/${n}:${18010 + i}` }, tasks: [{ port: a.port }] }));
+    const apps: VipAppSpec[] = ['alpha', 'beta', 'gamma', 'delta'].map((n, i) => ({
+      id: `/${n}`,
+      labels: { VIP_0: `/${n}:${18010 + i}` },
+      tasks: [{ port: a.port }],
+    }));
     const one = harness();
     const two = harness();
     meshes.push(one.mesh, two.mesh);

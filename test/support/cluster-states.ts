@@ -15,20 +15,38 @@ export function dockerBridgeState(): Json {
     leader: 'master@10.40.0.2:5050',
     cluster: 'bridge-demo',
     agents: [{ id: '5b0e2c7a-91d4-4e36-8f21-c0a9d3e7b614-S0', host: '10.40.1.4' }],
-    frameworks: [{
-      id: MARATHON,
-      name: 'marathon',
-      pid: 'scheduler-0b8f2e4c-7d13-4a55-9e60-2c4f8a1b3d57@10.40.0.2:41314',
-      tasks: [{
-        id: 'web.8e1f4a62-1c3b-11ee-8a7d-0242ac110005',
-        name: 'web',
-        agent: '5b0e2c7a-91d4-4e36-8f21-c0a9d3e7b614-S0',
-        ports: '[28080-28080]',
-        labels: { VIP_PORT0: 'tcp://10.40.9.9:5000' },
-        container: { type: 'DOCKER', docker: { image: 'example/web:1', network: 'BRIDGE', port_mappings: [{ container_port: 80, host_port: 28080, protocol: 'tcp' }], privileged: false } },
-        statuses: [{ timestamp: 1_700_001_000.5, labels: { 'Docker.NetworkSettings.IPAddress': '172.17.0.5' }, networks: [{ ips: ['172.17.0.5'], form: 'both' }] }],
-      }],
-    }],
+    frameworks: [
+      {
+        id: MARATHON,
+        name: 'marathon',
+        pid: 'scheduler-0b8f2e4c-7d13-4a55-9e60-2c4f8a1b3d57@10.40.0.2:41314',
+        tasks: [
+          {
+            id: 'web.8e1f4a62-1c3b-11ee-8a7d-0242ac110005',
+            name: 'web',
+            agent: '5b0e2c7a-91d4-4e36-8f21-c0a9d3e7b614-S0',
+            ports: '[28080-28080]',
+            labels: { VIP_PORT0: 'tcp://10.40.9.9:5000' },
+            container: {
+              type: 'DOCKER',
+              docker: {
+                image: 'example/web:1',
+                network: 'BRIDGE',
+                port_mappings: [{ container_port: 80, host_port: 28080, protocol: 'tcp' }],
+                privileged: false,
+              },
+            },
+            statuses: [
+              {
+                timestamp: 1_700_001_000.5,
+                labels: { 'Docker.NetworkSettings.IPAddress': '172.17.0.5' },
+                networks: [{ ips: ['172.17.0.5'], form: 'both' }],
+              },
+            ],
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -46,9 +64,23 @@ export function overlayState(): Json {
       { id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-S0', host: '10.41.0.67' },
     ],
     frameworks: [
-      { id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0002', name: 'mesos-execute instance', hostname: 'ops-box-1', tasks: [overlayTask('owl', 'owl', 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-S1', '9.0.1.130')] },
-      { id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0001', name: 'mesos-execute instance', hostname: 'ops-box-2', tasks: [overlayTask('fox', 'fox', 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-S0', '9.0.0.130')] },
-      { id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0000', name: 'marathon', pid: 'scheduler-6d2a4c8e-3f51-4b79-a0d2-5e7c9b1f3a64@10.41.0.2:32997' },
+      {
+        id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0002',
+        name: 'mesos-execute instance',
+        hostname: 'ops-box-1',
+        tasks: [overlayTask('owl', 'owl', 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-S1', '9.0.1.130')],
+      },
+      {
+        id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0001',
+        name: 'mesos-execute instance',
+        hostname: 'ops-box-2',
+        tasks: [overlayTask('fox', 'fox', 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-S0', '9.0.0.130')],
+      },
+      {
+        id: 'a3c1e5f7-2b4d-4f68-9a0c-1e3f5a7b9c2d-0000',
+        name: 'marathon',
+        pid: 'scheduler-6d2a4c8e-3f51-4b79-a0d2-5e7c9b1f3a64@10.41.0.2:32997',
+      },
     ],
   });
 }
@@ -102,16 +134,27 @@ export function healthCheckVipState(): Json {
 export function ucrBridgeAgentState(): Json {
   return agentState({
     agent: { id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S0', host: '10.44.0.5' },
-    frameworks: [{
-      id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-0001',
-      name: 'marathon',
-      executors: [{
-        id: 'quay-1.6e8a0c2e-4b5c-11ee-9d6e-0242ac11000b', name: 'quay-1', agent: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S0', ports: '[21768-21768]',
-        discovery: { name: 'quay-1', ports: [{ number: 21768, labels: { VIP_0: '/quay-1:5000', 'network-scope': 'host' } }] },
-        container: { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'example/httpd' } } }, network_infos: [{ name: 'mesos-bridge', port_mappings: [{ host_port: 21768, container_port: 80, protocol: 'tcp' }] }] },
-        statuses: [{ timestamp: 1_700_005_000.5, networks: [{ ips: ['172.31.254.3'], name: 'mesos-bridge' }] }],
-      }],
-    }],
+    frameworks: [
+      {
+        id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-0001',
+        name: 'marathon',
+        executors: [
+          {
+            id: 'quay-1.6e8a0c2e-4b5c-11ee-9d6e-0242ac11000b',
+            name: 'quay-1',
+            agent: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S0',
+            ports: '[21768-21768]',
+            discovery: { name: 'quay-1', ports: [{ number: 21768, labels: { VIP_0: '/quay-1:5000', 'network-scope': 'host' } }] },
+            container: {
+              type: 'MESOS',
+              mesos: { image: { type: 'DOCKER', docker: { name: 'example/httpd' } } },
+              network_infos: [{ name: 'mesos-bridge', port_mappings: [{ host_port: 21768, container_port: 80, protocol: 'tcp' }] }],
+            },
+            statuses: [{ timestamp: 1_700_005_000.5, networks: [{ ips: ['172.31.254.3'], name: 'mesos-bridge' }] }],
+          },
+        ],
+      },
+    ],
   });
 }
 
@@ -131,8 +174,15 @@ export function crowdedState(): Json {
     statuses: [{ timestamp: 1_700_006_000 + i / 100, healthy: true, networks: [{ ips: [`10.45.1.${i + 1}`], form: 'both' }] }],
   }));
   const completed: TaskSpec[] = Array.from({ length: 1000 }, (_, i) => ({
-    id: `echo.${(0x20000000 + i).toString(16)}-5c6d-11ee-8e7f-0242ac11000d`, name: 'echo', agent: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-S73', state: 'TASK_KILLED', ports: `[${27000 + (i % 1000)}-${27000 + (i % 1000)}]`,
-    statuses: [{ timestamp: 1_699_000_000 + i, healthy: true }, { state: 'TASK_KILLED', timestamp: 1_699_500_000 + i }],
+    id: `echo.${(0x20000000 + i).toString(16)}-5c6d-11ee-8e7f-0242ac11000d`,
+    name: 'echo',
+    agent: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-S73',
+    state: 'TASK_KILLED',
+    ports: `[${27000 + (i % 1000)}-${27000 + (i % 1000)}]`,
+    statuses: [
+      { timestamp: 1_699_000_000 + i, healthy: true },
+      { state: 'TASK_KILLED', timestamp: 1_699_500_000 + i },
+    ],
   }));
   return masterState({
     leader: 'master@10.45.0.211:5050',
@@ -143,15 +193,27 @@ export function crowdedState(): Json {
       { id: busy, host: '10.45.0.51' },
     ],
     frameworks: [
-      { id: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-0001', name: 'marathon-user', pid: 'scheduler-8b0d2f4a-6c1e-4389-a7b9-1d3f5b7d9e02@10.45.0.51:58781', webuiUrl: 'http://agent-51.crowded.internal:18484' },
       {
-        id: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-0000', name: 'marathon', pid: 'scheduler-9c1e3a5b-7d2f-4490-b8ca-2e4a6c8e0f13@10.45.0.211:44467',
+        id: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-0001',
+        name: 'marathon-user',
+        pid: 'scheduler-8b0d2f4a-6c1e-4389-a7b9-1d3f5b7d9e02@10.45.0.51:58781',
+        webuiUrl: 'http://agent-51.crowded.internal:18484',
+      },
+      {
+        id: 'd4f6a8c0-2e3b-4597-8a1c-7e9b1d3f5a68-0000',
+        name: 'marathon',
+        pid: 'scheduler-9c1e3a5b-7d2f-4490-b8ca-2e4a6c8e0f13@10.45.0.211:44467',
         tasks: [
           ...instances,
           {
-            id: 'pinger.3e5a7c9b-5c6d-11ee-8e7f-0242ac11000d', name: 'pinger', agent: named, ports: '[7907-7907]',
+            id: 'pinger.3e5a7c9b-5c6d-11ee-8e7f-0242ac11000d',
+            name: 'pinger',
+            agent: named,
+            ports: '[7907-7907]',
             container: { type: 'DOCKER', docker: { image: 'example/pinger:1', network: 'HOST' } },
-            statuses: [{ timestamp: 1_700_006_500.5, labels: { 'Docker.NetworkSettings.IPAddress': '' }, networks: [{ ips: [''], form: 'both' }] }],
+            statuses: [
+              { timestamp: 1_700_006_500.5, labels: { 'Docker.NetworkSettings.IPAddress': '' }, networks: [{ ips: [''], form: 'both' }] },
+            ],
           },
         ],
         completedTasks: completed,
@@ -162,5 +224,8 @@ export function crowdedState(): Json {
 
 /** An agent's /state with a framework registered and nothing running on it. */
 export function idleAgentState(): Json {
-  return agentState({ agent: { id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S3', host: '10.44.0.8' }, frameworks: [{ id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-0000', name: 'marathon', executors: [] }] });
+  return agentState({
+    agent: { id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-S3', host: '10.44.0.8' },
+    frameworks: [{ id: 'f2a4c6e8-0b1d-4375-9c8e-5d7f9b1d3f57-0000', name: 'marathon', executors: [] }],
+  });
 }

@@ -4,7 +4,16 @@ import { DnsServer, type DnsServerOptions } from '../../dns/index.js';
 import type { RecordSet, ZoneOptions } from '../../dns/index.js';
 
 export const TEST_ZONE: ZoneOptions = {
-  domain: 'mesos', ttl: 60, soaMname: 'ns1.mesos.', soaRname: 'root.ns1.mesos.', soaRefresh: 60, soaRetry: 600, soaExpire: 86400, srvWeight: 1, recurse: false, setTruncateBit: true,
+  domain: 'mesos',
+  ttl: 60,
+  soaMname: 'ns1.mesos.',
+  soaRname: 'root.ns1.mesos.',
+  soaRefresh: 60,
+  soaRetry: 600,
+  soaExpire: 86400,
+  srvWeight: 1,
+  recurse: false,
+  setTruncateBit: true,
 };
 
 export async function startDnsServer(records: RecordSet | null, options: Partial<DnsServerOptions> = {}): Promise<{ server: DnsServer; port: number }> {

@@ -56,7 +56,15 @@ export function startGatehouseProcess(args: readonly string[], options: { cwd?: 
           if (found) return finish(() => resolve(found));
           if (exitCode !== undefined) return finish(() => reject(new Error(`gatehouse exited with ${exitCode}: ${stderr}`)));
         };
-        const timer = setTimeout(() => finish(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}\nlogs: ${logs.map((l) => l.msg).join(' | ')}`))), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            finish(() =>
+              reject(
+                new Error(`no matching log line within ${timeoutMs} ms; stderr: ${stderr}\nlogs: ${logs.map((l) => l.msg).join(' | ')}`),
+              ),
+            ),
+          timeoutMs,
+        );
         const finish = (settle: () => void) => {
           clearTimeout(timer);
           waiters.delete(check);
@@ -84,7 +92,10 @@ export function startGatehouseProcess(args: readonly string[], options: { cwd?: 
 }
 
 /** Runs the binary to completion and returns its exit code and output. */
-export function runGatehouse(args: readonly string[], options: { cwd?: string; input?: string } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function runGatehouse(
+  args: readonly string[],
+  options: { cwd?: string; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT });
     let stdout = '';

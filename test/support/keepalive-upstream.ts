@@ -97,7 +97,12 @@ export async function startKeepAliveUpstream(answer: (request: SeenRequest) => U
   return upstream;
 }
 
-type BodyState = { kind: 'length'; left: number } | { kind: 'chunk-size' } | { kind: 'chunk-data'; left: number } | { kind: 'chunk-end' } | { kind: 'trailers' };
+type BodyState =
+  | { kind: 'length'; left: number }
+  | { kind: 'chunk-size' }
+  | { kind: 'chunk-data'; left: number }
+  | { kind: 'chunk-end' }
+  | { kind: 'trailers' };
 
 class UpstreamConnection {
   #buffer = Buffer.alloc(0);

@@ -11,8 +11,8 @@ export const ECHO_TASK = [
   "require('http').createServer((q,s)=>{",
   "if(q.url==='/health'&&fs.existsSync('fail')){s.statusCode=500;return s.end('failing')}",
   "s.setHeader('content-type','application/json');",
-  's.end(JSON.stringify({task:process.env.MESOS_TASK_ID,port0:process.env.PORT0,ports:process.env.PORTS,web:process.env.PORT_WEB,host:process.env.HOST,sandbox:process.env.MESOS_SANDBOX,app:process.env.MARATHON_APP_ID,pid:process.pid,hostname:require(\'os\').hostname(),path:q.url}))',
-  "}).listen(+process.env.PORT0,process.env.HOST)",
+  "s.end(JSON.stringify({task:process.env.MESOS_TASK_ID,port0:process.env.PORT0,ports:process.env.PORTS,web:process.env.PORT_WEB,host:process.env.HOST,sandbox:process.env.MESOS_SANDBOX,app:process.env.MARATHON_APP_ID,pid:process.pid,hostname:require('os').hostname(),path:q.url}))",
+  '}).listen(+process.env.PORT0,process.env.HOST)',
   '"',
 ].join('');
 
@@ -41,7 +41,18 @@ export function appDefinition(partial: Partial<AppDefinition> & { id: string }):
 }
 
 export function httpHealthCheck(partial: Partial<HealthCheckDefinition> = {}): HealthCheckDefinition {
-  return { protocol: 'HTTP', path: '/health', portIndex: 0, command: null, gracePeriodSeconds: 5, intervalSeconds: 1, timeoutSeconds: 1, maxConsecutiveFailures: 3, ignoreHttp1xx: false, ...partial };
+  return {
+    protocol: 'HTTP',
+    path: '/health',
+    portIndex: 0,
+    command: null,
+    gracePeriodSeconds: 5,
+    intervalSeconds: 1,
+    timeoutSeconds: 1,
+    maxConsecutiveFailures: 3,
+    ignoreHttp1xx: false,
+    ...partial,
+  };
 }
 
 export class MemoryApps implements AppSupply {

@@ -18,7 +18,12 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export async function startTestCluster(apps: readonly AppDefinition[], options: Partial<Omit<LocalClusterOptions, 'resources'>> & { resources?: { cpus?: number; mem?: number; disk?: number; ports?: string } } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  apps: readonly AppDefinition[],
+  options: Partial<Omit<LocalClusterOptions, 'resources'>> & {
+    resources?: { cpus?: number; mem?: number; disk?: number; ports?: string };
+  } = {},
+): Promise<TestCluster> {
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'gatehouse-local-')));
   // The sandboxes go with the cluster when the work dir is ours (a caller's dir is the caller's to remove).
@@ -37,7 +42,12 @@ export async function startTestCluster(apps: readonly AppDefinition[], options: 
     logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }),
     backoffResetMs: 60_000,
     ...rest,
-    resources: { cpus: resources?.cpus ?? 2, mem: resources?.mem ?? 2048, disk: resources?.disk ?? 1024, ports: parsePortRanges(resources?.ports ?? '20000-20199') },
+    resources: {
+      cpus: resources?.cpus ?? 2,
+      mem: resources?.mem ?? 2048,
+      disk: resources?.disk ?? 1024,
+      ports: parsePortRanges(resources?.ports ?? '20000-20199'),
+    },
   });
   try {
     await cluster.start();

@@ -31,7 +31,11 @@ export function decode(type: protobuf.Type, bytes: Uint8Array): any {
 
 /** One call, answered as `wire`: the decoded Response (JSON parsed, protobuf decoded). */
 export async function call(base: string, type: string, wire: Wire, headers: Record<string, string> = {}): Promise<any> {
-  const response = await fetch(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': MEDIA[wire], accept: MEDIA[wire], ...headers }, body: encodeCall(type, wire) });
+  const response = await fetch(`${base}/api/v1`, {
+    method: 'POST',
+    headers: { 'content-type': MEDIA[wire], accept: MEDIA[wire], ...headers },
+    body: encodeCall(type, wire),
+  });
   const bytes = new Uint8Array(await response.arrayBuffer());
   if (response.status !== 200) throw new Error(`${type}: HTTP ${response.status} ${Buffer.from(bytes).toString()}`);
   if (response.headers.get('content-type') !== MEDIA[wire]) throw new Error(`${type}: answered as ${response.headers.get('content-type')}`);
@@ -46,7 +50,12 @@ export interface Subscription {
 
 export async function subscribe(base: string, wire: Wire): Promise<Subscription> {
   const abort = new AbortController();
-  const response = await fetch(`${base}/api/v1`, { method: 'POST', headers: { 'content-type': MEDIA[wire], accept: MEDIA[wire] }, body: encodeCall('SUBSCRIBE', wire), signal: abort.signal });
+  const response = await fetch(`${base}/api/v1`, {
+    method: 'POST',
+    headers: { 'content-type': MEDIA[wire], accept: MEDIA[wire] },
+    body: encodeCall('SUBSCRIBE', wire),
+    signal: abort.signal,
+  });
   if (response.status !== 200 || !response.body) throw new Error(`SUBSCRIBE: HTTP ${response.status}`);
   const reader = new RecordIoReader(16 * 1024 * 1024);
   const events: any[] = [];

@@ -77,7 +77,8 @@ export function probe(port: number): Promise<'refused' | 'open' | string> {
 /** The task cgroup directories a Gatehouse with this PID creates (v1 controllers, or v2 under its own group). */
 export async function cgroupDirs(gatehousePid: number): Promise<string[]> {
   const candidates: string[] = [];
-  for (const controller of await readdir('/sys/fs/cgroup').catch(() => [] as string[])) candidates.push(`/sys/fs/cgroup/${controller}/gatehouse-${gatehousePid}`);
+  for (const controller of await readdir('/sys/fs/cgroup').catch(() => [] as string[]))
+    candidates.push(`/sys/fs/cgroup/${controller}/gatehouse-${gatehousePid}`);
   const own = (await readFile(`/proc/${gatehousePid}/cgroup`, 'latin1').catch(() => '')).split('\n').find((l) => l.startsWith('0::'))?.slice(3);
   if (own) candidates.push(`/sys/fs/cgroup${own === '/' ? '' : own}/gatehouse-${gatehousePid}`);
   const existing: string[] = [];

@@ -160,7 +160,11 @@ export class RawClient {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`${what}: not within ${timeoutMs} ms; received ${JSON.stringify(this.text.slice(0, 2000))} (ended: ${this.ended}, closed: ${this.closed})`));
+        reject(
+          new Error(
+            `${what}: not within ${timeoutMs} ms; received ${JSON.stringify(this.text.slice(0, 2000))} (ended: ${this.ended}, closed: ${this.closed})`,
+          ),
+        );
       }, timeoutMs);
       this.#waiters.add(check);
       check();

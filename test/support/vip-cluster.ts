@@ -31,7 +31,12 @@ export function vipTask(app: VipAppSpec, t: VipTaskSpec, i: number): TaskSpec {
   const name = [...segments].reverse().join('.');
   const hex = (n: number) => n.toString(16).padStart(12, '0');
   const id = t.id ?? `${segments.join('_')}.00000000-0000-4000-8000-${hex(t.port * 100 + i)}`;
-  const status: StatusSpec = { timestamp: 1_700_000_000 + i, ...(t.healthy !== undefined ? { healthy: t.healthy } : {}), ...(t.containerIps ? { networks: [{ ips: t.containerIps }] } : {}), ...(t.state && t.state !== 'TASK_RUNNING' ? { state: t.state } : {}) };
+  const status: StatusSpec = {
+    timestamp: 1_700_000_000 + i,
+    ...(t.healthy !== undefined ? { healthy: t.healthy } : {}),
+    ...(t.containerIps ? { networks: [{ ips: t.containerIps }] } : {}),
+    ...(t.state && t.state !== 'TASK_RUNNING' ? { state: t.state } : {}),
+  };
   return {
     id,
     name,
@@ -47,7 +52,14 @@ export function vipState(apps: readonly VipAppSpec[]): Record<string, unknown> {
   return masterState({
     leader: 'master@127.0.0.1:5050',
     agents: [{ id: 'agent-S0', host: '127.0.0.1' }],
-    frameworks: [{ id: 'marathon-fw', name: 'marathon', pid: 'scheduler-1@127.0.0.1:8080', tasks: apps.flatMap((app) => app.tasks.map((t, i) => vipTask(app, t, i))) }],
+    frameworks: [
+      {
+        id: 'marathon-fw',
+        name: 'marathon',
+        pid: 'scheduler-1@127.0.0.1:8080',
+        tasks: apps.flatMap((app) => app.tasks.map((t, i) => vipTask(app, t, i))),
+      },
+    ],
   });
 }
 

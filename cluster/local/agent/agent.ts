@@ -86,7 +86,18 @@ export class LocalAgent {
     const runId = randomUUID();
     const sandbox = join(this.workDir, 'frameworks', launch.frameworkId, 'executors', launch.taskId, 'runs', runId);
     let resolveExited!: () => void;
-    const task: RunningTask = { launch, sandbox, runId, startedAt: Date.now(), pid: null, child: null, cgroup: null, killing: false, limitation: null, exited: new Promise((r) => (resolveExited = r)) };
+    const task: RunningTask = {
+      launch,
+      sandbox,
+      runId,
+      startedAt: Date.now(),
+      pid: null,
+      child: null,
+      cgroup: null,
+      killing: false,
+      limitation: null,
+      exited: new Promise((r) => (resolveExited = r)),
+    };
     this.#tasks.set(launch.taskId, task);
     this.#status(launch.taskId, 'TASK_STARTING');
     try {
@@ -96,7 +107,12 @@ export class LocalAgent {
       task.cgroup = await this.#options.isolation.cgroups.create(`${launch.taskId}.${runId.slice(0, 8)}`, launch.resources.cpus, launch.resources.mem);
       if (task.killing) throw new LocalClusterError('ERR_CLUSTER_LOCAL_TASK_KILLED', 'killed before it started');
       const argv = this.#options.isolation.launchArgv(launch.command, task.cgroup?.procsFiles ?? []);
-      const child = spawn(argv[0]!, argv.slice(1), { cwd: sandbox, env: this.#environment(launch, sandbox), stdio: ['ignore', stdout.fd, stderr.fd], detached: true });
+      const child = spawn(argv[0]!, argv.slice(1), {
+        cwd: sandbox,
+        env: this.#environment(launch, sandbox),
+        stdio: ['ignore', stdout.fd, stderr.fd],
+        detached: true,
+      });
       task.child = child;
       // Listen for the exit before anything else is awaited: a command that fails at once can exit
       // before the next line runs, and a missed exit would leave the task running forever.
@@ -124,7 +140,12 @@ export class LocalAgent {
       resolveExited();
       const message = error instanceof Error ? error.message : String(error);
       this.#options.logger.warn({ task: launch.taskId, reason: message }, 'task could not be started');
-      this.#status(launch.taskId, task.killing ? 'TASK_KILLED' : 'TASK_FAILED', { message: `Failed to launch: ${message}`, reason: 'REASON_COMMAND_EXECUTOR_FAILED' }, runId);
+      this.#status(
+        launch.taskId,
+        task.killing ? 'TASK_KILLED' : 'TASK_FAILED',
+        { message: `Failed to launch: ${message}`, reason: 'REASON_COMMAND_EXECUTOR_FAILED' },
+        runId,
+      );
     }
   }
 
@@ -149,7 +170,8 @@ export class LocalAgent {
     // Bounded: a process the kernel cannot reap (stuck in D state) must not hold Gatehouse's shutdown.
     const killed = Promise.all([...this.#tasks.keys()].map((id) => this.kill(id, 2000)));
     const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 8000).unref());
-    if ((await Promise.race([killed, gaveUp])) === 'timeout') this.#options.logger.error({ tasks: [...this.#tasks.keys()] }, 'tasks did not exit after SIGKILL; giving up on them');
+    if ((await Promise.race([killed, gaveUp])) === 'timeout')
+      this.#options.logger.error({ tasks: [...this.#tasks.keys()] }, 'tasks did not exit after SIGKILL; giving up on them');
   }
 
   async #killHard(task: RunningTask): Promise<void> {
@@ -225,7 +247,10 @@ export class LocalAgent {
       const limit = task.launch.resources.mem * 1024 * 1024;
       if (used > limit) {
         task.limitation = `Memory limit exceeded: ${Math.round(used / 1048576)} MB used, ${task.launch.resources.mem} MB allowed`;
-        this.#options.logger.warn({ task: task.launch.taskId, usedMb: Math.round(used / 1048576), memMb: task.launch.resources.mem }, 'task over its memory; killing it');
+        this.#options.logger.warn(
+          { task: task.launch.taskId, usedMb: Math.round(used / 1048576), memMb: task.launch.resources.mem },
+          'task over its memory; killing it',
+        );
         task.killing = true;
         await this.#killHard(task);
       }
@@ -235,7 +260,16 @@ export class LocalAgent {
   // Delivered on a microtask, in order, never inside the caller's stack: the master and scheduler react to
   // updates (kill, relaunch) and must not re-enter themselves in the middle of a decision.
   #status(taskId: string, state: LocalTaskState, extra: { message?: string; reason?: string } = {}, containerId = this.#tasks.get(taskId)?.runId): void {
-    const update: TaskStatusUpdate = { taskId, agentId: this.id, state, timestamp: nowSeconds(), source: 'SOURCE_EXECUTOR', ips: [this.ip], ...extra, ...(containerId ? { containerId } : {}) };
+    const update: TaskStatusUpdate = {
+      taskId,
+      agentId: this.id,
+      state,
+      timestamp: nowSeconds(),
+      source: 'SOURCE_EXECUTOR',
+      ips: [this.ip],
+      ...extra,
+      ...(containerId ? { containerId } : {}),
+    };
     queueMicrotask(() => this.#options.onStatus(update));
   }
 }

@@ -18,7 +18,14 @@ let groups: Promise<Map<number, string>> | null = null;
 // Read once per process: a sandbox lists a handful of owners, and the files change rarely.
 function namesFrom(file: string): Promise<Map<number, string>> {
   return readFile(file, 'utf8').then(
-    (text) => new Map(text.split('\n').map((line) => line.split(':')).filter((f) => f.length > 2 && /^\d+$/.test(f[2]!)).map((f) => [Number(f[2]), f[0]!] as const)),
+    (text) =>
+      new Map(
+        text
+          .split('\n')
+          .map((line) => line.split(':'))
+          .filter((f) => f.length > 2 && /^\d+$/.test(f[2]!))
+          .map((f) => [Number(f[2]), f[0]!] as const),
+      ),
     () => new Map(),
   );
 }

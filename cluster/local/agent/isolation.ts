@@ -34,14 +34,25 @@ const INIT = [
 const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"';
 
 export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
-  const probe = options.mode === 'none' ? null : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], { stdio: 'ignore', timeout: 5000 });
+  const probe =
+    options.mode === 'none'
+      ? null
+      : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], {
+          stdio: 'ignore',
+          timeout: 5000,
+        });
   const namespaces = probe !== null && probe.status === 0;
   // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
   // --kill-child the whole namespace: no task outlives the agent that owns it.
   const pdeathsig = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
   const guard = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
   const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
-  const why = probe === null ? 'disabled by configuration' : probe.error ? `unshare unavailable (${probe.error.message})` : `unshare refused (exit ${probe.status})`;
+  const why =
+    probe === null
+      ? 'disabled by configuration'
+      : probe.error
+        ? `unshare unavailable (${probe.error.message})`
+        : `unshare refused (exit ${probe.status})`;
   return {
     namespaces,
     cgroups,

@@ -56,7 +56,9 @@ export class SandboxFiles {
 
   /** Every run this agent serves files of: live tasks first, then finished ones still on disk. */
   runs(): ExecutorRun[] {
-    const live = this.#agent.tasks().map((t) => ({ frameworkId: t.launch.frameworkId, executorId: t.launch.taskId, containerId: t.runId, directory: t.sandbox }));
+    const live = this.#agent
+      .tasks()
+      .map((t) => ({ frameworkId: t.launch.frameworkId, executorId: t.launch.taskId, containerId: t.runId, directory: t.sandbox }));
     const seen = new Set(live.map((r) => r.directory));
     return [...live, ...this.#finishedRuns().filter((r) => !seen.has(r.directory))];
   }
@@ -84,10 +86,20 @@ export class SandboxFiles {
    */
   async resolve(requested: string): Promise<string> {
     if (!requested) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_BAD_PATH', 400, "Expecting 'path=value' in query");
-    if (!requested.startsWith('/')) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_BAD_PATH', 400, `path ${JSON.stringify(requested)} must be absolute (a sandbox path from /files/debug)`);
+    if (!requested.startsWith('/'))
+      throw new FilesError(
+        'ERR_CLUSTER_LOCAL_FILES_BAD_PATH',
+        400,
+        `path ${JSON.stringify(requested)} must be absolute (a sandbox path from /files/debug)`,
+      );
     if (/[\x00-\x1f\x7f]/.test(requested)) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_BAD_PATH', 400, 'path has a NUL or control character');
     const segments = requested.split('/');
-    if (segments.includes('..')) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_OUTSIDE', 403, `path ${JSON.stringify(requested)} has a '..' segment: only files inside a sandbox are served`);
+    if (segments.includes('..'))
+      throw new FilesError(
+        'ERR_CLUSTER_LOCAL_FILES_OUTSIDE',
+        403,
+        `path ${JSON.stringify(requested)} has a '..' segment: only files inside a sandbox are served`,
+      );
     const virtual = posix.normalize(requested).replace(/\/+$/, '') || '/';
     const attached = this.attached();
     let base: { virtual: string; real: string } | null = null;
@@ -105,10 +117,16 @@ export class SandboxFiles {
     if (target === null) {
       // A dangling symlink that points out is still a symlink out: say so rather than "not found".
       const link = await lstat(candidate).catch(() => null);
-      if (link?.isSymbolicLink()) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_OUTSIDE', 403, `${virtual} is a symlink that does not lead to a file inside the sandbox`);
+      if (link?.isSymbolicLink())
+        throw new FilesError(
+          'ERR_CLUSTER_LOCAL_FILES_OUTSIDE',
+          403,
+          `${virtual} is a symlink that does not lead to a file inside the sandbox`,
+        );
       throw new FilesError('ERR_CLUSTER_LOCAL_FILES_NOT_FOUND', 404, `${virtual}: no such file or directory`);
     }
-    if (target !== root && !target.startsWith(root + sep)) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_OUTSIDE', 403, `${virtual} leads outside the sandbox (a symlink out): refused`);
+    if (target !== root && !target.startsWith(root + sep))
+      throw new FilesError('ERR_CLUSTER_LOCAL_FILES_OUTSIDE', 403, `${virtual} leads outside the sandbox (a symlink out): refused`);
     return target;
   }
 
@@ -163,18 +181,33 @@ export class SandboxFiles {
   async download(requested: string): Promise<{ real: string; size: number }> {
     const real = await this.resolve(requested);
     const info = await stat(real);
-    if (!info.isFile()) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_KIND', 400, `${requested} is a directory: download its files one by one (/files/browse lists them)`);
+    if (!info.isFile())
+      throw new FilesError(
+        'ERR_CLUSTER_LOCAL_FILES_KIND',
+        400,
+        `${requested} is a directory: download its files one by one (/files/browse lists them)`,
+      );
     return { real, size: info.size };
   }
 }
 
 async function fileInfo(path: string, info: Stats): Promise<FileInfo> {
-  return { path, modeBits: info.mode, nlink: info.nlink, size: info.size, mtime: Math.floor(info.mtimeMs / 1000), mode: fileModeString(info.mode), uid: await userName(info.uid), gid: await groupName(info.gid) };
+  return {
+    path,
+    modeBits: info.mode,
+    nlink: info.nlink,
+    size: info.size,
+    mtime: Math.floor(info.mtimeMs / 1000),
+    mode: fileModeString(info.mode),
+    uid: await userName(info.uid),
+    gid: await groupName(info.gid),
+  };
 }
 
 function integer(text: string | null, name: string): number {
   if (text === null || text === '') return -1;
-  if (!/^-?\d+$/.test(text)) throw new FilesError('ERR_CLUSTER_LOCAL_FILES_BAD_RANGE', 400, `Failed to parse ${name}: ${JSON.stringify(text)} is not an integer`);
+  if (!/^-?\d+$/.test(text))
+    throw new FilesError('ERR_CLUSTER_LOCAL_FILES_BAD_RANGE', 400, `Failed to parse ${name}: ${JSON.stringify(text)} is not an integer`);
   return Number(text);
 }
 

@@ -34,10 +34,21 @@ export async function taskStatistics(task: RunningTask): Promise<ResourceStatist
   // v1 hosts often mount cpuacct apart from cpu, where the task has no group: its CPU time then comes from /proc.
   if (fromCgroup) return { timestamp, processes: pids.length, ...limits, cpus_user_time_secs: cpu.user, cpus_system_time_secs: cpu.system, ...fromCgroup };
   const rss = await residentBytes(pids);
-  return { timestamp, processes: pids.length, ...limits, cpus_user_time_secs: cpu.user, cpus_system_time_secs: cpu.system, mem_rss_bytes: rss, mem_total_bytes: rss };
+  return {
+    timestamp,
+    processes: pids.length,
+    ...limits,
+    cpus_user_time_secs: cpu.user,
+    cpus_system_time_secs: cpu.system,
+    mem_rss_bytes: rss,
+    mem_total_bytes: rss,
+  };
 }
 
-type CgroupPart = Omit<ResourceStatistics, 'timestamp' | 'processes' | 'cpus_limit' | 'mem_limit_bytes' | 'cpus_user_time_secs' | 'cpus_system_time_secs'> & { cpus_user_time_secs?: number; cpus_system_time_secs?: number };
+type CgroupPart = Omit<
+  ResourceStatistics,
+  'timestamp' | 'processes' | 'cpus_limit' | 'mem_limit_bytes' | 'cpus_user_time_secs' | 'cpus_system_time_secs'
+> & { cpus_user_time_secs?: number; cpus_system_time_secs?: number };
 
 async function cgroupStatistics(dirs: readonly string[]): Promise<CgroupPart | null> {
   const read = async (file: string): Promise<string | null> => {
@@ -47,7 +58,14 @@ async function cgroupStatistics(dirs: readonly string[]): Promise<CgroupPart | n
     }
     return null;
   };
-  const fields = (text: string | null): Map<string, number> => new Map((text ?? '').split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length === 2).map(([k, v]) => [k!, Number(v)]));
+  const fields = (text: string | null): Map<string, number> =>
+    new Map(
+      (text ?? '')
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/))
+        .filter((p) => p.length === 2)
+        .map(([k, v]) => [k!, Number(v)]),
+    );
   // cgroup v2: cpu.stat in microseconds, memory.current and memory.stat in bytes.
   const cpuStat = await read('cpu.stat');
   const current = await read('memory.current');
@@ -74,7 +92,9 @@ async function cgroupStatistics(dirs: readonly string[]): Promise<CgroupPart | n
   const throttle = fields(await read('cpu.stat'));
   const memory = fields(await read('memory.stat'));
   return {
-    ...(acctText === null ? {} : { cpus_user_time_secs: (acct.get('user') ?? 0) / CLOCK_TICKS, cpus_system_time_secs: (acct.get('system') ?? 0) / CLOCK_TICKS }),
+    ...(acctText === null
+      ? {}
+      : { cpus_user_time_secs: (acct.get('user') ?? 0) / CLOCK_TICKS, cpus_system_time_secs: (acct.get('system') ?? 0) / CLOCK_TICKS }),
     cpus_nr_periods: throttle.get('nr_periods') ?? 0,
     cpus_nr_throttled: throttle.get('nr_throttled') ?? 0,
     cpus_throttled_time_secs: (throttle.get('throttled_time') ?? 0) / 1e9,

@@ -69,9 +69,15 @@ async function operatorCall(agent: LocalAgent, files: SandboxFiles, request: Inc
   }
   const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
   const codec = codecFor(contentType);
-  if (!codec) return sendText(response, 415, `Expecting 'Content-Type' of application/json (got ${JSON.stringify(contentType)}); protobuf agent calls are not answered yet`);
+  if (!codec)
+    return sendText(
+      response,
+      415,
+      `Expecting 'Content-Type' of application/json (got ${JSON.stringify(contentType)}); protobuf agent calls are not answered yet`,
+    );
   const accept = request.headers.accept ?? '*/*';
-  if (!/(^|,)\s*(application\/json|application\/\*|\*\/\*)/i.test(accept)) return sendText(response, 406, `Expecting 'Accept' to allow application/json (got ${JSON.stringify(accept)})`);
+  if (!/(^|,)\s*(application\/json|application\/\*|\*\/\*)/i.test(accept))
+    return sendText(response, 406, `Expecting 'Accept' to allow application/json (got ${JSON.stringify(accept)})`);
   const body = await readBody(request, MAX_CALL_BYTES);
   if (!body) return sendText(response, 413, `the call is larger than ${MAX_CALL_BYTES} bytes`);
   const answer = await answerCall(validateCall(codec.decode(body)), agent, files);
@@ -113,7 +119,11 @@ function sendJson(response: ServerResponse, status: number, body: unknown): void
 /** Mesos answers refused requests with a plain-text reason. */
 function sendText(response: ServerResponse, status: number, text: string): void {
   if (response.headersSent) return void response.destroy();
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(text) + 1, ...(status === 413 ? { connection: 'close' } : {}) });
+  response.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': Buffer.byteLength(text) + 1,
+    ...(status === 413 ? { connection: 'close' } : {}),
+  });
   response.end(response.req.method === 'HEAD' ? undefined : `${text}\n`);
 }
 

@@ -43,7 +43,10 @@ export const JSON_CODEC: AgentCallCodec = {
     }
   },
   // proto3 JSON writes `bytes` as base64.
-  encode: (response) => Buffer.from(JSON.stringify(response, (_key, value: unknown) => (isBufferJson(value) ? Buffer.from(value.data).toString('base64') : value))),
+  encode: (response) =>
+    Buffer.from(
+      JSON.stringify(response, (_key, value: unknown) => (isBufferJson(value) ? Buffer.from(value.data).toString('base64') : value)),
+    ),
 };
 
 function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
@@ -70,7 +73,8 @@ export function validateCall(raw: unknown): AgentCall {
     if (value === undefined && !required) return undefined;
     // uint64 may arrive as a JSON string (proto3 JSON) or a number.
     const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) throw new AgentCallError(400, `Failed to validate agent::Call: '${field}' must be a non-negative integer`);
+    if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0)
+      throw new AgentCallError(400, `Failed to validate agent::Call: '${field}' must be a non-negative integer`);
     return n;
   };
   switch (type) {
@@ -86,7 +90,10 @@ export function validateCall(raw: unknown): AgentCall {
       return { type, read_file: { path: path(s, 'read_file'), offset: count(s, 'offset', true)!, ...(length === undefined ? {} : { length }) } };
     }
     default:
-      throw new AgentCallError(400, `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} (it answers GET_CONTAINERS, LIST_FILES, READ_FILE)`);
+      throw new AgentCallError(
+        400,
+        `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} (it answers GET_CONTAINERS, LIST_FILES, READ_FILE)`,
+      );
   }
 }
 

@@ -25,7 +25,12 @@ export function finishedRuns(agent: LocalAgent, master: LocalMaster): ExecutorRu
     for (const task of framework.completed) {
       const containerId = containerIdOf(task);
       if (task.launch.agentId !== agent.id || !containerId) continue;
-      runs.push({ frameworkId: framework.id, executorId: task.launch.taskId, containerId, directory: join(agent.workDir, 'frameworks', framework.id, 'executors', task.launch.taskId, 'runs', containerId) });
+      runs.push({
+        frameworkId: framework.id,
+        executorId: task.launch.taskId,
+        containerId,
+        directory: join(agent.workDir, 'frameworks', framework.id, 'executors', task.launch.taskId, 'runs', containerId),
+      });
     }
   }
   return runs.reverse();
@@ -38,11 +43,13 @@ export function agentState(agent: LocalAgent, master: LocalMaster): Record<strin
     const json = taskJson(task);
     return {
       id: task.launch.taskId,
-      name: `Command Executor (Task: ${task.launch.taskId}) (Command: sh -c '${task.launch.command.slice(0, 40)}${task.launch.command.length > 40 ? '...' : ''}')`,
+      name: `Command Executor (Task: ${task.launch.taskId}) (Command: sh -c '${commandPreview(task.launch.command)}')`,
       source: task.launch.taskId,
       framework_id: frameworkId,
       container: containerId,
-      directory: running?.sandbox ?? (containerId ? join(agent.workDir, 'frameworks', frameworkId, 'executors', task.launch.taskId, 'runs', containerId) : ''),
+      directory:
+        running?.sandbox ??
+        (containerId ? join(agent.workDir, 'frameworks', frameworkId, 'executors', task.launch.taskId, 'runs', containerId) : ''),
       resources: resourcesJson(task.launch.resources),
       role: '*',
       type: 'COMMAND',
@@ -93,4 +100,9 @@ export async function monitorStatistics(agent: LocalAgent, frameworkName: (id: s
     framework_name: frameworkName(task.launch.frameworkId),
     statistics: await taskStatistics(task),
   })));
+}
+
+/** Mesos's command executor names itself after the first 40 characters of the command. */
+function commandPreview(command: string): string {
+  return command.length > 40 ? `${command.slice(0, 40)}...` : command;
 }

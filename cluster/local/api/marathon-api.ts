@@ -47,7 +47,9 @@ function read(ctx: MarathonContext, url: URL, path: string, route: AppRoute | nu
     const embed = url.searchParams.getAll('embed').some((e) => e === 'apps.tasks' || e === 'app.tasks');
     const idFilter = url.searchParams.get('id');
     const cmdFilter = url.searchParams.get('cmd');
-    const listed = scheduler.apps().filter((a) => (!idFilter || a.definition.id.includes(idFilter)) && (!cmdFilter || (a.definition.cmd ?? '').includes(cmdFilter)));
+    const listed = scheduler
+      .apps()
+      .filter((a) => (!idFilter || a.definition.id.includes(idFilter)) && (!cmdFilter || (a.definition.cmd ?? '').includes(cmdFilter)));
     return sendJson(response, 200, { apps: listed.map((a) => ctx.render(a, embed)) });
   }
   if (route?.appId) {
@@ -77,9 +79,20 @@ function read(ctx: MarathonContext, url: URL, path: string, route: AppRoute | nu
       return sendJson(response, 200, { leader: `${master.ip}:${master.port}` });
     case '/v2/info':
       return sendJson(response, 200, {
-        name: 'marathon', version: MARATHON_VERSION, buildref: 'gatehouse-embedded', elected: true, leader: `${master.ip}:${master.port}`, frameworkId: scheduler.frameworkId,
-        marathon_config: { master: `http://${master.ip}:${master.port}`, mesos_leader_ui_url: `http://${master.ip}:${master.port}/`, framework_name: 'marathon', max_versions: 50 },
-        http_config: { http_port: master.port }, event_subscriber: { type: 'sse' },
+        name: 'marathon',
+        version: MARATHON_VERSION,
+        buildref: 'gatehouse-embedded',
+        elected: true,
+        leader: `${master.ip}:${master.port}`,
+        frameworkId: scheduler.frameworkId,
+        marathon_config: {
+          master: `http://${master.ip}:${master.port}`,
+          mesos_leader_ui_url: `http://${master.ip}:${master.port}/`,
+          framework_name: 'marathon',
+          max_versions: 50,
+        },
+        http_config: { http_port: master.port },
+        event_subscriber: { type: 'sse' },
       });
   }
   if (deployment) throw notFound(`DeploymentPlan ${decodeURIComponent(deployment[1]!)} does not exist`);

@@ -47,6 +47,7 @@ export const appMissing = (id: string): MarathonHttpError => notFound(`App '${id
 /** Marathon reads any ISO-8601 date-time with an offset; anything else is its 422. */
 export function parseTimestamp(text: string): Date {
   const at = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text) ? new Date(text) : null;
-  if (!at || Number.isNaN(at.getTime())) throw new MarathonHttpError(422, { message: `Invalid timestamp provided '${text}'. Expecting ISO-8601 datetime string.` });
+  if (!at || Number.isNaN(at.getTime()))
+    throw new MarathonHttpError(422, { message: `Invalid timestamp provided '${text}'. Expecting ISO-8601 datetime string.` });
   return at;
 }

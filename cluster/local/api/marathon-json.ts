@@ -62,18 +62,29 @@ export function taskJson(task: SchedulerTask): Record<string, unknown> {
   };
 }
 
-export function queueJson(apps: readonly AppState[], missing: (app: AppState) => number, extras: (app: AppState) => AppExtras = () => ({})): Record<string, unknown> {
+export function queueJson(
+  apps: readonly AppState[],
+  missing: (app: AppState) => number,
+  extras: (app: AppState) => AppExtras = () => ({}),
+): Record<string, unknown> {
   return {
-    queue: apps.filter((app) => missing(app) > 0).map((app) => ({
-      app: appJson(app, false, extras(app)),
-      count: missing(app),
-      delay: { timeLeftSeconds: Math.max(0, Math.ceil((app.delayUntil - Date.now()) / 1000)), overdue: app.delayUntil <= Date.now() },
-      since: app.definition.version,
-      // Marathon's own summary of why offers were not used, plus the reason in words.
-      processedOffersSummary: {
-        rejectSummaryLastOffers: Object.entries({ cpus: 'InsufficientCpus', mem: 'InsufficientMemory', disk: 'InsufficientDisk', ports: 'InsufficientPorts' }).map(([key, reason]) => ({ reason, declined: app.rejected[key as keyof typeof app.rejected] ?? 0, processed: 1 })),
-      },
-      waiting: app.waiting,
-    })),
+    queue: apps
+      .filter((app) => missing(app) > 0)
+      .map((app) => ({
+        app: appJson(app, false, extras(app)),
+        count: missing(app),
+        delay: { timeLeftSeconds: Math.max(0, Math.ceil((app.delayUntil - Date.now()) / 1000)), overdue: app.delayUntil <= Date.now() },
+        since: app.definition.version,
+        // Marathon's own summary of why offers were not used, plus the reason in words.
+        processedOffersSummary: {
+          rejectSummaryLastOffers: Object.entries({
+            cpus: 'InsufficientCpus',
+            mem: 'InsufficientMemory',
+            disk: 'InsufficientDisk',
+            ports: 'InsufficientPorts',
+          }).map(([key, reason]) => ({ reason, declined: app.rejected[key as keyof typeof app.rejected] ?? 0, processed: 1 })),
+        },
+        waiting: app.waiting,
+      })),
   };
 }

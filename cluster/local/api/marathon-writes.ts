@@ -15,12 +15,35 @@ import { taskJson } from './marathon-json.js';
 type Raw = Record<string, unknown>;
 
 /** Fields of Marathon's AppInfo that a client may send back (a GET edited and PUT) but that are not definition. */
-const OUTPUT_ONLY = new Set(['version', 'versionInfo', 'tasksStaged', 'tasksRunning', 'tasksHealthy', 'tasksUnhealthy', 'deployments', 'tasks', 'lastTaskFailure', 'taskStats', 'readinessCheckResults']);
+const OUTPUT_ONLY = new Set([
+  'version',
+  'versionInfo',
+  'tasksStaged',
+  'tasksRunning',
+  'tasksHealthy',
+  'tasksUnhealthy',
+  'deployments',
+  'tasks',
+  'lastTaskFailure',
+  'taskStats',
+  'readinessCheckResults',
+]);
 
-export async function handleWrite(ctx: MarathonContext, request: IncomingMessage, response: ServerResponse, url: URL, path: string, route: AppRoute | null): Promise<void> {
+export async function handleWrite(
+  ctx: MarathonContext,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  path: string,
+  route: AppRoute | null,
+): Promise<void> {
   const method = request.method ?? 'GET';
   if (!isThisMachine(request.socket.remoteAddress)) {
-    throw new MarathonHttpError(403, { message: `${method} ${path}: changes are accepted from this machine only (through the gateway, which authenticates them), not from ${request.socket.remoteAddress ?? 'an unknown address'}` });
+    throw new MarathonHttpError(403, {
+      message:
+        `${method} ${path}: changes are accepted from this machine only (through the gateway, which authenticates them), ` +
+        `not from ${request.socket.remoteAddress ?? 'an unknown address'}`,
+    });
   }
   if (route?.appId === null && method === 'POST') return create(ctx, request, response, url);
   if (route?.appId) {
@@ -94,7 +117,10 @@ async function killAppTasks(ctx: MarathonContext, response: ServerResponse, url:
   const app = ctx.app(appId);
   if (!app) throw appMissing(appId);
   const host = url.searchParams.get('host');
-  const tasks = taskId === null ? [...app.tasks.values()].filter((t) => !host || host === '*' || t.host === host) : [app.tasks.get(taskId)].filter((t) => t !== undefined);
+  const tasks =
+    taskId === null
+      ? [...app.tasks.values()].filter((t) => !host || host === '*' || t.host === host)
+      : [app.tasks.get(taskId)].filter((t) => t !== undefined);
   if (taskId !== null && tasks.length === 0) throw notFound(`Task '${taskId}' does not exist`);
   const ids = tasks.map((t) => t.id);
   if (!flag(url, 'scale')) {
@@ -116,7 +142,10 @@ async function deleteTasks(ctx: MarathonContext, request: IncomingMessage, respo
   }
   const scale = flag(url, 'scale');
   if (scale && flag(url, 'wipe')) throw new MarathonHttpError(400, { message: 'You cannot use scale and wipe at the same time.' });
-  if (!scale) return sendJson(response, 200, { tasks: [...byApp].flatMap(([appId, own]) => ctx.scheduler.killTasks(appId, own, { scale: false }).map(taskJson)) });
+  if (!scale)
+    return sendJson(response, 200, {
+      tasks: [...byApp].flatMap(([appId, own]) => ctx.scheduler.killTasks(appId, own, { scale: false }).map(taskJson)),
+    });
   let last: Deployment | null = null;
   for (const [appId, own] of byApp) last = await killAndScale(ctx, url, appId, own);
   if (!last) return sendJson(response, 200, { tasks: [] });
@@ -143,7 +172,9 @@ async function deleteDeployment(ctx: MarathonContext, response: ServerResponse, 
   }
   // A rollback: the app's file goes back to what it was before the deployment (or away, for a new app).
   const { appId, original } = running;
-  const deployment = await deploy(ctx, appId, true, (writer) => (original === null ? writer.remove(appId) : writer.put(appId, compactJson(original), { create: true })));
+  const deployment = await deploy(ctx, appId, true, (writer) =>
+    original === null ? writer.remove(appId) : writer.put(appId, compactJson(original), { create: true }),
+  );
   sendDeployment(response, 200, deployment);
 }
 
@@ -151,7 +182,14 @@ async function deleteDeployment(ctx: MarathonContext, response: ServerResponse, 
  * Runs a write unless a deployment of the app is running (409 without force), and returns the
  * deployment it started. A write that changes nothing still gets a deployment, finished at once.
  */
-function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles = true, check?: () => void): Promise<Deployment> {
+function deploy(
+  ctx: MarathonContext,
+  appId: string,
+  force: boolean,
+  write: (writer: AppFileWriter) => Promise<void>,
+  needsFiles = true,
+  check?: () => void,
+): Promise<Deployment> {
   // One change at a time: the lock check and the deployment it starts are one step, so of two
   // changes of an app sent together the second sees the first's deployment (409 without force).
   const previous = queues.get(ctx) ?? Promise.resolve();
@@ -159,19 +197,34 @@ function deploy(ctx: MarathonContext, appId: string, force: boolean, write: (wri
     check?.();
     return deployNow(ctx, appId, force, write, needsFiles);
   });
-  queues.set(ctx, run.catch(() => undefined));
+  queues.set(
+    ctx,
+    run.catch(() => undefined),
+  );
   return run;
 }
 
 const queues = new WeakMap<MarathonContext, Promise<unknown>>();
 
-async function deployNow(ctx: MarathonContext, appId: string, force: boolean, write: (writer: AppFileWriter) => Promise<void>, needsFiles: boolean): Promise<Deployment> {
+async function deployNow(
+  ctx: MarathonContext,
+  appId: string,
+  force: boolean,
+  write: (writer: AppFileWriter) => Promise<void>,
+  needsFiles: boolean,
+): Promise<Deployment> {
   const { deployments } = ctx.scheduler;
   const locked = deployments.forApp(appId);
   if (locked && !force) {
-    throw conflict(`App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${locked.id}'.`, { deployments: [{ id: locked.id }] });
+    throw conflict(
+      `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${locked.id}'.`,
+      { deployments: [{ id: locked.id }] },
+    );
   }
-  if (needsFiles && !ctx.writer) throw new MarathonHttpError(405, { message: 'the apps of this cluster do not come from app files, so they cannot be changed over HTTP' });
+  if (needsFiles && !ctx.writer)
+    throw new MarathonHttpError(405, {
+      message: 'the apps of this cluster do not come from app files, so they cannot be changed over HTTP',
+    });
   const before = deployments.latestFor(appId);
   try {
     await write(ctx.writer!);

@@ -45,17 +45,36 @@ export function masterState(master: LocalMaster, options: MasterJsonOptions): Re
 
 /** The master's flags as Mesos lists them (`/master/flags`, GET_FLAGS): names and string values. */
 export function masterFlags(master: LocalMaster, options: MasterJsonOptions): Record<string, string> {
-  return { allocation_interval: '1secs', cluster: options.clusterName, hostname: master.ip, port: String(master.port), work_dir: options.workDir, max_completed_tasks_per_framework: '100', offer_timeout: '10secs', host: hostname() };
+  return {
+    allocation_interval: '1secs',
+    cluster: options.clusterName,
+    hostname: master.ip,
+    port: String(master.port),
+    work_dir: options.workDir,
+    max_completed_tasks_per_framework: '100',
+    offer_timeout: '10secs',
+    host: hostname(),
+  };
 }
 
 export function stateSummary(master: LocalMaster, options: MasterJsonOptions): Record<string, unknown> {
   return {
     hostname: master.ip,
     cluster: options.clusterName,
-    slaves: master.agents().map((agent) => ({ ...agentSummary(master, agent), TASK_RUNNING: runningOn(master, agent.id), framework_ids: master.frameworks().map((f) => f.id) })),
+    slaves: master
+      .agents()
+      .map((agent) => ({
+        ...agentSummary(master, agent),
+        TASK_RUNNING: runningOn(master, agent.id),
+        framework_ids: master.frameworks().map((f) => f.id),
+      })),
     frameworks: master.frameworks().map((framework) => {
       const { tasks: _tasks, completed_tasks: _completed, ...rest } = frameworkJson(master, framework, false);
-      return { ...rest, TASK_RUNNING: [...framework.tasks.values()].filter((t) => t.state === 'TASK_RUNNING').length, slave_ids: master.agents().map((a) => a.id) };
+      return {
+        ...rest,
+        TASK_RUNNING: [...framework.tasks.values()].filter((t) => t.state === 'TASK_RUNNING').length,
+        slave_ids: master.agents().map((a) => a.id),
+      };
     }),
   };
 }
@@ -146,7 +165,8 @@ function statusJson(status: TaskStatusUpdate): Record<string, unknown> {
 
 function runningOn(master: LocalMaster, agentId: string): number {
   let count = 0;
-  for (const framework of master.frameworks()) for (const task of framework.tasks.values()) if (task.launch.agentId === agentId && task.state === 'TASK_RUNNING') count++;
+  for (const framework of master.frameworks())
+    for (const task of framework.tasks.values()) if (task.launch.agentId === agentId && task.state === 'TASK_RUNNING') count++;
   return count;
 }
 

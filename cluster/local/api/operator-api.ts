@@ -49,7 +49,8 @@ export class OperatorApi {
     }
     const contentType = request.headers['content-type'];
     if (!contentType) return fail(response, 400, "Expecting 'Content-Type' to be present");
-    if (!(MEDIA_TYPES as readonly string[]).includes(contentType)) return fail(response, 415, `Expecting 'Content-Type' of ${MEDIA_TYPES.join(' or ')}, received '${contentType}'`);
+    if (!(MEDIA_TYPES as readonly string[]).includes(contentType))
+      return fail(response, 415, `Expecting 'Content-Type' of ${MEDIA_TYPES.join(' or ')}, received '${contentType}'`);
     const answerType = MEDIA_TYPES.find((type) => accepts(request.headers.accept, type));
     if (!answerType) return fail(response, 406, `Expecting 'Accept' to allow ${MEDIA_TYPES.join(' or ')}`);
     const limit = this.#options.maxCallBytes ?? DEFAULT_MAX_CALL_BYTES;
@@ -102,7 +103,12 @@ export class OperatorApi {
     if (type === 'SUBSCRIBE') return this.events.subscribe(response, answerType);
     const answer = answers[type];
     if (type === 'UNKNOWN') return fail(response, 400, 'Failed to validate master::Call: UNKNOWN is not a call');
-    if (!answer) return fail(response, 501, `${type} is not implemented by the embedded master (it answers ${[...Object.keys(answers), 'SUBSCRIBE'].join(', ')})`);
+    if (!answer)
+      return fail(
+        response,
+        501,
+        `${type} is not implemented by the embedded master (it answers ${[...Object.keys(answers), 'SUBSCRIBE'].join(', ')})`,
+      );
     const bytes = encodeMessage(ResponseType, { type, ...answer() }, answerType);
     response.writeHead(200, { 'content-type': answerType, 'content-length': bytes.length });
     response.end(bytes);

@@ -127,7 +127,14 @@ function eventMessage(master: LocalMaster, event: MasterEvent): Record<string, u
     case 'TASK_ADDED':
       return { type: event.type, task_added: { task: taskMessage(event.task) } };
     case 'TASK_UPDATED':
-      return { type: event.type, task_updated: { framework_id: { value: event.task.launch.frameworkId }, status: statusMessage(event.status), state: event.task.state } };
+      return {
+        type: event.type,
+        task_updated: {
+          framework_id: { value: event.task.launch.frameworkId },
+          status: statusMessage(event.status),
+          state: event.task.state,
+        },
+      };
     case 'AGENT_ADDED':
       return { type: event.type, agent_added: { agent: agentMessage(master, event.agent) } };
     case 'AGENT_REMOVED':

@@ -23,7 +23,14 @@ export function resourceList(r: Resources, allocatedTo?: string): Json[] {
   for (const name of ['cpus', 'mem', 'disk'] as const) {
     if (r[name] > 0) list.push({ name, type: 'SCALAR', scalar: { value: r[name] }, role: DEFAULT_ROLE, ...role });
   }
-  if (r.ports.length > 0) list.push({ name: 'ports', type: 'RANGES', ranges: { range: r.ports.map((p) => ({ begin: p.begin, end: p.end })) }, role: DEFAULT_ROLE, ...role });
+  if (r.ports.length > 0)
+    list.push({
+      name: 'ports',
+      type: 'RANGES',
+      ranges: { range: r.ports.map((p) => ({ begin: p.begin, end: p.end })) },
+      role: DEFAULT_ROLE,
+      ...role,
+    });
   return list;
 }
 

@@ -50,7 +50,8 @@ export function decodeCall(body: Buffer, mediaType: MediaType): DecodedCall {
   } catch (error) {
     throw new CallDecodeError(`Failed to parse body into JSON: ${(error as Error).message}`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new CallDecodeError('Failed to convert JSON into Call protobuf: the body is not a JSON object');
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new CallDecodeError('Failed to convert JSON into Call protobuf: the body is not a JSON object');
   const type = (json as { type?: unknown }).type;
   // JSON null means "unset", as in Mesos.
   if (type !== undefined && type !== null && !(typeof type === 'string' && Object.hasOwn(CALL_TYPES, type))) {

@@ -31,14 +31,21 @@ async function appFileNames(dir: string): Promise<string[] | null> {
  * ones keep their last good apps (quarantined). A missing directory means no apps. An app id that an
  * earlier file (by name) already defines is dropped, with an error on the later file naming the first.
  */
-export async function loadAppFiles(dir: string, previous: ReadonlyMap<string, AppFileStatus>, digests?: Map<string, string>): Promise<Map<string, AppFileStatus>> {
+export async function loadAppFiles(
+  dir: string,
+  previous: ReadonlyMap<string, AppFileStatus>,
+  digests?: Map<string, string>,
+): Promise<Map<string, AppFileStatus>> {
   const root = resolve(dir);
   const next = new Map<string, AppFileStatus>();
   for (const name of (await appFileNames(root)) ?? []) {
     const file = join(root, name);
     const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => ({ error: e.code ?? String(e) }));
     if (typeof text === 'string') digests?.set(file, digestOf(text));
-    const parsed = typeof text === 'string' ? parseAppFile(text, file) : { apps: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})`, severity: 'error' as const }] };
+    const parsed =
+      typeof text === 'string'
+        ? parseAppFile(text, file)
+        : { apps: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})`, severity: 'error' as const }] };
     if (!parsed.problems.some(isAppError)) next.set(file, { file, status: 'ok', problems: parsed.problems, apps: parsed.apps });
     else next.set(file, { file, status: 'quarantined', problems: parsed.problems, apps: previous.get(file)?.apps ?? [] });
   }
@@ -50,9 +57,21 @@ export async function loadAppFiles(dir: string, previous: ReadonlyMap<string, Ap
     const problems: AppProblem[] = duplicates.map((app) => {
       const first = claimed.get(app.id)!.source;
       const path = formatKeyPath([...appKeyPath(app), 'id']);
-      return { file, line: app.source.line, col: app.source.col, path, message: `app ${app.id} is already defined in ${first.file}:${first.line}:${first.col}; this definition is ignored`, severity: 'error' };
+      return {
+        file,
+        line: app.source.line,
+        col: app.source.col,
+        path,
+        message: `app ${app.id} is already defined in ${first.file}:${first.line}:${first.col}; this definition is ignored`,
+        severity: 'error',
+      };
     });
-    next.set(file, { file, status: 'quarantined', problems: [...status.problems, ...problems], apps: status.apps.filter((app) => !duplicates.includes(app)) });
+    next.set(file, {
+      file,
+      status: 'quarantined',
+      problems: [...status.problems, ...problems],
+      apps: status.apps.filter((app) => !duplicates.includes(app)),
+    });
   }
   return next;
 }
@@ -99,15 +118,25 @@ export class AppCatalog {
     };
     if (typeof options?.dir !== 'string' || !options.dir) fail('dir must be a non-empty path');
     if (!options.logger || typeof options.logger.info !== 'function') fail('logger must be a pino logger');
-    if (options.pollMs !== undefined && !(Number.isFinite(options.pollMs) && options.pollMs > 0)) fail(`pollMs must be a positive number of milliseconds, got ${String(options.pollMs)}`);
-    if (options.debounceMs !== undefined && !(Number.isFinite(options.debounceMs) && options.debounceMs >= 0)) fail(`debounceMs must be a number of milliseconds >= 0, got ${String(options.debounceMs)}`);
+    if (options.pollMs !== undefined && !(Number.isFinite(options.pollMs) && options.pollMs > 0))
+      fail(`pollMs must be a positive number of milliseconds, got ${String(options.pollMs)}`);
+    if (options.debounceMs !== undefined && !(Number.isFinite(options.debounceMs) && options.debounceMs >= 0))
+      fail(`debounceMs must be a number of milliseconds >= 0, got ${String(options.debounceMs)}`);
     this.#dir = resolve(options.dir);
     this.#logger = options.logger;
     this.#pollMs = options.pollMs ?? 2000;
     this.#debounceMs = options.debounceMs ?? 100;
     const registers = options.registry ? [options.registry] : [];
-    this.#reloads = options.registry ? new Counter({ name: 'gatehouse_cluster_app_reloads_total', help: 'Reloads of the app files of the embedded cluster', registers }) : null;
-    this.#failures = options.registry ? new Counter({ name: 'gatehouse_cluster_app_reload_failures_total', help: 'App file reloads that quarantined a file or could not read the directory', registers }) : null;
+    this.#reloads = options.registry
+      ? new Counter({ name: 'gatehouse_cluster_app_reloads_total', help: 'Reloads of the app files of the embedded cluster', registers })
+      : null;
+    this.#failures = options.registry
+      ? new Counter({
+          name: 'gatehouse_cluster_app_reload_failures_total',
+          help: 'App file reloads that quarantined a file or could not read the directory',
+          registers,
+        })
+      : null;
   }
 
   /** Loads the directory once (rejects if it exists but cannot be read), then follows it. */
@@ -256,7 +285,14 @@ export class AppCatalog {
   async #stampNow(): Promise<string> {
     const names = await appFileNames(this.#dir).catch(() => null);
     if (names === null) return 'missing';
-    const parts = await Promise.all(names.map((name) => stat(join(this.#dir, name)).then((s) => `${name}:${s.size}:${s.mtimeMs}:${s.ino}`, () => `${name}:gone`)));
+    const parts = await Promise.all(
+      names.map((name) =>
+        stat(join(this.#dir, name)).then(
+          (s) => `${name}:${s.size}:${s.mtimeMs}:${s.ino}`,
+          () => `${name}:gone`,
+        ),
+      ),
+    );
     return parts.join('\n');
   }
 }

@@ -5,7 +5,15 @@ import { createHash } from 'node:crypto';
 import { checkSchema, compileSchema, formatKeyPath, parseYamlFile, type ConfigProblem, type KeyPath, type YamlFile } from '../../../config/index.js';
 import { deepFreeze } from '../../../core/index.js';
 import type { ValidateFunction } from 'ajv';
-import { APP_SCHEMA, GROUP_SCHEMA, UNSUPPORTED_APP_KEYS, UNSUPPORTED_GROUP_KEYS, UNSUPPORTED_HEALTH_CHECK_KEYS, type Severity, type UnsupportedRule } from './app-keys.js';
+import {
+  APP_SCHEMA,
+  GROUP_SCHEMA,
+  UNSUPPORTED_APP_KEYS,
+  UNSUPPORTED_GROUP_KEYS,
+  UNSUPPORTED_HEALTH_CHECK_KEYS,
+  type Severity,
+  type UnsupportedRule,
+} from './app-keys.js';
 
 export type HealthCheckProtocol = 'HTTP' | 'HTTPS' | 'TCP' | 'COMMAND'; // MESOS_HTTP→HTTP, MESOS_HTTPS→HTTPS, MESOS_TCP→TCP
 
@@ -78,10 +86,35 @@ export const appKeyPath = (app: AppDefinition): KeyPath => keyPaths.get(app) ?? 
 
 type Raw = Record<string, unknown>;
 type RawPort = { port?: number; name?: string; protocol?: string; labels?: Raw };
-type RawHealthCheck = { protocol?: string; path?: string; portIndex?: number; command?: { value: string }; gracePeriodSeconds?: number; intervalSeconds?: number; timeoutSeconds?: number; maxConsecutiveFailures?: number; ignoreHttp1xx?: boolean };
+type RawHealthCheck = {
+  protocol?: string;
+  path?: string;
+  portIndex?: number;
+  command?: { value: string };
+  gracePeriodSeconds?: number;
+  intervalSeconds?: number;
+  timeoutSeconds?: number;
+  maxConsecutiveFailures?: number;
+  ignoreHttp1xx?: boolean;
+};
 type RawApp = {
-  id: string; cmd?: string; args?: string[]; instances?: number; cpus?: number; mem?: number; disk?: number; ports?: number[]; portDefinitions?: RawPort[]; requirePorts?: boolean;
-  labels?: Raw; env?: Raw; healthChecks?: RawHealthCheck[]; backoffSeconds?: number; backoffFactor?: number; maxLaunchDelaySeconds?: number; taskKillGracePeriodSeconds?: number;
+  id: string;
+  cmd?: string;
+  args?: string[];
+  instances?: number;
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  ports?: number[];
+  portDefinitions?: RawPort[];
+  requirePorts?: boolean;
+  labels?: Raw;
+  env?: Raw;
+  healthChecks?: RawHealthCheck[];
+  backoffSeconds?: number;
+  backoffFactor?: number;
+  maxLaunchDelaySeconds?: number;
+  taskKillGracePeriodSeconds?: number;
 };
 type Report = (path: KeyPath, message: string, severity?: Severity, key?: boolean) => void;
 
@@ -90,10 +123,12 @@ export function parseAppFile(text: string, file: string): { apps: AppDefinition[
   const doc = parseYamlFile(text, file);
   if (doc.problems.length) return { apps: [], problems: doc.problems.map((p) => ({ ...p, severity: 'error' })) };
   const problems: AppProblem[] = [];
-  const report: Report = (path, message, severity = 'error', key = false) => problems.push({ file, ...doc.positionOf(path, { key }), path: formatKeyPath(path), message, severity });
+  const report: Report = (path, message, severity = 'error', key = false) =>
+    problems.push({ file, ...doc.positionOf(path, { key }), path: formatKeyPath(path), message, severity });
   const value = doc.value;
   if (!isRecord(value)) {
-    report([], `${value === null || value === undefined ? 'the file is empty' : `got ${Array.isArray(value) ? 'a list' : typeof value}`}: expected one app (id, cmd, ...) or a group { id: /grp, apps: [...] }`);
+    const found = value === null || value === undefined ? 'the file is empty' : `got ${Array.isArray(value) ? 'a list' : typeof value}`;
+    report([], `${found}: expected one app (id, cmd, ...) or a group { id: /grp, apps: [...] }`);
     return { apps: [], problems };
   }
   let base = '/';
@@ -114,7 +149,9 @@ export function parseAppFile(text: string, file: string): { apps: AppDefinition[
   for (const { raw, at } of entries) {
     const stripped = strip(raw as Raw, at, UNSUPPORTED_APP_KEYS, report);
     if (Array.isArray(stripped['healthChecks'])) {
-      stripped['healthChecks'] = stripped['healthChecks'].map((hc: unknown, j) => (isRecord(hc) ? strip(hc, [...at, 'healthChecks', j], UNSUPPORTED_HEALTH_CHECK_KEYS, report) : hc));
+      stripped['healthChecks'] = stripped['healthChecks'].map((hc: unknown, j) =>
+        isRecord(hc) ? strip(hc, [...at, 'healthChecks', j], UNSUPPORTED_HEALTH_CHECK_KEYS, report) : hc,
+      );
     }
     const schema = check(validateApp, doc, at, stripped);
     problems.push(...schema);
@@ -151,7 +188,13 @@ function buildApp(raw: RawApp, at: KeyPath, base: string, doc: YamlFile, report:
   const numbers = new Map<number, string>();
   const portDefinitions = rawPorts.map(({ port, path, portPath }) => {
     const number = port.port ?? 0;
-    if (requirePorts && number === 0) fail(portPath, raw.portDefinitions || raw.ports ? 'requirePorts: true needs a fixed port here (0 means "any free port")' : 'requirePorts: true needs fixed ports; give portDefinitions with non-zero ports');
+    if (requirePorts && number === 0)
+      fail(
+        portPath,
+        raw.portDefinitions || raw.ports
+          ? 'requirePorts: true needs a fixed port here (0 means "any free port")'
+          : 'requirePorts: true needs fixed ports; give portDefinitions with non-zero ports',
+      );
     if (number !== 0 && numbers.has(number)) fail(portPath, `port ${number} is already used by ${numbers.get(number)}`);
     if (number !== 0 && !numbers.has(number)) numbers.set(number, formatKeyPath(path.slice(at.length)));
     if (port.name !== undefined && names.has(port.name)) fail([...path, 'name'], `port name "${port.name}" is already used by ${names.get(port.name)}`);
@@ -163,12 +206,20 @@ function buildApp(raw: RawApp, at: KeyPath, base: string, doc: YamlFile, report:
     const path: KeyPath = [...at, 'healthChecks', j];
     const protocol = (hc.protocol ?? 'HTTP').replace(/^MESOS_/, '') as HealthCheckProtocol;
     if (protocol === 'COMMAND' && !hc.command) fail(path, 'a COMMAND check needs command: { value: "..." }');
-    if (protocol !== 'COMMAND' && hc.command) fail([...path, 'command'], `command applies to COMMAND checks only, this one is ${hc.protocol ?? 'HTTP (the default)'}`);
-    if ((protocol === 'COMMAND' || protocol === 'TCP') && hc.path !== undefined) fail([...path, 'path'], `path applies to HTTP and HTTPS checks only, this one is ${hc.protocol}`);
+    if (protocol !== 'COMMAND' && hc.command)
+      fail([...path, 'command'], `command applies to COMMAND checks only, this one is ${hc.protocol ?? 'HTTP (the default)'}`);
+    if ((protocol === 'COMMAND' || protocol === 'TCP') && hc.path !== undefined)
+      fail([...path, 'path'], `path applies to HTTP and HTTPS checks only, this one is ${hc.protocol}`);
     const portIndex = hc.portIndex ?? 0;
     if ((protocol !== 'COMMAND' || hc.portIndex !== undefined) && portIndex >= portDefinitions.length) {
       const where = hc.portIndex === undefined ? path : [...path, 'portIndex'];
-      fail(where, portDefinitions.length === 0 ? `the app has no ports (portDefinitions: []), a ${protocol} check needs one` : `portIndex ${portIndex} is out of range: the app has ${portDefinitions.length} port${portDefinitions.length === 1 ? '' : 's'} (0..${portDefinitions.length - 1})`);
+      fail(
+        where,
+        portDefinitions.length === 0
+          ? `the app has no ports (portDefinitions: []), a ${protocol} check needs one`
+          : `portIndex ${portIndex} is out of range: the app has ${portDefinitions.length} ` +
+            `port${portDefinitions.length === 1 ? '' : 's'} (0..${portDefinitions.length - 1})`,
+      );
     }
     return {
       protocol,
@@ -226,12 +277,18 @@ export function resolveId(raw: string, base: string, isApp: boolean): { id: stri
       segments.pop();
       continue;
     }
-    if (!SEGMENT.test(segment)) return { error: `"${raw}": segment "${segment}" is not valid; use lower-case letters, digits and "-" (dots between labels), starting and ending with a letter or digit` };
+    if (!SEGMENT.test(segment))
+      return {
+        error:
+          `"${raw}": segment "${segment}" is not valid; use lower-case letters, digits and "-" (dots between labels), ` +
+          'starting and ending with a letter or digit',
+      };
     segments.push(segment);
   }
   const id = `/${segments.join('/')}`;
   if (isApp && id === '/') return { error: `"${raw}" names the root group, not an app` };
-  if (isApp && absolute && base !== '/' && !id.startsWith(`${base}/`)) return { error: `"${raw}" is not inside the group ${base}; use a relative id or one under ${base}/` };
+  if (isApp && absolute && base !== '/' && !id.startsWith(`${base}/`))
+    return { error: `"${raw}" is not inside the group ${base}; use a relative id or one under ${base}/` };
   return { id };
 }
 
@@ -239,8 +296,10 @@ function strings(raw: Raw | undefined, at: KeyPath, fail: (path: KeyPath, messag
   const out: Record<string, string> = {};
   for (const [key, value] of Object.entries(raw ?? {})) {
     if (typeof value === 'string') out[key] = value;
-    else if (isRecord(value) && 'secret' in value) fail([...at, key], 'secret references are not supported (the embedded cluster has no secret store); give the value itself');
-    else if (typeof value === 'number' || typeof value === 'boolean') fail([...at, key], `must be a string, got ${typeof value} ${String(value)} (quote it: "${String(value)}")`);
+    else if (isRecord(value) && 'secret' in value)
+      fail([...at, key], 'secret references are not supported (the embedded cluster has no secret store); give the value itself');
+    else if (typeof value === 'number' || typeof value === 'boolean')
+      fail([...at, key], `must be a string, got ${typeof value} ${String(value)} (quote it: "${String(value)}")`);
     else fail([...at, key], `must be a string, got ${value === null ? 'null' : Array.isArray(value) ? 'a list' : 'a mapping'}`);
   }
   return out;
@@ -264,7 +323,11 @@ function strip(raw: Raw, at: KeyPath, rules: Readonly<Record<string, Unsupported
 function check(validate: ValidateFunction, doc: YamlFile, at: KeyPath, value: unknown): AppProblem[] {
   const sub: YamlFile = { file: doc.file, value, problems: [], positionOf: (path, options) => doc.positionOf([...at, ...path], options) };
   const prefix = formatKeyPath(at);
-  return checkSchema(validate, sub).map((p) => ({ ...p, path: !prefix ? p.path : !p.path ? prefix : p.path.startsWith('[') ? `${prefix}${p.path}` : `${prefix}.${p.path}`, severity: 'error' }));
+  return checkSchema(validate, sub).map((p) => ({
+    ...p,
+    path: !prefix ? p.path : !p.path ? prefix : p.path.startsWith('[') ? `${prefix}${p.path}` : `${prefix}.${p.path}`,
+    severity: 'error',
+  }));
 }
 
 function versionOf(definition: object): string {

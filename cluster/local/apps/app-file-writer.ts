@@ -74,7 +74,12 @@ export class AppFileWriter {
       const text = await this.#unchanged(found.status.file);
       const next = extname(found.status.file) === '.json' ? editJson(text, found.at, definition) : editYaml(text, found.at, definition);
       const check = parseAppFile(next, found.status.file).problems.filter(isAppError);
-      if (check.length) throw new AppFileError('ERR_CLUSTER_APP_FILE_INVALID', `the change does not fit ${basename(found.status.file)}: ${check[0]!.path}: ${check[0]!.message}`, check);
+      if (check.length)
+        throw new AppFileError(
+          'ERR_CLUSTER_APP_FILE_INVALID',
+          `the change does not fit ${basename(found.status.file)}: ${check[0]!.path}: ${check[0]!.message}`,
+          check,
+        );
       await this.#replace(found.status.file, text, next);
     });
   }
@@ -104,10 +109,17 @@ export class AppFileWriter {
   /** The file's text, provided it is what was last loaded (and loaded cleanly); else a conflict. */
   async #unchanged(file: string): Promise<string> {
     const status = this.#files.files().find((f) => f.file === file);
-    if (status?.status === 'quarantined') throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} has errors (its last good apps keep running); fix the file before changing its apps through the API`);
+    if (status?.status === 'quarantined')
+      throw new AppFileError(
+        'ERR_CLUSTER_APP_FILE_CONFLICT',
+        `${file} has errors (its last good apps keep running); fix the file before changing its apps through the API`,
+      );
     const text = await readFile(file, 'utf8').catch(() => null);
     if (text === null || digestOf(text) !== this.#files.loadedDigest(file)) {
-      throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} changed on disk since it was loaded; the API does not overwrite it. Retry once the change is applied.`);
+      throw new AppFileError(
+        'ERR_CLUSTER_APP_FILE_CONFLICT',
+        `${file} changed on disk since it was loaded; the API does not overwrite it. Retry once the change is applied.`,
+      );
     }
     return text;
   }
@@ -115,7 +127,16 @@ export class AppFileWriter {
   async #create(appId: string, definition: Raw): Promise<void> {
     const json = this.#preferJson();
     const file = join(this.#files.dir, `${appId.split('/').filter(Boolean).join('_')}.${json ? 'json' : 'yaml'}`);
-    if (await stat(file).then(() => true, () => false)) throw new AppFileError('ERR_CLUSTER_APP_FILE_CONFLICT', `${file} exists already (and does not define ${appId}); move it out of the way first`);
+    if (
+      await stat(file).then(
+        () => true,
+        () => false,
+      )
+    )
+      throw new AppFileError(
+        'ERR_CLUSTER_APP_FILE_CONFLICT',
+        `${file} exists already (and does not define ${appId}); move it out of the way first`,
+      );
     const body = { ...definition, id: appId };
     await this.#atomicWrite(file, json ? `${JSON.stringify(body, null, 2)}\n` : stringify(body), 0o644);
     await this.#files.reload();

@@ -33,7 +33,11 @@ export function definitionJson(d: AppDefinition): MarathonAppJson {
 export function compactJson(json: MarathonAppJson): MarathonAppJson {
   DEFAULTS ??= definitionJson(parseAppFile('{"id": "/x", "cmd": "x"}', 'defaults').apps[0]!);
   const defaults = DEFAULTS;
-  return Object.fromEntries(Object.entries(json).filter(([key, value]) => ['id', 'cmd', 'args', 'instances'].includes(key) || JSON.stringify(value) !== JSON.stringify(defaults[key])));
+  return Object.fromEntries(
+    Object.entries(json).filter(
+      ([key, value]) => ['id', 'cmd', 'args', 'instances'].includes(key) || JSON.stringify(value) !== JSON.stringify(defaults[key]),
+    ),
+  );
 }
 
 let DEFAULTS: MarathonAppJson | undefined;

@@ -73,7 +73,10 @@ export type Severity = 'error' | 'warning';
 export type UnsupportedRule = (value: unknown) => { readonly severity: Severity; readonly message: string };
 
 const MESOS = 'or use cluster.source: mesos';
-const error = (message: string): UnsupportedRule => (value) => (isEmpty(value) ? { severity: 'warning', message: `ignored (empty); ${message}` } : { severity: 'error', message });
+const error =
+  (message: string): UnsupportedRule =>
+  (value) =>
+    isEmpty(value) ? { severity: 'warning', message: `ignored (empty); ${message}` } : { severity: 'error', message };
 const warning = (message: string): UnsupportedRule => () => ({ severity: 'warning', message: `ignored: ${message}` });
 
 /** Marathon app keys we recognise but do not implement. Errors when honouring them matters; warnings otherwise. */
@@ -86,11 +89,17 @@ export const UNSUPPORTED_APP_KEYS: Readonly<Record<string, UnsupportedRule>> = {
   secrets: error(`the embedded cluster has no secret store; put the values in env, ${MESOS}`),
   ipAddress: error(`IP-per-task networking is not supported, tasks use host networking; drop it ${MESOS}`),
   executor: error(`custom executors are not supported, tasks run under the embedded agent; drop it ${MESOS}`),
-  gpus: (value) => (typeof value === 'number' && value > 0 ? { severity: 'error', message: `the embedded cluster offers no GPUs; drop it ${MESOS}` } : { severity: 'warning', message: 'ignored: the embedded cluster offers no GPUs' }),
+  gpus: (value) =>
+    typeof value === 'number' && value > 0
+      ? { severity: 'error', message: `the embedded cluster offers no GPUs; drop it ${MESOS}` }
+      : { severity: 'warning', message: 'ignored: the embedded cluster offers no GPUs' },
   networks: (value) =>
     Array.isArray(value) && value.every((n) => (n as { mode?: unknown } | null)?.mode === 'host')
       ? { severity: 'warning', message: 'ignored: tasks always use host networking' }
-      : { severity: 'error', message: `only host networking is supported (tasks bind the ports they are given on this machine); drop it ${MESOS}` },
+      : {
+          severity: 'error',
+          message: `only host networking is supported (tasks bind the ports they are given on this machine); drop it ${MESOS}`,
+        },
   constraints: warning('all agents of the embedded cluster are on this machine, placement constraints have no effect'),
   acceptedResourceRoles: warning('the embedded cluster has no resource roles'),
   upgradeStrategy: warning('the embedded scheduler uses its own upgrade strategy'),

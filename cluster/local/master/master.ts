@@ -221,7 +221,8 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
     let remaining = offer.resources;
     const accepted: TaskLaunch[] = [];
     for (const partial of launches) {
-      if (!fits(remaining, partial.resources)) throw new LocalClusterError('ERR_CLUSTER_LOCAL_OFFER_TOO_SMALL', `task ${partial.taskId} does not fit in offer ${offerId}`);
+      if (!fits(remaining, partial.resources))
+        throw new LocalClusterError('ERR_CLUSTER_LOCAL_OFFER_TOO_SMALL', `task ${partial.taskId} does not fit in offer ${offerId}`);
       remaining = subtractResources(remaining, partial.resources);
       accepted.push({ ...partial, agentId: offer.agentId });
     }
@@ -230,7 +231,14 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
       const framework = this.#frameworks.get(launch.frameworkId);
       if (!framework) throw new LocalClusterError('ERR_CLUSTER_LOCAL_FRAMEWORK_UNKNOWN', `framework ${launch.frameworkId} is not registered`);
       this.#used.set(agent.id, addResources(this.used(agent.id), launch.resources));
-      const staging: TaskStatusUpdate = { taskId: launch.taskId, agentId: agent.id, state: 'TASK_STAGING', timestamp: nowSeconds(), source: 'SOURCE_MASTER', ips: [agent.ip] };
+      const staging: TaskStatusUpdate = {
+        taskId: launch.taskId,
+        agentId: agent.id,
+        state: 'TASK_STAGING',
+        timestamp: nowSeconds(),
+        source: 'SOURCE_MASTER',
+        ips: [agent.ip],
+      };
       const task: TaskRecord = { launch, state: 'TASK_STAGING', statuses: [staging] };
       framework.tasks.set(launch.taskId, task);
       this.#publish({ type: 'TASK_ADDED', task });

@@ -42,7 +42,12 @@ export function subtractResources(a: Resources, b: Resources): Resources {
 
 /** True when `need` fits in `have` (ports: every port of `need` is in `have`). */
 export function fits(have: Resources, need: Resources): boolean {
-  return need.cpus <= have.cpus + 1e-9 && need.mem <= have.mem + 1e-9 && need.disk <= have.disk + 1e-9 && need.ports.every((r) => have.ports.some((h) => r.begin >= h.begin && r.end <= h.end));
+  return (
+    need.cpus <= have.cpus + 1e-9 &&
+    need.mem <= have.mem + 1e-9 &&
+    need.disk <= have.disk + 1e-9 &&
+    need.ports.every((r) => have.ports.some((h) => r.begin >= h.begin && r.end <= h.end))
+  );
 }
 
 /** Splits `ranges` into `parts` disjoint slices of (nearly) equal size, for agents sharing one host. */

@@ -33,7 +33,16 @@ export interface TaskLaunch {
   readonly role?: string;
 }
 
-export type LocalTaskState = 'TASK_STAGING' | 'TASK_STARTING' | 'TASK_RUNNING' | 'TASK_KILLING' | 'TASK_FINISHED' | 'TASK_FAILED' | 'TASK_KILLED' | 'TASK_LOST' | 'TASK_ERROR';
+export type LocalTaskState =
+  | 'TASK_STAGING'
+  | 'TASK_STARTING'
+  | 'TASK_RUNNING'
+  | 'TASK_KILLING'
+  | 'TASK_FINISHED'
+  | 'TASK_FAILED'
+  | 'TASK_KILLED'
+  | 'TASK_LOST'
+  | 'TASK_ERROR';
 
 export const TERMINAL_STATES: ReadonlySet<string> = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 'TASK_LOST', 'TASK_ERROR']);
 

@@ -95,7 +95,13 @@ export function reached(app: AppState | undefined, deployment: Deployment): bool
   if (!app || app.removed || app.definition.version !== deployment.version) return false;
   const checked = app.definition.healthChecks.length > 0;
   const tasks = [...app.tasks.values()];
-  return tasks.length === app.definition.instances && tasks.every((t) => t.version === deployment.version && !t.killRequested && t.state === 'TASK_RUNNING' && (!checked || (t.health?.healthy ?? false)));
+  return (
+    tasks.length === app.definition.instances &&
+    tasks.every(
+      (t) =>
+        t.version === deployment.version && !t.killRequested && t.state === 'TASK_RUNNING' && (!checked || (t.health?.healthy ?? false)),
+    )
+  );
 }
 
 /** One element of `GET /v2/deployments`, as Marathon's DeploymentStepInfo. */

@@ -40,7 +40,14 @@ export class TaskHealth {
   #stopped = false;
 
   constructor(readonly target: TaskProbeTarget, readonly checks: readonly HealthCheckDefinition[], readonly events: HealthEvents) {
-    this.results = checks.map(() => ({ alive: false, consecutiveFailures: 0, firstSuccess: null, lastSuccess: null, lastFailure: null, lastFailureCause: null }));
+    this.results = checks.map(() => ({
+      alive: false,
+      consecutiveFailures: 0,
+      firstSuccess: null,
+      lastSuccess: null,
+      lastFailure: null,
+      lastFailureCause: null,
+    }));
   }
 
   get healthy(): boolean {
@@ -137,11 +144,23 @@ function tcpProbe(host: string, port: number, timeoutMs: number): Promise<string
 
 function httpProbe(tls: boolean, host: string, port: number, path: string, timeoutMs: number, ignore1xx: boolean): Promise<string | null> {
   return new Promise((resolve) => {
-    const request = (tls ? httpsRequest : httpRequest)({ host, port, path, method: 'GET', timeout: timeoutMs, rejectUnauthorized: false, agent: false, headers: { 'user-agent': 'Gatehouse health check' } }, (response) => {
-      response.resume();
-      const status = response.statusCode ?? 0;
-      resolve(status >= 200 && status < 400 ? null : `HTTP ${status}`);
-    });
+    const request = (tls ? httpsRequest : httpRequest)(
+      {
+        host,
+        port,
+        path,
+        method: 'GET',
+        timeout: timeoutMs,
+        rejectUnauthorized: false,
+        agent: false,
+        headers: { 'user-agent': 'Gatehouse health check' },
+      },
+      (response) => {
+        response.resume();
+        const status = response.statusCode ?? 0;
+        resolve(status >= 200 && status < 400 ? null : `HTTP ${status}`);
+      },
+    );
     if (ignore1xx) request.on('information', () => undefined);
     request.once('timeout', () => request.destroy(new LocalClusterError('ERR_CLUSTER_LOCAL_HEALTH_TIMEOUT', `no answer within ${timeoutMs} ms`)));
     request.once('error', (error) => resolve(`request failed: ${error.message}`));

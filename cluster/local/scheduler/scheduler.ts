@@ -60,12 +60,27 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     for (const definition of definitions) {
       const state = this.#apps.get(definition.id);
       if (!state || state.removed) {
-        this.#apps.set(definition.id, { definition, removed: false, tasks: state?.tasks ?? new Map(), delayUntil: 0, nextDelayMs: definition.backoffSeconds * 1000, waiting: null, rejected: {}, lastTaskFailure: null });
+        this.#apps.set(definition.id, {
+          definition,
+          removed: false,
+          tasks: state?.tasks ?? new Map(),
+          delayUntil: 0,
+          nextDelayMs: definition.backoffSeconds * 1000,
+          waiting: null,
+          rejected: {},
+          lastTaskFailure: null,
+        });
         this.deployments.start(definition.id, 'StartApplication', definition.version, null, definitionJson(definition));
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, 'app added');
       } else if (state.definition.version !== definition.version) {
         const scaleOnly = state.definition.instances !== definition.instances && sameExceptInstances(state.definition, definition);
-        this.deployments.start(definition.id, scaleOnly ? 'ScaleApplication' : 'RestartApplication', definition.version, definitionJson(state.definition), definitionJson(definition));
+        this.deployments.start(
+          definition.id,
+          scaleOnly ? 'ScaleApplication' : 'RestartApplication',
+          definition.version,
+          definitionJson(state.definition),
+          definitionJson(definition),
+        );
         this.#options.logger.info({ app: definition.id, instances: definition.instances }, scaleOnly ? 'app scaled' : 'app changed; replacing its tasks');
         // Scaling keeps the running tasks: they are of the same definition in everything but the count.
         if (scaleOnly) for (const task of state.tasks.values()) if (task.version === state.definition.version) task.version = definition.version;
@@ -115,10 +130,23 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         continue;
       }
       for (const { app, ports, launch } of built) {
-        app.tasks.set(launch.taskId, { id: launch.taskId, appId: app.definition.id, version: app.definition.version, launch: { ...launch, agentId: offer.agentId }, host: this.#options.host, ports, stagedAt: Date.now(), startedAt: null, state: 'TASK_STAGING', killRequested: false, health: null });
+        app.tasks.set(launch.taskId, {
+          id: launch.taskId,
+          appId: app.definition.id,
+          version: app.definition.version,
+          launch: { ...launch, agentId: offer.agentId },
+          host: this.#options.host,
+          ports,
+          stagedAt: Date.now(),
+          startedAt: null,
+          state: 'TASK_STAGING',
+          killRequested: false,
+          health: null,
+        });
       }
       this.#options.master.accept(offer.id, launches);
-      for (const { app, ports, launch } of built) this.#options.logger.info({ app: app.definition.id, task: launch.taskId, agent: offer.agentId, ports }, 'launching task');
+      for (const { app, ports, launch } of built)
+        this.#options.logger.info({ app: app.definition.id, task: launch.taskId, agent: offer.agentId, ports }, 'launching task');
     }
     this.#explainWaiting(rejected, launchedNow);
   }
@@ -129,7 +157,17 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     const task = app?.tasks.get(update.taskId);
     if (!app || !task) return;
     task.state = update.state;
-    this.#emit('status_update_event', { slaveId: update.agentId, taskId: task.id, taskStatus: update.state, message: update.message ?? '', appId: app.definition.id, host: task.host, ipAddresses: update.ips.map((ip) => ({ ipAddress: ip, protocol: 'IPv4' })), ports: task.ports, version: task.version });
+    this.#emit('status_update_event', {
+      slaveId: update.agentId,
+      taskId: task.id,
+      taskStatus: update.state,
+      message: update.message ?? '',
+      appId: app.definition.id,
+      host: task.host,
+      ipAddresses: update.ips.map((ip) => ({ ipAddress: ip, protocol: 'IPv4' })),
+      ports: task.ports,
+      version: task.version,
+    });
     if (update.state === 'TASK_RUNNING' && task.startedAt === null) {
       task.startedAt = Date.now();
       this.#options.logger.info({ app: app.definition.id, task: task.id, address: `${task.host}:${task.ports.join(',') || '-'}` }, 'task running');
@@ -145,11 +183,21 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
   }
 
   #failed(app: AppState, task: SchedulerTask, update: TaskStatusUpdate): void {
-    app.lastTaskFailure = { taskId: task.id, state: update.state, message: update.message ?? '', timestamp: new Date(update.timestamp * 1000).toISOString(), version: task.version, host: task.host };
+    app.lastTaskFailure = {
+      taskId: task.id,
+      state: update.state,
+      message: update.message ?? '',
+      timestamp: new Date(update.timestamp * 1000).toISOString(),
+      version: task.version,
+      host: task.host,
+    };
     const delay = app.nextDelayMs;
     app.delayUntil = Date.now() + delay;
     app.nextDelayMs = Math.min(delay * app.definition.backoffFactor, app.definition.maxLaunchDelaySeconds * 1000);
-    this.#options.logger.warn({ app: app.definition.id, task: task.id, state: update.state, message: update.message, restartInMs: Math.round(delay) }, 'task ended unexpectedly; restarting after backoff');
+    this.#options.logger.warn(
+      { app: app.definition.id, task: task.id, state: update.state, message: update.message, restartInMs: Math.round(delay) },
+      'task ended unexpectedly; restarting after backoff',
+    );
     const timer = setTimeout(() => {
       this.#delayTimers.delete(timer);
       this.#reconcile();
@@ -171,23 +219,47 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     const checks = app.definition.healthChecks;
     if (checks.length === 0) return;
     const sandbox = this.#options.master.agents().find((a) => a.id === task.launch.agentId)?.task(task.id)?.sandbox ?? null;
-    task.health = new TaskHealth({ taskId: task.id, host: task.host, ports: task.ports, sandbox, env: task.launch.env, runningSince: task.startedAt ?? Date.now() }, checks, {
-      changed: (alive, result) => {
-        this.#emit('health_status_changed_event', { appId: app.definition.id, taskId: task.id, instanceId: task.id, version: task.version, alive });
-        this.#options.logger.info({ app: app.definition.id, task: task.id, alive, cause: result.lastFailureCause }, alive ? 'task healthy' : 'task unhealthy');
-        this.emit('change');
-        this.#reconcile();
+    task.health = new TaskHealth(
+      { taskId: task.id, host: task.host, ports: task.ports, sandbox, env: task.launch.env, runningSince: task.startedAt ?? Date.now() },
+      checks,
+      {
+        changed: (alive, result) => {
+          this.#emit('health_status_changed_event', {
+            appId: app.definition.id,
+            taskId: task.id,
+            instanceId: task.id,
+            version: task.version,
+            alive,
+          });
+          this.#options.logger.info(
+            { app: app.definition.id, task: task.id, alive, cause: result.lastFailureCause },
+            alive ? 'task healthy' : 'task unhealthy',
+          );
+          this.emit('change');
+          this.#reconcile();
+        },
+        failed: (result) => {
+          if (task.killRequested) return;
+          this.#options.logger.warn(
+            { app: app.definition.id, task: task.id, failures: result.consecutiveFailures, cause: result.lastFailureCause },
+            'health checks failed too often; killing the task',
+          );
+          app.tasks.delete(task.id);
+          task.health?.stop();
+          this.#failed(app, task, {
+            taskId: task.id,
+            agentId: task.launch.agentId,
+            state: 'TASK_KILLED',
+            timestamp: Date.now() / 1000,
+            source: 'SOURCE_MASTER',
+            ips: [],
+            message: `health check failed: ${result.lastFailureCause}`,
+          });
+          task.killRequested = true;
+          this.#options.master.killTask(task.id);
+        },
       },
-      failed: (result) => {
-        if (task.killRequested) return;
-        this.#options.logger.warn({ app: app.definition.id, task: task.id, failures: result.consecutiveFailures, cause: result.lastFailureCause }, 'health checks failed too often; killing the task');
-        app.tasks.delete(task.id);
-        task.health?.stop();
-        this.#failed(app, task, { taskId: task.id, agentId: task.launch.agentId, state: 'TASK_KILLED', timestamp: Date.now() / 1000, source: 'SOURCE_MASTER', ips: [], message: `health check failed: ${result.lastFailureCause}` });
-        task.killRequested = true;
-        this.#options.master.killTask(task.id);
-      },
-    });
+    );
     task.health.start();
   }
 
@@ -221,7 +293,9 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
         continue;
       }
       // Oldest first, but tasks marked to be killed first last: scaling down kills from the end.
-      const current = live.filter((t) => t.version === app.definition.version).sort((a, b) => Number(a.killFirst ?? false) - Number(b.killFirst ?? false) || a.stagedAt - b.stagedAt);
+      const current = live
+        .filter((t) => t.version === app.definition.version)
+        .sort((a, b) => Number(a.killFirst ?? false) - Number(b.killFirst ?? false) || a.stagedAt - b.stagedAt);
       const old = live.filter((t) => t.version !== app.definition.version).sort((a, b) => a.stagedAt - b.stagedAt);
       for (const task of current.slice(app.definition.instances).reverse()) this.#kill(app, task, 'scaled down');
       const ready = current.filter((t) => t.state === 'TASK_RUNNING' && (t.health === null || t.health.healthy)).length;
@@ -245,19 +319,25 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
     for (const app of this.apps()) {
       const missing = this.missing(app);
       let waiting: string | null = null;
-      if (missing > 0 && app.delayUntil > Date.now()) waiting = `restart delayed ${Math.ceil((app.delayUntil - Date.now()) / 1000)} s after a failure (backoff)`;
+      if (missing > 0 && app.delayUntil > Date.now())
+        waiting = `restart delayed ${Math.ceil((app.delayUntil - Date.now()) / 1000)} s after a failure (backoff)`;
       else if (missing > 0 && !launched.get(app.definition.id)) {
         const counts = rejected.get(app.definition.id) ?? {};
         const lacking = Object.keys(counts) as Shortfall[];
-        const needs = `cpus ${app.definition.cpus}, mem ${app.definition.mem} MB, disk ${app.definition.disk} MB, ${app.definition.portDefinitions.length} port(s)`;
+        const { cpus, mem, disk, portDefinitions } = app.definition;
+        const needs = `cpus ${cpus}, mem ${mem} MB, disk ${disk} MB, ${portDefinitions.length} port(s)`;
         waiting = lacking.length ? `no agent has enough ${lacking.join(', ')} (needs ${needs} per task)` : null;
         app.rejected = counts;
         // A replacement that cannot fit while old tasks hold the resources: make room one old task at a time.
-        const old = [...app.tasks.values()].filter((t) => t.version !== app.definition.version && !t.killRequested).sort((a, b) => a.stagedAt - b.stagedAt);
-        if (waiting && old[0] && ![...app.tasks.values()].some((t) => t.killRequested)) this.#kill(app, old[0], 'making room for the new definition');
+        const old = [...app.tasks.values()]
+          .filter((t) => t.version !== app.definition.version && !t.killRequested)
+          .sort((a, b) => a.stagedAt - b.stagedAt);
+        if (waiting && old[0] && ![...app.tasks.values()].some((t) => t.killRequested))
+          this.#kill(app, old[0], 'making room for the new definition');
       }
       if (waiting !== app.waiting) {
-        if (waiting && !waiting.startsWith('restart delayed')) this.#options.logger.warn({ app: app.definition.id, missing, reason: waiting }, 'app waiting for resources');
+        if (waiting && !waiting.startsWith('restart delayed'))
+          this.#options.logger.warn({ app: app.definition.id, missing, reason: waiting }, 'app waiting for resources');
         app.waiting = waiting;
         this.emit('change');
       }

@@ -21,7 +21,16 @@ const call = (body: unknown, headers: Record<string, string> = { 'content-type':
   fetch(`${agentUrl}/api/v1`, { method: 'POST', headers, body: typeof body === 'string' ? body : JSON.stringify(body) });
 
 beforeAll(async () => {
-  cluster = await startTestCluster([appDefinition({ id: '/talker', cmd: "printf 'listening on %s\\n' \"$PORT0\"; printf 'h\\303\\251llo \\342\\202\\254\\n'; exec sleep 600", portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }] })], { resources: { ports: '20550-20559' } });
+  cluster = await startTestCluster(
+    [
+      appDefinition({
+        id: '/talker',
+        cmd: "printf 'listening on %s\\n' \"$PORT0\"; printf 'h\\303\\251llo \\342\\202\\254\\n'; exec sleep 600",
+        portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }],
+      }),
+    ],
+    { resources: { ports: '20550-20559' } },
+  );
   const state = await until(() => cluster.get('/master/state'), (s: Json) => s.frameworks[0]?.tasks?.[0]?.state === 'TASK_RUNNING');
   const agent = state.slaves[0];
   agentUrl = `http://127.0.0.1:${agent.port}`;
@@ -58,7 +67,11 @@ describe('task statuses and the agent state', () => {
     expect(typeof stats[0].statistics.cpus_user_time_secs).toBe('number');
     const containers = (await (await call({ type: 'GET_CONTAINERS' })).json()) as Json;
     expect(containers.type).toBe('GET_CONTAINERS');
-    expect(containers.get_containers.containers[0]).toMatchObject({ container_id: { value: containerId }, executor_id: { value: task.id }, framework_id: { value: task.framework_id } });
+    expect(containers.get_containers.containers[0]).toMatchObject({
+      container_id: { value: containerId },
+      executor_id: { value: task.id },
+      framework_id: { value: task.framework_id },
+    });
     expect(containers.get_containers.containers[0].resource_statistics.mem_total_bytes).toBeGreaterThan(0);
   });
 });
@@ -133,18 +146,44 @@ describe('requests that try to leave the sandbox are refused', () => {
 
   const cases: { name: string; path: () => string; endpoint?: string; status: number; reason: RegExp }[] = [
     { name: 'a relative ../../etc/passwd', path: () => '../../etc/passwd', status: 400, reason: /must be absolute/ },
-    { name: 'dot-dot segments after the sandbox', path: () => `${sandbox}/../../../../../../etc/passwd`, status: 403, reason: /'\.\.' segment/ },
+    {
+      name: 'dot-dot segments after the sandbox',
+      path: () => `${sandbox}/../../../../../../etc/passwd`,
+      status: 403,
+      reason: /'\.\.' segment/,
+    },
     { name: 'dot-dot that would stay inside', path: () => `${sandbox}/sub/../stdout`, status: 403, reason: /'\.\.' segment/ },
-    { name: 'an encoded dot-dot (%2e%2e, decoded once by the query)', path: () => `${sandbox}/%2e%2e/%2e%2e/etc/passwd`, status: 403, reason: /'\.\.' segment/ },
-    { name: 'a double-encoded dot-dot is a name, not a step up', path: () => `${sandbox}/%252e%252e/etc/passwd`, status: 404, reason: /no such file/ },
+    {
+      name: 'an encoded dot-dot (%2e%2e, decoded once by the query)',
+      path: () => `${sandbox}/%2e%2e/%2e%2e/etc/passwd`,
+      status: 403,
+      reason: /'\.\.' segment/,
+    },
+    {
+      name: 'a double-encoded dot-dot is a name, not a step up',
+      path: () => `${sandbox}/%252e%252e/etc/passwd`,
+      status: 404,
+      reason: /no such file/,
+    },
     { name: 'an absolute path outside every sandbox', path: () => '/etc/passwd', status: 404, reason: /not in a sandbox/ },
-    { name: 'the agent work dir above the sandboxes', path: () => cluster.cluster.agents[0]!.workDir, status: 404, reason: /not in a sandbox/ },
+    {
+      name: 'the agent work dir above the sandboxes',
+      path: () => cluster.cluster.agents[0]!.workDir,
+      status: 404,
+      reason: /not in a sandbox/,
+    },
     { name: 'a symlink to a directory outside', path: () => `${sandbox}/etc-link/passwd`, status: 403, reason: /outside the sandbox/ },
     { name: 'a symlink to a file outside', path: () => `${sandbox}/passwd-link`, status: 403, reason: /outside the sandbox/ },
     { name: 'a dangling symlink pointing outside', path: () => `${sandbox}/dangling-out`, status: 403, reason: /symlink/ },
     { name: 'a NUL byte', path: () => `${sandbox}/stdout%00.txt`, status: 400, reason: /NUL or control/ },
     { name: 'browse of a symlink out', path: () => `${sandbox}/etc-link`, endpoint: 'browse', status: 403, reason: /outside the sandbox/ },
-    { name: 'download of a symlink out', path: () => `${sandbox}/passwd-link`, endpoint: 'download', status: 403, reason: /outside the sandbox/ },
+    {
+      name: 'download of a symlink out',
+      path: () => `${sandbox}/passwd-link`,
+      endpoint: 'download',
+      status: 403,
+      reason: /outside the sandbox/,
+    },
     { name: 'no path at all', path: () => '', status: 400, reason: /Expecting 'path=value'/ },
   ];
   for (const c of cases) {
@@ -172,13 +211,29 @@ describe('requests that try to leave the sandbox are refused', () => {
 
 describe('bad agent calls', () => {
   const cases: { name: string; body: string; headers?: Record<string, string>; status: number; reason: RegExp }[] = [
-    { name: 'an unknown call type', body: JSON.stringify({ type: 'LAUNCH_CONTAINER' }), status: 400, reason: /does not answer "LAUNCH_CONTAINER"/ },
+    {
+      name: 'an unknown call type',
+      body: JSON.stringify({ type: 'LAUNCH_CONTAINER' }),
+      status: 400,
+      reason: /does not answer "LAUNCH_CONTAINER"/,
+    },
     { name: 'no type', body: '{}', status: 400, reason: /'type'/ },
     { name: 'malformed JSON', body: '{"type":', status: 400, reason: /Failed to parse body into JSON/ },
-    { name: 'READ_FILE without offset', body: JSON.stringify({ type: 'READ_FILE', read_file: { path: '/x' } }), status: 400, reason: /'offset'/ },
+    {
+      name: 'READ_FILE without offset',
+      body: JSON.stringify({ type: 'READ_FILE', read_file: { path: '/x' } }),
+      status: 400,
+      reason: /'offset'/,
+    },
     { name: 'LIST_FILES without its section', body: JSON.stringify({ type: 'LIST_FILES' }), status: 400, reason: /'list_files'/ },
     { name: 'a Content-Type it does not take', body: '{}', headers: { 'content-type': 'text/plain' }, status: 415, reason: /Content-Type/ },
-    { name: 'an Accept without JSON', body: JSON.stringify({ type: 'GET_CONTAINERS' }), headers: { 'content-type': 'application/json', accept: 'application/x-protobuf' }, status: 406, reason: /Accept/ },
+    {
+      name: 'an Accept without JSON',
+      body: JSON.stringify({ type: 'GET_CONTAINERS' }),
+      headers: { 'content-type': 'application/json', accept: 'application/x-protobuf' },
+      status: 406,
+      reason: /Accept/,
+    },
   ];
   for (const c of cases) {
     it(`${c.name}: ${c.status} with the reason`, async () => {

@@ -56,7 +56,12 @@ describe('loadAppFiles', () => {
     const first = await loadAppFiles(dir, new Map());
     await writeFile(web, 'id: web\ncmd: x\ninstances: many\n');
     const second = await loadAppFiles(dir, first);
-    expect(second.get(web)).toEqual({ file: web, status: 'quarantined', problems: [expect.objectContaining({ line: 3, col: 12, path: 'instances', severity: 'error' })], apps: first.get(web)!.apps });
+    expect(second.get(web)).toEqual({
+      file: web,
+      status: 'quarantined',
+      problems: [expect.objectContaining({ line: 3, col: 12, path: 'instances', severity: 'error' })],
+      apps: first.get(web)!.apps,
+    });
     expect(second.get(join(dir, 'db.yaml'))!.status).toBe('ok');
     // Without a last good version (first load), a broken file has no apps.
     expect((await loadAppFiles(dir, new Map())).get(web)!.apps).toEqual([]);
@@ -72,13 +77,21 @@ describe('loadAppFiles', () => {
     expect(status).toMatchObject({ status: 'ok', apps: [{ id: '/a' }], problems: [{ line: 3, col: 1, path: 'constraints', severity: 'warning' }] });
   });
 
-  const duplicates: { name: string; files: Record<string, string>; expected: Record<string, { status: string; apps: string[]; problems: string[] }> }[] = [
+  const duplicates: {
+    name: string;
+    files: Record<string, string>;
+    expected: Record<string, { status: string; apps: string[]; problems: string[] }>;
+  }[] = [
     {
       name: 'the same app in two files: the later file (by name) loses it, with an error naming the first',
       files: { 'a.yaml': app('web'), 'b.yaml': 'apps:\n  - id: other\n    cmd: x\n  - id: /web\n    cmd: y\n' },
       expected: {
         'a.yaml': { status: 'ok', apps: ['/web'], problems: [] },
-        'b.yaml': { status: 'quarantined', apps: ['/other'], problems: ['b.yaml:4:5: apps[1].id: app /web is already defined in a.yaml:1:1; this definition is ignored'] },
+        'b.yaml': {
+          status: 'quarantined',
+          apps: ['/other'],
+          problems: ['b.yaml:4:5: apps[1].id: app /web is already defined in a.yaml:1:1; this definition is ignored'],
+        },
       },
     },
     {
@@ -86,7 +99,11 @@ describe('loadAppFiles', () => {
       files: { '1-grp.yaml': 'id: /grp\napps:\n  - { id: web, cmd: x }\n', '2-web.json': '{"id": "/grp/web", "cmd": "y"}' },
       expected: {
         '1-grp.yaml': { status: 'ok', apps: ['/grp/web'], problems: [] },
-        '2-web.json': { status: 'quarantined', apps: [], problems: ['2-web.json:1:1: id: app /grp/web is already defined in 1-grp.yaml:3:5; this definition is ignored'] },
+        '2-web.json': {
+          status: 'quarantined',
+          apps: [],
+          problems: ['2-web.json:1:1: id: app /grp/web is already defined in 1-grp.yaml:3:5; this definition is ignored'],
+        },
       },
     },
     {
@@ -94,15 +111,28 @@ describe('loadAppFiles', () => {
       files: { 'a.yaml': app('x'), 'b.yaml': app('x'), 'c.yaml': app('x') },
       expected: {
         'a.yaml': { status: 'ok', apps: ['/x'], problems: [] },
-        'b.yaml': { status: 'quarantined', apps: [], problems: ['b.yaml:1:1: id: app /x is already defined in a.yaml:1:1; this definition is ignored'] },
-        'c.yaml': { status: 'quarantined', apps: [], problems: ['c.yaml:1:1: id: app /x is already defined in a.yaml:1:1; this definition is ignored'] },
+        'b.yaml': {
+          status: 'quarantined',
+          apps: [],
+          problems: ['b.yaml:1:1: id: app /x is already defined in a.yaml:1:1; this definition is ignored'],
+        },
+        'c.yaml': {
+          status: 'quarantined',
+          apps: [],
+          problems: ['c.yaml:1:1: id: app /x is already defined in a.yaml:1:1; this definition is ignored'],
+        },
       },
     },
   ];
   it.each(duplicates)('$name', async ({ files, expected }) => {
     for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
     const loaded = await loadAppFiles(dir, new Map());
-    const shown = Object.fromEntries([...loaded.values()].map((f) => [f.file.slice(dir.length + 1), { status: f.status, apps: ids(f.apps), problems: f.problems.map((p) => formatAppProblem(p).replaceAll(`${dir}/`, '')) }]));
+    const shown = Object.fromEntries(
+      [...loaded.values()].map((f) => [
+        f.file.slice(dir.length + 1),
+        { status: f.status, apps: ids(f.apps), problems: f.problems.map((p) => formatAppProblem(p).replaceAll(`${dir}/`, '')) },
+      ]),
+    );
     expect(shown).toEqual(expected);
   });
 });
@@ -237,7 +267,10 @@ describe('AppCatalog', () => {
 
   it('logs one readable line per reload, with the first problem of a quarantined file; counts reloads and failures', async () => {
     const lines: { level: number; msg: string }[] = [];
-    const logger = pino({ level: 'info' }, new Writable({ write: (chunk, _e, done) => void (lines.push(JSON.parse(String(chunk)) as { level: number; msg: string }), done()) }));
+    const logger = pino(
+      { level: 'info' },
+      new Writable({ write: (chunk, _e, done) => void (lines.push(JSON.parse(String(chunk)) as { level: number; msg: string }), done()) }),
+    );
     const registry = new Registry();
     await writeFile(join(dir, 'web.yaml'), app('web'));
     // The watcher's own reload must not fire between the writes and reload() (under load it did: 3 reloads).
@@ -248,7 +281,10 @@ describe('AppCatalog', () => {
       await writeFile(join(dir, 'web.yaml'), 'id: web\ncmd: x\ncpus: 0\n');
       await writeFile(join(dir, 'db.yaml'), app('db'));
       await catalog.reload();
-      expect(lines.at(-1)).toMatchObject({ level: 40, msg: `apps reloaded: 2 apps from 2 files in ${dir}; added /db; quarantined web.yaml: ${join(dir, 'web.yaml')}:3:7: cpus: must be > 0, got number 0` });
+      expect(lines.at(-1)).toMatchObject({
+        level: 40,
+        msg: `apps reloaded: 2 apps from 2 files in ${dir}; added /db; quarantined web.yaml: ${join(dir, 'web.yaml')}:3:7: cpus: must be > 0, got number 0`,
+      });
       const metrics = await registry.getMetricsAsJSON();
       const value = (name: string) => metrics.find((m) => m.name === name)?.values[0]?.value;
       expect(value('gatehouse_cluster_app_reloads_total')).toBe(2);

@@ -31,9 +31,18 @@ describe('definitionJson reads back to the same definition', () => {
   const table = [
     { name: 'a minimal app', text: 'id: /a\ncmd: sleep 1' },
     { name: 'args, ports the old way and labels', text: 'id: /g/b\nargs: [sleep, "1"]\nports: [0, 0]\nlabels: { a: "1" }' },
-    { name: 'named ports with labels, fixed and required', text: 'id: /c\ncmd: x\nrequirePorts: true\nportDefinitions: [{ port: 8080, name: web, protocol: "udp,tcp", labels: { VIP_0: "/c:80" } }]' },
-    { name: 'every kind of health check', text: 'id: /d\ncmd: x\nportDefinitions: [{port: 0}, {port: 0}]\nhealthChecks:\n  - { protocol: MESOS_HTTP, path: /h, portIndex: 1, ignoreHttp1xx: true }\n  - { protocol: TCP, gracePeriodSeconds: 5 }\n  - { protocol: COMMAND, command: { value: "true" }, maxConsecutiveFailures: 0 }' },
-    { name: 'no ports, env and backoff', text: 'id: /e\ncmd: x\nportDefinitions: []\nenv: { A: b }\nbackoffSeconds: 2\nbackoffFactor: 2\nmaxLaunchDelaySeconds: 9\ntaskKillGracePeriodSeconds: 1' },
+    {
+      name: 'named ports with labels, fixed and required',
+      text: 'id: /c\ncmd: x\nrequirePorts: true\nportDefinitions: [{ port: 8080, name: web, protocol: "udp,tcp", labels: { VIP_0: "/c:80" } }]',
+    },
+    {
+      name: 'every kind of health check',
+      text: 'id: /d\ncmd: x\nportDefinitions: [{port: 0}, {port: 0}]\nhealthChecks:\n  - { protocol: MESOS_HTTP, path: /h, portIndex: 1, ignoreHttp1xx: true }\n  - { protocol: TCP, gracePeriodSeconds: 5 }\n  - { protocol: COMMAND, command: { value: "true" }, maxConsecutiveFailures: 0 }',
+    },
+    {
+      name: 'no ports, env and backoff',
+      text: 'id: /e\ncmd: x\nportDefinitions: []\nenv: { A: b }\nbackoffSeconds: 2\nbackoffFactor: 2\nmaxLaunchDelaySeconds: 9\ntaskKillGracePeriodSeconds: 1',
+    },
   ];
   it.each(table)('$name', ({ text }) => {
     const original = app(text);

@@ -18,7 +18,25 @@ let cert = '';
 let key = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-health-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-subj', '/CN=localhost', '-days', '1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+      '-subj',
+      '/CN=localhost',
+      '-days',
+      '1',
+    ],
+    { stdio: 'ignore' },
+  );
   cert = await readFile(join(dir, 'cert.pem'), 'utf8');
   key = await readFile(join(dir, 'key.pem'), 'utf8');
 });
@@ -67,14 +85,32 @@ async function target(kind: 'http' | 'https' | 'tcp'): Promise<{ port: number; s
 }
 
 function check(partial: Partial<HealthCheckDefinition>): HealthCheckDefinition {
-  return { protocol: 'HTTP', path: '/health', portIndex: 0, command: null, gracePeriodSeconds: 0, intervalSeconds: 0.05, timeoutSeconds: 1, maxConsecutiveFailures: 3, ignoreHttp1xx: false, ...partial };
+  return {
+    protocol: 'HTTP',
+    path: '/health',
+    portIndex: 0,
+    command: null,
+    gracePeriodSeconds: 0,
+    intervalSeconds: 0.05,
+    timeoutSeconds: 1,
+    maxConsecutiveFailures: 3,
+    ignoreHttp1xx: false,
+    ...partial,
+  };
 }
 
 function watch(definition: HealthCheckDefinition, options: { port?: number; sandbox?: string; env?: Record<string, string>; runningSince?: number } = {}) {
   const changes: boolean[] = [];
   const failures: HealthResult[] = [];
   const health = new TaskHealth(
-    { taskId: 'web.1', host: '127.0.0.1', ports: options.port === undefined ? [] : [options.port], sandbox: options.sandbox ?? null, env: options.env ?? {}, runningSince: options.runningSince ?? Date.now() },
+    {
+      taskId: 'web.1',
+      host: '127.0.0.1',
+      ports: options.port === undefined ? [] : [options.port],
+      sandbox: options.sandbox ?? null,
+      env: options.env ?? {},
+      runningSince: options.runningSince ?? Date.now(),
+    },
     [definition],
     { changed: (alive) => changes.push(alive), failed: (result) => failures.push({ ...result }) },
   );

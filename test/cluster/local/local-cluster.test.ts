@@ -22,7 +22,8 @@ async function start(...args: Parameters<typeof startTestCluster>): Promise<Test
 
 type Json = any;
 const appsOf = (c: TestCluster): Promise<Json[]> => c.get('/v2/apps?embed=apps.tasks').then((d: Json) => d.apps);
-const runningTasks = async (c: TestCluster, id: string): Promise<Json[]> => ((await appsOf(c)).find((a) => a.id === id)?.tasks ?? []).filter((t: Json) => t.state === 'TASK_RUNNING');
+const runningTasks = async (c: TestCluster, id: string): Promise<Json[]> =>
+  ((await appsOf(c)).find((a) => a.id === id)?.tasks ?? []).filter((t: Json) => t.state === 'TASK_RUNNING');
 const alive = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -32,7 +33,14 @@ const alive = (pid: number): boolean => {
   }
 };
 // RUNNING means the process started, not that it listens yet (health checks say that): ask until it answers.
-const answer = (port: number, path = '/'): Promise<Json> => until(() => fetch(`http://127.0.0.1:${port}${path}`).then((r) => r.json()).catch((error: Error) => error), (r) => !(r instanceof Error));
+const answer = (port: number, path = '/'): Promise<Json> =>
+  until(
+    () =>
+      fetch(`http://127.0.0.1:${port}${path}`)
+        .then((r) => r.json())
+        .catch((error: Error) => error),
+    (r) => !(r instanceof Error),
+  );
 
 describe('offers and resource accounting', () => {
   test('tasks hold what they were given; the master counts it per agent and framework', async () => {
@@ -73,7 +81,11 @@ describe('ports', () => {
     const twoPorts = [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }];
     const apps = ['/a', '/b', '/c'].map((id) => appDefinition({ id, instances: 2, portDefinitions: twoPorts }));
     const c = await start(apps, { agents: 2, resources: { ports: '20000-20019' } });
-    const tasks = await until(async () => (await appsOf(c)).flatMap((a) => a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING')), (t) => t.length === 6, 15_000);
+    const tasks = await until(
+      async () => (await appsOf(c)).flatMap((a) => a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING')),
+      (t) => t.length === 6,
+      15_000,
+    );
     const ports = tasks.flatMap((t: Json) => t.ports);
     expect(new Set(ports).size).toBe(12);
     const state = await c.get('/master/state');
@@ -96,7 +108,16 @@ describe('ports', () => {
 
 describe('lifecycle', () => {
   test('a crashing task is restarted with exponential backoff and its failure is shown', async () => {
-    const c = await start([appDefinition({ id: '/crash', cmd: 'echo starting; exit 3', portDefinitions: [], backoffSeconds: 0.1, backoffFactor: 2, maxLaunchDelaySeconds: 0.5 })]);
+    const c = await start([
+      appDefinition({
+        id: '/crash',
+        cmd: 'echo starting; exit 3',
+        portDefinitions: [],
+        backoffSeconds: 0.1,
+        backoffFactor: 2,
+        maxLaunchDelaySeconds: 0.5,
+      }),
+    ]);
     const app = await until(async () => c.cluster.scheduler.apps()[0]!, (a) => a.nextDelayMs >= 500, 15_000);
     expect(app.nextDelayMs).toBe(500); // 100 → 200 → 400 → capped at 500
     const json = (await appsOf(c))[0];
@@ -228,7 +249,10 @@ describe('isolation', () => {
     const { spawnSync } = await import('node:child_process');
     const { mkdir, readdir } = await import('node:fs/promises');
     const dead = spawnSync('true').pid!; // exited: its pid names no live process
-    const parents = mode === 'v1' ? ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory'] : [(await readdir('/sys/fs/cgroup')).includes(`gatehouse-${process.pid}`) ? '/sys/fs/cgroup' : ''];
+    const parents =
+      mode === 'v1'
+        ? ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory']
+        : [(await readdir('/sys/fs/cgroup')).includes(`gatehouse-${process.pid}`) ? '/sys/fs/cgroup' : ''];
     for (const parent of parents.filter(Boolean)) await mkdir(`${parent}/gatehouse-${dead}/task.1`, { recursive: true });
     const c = await start([appDefinition({ id: '/after' })]);
     await until(() => runningTasks(c, '/after'), (t) => t.length === 1);
@@ -269,7 +293,10 @@ describe('HTTP API', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     try {
-      await expect(startTestCluster([], { listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({ code: 'ERR_CLUSTER_LOCAL_LISTEN', message: `cluster.local.http: cannot listen on 127.0.0.1:${port} (EADDRINUSE)` });
+      await expect(startTestCluster([], { listen: { host: '127.0.0.1', port } })).rejects.toMatchObject({
+        code: 'ERR_CLUSTER_LOCAL_LISTEN',
+        message: `cluster.local.http: cannot listen on 127.0.0.1:${port} (EADDRINUSE)`,
+      });
     } finally {
       busy.close();
     }
@@ -277,7 +304,11 @@ describe('HTTP API', () => {
 
   test('Marathon writes are refused when the apps do not come from app files', async () => {
     const c = await start([]);
-    const response = await fetch(`${c.url}/v2/apps`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id": "/x", "cmd": "sleep 9"}' });
+    const response = await fetch(`${c.url}/v2/apps`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"id": "/x", "cmd": "sleep 9"}',
+    });
     expect(response.status).toBe(405);
     expect(((await response.json()) as Json).message).toMatch(/do not come from app files/);
   });
@@ -290,7 +321,11 @@ describe('HTTP API', () => {
     const state = (await (await fetch(`${base}/state`)).json()) as Json;
     const executor = state.frameworks[0].executors[0];
     expect(executor.tasks[0].id).toBe(task.id);
-    const read = await until(async () => (await (await fetch(`${base}/files/read?path=${encodeURIComponent(executor.directory + '/stdout')}&offset=0`)).json()) as Json, (r: Json) => r.data.includes('hello'));
+    const read = await until(
+      async () =>
+        (await (await fetch(`${base}/files/read?path=${encodeURIComponent(executor.directory + '/stdout')}&offset=0`)).json()) as Json,
+      (r: Json) => r.data.includes('hello'),
+    );
     expect(read.data).toBe('hello-from-the-sandbox\n');
     // Outside every sandbox: not found; a '..' step: refused outright (agent-api.test.ts has every escape).
     for (const [escape, status] of [['/etc/passwd', 404], [`${executor.directory}/../../../../../../../../etc/passwd`, 403]] as const) {

@@ -36,8 +36,19 @@ const comparable = (s: Snapshot): unknown => ({ ...s, generation: 0, fetchedAt: 
 
 test('the local snapshot equals what the mesos + Marathon sources build from the embedded API', async () => {
   const apps = new MemoryApps([
-    appDefinition({ id: '/hello', instances: 2, labels: { DCOS_SERVICE_NAME: 'hello', DCOS_SERVICE_PORT_INDEX: '0' }, portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: { VIP_0: '/hello:8000' } }] }),
-    appDefinition({ id: '/grp/web', portDefinitions: [{ port: 0, name: 'http', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }] }),
+    appDefinition({
+      id: '/hello',
+      instances: 2,
+      labels: { DCOS_SERVICE_NAME: 'hello', DCOS_SERVICE_PORT_INDEX: '0' },
+      portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: { VIP_0: '/hello:8000' } }],
+    }),
+    appDefinition({
+      id: '/grp/web',
+      portDefinitions: [
+        { port: 0, name: 'http', protocol: 'tcp', labels: {} },
+        { port: 0, name: 'admin', protocol: 'tcp', labels: {} },
+      ],
+    }),
   ]);
   const localStore = newStore();
   const local = await localSource(apps, localStore);
@@ -46,7 +57,15 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
   await local.refresh();
 
   const mesosStore = newStore();
-  const mesos = new MesosSource({ masters: [local.cluster.url], marathon: local.cluster.url, refreshMs: 60_000, timeoutMs: 2000, store: mesosStore, logger: silent, followEvents: false });
+  const mesos = new MesosSource({
+    masters: [local.cluster.url],
+    marathon: local.cluster.url,
+    refreshMs: 60_000,
+    timeoutMs: 2000,
+    store: mesosStore,
+    logger: silent,
+    followEvents: false,
+  });
   closers.push(() => mesos.close());
   await mesos.refresh();
   await local.refresh();
@@ -62,7 +81,16 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
   expect(web.discovery?.ports.map((p) => p.name)).toEqual(['http', 'admin']);
   // Port labels reach the task's DiscoveryInfo with Marathon's network-scope for host networking: the mesh's VIPs.
   const hello = tasksOf(fromLocal).find((t) => t.appId === '/hello')!;
-  expect(hello.vipLabels).toEqual([{ key: 'VIP_0', value: '/hello:8000', protocol: 'tcp', backendPort: hello.resources.ports[0], scope: 'host', target: { kind: 'named', name: '/hello', port: 8000 } }]);
+  expect(hello.vipLabels).toEqual([
+    {
+      key: 'VIP_0',
+      value: '/hello:8000',
+      protocol: 'tcp',
+      backendPort: hello.resources.ports[0],
+      scope: 'host',
+      target: { kind: 'named', name: '/hello', port: 8000 },
+    },
+  ]);
   expect(fromLocal.apps.find((a) => a.id === '/hello')?.labels).toMatchObject({ DCOS_SERVICE_NAME: 'hello' });
   expect(fromLocal.frameworks[0]).toMatchObject({ name: 'marathon', webuiUrl: local.cluster.url });
   expect(fromLocal.agents).toHaveLength(2);
@@ -90,6 +118,10 @@ test('a failing health check shows as unhealthy in the snapshot, then the task l
   await writeFile(join(agent.task(task.id)!.sandbox, 'fail'), '');
   const unhealthy = await until(async () => store.current, (s) => tasksOf(s!).some((t) => t.id === task.id && t.health === 'unhealthy'), 10_000);
   expect(tasksOf(unhealthy!).find((t) => t.id === task.id)?.health).toBe('unhealthy');
-  const gone = await until(async () => store.current, (s) => !tasksOf(s!).some((t) => t.id === task.id && t.state === 'TASK_RUNNING') && running(s) === 1, 15_000);
+  const gone = await until(
+    async () => store.current,
+    (s) => !tasksOf(s!).some((t) => t.id === task.id && t.state === 'TASK_RUNNING') && running(s) === 1,
+    15_000,
+  );
   expect(tasksOf(gone!).filter((t) => t.state === 'TASK_RUNNING').map((t) => t.id)).not.toContain(task.id);
 });

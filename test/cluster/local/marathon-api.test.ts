@@ -60,7 +60,12 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: Json; headers: Headers }> {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: Json; headers: Headers }> {
   const init: RequestInit = { method, headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers } };
   if (body !== undefined) init.body = typeof body === 'string' ? body : JSON.stringify(body);
   const response = await fetch(`${base}${path}`, init);
@@ -68,7 +73,10 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
 
-const files = async (): Promise<Record<string, string>> => Object.fromEntries(await Promise.all((await readdir(apps)).sort().map(async (name) => [name, await readFile(join(apps, name), 'utf8')] as const)));
+const files = async (): Promise<Record<string, string>> =>
+  Object.fromEntries(
+    await Promise.all((await readdir(apps)).sort().map(async (name) => [name, await readFile(join(apps, name), 'utf8')] as const)),
+  );
 const deployments = async (): Promise<Json[]> => (await call('GET', '/v2/deployments')).body;
 const settled = (id: string): Promise<Json[]> => until(deployments, (list) => !list.some((d: Json) => d.id === id), 20_000);
 
@@ -85,7 +93,10 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('of two creations of an app sent together, the second is 409 "already exists" and the first one\'s file stays', async () => {
-    const [first, second] = await Promise.all([call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 601', instances: 0 }), call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 602', instances: 0 })]);
+    const [first, second] = await Promise.all([
+      call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 601', instances: 0 }),
+      call('POST', '/v2/apps', { id: '/twin', cmd: 'sleep 602', instances: 0 }),
+    ]);
     expect([first.status, second.status]).toEqual([201, 409]);
     expect(second.body).toEqual({ message: 'An app with id [/twin] already exists.' });
     expect((await files())['twin.yaml']).toContain('sleep 601');
@@ -101,7 +112,13 @@ describe('Marathon app API on the app files', () => {
     // A scale-up of a task that starts in milliseconds can be reached before this read (CI saw it):
     // while it is listed it must say what it does; that it was reached is checked below either way.
     const listed = (await deployments()).filter((d: Json) => d.id === put.body.deploymentId);
-    for (const deployment of listed) expect(deployment).toMatchObject({ affectedApps: ['/tools/web'], currentActions: [{ action: 'ScaleApplication', app: '/tools/web' }], currentStep: 1, totalSteps: 1 });
+    for (const deployment of listed)
+      expect(deployment).toMatchObject({
+        affectedApps: ['/tools/web'],
+        currentActions: [{ action: 'ScaleApplication', app: '/tools/web' }],
+        currentStep: 1,
+        totalSteps: 1,
+      });
     await settled(put.body.deploymentId);
     expect((await call('GET', '/v2/apps/tools/web')).body.app).toMatchObject({ instances: 2, tasksRunning: 2, version: put.body.version });
   });
@@ -125,15 +142,72 @@ describe('Marathon app API on the app files', () => {
 
   const badRequests = [
     { name: 'a body that is not JSON', method: 'PUT', path: '/v2/apps/echo', body: '{"instances": ', status: 400, message: 'Invalid JSON' },
-    { name: 'a body over 1 MiB', method: 'POST', path: '/v2/apps', body: JSON.stringify({ id: '/big', cmd: 'x'.repeat(1_100_000) }), status: 413, message: /exceeds the limit of 1048576 bytes/ },
+    {
+      name: 'a body over 1 MiB',
+      method: 'POST',
+      path: '/v2/apps',
+      body: JSON.stringify({ id: '/big', cmd: 'x'.repeat(1_100_000) }),
+      status: 413,
+      message: /exceeds the limit of 1048576 bytes/,
+    },
     { name: 'an empty body', method: 'PUT', path: '/v2/apps/echo', body: '', status: 400, message: 'Invalid JSON' },
-    { name: 'a body that is not JSON by its type', method: 'POST', path: '/v2/apps', body: 'id=/x', status: 415, message: /Unsupported Media Type/, headers: { 'content-type': 'application/x-www-form-urlencoded' } },
-    { name: 'PATCH of an unknown app', method: 'PATCH', path: '/v2/apps/nope', body: '{"instances": 1}', status: 404, message: "App '/nope' does not exist" },
-    { name: 'DELETE of an unknown app', method: 'DELETE', path: '/v2/apps/nope', body: undefined, status: 404, message: "App '/nope' does not exist" },
-    { name: 'GET of an unknown app', method: 'GET', path: '/v2/apps/nope/versions', body: undefined, status: 404, message: "App '/nope' does not exist" },
-    { name: 'a version that is no timestamp', method: 'GET', path: '/v2/apps/echo/versions/yesterday', body: undefined, status: 422, message: "Invalid timestamp provided 'yesterday'. Expecting ISO-8601 datetime string." },
-    { name: 'an unknown deployment', method: 'DELETE', path: '/v2/deployments/0000', body: undefined, status: 404, message: 'DeploymentPlan 0000 does not exist' },
-    { name: 'a task kill with scale and wipe', method: 'POST', path: '/v2/tasks/delete?scale=true&wipe=true', body: '{"ids": []}', status: 400, message: 'You cannot use scale and wipe at the same time.' },
+    {
+      name: 'a body that is not JSON by its type',
+      method: 'POST',
+      path: '/v2/apps',
+      body: 'id=/x',
+      status: 415,
+      message: /Unsupported Media Type/,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    },
+    {
+      name: 'PATCH of an unknown app',
+      method: 'PATCH',
+      path: '/v2/apps/nope',
+      body: '{"instances": 1}',
+      status: 404,
+      message: "App '/nope' does not exist",
+    },
+    {
+      name: 'DELETE of an unknown app',
+      method: 'DELETE',
+      path: '/v2/apps/nope',
+      body: undefined,
+      status: 404,
+      message: "App '/nope' does not exist",
+    },
+    {
+      name: 'GET of an unknown app',
+      method: 'GET',
+      path: '/v2/apps/nope/versions',
+      body: undefined,
+      status: 404,
+      message: "App '/nope' does not exist",
+    },
+    {
+      name: 'a version that is no timestamp',
+      method: 'GET',
+      path: '/v2/apps/echo/versions/yesterday',
+      body: undefined,
+      status: 422,
+      message: "Invalid timestamp provided 'yesterday'. Expecting ISO-8601 datetime string.",
+    },
+    {
+      name: 'an unknown deployment',
+      method: 'DELETE',
+      path: '/v2/deployments/0000',
+      body: undefined,
+      status: 404,
+      message: 'DeploymentPlan 0000 does not exist',
+    },
+    {
+      name: 'a task kill with scale and wipe',
+      method: 'POST',
+      path: '/v2/tasks/delete?scale=true&wipe=true',
+      body: '{"ids": []}',
+      status: 400,
+      message: 'You cannot use scale and wipe at the same time.',
+    },
   ];
   it.each(badRequests)('$name: $status', async ({ method, path, body, status, message, ...rest }) => {
     const before = await files();
@@ -149,7 +223,10 @@ describe('Marathon app API on the app files', () => {
     expect((await call('GET', '/v2/queue')).body.queue[0]).toMatchObject({ app: { id: '/echo', deployments: [{ id: stuck.body.deploymentId }] }, count: 1 });
     const locked = await call('PUT', '/v2/apps/echo', { mem: 48 });
     expect(locked.status).toBe(409);
-    expect(locked.body).toEqual({ message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${stuck.body.deploymentId}'.`, deployments: [{ id: stuck.body.deploymentId }] });
+    expect(locked.body).toEqual({
+      message: `App is locked by one or more deployments. Override with the option '?force=true'. View details at '/v2/deployments/${stuck.body.deploymentId}'.`,
+      deployments: [{ id: stuck.body.deploymentId }],
+    });
     expect((await files())['echo.yaml']).toContain('cpus: 64');
     const rollback = await call('DELETE', `/v2/deployments/${stuck.body.deploymentId}`);
     expect(rollback.status).toBe(200);
@@ -217,7 +294,11 @@ describe('Marathon app API on the app files', () => {
     const [task] = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks;
     const killed = await call('DELETE', `/v2/apps/tools/worker/tasks/${task.id}`);
     expect(killed.body.task.id).toBe(task.id);
-    const after = await until(() => call('GET', '/v2/apps/tools/worker/tasks'), (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING', 15_000);
+    const after = await until(
+      () => call('GET', '/v2/apps/tools/worker/tasks'),
+      (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING',
+      15_000,
+    );
     expect(after.body.tasks[0].id).not.toBe(task.id);
     expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
   });
@@ -227,7 +308,13 @@ describe('Marathon app API on the app files', () => {
     const killed = await call('POST', '/v2/tasks/delete', { ids: [task.id, 'tools_worker.unknown'] });
     expect(killed.status).toBe(200);
     expect(killed.body.tasks.map((t: Json) => t.id)).toEqual([task.id]);
-    const [replacement] = (await until(() => call('GET', '/v2/apps/tools/worker/tasks'), (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING', 15_000)).body.tasks;
+    const [replacement] = (
+      await until(
+        () => call('GET', '/v2/apps/tools/worker/tasks'),
+        (a) => a.body.tasks.length === 1 && a.body.tasks[0].id !== task.id && a.body.tasks[0].state === 'TASK_RUNNING',
+        15_000,
+      )
+    ).body.tasks;
     const scaled = await call('POST', '/v2/tasks/delete?scale=True', { ids: [replacement.id] });
     expect(scaled.status).toBe(200);
     expect(scaled.body).toEqual({ deploymentId: expect.any(String), version: expect.any(String) });
@@ -238,7 +325,10 @@ describe('Marathon app API on the app files', () => {
 
   it('the event stream carries deployment_info, deployment_step_success, deployment_success, and deployment_failed for a superseded one', async () => {
     const controller = new AbortController();
-    const stream = await fetch(`${base}/v2/events?event_type=deployment_info&event_type=deployment_step_success&event_type=deployment_success&event_type=deployment_failed`, { signal: controller.signal });
+    const stream = await fetch(
+      `${base}/v2/events?event_type=deployment_info&event_type=deployment_step_success&event_type=deployment_success&event_type=deployment_failed`,
+      { signal: controller.signal },
+    );
     const events: Json[] = [];
     const reading = (async () => {
       const decoder = new TextDecoder();
@@ -260,7 +350,11 @@ describe('Marathon app API on the app files', () => {
       expect(of(stuck.deploymentId)).toEqual(['deployment_info', 'deployment_failed']);
       expect(of(forced.deploymentId)).toEqual(['deployment_info', 'deployment_step_success', 'deployment_success']);
       const info = events.find((e) => e.eventType === 'deployment_info' && e.plan.id === forced.deploymentId);
-      expect(info).toMatchObject({ timestamp: expect.any(String), plan: { version: forced.version, steps: [{ actions: [{ action: 'RestartApplication', app: '/tools/worker' }] }] }, currentStep: { actions: [{ action: 'RestartApplication', app: '/tools/worker' }] } });
+      expect(info).toMatchObject({
+        timestamp: expect.any(String),
+        plan: { version: forced.version, steps: [{ actions: [{ action: 'RestartApplication', app: '/tools/worker' }] }] },
+        currentStep: { actions: [{ action: 'RestartApplication', app: '/tools/worker' }] },
+      });
     } finally {
       controller.abort();
       await reading;
@@ -282,7 +376,12 @@ describe('Marathon app API on the app files', () => {
 
   it('GET /v2/groups shows the group tree', async () => {
     const root = (await call('GET', '/v2/groups')).body;
-    expect(root).toMatchObject({ id: '/', apps: [{ id: '/echo' }], groups: [{ id: '/tools', enforceRole: false, apps: [{ id: '/tools/web' }, { id: '/tools/worker' }], groups: [] }], pods: [] });
+    expect(root).toMatchObject({
+      id: '/',
+      apps: [{ id: '/echo' }],
+      groups: [{ id: '/tools', enforceRole: false, apps: [{ id: '/tools/web' }, { id: '/tools/worker' }], groups: [] }],
+      pods: [],
+    });
     expect((await call('GET', '/v2/groups/tools')).body.id).toBe('/tools');
     expect((await call('GET', '/v2/groups/nope')).body).toEqual({ message: "Group '/nope' does not exist" });
   });

@@ -39,17 +39,39 @@ describe('operator API calls, answered in JSON and in protobuf alike', () => {
     { call: 'GET_HEALTH', check: (a) => expect(a).toEqual({ type: 'GET_HEALTH', get_health: { healthy: true } }) },
     { call: 'GET_VERSION', check: (a) => expect(a.get_version.version_info.version).toMatch(/^1\.\d+\.\d+$/) },
     { call: 'GET_FLAGS', check: (a) => expect(a.get_flags.flags).toContainEqual({ name: 'cluster', value: 'gatehouse' }) },
-    { call: 'GET_MASTER', check: (a) => expect(a.get_master.master_info).toMatchObject({ id: c.cluster.master.id, port: c.cluster.master.port, address: { ip: '127.0.0.1', port: c.cluster.master.port } }) },
+    {
+      call: 'GET_MASTER',
+      check: (a) =>
+        expect(a.get_master.master_info).toMatchObject({
+          id: c.cluster.master.id,
+          port: c.cluster.master.port,
+          address: { ip: '127.0.0.1', port: c.cluster.master.port },
+        }),
+    },
     {
       call: 'GET_AGENTS',
       check: (a) => {
         const [agent] = a.get_agents.agents;
-        expect(agent).toMatchObject({ active: true, agent_info: { hostname: '127.0.0.1', id: { value: c.cluster.agents[0]!.id } }, pid: expect.stringMatching(/@127\.0\.0\.1:\d+$/) });
-        expect(agent.total_resources).toContainEqual(expect.objectContaining({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 20600, end: 20619 }] } }));
+        expect(agent).toMatchObject({
+          active: true,
+          agent_info: { hostname: '127.0.0.1', id: { value: c.cluster.agents[0]!.id } },
+          pid: expect.stringMatching(/@127\.0\.0\.1:\d+$/),
+        });
+        expect(agent.total_resources).toContainEqual(
+          expect.objectContaining({ name: 'ports', type: 'RANGES', ranges: { range: [{ begin: 20600, end: 20619 }] } }),
+        );
         expect(agent.allocated_resources).toContainEqual(expect.objectContaining({ name: 'cpus', scalar: { value: 0.5 } }));
       },
     },
-    { call: 'GET_FRAMEWORKS', check: (a) => expect(a.get_frameworks.frameworks[0]).toMatchObject({ active: true, connected: true, framework_info: { name: 'marathon', id: { value: c.cluster.scheduler.frameworkId } } }) },
+    {
+      call: 'GET_FRAMEWORKS',
+      check: (a) =>
+        expect(a.get_frameworks.frameworks[0]).toMatchObject({
+          active: true,
+          connected: true,
+          framework_info: { name: 'marathon', id: { value: c.cluster.scheduler.frameworkId } },
+        }),
+    },
     { call: 'GET_EXECUTORS', check: (a) => expect(a.type).toBe('GET_EXECUTORS') },
     {
       call: 'GET_TASKS',
@@ -80,13 +102,24 @@ describe('operator API calls, answered in JSON and in protobuf alike', () => {
 
   it('a JSON and a protobuf GET_STATE of the same cluster carry the same tasks', async () => {
     const [json, proto] = await Promise.all([call(c.url, 'GET_STATE', 'json'), call(c.url, 'GET_STATE', 'protobuf')]);
-    const tasks = (answer: any) => answer.get_state.get_tasks.tasks.map((t: any) => ({ id: t.task_id.value, state: t.state, agent: t.agent_id.value, statuses: t.statuses.length, resources: t.resources }));
+    const tasks = (answer: any) =>
+      answer.get_state.get_tasks.tasks.map((t: any) => ({
+        id: t.task_id.value,
+        state: t.state,
+        agent: t.agent_id.value,
+        statuses: t.statuses.length,
+        resources: t.resources,
+      }));
     expect(tasks(proto)).toEqual(tasks(json));
     expect(tasks(json)).toHaveLength(2);
   });
 
   it('the protobuf answer keeps the fields Mesos requires even when false (Go clients refuse it otherwise)', async () => {
-    const response = await fetch(`${c.url}/api/v1`, { method: 'POST', headers: { 'content-type': MEDIA.protobuf, accept: MEDIA.protobuf }, body: encodeCall('GET_FRAMEWORKS', 'protobuf') });
+    const response = await fetch(`${c.url}/api/v1`, {
+      method: 'POST',
+      headers: { 'content-type': MEDIA.protobuf, accept: MEDIA.protobuf },
+      body: encodeCall('GET_FRAMEWORKS', 'protobuf'),
+    });
     const bytes = new Uint8Array(await response.arrayBuffer());
     // Framework.recovered (field 11, varint) = false is on the wire as 58 00.
     expect(Buffer.from(bytes).toString('hex')).toContain('5800');
@@ -96,13 +129,23 @@ describe('operator API calls, answered in JSON and in protobuf alike', () => {
   it('GET /roles answers Mesos\'s JSON with what each role holds, for `dcos quota list`', async () => {
     const roles = (await c.get('/roles')).roles;
     const star = roles.find((r: any) => r.name === '*');
-    expect(star).toMatchObject({ weight: 1, quota: { role: '*', limit: {}, guarantee: {}, consumed: { cpus: 0.5, mem: 128 } }, allocated: { cpus: 0.5, mem: 128 }, frameworks: [c.cluster.scheduler.frameworkId] });
+    expect(star).toMatchObject({
+      weight: 1,
+      quota: { role: '*', limit: {}, guarantee: {}, consumed: { cpus: 0.5, mem: 128 } },
+      allocated: { cpus: 0.5, mem: 128 },
+      frameworks: [c.cluster.scheduler.frameworkId],
+    });
     expect(await c.get('/master/roles')).toEqual({ roles: expect.any(Array) });
   });
 });
 
 /** One raw exchange: status, content type and body text. */
-async function post(path: string, headers: Record<string, string>, body: Buffer | string, method = 'POST'): Promise<{ status: number; type: string | null; text: string }> {
+async function post(
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer | string,
+  method = 'POST',
+): Promise<{ status: number; type: string | null; text: string }> {
   const response = await fetch(`${c.url}${path}`, { method, headers, ...(method === 'GET' ? {} : { body }) });
   return { status: response.status, type: response.headers.get('content-type'), text: await response.text() };
 }
@@ -110,21 +153,77 @@ async function post(path: string, headers: Record<string, string>, body: Buffer 
 describe('operator API: bad input gets a clear 4xx', () => {
   const json = { 'content-type': MEDIA.json };
   const proto = { 'content-type': MEDIA.protobuf, accept: MEDIA.protobuf };
-  const cases: { name: string; method?: string; headers: Record<string, string>; body: Buffer | string; status: number; reason: RegExp }[] = [
-    { name: 'GET instead of POST', method: 'GET', headers: json, body: '', status: 405, reason: /Expecting a 'POST' request, received 'GET'/ },
-    { name: 'no Content-Type', headers: {}, body: Buffer.from('{"type":"GET_HEALTH"}'), status: 400, reason: /Expecting 'Content-Type' to be present/ },
-    { name: 'a Content-Type Mesos does not speak', headers: { 'content-type': 'text/plain' }, body: '{"type":"GET_HEALTH"}', status: 415, reason: /received 'text\/plain'/ },
-    { name: 'an Accept that allows neither answer type', headers: { ...json, accept: 'text/html' }, body: '{"type":"GET_HEALTH"}', status: 406, reason: /Accept/ },
-    { name: 'malformed protobuf', headers: proto, body: Buffer.from([0x08, 0x96]), status: 400, reason: /Failed to parse body into Call protobuf/ },
-    { name: 'protobuf with a wire type that cannot be', headers: proto, body: Buffer.from([0x0f, 0x01]), status: 400, reason: /Failed to parse body into Call protobuf/ },
-    { name: 'malformed JSON', headers: json, body: '{"type": ', status: 400, reason: /Failed to parse body into JSON/ },
-    { name: 'JSON that is not an object', headers: json, body: '["GET_HEALTH"]', status: 400, reason: /not a JSON object/ },
-    { name: 'an unknown call type (JSON)', headers: json, body: '{"type":"GET_EVERYTHING"}', status: 400, reason: /"GET_EVERYTHING" is not a value of mesos\.v1\.master\.Call\.Type/ },
-    // proto2: a number the enum does not have is kept as an unknown field, so the call has no type.
-    { name: 'an unknown call type (protobuf enum number)', headers: proto, body: Buffer.from([0x08, 0x63]), status: 400, reason: /Expecting 'type' to be present/ },
-    { name: 'a call without a type', headers: json, body: '{}', status: 400, reason: /Expecting 'type' to be present/ },
-    { name: 'a known call the embedded master does not do', headers: json, body: '{"type":"RESERVE_RESOURCES"}', status: 501, reason: /RESERVE_RESOURCES is not implemented/ },
-  ];
+  const cases: { name: string; method?: string; headers: Record<string, string>; body: Buffer | string; status: number; reason: RegExp }[] =
+    [
+      {
+        name: 'GET instead of POST',
+        method: 'GET',
+        headers: json,
+        body: '',
+        status: 405,
+        reason: /Expecting a 'POST' request, received 'GET'/,
+      },
+      {
+        name: 'no Content-Type',
+        headers: {},
+        body: Buffer.from('{"type":"GET_HEALTH"}'),
+        status: 400,
+        reason: /Expecting 'Content-Type' to be present/,
+      },
+      {
+        name: 'a Content-Type Mesos does not speak',
+        headers: { 'content-type': 'text/plain' },
+        body: '{"type":"GET_HEALTH"}',
+        status: 415,
+        reason: /received 'text\/plain'/,
+      },
+      {
+        name: 'an Accept that allows neither answer type',
+        headers: { ...json, accept: 'text/html' },
+        body: '{"type":"GET_HEALTH"}',
+        status: 406,
+        reason: /Accept/,
+      },
+      {
+        name: 'malformed protobuf',
+        headers: proto,
+        body: Buffer.from([0x08, 0x96]),
+        status: 400,
+        reason: /Failed to parse body into Call protobuf/,
+      },
+      {
+        name: 'protobuf with a wire type that cannot be',
+        headers: proto,
+        body: Buffer.from([0x0f, 0x01]),
+        status: 400,
+        reason: /Failed to parse body into Call protobuf/,
+      },
+      { name: 'malformed JSON', headers: json, body: '{"type": ', status: 400, reason: /Failed to parse body into JSON/ },
+      { name: 'JSON that is not an object', headers: json, body: '["GET_HEALTH"]', status: 400, reason: /not a JSON object/ },
+      {
+        name: 'an unknown call type (JSON)',
+        headers: json,
+        body: '{"type":"GET_EVERYTHING"}',
+        status: 400,
+        reason: /"GET_EVERYTHING" is not a value of mesos\.v1\.master\.Call\.Type/,
+      },
+      // proto2: a number the enum does not have is kept as an unknown field, so the call has no type.
+      {
+        name: 'an unknown call type (protobuf enum number)',
+        headers: proto,
+        body: Buffer.from([0x08, 0x63]),
+        status: 400,
+        reason: /Expecting 'type' to be present/,
+      },
+      { name: 'a call without a type', headers: json, body: '{}', status: 400, reason: /Expecting 'type' to be present/ },
+      {
+        name: 'a known call the embedded master does not do',
+        headers: json,
+        body: '{"type":"RESERVE_RESOURCES"}',
+        status: 501,
+        reason: /RESERVE_RESOURCES is not implemented/,
+      },
+    ];
   for (const t of cases) {
     it(t.name, async () => {
       const answer = await post('/api/v1', t.headers, t.body, t.method);
@@ -166,12 +265,24 @@ describe('SUBSCRIBE', () => {
         // A framework arrives, re-registers and leaves; an agent arrives and leaves.
         const master = c.cluster.master;
         const frameworkId = master.registerFramework(idleFramework(`idle-${wire}`));
-        expect((await stream.next((e) => e.type === 'FRAMEWORK_ADDED')).framework_added.framework.framework_info).toMatchObject({ name: `idle-${wire}`, id: { value: frameworkId } });
+        expect((await stream.next((e) => e.type === 'FRAMEWORK_ADDED')).framework_added.framework.framework_info).toMatchObject({
+          name: `idle-${wire}`,
+          id: { value: frameworkId },
+        });
         master.registerFramework(idleFramework(`idle-${wire}`), { id: frameworkId });
         expect((await stream.next((e) => e.type === 'FRAMEWORK_UPDATED')).framework_updated.framework.framework_info.id.value).toBe(frameworkId);
         master.removeFramework(frameworkId);
         expect((await stream.next((e) => e.type === 'FRAMEWORK_REMOVED')).framework_removed.framework_info.id.value).toBe(frameworkId);
-        const agent = new LocalAgent({ id: master.nextAgentId(), hostname: '127.0.0.1', ip: '127.0.0.1', resources: { cpus: 0, mem: 0, disk: 0, ports: [] }, workDir: c.cluster.agents[0]!.workDir.replace(/\/slaves\/.*$/, ''), isolation: c.cluster.isolation!, logger: pino({ level: 'silent' }), onStatus: (u) => master.statusUpdate(u) });
+        const agent = new LocalAgent({
+          id: master.nextAgentId(),
+          hostname: '127.0.0.1',
+          ip: '127.0.0.1',
+          resources: { cpus: 0, mem: 0, disk: 0, ports: [] },
+          workDir: c.cluster.agents[0]!.workDir.replace(/\/slaves\/.*$/, ''),
+          isolation: c.cluster.isolation!,
+          logger: pino({ level: 'silent' }),
+          onStatus: (u) => master.statusUpdate(u),
+        });
         master.registerAgent(agent);
         expect((await stream.next((e) => e.type === 'AGENT_ADDED')).agent_added.agent.agent_info.id.value).toBe(agent.id);
         master.removeAgent(agent.id);
@@ -180,11 +291,18 @@ describe('SUBSCRIBE', () => {
         // A task is killed: the scheduler replaces it, and both show.
         const victim = subscribed.subscribed.get_state.get_tasks.tasks.find((t: any) => t.state === 'TASK_RUNNING').task_id.value;
         master.killTask(victim);
-        const killed = await stream.next((e) => e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === victim && e.task_updated.state === 'TASK_KILLED');
+        const killed = await stream.next(
+          (e) => e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === victim && e.task_updated.state === 'TASK_KILLED',
+        );
         expect(killed.task_updated.framework_id.value).toBe(c.cluster.scheduler.frameworkId);
         const added = await stream.next((e) => e.type === 'TASK_ADDED');
         expect(added.task_added.task).toMatchObject({ state: 'TASK_STAGING', name: 'hello' });
-        const runningNow = await stream.next((e) => e.type === 'TASK_UPDATED' && e.task_updated.status.task_id.value === added.task_added.task.task_id.value && e.task_updated.state === 'TASK_RUNNING');
+        const runningNow = await stream.next(
+          (e) =>
+            e.type === 'TASK_UPDATED' &&
+            e.task_updated.status.task_id.value === added.task_added.task.task_id.value &&
+            e.task_updated.state === 'TASK_RUNNING',
+        );
         expect(runningNow.task_updated.status.container_status.network_infos[0].ip_addresses[0].ip_address).toBe('127.0.0.1');
       } finally {
         stream.close();
@@ -196,7 +314,13 @@ describe('SUBSCRIBE', () => {
   it('a subscriber that never reads is dropped once its unread events pass the limit; memory stays bounded', async () => {
     const lines: string[] = [];
     const limit = 256 * 1024;
-    const api = new OperatorApi({ master: c.cluster.master, clusterName: 'gatehouse', workDir: 'work', maxQueuedBytes: limit, logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }) });
+    const api = new OperatorApi({
+      master: c.cluster.master,
+      clusterName: 'gatehouse',
+      workDir: 'work',
+      maxQueuedBytes: limit,
+      logger: pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) }),
+    });
     const server: Server = createServer((req, res) => api.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
