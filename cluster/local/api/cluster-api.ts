@@ -74,6 +74,9 @@ function handle(options: ClusterHttpOptions, marathon: MarathonHandler, request:
 function events(options: ClusterHttpOptions, url: URL, request: IncomingMessage, response: ServerResponse): void {
   const wanted = new Set(url.searchParams.getAll('event_type'));
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  // Headers now, as Marathon does: when event_type filters out event_stream_attached, nothing else
+  // would be written before the first heartbeat, and a client waits that long for its response.
+  response.flushHeaders();
   const send = (event: MarathonEvent): void => {
     if (wanted.size > 0 && !wanted.has(event.eventType)) return;
     response.write(`event: ${event.eventType}\ndata: ${JSON.stringify(event)}\n\n`);

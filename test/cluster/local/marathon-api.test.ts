@@ -323,6 +323,13 @@ describe('Marathon app API on the app files', () => {
     expect((await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks).toEqual([]);
   });
 
+  it('a filtered event stream answers its headers at once, not with the first heartbeat 15 s later', async () => {
+    const stream = await fetch(`${base}/v2/events?event_type=deployment_success`, { signal: AbortSignal.timeout(5_000) });
+    expect(stream.status).toBe(200);
+    expect(stream.headers.get('content-type')).toBe('text/event-stream');
+    await stream.body!.cancel();
+  });
+
   it('the event stream carries deployment_info, deployment_step_success, deployment_success, and deployment_failed for a superseded one', async () => {
     const controller = new AbortController();
     const stream = await fetch(
@@ -330,11 +337,12 @@ describe('Marathon app API on the app files', () => {
       { signal: controller.signal },
     );
     const events: Json[] = [];
+    const reader = stream.body!.getReader();
     const reading = (async () => {
       const decoder = new TextDecoder();
       let buffer = '';
-      for await (const chunk of stream.body as AsyncIterable<Uint8Array>) {
-        buffer += decoder.decode(chunk, { stream: true });
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
+        buffer += decoder.decode(read.value, { stream: true });
         for (let end = buffer.indexOf('\n\n'); end >= 0; end = buffer.indexOf('\n\n')) {
           const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
           if (data) events.push(JSON.parse(data));
@@ -356,6 +364,7 @@ describe('Marathon app API on the app files', () => {
         currentStep: { actions: [{ action: 'RestartApplication', app: '/tools/worker' }] },
       });
     } finally {
+      await reader.cancel();
       controller.abort();
       await reading;
     }
