@@ -15,6 +15,7 @@ export const TASK_DROPPED_METRIC = 'gatehouse_task_series_dropped_total';
 export const TASK_AGENT_FAILURES_METRIC = 'gatehouse_task_statistics_failures_total';
 
 const MIN_INTERVAL_MS = 5000;
+const LATER_METRIC_MAX_AGE_MS = 60_000;
 const AGENT_TIMEOUT_MS = 2000;
 const AGENTS_AT_ONCE = 8;
 export const MAX_TASKS = 5000;
@@ -34,11 +35,14 @@ export interface TaskSeriesOptions {
   readonly store: SnapshotView;
   readonly registry: Registry;
   readonly maxTasks?: number;
+  /** Scrapes closer together than this share one collection. */
+  readonly minIntervalMs?: number;
 }
 
 export class TaskSeries {
   readonly #store: SnapshotView;
   readonly #maxTasks: number;
+  readonly #minIntervalMs: number;
   #last: { at: number; uses: Promise<TaskUse[]> } | null = null;
   #dropped = 0;
   #failures = 0;
@@ -46,29 +50,35 @@ export class TaskSeries {
   constructor(options: TaskSeriesOptions) {
     this.#store = options.store;
     this.#maxTasks = options.maxTasks ?? MAX_TASKS;
-    const each = (pick: (use: TaskUse) => MetricValue[]) => async () => (await this.#collect()).flatMap(pick);
+    this.#minIntervalMs = options.minIntervalMs ?? MIN_INTERVAL_MS;
+    // prom-client reads the metrics in the order registered: the first one starts a collection when
+    // the last is old, the others read the one it started, so a scrape reads the agents at most once.
+    const each = (pick: (use: TaskUse) => MetricValue[], first = false) => async () => (await this.#collect(first)).flatMap(pick);
     register(options.registry, TASK_CPU_METRIC, 'CPU time of a running task, by mode (user, system)', 'counter', each((u) => [
       { value: u.user, labels: { ...u.labels, mode: 'user' } },
       { value: u.system, labels: { ...u.labels, mode: 'system' } },
-    ]));
+    ], true));
     register(options.registry, TASK_MEMORY_METRIC, 'Memory a running task uses (its cgroup, else its processes\' resident memory)', 'gauge', each((u) => [
       { value: u.memory, labels: { ...u.labels } },
     ]));
-    register(options.registry, TASK_CPU_LIMIT_METRIC, 'CPUs a running task may use', 'gauge', each((u) => (u.cpusLimit === null ? [] : [{ value: u.cpusLimit, labels: { ...u.labels } }])));
-    register(options.registry, TASK_MEMORY_LIMIT_METRIC, 'Memory a running task may use', 'gauge', each((u) => (u.memLimit === null ? [] : [{ value: u.memLimit, labels: { ...u.labels } }])));
+    const limit = (pick: (use: TaskUse) => number | null) => each((u) => (pick(u) === null ? [] : [{ value: pick(u)!, labels: { ...u.labels } }]));
+    register(options.registry, TASK_CPU_LIMIT_METRIC, 'CPUs a running task may use', 'gauge', limit((u) => u.cpusLimit));
+    register(options.registry, TASK_MEMORY_LIMIT_METRIC, 'Memory a running task may use', 'gauge', limit((u) => u.memLimit));
     register(options.registry, TASK_DROPPED_METRIC, `Running tasks left out of the task series (more than ${this.#maxTasks})`, 'counter', async () => {
-      await this.#collect();
+      await this.#collect(false);
       return [{ value: this.#dropped, labels: {} }];
     });
     register(options.registry, TASK_AGENT_FAILURES_METRIC, 'Agents whose /monitor/statistics could not be read for the task series', 'counter', async () => {
-      await this.#collect();
+      await this.#collect(false);
       return [{ value: this.#failures, labels: {} }];
     });
   }
 
-  /** The last collection while it is recent, else a new one (shared by the metrics of one scrape). */
-  #collect(): Promise<TaskUse[]> {
-    if (this.#last && Date.now() - this.#last.at < MIN_INTERVAL_MS) return this.#last.uses;
+  /** The last collection while it is recent (or for a scrape's later metrics), else a new one. */
+  #collect(first: boolean): Promise<TaskUse[]> {
+    const age = this.#last ? Date.now() - this.#last.at : Infinity;
+    // A later metric read alone (getSingleMetric) must not serve a collection from long ago either.
+    if (this.#last && (age < this.#minIntervalMs || (!first && age < LATER_METRIC_MAX_AGE_MS))) return this.#last.uses;
     const uses = this.#read(this.#store.current).catch(() => [] as TaskUse[]);
     this.#last = { at: Date.now(), uses };
     return uses;
@@ -78,7 +88,9 @@ export class TaskSeries {
     if (!snapshot) return [];
     const running = new Map<string, { task: Task; framework: string }>();
     for (const framework of snapshot.frameworks) {
-      for (const task of framework.tasks) if (task.state === 'TASK_RUNNING') running.set(`${task.frameworkId}\0${task.id}`, { task, framework: framework.name });
+      for (const task of framework.tasks) {
+        if (task.state === 'TASK_RUNNING') running.set(`${task.frameworkId}\0${task.id}`, { task, framework: framework.name });
+      }
     }
     const agentIds = [...new Set([...running.values()].map((r) => r.task.agentId))];
     const uses: TaskUse[] = [];

@@ -65,8 +65,12 @@ function live(inputs: TaskConsoleInputs, found: { task: Task; framework: Framewo
     html`<span class="${t.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${stateText(t)}</span>`,
     t.health,
   ]);
-  const tasks = appId ? html`<div id="app-tasks"><h2>Tasks of <code>${appId}</code></h2>${table(['task', 'state', 'health'], rows, 'no tasks')}</div>` : '';
-  if (!found) return html`<div id="live"><p class="bad">Task ${inputs.taskId} is not in the cluster's current state (it ended, or never ran).</p>${tasks}</div>`;
+  const tasks = appId
+    ? html`<div id="app-tasks"><h2>Tasks of <code>${appId}</code></h2>${table(['task', 'state', 'health'], rows, 'no tasks')}</div>`
+    : '';
+  if (!found) {
+    return html`<div id="live"><p class="bad">Task ${inputs.taskId} is not in the cluster's current state (it ended, or never ran).</p>${tasks}</div>`;
+  }
   const { task, framework } = found;
   const facts = table(['state', 'health', 'agent', 'resources', 'DNS name'], [[
     html`<span id="task-state" class="${task.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${stateText(task)}</span>`,
