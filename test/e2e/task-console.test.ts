@@ -2,7 +2,8 @@
 // binary running the embedded cluster: open a task from the dashboard, see a line the task prints
 // after the page opened appear without a reload (the log followed by server-sent events), scale the
 // app to 2 and see the second task appear, restart it and see its tasks replaced, errors shown; at a
-// phone's width (390 px) and a laptop's (1280 px) nothing scrolls sideways.
+// phone's width (390 px) and a laptop's (1280 px) nothing scrolls sideways. Set
+// GATEHOUSE_SCREENSHOTS=<dir> to keep screenshots of the console.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -84,6 +85,10 @@ async function openConsole(width: number, taskId: string): Promise<{ page: Page;
   return { page, problems, close: () => context.close() };
 }
 
+const screenshot = async (page: Page, name: string) => {
+  const shots = process.env['GATEHOUSE_SCREENSHOTS'];
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+};
 const horizontalOverflow = (page: Page) => page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
 const logText = (page: Page) => page.locator('#log').textContent().then((t) => t ?? '');
 const runningRows = (page: Page) =>
@@ -107,6 +112,7 @@ describe('the task console', () => {
     await until(() => page.textContent('#usage'), (t) => /^CPU [\d.]+ s · memory [\d.]+ MB of 64\.0 MB$/.test(t ?? ''), 10_000);
     await page.click('.tabs button[data-file=stderr]');
     expect(await page.getAttribute('.tabs button[data-file=stderr]', 'aria-pressed')).toBe('true');
+    await screenshot(page, `console-${width}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
     await close();
@@ -137,12 +143,14 @@ describe('the task console', () => {
     await until(() => page.textContent('#console-status'), (t) => /Restart: deployment /.test(t ?? ''), 10_000);
     const replaced = await until(() => runningRows(page), (rows) => rows.length === 2 && rows.every((id) => !two.includes(id)), 30_000);
     expect(replaced).toHaveLength(2);
+    await screenshot(page, 'console-restarted-390');
 
     // Marathon refuses: the app is gone. Its answer is shown, not swallowed.
     expect((await fetch(`${cluster}/v2/apps/echo`, { method: 'DELETE' })).status).toBe(200);
     await page.click('#restart');
     await until(() => page.textContent('#console-status'), (t) => /Restart failed: .*echo/.test(t ?? ''), 10_000);
     expect(await page.getAttribute('#console-status', 'role')).toBe('alert');
+    await screenshot(page, 'console-error-390');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems.filter((p) => !/404|Failed to load resource/.test(p))).toEqual([]);
     await close();
