@@ -109,7 +109,10 @@ function consoleScript(): string {
       if (atEnd) log.scrollTop = log.scrollHeight;
     };
     source.onerror = () => {
-      logState.textContent = source.readyState === EventSource.CLOSED ? 'the log is not available (the task ended?)' : 'reconnecting…';
+      // The service ends the stream when the task ends: re-connecting then would only repeat that.
+      const state = document.getElementById('task-state');
+      if (!state || state.textContent !== 'running') source.close();
+      logState.textContent = source.readyState === EventSource.CLOSED ? 'the log has ended (the task is not running)' : 'reconnecting…';
     };
     source.onopen = () => { logState.textContent = 'following ' + file; };
   };

@@ -143,6 +143,8 @@ describe('the task console', () => {
     await until(() => page.textContent('#console-status'), (t) => /Restart: deployment /.test(t ?? ''), 10_000);
     const replaced = await until(() => runningRows(page), (rows) => rows.length === 2 && rows.every((id) => !two.includes(id)), 30_000);
     expect(replaced).toHaveLength(2);
+    // This page's task was replaced: its log ended, and the page stops asking for it.
+    await until(() => page.textContent('#log-state'), (t) => t === 'the log has ended (the task is not running)', 15_000);
     await screenshot(page, 'console-restarted-390');
 
     // Marathon refuses: the app is gone. Its answer is shown, not swallowed.
