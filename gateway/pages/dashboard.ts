@@ -151,7 +151,7 @@ export function sandboxUrl(task: Pick<Task, 'id' | 'frameworkId' | 'agentId'>, f
   return `/agent/${encodeURIComponent(task.agentId)}/files/${how}?path=${encodeURIComponent(path)}${how === 'read' ? '&offset=0' : ''}`;
 }
 
-function sandboxLinks(task: Task): Html {
+export function sandboxLinks(task: Task): Html {
   const link = (file: string, how: 'read' | 'download', text: string) =>
     html`<a href="${sandboxUrl(task, file, how)}"${how === 'download' ? new Html(' download') : ''}>${text}</a>`;
   return html`${link('stdout', 'read', 'stdout')} · ${link('stderr', 'read', 'stderr')} · ${link('stdout', 'download', 'download')}`;

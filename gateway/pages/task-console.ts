@@ -1,10 +1,10 @@
-// A task's console at `/?task=<id>`: its state, health and resources (used: the agent's
+// A task's console at `/?task=<id>`: its state, health, sandbox files and resources (used: the agent's
 // `/monitor/statistics`, read by the page), its stdout or stderr followed live through the log
 // service (server-sent events), and for a Marathon app its tasks, a scale control and a restart
 // button, which call Marathon's API through the gateway with the session cookie. The cookie is
 // SameSite=Lax, so another site's page cannot make these calls with it (as for every other write).
 import type { Framework, Snapshot, Task } from '../../cluster/index.js';
-import { consoleUrl, headerBar, type TaskNamer } from './dashboard.js';
+import { consoleUrl, headerBar, sandboxLinks, type TaskNamer } from './dashboard.js';
 import { Html, html, htmlPage, table } from './html.js';
 
 export interface TaskConsoleInputs {
@@ -72,12 +72,13 @@ function live(inputs: TaskConsoleInputs, found: { task: Task; framework: Framewo
     return html`<div id="live"><p class="bad">Task ${inputs.taskId} is not in the cluster's current state (it ended, or never ran).</p>${tasks}</div>`;
   }
   const { task, framework } = found;
-  const facts = table(['state', 'health', 'agent', 'resources', 'DNS name'], [[
+  const facts = table(['state', 'health', 'agent', 'resources', 'DNS name', 'sandbox'], [[
     html`<span id="task-state" class="${task.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${stateText(task)}</span>`,
     html`<span class="${task.health === 'healthy' ? 'ok' : task.health === 'unhealthy' ? 'bad' : 'muted'}">${task.health}</span>`,
     html`<code>${task.agentId}</code>`,
     `cpus ${task.resources.cpus} · mem ${task.resources.mem} MB${task.resources.ports.length ? ` · ports ${task.resources.ports.join(', ')}` : ''}`,
     html`<code>${inputs.taskName?.(task, framework) ?? ''}</code>`,
+    sandboxLinks(task),
   ]], '');
   return html`<div id="live">${facts}${tasks}</div>`;
 }

@@ -51,7 +51,12 @@ describe('the task console page', () => {
   });
 
   it.each([
-    { name: 'a Marathon app\'s task: controls with the app\'s instances, its tasks linked', over: {}, has: ['id="scale"', 'id="restart"', 'value="3"', 'href="/?task=web.2"', 'data-app="/web"'], lacks: [] },
+    {
+      name: 'a Marathon app\'s task: controls with the app\'s instances, its tasks linked, its sandbox files',
+      over: {},
+      has: ['id="scale"', 'id="restart"', 'value="3"', 'href="/?task=web.2"', 'data-app="/web"', '/agent/S0/files/read?path=%2Fframeworks%2Ffw-1%2Fexecutors%2Fweb.1%2Fruns%2Flatest%2Fstdout'],
+      lacks: [],
+    },
     { name: 'a task of no app: no controls, no app tasks', over: { appId: null }, has: ['data-app=""', 'id="log"'], lacks: ['id="scale"', 'id="app-tasks"'] },
     {
       name: 'a task that is gone, the app known from the page: the app\'s tasks, the controls',
