@@ -11,7 +11,7 @@ import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, cr
 import { Mesh } from '../mesh/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayError, GatewayServer, RouteTable, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
+import { GatewayError, GatewayServer, RouteTable, TaskSeries, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { createAccessLogger } from './access-logger.js';
 import { gatewayOptions } from './gateway-options.js';
@@ -79,6 +79,8 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
       logger: logger.child({ part: 'cluster' }),
       registry,
     });
+    // Per-task CPU and memory on /metrics, read from the agents when scraped (only here, in the primary).
+    new TaskSeries({ store, registry });
     if (config.cluster.source === 'local') await seedApps(config.cluster.local.apps, config.cluster.local.seedApps, logger.child({ part: 'cluster' }));
     const source: ClusterSource = await createSource(config.cluster, { store, logger: logger.child({ part: 'cluster' }), registry });
     lifecycle.onStop('cluster source', () => source.close());

@@ -13,3 +13,4 @@ export { isFromWorker, isToWorker, type FromWorker, type ToWorker, type MetricsJ
 export { routesFromWire, routesToWire, type WireRouteFile } from './worker-protocol.js';
 export { gatewayStatus, sameGenerations, type GatewayStatus, type Generations, type WorkerStatus } from './gateway-status.js';
 export { LogRing, type ComponentLogSource, type LogRecord } from './logs/log-ring.js';
+export { TaskSeries, type TaskSeriesOptions } from './metrics/task-series.js';

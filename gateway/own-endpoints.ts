@@ -1,12 +1,13 @@
 // The gateway's own endpoints that need a token (the pipeline's step 6): the route list (admin group
 // only), the status of every gateway process, Admin Router's `/metadata` and build info, the log
-// service (logs/) and dcos-net's `/net/v1/nodes` and `/net/v1/vips`.
+// service (logs/), the metrics service (metrics/) and dcos-net's `/net/v1/nodes` and `/net/v1/vips`.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Caller } from '../authn/index.js';
 import { buildVipTable } from '../cluster/index.js';
 import type { GatewayOptions } from './options.js';
 import { answerLogs } from './logs/logs-endpoint.js';
 import { isLogPath } from './logs/log-request.js';
+import { answerMetrics, isMetricsPath } from './metrics/metrics-endpoint.js';
 import { netNodes } from './net-nodes.js';
 import { NET_NODES_PATH } from './pipeline.js';
 import { sendGatewayError } from './proxy.js';
@@ -14,6 +15,7 @@ import { sendGatewayError } from './proxy.js';
 /** The route name of one of these endpoints in metrics and logs; known before it answers, so a failure is named too. */
 export function ownRouteName(path: string): string {
   if (isLogPath(path)) return 'logs';
+  if (isMetricsPath(path)) return 'metrics-v0';
   if (path === NET_NODES_PATH) return 'nodes';
   return path === '/gatehouse/v1/routes' ? 'inspect' : path === '/gatehouse/v1/status' ? 'status' : path === '/net/v1/vips' ? 'vips' : 'metadata';
 }
@@ -29,6 +31,7 @@ export async function answerOwn(
   search = '',
 ): Promise<void> {
   if (isLogPath(path)) return answerLogs({ store: options.store, componentLogs: options.componentLogs }, req, res, path, search);
+  if (isMetricsPath(path)) return answerMetrics({ store: options.store, clusterId: options.clusterId }, req, res, path);
   if (path === NET_NODES_PATH) {
     const body = JSON.stringify(netNodes(options.store.current));
     res

@@ -7,7 +7,7 @@
 //   4. file routes (`auth: none` skips step 5)
 //   5. authentication (the fast path takes only a recently verified token)
 //   6. the gateway's own authenticated endpoints (route list, status, metadata, task and component
-//      logs, dcos-net's node list) — plain path only
+//      logs, dcos-metrics' v0 API, dcos-net's node list) — plain path only
 //   7. the file route's or built-in route's decision
 // The pipeline decides only; answering (proxying, writing an error, a socket reply) stays with each path.
 import type { IncomingHttpHeaders } from 'node:http';
@@ -15,6 +15,7 @@ import { AuthnError, OWN_ISSUER, decide, extractToken, type Caller } from '../au
 import { isUsable } from '../cluster/index.js';
 import { builtinRoute, earlyRedirect, errorDecision, type RouteDecision } from './builtin-routes.js';
 import { isLogPath } from './logs/log-request.js';
+import { isMetricsPath } from './metrics/metrics-endpoint.js';
 import { normalizePath } from './normalize-path.js';
 import type { GatewayOptions } from './options.js';
 import { PUBLIC_PATHS } from './public-endpoints.js';
@@ -125,11 +126,11 @@ export class RequestPipeline {
 
   /**
    * `/gatehouse/v1/status` and `/net/v1/vips` are the gateway's only when it has a status or VIPs to
-   * show; else they are routed like any path. The log service (dcos-log's paths) and dcos-net's node
-   * list are answered here too.
+   * show; else they are routed like any path. The log service (dcos-log's paths), the metrics service
+   * (dcos-metrics' v0 paths) and dcos-net's node list are answered here too.
    */
   #ownEndpoint(path: string): boolean {
-    if (isLogPath(path) || path === NET_NODES_PATH) return true;
+    if (isLogPath(path) || isMetricsPath(path) || path === NET_NODES_PATH) return true;
     if (path === '/net/v1/vips') return Boolean(this.#options.vipRange);
     return AUTHENTICATED_PATHS.has(path) && (path !== '/gatehouse/v1/status' || Boolean(this.#options.status));
   }

@@ -1,11 +1,12 @@
 // Endpoints that need no token (interface §4): health, metrics, version, keys, login providers,
-// login and logout, and the login page or dashboard at `/`.
+// login and logout, and the login page or dashboard at `/` (a task's console at `/?task=<id>`).
 import { readFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AuthnError, login, type Caller } from '../authn/index.js';
 import { isUsable } from '../cluster/index.js';
 import { dashboardPage, loginPage, safeNext } from './pages.js';
 import { FAVICON_ICO } from './pages/favicon.js';
+import { taskConsolePage } from './pages/task-console.js';
 import { expectsContinue } from './request-rules.js';
 import { noteUid } from './access-log.js';
 import type { GatewayOptions } from './options.js';
@@ -179,8 +180,18 @@ export async function answerPublic(
       }
       if (method !== 'GET' && method !== 'HEAD') return null;
       const caller = path === '/' ? await authenticate(req) : null;
+      const query = new URLSearchParams(search);
+      const consoleTask = path === '/' ? query.get('task') : null;
       const html =
-        caller && !(caller instanceof AuthnError)
+        caller && !(caller instanceof AuthnError) && consoleTask !== null
+          ? taskConsolePage({
+              uid: caller.uid,
+              snapshot: options.store.current,
+              taskId: consoleTask,
+              taskName: options.taskName ?? null,
+              appHint: query.get('app'),
+            })
+          : caller && !(caller instanceof AuthnError)
           ? dashboardPage({
               uid: caller.uid,
               snapshot: options.store.current,
@@ -189,7 +200,7 @@ export async function answerPublic(
               routeFiles: options.routes?.files() ?? [],
               vipRange: options.vipRange ?? null,
             })
-          : loginPage(new URLSearchParams(search).get('next') ?? '/');
+          : loginPage(query.get('next') ?? '/');
       res
         .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
         .end(method === 'HEAD' ? undefined : html);

@@ -45,11 +45,14 @@ const REFRESH_SCRIPT = `(() => {
 })();`;
 
 export function dashboardPage(inputs: DashboardInputs): string {
-  const body = html`<header class="bar"><b>Gatehouse</b><nav>
+  return htmlPage('Gatehouse', html`${headerBar(inputs.uid)}<main>${live(inputs)}</main>`, REFRESH_SCRIPT);
+}
+
+/** The bar every logged-in page starts with: the cluster's UIs and the logout button. */
+export function headerBar(uid: string): Html {
+  return html`<header class="bar"><b>Gatehouse</b><nav>
 <a href="/mesos/">Mesos</a><a href="/marathon/">Marathon</a><a href="/agent/">Agents</a><a href="/gatehouse/v1/routes">Routes (JSON)</a></nav>
-<form method="post" action="/acs/api/v1/auth/logout"><span>Logged in as <b>${inputs.uid}</b></span><button>Log out</button></form></header>
-<main>${live(inputs)}</main>`;
-  return htmlPage('Gatehouse', body, REFRESH_SCRIPT);
+<form method="post" action="/acs/api/v1/auth/logout"><span>Logged in as <b>${uid}</b></span><button>Log out</button></form></header>`;
 }
 
 function live(inputs: DashboardInputs): Html {
@@ -107,7 +110,9 @@ function tasksTable(snapshot: Snapshot | null, taskName: TaskNamer | null): Html
     const ip = agent?.ips[0] ?? '';
     const address = ip ? `${ip.includes(':') ? `[${ip}]` : ip}${task.resources.ports[0] ? `:${task.resources.ports[0]}` : ''}` : '';
     return [
-      html`<code>${task.id}</code><br><small>${framework.name} · ${task.appId ?? task.name}</small>`,
+      html`<a href="${consoleUrl(task.id)}" title="console: live log, scale, restart"><code>${task.id}</code></a><br><small>${framework.name} · ${
+        task.appId ?? task.name
+      }</small>`,
       html`<span class="${task.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${task.state.replace(/^TASK_/, '').toLowerCase()}</span>`,
       html`<span class="${task.health === 'healthy' ? 'ok' : task.health === 'unhealthy' ? 'bad' : 'muted'}">${task.health}</span>`,
       html`<code>${address}</code>`,
@@ -117,6 +122,11 @@ function tasksTable(snapshot: Snapshot | null, taskName: TaskNamer | null): Html
   });
   const cut = all.length > shown.length ? html`<p class="muted">${all.length - shown.length} more tasks not shown.</p>` : '';
   return html`${table(['task', 'state', 'health', 'address', 'DNS name', 'sandbox'], rows, 'no tasks')}${cut}`;
+}
+
+/** A task's console page (pages/task-console.ts). */
+export function consoleUrl(taskId: string): string {
+  return `/?task=${encodeURIComponent(taskId)}`;
 }
 
 /** The mesh's VIPs (the same pure table the mesh serves) and the labels it ignored. */
@@ -141,7 +151,7 @@ export function sandboxUrl(task: Pick<Task, 'id' | 'frameworkId' | 'agentId'>, f
   return `/agent/${encodeURIComponent(task.agentId)}/files/${how}?path=${encodeURIComponent(path)}${how === 'read' ? '&offset=0' : ''}`;
 }
 
-function sandboxLinks(task: Task): Html {
+export function sandboxLinks(task: Task): Html {
   const link = (file: string, how: 'read' | 'download', text: string) =>
     html`<a href="${sandboxUrl(task, file, how)}"${how === 'download' ? new Html(' download') : ''}>${text}</a>`;
   return html`${link('stdout', 'read', 'stdout')} · ${link('stderr', 'read', 'stderr')} · ${link('stdout', 'download', 'download')}`;

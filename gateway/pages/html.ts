@@ -45,6 +45,11 @@ const STYLE = [
   'table{border-collapse:collapse;width:100%;background:#fff;border:1px solid #dde1e7}',
   'th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e6e8ec;vertical-align:top;overflow-wrap:break-word}',
   'th{background:#eef0f3;font-weight:600}.ok{color:#11703a}.bad{color:#a40000}',
+  // The task console: controls in a wrapping row, the log wrapped (never wider than the window).
+  '.controls,.tabs{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:.5rem 0}.controls button,.tabs button{width:auto}',
+  '.controls input{width:6rem}.tabs button[aria-pressed=false]{background:#fff;color:#1d4e89}',
+  'pre.log{background:#10141c;color:#e6e8ec;padding:.6rem;border-radius:6px;margin:0;min-height:6rem;max-height:60vh;overflow-y:auto;',
+  'white-space:pre-wrap;overflow-wrap:anywhere;font-size:.85rem}',
   // A phone: the menu on a line of its own; each table row a card, each cell on its own line with
   // its column's name, long ids broken anywhere rather than pushing the page sideways.
   '@media (max-width:40rem){.bar nav{order:3;flex-basis:100%}thead{display:none}table,tbody,tr,td{display:block;width:100%}',

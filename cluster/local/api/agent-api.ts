@@ -1,5 +1,5 @@
 // An agent's own HTTP endpoint (what `/agent/<id>/` and `/slave/<id>/` in the gateway reach), as a
-// Mesos agent serves it: `/state`, `/monitor/statistics`, the sandbox files API (`/files/debug`,
+// Mesos agent serves it: `/state`, `/monitor/statistics`, `/metrics/snapshot`, the sandbox files API (`/files/debug`,
 // `/files/browse`, `/files/read`, `/files/download`) and the v1 operator API (`POST /api/v1`).
 // File paths are confined to the agent's sandboxes (agent/sandbox-files.ts).
 import { createReadStream } from 'node:fs';
@@ -9,6 +9,7 @@ import type { LocalAgent } from '../agent/agent.js';
 import { FilesError, SandboxFiles } from '../agent/sandbox-files.js';
 import type { LocalMaster } from '../master/master.js';
 import { AgentCallError, answerCall, JSON_CODEC, validateCall, type AgentCallCodec } from './agent-calls.js';
+import { agentMetricsSnapshot } from './agent-metrics.js';
 import { agentState, finishedRuns, monitorStatistics } from './agent-state.js';
 
 /** Bodies of `POST /api/v1` above this are refused (a call is a few hundred bytes). */
@@ -39,6 +40,8 @@ async function handle(agent: LocalAgent, master: LocalMaster, files: SandboxFile
       return sendJson(response, 200, agentState(agent, master));
     case '/monitor/statistics': case '/monitor/statistics.json':
       return sendJson(response, 200, await monitorStatistics(agent, (id) => master.frameworks().find((f) => f.id === id)?.scheduler.name ?? ''));
+    case '/metrics/snapshot':
+      return sendJson(response, 200, agentMetricsSnapshot(agent));
     case '/health':
       response.writeHead(200);
       return void response.end();

@@ -76,6 +76,17 @@ describe('task statuses and the agent state', () => {
   });
 });
 
+describe('/metrics/snapshot', () => {
+  it('has Mesos\'s system/* keys for this machine and slave/* for the agent\'s resources and what its task holds', async () => {
+    const snapshot = (await (await get('/metrics/snapshot')).json()) as Record<string, number>;
+    expect(snapshot['system/cpus_total']).toBeGreaterThan(0);
+    expect(snapshot['system/mem_total_bytes']).toBeGreaterThan(snapshot['system/mem_free_bytes']!);
+    for (const key of ['system/load_1min', 'system/load_5min', 'system/load_15min']) expect(snapshot[key]).toBeGreaterThanOrEqual(0);
+    expect(snapshot).toMatchObject({ 'slave/tasks_running': 1, 'slave/cpus_used': 0.1, 'slave/mem_used': 64 });
+    expect(snapshot['slave/cpus_total']).toBeGreaterThanOrEqual(snapshot['slave/cpus_used']!);
+  });
+});
+
 describe('the files API (Mesos /files/*)', () => {
   it('/files/debug maps the run\'s real path and the executor\'s runs/latest to the sandbox', async () => {
     const debug = (await (await get('/files/debug')).json()) as Record<string, string>;

@@ -1,0 +1,65 @@
+// An agent's own figures, asked of the agent itself over its HTTP API, as any Mesos agent serves them:
+// `/state` (executors with their container ids and tasks), `/monitor/statistics` (ResourceStatistics
+// per executor) and `/metrics/snapshot`. The agent's address comes from the cluster snapshot.
+import type { Agent, Snapshot } from '../../cluster/index.js';
+import { GatewayError, type GatewayAnswerCode } from '../errors.js';
+
+const AGENT_TIMEOUT_MS = 5000;
+
+export type Json = Record<string, any>;
+
+/** A metrics request that cannot be answered; its code is the gateway answer it becomes. */
+export class MetricsRequestError extends GatewayError {
+  declare readonly code: GatewayAnswerCode;
+  constructor(code: GatewayAnswerCode, message: string) {
+    super(code, message);
+  }
+}
+
+export function agentOf(snapshot: Snapshot | null, agentId: string): { agent: Agent; url: URL } {
+  if (!snapshot) throw new MetricsRequestError('ERR_GATEWAY_SNAPSHOT_UNUSABLE', 'no cluster snapshot yet: the agent cannot be found');
+  const agent = snapshot.agents.find((a) => a.id === agentId);
+  const ip = agent?.ips[0];
+  if (!agent || !agent.pid || !ip)
+    throw new MetricsRequestError('ERR_GATEWAY_METRICS_NOT_FOUND', `agent ${agentId} unknown (no such agent in the cluster's current state)`);
+  return { agent, url: new URL(`http://${ip.includes(':') ? `[${ip}]` : ip}:${agent.pid.port}`) };
+}
+
+/** The agent's JSON at `path`; null on 404 when `optional` (an agent without that endpoint). */
+export async function agentJson(agent: URL, path: string, options: { optional?: boolean; timeoutMs?: number } = {}): Promise<any> {
+  let response: Response;
+  try {
+    response = await fetch(new URL(path, agent), { signal: AbortSignal.timeout(options.timeoutMs ?? AGENT_TIMEOUT_MS) });
+  } catch (error) {
+    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} did not answer ${path}: ${(error as Error).message}`);
+  }
+  if (response.status === 404 && options.optional) {
+    await response.body?.cancel();
+    return null;
+  }
+  if (response.status !== 200) {
+    await response.body?.cancel();
+    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with ${response.status}`);
+  }
+  try {
+    return await response.json();
+  } catch {
+    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with a body that is not JSON`);
+  }
+}
+
+/** A live executor of the agent's `/state`, with its framework. */
+export interface LiveExecutor {
+  readonly executor: Json;
+  readonly framework: Json;
+}
+
+export function liveExecutors(state: Json): LiveExecutor[] {
+  const found: LiveExecutor[] = [];
+  for (const framework of (state['frameworks'] as Json[] | undefined) ?? []) {
+    for (const executor of (framework['executors'] as Json[] | undefined) ?? []) {
+      if (typeof executor['container'] === 'string' && executor['container']) found.push({ executor, framework });
+    }
+  }
+  return found;
+}

@@ -1,0 +1,160 @@
+// A task's console in a real browser (Debian chromium, driven by playwright-core) against the real
+// binary running the embedded cluster: open a task from the dashboard, see a line the task prints
+// after the page opened appear without a reload (the log followed by server-sent events), scale the
+// app to 2 and see the second task appear, restart it and see its tasks replaced, errors shown; at a
+// phone's width (390 px) and a laptop's (1280 px) nothing scrolls sideways. Set
+// GATEHOUSE_SCREENSHOTS=<dir> to keep screenshots of the console.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { until } from '../support/until.js';
+
+// Browser globals, for the callbacks that run in the page (the project compiles without the DOM library).
+declare const document: any;
+
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+let dir: string;
+let gatehouse: GatehouseProcess;
+let base: string;
+let cluster: string;
+let password: string;
+let browser: Browser;
+
+const APP = `
+id: /echo
+instances: 1
+cpus: 0.1
+mem: 64
+portDefinitions: [{ port: 0, name: http }]
+cmd: >-
+  exec node -e "console.log('started ' + process.env.MESOS_TASK_ID);
+  require('http').createServer((q, s) => { console.log('request ' + q.url); s.end('ok'); }).listen(+process.env.PORT0, process.env.HOST)"
+`;
+
+interface MarathonTask { id: string; state: string; ports: number[] }
+const appTasks = async (): Promise<MarathonTask[]> =>
+  ((await (await fetch(`${cluster}/v2/apps/echo`)).json()) as { app: { tasks: MarathonTask[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
+const deployments = async (): Promise<unknown[]> => (await (await fetch(`${cluster}/v2/deployments`)).json()) as unknown[];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-console-'));
+  await mkdir(join(dir, 'apps.d'));
+  await writeFile(join(dir, 'apps.d', 'echo.yaml'), APP);
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
+    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "21120-21159" }',
+    'dns:', '  listen: 127.0.0.1:0', '  http: ""',
+    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1',
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  gatehouse = startGatehouseProcess(['run', '--config', config]);
+  base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']}`;
+  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
+  password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'],
+  });
+  await until(appTasks, (tasks) => tasks.length === 1, 30_000);
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await gatehouse?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+}, 30_000);
+
+async function openConsole(width: number, taskId: string): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
+  const context = await browser.newContext({ viewport: { width, height: 844 } });
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('pageerror', (e) => problems.push(`script: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+  });
+  await page.goto(`${base}/login`);
+  await page.fill('input[name=uid]', 'admin');
+  await page.fill('input[name=password]', password);
+  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+  // From the dashboard: the task's id links to its console.
+  await Promise.all([page.waitForURL(/\?task=/), page.locator(`a[href="/?task=${encodeURIComponent(taskId)}"]`).first().click()]);
+  return { page, problems, close: () => context.close() };
+}
+
+const screenshot = async (page: Page, name: string) => {
+  const shots = process.env['GATEHOUSE_SCREENSHOTS'];
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+};
+const horizontalOverflow = (page: Page) => page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
+const logText = (page: Page) => page.locator('#log').textContent().then((t) => t ?? '');
+const runningRows = (page: Page) =>
+  page.locator('#app-tasks tbody tr').evaluateAll((rows: any[]) =>
+    rows.filter((r) => r.querySelector('td[data-label=state]')?.textContent === 'running').map((r) => r.querySelector('code').textContent as string),
+  );
+
+describe('the task console', () => {
+  it.each([390, 1280])('at %i px: a line the task prints after the page opened appears without a reload; nothing scrolls sideways', async (width) => {
+    const [task] = await appTasks();
+    const { page, problems, close } = await openConsole(width, task!.id);
+    expect(await page.textContent('h1')).toContain(task!.id);
+    await until(() => logText(page), (t) => t.includes(`started ${task!.id}`), 10_000);
+    const marker = `/marker-${width}-${Date.now()}`;
+    const navigations: string[] = [];
+    page.on('framenavigated', (frame) => navigations.push(frame.url()));
+    expect(await (await fetch(`http://127.0.0.1:${task!.ports[0]}${marker}`)).text()).toBe('ok');
+    await until(() => logText(page), (t) => t.includes(`request ${marker}`), 10_000);
+    expect(navigations).toEqual([]);
+    expect(await page.textContent('#task-state')).toBe('running');
+    await until(() => page.textContent('#usage'), (t) => /^CPU [\d.]+ s · memory [\d.]+ MB of 64\.0 MB$/.test(t ?? ''), 10_000);
+    await page.click('.tabs button[data-file=stderr]');
+    expect(await page.getAttribute('.tabs button[data-file=stderr]', 'aria-pressed')).toBe('true');
+    await screenshot(page, `console-${width}`);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    expect(problems).toEqual([]);
+    await close();
+  }, 60_000);
+
+  it('scale to 2 makes a second task appear; restart replaces the tasks; a bad count and a refused call are shown', async () => {
+    await until(deployments, (d) => d.length === 0, 20_000);
+    const [task] = await appTasks();
+    const { page, problems, close } = await openConsole(390, task!.id);
+    expect(await page.inputValue('#instances')).toBe('1');
+
+    await page.fill('#instances', '-3');
+    await page.click('#scale');
+    expect(await page.textContent('#console-status')).toContain('instances must be a whole number');
+    expect(await page.getAttribute('#console-status', 'role')).toBe('alert');
+
+    await page.fill('#instances', '1');
+    await page.click('#scale-up');
+    expect(await page.inputValue('#instances')).toBe('2');
+    await page.click('#scale');
+    await until(() => page.textContent('#console-status'), (t) => /Scale to 2: deployment /.test(t ?? ''), 10_000);
+    const two = await until(() => runningRows(page), (rows) => rows.length === 2, 30_000);
+    expect(two).toContain(task!.id);
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+
+    await until(deployments, (d) => d.length === 0, 20_000);
+    await page.click('#restart');
+    await until(() => page.textContent('#console-status'), (t) => /Restart: deployment /.test(t ?? ''), 10_000);
+    const replaced = await until(() => runningRows(page), (rows) => rows.length === 2 && rows.every((id) => !two.includes(id)), 30_000);
+    expect(replaced).toHaveLength(2);
+    // This page's task was replaced: its log ended, and the page stops asking for it.
+    await until(() => page.textContent('#log-state'), (t) => t === 'the log has ended (the task is not running)', 15_000);
+    await screenshot(page, 'console-restarted-390');
+
+    // Marathon refuses: the app is gone. Its answer is shown, not swallowed.
+    expect((await fetch(`${cluster}/v2/apps/echo`, { method: 'DELETE' })).status).toBe(200);
+    await page.click('#restart');
+    await until(() => page.textContent('#console-status'), (t) => /Restart failed: .*echo/.test(t ?? ''), 10_000);
+    expect(await page.getAttribute('#console-status', 'role')).toBe('alert');
+    await screenshot(page, 'console-error-390');
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    expect(problems.filter((p) => !/404|Failed to load resource/.test(p))).toEqual([]);
+    await close();
+  }, 90_000);
+});
