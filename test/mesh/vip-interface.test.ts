@@ -43,7 +43,14 @@ async function ipJson<T>(ip: string[], args: string[]): Promise<T> {
   const { stdout } = await run(ip[0]!, [...ip.slice(1), '-j', ...args]);
   return JSON.parse(stdout || '[]') as T;
 }
-const links = (ip: string[]) => ipJson<{ ifname: string; ifalias?: string; group?: string; flags: string[]; linkinfo?: { info_kind: string } }[]>(ip, ['-d', 'link', 'show']);
+interface Link {
+  readonly ifname: string;
+  readonly ifalias?: string;
+  readonly group?: string;
+  readonly flags: string[];
+  readonly linkinfo?: { readonly info_kind: string };
+}
+const links = (ip: string[]) => ipJson<Link[]>(ip, ['-d', 'link', 'show']);
 const localRoutes = async (ip: string[], dev: string) =>
   (await ipJson<{ dst: string; type: string }[]>(ip, ['route', 'show', 'table', 'local', 'dev', dev])).map((r) => `${r.type} ${r.dst}`).sort();
 
