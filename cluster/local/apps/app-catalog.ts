@@ -131,7 +131,7 @@ export class AppCatalog {
     return () => void this.#listeners.delete(listener);
   }
 
-  /** Re-reads every file; concurrent calls coalesce into one more pass. Rejects if the directory cannot be read. */
+  /** Re-reads the directory (files whose stat changed); concurrent calls coalesce into one more pass. Rejects if it cannot be read. */
   reload(): Promise<void> {
     return this.#pass.run();
   }
