@@ -4,17 +4,15 @@
 //   npm run build && node bench/authn.mjs [--seconds 3]
 import { createVerify } from 'node:crypto';
 import { jwtVerify } from 'jose';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchRun, root } from './lib.mjs';
 
-const root = new URL('..', import.meta.url).pathname;
 const { values } = parseArgs({ options: { seconds: { type: 'string', default: '3' } } });
 const seconds = Number(values.seconds);
 const { loadOrCreateSigningKey, issueToken, TokenVerifier } = await import(join(root, 'dist/authn/index.js'));
 
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-authn-bench-'));
+const { dir } = benchRun('gatehouse-authn-bench-');
 const { key } = await loadOrCreateSigningKey(join(dir, 'key.pem'));
 const tokens = await Promise.all(Array.from({ length: 2000 }, (_, i) => issueToken(key, `user${i}`, 3_600_000)));
 
@@ -42,4 +40,3 @@ for (const t of tokens) await cached.verify(t);
 await rate('TokenVerifier cached (2,000 distinct tokens)', (i) => cached.verify(tokens[i % tokens.length]));
 cold.close();
 cached.close();
-rmSync(dir, { recursive: true, force: true });

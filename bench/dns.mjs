@@ -2,12 +2,12 @@
 //   npm run build && node bench/dns.mjs [--seconds 10] [--rounds 2] [--tasks 1000]
 // Needs dnsperf (apt-get install -y dnsperf); dnsmasq and unbound are measured when installed
 // (apt-get install -y dnsmasq-base unbound). Everything listens on 127.0.0.1 and stops by itself.
-import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateState } from './gen-state.mjs';
+import { benchRun, portAllocator, printed, requireTools, root, sleep, stop, which } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -20,45 +20,24 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const TASKS = Number(values.tasks);
-const root = new URL('..', import.meta.url).pathname;
-const which = (cmd) => { try { return execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim() || null; } catch { return null; } };
-if (!which('dnsperf')) { console.error('dnsperf is missing: apt-get install -y dnsperf'); process.exit(2); }
+requireTools(['dnsperf'], 'apt-get install -y dnsperf');
 if (!existsSync(join(root, 'dist/cli/main.js'))) { console.error('dist/ is missing: npm run build'); process.exit(2); }
 
 const { parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
 const { buildRecordSet, DnsServer } = await import(join(root, 'dist/dns/index.js'));
 const { pino } = await import('pino');
 
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
-const children = new Set();
-process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
+const run = benchRun('gatehouse-bench-', { stopSignal: 'SIGKILL' });
+const { dir } = run;
+const port = portAllocator();
 
-let nextPort = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+)
-const port = () => nextPort++;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-function start(name, cmd, args, readyText) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15000);
-    const onData = (d) => {
-      output += d;
-      if (!readyText || output.includes(readyText)) { clearTimeout(timer); resolve(child); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
-    if (!readyText) setTimeout(() => { clearTimeout(timer); resolve(child); }, 1500);
-  });
-}
-async function stop(child) {
-  if (!child || child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await Promise.race([new Promise((r) => child.once('exit', r)), sleep(3000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+/** Starts a server; resolves once it printed `readyText`, or after 1.5 s when it prints nothing to wait for. */
+async function start(name, cmd, args, readyText) {
+  const child = run.start(cmd, args);
+  if (readyText) return printed(child, name, readyText);
+  await sleep(1500);
+  if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${child.output()}`);
+  return child;
 }
 
 // --- the state and the names every server serves

@@ -10,12 +10,11 @@
 // between runs of one target far more than h2load's does (README "Performance → Gateway").
 // --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
-import { spawn, execFile, execFileSync } from 'node:child_process';
-import { promisify } from 'node:util';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchRun, execFileAsync, listening, portAllocator, requireTools, root, which, wrk as wrkRun } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -34,30 +33,13 @@ const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
-const root = new URL('..', import.meta.url).pathname;
-const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
-for (const tool of ['wrk', 'nginx']) if (!which(tool)) { console.error(`${tool} is missing: apt-get install -y wrk nginx-light`); process.exit(2); }
+requireTools(['wrk', 'nginx'], 'apt-get install -y wrk nginx-light');
 const H2LOAD = which('h2load');
 if (!H2LOAD) console.error('h2load is not installed (apt-get install -y nghttp2-client): latency is measured with wrk only');
 
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-gw-bench-'));
-const children = new Set();
-// SIGTERM, not SIGKILL: nginx's master stops its workers only when it is asked, not when it is killed.
-process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-// Below the ephemeral range (32768+), where wrk's and the proxies' own connections take ports.
-let nextPort = 20000 + Math.floor(Math.random() * 12000);
-const UPSTREAM = nextPort++, NGINX = nextPort++;
-
-function start(cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  child.on('exit', () => children.delete(child));
-  return Object.assign(child, { output: () => out });
-}
+const { dir, start } = benchRun('gatehouse-gw-bench-');
+const nextPort = portAllocator();
+const UPSTREAM = nextPort(), NGINX = nextPort();
 
 // nginx serves both the upstream (a small fixed response) and, on another port, the reverse proxy.
 // `keepalive 256`: nginx keeps as many idle upstream connections as Gatehouse does per origin. With 128
@@ -102,7 +84,7 @@ writeFileSync(
   }),
 );
 const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
-  const port = nextPort++;
+  const port = nextPort();
   return {
     name: `minimal-undici-${mode}`,
     port,
@@ -111,7 +93,7 @@ const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
 }) : [];
 // One Gatehouse per --workers value, each on its own port, measured in the same alternating rounds.
 const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
-  const port = nextPort++;
+  const port = nextPort();
   const config = join(dir, `gatehouse-w${workers}-${engine}.yaml`);
   writeFileSync(
     config,
@@ -122,7 +104,7 @@ const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
 }));
 if (values.baseline) {
   const first = gatehouses[0];
-  const port = nextPort++;
+  const port = nextPort();
   const config = join(dir, 'baseline.yaml');
   writeFileSync(config, readFileSync(first.config, 'utf8').replace(`127.0.0.1:${first.port}`, `127.0.0.1:${port}`));
   gatehouses.push({ name: 'baseline', workers: first.workers, port, config, child: null, bin: join(values.baseline, 'bin/gatehouse') });
@@ -130,43 +112,28 @@ if (values.baseline) {
 function startGatehouse(g) {
   // Workers inherit the primary's execArgv, so they are profiled too.
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
-  const child = spawn(process.execPath, [...prof, g.bin, 'run', '--config', g.config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  child.on('exit', () => children.delete(child));
-  g.child = Object.assign(child, { output: () => out });
+  g.child = start(process.execPath, [...prof, g.bin, 'run', '--config', g.config]);
 }
-process.on('SIGINT', () => process.exit(130));
-process.on('SIGTERM', () => process.exit(143));
 
-/** Waits until something accepts connections on the port, or gives up naming who failed. */
-async function listening(port, who) {
-  const { connect } = await import('node:net');
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const socket = connect(port, '127.0.0.1', () => { socket.destroy(); resolve(true); });
-      socket.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(100);
+/** Waits until the port accepts connections, or exits naming who did not start and what it printed. */
+async function up(port, who) {
+  try {
+    await listening('127.0.0.1', port);
+  } catch {
+    console.error(`${who} did not start: ${who === 'nginx' ? nginx.output() : gatehouses.map((g) => g.child?.output() ?? '').join('\n')}`);
+    process.exit(2);
   }
-  console.error(`${who} did not start: ${who === 'nginx' ? nginx.output() : gatehouses.map((g) => g.child?.output() ?? '').join('\n')}`);
-  process.exit(2);
 }
-await listening(UPSTREAM, 'nginx');
-await listening(NGINX, 'nginx');
+await up(UPSTREAM, 'nginx');
+await up(NGINX, 'nginx');
 // One after the other: the first creates the signing key and users file the others read.
 for (const g of gatehouses) {
   startGatehouse(g);
-  await listening(g.port, g.name);
+  await up(g.port, g.name);
 }
-for (const m of minimal) await listening(m.port, m.name);
+for (const m of minimal) await up(m.port, m.name);
 const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
-// Asynchronous, so that Ctrl-C or SIGTERM stops the run (and every child) at once.
-const execFileAsync = promisify(execFile);
 /**
  * CPU seconds (user + system) used so far by a process and all its descendants (Gatehouse's workers,
  * nginx's worker), from /proc: a steadier measure than requests/s on a machine whose speed drifts.
@@ -192,17 +159,12 @@ function cpuSeconds(rootPid) {
   return ticks / CLK_TCK;
 }
 
+/** A wrk run (asynchronous, so that Ctrl-C or SIGTERM stops the run and every child at once), with `pid`'s CPU per request. */
 async function wrk(url, connections, headers = [], seconds = SECONDS, pid = null) {
-  const args = ['-t', '2', '-c', String(connections), '-d', `${seconds}s`, '--latency', ...headers.flatMap((h) => ['-H', h]), url];
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
-  const out = (await execFileAsync('wrk', args, { timeout: (seconds + 30) * 1000 })).stdout;
+  const result = await wrkRun(url, { connections, seconds, headers });
   const cpu = pid ? cpuSeconds(pid) - cpuBefore : NaN;
-  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
-  const toMs = (v, unit) => Number(v) * (unit === 'us' ? 0.001 : unit === 's' ? 1000 : 1);
-  const p99 = /99%\s+([\d.]+)(us|ms|s)/.exec(out);
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? '0';
-  return { rps, p99Ms: p99 ? toMs(p99[1], p99[2]) : NaN, non2xx: Number(errors), cpuUsPerRequest: (cpu * 1e6) / requests };
+  return { rps: result.rps, p99Ms: result.p99Ms, non2xx: result.non2xx, cpuUsPerRequest: (cpu * 1e6) / result.requests };
 }
 
 // Every Gatehouse through the file route `/app/`; the first one also through `/service/app/` (--service).

@@ -2,16 +2,16 @@
 // demo app in DNS, from saving an app file to DNS, from a killed task to DNS, and scaling to N tasks.
 //   npm run build && node bench/local-cluster.mjs [--scale 50]
 // Needs dig (apt-get install -y dnsutils). Everything on 127.0.0.1 ephemeral ports; stops by itself.
-import { spawn, execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { cpSync, readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchRun, requireTools, root, sleep } from './lib.mjs';
 
 const { values } = parseArgs({ options: { scale: { type: 'string', default: '50' } } });
 const SCALE = Number(values.scale);
-const root = new URL('..', import.meta.url).pathname;
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-local-bench-'));
+requireTools(['dig'], 'apt-get install -y dnsutils');
+const { dir, start } = benchRun('gatehouse-local-bench-');
 cpSync(join(root, 'config', 'apps.d.example'), join(dir, 'apps.d'), { recursive: true });
 const app = join(dir, 'apps.d', 'hello.yaml');
 const original = readFileSync(app, 'utf8');
@@ -23,16 +23,11 @@ writeFileSync(join(dir, 'gatehouse.yaml'), [
 ].join('\n'));
 
 const t0 = performance.now();
-const child = spawn(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')], {
-  stdio: ['ignore', 'pipe', 'pipe'],
+const child = start(process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', join(dir, 'gatehouse.yaml')], {
   env: { ...process.env, LOG_FORMAT: 'json' },
 });
-process.on('exit', () => { child.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
 const deadline = setTimeout(() => { console.error('gave up after 120 s'); process.exit(2); }, 120_000);
-let log = '';
-child.stdout.on('data', (d) => (log += d));
-process.on('exit', () => { if (process.env.BENCH_LOG) writeFileSync('/tmp/local-bench.log', log); });
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+process.on('exit', () => { if (process.env.BENCH_LOG) writeFileSync('/tmp/local-bench.log', child.output()); });
 async function dnsPort() {
   for (;;) {
     const text = execFileSync('ss', ['-Hlunp']).toString();

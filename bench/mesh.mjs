@@ -6,12 +6,12 @@
 //   - a VIP change: a backend added to the state file until it takes connections.
 //   npm run build && node bench/mesh.mjs [--seconds 10] [--rounds 3] [--connections 64] [--idle 10000]
 // Needs wrk, nginx and haproxy (apt-get install -y wrk nginx-light haproxy). Everything on 127.0.0.1; stops by itself.
-import { spawn, execFile, execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, writeFileSync, readFileSync, renameSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
+import { benchRun, listening, median, portAllocator, requireTools, root, sleep, wrk } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -25,31 +25,11 @@ const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const CONNECTIONS = Number(values.connections);
 const IDLE = Number(values.idle);
-const root = new URL('..', import.meta.url).pathname;
-const which = (c) => { try { return execFileSync('sh', ['-c', `command -v ${c}`]).toString().trim(); } catch { return null; } };
-for (const tool of ['wrk', 'nginx', 'haproxy'])
-  if (!which(tool)) {
-    console.error(`${tool} is missing: apt-get install -y wrk nginx-light haproxy`);
-    process.exit(2);
-  }
+requireTools(['wrk', 'nginx', 'haproxy'], 'apt-get install -y wrk nginx-light haproxy');
 
-const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mesh-bench-'));
-const children = new Set();
-process.on('exit', () => { for (const c of children) c.kill('SIGTERM'); rmSync(dir, { recursive: true, force: true }); });
-process.on('SIGINT', () => process.exit(130));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-let nextPort = 20000 + Math.floor(Math.random() * 12000);
-const B1 = nextPort++, B2 = nextPort++, B3 = nextPort++, HAPROXY = nextPort++, VIP_PORT = nextPort++;
-
-function start(cmd, args) {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  let out = '';
-  child.stdout.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
-  child.on('exit', () => children.delete(child));
-  return Object.assign(child, { output: () => out });
-}
+const { dir, start } = benchRun('gatehouse-mesh-bench-');
+const port = portAllocator();
+const B1 = port(), B2 = port(), B3 = port(), HAPROXY = port(), VIP_PORT = port();
 
 // The backends: nginx, a small response at /, 128 MiB at /big (from memory-mapped page cache).
 execFileSync('dd', ['if=/dev/zero', `of=${join(dir, 'big')}`, 'bs=1M', 'count=128', 'status=none']);
@@ -134,44 +114,16 @@ const table = buildVipTable(
 );
 const VIP = table.vips[0].address;
 
-async function reachable(host, port) {
-  for (let i = 0; i < 100; i++) {
-    const ok = await new Promise((resolve) => {
-      const s = connect({ host, port });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return;
-    await sleep(100);
-  }
-  throw new Error(`${host}:${port} never answered; nginx: ${nginx.output()} haproxy: ${haproxy.output()} gatehouse: ${gatehouse.output()}`);
-}
-await reachable('127.0.0.1', B1);
-await reachable('127.0.0.1', HAPROXY);
-await reachable(VIP, VIP_PORT);
+const outputs = () => `nginx: ${nginx.output()} haproxy: ${haproxy.output()} gatehouse: ${gatehouse.output()}`;
+await listening('127.0.0.1', B1, outputs);
+await listening('127.0.0.1', HAPROXY, outputs);
+await listening(VIP, VIP_PORT, outputs);
 
-const run = promisify(execFile);
-async function wrk(host, port, close) {
-  const args = [
-    '-t',
-    '2',
-    '-c',
-    String(CONNECTIONS),
-    '-d',
-    `${SECONDS}s`,
-    '--latency',
-    ...(close ? ['-H', 'Connection: close'] : []),
-    `http://${host}:${port}/`,
-  ];
-  const { stdout } = await run('wrk', args, { maxBuffer: 1 << 20 });
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(stdout)?.[1] ?? 0);
-  const p99text = /99%\s+([\d.]+)(us|ms|s)/.exec(stdout);
-  const p99 = p99text ? Number(p99text[1]) * (p99text[2] === 'us' ? 0.001 : p99text[2] === 's' ? 1000 : 1) : NaN;
-  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(stdout)?.[0] ?? '';
-  return { rps, p99, errors };
+/** wrk against host:port, a new connection per request (`close`) or keep-alive. */
+async function measure(host, port, close) {
+  const result = await wrk(`http://${host}:${port}/`, { connections: CONNECTIONS, seconds: SECONDS, headers: close ? ['Connection: close'] : [] });
+  const errors = [result.non2xx ? `non-2xx ${result.non2xx} ` : '', result.socketErrors ? `socket errors: ${result.socketErrors} ` : ''].join('');
+  return { rps: result.rps, p99: result.p99Ms, errors };
 }
 
 /** 8 connections, each GET /big (128 MiB): MiB/s over the whole 1 GiB. */
@@ -194,8 +146,8 @@ const targets = [{ name: 'gatehouse-vip', host: VIP, port: VIP_PORT }, { name: '
 const results = Object.fromEntries(targets.map((t) => [t.name, { close: [], keepalive: [], bulk: [] }]));
 for (let round = 1; round <= ROUNDS; round++) {
   for (const t of round % 2 ? targets : [...targets].reverse()) {
-    const close = await wrk(t.host, t.port, true);
-    const keep = await wrk(t.host, t.port, false);
+    const close = await measure(t.host, t.port, true);
+    const keep = await measure(t.host, t.port, false);
     const mib = await bulk(t.host, t.port);
     results[t.name].close.push(close);
     results[t.name].keepalive.push(keep);
@@ -205,7 +157,6 @@ for (let round = 1; round <= ROUNDS; round++) {
     );
   }
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log('\nmedians:');
 for (const t of targets) {
   const r = results[t.name];

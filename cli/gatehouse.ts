@@ -8,7 +8,7 @@ import { ClusterStore, buildVipTable, createSource, isUsable, type ClusterSource
 import { type GatehouseConfig } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
 import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
-import { Mesh } from '../mesh/index.js';
+import { Mesh, prepareVipAddresses } from '../mesh/index.js';
 import { listenHttp, type BoundHttpServer } from './http-listener.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayError, GatewayServer, RouteTable, TaskSeries, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
@@ -88,14 +88,11 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     let mesh: Mesh | null = null;
     if (config.mesh.enabled) {
       const meshLogger = logger.child({ part: 'mesh' });
-      if (!config.mesh.vipRange.startsWith('127.')) {
-        // Binding addresses of another range needs them on an interface: Gatehouse does not add them.
-        meshLogger.warn(
-          { vipRange: config.mesh.vipRange },
-          'mesh.vipRange is outside 127.0.0.0/8: its addresses must be local to this machine ' +
-            '(e.g. ip route add local <range> dev lo, as root), or the VIPs cannot listen',
-        );
-      }
+      const { vipRange, vipInterface } = await prepareVipAddresses(config.mesh, meshLogger);
+      // On fallback to the loopback range, DNS, the gateway and its workers must compute the same addresses.
+      if (vipRange !== config.mesh.vipRange) config = { ...config, mesh: { ...config.mesh, vipRange } };
+      // Registered before the mesh: removed after its listeners closed.
+      if (vipInterface) lifecycle.onStop('mesh interface', () => vipInterface.close());
       mesh = new Mesh({
         feed: store,
         vipRange: config.mesh.vipRange,
@@ -105,6 +102,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         drainTimeoutMs: config.mesh.drainTimeoutMs,
         logger: meshLogger,
         registry,
+        vipInterface,
       });
       mesh.start();
       const running = mesh;

@@ -142,9 +142,16 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
     };
   });
 
-  const vipRange = (get(raw, ['mesh', 'vipRange']) as string | undefined) ?? '127.11.0.0/16';
+  const vipRange = (get(raw, ['mesh', 'vipRange']) as string | undefined) ?? LOOPBACK_VIP_RANGE;
   const rangeProblem = checkVipRange(vipRange);
   if (rangeProblem) fail(['mesh', 'vipRange'], rangeProblem);
+  const vipInterface = (get(raw, ['mesh', 'interface']) as string | null | undefined) ?? null;
+  if (vipInterface !== null && !rangeProblem && vipRange.startsWith('127.'))
+    fail(
+      ['mesh', 'interface'],
+      `puts mesh.vipRange on an interface, but ${vipRange} lies in 127.0.0.0/8, which is local already: ` +
+        'set mesh.vipRange (e.g. 11.0.0.0/8) or remove mesh.interface',
+    );
   const connectTimeoutMs = ms(['mesh', 'connectTimeout'], 2000);
   if (connectTimeoutMs <= 0) fail(['mesh', 'connectTimeout'], 'must be longer than 0');
 
@@ -218,6 +225,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
     mesh: {
       enabled: (get(raw, ['mesh', 'enabled']) as boolean | undefined) ?? true,
       vipRange,
+      interface: vipInterface,
       balance: (get(raw, ['mesh', 'balance']) as 'round-robin' | 'least-connections' | undefined) ?? 'round-robin',
       connectTimeoutMs,
       failureBackoffMs: ms(['mesh', 'failureBackoff'], 10_000),
@@ -228,6 +236,9 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   if (problems.length) throw new ConfigError(sorted(problems));
   return deepFreeze(config);
 }
+
+/** mesh.vipRange's default, and the range Gatehouse keeps to when mesh.interface cannot be set up. */
+export const LOOPBACK_VIP_RANGE = '127.11.0.0/16';
 
 /** One gateway process per core (issue #3); measured in README "Performance → Gateway". */
 const DEFAULT_WORKERS: number | 'auto' = 'auto';

@@ -89,6 +89,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
   mesh: section({
     enabled: { type: 'boolean' },
     vipRange: { type: 'string', minLength: 1 },
+    interface: { type: ['string', 'null'], format: 'interface-name' },
     balance: { enum: ['round-robin', 'least-connections'] },
     connectTimeout: duration,
     failureBackoff: duration,

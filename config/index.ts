@@ -1,6 +1,6 @@
 // The config area: what other areas may import.
 export { ConfigError, formatProblem, type ConfigProblem } from './errors.js';
-export { loadConfig, parseConfig } from './gatehouse-config.js';
+export { loadConfig, parseConfig, LOOPBACK_VIP_RANGE } from './gatehouse-config.js';
 export { parseDuration } from './duration.js';
 export { parseSize } from './size.js';
 export { parseListenAddress } from './listen-address.js';

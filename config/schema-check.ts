@@ -15,6 +15,7 @@ const FORMAT_HINTS: Record<string, string> = {
   'listen-address': 'host:port, e.g. 127.0.0.1:8053',
   size: 'a size such as 65536, 512k, 32m or 1g',
   workers: '"auto" (one per core) or a number of processes',
+  'interface-name': 'a Linux interface name (1 to 15 of A-Z a-z 0-9 _ . -, not lo), e.g. minuteman',
 };
 
 export type Schema = Record<string, unknown>;
@@ -39,6 +40,7 @@ function compileNow(schema: Schema): ValidateFunction {
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, coerceTypes: false, useDefaults: false });
   ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
   ajv.addFormat('size', { type: 'string', validate: (s: string) => parseSize(s) !== null });
+  ajv.addFormat('interface-name', { type: 'string', validate: (s: string) => s !== 'lo' && /^[A-Za-z0-9_.-]{1,15}$/.test(s) });
   ajv.addFormat('workers', { type: 'string', validate: (s: string) => s === 'auto' });
   ajv.addFormat('listen-address', { type: 'string', validate: (s: string) => s === '' || /^(\[[^\]]+\]|[^:\s]+):\d+$/.test(s) });
   return ajv.compile(schema);

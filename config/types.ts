@@ -110,6 +110,8 @@ export interface MeshConfig {
   readonly enabled: boolean;
   /** IPv4 CIDR named VIPs get their addresses from, e.g. `127.11.0.0/16`. */
   readonly vipRange: string;
+  /** A link made for the VIP addresses outside 127.0.0.0/8 (e.g. `minuteman`; needs CAP_NET_ADMIN), or null. */
+  readonly interface: string | null;
   readonly balance: 'round-robin' | 'least-connections';
   readonly connectTimeoutMs: number;       // a backend's connect taking longer counts as failed (retried elsewhere)
   readonly failureBackoffMs: number;       // how long a failed backend gets no new connections

@@ -3,7 +3,8 @@
 // which ends a watch on the file itself. fs.watch is the fast path; a stat-only poll is the safety net
 // for filesystems where events are unreliable (network mounts, some containers). Nothing is ever
 // read here: an unchanged file costs a stat per poll and no read, and the reader decides by content
-// whether a change matters.
+// whether a change matters. The directory may be missing at start or go away later: the poll then
+// watches it again once it exists (its files, if any, are a change).
 import { watch, type FSWatcher } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -32,6 +33,8 @@ export interface DirectoryWatchOptions {
 export class DirectoryWatch {
   readonly #options: DirectoryWatchOptions;
   #watcher: FSWatcher | null = null;
+  /** The inode of the watched directory: one removed and made anew is another directory to watch. */
+  #watchedIno: number | null = null;
   #poll: NodeJS.Timeout | null = null;
   #debounce: NodeJS.Timeout | null = null;
   #burstStarted = 0;
@@ -44,17 +47,15 @@ export class DirectoryWatch {
     this.#options = options;
   }
 
+  /** Whether fs events are being received (false while the directory is missing, or with `events: false`). */
+  get watching(): boolean {
+    return this.#watcher !== null;
+  }
+
   /** Starts watching; the files as they are now are the baseline (no change is reported for them). */
   async start(): Promise<void> {
     this.#stamps = await this.#stampAll();
-    if (this.#options.events !== false) try {
-      this.#watcher = watch(this.#options.dir, (_event, name) => {
-        if (name === null || this.#options.match(name.toString())) this.#changed();
-      });
-      this.#watcher.on('error', (error) => this.#options.onWatchError?.(error));
-    } catch (error) {
-      this.#options.onWatchError?.(error);
-    }
+    this.#watchEvents(true, await stat(this.#options.dir).then((s) => s.ino, () => null));
     const pollMs = this.#options.pollMs ?? 2000;
     if (pollMs > 0) {
       this.#poll = setInterval(() => void this.#pollOnce(), pollMs);
@@ -67,6 +68,38 @@ export class DirectoryWatch {
     this.#watcher?.close();
     if (this.#poll) clearInterval(this.#poll);
     if (this.#debounce) clearTimeout(this.#debounce);
+  }
+
+  /** Starts fs.watch on the directory when it is not running; `report`: tell onWatchError why it cannot. */
+  #watchEvents(report: boolean, ino: number | null = null): void {
+    if (this.#options.events === false || this.#watcher || this.#closed) return;
+    try {
+      this.#watchedIno = ino;
+      const watcher = watch(this.#options.dir, (_event, name) => {
+        if (name === null || this.#options.match(name.toString())) this.#changed();
+      });
+      watcher.on('error', (error) => {
+        // The directory went away (or the platform gave up): the poll watches it again once it exists.
+        watcher.close();
+        if (this.#watcher === watcher) this.#watcher = null;
+        this.#options.onWatchError?.(error);
+      });
+      this.#watcher = watcher;
+    } catch (error) {
+      // A missing directory is expected (it may appear later); anything else is worth a word.
+      if (report && (error as NodeJS.ErrnoException).code !== 'ENOENT') this.#options.onWatchError?.(error);
+    }
+  }
+
+  /** A directory that went away is no longer watched (inotify lost it); one that (re)appeared is watched again. */
+  async #rewatch(): Promise<void> {
+    const ino = await stat(this.#options.dir).then((s) => (s.isDirectory() ? s.ino : null), () => null);
+    if (this.#closed) return;
+    if (ino === null || (this.#watchedIno !== null && ino !== this.#watchedIno)) {
+      this.#watcher?.close();
+      this.#watcher = null;
+    }
+    if (ino !== null) this.#watchEvents(false, ino);
   }
 
   #changed(): void {
@@ -87,6 +120,7 @@ export class DirectoryWatch {
 
   #pollOnce(): Promise<void> {
     return this.#serially(async () => {
+      await this.#rewatch();
       if (this.#debounce) return; // a report is on its way and will take the stamps
       const stamps = await this.#stampAll();
       if (stamps === this.#stamps || this.#closed) return;

@@ -5,3 +5,4 @@ export { parsePortRanges, normalizeRanges, type PortRange } from './port-ranges.
 export { GatehouseError } from './errors.js';
 export { Lifecycle, type LifecycleLogger, type StopFailure } from './lifecycle.js';
 export { DirectoryWatch, type DirectoryWatchOptions } from './directory-watch.js';
+export { startTimeOf } from './process-start.js';

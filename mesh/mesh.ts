@@ -9,6 +9,7 @@ import { BackendStates, Pool, type BalanceMode } from './backends.js';
 import { MeshError } from './errors.js';
 import type { ForwardedConnection } from './forward.js';
 import { MeshMetrics } from './metrics.js';
+import type { VipInterface } from './vip-interface.js';
 import { VipListener } from './vip-listener.js';
 
 export interface MeshOptions {
@@ -22,6 +23,8 @@ export interface MeshOptions {
   readonly drainTimeoutMs: number;
   readonly logger: Logger;
   readonly registry?: Registry;
+  /** mesh.interface: VIP addresses outside 127.0.0.0/8 are made local there before their listeners bind. */
+  readonly vipInterface?: VipInterface | null;
 }
 
 export interface VipStatus {
@@ -56,6 +59,8 @@ export class Mesh {
   #unsubscribe: (() => void) | null = null;
   #closed = false;
   #reported = new Set<string>();
+  /** The TCP VIP addresses of the latest table being applied (kept local on mesh.interface). */
+  #wantedAddresses = new Set<string>();
 
   constructor(options: MeshOptions) {
     const range = parseVipRange(options.vipRange);
@@ -151,6 +156,9 @@ export class Mesh {
       if (vip.protocol !== 'tcp') errors.set(vip.key, 'udp VIPs are not served (tcp only)');
       else wanted.set(vip.key, vip);
     }
+    // The addresses of the serving and draining listeners stay local until those close (#forgetWhenIdle).
+    this.#wantedAddresses = new Set([...wanted.values()].map((vip) => vip.address));
+    await this.#syncAddresses();
     const fresh = new Map<string, VipListener>();
     for (const [key, vip] of wanted) {
       const current = this.#listeners.get(key);
@@ -207,8 +215,19 @@ export class Mesh {
   }
 
   #forgetWhenIdle(listener: VipListener): void {
-    if (listener.connections.size === 0) this.#retired.delete(listener);
-    else setTimeout(() => this.#forgetWhenIdle(listener), 1000).unref();
+    if (listener.connections.size === 0) {
+      this.#retired.delete(listener);
+      if (!this.#closed) void this.#syncAddresses();
+    } else setTimeout(() => this.#forgetWhenIdle(listener), 1000).unref();
+  }
+
+  /** Keeps local on mesh.interface exactly the addresses of the latest table and of every listener still open. */
+  async #syncAddresses(): Promise<void> {
+    const vipInterface = this.#options.vipInterface;
+    if (!vipInterface) return;
+    const addresses = new Set(this.#wantedAddresses);
+    for (const l of [...this.#listeners.values(), ...this.#retired]) addresses.add(l.vip.address);
+    await vipInterface.sync(addresses);
   }
 
   /** Each bad label is logged once (with its app), not on every snapshot. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tests talk to real servers with real clients (dig, curl, openssl, chromium). Install them when missing and we can
+# The tests talk to real servers with real clients (dig, curl, openssl, chromium, ip). Install them when missing and we can
 # (root with apt-get, as on CI and fresh Debian machines); otherwise say exactly what to run.
 set -euo pipefail
 need=()
@@ -7,6 +7,9 @@ command -v dig >/dev/null 2>&1 || need+=(dnsutils)
 command -v curl >/dev/null 2>&1 || need+=(curl)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The mesh.interface tests: network namespaces (ip) and a run without CAP_NET_ADMIN (setpriv).
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
   echo "installing ${need[*]} for the tests..." >&2

@@ -11,7 +11,8 @@ import { parsePortRanges } from './master/resources.js';
 export { LocalClusterError, type LocalClusterErrorCode } from './errors.js';
 export { LocalCluster, type LocalClusterOptions, type AppSupply } from './local-cluster.js';
 export { LocalSource, type LocalSourceOptions } from './local-source.js';
-export { AppCatalog, loadAppFiles, type AppCatalogOptions } from './apps/app-catalog.js';
+export { AppCatalog, type AppCatalogOptions } from './apps/app-catalog.js';
+export { loadAppFiles } from './apps/app-files.js';
 export { parseAppFile, formatAppProblem, isAppError } from './apps/app-definition.js';
 export type * from './apps/app-definition.js';
 

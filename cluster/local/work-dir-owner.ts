@@ -5,6 +5,7 @@
 import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { startTimeOf } from '../../core/index.js';
 import { ClusterError } from '../errors.js';
 
 export interface WorkDirClaim {
@@ -41,18 +42,6 @@ export async function claimWorkDir(workDir: string, logger: Logger): Promise<Wor
 function parseOwner(text: string): { pid: number; startTime: string } | null {
   const match = /^(\d+) (\S*)/.exec(text);
   return match ? { pid: Number(match[1]), startTime: match[2]! } : null;
-}
-
-/** The kernel's start time of `pid` (tells a reused PID apart), '' when gone; 'alive' without /proc. */
-async function startTimeOf(pid: number): Promise<string> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => null);
-  if (stat !== null) return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? '';
-  try {
-    process.kill(pid, 0);
-    return 'alive';
-  } catch {
-    return '';
-  }
 }
 
 /** SIGKILLs every process whose MESOS_SANDBOX lies in this workDir; returns their PIDs. */

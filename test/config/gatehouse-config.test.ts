@@ -62,6 +62,7 @@ describe('defaults (interface §2)', () => {
       {
         enabled: true,
         vipRange: '127.11.0.0/16',
+        interface: null,
         balance: 'round-robin',
         connectTimeoutMs: 2000,
         failureBackoffMs: 10_000,
@@ -104,6 +105,27 @@ describe('problems, each with its position', () => {
       name: 'mesh: zero connect timeout',
       yaml: 'mesh:\n  connectTimeout: 0s\n',
       want: ['g.yaml:2:19: mesh.connectTimeout: must be longer than 0'],
+    },
+    {
+      name: 'mesh: interface with a loopback range',
+      yaml: 'mesh:\n  interface: minuteman\n',
+      want: [
+        'g.yaml:2:14: mesh.interface: puts mesh.vipRange on an interface, but 127.11.0.0/16 lies in 127.0.0.0/8, which is local already: ' +
+          'set mesh.vipRange (e.g. 11.0.0.0/8) or remove mesh.interface',
+      ],
+    },
+    {
+      name: 'mesh: interface name too long',
+      yaml: 'mesh:\n  vipRange: 11.0.0.0/8\n  interface: a-very-long-interface\n',
+      want: [
+        'g.yaml:3:14: mesh.interface: must be a Linux interface name (1 to 15 of A-Z a-z 0-9 _ . -, not lo), e.g. minuteman, ' +
+          'got string "a-very-long-interface"',
+      ],
+    },
+    {
+      name: 'mesh: interface is the loopback',
+      yaml: 'mesh:\n  vipRange: 11.0.0.0/8\n  interface: lo\n',
+      want: ['g.yaml:3:14: mesh.interface: must be a Linux interface name (1 to 15 of A-Z a-z 0-9 _ . -, not lo), e.g. minuteman, got string "lo"'],
     },
     { name: 'wrong type', yaml: 'dns:\n  ttl: abc\n', want: ['g.yaml:2:8: dns.ttl: must be an integer, got string "abc"'] },
     {
@@ -301,6 +323,8 @@ describe('values', () => {
     ['1.2.3.4', '"1.2.3.4" has no port'],
   ];
   for (const [input, want] of addresses) it(`listen address ${input}`, () => expect(parseListenAddress(input)).toEqual(want));
+  it('mesh.interface with a range outside 127.0.0.0/8', () =>
+    expect(parseConfig('mesh:\n  vipRange: 11.0.0.0/8\n  interface: minuteman\n', 'g.yaml').mesh).toMatchObject({ vipRange: '11.0.0.0/8', interface: 'minuteman' }));
   it('dns.http "" disables the HTTP API', () => expect(parseConfig('dns:\n  http: ""\n', 'g.yaml').dns.http).toBeNull());
 });
 

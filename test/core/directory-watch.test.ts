@@ -1,6 +1,6 @@
 // The one file watcher every reader of files uses: a change per save, none for files left alone,
 // nothing read (it only stats), and polling that still notices when events are off.
-import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -93,6 +93,35 @@ describe('DirectoryWatch', () => {
     } finally {
       clearInterval(writer);
     }
+  });
+
+  it('a directory missing at start: no error, watched once it appears (its files a change), and watched again when made anew', async () => {
+    const later = join(dir, 'later');
+    const errors: unknown[] = [];
+    const w = await watching({ dir: later, onWatchError: (error) => errors.push(error) });
+    const watch = watches[0]!;
+    expect(watch.watching).toBe(false);
+
+    await mkdir(later);
+    await until(() => watch.watching, 'fs events on the new directory');
+    expect(w.changes(), 'an empty directory appearing is no change').toBe(0);
+    await writeFile(join(later, 'a.yaml'), 'v: 1\n');
+    await until(() => w.changes() === 1, 'the first file');
+
+    await rm(later, { recursive: true });
+    await until(() => w.changes() === 2 && !watch.watching, 'the removal, and the lost watch dropped');
+    await mkdir(later);
+    await until(() => watch.watching, 'fs events on the directory made anew');
+    await writeFile(join(later, 'b.yaml'), 'v: 1\n');
+    await until(() => w.changes() === 3, 'a file in the directory made anew');
+    expect(errors).toEqual([]);
+  });
+
+  it('with the poll off, fs events alone follow a directory that was there at start', async () => {
+    const w = await watching({ pollMs: 0 });
+    expect(watches[0]!.watching).toBe(true);
+    await writeFile(join(dir, 'a.yaml'), 'v: 1\n');
+    await until(() => w.changes() === 1, 'the save');
   });
 
   it('after close nothing is reported', async () => {

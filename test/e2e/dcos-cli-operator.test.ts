@@ -30,6 +30,7 @@ import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehou
 import { Call, Event, Response, decode } from '../support/operator-api.js';
 import { RecordIoReader } from '../../cluster/recordio.js';
 import { until } from '../support/until.js';
+import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 let dir: string;
 let gatehouse: GatehouseProcess;
@@ -50,14 +51,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-operator-e2e-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP);
-  const config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, [
-    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20680-20699" }',
-    'dns:', '  listen: 127.0.0.1:0', '  http: 127.0.0.1:0',
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
-    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-  ].join('\n'));
+  const config = await writeEmbeddedConfig(dir, { ports: '20680-20699', dnsHttp: true });
   await writeFile(join(dir, 'users.yaml'), `users:\n  - { uid: operator, password: ${JSON.stringify(await hashPassword(PASSWORD))} }\n`, { mode: 0o600 });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);

@@ -34,6 +34,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient } from '../support/raw-http.js';
 import { until } from '../support/until.js';
+import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 type Json = any;
 let dir: string;
@@ -86,15 +87,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-task-e2e-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP);
-  const config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, [
-    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20560-20579" }',
-    'dns:', '  listen: 127.0.0.1:0', '  http: ""',
-    // Two workers: the component log is then the primary's, asked for over IPC.
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 2', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
-    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-  ].join('\n'));
+  // Two workers: the component log is then the primary's, asked for over IPC.
+  const config = await writeEmbeddedConfig(dir, { ports: '20560-20579', workers: 2 });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000);
   port = Number(running['gatewayPort']);

@@ -30,6 +30,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 type Json = any;
 let dir: string;
@@ -44,14 +45,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-dcos-marathon-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'hello.yaml'), HELLO);
-  const config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, [
-    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    isolation: none', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20700-20799" }',
-    'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
-    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-  ].join('\n'));
+  const config = await writeEmbeddedConfig(dir, { ports: '20700-20799', isolation: 'none', dnsTtl: 0 });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   dnsPort = (running['dns'] as { udpPort: number }).udpPort;

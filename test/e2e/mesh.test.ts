@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 let dir: string;
 let gatehouse: GatehouseProcess;
@@ -72,15 +73,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesh-e2e-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'apps.yaml'), APPS);
-  const config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, [
-    'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
-    '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "20800-20899" }',
-    'dns:', '  listen: 127.0.0.1:0', '  http: ""', '  ttl: 0',
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
-    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-    'mesh:', '  failureBackoff: 30s',
-  ].join('\n'));
+  const config = await writeEmbeddedConfig(dir, { ports: '20800-20899', dnsTtl: 0, extra: ['mesh:', '  failureBackoff: 30s'] });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   dnsPort = (running['dns'] as { udpPort: number }).udpPort;

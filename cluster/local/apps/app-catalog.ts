@@ -1,85 +1,15 @@
-// The app files of `cluster.local.apps`: each file read and validated on its own (a broken file keeps
-// its last good apps, quarantined), and the catalog the embedded scheduler follows: loaded at start,
-// watched (fs.watch plus a polling fallback), rebuilt beside the current set and swapped on change.
-import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
-import { readFile, readdir, stat } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+// The catalog of the app files of `cluster.local.apps` the embedded scheduler follows: loaded at start,
+// followed through the shared directory watch (fs events, a stat-only poll as the safety net, and a
+// directory that appears later), rebuilt beside the current set and swapped on change. Reading and
+// validating the files is app-files.ts's: only files whose stat changed are read again.
+import { basename, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
-import { formatKeyPath } from '../../../config/index.js';
-import { CoalescedPass } from '../../../core/index.js';
+import { CoalescedPass, DirectoryWatch } from '../../../core/index.js';
 import { LocalClusterError } from '../errors.js';
-import { appKeyPath, formatAppProblem, isAppError, parseAppFile, type AppDefinition, type AppFileStatus, type AppProblem } from './app-definition.js';
+import { formatAppProblem, isAppError, type AppDefinition, type AppFileStatus } from './app-definition.js';
+import { APP_FILE, loadAppFiles, type AppFileReading } from './app-files.js';
 
-const APP_FILE = /^[^.].*\.(ya?ml|json)$/;
-
-/** Names of the app files of `dir`, sorted; null when `dir` does not exist. Other read errors throw. */
-async function appFileNames(dir: string): Promise<string[] | null> {
-  try {
-    const entries = await readdir(dir, { withFileTypes: true });
-    return entries.filter((e) => !e.isDirectory() && APP_FILE.test(e.name)).map((e) => e.name).sort();
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return null;
-    throw new LocalClusterError('ERR_CLUSTER_APPS_UNREADABLE', `${dir}: cannot read the app directory (${code ?? String(error)})`, { cause: error });
-  }
-}
-
-/**
- * Reads every app file of `dir` against the previous state: good files replace their apps, broken
- * ones keep their last good apps (quarantined). A missing directory means no apps. An app id that an
- * earlier file (by name) already defines is dropped, with an error on the later file naming the first.
- */
-export async function loadAppFiles(
-  dir: string,
-  previous: ReadonlyMap<string, AppFileStatus>,
-  digests?: Map<string, string>,
-): Promise<Map<string, AppFileStatus>> {
-  const root = resolve(dir);
-  const next = new Map<string, AppFileStatus>();
-  for (const name of (await appFileNames(root)) ?? []) {
-    const file = join(root, name);
-    const text = await readFile(file, 'utf8').catch((e: NodeJS.ErrnoException) => ({ error: e.code ?? String(e) }));
-    if (typeof text === 'string') digests?.set(file, digestOf(text));
-    const parsed =
-      typeof text === 'string'
-        ? parseAppFile(text, file)
-        : { apps: [], problems: [{ file, line: 1, col: 1, path: '', message: `cannot read (${text.error})`, severity: 'error' as const }] };
-    if (!parsed.problems.some(isAppError)) next.set(file, { file, status: 'ok', problems: parsed.problems, apps: parsed.apps });
-    else next.set(file, { file, status: 'quarantined', problems: parsed.problems, apps: previous.get(file)?.apps ?? [] });
-  }
-  const claimed = new Map<string, AppDefinition>();
-  for (const [file, status] of next) {
-    const duplicates = status.apps.filter((app) => claimed.get(app.id) !== undefined);
-    for (const app of status.apps) if (!claimed.has(app.id)) claimed.set(app.id, app);
-    if (!duplicates.length) continue;
-    const problems: AppProblem[] = duplicates.map((app) => {
-      const first = claimed.get(app.id)!.source;
-      const path = formatKeyPath([...appKeyPath(app), 'id']);
-      return {
-        file,
-        line: app.source.line,
-        col: app.source.col,
-        path,
-        message: `app ${app.id} is already defined in ${first.file}:${first.line}:${first.col}; this definition is ignored`,
-        severity: 'error',
-      };
-    });
-    next.set(file, {
-      file,
-      status: 'quarantined',
-      problems: [...status.problems, ...problems],
-      apps: status.apps.filter((app) => !duplicates.includes(app)),
-    });
-  }
-  return next;
-}
-
-/** What identifies one content of an app file (a write through the API checks that the file is still the one loaded). */
-export function digestOf(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
-}
 
 export interface AppCatalogOptions {
   readonly dir: string;
@@ -102,13 +32,11 @@ export class AppCatalog {
   readonly #reloads: Counter | null;
   readonly #failures: Counter | null;
   #files: ReadonlyMap<string, AppFileStatus> = new Map();
-  #digests: ReadonlyMap<string, string> = new Map();
+  /** Each file's last reading (its digest too), kept between reloads so that unchanged files are not read. */
+  readonly #readings = new Map<string, AppFileReading>();
   #apps: readonly AppDefinition[] = Object.freeze([]);
-  #watcher: FSWatcher | null = null;
-  #poll: NodeJS.Timeout | null = null;
-  #debounce: NodeJS.Timeout | null = null;
+  #watch: DirectoryWatch | null = null;
   readonly #pass = new CoalescedPass(() => this.#reloadOnce());
-  #stamp = '';
   #closed = false;
   #loaded = false;
 
@@ -142,19 +70,34 @@ export class AppCatalog {
   /** Loads the directory once (rejects if it exists but cannot be read), then follows it. */
   async start(): Promise<void> {
     if (this.#closed) throw new LocalClusterError('ERR_CLUSTER_CLOSED', 'app catalog: start() after close()');
-    if (this.#poll) throw new LocalClusterError('ERR_CLUSTER_STARTED', 'app catalog: start() called twice');
-    await this.reload();
-    this.#watch();
-    this.#poll = setInterval(() => void this.#pollStamp(), this.#pollMs);
-    this.#poll.unref();
+    if (this.#watch) throw new LocalClusterError('ERR_CLUSTER_STARTED', 'app catalog: start() called twice');
+    const watch = new DirectoryWatch({
+      dir: this.#dir,
+      match: (name) => APP_FILE.test(name),
+      onChange: () =>
+        void this.reload().catch((error: unknown) =>
+          this.#logger.error({ err: error, dir: this.#dir }, 'app files not reloaded; the current apps stay'),
+        ),
+      debounceMs: this.#debounceMs,
+      // A debounce longer than the watch's default longest wait is meant: the wait stretches with it.
+      maxWaitMs: Math.max(250, this.#debounceMs),
+      pollMs: this.#pollMs,
+    });
+    this.#watch = watch;
+    // Watching starts before the first load, so a save during that load is not missed.
+    await watch.start();
+    try {
+      await this.reload();
+    } catch (error) {
+      watch.close();
+      this.#watch = null;
+      throw error;
+    }
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#watcher?.close();
-    this.#watcher = null;
-    if (this.#poll) clearInterval(this.#poll);
-    if (this.#debounce) clearTimeout(this.#debounce);
+    this.#watch?.close();
     this.#listeners.clear();
     await this.#pass.running?.catch(() => undefined);
   }
@@ -179,7 +122,7 @@ export class AppCatalog {
 
   /** Digest of the text of `file` as last loaded; undefined when it was not (yet) read. */
   loadedDigest(file: string): string | undefined {
-    return this.#digests.get(file);
+    return this.#readings.get(file)?.digest;
   }
 
   /** Calls `listener` after every reload that added, removed or changed (new version) an app. */
@@ -188,18 +131,16 @@ export class AppCatalog {
     return () => void this.#listeners.delete(listener);
   }
 
-  /** Re-reads every file; concurrent calls coalesce into one more pass. Rejects if the directory cannot be read. */
+  /** Re-reads the directory (files whose stat changed); concurrent calls coalesce into one more pass. Rejects if it cannot be read. */
   reload(): Promise<void> {
     return this.#pass.run();
   }
 
   async #reloadOnce(): Promise<void> {
     if (this.#closed) return;
-    this.#stamp = await this.#stampNow();
     let files: Map<string, AppFileStatus>;
-    const digests = new Map<string, string>();
     try {
-      files = await loadAppFiles(this.#dir, this.#files, digests);
+      files = await loadAppFiles(this.#dir, this.#files, this.#readings);
     } catch (error) {
       this.#reloads?.inc();
       this.#failures?.inc();
@@ -208,7 +149,6 @@ export class AppCatalog {
     this.#reloads?.inc();
     const quarantined = [...files.values()].filter((f) => f.status === 'quarantined');
     if (quarantined.length) this.#failures?.inc();
-    if (!this.#closed) this.#digests = digests;
     if (this.#closed || (this.#loaded && JSON.stringify([...files.values()]) === JSON.stringify([...this.#files.values()]))) return;
     this.#loaded = true;
     const apps = Object.freeze([...files.values()].flatMap((f) => f.apps).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)));
@@ -245,54 +185,5 @@ export class AppCatalog {
     const fields = { dir: this.#dir, apps: now.size, added, changed, removed, quarantined: quarantined.map((f) => f.file), warnings };
     if (quarantined.length) this.#logger.warn(fields, `apps reloaded: ${parts.join('; ')}`);
     else this.#logger.info(fields, `apps reloaded: ${parts.join('; ')}`);
-  }
-
-  #watch(): void {
-    if (this.#closed || this.#watcher) return;
-    try {
-      const watcher = watch(this.#dir, () => this.#changed());
-      watcher.on('error', () => {
-        // The directory went away (or the platform gave up): polling notices and watches again later.
-        watcher.close();
-        if (this.#watcher === watcher) this.#watcher = null;
-      });
-      this.#watcher = watcher;
-    } catch {
-      // Missing directory or no fs.watch here: polling below still notices changes.
-    }
-  }
-
-  #changed(): void {
-    if (this.#closed) return;
-    if (this.#debounce) clearTimeout(this.#debounce);
-    this.#debounce = setTimeout(() => {
-      this.#debounce = null;
-      this.reload().catch((error: unknown) => this.#logger.error({ err: error, dir: this.#dir }, 'app files not reloaded; the current apps stay'));
-    }, this.#debounceMs);
-  }
-
-  async #pollStamp(): Promise<void> {
-    const stamp = await this.#stampNow().catch(() => 'unreadable');
-    if (this.#closed) return;
-    if (stamp === 'missing') {
-      this.#watcher?.close();
-      this.#watcher = null;
-    } else this.#watch();
-    if (stamp !== this.#stamp) this.#changed();
-  }
-
-  /** Names, sizes, mtimes and inodes of the app files: changes when any file is written, replaced or removed. */
-  async #stampNow(): Promise<string> {
-    const names = await appFileNames(this.#dir).catch(() => null);
-    if (names === null) return 'missing';
-    const parts = await Promise.all(
-      names.map((name) =>
-        stat(join(this.#dir, name)).then(
-          (s) => `${name}:${s.size}:${s.mtimeMs}:${s.ino}`,
-          () => `${name}:gone`,
-        ),
-      ),
-    );
-    return parts.join('\n');
   }
 }

@@ -10,7 +10,7 @@ import { chmod, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/pr
 import { basename, extname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { isScalar, parseDocument, stringify } from 'yaml';
-import { digestOf } from './app-catalog.js';
+import { digestOf } from './app-files.js';
 import { appKeyPath, isAppError, parseAppFile, type AppFileStatus, type AppProblem } from './app-definition.js';
 
 /** The app files as the writer needs them (the AppCatalog). */

@@ -1,15 +1,16 @@
 // The app directory: per-file quarantine, duplicates across files, and the catalog's hot reload (write,
 // rename-replace, delete, a directory that appears later), observed through subscribe. Real files in a
 // temp dir; nothing here asserts how fast a reload happens, only what it ends with.
-import { mkdir, mkdtemp, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import { formatAppProblem, type AppDefinition } from '../../../cluster/local/apps/app-definition.js';
-import { AppCatalog, loadAppFiles, type AppCatalogOptions } from '../../../cluster/local/apps/app-catalog.js';
+import { AppCatalog, type AppCatalogOptions } from '../../../cluster/local/apps/app-catalog.js';
+import { loadAppFiles } from '../../../cluster/local/apps/app-files.js';
 import { ClusterError } from '../../../cluster/errors.js';
 import { until } from '../../support/until.js';
 
@@ -236,6 +237,43 @@ describe('AppCatalog', () => {
       // Removed with everything in it: no apps again.
       await rm(later, { recursive: true });
       await next((apps) => apps.length === 0);
+      // Made anew (another directory to the kernel): followed again.
+      await mkdir(later);
+      await writeFile(join(later, 'db.yaml'), app('db'));
+      await next((apps) => ids(apps).includes('/db'));
+    } finally {
+      await catalog.close();
+    }
+  });
+
+  it('unchanged files are read zero times while another file takes five saves (each applied) and three reloads', async (ctx: TestContext) => {
+    // Reads are counted by the kernel: a file's atime set to the epoch moves at its next read (relatime).
+    const quiet = join(dir, 'quiet.yaml');
+    const busy = join(dir, 'busy.yaml');
+    await writeFile(quiet, app('quiet'));
+    await writeFile(busy, app('busy', 'sleep 0'));
+    // Quiet for an hour: its stat vouches for it (a file modified moments before its reading is read again).
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    await utimes(quiet, hourAgo, hourAgo);
+    const catalog = new AppCatalog({ ...base(), pollMs: 20 });
+    try {
+      await catalog.start();
+      const { next } = observe(catalog);
+      await utimes(quiet, new Date(0), hourAgo);
+      await utimes(busy, new Date(0), (await stat(busy)).mtime);
+      const readSince = async (file: string) => (await stat(file)).atimeMs > 0;
+
+      await writeFile(busy, app('busy', 'sleep 1'));
+      await next((apps) => apps.find((a) => a.id === '/busy')?.cmd === 'sleep 1');
+      if (!(await readSince(busy))) ctx.skip('this filesystem does not move atime on a read (noatime): reads cannot be counted');
+      for (let i = 2; i <= 5; i++) {
+        await writeFile(busy, app('busy', `sleep ${i}`));
+        await next((apps) => apps.find((a) => a.id === '/busy')?.cmd === `sleep ${i}`);
+      }
+      for (let i = 0; i < 3; i++) await catalog.reload();
+
+      expect(await readSince(quiet), 'quiet.yaml was read again').toBe(false);
+      expect(ids(catalog.apps())).toEqual(['/busy', '/quiet']);
     } finally {
       await catalog.close();
     }
