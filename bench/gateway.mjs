@@ -9,11 +9,18 @@
 // (same target, connections and duration), from its per-request log: here wrk's p99 at 256 connections swings
 // between runs of one target far more than h2load's does (README "Performance → Gateway").
 // --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
+// --operator: the case operators run, on both sides alike: access logs on (Gatehouse's JSON lines on stdout
+// into a file, nginx's `access_log` into a file, both batched: 8 KiB or 250 ms), a token from a trusted
+// issuer (RS256, `authn.trust[].publicKey` with an issuer) instead of the instance's own key, and
+// `cluster.source: mesos` polling a Mesos master (a local server with the same state) every 5 s.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { openSync, readdirSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { SignJWT } from 'jose';
 import { benchRun, execFileAsync, listening, portAllocator, requireTools, root, which, wrk as wrkRun } from './lib.mjs';
 
 const { values } = parseArgs({
@@ -26,6 +33,7 @@ const { values } = parseArgs({
     service: { type: 'boolean', default: false },
     minimal: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
+    operator: { type: 'boolean', default: false },
   },
 });
 const WORKERS = values.workers.split(',').map(Number);
@@ -33,6 +41,7 @@ const ENGINES = values.engines.split(',');
 const PROF = values['cpu-prof'];
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
+const OPERATOR = values.operator;
 requireTools(['wrk', 'nginx'], 'apt-get install -y wrk nginx-light');
 const H2LOAD = which('h2load');
 if (!H2LOAD) console.error('h2load is not installed (apt-get install -y nghttp2-client): latency is measured with wrk only');
@@ -47,7 +56,7 @@ const UPSTREAM = nextPort(), NGINX = nextPort();
 // and its own p99 went from ~12 ms to 120–200 ms: a handicap of the peer, not its real behaviour.
 writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
-http { access_log off;
+http { ${OPERATOR ? `access_log ${dir}/nginx-access.log combined buffer=8k flush=250ms;` : 'access_log off;'}
   upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 256; }
   server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }
   server { listen 127.0.0.1:${NGINX}; location /app/ { proxy_pass http://app/; proxy_http_version 1.1; proxy_set_header Connection ""; } }
@@ -83,6 +92,18 @@ writeFileSync(
     ],
   }),
 );
+// --operator: a Mesos master answering /master/state with the same state (SUBSCRIBE is refused, so the
+// source polls, as against a master whose stream is unavailable), and an identity provider's key pair.
+const MESOS = OPERATOR ? nextPort() : null;
+const mesosMaster = OPERATOR
+  ? createServer((request, response) => {
+      if (request.url === '/master/state') return void response.writeHead(200, { 'content-type': 'application/json' }).end(readFileSync(join(dir, 'state.json')));
+      response.writeHead(404).end();
+    }).listen(MESOS, '127.0.0.1')
+  : null;
+const ISSUER = 'https://idp.bench.example/';
+const idp = OPERATOR ? generateKeyPairSync('rsa', { modulusLength: 2048 }) : null;
+if (idp) writeFileSync(join(dir, 'idp.pub.pem'), idp.publicKey.export({ type: 'spki', format: 'pem' }));
 const minimal = values.minimal ? ['node-http', 'llhttp'].map((mode) => {
   const port = nextPort();
   return {
@@ -97,7 +118,19 @@ const gatehouses = WORKERS.flatMap((workers) => ENGINES.map((engine) => {
   const config = join(dir, `gatehouse-w${workers}-${engine}.yaml`);
   writeFileSync(
     config,
-    `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }\ndns: { enabled: false }\ngateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }\nauthn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))} }\nlog: { level: warn }\n`,
+    [
+      OPERATOR
+        ? `cluster: { source: mesos, mesos: { masters: ["http://127.0.0.1:${MESOS}"], refresh: 5s } }`
+        : `cluster: { source: file, file: { path: ${JSON.stringify(join(dir, 'state.json'))} } }`,
+      'dns: { enabled: false }',
+      `gateway: { listen: "127.0.0.1:${port}", routes: ${JSON.stringify(join(dir, 'routes.d'))}, workers: ${workers}, engine: ${engine} }`,
+      `authn: { signingKey: ${JSON.stringify(join(dir, 'key.pem'))}, users: ${JSON.stringify(join(dir, 'users.yaml'))}${
+        OPERATOR ? `, trust: [{ publicKey: ${JSON.stringify(join(dir, 'idp.pub.pem'))}, issuer: "${ISSUER}" }]` : ''
+      } }`,
+      // Access-log lines are info; without --operator only warnings are logged (no access log, as nginx's `off`).
+      `log: { level: ${OPERATOR ? 'info' : 'warn'} }`,
+      '',
+    ].join('\n'),
   );
   const name = ['gatehouse', WORKERS.length > 1 ? `w${workers}` : '', ENGINES.length > 1 ? engine : ''].filter(Boolean).join('-');
   return { name, workers, port, config, child: null, bin: join(root, 'bin/gatehouse') };
@@ -112,7 +145,10 @@ if (values.baseline) {
 function startGatehouse(g) {
   // Workers inherit the primary's execArgv, so they are profiled too.
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
-  g.child = start(process.execPath, [...prof, g.bin, 'run', '--config', g.config]);
+  // With --operator the access log goes to a file, as nginx's does (a pipe read by this script would
+  // cost this script's CPU, and a stalled pipe would drop lines).
+  const stdout = OPERATOR ? openSync(join(dir, `${g.name}-access.log`), 'a') : 'pipe';
+  g.child = start(process.execPath, [...prof, g.bin, 'run', '--config', g.config], { stdio: ['ignore', stdout, 'pipe'] });
 }
 
 /** Waits until the port accepts connections, or exits naming who did not start and what it printed. */
@@ -132,7 +168,13 @@ for (const g of gatehouses) {
   await up(g.port, g.name);
 }
 for (const m of minimal) await up(m.port, m.name);
-const token = execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
+const token = OPERATOR
+  ? await new SignJWT({ uid: 'bench' })
+      .setProtectedHeader({ alg: 'RS256' })
+      .setIssuer(ISSUER)
+      .setExpirationTime('2h')
+      .sign(idp.privateKey)
+  : execFileSync(process.execPath, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', gatehouses[0].config]).toString().trim();
 
 /**
  * CPU seconds (user + system) used so far by a process and all its descendants (Gatehouse's workers,
@@ -235,6 +277,7 @@ for (const g of gatehouses) g.child.kill('SIGTERM');
 if (PROF) await Promise.all(gatehouses.map((g) => new Promise((r) => g.child.once('exit', r)))); // profiles are written on exit
 for (const m of minimal) m.child.kill('SIGTERM');
 nginx.kill('SIGTERM');
+mesosMaster?.close();
 const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
 // p99 over rounds: the median, not the mean. Here some runs of every target (a bare node:http server
 // too) have an episodic tail of a few hundred ms at 256 connections; one such run would set the mean.
@@ -244,7 +287,7 @@ const median = (values) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 console.log(
-  `\nGateway (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`,
+  `\nGateway${OPERATOR ? ' (--operator: access logs on both sides, RS256 token of a trusted issuer, mesos source)' : ''} (gateway.workers: ${WORKERS.join(', ')}; gateway.engine: ${ENGINES.join(', ')}), wrk -t 2 -d ${SECONDS}s, small responses, mean of ${ROUNDS} alternating rounds (after a warm-up run each)\n`,
 );
 const h2 = H2LOAD ? ' h2load p99 (median) | h2load p99 of each round | h2load p99 vs nginx |' : '';
 console.log(

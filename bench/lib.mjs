@@ -51,8 +51,9 @@ export function benchRun(prefix, { stopSignal = 'SIGTERM' } = {}) {
     const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], ...options });
     children.add(child);
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (out += d));
+    // A stream given to a file (options.stdio) is not kept.
+    child.stdout?.on('data', (d) => (out += d));
+    child.stderr?.on('data', (d) => (out += d));
     child.on('exit', () => children.delete(child));
     return Object.assign(child, { output: () => out });
   }
