@@ -56,11 +56,12 @@ const UPSTREAM = nextPort(), NGINX = nextPort();
 // and its own p99 went from ~12 ms to 120–200 ms: a handicap of the peer, not its real behaviour.
 writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
-http { ${OPERATOR ? `access_log ${dir}/nginx-access.log combined buffer=8k flush=250ms;` : 'access_log off;'}
+http { ${OPERATOR ? `access_log ${dir}/logs/nginx-access.log combined buffer=8k flush=250ms;` : 'access_log off;'}
   upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 256; }
   server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }
   server { listen 127.0.0.1:${NGINX}; location /app/ { proxy_pass http://app/; proxy_http_version 1.1; proxy_set_header Connection ""; } }
 }`);
+mkdirSync(join(dir, 'logs'), { recursive: true });
 const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 
 mkdirSync(join(dir, 'routes.d'));
@@ -147,7 +148,10 @@ function startGatehouse(g) {
   const prof = PROF ? ['--cpu-prof', '--cpu-prof-dir', PROF] : [];
   // With --operator the access log goes to a file, as nginx's does (a pipe read by this script would
   // cost this script's CPU, and a stalled pipe would drop lines).
-  const stdout = OPERATOR ? openSync(join(dir, `${g.name}-access.log`), 'a') : 'pipe';
+  // In a folder of their own: the users file's folder is watched, and a log growing beside it would
+  // wake that watch on every write.
+  mkdirSync(join(dir, 'logs'), { recursive: true });
+  const stdout = OPERATOR ? openSync(join(dir, 'logs', `${g.name}-access.log`), 'a') : 'pipe';
   g.child = start(process.execPath, [...prof, g.bin, 'run', '--config', g.config], { stdio: ['ignore', stdout, 'pipe'] });
 }
 
