@@ -9,7 +9,6 @@
 import { destination as pinoDestination, pino, type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { AccessLogConfig } from '../config/index.js';
-import { REDACT } from './logger.js';
 
 export interface AccessLogger {
   /** Null when access logging is off. */
@@ -55,7 +54,9 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
   destination.on('drop', (data: string | Buffer) => dropped.inc(countLines(data)));
   // An error on stdout (EPIPE: nobody reads any more) must not end the gateway: the lines are lost, and counted.
   destination.on('error', () => dropped.inc());
-  const logger = pino({ level: options.main.level, base: { name: 'gatehouse', part: 'gateway', ...options.bindings }, redact: REDACT }, destination);
+  // No pino redaction here: this logger writes only writeAccessLog's fixed fields (the path's secret
+  // query values are replaced before), and redaction cost 2.5% of the gateway's CPU under load.
+  const logger = pino({ level: options.main.level, base: { name: 'gatehouse', part: 'gateway', ...options.bindings } }, destination);
   let flushed = false;
   const flush = (): void => {
     if (flushed) return;
