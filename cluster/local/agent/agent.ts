@@ -2,7 +2,7 @@
 // as this host allows, and reports status updates. Stopping a task stops its whole process tree.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LocalClusterError } from '../errors.js';
@@ -100,10 +100,14 @@ export class LocalAgent {
     };
     this.#tasks.set(launch.taskId, task);
     this.#status(launch.taskId, 'TASK_STARTING');
+    // Closed on every path: the child holds its own copies once spawned, and a launch that fails
+    // before (a kill while starting, a cgroup refused) must not leave them to the garbage collector.
+    let stdout: FileHandle | null = null;
+    let stderr: FileHandle | null = null;
     try {
       await mkdir(sandbox, { recursive: true });
-      const stdout = await open(join(sandbox, 'stdout'), 'a');
-      const stderr = await open(join(sandbox, 'stderr'), 'a');
+      stdout = await open(join(sandbox, 'stdout'), 'a');
+      stderr = await open(join(sandbox, 'stderr'), 'a');
       task.cgroup = await this.#options.isolation.cgroups.create(`${launch.taskId}.${runId.slice(0, 8)}`, launch.resources.cpus, launch.resources.mem);
       if (task.killing) throw new LocalClusterError('ERR_CLUSTER_LOCAL_TASK_KILLED', 'killed before it started');
       const argv = this.#options.isolation.launchArgv(launch.command, task.cgroup?.procsFiles ?? []);
@@ -127,8 +131,6 @@ export class LocalAgent {
         child.once('error', reject);
       });
       task.pid = child.pid ?? null;
-      await stdout.close();
-      await stderr.close();
       running = true;
       this.#status(launch.taskId, 'TASK_RUNNING');
       const early = exit as [number | null, NodeJS.Signals | null] | null;
@@ -146,6 +148,8 @@ export class LocalAgent {
         { message: `Failed to launch: ${message}`, reason: 'REASON_COMMAND_EXECUTOR_FAILED' },
         runId,
       );
+    } finally {
+      await Promise.all([stdout?.close(), stderr?.close()]);
     }
   }
 
