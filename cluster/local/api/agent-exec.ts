@@ -44,6 +44,8 @@ export async function launchSession(ctx: ExecContext, call: AgentMessage, messag
   const session = await guarded(() => ctx.agent.nested.launch(id, parent, execCommand(launch)));
   const { response } = ctx;
   response.writeHead(200, { 'content-type': RECORDIO, 'message-content-type': messageType });
+  // Now, not with the first output: the CLI attaches the input only once it has the answer's head.
+  response.flushHeaders();
   const types = agentTypes();
   const send = (message: AgentMessage): boolean => response.write(recordIo(encodeAgentMessage(types.processIo, message, messageType)));
   const outputs = [session.stdout, session.stderr];
