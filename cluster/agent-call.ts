@@ -40,7 +40,7 @@ export function agentTypes(): AgentTypes {
 
 /**
  * Calls that run, feed, read or stop a command in a container: an admin power (`gateway.exec`). A
- * call type this list and the enum do not know is treated as one of them (a newer agent's launch).
+ * type number the enum does not know never gets here: it decodes as no type and is refused.
  */
 export const EXEC_CALL_TYPES: ReadonlySet<string> = new Set([
   'LAUNCH_NESTED_CONTAINER',

@@ -64,11 +64,11 @@ export async function gateAgentCall(inputs: GateInputs): Promise<GateVerdict> {
     if (error instanceof AgentCallDecodeError) return refuse('ERR_GATEWAY_AGENT_CALL_INVALID', `agent API: ${error.message}`);
     throw error;
   }
-  if (typeof type !== 'string' && typeof type !== 'number')
-    return refuse('ERR_GATEWAY_AGENT_CALL_INVALID', "agent API: Failed to validate agent::Call: Expecting 'type' to be present");
-  const callType = String(type);
-  // A number the enum does not name may be a newer agent's launch: it needs the policy too.
-  if (EXEC_CALL_TYPES.has(callType) || typeof type === 'number') {
+  // A type number the enum does not name decodes as no type (proto2, as in Mesos's own decoder): refused here.
+  if (typeof type !== 'string')
+    return refuse('ERR_GATEWAY_AGENT_CALL_INVALID', "agent API: Failed to validate agent::Call: Expecting 'type' to be present (and known)");
+  const callType = type;
+  if (EXEC_CALL_TYPES.has(callType)) {
     const allowed = decide({ uid: inputs.caller.uid, groups: inputs.groups }, inputs.allow);
     if (!allowed.allowed) {
       inputs.logger.warn({ uid: inputs.caller.uid, agent: inputs.agentPath, call: callType }, 'exec refused by gateway.exec.allow');
