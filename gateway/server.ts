@@ -236,6 +236,9 @@ export class GatewayServer {
           if (gate.kind === 'refuse') return sendGatewayError(res, gate.code, gate.description, { connection: 'close' });
           body = gate.body;
           timeoutMs = gate.timeoutMs ?? timeoutMs;
+          // The CLI never half-closes: its FIN means it is gone (Ctrl-C), and the session must end now,
+          // not at the next heartbeat's failed write (the lean engine otherwise still answers a half-closed client).
+          if (timeoutMs === 0) req.socket.once('end', () => res.writableFinished || res.destroy());
         }
         return this.#dispatch.web(req, res, decision, verdict.path, verdict.search, body, timeoutMs);
       }

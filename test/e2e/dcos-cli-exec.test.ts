@@ -102,7 +102,6 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  console.error('DEBUGLOGS', JSON.stringify(gatehouse.logs.slice(-6)));
   await gatehouse?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 }, 30_000);

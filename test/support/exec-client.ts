@@ -198,7 +198,9 @@ export function launchSession(url: string, headers: Record<string, string>, body
         response.on('aborted', () => fail(new Error('the session stream was cut')));
       });
       done.catch(() => undefined);
-      resolve({ status: response.statusCode ?? 0, headers: response.headers, response, done, text: done.then(() => raw) });
+      const text = done.then(() => raw);
+      text.catch(() => undefined);
+      resolve({ status: response.statusCode ?? 0, headers: response.headers, response, done, text });
     });
     req.end(body);
   });
