@@ -86,7 +86,8 @@ export function decodeAgentMessage(body: Uint8Array, mediaType: AgentMediaType, 
   } catch (error) {
     throw new AgentCallDecodeError(`Failed to parse body into JSON: ${(error as Error).message}`);
   }
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new AgentCallDecodeError(`Failed to convert JSON into ${type.name}: not a JSON object`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new AgentCallDecodeError(`Failed to convert JSON into ${type.name}: not a JSON object`);
   const raw = (json as { type?: unknown }).type;
   // fromObject would drop a type name it does not know, and the call would look typeless.
   if (type.name === 'Call' && raw !== undefined && raw !== null && !(typeof raw === 'string' && Object.hasOwn(agentTypes().callTypes, raw)))

@@ -217,7 +217,8 @@ describe('the exec policy (gateway.exec.allow) and bad calls', () => {
   }
 
   it('an unknown task container: 404 with the reason from the agent', async () => {
-    const session = await launchSession(api, auth('admin'), launchCall({ id: { value: 'x', parent: { value: 'no-such-container' } }, command: 'id', args: [] }));
+    const call = launchCall({ id: { value: 'x', parent: { value: 'no-such-container' } }, command: 'id', args: [] });
+    const session = await launchSession(api, auth('admin'), call);
     expect(session.status).toBe(404);
     expect(await session.text).toMatch(/Parent container no-such-container not found/);
   });

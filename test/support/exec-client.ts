@@ -53,7 +53,15 @@ export function launchCall(options: LaunchOptions): Buffer {
   message(w, 9, (s) => {
     containerId(s, 1, options.id);
     message(s, 2, (c) => {
-      if (options.tty) message(c, 2, (env) => message(env, 1, (v) => { tag(v, 1, LEN).string('TERM'); tag(v, 3, VARINT).int32(1); tag(v, 2, LEN).string('xterm'); }));
+      if (options.tty) {
+        message(c, 2, (env) =>
+          message(env, 1, (v) => {
+            tag(v, 1, LEN).string('TERM'); // Variable.name
+            tag(v, 3, VARINT).int32(1); // type VALUE
+            tag(v, 2, LEN).string('xterm'); // value
+          }),
+        );
+      }
       tag(c, 3, LEN).string(options.command); // CommandInfo.value
       for (const arg of [options.command, ...options.args]) tag(c, 7, LEN).string(arg); // arguments
       tag(c, 6, VARINT).bool(false); // shell
@@ -85,13 +93,27 @@ export const inputRecords = {
       tag(a, 1, VARINT).int32(2);
       message(a, 3, (io) => {
         tag(io, 1, VARINT).int32(2); // CONTROL
-        message(io, 3, (c) => { tag(c, 1, VARINT).int32(1); message(c, 2, (t) => message(t, 1, (ws) => { tag(ws, 1, VARINT).uint32(rows); tag(ws, 2, VARINT).uint32(columns); })); });
+        message(io, 3, (c) => {
+          tag(c, 1, VARINT).int32(1); // TTY_INFO
+          message(c, 2, (t) =>
+            message(t, 1, (ws) => {
+              tag(ws, 1, VARINT).uint32(rows);
+              tag(ws, 2, VARINT).uint32(columns);
+            }),
+          );
+        });
       });
     }),
   heartbeat: (): Buffer =>
     attach((a) => {
       tag(a, 1, VARINT).int32(2);
-      message(a, 3, (io) => { tag(io, 1, VARINT).int32(2); message(io, 3, (c) => { tag(c, 1, VARINT).int32(2); message(c, 3, (h) => message(h, 1, (d) => tag(d, 1, VARINT).int64(30e9))); }); });
+      message(a, 3, (io) => {
+        tag(io, 1, VARINT).int32(2); // CONTROL
+        message(io, 3, (c) => {
+          tag(c, 1, VARINT).int32(2); // HEARTBEAT
+          message(c, 3, (h) => message(h, 1, (d) => tag(d, 1, VARINT).int64(30e9)));
+        });
+      });
     }),
 };
 
@@ -237,7 +259,11 @@ export function attachInput(url: string, headers: Record<string, string>, extra:
 }
 
 /** WAIT_CONTAINER as taskio.go waitContainer sends it (singleton: Accept application/x-protobuf). */
-export async function waitContainer(url: string, headers: Record<string, string>, id: ContainerId): Promise<{ status: number; exitStatus: number | null; text: string }> {
+export async function waitContainer(
+  url: string,
+  headers: Record<string, string>,
+  id: ContainerId,
+): Promise<{ status: number; exitStatus: number | null; text: string }> {
   const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/x-protobuf', accept: 'application/x-protobuf', ...headers },

@@ -6,10 +6,10 @@ import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LocalClusterError } from '../errors.js';
-import type { TaskCgroup } from './cgroups.js';
 import type { Isolation } from './isolation.js';
 import { NestedContainers } from './nested-containers.js';
 import { processTree, residentBytes, signalAll } from './process-tree.js';
+import type { RunningTask } from './running-task.js';
 import type { Resources } from '../master/resources.js';
 import { nowSeconds, type LocalTaskState, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
 
@@ -26,18 +26,7 @@ export interface AgentOptions {
   readonly watchdogMs?: number;
 }
 
-export interface RunningTask {
-  readonly launch: TaskLaunch;
-  readonly sandbox: string;
-  readonly runId: string;
-  readonly startedAt: number;
-  pid: number | null;
-  child: ChildProcess | null;
-  cgroup: TaskCgroup | null;
-  killing: boolean;
-  limitation: string | null;
-  exited: Promise<void>;
-}
+export type { RunningTask } from './running-task.js';
 
 export class LocalAgent {
   readonly id: string;

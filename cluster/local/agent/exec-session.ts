@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readlink } from 'node:fs/promises';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
-import type { RunningTask } from './agent.js';
+import type { RunningTask } from './running-task.js';
 import type { Isolation } from './isolation.js';
 import { processTree, signalAll } from './process-tree.js';
 

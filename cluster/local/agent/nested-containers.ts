@@ -4,7 +4,7 @@
 // answers it also after the output stream has closed (the CLI asks only then; Mesos forgets it).
 import type { Logger } from 'pino';
 import { LocalClusterError } from '../errors.js';
-import type { RunningTask } from './agent.js';
+import type { RunningTask } from './running-task.js';
 import { ExecSession, type ExecCommand } from './exec-session.js';
 import type { Isolation } from './isolation.js';
 

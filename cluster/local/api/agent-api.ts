@@ -96,7 +96,11 @@ async function operatorCall(agent: LocalAgent, files: SandboxFiles, request: Inc
     return attachInput(ctx, messageType);
   }
   if (!isAgentMedia(contentType))
-    return sendText(response, 415, `Expecting 'Content-Type' of ${AGENT_MEDIA_TYPES.join(' or ')}, or ${RECORDIO} (ATTACH_CONTAINER_INPUT); got ${JSON.stringify(contentType)}`);
+    return sendText(
+      response,
+      415,
+      `Expecting 'Content-Type' of ${AGENT_MEDIA_TYPES.join(' or ')}, or ${RECORDIO} (ATTACH_CONTAINER_INPUT); got ${JSON.stringify(contentType)}`,
+    );
   const body = await readBody(request, MAX_CALL_BYTES);
   if (!body) return sendText(response, 413, `the call is larger than ${MAX_CALL_BYTES} bytes`);
   let decoded: AgentMessage;

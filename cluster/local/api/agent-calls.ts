@@ -91,7 +91,8 @@ export function validateCall(raw: unknown): AgentCall {
     default:
       throw new AgentCallError(
         400,
-        `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} (it answers GET_CONTAINERS, LIST_FILES, READ_FILE, ${CONTAINER_CALLS.join(', ')})`,
+        `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} ` +
+          `(it answers GET_CONTAINERS, LIST_FILES, READ_FILE, ${CONTAINER_CALLS.join(', ')})`,
       );
   }
 }

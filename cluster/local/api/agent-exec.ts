@@ -58,7 +58,8 @@ export async function launchSession(ctx: ExecContext, call: AgentMessage, messag
   session.stdout.on('data', (chunk: Buffer) => forward('STDOUT', chunk));
   session.stderr.on('data', (chunk: Buffer) => forward('STDERR', chunk));
   const interval = ctx.heartbeatMs ?? HEARTBEAT_MS;
-  const heartbeat = setInterval(() => send({ type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: interval * 1e6 } } } }), interval);
+  const beat = { type: 'CONTROL', control: { type: 'HEARTBEAT', heartbeat: { interval: { nanoseconds: interval * 1e6 } } } };
+  const heartbeat = setInterval(() => send(beat), interval);
   heartbeat.unref();
   response.once('close', () => {
     clearInterval(heartbeat);

@@ -20,7 +20,8 @@ let sandbox: string;
 let next = 0;
 
 const nested = (): ContainerId => ({ value: `exec-${process.pid}-${next++}`, parent });
-const alive = async (pid: number | undefined): Promise<boolean> => pid !== undefined && (await readFile(`/proc/${pid}/stat`, 'latin1').then((s) => !/\) Z /.test(s), () => false));
+const alive = async (pid: number | undefined): Promise<boolean> =>
+  pid !== undefined && (await readFile(`/proc/${pid}/stat`, 'latin1').then((s) => !/\) Z /.test(s), () => false));
 
 beforeAll(async () => {
   cluster = await startTestCluster(
