@@ -98,6 +98,29 @@ describe('LAUNCH_NESTED_CONTAINER_SESSION', () => {
   });
 });
 
+describe('backpressure', () => {
+  it('a client that stops reading stops the command: what it wrote stays bounded, nothing piles up in the agent', async () => {
+    const marker = `${100_000_000 + next}`;
+    const session = await launchSession(api, {}, launchCall({ id: nested(), command: 'head', args: ['-c', marker, '/dev/zero'] }));
+    session.response.pause();
+    // `head` itself (nsenter, its parent, carries the same arguments).
+    const heads = async (): Promise<number[]> =>
+      (await Promise.all((await processesRunning(marker)).map(async (p) => ((await readFile(`/proc/${p}/comm`, 'latin1').catch(() => '')).trim() === 'head' ? p : 0)))).filter(Boolean);
+    const [pid] = await until(heads, (pids) => pids.length === 1);
+    // Written bytes stop growing once the pipes and socket buffers are full (three equal readings in a row).
+    const readings: number[] = [];
+    await until(async () => {
+      const io = await readFile(`/proc/${pid}/io`, 'latin1');
+      readings.push(Number(/wchar: (\d+)/.exec(io)![1]));
+      return readings.slice(-3);
+    }, (last) => last.length === 3 && last[0] === last[2], 10_000);
+    expect(readings.at(-1)!).toBeLessThan(32 * 1024 * 1024);
+    expect(await alive(pid)).toBe(true);
+    session.response.destroy();
+    await until(() => processesRunning(marker), (pids) => pids.length === 0);
+  });
+});
+
 describe('ATTACH_CONTAINER_INPUT', () => {
   it('-i: stdin reaches the command; the empty DATA record is EOF and ends it; answered 200 without Content-Type', async () => {
     const id = nested();
