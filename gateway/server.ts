@@ -238,7 +238,11 @@ export class GatewayServer {
           timeoutMs = gate.timeoutMs ?? timeoutMs;
           // The CLI never half-closes: its FIN means it is gone (Ctrl-C), and the session must end now,
           // not at the next heartbeat's failed write (the lean engine otherwise still answers a half-closed client).
-          if (timeoutMs === 0) req.socket.once('end', () => res.writableFinished || res.destroy());
+          if (timeoutMs === 0) {
+            const clientGone = (): void => void (res.writableFinished || res.destroy());
+            req.socket.once('end', clientGone);
+            res.once('close', () => req.socket.off('end', clientGone)); // keep-alive: one listener per exchange, not per connection
+          }
         }
         return this.#dispatch.web(req, res, decision, verdict.path, verdict.search, body, timeoutMs);
       }
