@@ -133,7 +133,9 @@ describe('dcos task exec through the gateway', () => {
   });
 
   it('-t: a TTY (tty prints /dev/pts/N) whose size follows TTY_INFO', async () => {
-    const result = await exec('admin', ['sh', '-c', 'tty; sleep 0.5; stty size'], { tty: { rows: 42, columns: 133 } });
+    // The size lands a moment after its record: the command waits for it (bounded), then prints it.
+    const script = 'tty; i=0; while [ "$(stty size)" != "42 133" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done; stty size';
+    const result = await exec('admin', ['sh', '-c', script], { tty: { rows: 42, columns: 133 } });
     expect(result.stdout).toMatch(/^\/dev\/pts\/\d+\r\n42 133\r\n$/);
     expect(result.exitCode).toBe(0);
   });
