@@ -52,7 +52,13 @@ describe('gateAgentCall', () => {
     { name: 'a protobuf launch by an admin', who: 'admin', headers: PROTOBUF, chunks: [launch], want: 'LAUNCH_NESTED_CONTAINER_SESSION' },
     { name: 'a read by a non-admin', who: 'operator', headers: PROTOBUF, chunks: [getHealth], want: 'GET_HEALTH' },
     // Protobuf's last value of a field wins, in protobufjs as in Mesos's C++ decoder.
-    { name: 'GET_HEALTH first, then a launch', who: 'operator', headers: PROTOBUF, chunks: [Buffer.concat([getHealth, launch])], want: 'ERR_GATEWAY_FORBIDDEN' },
+    {
+      name: 'GET_HEALTH first, then a launch',
+      who: 'operator',
+      headers: PROTOBUF,
+      chunks: [Buffer.concat([getHealth, launch])],
+      want: 'ERR_GATEWAY_FORBIDDEN',
+    },
     {
       name: 'a repeated JSON key (the last wins, as in JSON.parse and Mesos)',
       who: 'operator',
@@ -77,7 +83,13 @@ describe('gateAgentCall', () => {
       })(),
       want: 'ERR_GATEWAY_FORBIDDEN',
     },
-    { name: 'a RecordIO stream of JSON text labelled protobuf', who: 'admin', headers: STREAM, chunks: [Buffer.from('5\n{"a":')], want: 'ERR_GATEWAY_AGENT_CALL_INVALID' },
+    {
+      name: 'a RecordIO stream of JSON text labelled protobuf',
+      who: 'admin',
+      headers: STREAM,
+      chunks: [Buffer.from('5\n{"a":')],
+      want: 'ERR_GATEWAY_AGENT_CALL_INVALID',
+    },
     { name: 'a RecordIO length that is not a number', who: 'admin', headers: STREAM, chunks: [Buffer.from('x\nabc')], want: 'ERR_GATEWAY_AGENT_CALL_INVALID' },
     { name: 'no Content-Type', who: 'admin', headers: {}, chunks: [launch], want: 'ERR_GATEWAY_AGENT_CALL_MEDIA' },
   ];

@@ -104,8 +104,12 @@ describe('backpressure', () => {
     const session = await launchSession(api, {}, launchCall({ id: nested(), command: 'head', args: ['-c', marker, '/dev/zero'] }));
     session.response.pause();
     // `head` itself (nsenter, its parent, carries the same arguments).
-    const heads = async (): Promise<number[]> =>
-      (await Promise.all((await processesRunning(marker)).map(async (p) => ((await readFile(`/proc/${p}/comm`, 'latin1').catch(() => '')).trim() === 'head' ? p : 0)))).filter(Boolean);
+    const isHead = async (p: number): Promise<boolean> => (await readFile(`/proc/${p}/comm`, 'latin1').catch(() => '')).trim() === 'head';
+    const heads = async (): Promise<number[]> => {
+      const pids = await processesRunning(marker);
+      const flags = await Promise.all(pids.map(isHead));
+      return pids.filter((_pid, i) => flags[i]);
+    };
     const [pid] = await until(heads, (pids) => pids.length === 1);
     // Written bytes stop growing once the pipes and socket buffers are full (three equal readings in a row).
     const readings: number[] = [];
