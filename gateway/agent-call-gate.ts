@@ -57,13 +57,14 @@ export async function gateAgentCall(inputs: GateInputs): Promise<GateVerdict> {
   }
   const head = await readCall(body, streaming);
   if ('error' in head) return head.error;
-  let type: unknown;
+  let call: Record<string, unknown>;
   try {
-    type = decodeAgentMessage(head.message, messageType, agentTypes().call)['type'];
+    call = decodeAgentMessage(head.message, messageType, agentTypes().call);
   } catch (error) {
     if (error instanceof AgentCallDecodeError) return refuse('ERR_GATEWAY_AGENT_CALL_INVALID', `agent API: ${error.message}`);
     throw error;
   }
+  const type = call['type'];
   // A type number the enum does not name decodes as no type (proto2, as in Mesos's own decoder): refused here.
   if (typeof type !== 'string')
     return refuse('ERR_GATEWAY_AGENT_CALL_INVALID', "agent API: Failed to validate agent::Call: Expecting 'type' to be present (and known)");
@@ -74,7 +75,7 @@ export async function gateAgentCall(inputs: GateInputs): Promise<GateVerdict> {
       inputs.logger.warn({ uid: inputs.caller.uid, agent: inputs.agentPath, call: callType }, 'exec refused by gateway.exec.allow');
       return refuse('ERR_GATEWAY_FORBIDDEN', `gateway.exec.allow: ${callType} runs commands in tasks; ${allowed.reason}`);
     }
-    inputs.logger.info({ uid: inputs.caller.uid, agent: inputs.agentPath, call: callType }, 'exec call allowed');
+    inputs.logger.info({ uid: inputs.caller.uid, agent: inputs.agentPath, call: callType, ...launched(call) }, 'exec call allowed');
   }
   return {
     kind: 'pass',
@@ -125,6 +126,15 @@ async function* replay(head: Buffer, rest: AsyncIterator<Buffer> | null): AsyncG
     if (next.done) return;
     yield next.value;
   }
+}
+
+/** For the log: which container a launch runs under (the task's) and what it runs. */
+function launched(call: Record<string, unknown>): Record<string, unknown> {
+  const launch = (call['launch_nested_container_session'] ?? call['launch_nested_container'] ?? call['launch_container']) as
+    | { container_id?: { parent?: { value?: string } }; command?: { value?: string; arguments?: string[] } }
+    | undefined;
+  if (!launch) return {};
+  return { parentContainer: launch.container_id?.parent?.value, command: launch.command?.arguments ?? launch.command?.value };
 }
 
 function refuse(code: GatewayAnswerCode, description: string): GateVerdict {

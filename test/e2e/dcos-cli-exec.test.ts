@@ -110,6 +110,13 @@ describe('dcos task exec through the gateway', () => {
   it('dcos task exec ID printenv MESOS_TASK_ID prints the task id and exits 0', async () => {
     const result = await exec('admin', ['printenv', 'MESOS_TASK_ID']);
     expect(result).toMatchObject({ status: 200, stdout: `${task.id}\n`, stderr: '', exitCode: 0 });
+    // Every exec is logged: who, in which task's container, what; then the task and the command's end.
+    const parentContainer = task.statuses[0].container_status.container_id.value;
+    const allowed = await gatehouse.waitForLog((l) => l.msg === 'exec call allowed' && l['call'] === 'LAUNCH_NESTED_CONTAINER_SESSION');
+    expect(allowed).toMatchObject({ uid: 'admin', parentContainer, command: ['printenv', 'MESOS_TASK_ID'] });
+    const started = await gatehouse.waitForLog((l) => l.msg === 'exec: command started in task');
+    expect(started).toMatchObject({ task: task.id, command: ['printenv', 'MESOS_TASK_ID'] });
+    expect(await gatehouse.waitForLog((l) => l.msg === 'exec: command ended')).toMatchObject({ task: task.id, status: 0 });
   });
 
   it('ls and a failing command: stdout and stderr apart, the exit code carried over', async () => {
