@@ -50,6 +50,7 @@ export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): Ga
     maxConnectionsPerAddress: config.gateway.maxConnectionsPerAddress,
     engine: config.gateway.engine,
     adminGroup: config.authn.adminGroup,
+    execAllow: config.gateway.exec.allow,
     vipRange: config.mesh.enabled ? config.mesh.vipRange : null,
     ...(parts.metricsText ? { metricsText: parts.metricsText } : {}),
     ...(parts.status ? { status: parts.status } : {}),

@@ -27,3 +27,18 @@ export {
   type VipTableOptions,
 } from './vip-table.js';
 export { parseVipValue } from './vip-labels.js';
+export {
+  agentTypes,
+  decodeAgentMessage,
+  encodeAgentMessage,
+  mediaTypeOf,
+  recordIo,
+  AgentCallDecodeError,
+  AGENT_MEDIA_TYPES,
+  EXEC_CALL_TYPES,
+  LONG_CALL_TYPES,
+  RECORDIO,
+  type AgentMediaType,
+  type AgentMessage,
+} from './agent-call.js';
+export { RecordIoReader } from './recordio.js';

@@ -155,6 +155,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   const connectTimeoutMs = ms(['mesh', 'connectTimeout'], 2000);
   if (connectTimeoutMs <= 0) fail(['mesh', 'connectTimeout'], 'must be longer than 0');
 
+  const adminGroup = (get(raw, ['authn', 'adminGroup']) as string | undefined) ?? 'admins';
   const config: GatehouseConfig = {
     file,
     cluster: {
@@ -208,6 +209,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxConnectionsPerAddress: (get(raw, ['gateway', 'maxConnectionsPerAddress']) as number | undefined) ?? 512,
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
+      exec: { allow: (get(raw, ['gateway', 'exec', 'allow']) as { uid?: string[]; groups?: string[] } | undefined) ?? { groups: [adminGroup] } },
       accessLog: {
         enabled: (get(raw, ['gateway', 'accessLog', 'enabled']) as boolean | undefined) ?? true,
         sample: (get(raw, ['gateway', 'accessLog', 'sample']) as number | undefined) ?? 1,
@@ -219,7 +221,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       signingKey: resolve((get(raw, ['authn', 'signingKey']) as string | undefined) ?? '.gatehouse/signing-key.pem'),
       users: resolve((get(raw, ['authn', 'users']) as string | undefined) ?? 'config/users.yaml'),
       tokenTtlMs: ms(['authn', 'tokenTtl'], 5 * 86_400_000),
-      adminGroup: (get(raw, ['authn', 'adminGroup']) as string | undefined) ?? 'admins',
+      adminGroup,
       trust,
     },
     mesh: {

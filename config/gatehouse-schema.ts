@@ -63,6 +63,12 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     maxConnectionsPerAddress: { type: 'integer', minimum: 1, maximum: 1048576 },
     engine: { enum: ['lean', 'node'] },
     accept: { enum: ['shared', 'round-robin'] },
+    exec: section({
+      allow: section({
+        uid: { type: 'array', items: { type: 'string', minLength: 1 } },
+        groups: { type: 'array', items: { type: 'string', minLength: 1 } },
+      }),
+    }),
     accessLog: section({
       enabled: { type: 'boolean' },
       sample: { type: 'number', minimum: 0, maximum: 1 },

@@ -27,7 +27,9 @@ export type GatewayAnswerCode =
   | 'ERR_GATEWAY_UPSTREAM_TIMEOUT'
   | 'ERR_GATEWAY_LOG_BAD_REQUEST'
   | 'ERR_GATEWAY_LOG_NOT_FOUND'
-  | 'ERR_GATEWAY_METRICS_NOT_FOUND';
+  | 'ERR_GATEWAY_METRICS_NOT_FOUND'
+  | 'ERR_GATEWAY_AGENT_CALL_INVALID'
+  | 'ERR_GATEWAY_AGENT_CALL_MEDIA';
 
 /** Codes that never reach a client as such: startup failures, and upstream/client failures the gateway reports under an answer code. */
 export type GatewayInternalCode =
@@ -118,6 +120,8 @@ export const GATEWAY_ANSWERS: { readonly [C in GatewayAnswerCode]: GatewayAnswer
   ERR_GATEWAY_LOG_BAD_REQUEST: { status: 400, title: 'Bad Request' },
   ERR_GATEWAY_LOG_NOT_FOUND: { status: 404, title: 'Not Found' },
   ERR_GATEWAY_METRICS_NOT_FOUND: { status: 404, title: 'Not Found' },
+  ERR_GATEWAY_AGENT_CALL_INVALID: { status: 400, title: 'Bad Request' },
+  ERR_GATEWAY_AGENT_CALL_MEDIA: { status: 415, title: 'Unsupported Media Type' },
 };
 
 /** The codes that are never an answer, listed so a test can see every code of the union accounted for. */

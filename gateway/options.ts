@@ -2,7 +2,7 @@
 // pipeline, the public endpoints) reads them without importing the server.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { LoginContext, TokenVerifier } from '../authn/index.js';
+import type { AllowRule, LoginContext, TokenVerifier } from '../authn/index.js';
 import type { SnapshotView } from '../cluster/index.js';
 import type { ListenAddress } from '../config/index.js';
 import type { GatewayStatus } from './gateway-status.js';
@@ -61,6 +61,11 @@ export interface GatewayOptions {
   readonly vipRange?: string | null;
   /** Members of this group may read `/gatehouse/v1/routes` (authn.adminGroup; default `admins`). */
   readonly adminGroup?: string;
+  /**
+   * Who may run commands in tasks (`dcos task exec`: the agent calls that launch, feed, read or kill
+   * containers), as a route's `allow` (gateway.exec.allow); default: members of `adminGroup`.
+   */
+  readonly execAllow?: AllowRule;
   /** Gatehouse's recent log lines for the component logs (`dcos node log --leader`); absent: 404. */
   readonly componentLogs?: ComponentLogSource;
 }

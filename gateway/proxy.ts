@@ -241,6 +241,9 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
       );
     const res = this.#res;
     res.writeHead(statusCode, out);
+    // A call without a timeout (an exec session) may stay quiet a long while: its head goes out now,
+    // not with the first body bytes, since the client waits for it (the CLI attaches its input then).
+    if (target.timeoutMs === 0 && out['content-length'] === undefined) (res as { flushHeaders?: () => void }).flushHeaders?.();
     this.#resume = resume;
     return true;
   }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { AuthnError } from '../authn/index.js';
+import { gateAgentCall, isAgentApiPath } from './agent-call-gate.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
 import { BodyWatch } from './body-watch.js';
 import { ConnectionLimit } from './connection-limit.js';
@@ -219,15 +220,31 @@ export class GatewayServer {
         route = verdict.label;
         uid = verdict.caller?.uid ?? null;
         const { decision } = verdict;
-        return this.#dispatch.web(
-          req,
-          res,
-          decision,
-          verdict.path,
-          verdict.search,
-          decision.kind === 'proxy' ? this.#bodyOf(req, res) : null,
-          verdict.fileRoute?.timeoutMs,
-        );
+        let body = decision.kind === 'proxy' ? this.#bodyOf(req, res) : null;
+        let timeoutMs = verdict.fileRoute?.timeoutMs;
+        // An agent call is let through only once its type is known: exec is an admin power (gateway.exec).
+        if (decision.kind === 'proxy' && decision.route === 'agent' && body && verdict.caller && isAgentApiPath(decision.upstreamPath)) {
+          const gate = await gateAgentCall({
+            request: req,
+            body,
+            caller: verdict.caller,
+            groups: this.#pipeline.groupsOf(verdict.caller),
+            allow: this.#options.execAllow ?? { groups: [this.#options.adminGroup ?? 'admins'] },
+            agentPath: verdict.path,
+            logger: this.#options.logger,
+          });
+          if (gate.kind === 'refuse') return sendGatewayError(res, gate.code, gate.description, { connection: 'close' });
+          body = gate.body;
+          timeoutMs = gate.timeoutMs ?? timeoutMs;
+          // The CLI never half-closes: its FIN means it is gone (Ctrl-C), and the session must end now,
+          // not at the next heartbeat's failed write (the lean engine otherwise still answers a half-closed client).
+          if (timeoutMs === 0) {
+            const clientGone = (): void => void (res.writableFinished || res.destroy());
+            req.socket.once('end', clientGone);
+            res.once('close', () => req.socket.off('end', clientGone)); // keep-alive: one listener per exchange, not per connection
+          }
+        }
+        return this.#dispatch.web(req, res, decision, verdict.path, verdict.search, body, timeoutMs);
       }
       default: // `slow` is the fast path's; `public` was answered above
         return unreachable(verdict);

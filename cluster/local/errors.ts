@@ -17,6 +17,7 @@ export type LocalClusterErrorCode =
   | 'ERR_CLUSTER_LOCAL_FILES_BAD_RANGE'
   | 'ERR_CLUSTER_LOCAL_FILES_KIND'
   | 'ERR_CLUSTER_LOCAL_AGENT_CALL'
+  | 'ERR_CLUSTER_LOCAL_NESTED_CONTAINER'
   // The app catalog's codes predate this class; they stay as they are because they are stable.
   | 'ERR_CLUSTER_APPS_UNREADABLE'
   | 'ERR_CLUSTER_CONFIG'

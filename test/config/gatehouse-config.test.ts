@@ -295,6 +295,15 @@ describe('gateway sizes and workers', () => {
     }));
   it('maxConnectionsPerAddress 1000', () => expect(gw('  maxConnectionsPerAddress: 1000\n').maxConnectionsPerAddress).toBe(1000));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
+  const exec: { name: string; yaml: string; want: unknown }[] = [
+    { name: 'exec.allow by default: the admin group', yaml: '', want: { groups: ['admins'] } },
+    { name: 'exec.allow by default follows authn.adminGroup', yaml: 'authn:\n  adminGroup: ops\n', want: { groups: ['ops'] } },
+    { name: 'exec.allow: uids and groups', yaml: 'gateway:\n  exec: { allow: { uid: [ci], groups: [sre] } }\n', want: { uid: ['ci'], groups: ['sre'] } },
+    { name: 'exec.allow: {} lets every authenticated user (open DC/OS)', yaml: 'gateway:\n  exec: { allow: {} }\n', want: {} },
+  ];
+  for (const c of exec) it(c.name, () => expect(parseConfig(c.yaml, 'g.yaml').gateway.exec.allow).toEqual(c.want));
+  it('exec.allow with an unknown key is an error naming it', () =>
+    expect(() => parseConfig('gateway:\n  exec: { allow: { user: [x] } }\n', 'g.yaml')).toThrow(/gateway\.exec\.allow/));
 });
 
 describe('values', () => {

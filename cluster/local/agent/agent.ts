@@ -6,9 +6,10 @@ import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { LocalClusterError } from '../errors.js';
-import type { TaskCgroup } from './cgroups.js';
 import type { Isolation } from './isolation.js';
+import { NestedContainers } from './nested-containers.js';
 import { processTree, residentBytes, signalAll } from './process-tree.js';
+import type { RunningTask } from './running-task.js';
 import type { Resources } from '../master/resources.js';
 import { nowSeconds, type LocalTaskState, type TaskLaunch, type TaskStatusUpdate } from '../master/task-messages.js';
 
@@ -25,18 +26,7 @@ export interface AgentOptions {
   readonly watchdogMs?: number;
 }
 
-export interface RunningTask {
-  readonly launch: TaskLaunch;
-  readonly sandbox: string;
-  readonly runId: string;
-  readonly startedAt: number;
-  pid: number | null;
-  child: ChildProcess | null;
-  cgroup: TaskCgroup | null;
-  killing: boolean;
-  limitation: string | null;
-  exited: Promise<void>;
-}
+export type { RunningTask } from './running-task.js';
 
 export class LocalAgent {
   readonly id: string;
@@ -44,6 +34,8 @@ export class LocalAgent {
   readonly ip: string;
   readonly resources: Resources;
   readonly registeredAt = nowSeconds();
+  /** Commands run inside tasks (`dcos task exec`). */
+  readonly nested: NestedContainers;
   readonly #options: AgentOptions;
   readonly #tasks = new Map<string, RunningTask>();
   #watchdog: NodeJS.Timeout | null = null;
@@ -55,6 +47,12 @@ export class LocalAgent {
     this.hostname = options.hostname;
     this.ip = options.ip;
     this.resources = options.resources;
+    this.nested = new NestedContainers({
+      tasks: () => this.tasks(),
+      taskEnvironment: (task) => this.#environment(task.launch, task.sandbox),
+      isolation: options.isolation,
+      logger: options.logger,
+    });
   }
 
   /** The port of the agent's HTTP endpoint (set once its server listens). */
@@ -171,6 +169,7 @@ export class LocalAgent {
   async close(): Promise<void> {
     if (this.#watchdog) clearInterval(this.#watchdog);
     this.#watchdog = null;
+    await this.nested.close();
     // Bounded: a process the kernel cannot reap (stuck in D state) must not hold Gatehouse's shutdown.
     const killed = Promise.all([...this.#tasks.keys()].map((id) => this.kill(id, 2000)));
     const gaveUp = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 8000).unref());
@@ -196,8 +195,9 @@ export class LocalAgent {
   }
 
   async #exited(task: RunningTask, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    // Whatever the task left behind (daemons, children) goes with it.
+    // Whatever the task left behind (daemons, children, commands run in it) goes with it.
     await this.#killHard(task);
+    this.nested.killOf(task);
     await task.cgroup?.remove();
     this.#tasks.delete(task.launch.taskId);
     if (this.#tasks.size === 0 && this.#watchdog) {

@@ -12,6 +12,11 @@ export interface Isolation {
   describe(): string;
   /** argv that runs `command` (a shell command) isolated, its first process joining `procsFiles`. */
   launchArgv(command: string, procsFiles: readonly string[]): string[];
+  /**
+   * argv that runs `inner` beside a running task (`dcos task exec`): in the task's cgroups, and with
+   * namespaces inside the task's PID, mount, UTS and IPC namespaces (those of `namespacePid`), in `cwd`.
+   */
+  execArgv(inner: readonly string[], procsFiles: readonly string[], namespacePid: number | null, cwd: string): string[];
 }
 
 export interface IsolationOptions {
@@ -66,6 +71,15 @@ export async function detectIsolation(options: IsolationOptions): Promise<Isolat
         : [...guard, 'sh', '-c', command];
       if (procsFiles.length === 0) return isolated;
       return ['sh', '-c', JOIN, 'join', ...procsFiles, '--', ...isolated];
+    },
+    execArgv(inner, procsFiles, namespacePid, cwd) {
+      // Entering a mount namespace moves the working directory to its root: --wd sets the sandbox again.
+      const entered =
+        namespaces && namespacePid !== null
+          ? [...guard, 'nsenter', `--target=${namespacePid}`, '--pid', '--mount', '--uts', '--ipc', `--wd=${cwd}`, '--', ...inner]
+          : [...guard, ...inner];
+      if (procsFiles.length === 0) return entered;
+      return ['sh', '-c', JOIN, 'join', ...procsFiles, '--', ...entered];
     },
   };
 }

@@ -1,14 +1,29 @@
 // An agent's own HTTP endpoint (what `/agent/<id>/` and `/slave/<id>/` in the gateway reach), as a
 // Mesos agent serves it: `/state`, `/monitor/statistics`, `/metrics/snapshot`, the sandbox files API (`/files/debug`,
 // `/files/browse`, `/files/read`, `/files/download`) and the v1 operator API (`POST /api/v1`).
-// File paths are confined to the agent's sandboxes (agent/sandbox-files.ts).
+// File paths are confined to the agent's sandboxes (agent/sandbox-files.ts); the calls behind
+// `dcos task exec` are agent-exec.ts.
 import { createReadStream } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { basename } from 'node:path';
 import type { LocalAgent } from '../agent/agent.js';
 import { FilesError, SandboxFiles } from '../agent/sandbox-files.js';
 import type { LocalMaster } from '../master/master.js';
-import { AgentCallError, answerCall, JSON_CODEC, validateCall, type AgentCallCodec } from './agent-calls.js';
+import {
+  agentTypes,
+  AgentCallDecodeError,
+  AGENT_MEDIA_TYPES,
+  decodeAgentMessage,
+  encodeAgentMessage,
+  mediaTypeOf,
+  RECORDIO,
+  type AgentMediaType,
+  type AgentMessage,
+} from '../../agent-call.js';
+import { NestedContainerError } from '../agent/nested-containers.js';
+import { AgentCallError, answerCall, isContainerCall, validateCall } from './agent-calls.js';
+import { attachInput, fromThisMachineOnly, killContainer, launchSession, waitContainer } from './agent-exec.js';
+import { accepts } from './operator-api.js';
 import { agentMetricsSnapshot } from './agent-metrics.js';
 import { agentState, finishedRuns, monitorStatistics } from './agent-state.js';
 
@@ -19,7 +34,8 @@ export function createAgentHttpServer(agent: LocalAgent, master: LocalMaster): S
   const files = new SandboxFiles(agent, () => finishedRuns(agent, master));
   return createServer((request, response) => {
     handle(agent, master, files, request, response).catch((error: unknown) => {
-      if (error instanceof FilesError || error instanceof AgentCallError) return sendText(response, error.status, error.message);
+      if (error instanceof FilesError || error instanceof AgentCallError || error instanceof NestedContainerError)
+        return sendText(response, error.status, error.message);
       sendJson(response, 500, { message: error instanceof Error ? error.message : String(error) });
     });
   });
@@ -64,33 +80,79 @@ async function handle(agent: LocalAgent, master: LocalMaster, files: SandboxFile
   sendJson(response, 404, { message: `${path}: not an endpoint of this agent` });
 }
 
-/** `POST /api/v1`: the codec by Content-Type (and Accept), the call checked, then answered. */
+/**
+ * `POST /api/v1`: a call in JSON or protobuf (Content-Type), answered in what Accept allows (JSON when
+ * both are, as Mesos); ATTACH_CONTAINER_INPUT alone comes as a RecordIO stream of calls.
+ */
 async function operatorCall(agent: LocalAgent, files: SandboxFiles, request: IncomingMessage, response: ServerResponse): Promise<void> {
   if (request.method !== 'POST') {
     response.setHeader('allow', 'POST');
     return sendText(response, 405, `Expecting a 'POST' request, received '${request.method}'`);
   }
-  const contentType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  const codec = codecFor(contentType);
-  if (!codec)
+  const contentType = mediaTypeOf(request.headers['content-type']);
+  const ctx = { agent, request, response };
+  if (contentType === RECORDIO) {
+    const messageType = mediaTypeOf(request.headers['message-content-type']);
+    if (!isAgentMedia(messageType))
+      return sendText(response, 415, `Expecting 'Message-Content-Type' of ${AGENT_MEDIA_TYPES.join(' or ')} for a RecordIO stream of calls`);
+    fromThisMachineOnly(request, 'ATTACH_CONTAINER_INPUT');
+    return attachInput(ctx, messageType);
+  }
+  if (!isAgentMedia(contentType))
     return sendText(
       response,
       415,
-      `Expecting 'Content-Type' of application/json (got ${JSON.stringify(contentType)}); protobuf agent calls are not answered yet`,
+      `Expecting 'Content-Type' of ${AGENT_MEDIA_TYPES.join(' or ')}, or ${RECORDIO} (ATTACH_CONTAINER_INPUT); got ${JSON.stringify(contentType)}`,
     );
-  const accept = request.headers.accept ?? '*/*';
-  if (!/(^|,)\s*(application\/json|application\/\*|\*\/\*)/i.test(accept))
-    return sendText(response, 406, `Expecting 'Accept' to allow application/json (got ${JSON.stringify(accept)})`);
   const body = await readBody(request, MAX_CALL_BYTES);
   if (!body) return sendText(response, 413, `the call is larger than ${MAX_CALL_BYTES} bytes`);
-  const answer = await answerCall(validateCall(codec.decode(body)), agent, files);
-  const encoded = codec.encode(answer);
-  response.writeHead(200, { 'content-type': codec.mediaType, 'content-length': encoded.length });
+  let decoded: AgentMessage;
+  try {
+    decoded = decodeAgentMessage(body, contentType, agentTypes().call);
+  } catch (error) {
+    if (error instanceof AgentCallDecodeError) throw new AgentCallError(400, error.message);
+    throw error;
+  }
+  const call = validateCall(decoded);
+  if (!isContainerCall(call)) {
+    const answerType = AGENT_MEDIA_TYPES.find((type) => accepts(request.headers.accept, type));
+    if (!answerType) return sendText(response, 406, `Expecting 'Accept' to allow ${AGENT_MEDIA_TYPES.join(' or ')}`);
+    return sendMessage(response, await answerCall(call, agent, files), answerType);
+  }
+  if (call.type === 'LAUNCH_NESTED_CONTAINER_SESSION') {
+    // A stream of records: Accept must allow RecordIO; Message-Accept picks the records' form.
+    if (!accepts(request.headers.accept, RECORDIO)) return sendText(response, 406, `Expecting 'Accept' to allow ${RECORDIO}`);
+    const messageAccept = request.headers['message-accept'];
+    const messageType = AGENT_MEDIA_TYPES.find((type) => accepts(Array.isArray(messageAccept) ? messageAccept.join(',') : messageAccept, type));
+    if (!messageType) return sendText(response, 406, `Expecting 'Message-Accept' to allow ${AGENT_MEDIA_TYPES.join(' or ')}`);
+    fromThisMachineOnly(request, call.type);
+    return launchSession(ctx, call, messageType);
+  }
+  const answerType = AGENT_MEDIA_TYPES.find((type) => accepts(request.headers.accept, type));
+  if (!answerType) return sendText(response, 406, `Expecting 'Accept' to allow ${AGENT_MEDIA_TYPES.join(' or ')}`);
+  switch (call.type) {
+    case 'KILL_CONTAINER':
+    case 'KILL_NESTED_CONTAINER':
+      fromThisMachineOnly(request, call.type);
+      await killContainer(ctx, call);
+      response.writeHead(200, { 'content-length': 0 });
+      return void response.end();
+    case 'WAIT_CONTAINER':
+    case 'WAIT_NESTED_CONTAINER':
+      return sendMessage(response, await waitContainer(ctx, call), answerType);
+    case 'ATTACH_CONTAINER_INPUT':
+      return sendText(response, 415, `ATTACH_CONTAINER_INPUT is a stream: expecting 'Content-Type: ${RECORDIO}'`);
+  }
+}
+
+function sendMessage(response: ServerResponse, answer: AgentMessage, answerType: AgentMediaType): void {
+  const encoded = encodeAgentMessage(agentTypes().response, answer, answerType);
+  response.writeHead(200, { 'content-type': answerType, 'content-length': encoded.length });
   response.end(encoded);
 }
 
-function codecFor(contentType: string): AgentCallCodec | null {
-  return contentType === JSON_CODEC.mediaType ? JSON_CODEC : null;
+function isAgentMedia(type: string): type is AgentMediaType {
+  return (AGENT_MEDIA_TYPES as readonly string[]).includes(type);
 }
 
 /** The whole body, or null past `limit` (then the rest is not read). */

@@ -1,7 +1,7 @@
-// The agent's v1 operator API (`POST /api/v1`): GET_CONTAINERS, LIST_FILES and READ_FILE in Mesos's
-// JSON form (the protobuf `agent.Call`/`agent.Response` as proto3 JSON: enums by name, ids as
-// `{value}`, bytes as base64). Calls are decoded and answers encoded by a codec chosen from the
-// Content-Type and Accept headers, so protobuf is one more codec beside JSON, not another handler.
+// The agent's v1 operator API (`POST /api/v1`): GET_CONTAINERS, LIST_FILES and READ_FILE answered here;
+// the calls that run commands in tasks (agent-exec.ts) are checked here too. Calls arrive decoded into
+// Mesos's JSON shape (cluster/agent-call.ts: enums by name, ids as `{value}`, bytes as Buffers) from
+// JSON or protobuf alike, so each check and answer is written once.
 import type { LocalAgent } from '../agent/agent.js';
 import { FilesError, type FileInfo, type SandboxFiles } from '../agent/sandbox-files.js';
 import { taskStatistics } from '../agent/task-statistics.js';
@@ -10,7 +10,32 @@ import { LocalClusterError } from '../errors.js';
 /** READ_FILE answers at most this much per call; the caller asks again from offset + length. */
 export const MAX_READ_FILE_BYTES = 1024 * 1024;
 
+/** A container id with its parent, as the calls name nested containers. */
+export interface ContainerIdJson {
+  readonly value: string;
+  readonly parent?: ContainerIdJson;
+}
+
+/** The calls about nested containers: their sections are checked field by field in agent-exec.ts. */
+export const CONTAINER_CALLS = [
+  'LAUNCH_NESTED_CONTAINER_SESSION',
+  'ATTACH_CONTAINER_INPUT',
+  'WAIT_CONTAINER',
+  'WAIT_NESTED_CONTAINER',
+  'KILL_CONTAINER',
+  'KILL_NESTED_CONTAINER',
+] as const;
+export type ContainerCallType = (typeof CONTAINER_CALLS)[number];
+
+export type ContainerCall = { readonly type: ContainerCallType; readonly [section: string]: unknown };
+export type FilesCall = Exclude<AgentCall, ContainerCall>;
+
+export function isContainerCall(call: AgentCall): call is ContainerCall {
+  return (CONTAINER_CALLS as readonly string[]).includes(call.type);
+}
+
 export type AgentCall =
+  | ContainerCall
   | { readonly type: 'GET_CONTAINERS'; readonly get_containers?: { readonly show_nested?: boolean; readonly show_standalone?: boolean } }
   | { readonly type: 'LIST_FILES'; readonly list_files: { readonly path: string } }
   | { readonly type: 'READ_FILE'; readonly read_file: { readonly path: string; readonly offset: number; readonly length?: number } };
@@ -18,39 +43,12 @@ export type AgentCall =
 /** An answer before encoding; `bytes` fields are Buffers, each codec writes them its own way. */
 export type AgentResponse = Record<string, unknown> & { readonly type: string };
 
-/** Turns a request body into a call and an answer into bytes, for one media type. */
-export interface AgentCallCodec {
-  readonly mediaType: string;
-  decode(body: Buffer): unknown;
-  encode(response: AgentResponse): Buffer;
-}
-
 export class AgentCallError extends LocalClusterError {
   readonly status: number;
   constructor(status: number, message: string) {
     super('ERR_CLUSTER_LOCAL_AGENT_CALL', message);
     this.status = status;
   }
-}
-
-export const JSON_CODEC: AgentCallCodec = {
-  mediaType: 'application/json',
-  decode(body) {
-    try {
-      return JSON.parse(body.toString('utf8'));
-    } catch (error) {
-      throw new AgentCallError(400, `Failed to parse body into JSON: ${(error as Error).message}`);
-    }
-  },
-  // proto3 JSON writes `bytes` as base64.
-  encode: (response) =>
-    Buffer.from(
-      JSON.stringify(response, (_key, value: unknown) => (isBufferJson(value) ? Buffer.from(value.data).toString('base64') : value)),
-    ),
-};
-
-function isBufferJson(value: unknown): value is { type: 'Buffer'; data: number[] } {
-  return typeof value === 'object' && value !== null && (value as { type?: unknown }).type === 'Buffer' && Array.isArray((value as { data?: unknown }).data);
 }
 
 /** Checks a decoded body is a call this agent answers; the error names the field that is wrong. */
@@ -77,6 +75,7 @@ export function validateCall(raw: unknown): AgentCall {
       throw new AgentCallError(400, `Failed to validate agent::Call: '${field}' must be a non-negative integer`);
     return n;
   };
+  if ((CONTAINER_CALLS as readonly string[]).includes(type)) return call as AgentCall;
   switch (type) {
     case 'GET_CONTAINERS':
       return { type, get_containers: (call['get_containers'] as { show_nested?: boolean } | undefined) ?? {} };
@@ -92,12 +91,13 @@ export function validateCall(raw: unknown): AgentCall {
     default:
       throw new AgentCallError(
         400,
-        `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} (it answers GET_CONTAINERS, LIST_FILES, READ_FILE)`,
+        `Failed to validate agent::Call: this agent does not answer ${JSON.stringify(type)} ` +
+          `(it answers GET_CONTAINERS, LIST_FILES, READ_FILE, ${CONTAINER_CALLS.join(', ')})`,
       );
   }
 }
 
-export async function answerCall(call: AgentCall, agent: LocalAgent, files: SandboxFiles): Promise<AgentResponse> {
+export async function answerCall(call: FilesCall, agent: LocalAgent, files: SandboxFiles): Promise<AgentResponse> {
   try {
     switch (call.type) {
       case 'GET_CONTAINERS':

@@ -239,9 +239,9 @@ describe('bad agent calls', () => {
     { name: 'LIST_FILES without its section', body: JSON.stringify({ type: 'LIST_FILES' }), status: 400, reason: /'list_files'/ },
     { name: 'a Content-Type it does not take', body: '{}', headers: { 'content-type': 'text/plain' }, status: 415, reason: /Content-Type/ },
     {
-      name: 'an Accept without JSON',
+      name: 'an Accept with neither JSON nor protobuf',
       body: JSON.stringify({ type: 'GET_CONTAINERS' }),
-      headers: { 'content-type': 'application/json', accept: 'application/x-protobuf' },
+      headers: { 'content-type': 'application/json', accept: 'text/html' },
       status: 406,
       reason: /Accept/,
     },
