@@ -78,10 +78,12 @@ describe('DirectoryWatch', () => {
   }
 
   it('a burst of writes within the debounce is one change', async () => {
-    const w = await watching({ debounceMs: 50, pollMs: 0 });
+    // A debounce long enough that ten small writes fall within it even on a loaded machine (at 50 ms,
+    // a load of 15 spread them over two windows).
+    const w = await watching({ debounceMs: 400, maxWaitMs: 2000, pollMs: 0 });
     for (let i = 0; i < 10; i++) await writeFile(join(dir, 'a.yaml'), `v: ${i}\n`);
     await until(() => w.changes() >= 1, 'the burst');
-    await sleep(200);
+    await sleep(600);
     expect(w.changes()).toBe(1);
   });
 
