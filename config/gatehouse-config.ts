@@ -209,7 +209,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       maxConnectionsPerAddress: (get(raw, ['gateway', 'maxConnectionsPerAddress']) as number | undefined) ?? 512,
       engine: (get(raw, ['gateway', 'engine']) as 'lean' | 'node' | undefined) ?? 'lean',
       accept: (get(raw, ['gateway', 'accept']) as 'shared' | 'round-robin' | undefined) ?? 'shared',
-      exec: { allow: (get(raw, ['gateway', 'exec', 'allow']) as { uid?: string[]; groups?: string[] } | undefined) ?? { groups: [adminGroup] } },
+      exec: { allow: (get(raw, ['gateway', 'exec', 'allow']) as { uid?: string[]; groups?: string[] } | undefined) ?? {} },
       accessLog: {
         enabled: (get(raw, ['gateway', 'accessLog', 'enabled']) as boolean | undefined) ?? true,
         sample: (get(raw, ['gateway', 'accessLog', 'sample']) as number | undefined) ?? 1,

@@ -78,7 +78,7 @@ export interface GatewayConfig {
   readonly engine: 'lean' | 'node';        // lean: Node's parser + a lean hot path (gateway/http1); node: node:http
   readonly accept: 'shared' | 'round-robin'; // with workers: each accepts from the shared socket, or the primary hands connections out in turn
   readonly accessLog: AccessLogConfig;
-  /** Who may run commands in tasks (`dcos task exec`); default: authn.adminGroup's members. `{}`: any authenticated user. */
+  /** Who may run commands in tasks (`dcos task exec`); default `{}`: any authenticated user, as open DC/OS. */
   readonly exec: { readonly allow: { readonly uid?: readonly string[]; readonly groups?: readonly string[] } };
 }
 

@@ -296,8 +296,7 @@ describe('gateway sizes and workers', () => {
   it('maxConnectionsPerAddress 1000', () => expect(gw('  maxConnectionsPerAddress: 1000\n').maxConnectionsPerAddress).toBe(1000));
   it('shutdownTimeout 30s', () => expect(gw('  shutdownTimeout: 30s\n').shutdownTimeoutMs).toBe(30_000));
   const exec: { name: string; yaml: string; want: unknown }[] = [
-    { name: 'exec.allow by default: the admin group', yaml: '', want: { groups: ['admins'] } },
-    { name: 'exec.allow by default follows authn.adminGroup', yaml: 'authn:\n  adminGroup: ops\n', want: { groups: ['ops'] } },
+    { name: 'exec.allow by default: any authenticated user, as open DC/OS', yaml: '', want: {} },
     { name: 'exec.allow: uids and groups', yaml: 'gateway:\n  exec: { allow: { uid: [ci], groups: [sre] } }\n', want: { uid: ['ci'], groups: ['sre'] } },
     { name: 'exec.allow: {} lets every authenticated user (open DC/OS)', yaml: 'gateway:\n  exec: { allow: {} }\n', want: {} },
   ];
