@@ -64,7 +64,7 @@ const SCHEMA: Schema = {
     },
   },
 };
-const validate = compileSchema(SCHEMA);
+const validate = compileSchema('users-file', SCHEMA);
 
 /** Why `uid` cannot be a users-file uid, or null when it can. */
 export function uidProblem(uid: string): string | null {
