@@ -117,18 +117,23 @@ console.log(`node ${version.trim()}, ${runs} starts per case (median), CPU ms us
 console.log('| target | case | total CPU ms per start (start to exit) | primary at ready | each worker at ready | totals |');
 console.log('| --- | --- | ---: | ---: | ---: | --- |');
 for (const testCase of CASES) {
+  // Targets alternate start by start: the machine's speed drifts, so a before/after compares within a case.
+  const results = new Map(targets.map((target) => [target, []]));
+  const configs = new Map(targets.map((target) => [target, freshConfig(`${target.name}-${testCase.workers}`, testCase.workers)]));
   for (const target of targets) {
-    const results = [];
-    let config = freshConfig(`${target.name}-${testCase.workers}`, testCase.workers);
     // The uncounted start: compile cache filled, and for `restart` and `validate` the key and users made.
-    if (testCase.name === 'validate') await runOnce(target.checkout, config);
-    await testCase.once(target.checkout, config);
-    for (let i = 0; i < runs; i++) {
-      if (testCase.fresh) config = freshConfig(`${target.name}-${testCase.workers}`, testCase.workers);
-      results.push(await testCase.once(target.checkout, config));
+    if (testCase.name === 'validate') await runOnce(target.checkout, configs.get(target));
+    await testCase.once(target.checkout, configs.get(target));
+  }
+  for (let i = 0; i < runs; i++) {
+    for (const target of targets) {
+      if (testCase.fresh) configs.set(target, freshConfig(`${target.name}-${testCase.workers}`, testCase.workers));
+      results.get(target).push(await testCase.once(target.checkout, configs.get(target)));
     }
-    const of = (key) => (results[0][key] === undefined || results[0][key] === null ? '' : String(median(results.map((r) => r[key]))));
-    const totals = results.map((r) => r.total).join(', ');
-    console.log(`| ${target.name} | ${testCase.name} | ${of('total')} | ${of('primary')} | ${of('worker')} | ${totals} |`);
+  }
+  for (const target of targets) {
+    const list = results.get(target);
+    const of = (key) => (list[0][key] === undefined || list[0][key] === null ? '' : String(median(list.map((r) => r[key]))));
+    console.log(`| ${target.name} | ${testCase.name} | ${of('total')} | ${of('primary')} | ${of('worker')} | ${list.map((r) => r.total).join(', ')} |`);
   }
 }
