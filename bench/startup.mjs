@@ -2,7 +2,7 @@
 // and 2 gateway workers, each in a fresh directory (a first start: signing key and admin password
 // created, as in every end-to-end test) and once more in the same directory (a restart, as operators do).
 //
-//   npm run build && node bench/startup.mjs [--runs 7] [--node /path/to/node] [--baseline DIR]
+//   npm run build && node bench/startup.mjs [--runs 7] [--node /path/to/node] [--baseline DIR] [--compare-cache]
 //
 // Per start: user + system CPU of the whole process tree from start to exit (GNU time, which counts the
 // workers the primary reaped), and at "gatehouse is running" each process's own from /proc. One start
@@ -20,6 +20,8 @@ const option = (name, fallback) => {
 const runs = Number(option('runs', '7'));
 const node = option('node', process.execPath);
 const baseline = option('baseline', null);
+// --compare-cache: this checkout once more with NODE_DISABLE_COMPILE_CACHE=1, to see what the cache saves.
+const compareCache = args.includes('--compare-cache');
 requireTools(['/usr/bin/time'], 'apt-get install -y time');
 
 const run = benchRun('gatehouse-bench-startup-');
@@ -85,13 +87,13 @@ const totalMs = (timeFile) => {
   return Math.round((user + sys) * 1000);
 };
 
-async function validateOnce(checkout, config) {
+async function validateOnce({ checkout, env }, config) {
   const timeFile = join(run.dir, 'time.txt');
   await execFileAsync('/usr/bin/time', timed(timeFile, [node, join(checkout, 'bin/gatehouse'), 'validate', '--config', config]), { env });
   return { total: totalMs(timeFile) };
 }
 
-async function runOnce(checkout, config) {
+async function runOnce({ checkout, env }, config) {
   const timeFile = join(run.dir, 'time.txt');
   const child = run.start('/usr/bin/time', timed(timeFile, [node, join(checkout, 'bin/gatehouse'), 'run', '--config', config]), { env });
   await printed(child, 'gatehouse run', '"gatehouse is running"', 30_000);
@@ -111,7 +113,11 @@ const CASES = [
   { name: 'run, 2 workers, restart', workers: 2, fresh: false, once: runOnce },
 ];
 
-const targets = [{ name: 'gatehouse', checkout: root }, ...(baseline ? [{ name: 'baseline', checkout: baseline }] : [])];
+const targets = [
+  { name: 'gatehouse', checkout: root, env },
+  ...(baseline ? [{ name: 'baseline', checkout: baseline, env }] : []),
+  ...(compareCache ? [{ name: 'gatehouse, no compile cache', checkout: root, env: { ...env, NODE_DISABLE_COMPILE_CACHE: '1' } }] : []),
+];
 const { stdout: version } = await execFileAsync(node, ['--version']);
 console.log(`node ${version.trim()}, ${runs} starts per case (median), CPU ms user+sys`);
 console.log('| target | case | total CPU ms per start (start to exit) | primary at ready | each worker at ready | totals |');
@@ -122,13 +128,13 @@ for (const testCase of CASES) {
   const configs = new Map(targets.map((target) => [target, freshConfig(`${target.name}-${testCase.workers}`, testCase.workers)]));
   for (const target of targets) {
     // The uncounted start: compile cache filled, and for `restart` and `validate` the key and users made.
-    if (testCase.name === 'validate') await runOnce(target.checkout, configs.get(target));
-    await testCase.once(target.checkout, configs.get(target));
+    if (testCase.name === 'validate') await runOnce(target, configs.get(target));
+    await testCase.once(target, configs.get(target));
   }
   for (let i = 0; i < runs; i++) {
     for (const target of targets) {
       if (testCase.fresh) configs.set(target, freshConfig(`${target.name}-${testCase.workers}`, testCase.workers));
-      results.get(target).push(await testCase.once(target.checkout, configs.get(target)));
+      results.get(target).push(await testCase.once(target, configs.get(target)));
     }
   }
   for (const target of targets) {

@@ -50,7 +50,8 @@ export function registeredSchemas(): ReadonlyMap<string, Schema> {
  * no fallback to compiling at run time: a missing or stale validator is an error naming the fix.
  */
 export function compileSchema(name: string, schema: Schema): ValidateFunction {
-  if (SCHEMAS.has(name) && SCHEMAS.get(name) !== schema) throw new Error(`schema name ${name} is taken`);
+  // One validator file per name: two schemas under one name would share (and fail) one fingerprint.
+  if (SCHEMAS.has(name) && SCHEMAS.get(name) !== schema) throw new GatehouseError('ERR_CONFIG_SCHEMA_NAME', `two schemas are named ${name}`);
   SCHEMAS.set(name, schema);
   let loaded: ValidateFunction | null = null;
   const validate = ((data: unknown) => {
