@@ -4,8 +4,7 @@ import { createPublicKey, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { ConfigError, checkSchema, compileSchema, parseYamlFile, type Schema } from '../config/index.js';
+import { ConfigError, checkSchema, compileSchema, parseYamlFile, yamlLibrary, type Schema } from '../config/index.js';
 import { AuthnError } from './errors.js';
 import { DUMMY_HASH, checkPassword, hashPassword, isPasswordHash } from './password-hash.js';
 import { algorithmOf } from './trusted-keys.js';
@@ -64,7 +63,7 @@ const SCHEMA: Schema = {
     },
   },
 };
-const validate = compileSchema(SCHEMA);
+const validate = compileSchema('users-file', SCHEMA);
 
 /** Why `uid` cannot be a users-file uid, or null when it can. */
 export function uidProblem(uid: string): string | null {
@@ -164,7 +163,7 @@ export async function loadUsers(path: string): Promise<UsersFile> {
 async function writeUsers(path: string, users: UsersFile): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
-  const body = stringify({
+  const body = yamlLibrary().stringify({
     users: users.users.map((u) => ({ ...u, groups: [...u.groups] })),
     serviceAccounts: users.serviceAccounts.map((s) => ({
       uid: s.uid,

@@ -1,8 +1,9 @@
 // One logger for the process. On a terminal: one human line per event (time, level, message, then
 // the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
 // JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
+import { createRequire } from 'node:module';
 import { destination, multistream, pino, type Logger, type LevelWithSilent } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogRing } from '../gateway/index.js';
 
 export interface LoggerOptions {
@@ -15,6 +16,12 @@ export interface LoggerOptions {
 /** Secrets must never reach a log line, whatever a caller passes by mistake. */
 export const REDACT = { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' };
 
+/**
+ * pino-pretty (about 30 modules) is loaded only when human lines are chosen: JSON, the default off a
+ * terminal, never needs it (test/e2e/startup-modules.test.ts checks a JSON `gatehouse run`).
+ */
+const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
@@ -22,7 +29,7 @@ export function createLogger(options: LoggerOptions): Logger {
     redact: REDACT,
   };
   const out = options.pretty
-    ? pretty({
+    ? loadPretty()({
       colorize: process.stdout.isTTY ?? false,
       sync: true,
       singleLine: true,

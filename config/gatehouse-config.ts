@@ -15,7 +15,7 @@ import type { GatehouseConfig, ListenAddress } from './types.js';
 import { formatKeyPath, parseYamlFile, type KeyPath, type YamlFile } from './yaml-document.js';
 import { deepFreeze, parsePortRanges } from '../core/index.js';
 
-const validateShape = compileSchema(GATEHOUSE_SCHEMA);
+const validateShape = compileSchema('gatehouse-config', GATEHOUSE_SCHEMA);
 const DOMAIN = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/;
 
 export async function loadConfig(file: string): Promise<GatehouseConfig> {

@@ -4,6 +4,6 @@ export { loadConfig, parseConfig, LOOPBACK_VIP_RANGE } from './gatehouse-config.
 export { parseDuration } from './duration.js';
 export { parseSize } from './size.js';
 export { parseListenAddress } from './listen-address.js';
-export { parseYamlFile, formatKeyPath, type YamlFile, type KeyPath } from './yaml-document.js';
+export { parseYamlFile, yamlLibrary, formatKeyPath, type YamlFile, type KeyPath } from './yaml-document.js';
 export { compileSchema, checkSchema, type Schema } from './schema-check.js';
 export type * from './types.js';

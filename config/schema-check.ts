@@ -1,14 +1,14 @@
 // Validates a parsed document against a JSON Schema (ajv) and reports every failure as a
 // ConfigProblem that names the key and points at it, in words an operator understands.
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { GatehouseError } from '../core/index.js';
 import type { ConfigProblem } from './errors.js';
 import { formatKeyPath, type KeyPath, type YamlFile } from './yaml-document.js';
-import { parseDuration } from './duration.js';
-import { parseSize } from './size.js';
-
-// ajv is CommonJS; under NodeNext its default export arrives wrapped.
-type AjvClass = typeof AjvModule.default;
-const Ajv: AjvClass = (AjvModule as unknown as { default: AjvClass }).default ?? (AjvModule as unknown as AjvClass);
+import { SCHEMA_FORMATS } from './schema-formats.js';
 
 const FORMAT_HINTS: Record<string, string> = {
   duration: 'a duration such as 90s, 5m, 5d, or a number of seconds',
@@ -20,30 +20,66 @@ const FORMAT_HINTS: Record<string, string> = {
 
 export type Schema = Record<string, unknown>;
 
+/** ajv's options for every schema (the build compiles with these; errors are described from what they report). */
+export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: true, verbose: true, coerceTypes: false, useDefaults: false } as const;
+
 /**
- * A validator compiled on its first call. Modules compile their schema when imported, and compiling
- * costs about as much CPU as loading the rest of a module tree (the config schema ~130 ms): a
- * gateway worker or a `gatehouse token` imports those modules without ever validating a file.
+ * Where the build (scripts/compile-schemas.mjs) writes each schema's validator as code. Compiling a
+ * schema with ajv at start cost ~250 ms of CPU in every `gatehouse run`; the generated code costs a
+ * file read. The tests run the sources, which use the validators built into dist/ from the same schemas.
  */
-export function compileSchema(schema: Schema): ValidateFunction {
-  let compiled: ValidateFunction | null = null;
+export const VALIDATORS_DIR = fileURLToPath(
+  import.meta.url.endsWith('.ts') ? new URL('../dist/config/validators/', import.meta.url) : new URL('./validators/', import.meta.url),
+);
+
+/** Every schema named so far (by the modules that own them, when imported): what the build compiles. */
+const SCHEMAS = new Map<string, Schema>();
+
+/** The fingerprint a generated validator carries of the schema it was built from. */
+export function schemaHash(schema: Schema): string {
+  return createHash('sha256').update(JSON.stringify(schema)).digest('hex');
+}
+
+export function registeredSchemas(): ReadonlyMap<string, Schema> {
+  return SCHEMAS;
+}
+
+/**
+ * The validator of `schema`, built into dist/ under `name`, loaded on its first call: a gateway worker
+ * or `gatehouse token` imports the modules that own schemas without ever validating a file. There is
+ * no fallback to compiling at run time: a missing or stale validator is an error naming the fix.
+ */
+export function compileSchema(name: string, schema: Schema): ValidateFunction {
+  // One validator file per name: two schemas under one name would share (and fail) one fingerprint.
+  if (SCHEMAS.has(name) && SCHEMAS.get(name) !== schema) throw new GatehouseError('ERR_CONFIG_SCHEMA_NAME', `two schemas are named ${name}`);
+  SCHEMAS.set(name, schema);
+  let loaded: ValidateFunction | null = null;
   const validate = ((data: unknown) => {
-    compiled ??= compileNow(schema);
-    const valid = compiled(data);
-    validate.errors = compiled.errors;
+    loaded ??= loadValidator(VALIDATORS_DIR, name, schema);
+    const valid = loaded(data);
+    validate.errors = loaded.errors;
     return valid;
   }) as ValidateFunction;
   return validate;
 }
 
-function compileNow(schema: Schema): ValidateFunction {
-  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true, coerceTypes: false, useDefaults: false });
-  ajv.addFormat('duration', { type: 'string', validate: (s: string) => parseDuration(s) !== null });
-  ajv.addFormat('size', { type: 'string', validate: (s: string) => parseSize(s) !== null });
-  ajv.addFormat('interface-name', { type: 'string', validate: (s: string) => s !== 'lo' && /^[A-Za-z0-9_.-]{1,15}$/.test(s) });
-  ajv.addFormat('workers', { type: 'string', validate: (s: string) => s === 'auto' });
-  ajv.addFormat('listen-address', { type: 'string', validate: (s: string) => s === '' || /^(\[[^\]]+\]|[^:\s]+):\d+$/.test(s) });
-  return ajv.compile(schema);
+interface GeneratedValidator {
+  readonly schemaHash: string;
+  bind(formats: typeof SCHEMA_FORMATS): ValidateFunction;
+}
+
+/** Reads `<dir>/<name>.cjs` (CommonJS: ajv's generated code requires its runtime helpers). */
+export function loadValidator(dir: string, name: string, schema: Schema): ValidateFunction {
+  const file = `${dir}${dir.endsWith('/') ? '' : '/'}${name}.cjs`;
+  if (!existsSync(file))
+    throw new GatehouseError('ERR_CONFIG_VALIDATOR_MISSING', `the validator of the ${name} schema is missing (${file}): run \`npm run build\``);
+  const generated = createRequire(import.meta.url)(file) as GeneratedValidator;
+  if (generated.schemaHash !== schemaHash(schema))
+    throw new GatehouseError(
+      'ERR_CONFIG_VALIDATOR_STALE',
+      `the validator of the ${name} schema (${file}) was built from another version of the schema: run \`npm run build\``,
+    );
+  return generated.bind(SCHEMA_FORMATS);
 }
 
 export function checkSchema(validate: ValidateFunction, doc: YamlFile): ConfigProblem[] {

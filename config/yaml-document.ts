@@ -1,6 +1,8 @@
 // Reads YAML (and JSON, a subset the same parser accepts) while keeping where every node came from,
 // so that any later check can point at `file:line:col`. Shared by the config, route and app files.
-import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import type { Node } from 'yaml';
 import type { ConfigProblem } from './errors.js';
 
 export type KeyPath = readonly (string | number)[];
@@ -20,7 +22,15 @@ export function formatKeyPath(path: KeyPath): string {
   return out;
 }
 
+let yaml: typeof Yaml | null = null;
+
+/** The yaml package (~70 modules), loaded by the first file read or written: a gateway worker does neither. */
+export function yamlLibrary(): typeof Yaml {
+  return (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+}
+
 export function parseYamlFile(text: string, file: string): YamlFile {
+  const { LineCounter, isMap, isScalar, isSeq, parseDocument } = yamlLibrary();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false });
   const at = (offset: number) => {

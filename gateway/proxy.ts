@@ -5,7 +5,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool } from 'undici';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
 import { GATEWAY_ANSWERS, GatewayError, UpstreamError, upstreamErrorOf, type GatewayAnswerCode } from './errors.js';
 import { encodePath } from './normalize-path.js';
@@ -83,6 +84,14 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
   return kept.length ? kept.join('; ') : null;
 }
 
+/**
+ * undici (about 110 modules) is loaded by the first request that needs it: the lean engine serves
+ * bodiless plain-HTTP requests without it, and a process that never proxies (the primary with workers)
+ * never loads it.
+ */
+let undici: typeof import('undici') | null = null;
+const loadUndici = (): typeof import('undici') => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+
 export class UpstreamProxy {
   /** Connection pools by `origin timeout`. */
   readonly #pools = new Map<string, Pool>();
@@ -118,7 +127,7 @@ export class UpstreamProxy {
       const key = `${origin} ${timeoutMs}${withBody ? ' body' : ''}`;
       pool = this.#pools.get(key);
       if (!pool) {
-        pool = new Pool(origin, {
+        pool = new (loadUndici().Pool)(origin, {
           connections: withBody ? null : 256,
           pipelining: 1,
           keepAliveTimeout: 4000,

@@ -72,7 +72,7 @@ const SCHEMA: Schema = {
     },
   },
 };
-const validate = compileSchema(SCHEMA);
+const validate = compileSchema('route-file', SCHEMA);
 
 type RawRoute = {
   name: string;

@@ -22,10 +22,13 @@ export interface GatehouseProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `prefix`: a command that execs the binary (e.g. setpriv to run it as another user). */
-export function startGatehouseProcess(args: readonly string[], options: { cwd?: string; prefix?: readonly string[] } = {}): GatehouseProcess {
+/** `prefix`: a command that execs the binary (e.g. setpriv to run it as another user); `env`: more variables. */
+export function startGatehouseProcess(
+  args: readonly string[],
+  options: { cwd?: string; prefix?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+): GatehouseProcess {
   const [command, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
-  const child = spawn(command, rest, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json' } });
+  const child = spawn(command, rest, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json', ...options.env } });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
   let stderr = '';

@@ -8,7 +8,7 @@ import type { LocalMaster } from '../master/master.js';
 import type { MasterJsonOptions } from './master-json.js';
 import { OperatorEvents } from './operator-events.js';
 import { getAgents, getExecutors, getFlags, getFrameworks, getMaster, getState, getTasks, getVersion } from './operator-json.js';
-import { CallDecodeError, decodeCall, encodeMessage, ResponseType, type MediaType } from './operator-proto.js';
+import { CallDecodeError, decodeCall, encodeMessage, type MediaType } from './operator-proto.js';
 import { getRoles } from './roles-json.js';
 
 /** Calls are a few bytes; anything near this is not a call. */
@@ -109,7 +109,7 @@ export class OperatorApi {
         501,
         `${type} is not implemented by the embedded master (it answers ${[...Object.keys(answers), 'SUBSCRIBE'].join(', ')})`,
       );
-    const bytes = encodeMessage(ResponseType, { type, ...answer() }, answerType);
+    const bytes = encodeMessage('Response', { type, ...answer() }, answerType);
     response.writeHead(200, { 'content-type': answerType, 'content-length': bytes.length });
     response.end(bytes);
   }

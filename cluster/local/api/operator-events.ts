@@ -7,7 +7,7 @@ import type { ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { LocalMaster, MasterEvent } from '../master/master.js';
 import { agentMessage, frameworkInfo, frameworkMessage, getState, statusMessage, taskMessage } from './operator-json.js';
-import { encodeMessage, EventType, type MediaType } from './operator-proto.js';
+import { encodeMessage, type MediaType } from './operator-proto.js';
 
 /** Mesos's DEFAULT_HEARTBEAT_INTERVAL. */
 export const HEARTBEAT_SECONDS = 15;
@@ -93,13 +93,13 @@ export class OperatorEvents {
     const encoded = new Map<MediaType, Buffer>();
     for (const subscriber of [...this.#subscribers]) {
       let record = encoded.get(subscriber.mediaType);
-      if (!record) encoded.set(subscriber.mediaType, (record = frame(encodeMessage(EventType, message, subscriber.mediaType))));
+      if (!record) encoded.set(subscriber.mediaType, (record = frame(encodeMessage('Event', message, subscriber.mediaType))));
       this.#write(subscriber, record);
     }
   }
 
   #send(subscriber: Subscriber, message: Record<string, unknown>): void {
-    this.#write(subscriber, frame(encodeMessage(EventType, message, subscriber.mediaType)));
+    this.#write(subscriber, frame(encodeMessage('Event', message, subscriber.mediaType)));
   }
 
   #write(subscriber: Subscriber, record: Buffer): void {

@@ -78,8 +78,8 @@ export function formatAppProblem(p: AppProblem): string {
 
 export const isAppError = (p: AppProblem): boolean => p.severity !== 'warning';
 
-const validateApp = compileSchema(APP_SCHEMA);
-const validateGroup = compileSchema(GROUP_SCHEMA);
+const validateApp = compileSchema('marathon-app', APP_SCHEMA);
+const validateGroup = compileSchema('marathon-group', GROUP_SCHEMA);
 /** Key path of each parsed app in its file (`apps[1]`), for messages about it found later (duplicates). */
 const keyPaths = new WeakMap<AppDefinition, KeyPath>();
 export const appKeyPath = (app: AppDefinition): KeyPath => keyPaths.get(app) ?? [];

@@ -1,0 +1,80 @@
+// What a `gatehouse run` process loads when it starts (issue: start-up CPU): the real binary with two
+// gateway workers and JSON logs, each process writing the CommonJS modules it loaded (`require.cache`,
+// which also holds the packages ESM imported) when it exits. Packages a process does not need must not
+// be there: the checks fail as soon as an eager import of one comes back. Also: the schemas are
+// validated by the code the build generated, never by ajv compiling them at start.
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { writeEmbeddedConfig } from '../support/embedded-config.js';
+import { startGatehouseProcess } from '../support/gatehouse-process.js';
+
+interface Loaded {
+  readonly pid: number;
+  readonly worker: boolean;
+  readonly files: readonly string[];
+}
+
+// Preloaded into every process of the run (NODE_OPTIONS is inherited by the workers node:cluster forks).
+const RECORDER = `
+const { writeFileSync } = require('node:fs');
+process.on('exit', () => {
+  const worker = require('node:cluster').isWorker;
+  writeFileSync(process.env.GATEHOUSE_TEST_LOADED_DIR + '/' + process.pid + '.json', JSON.stringify({ pid: process.pid, worker, files: Object.keys(require.cache) }));
+});
+`;
+
+let dir: string;
+let loaded: Loaded[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-startup-modules-'));
+  const config = await writeEmbeddedConfig(dir, { ports: '21500-21549', workers: 2 });
+  await writeFile(join(dir, 'recorder.cjs'), RECORDER);
+  const gatehouse = startGatehouseProcess(['run', '--config', config], {
+    env: { NODE_OPTIONS: `--require ${join(dir, 'recorder.cjs')}`, GATEHOUSE_TEST_LOADED_DIR: dir },
+  });
+  try {
+    await gatehouse.waitForLog((line) => line.msg === 'gatehouse is running', 30_000);
+  } finally {
+    expect(await gatehouse.stop()).toBe(0);
+  }
+  for (const name of await readdir(dir)) {
+    if (/^\d+\.json$/.test(name)) loaded.push(JSON.parse(await readFile(join(dir, name), 'utf8')) as Loaded);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+  loaded = [];
+});
+
+const packageFiles = (process: Loaded, name: string) => process.files.filter((file) => file.includes(`/node_modules/${name}/`));
+
+describe('a JSON-logging `gatehouse run` with two workers', () => {
+  test('every process recorded what it loaded (the primary and both workers)', () => {
+    expect(loaded.filter((p) => !p.worker)).toHaveLength(1);
+    expect(loaded.filter((p) => p.worker)).toHaveLength(2);
+  });
+
+  const NEVER_LOADED: { name: string; pkg: string; where: 'every process' | 'workers' }[] = [
+    { name: 'pino-pretty: only for human log lines', pkg: 'pino-pretty', where: 'every process' },
+    { name: "ajv's compiler: the schemas are compiled at build time", pkg: 'ajv/dist/compile', where: 'every process' },
+    { name: 'undici: only by the first request that needs it', pkg: 'undici', where: 'every process' },
+    { name: 'yaml: workers get users and routes from the primary, never read a file', pkg: 'yaml', where: 'workers' },
+  ];
+  for (const { name, pkg, where } of NEVER_LOADED) {
+    test(`${where} without ${name}`, () => {
+      const processes = where === 'workers' ? loaded.filter((p) => p.worker) : loaded;
+      expect(processes.length).toBeGreaterThan(0);
+      for (const process of processes) expect(packageFiles(process, pkg), `pid ${process.pid}`).toEqual([]);
+    });
+  }
+
+  test('the primary validated its files with the validators the build generated', () => {
+    const primary = loaded.find((p) => !p.worker)!;
+    const validators = primary.files.filter((file) => file.includes('/dist/config/validators/')).map((file) => file.replace(/.*\//, ''));
+    expect(validators).toEqual(expect.arrayContaining(['gatehouse-config.cjs', 'users-file.cjs']));
+  });
+});
