@@ -15,7 +15,7 @@ import {
 } from '../dns/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { EXIT_OK } from './exit-codes.js';
-import { nameServerIps } from './gatehouse.js';
+import { nameServerIps } from './dns-zone.js';
 import { listenHttp } from './http-listener.js';
 import { createLogger, wantsPretty } from './logger.js';
 import { resolvConfResolvers } from './resolv-conf.js';

@@ -5,7 +5,7 @@
 // response buffer and a patched ID. Rules: Mesos-DNS's resolver.
 import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
-import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from '../records/record-set.js';
+import type { AnswerRecords, NameRecords, SrvValue, ZoneOptions } from '../records/record-set.js';
 import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
@@ -47,7 +47,7 @@ export class AnswerTable {
   /** Values left out because they are not IP literals of the record's family. */
   readonly skipped: number;
 
-  constructor(records: RecordSet, zone: ZoneOptions, serial: number) {
+  constructor(records: AnswerRecords, zone: ZoneOptions, serial: number) {
     this.#zone = zone;
     this.#serial = serial >>> 0;
     this.#names = records.names;
