@@ -239,13 +239,13 @@ export class DnsServer {
     const reply = this.handle(msg, 'udp');
     if (reply === null) return;
     if (!(reply instanceof Promise)) {
-      this.#metrics.count(reply);
+      this.#metrics.count(reply, 'udp');
       socket.send(reply, port, address);
       return;
     }
     void reply.then((r) => {
       if (r && this.#udp === socket) {
-        this.#metrics.count(r);
+        this.#metrics.count(r, 'udp');
         socket.send(r, port, address);
       }
     });
@@ -279,7 +279,7 @@ export class DnsServer {
 
   #writeFramed(socket: TcpSocket, reply: Buffer): void {
     if (socket.destroyed || !socket.writable) return;
-    this.#metrics.count(reply);
+    this.#metrics.count(reply, 'tcp');
     const length = Buffer.allocUnsafe(2);
     length.writeUInt16BE(reply.length, 0);
     socket.cork();

@@ -13,6 +13,9 @@ export interface DnsCounters {
   readonly malformed: number;
   readonly dropped: number;
   readonly truncated: number;
+  /** Responses sent over each transport. */
+  readonly udp: number;
+  readonly tcp: number;
   readonly byRcode: ArrayLike<number>;
 }
 
@@ -33,6 +36,8 @@ export class DnsMetrics {
   malformed = 0;
   dropped = 0;
   truncated = 0;
+  udp = 0;
+  tcp = 0;
   /** Responses by rcode (index); a typed array, so counting is one store with no hashing. */
   readonly byRcode = new Float64Array(16);
 
@@ -41,12 +46,13 @@ export class DnsMetrics {
   }
 
   snapshot(): DnsCounters {
-    const { zone, names, answerBytes, forwarded, forwardFailed, malformed, dropped, truncated } = this;
-    return { zone, names, answerBytes, forwarded, forwardFailed, malformed, dropped, truncated, byRcode: Array.from(this.byRcode) };
+    const { zone, names, answerBytes, forwarded, forwardFailed, malformed, dropped, truncated, udp, tcp } = this;
+    return { zone, names, answerBytes, forwarded, forwardFailed, malformed, dropped, truncated, udp, tcp, byRcode: Array.from(this.byRcode) };
   }
 
-  count(reply: Buffer): void {
+  count(reply: Buffer, transport: 'udp' | 'tcp'): void {
     this.byRcode[reply[3]! & 0x0f]!++;
+    this[transport]++;
     if (reply[2]! & 0x02) this.truncated++;
   }
 }
@@ -88,6 +94,19 @@ export function registerDnsMetrics(registry: Registry, sources: DnsCounterSource
       },
     });
   }
+  new Counter({
+    name: 'gatehouse_dns_transport_responses_total',
+    help: 'DNS responses sent, by transport (and DNS worker, with dns.workers > 1)',
+    labelNames: ['transport', 'worker'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { worker, counters: c } of sources()) {
+        this.inc(labelled(worker, { transport: 'udp' }), c.udp);
+        this.inc(labelled(worker, { transport: 'tcp' }), c.tcp);
+      }
+    },
+  });
   const gauges: [string, string, (c: DnsCounters) => number][] = [
     ['gatehouse_dns_names', 'Names in the DNS answer table being served', (c) => c.names],
     ['gatehouse_dns_answer_bytes', 'Bytes of pre-encoded DNS answers being served', (c) => c.answerBytes],
