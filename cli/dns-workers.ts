@@ -165,7 +165,8 @@ export class DnsWorkers implements RecordSink {
         );
       case 'gatehouse-dns:applied': {
         if (message.error) {
-          this.#options.logger.error({ worker: slot.index + 1, zone: message.zone, serial: message.serial, reason: message.error }, 'DNS worker kept its previous answers');
+          const { zone, serial, error } = message;
+          this.#options.logger.error({ worker: slot.index + 1, zone, serial, reason: error }, 'DNS worker kept its previous answers');
           return;
         }
         const state = this.#state.get(slot.index);

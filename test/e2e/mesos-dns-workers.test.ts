@@ -39,7 +39,15 @@ beforeAll(async () => {
   const config = join(dir, 'config.json');
   writeFileSync(
     config,
-    JSON.stringify({ masters: [`127.0.0.1:${master.port}`], refreshSeconds: 60, domain: 'mesos', port: 0, listener: '127.0.0.1', httpport: 0, externalon: false }),
+    JSON.stringify({
+      masters: [`127.0.0.1:${master.port}`],
+      refreshSeconds: 60,
+      domain: 'mesos',
+      port: 0,
+      listener: '127.0.0.1',
+      httpport: 0,
+      externalon: false,
+    }),
   );
   gatehouse = startGatehouseProcess(['mesos-dns', '-config', config, '-workers', '2']);
   const serving = await gatehouse.waitForLog((l) => l.msg === 'mesos-dns is serving', 30_000);
