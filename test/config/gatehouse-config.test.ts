@@ -40,6 +40,7 @@ describe('defaults (interface §2)', () => {
     ['dns.ipSources', config.dns.ipSources, ['netinfo', 'mesos', 'host']],
     ['dns.enforceRFC952', config.dns.enforceRFC952, false],
     ['dns.healthyOnly', config.dns.healthyOnly, false],
+    ['dns.workers (DNS in the main process)', config.dns.workers, 1],
     ['gateway.listen', config.gateway.listen, { host: '127.0.0.1', port: 8080 }],
     ['gateway.tls', config.gateway.tls, null],
     ['gateway.workers', config.gateway.workers, availableParallelism()],
@@ -247,7 +248,7 @@ describe('problems, each with its position', () => {
       yaml: 'dns:\n  ttl: x\n  foo: 1\ncluster:\n  source: nope\n',
       want: [
         'g.yaml:2:8: dns.ttl: must be an integer, got string "x"',
-        'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly)',
+        'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly, workers)',
         'g.yaml:5:11: cluster.source: must be one of local, mesos, file, got string "nope"',
       ],
     },
