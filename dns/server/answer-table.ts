@@ -13,6 +13,9 @@ import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rc
 const MAX_ROTATIONS = 4;
 const OPT_RR_SIZE = 11;
 const SLOTS = 3;                           // A, AAAA, SRV
+/** An A / AAAA answer: owner pointer, type, class, TTL, length, address. */
+const A_RR_SIZE = 2 + 2 + 2 + 4 + 2 + 4;
+const AAAA_RR_SIZE = 2 + 2 + 2 + 4 + 2 + 16;
 
 export interface AnswerOptions {
   /** Largest response allowed on this transport for this client. */
@@ -87,7 +90,10 @@ export class AnswerTable {
         const additional = slot === 2 ? srvAdditional(this.#names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
         this.#first[number * SLOTS + slot] = offsets.length;
         this.#rotations[number * SLOTS + slot] = n;
-        for (let r = 0; r < n; r++) {
+        // A/AAAA answers are records of one size: one message, rotated when copied out. SRV answers
+        // (targets of different lengths, their addresses after them) keep a message per rotation.
+        const encoded = slot === 2 ? n : 1;
+        for (let r = 0; r < encoded; r++) {
           const start =
             slot === 2
               ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes)
@@ -141,13 +147,30 @@ export class AnswerTable {
     // The name owns records (else it would not be indexed), so an empty type is NODATA.
     if (rotations === 0) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
     if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
-    const message = this.#first[number * SLOTS + slot]! + (rotations > 1 ? this.#turn++ % rotations : 0);
-    return this.#copy(msg, query, this.#offset[message]!, this.#length[message]!, options);
+    const turn = rotations > 1 ? this.#turn++ % rotations : 0;
+    if (slot === 2 || turn === 0) {
+      const message = this.#first[number * SLOTS + slot]! + turn;
+      return this.#copy(msg, query, this.#slab, this.#offset[message]!, this.#length[message]!, options);
+    }
+    const message = this.#first[number * SLOTS + slot]!;
+    return this.#copy(msg, query, this.#rotated(query, message, turn, type === TYPE.A ? A_RR_SIZE : AAAA_RR_SIZE), 0, this.#length[message]!, options);
+  }
+
+  /** An A/AAAA message with its answers rotated by `turn` (what rotation `turn` used to be pre-encoded as). */
+  #rotated(query: ParsedQuery, message: number, turn: number, rrSize: number): Buffer {
+    const offset = this.#offset[message]!;
+    const length = this.#length[message]!;
+    const out = Buffer.allocUnsafe(length);
+    const answersAt = query.questionEnd;
+    this.#slab.copy(out, 0, offset, offset + answersAt);
+    const split = offset + answersAt + turn * rrSize;
+    const copied = this.#slab.copy(out, answersAt, split, offset + length);
+    this.#slab.copy(out, answersAt + copied, offset + answersAt, split);
+    return out;
   }
 
   /** The fast path: the pre-encoded response with the client's ID and flags (and OPT), cut to fit. */
-  #copy(msg: Buffer, query: ParsedQuery, offset: number, length: number, options: AnswerOptions): Buffer {
-    const slab = this.#slab;
+  #copy(msg: Buffer, query: ParsedQuery, slab: Buffer, offset: number, length: number, options: AnswerOptions): Buffer {
     const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
     let tc = 0;
     let copied = length;
@@ -302,8 +325,8 @@ function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
   let size = 4096;
   for (const [name, entry] of names) {
     const perMessage = 16 + name.length + 2;
-    if (entry.a.length) size += Math.min(MAX_ROTATIONS, entry.a.length) * (perMessage + entry.a.length * 16);
-    if (entry.aaaa.length) size += Math.min(MAX_ROTATIONS, entry.aaaa.length) * (perMessage + entry.aaaa.length * 28);
+    if (entry.a.length) size += perMessage + entry.a.length * 16;
+    if (entry.aaaa.length) size += perMessage + entry.aaaa.length * 28;
     if (entry.srv.length) size += Math.min(MAX_ROTATIONS, entry.srv.length) * (perMessage + entry.srv.length * 64);
   }
   return size;
