@@ -1,7 +1,7 @@
 // Scale curve: `gatehouse run` (file source, DNS and the gateway on) at growing task counts. Per count:
 // RSS of the primary once settled, its peak RSS (VmHWM: the parse of the state included), the RSS of
 // its worker processes, the time from a state change to the rebuilt DNS records, and DNS queries/s.
-//   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--dns-workers 1] [--gateway-workers 1]
+//   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--dns-workers 1] [--gateway-workers 1] [--root DIR]
 // Needs dnsperf (apt-get install -y dnsperf). Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync, mkdirSync } from 'node:fs';
@@ -18,9 +18,11 @@ const { values } = parseArgs({
     'dns-workers': { type: 'string', default: '1' },
     'gateway-workers': { type: 'string', default: '1' },
     node: { type: 'string', default: process.execPath },
+    // Another built checkout of Gatehouse to measure instead of this one (a before/after comparison).
+    root: { type: 'string' },
   },
 });
-const root = new URL('..', import.meta.url).pathname;
+const root = values.root ?? new URL('..', import.meta.url).pathname;
 if (!existsSync(join(root, 'dist/cli/main.js'))) { console.error('dist/ is missing: npm run build'); process.exit(2); }
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-scale-'));
 const children = new Set();
@@ -48,7 +50,7 @@ async function run(tasks) {
   const config = join(dir, `gatehouse-${tasks}.yaml`);
   writeFileSync(config, [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(statePath)} }`,
-    'dns:', `  listen: 127.0.0.1:${dnsPort}`, '  http: ""', `  workers: ${values['dns-workers']}`,
+    'dns:', `  listen: 127.0.0.1:${dnsPort}`, '  http: ""', ...(values['dns-workers'] === '1' ? [] : [`  workers: ${values['dns-workers']}`]),
     'gateway:', `  listen: 127.0.0.1:${gatewayPort}`, `  workers: ${values['gateway-workers']}`, `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing.key'))}`, `  users: ${JSON.stringify(join(dir, 'users.json'))}`,
     'mesh: { enabled: false }', 'log: { level: info }', '',
@@ -107,7 +109,7 @@ for (const tasks of values.tasks.split(',').map(Number)) {
   results.push(r);
   console.error(JSON.stringify(r));
 }
-console.log(`\nScale: gatehouse run, file source, DNS (workers ${values['dns-workers']}) and gateway (workers ${values['gateway-workers']}) on; node ${execFileSync(values.node, ['--version']).toString().trim()}\n`);
+console.log(`\nScale: ${values.root ? `${root}: ` : ''}gatehouse run, file source, DNS (workers ${values['dns-workers']}) and gateway (workers ${values['gateway-workers']}) on; node ${execFileSync(values.node, ['--version']).toString().trim()}\n`);
 console.log('| tasks | state | names | rebuild (change → records) | records build | RSS settled | RSS after a rebuild | peak RSS | worker RSS | DNS q/s (lost) | load avg |');
 console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
 for (const r of results)

@@ -86,13 +86,15 @@ export class FileSource implements ClusterSource {
       }
       // The bytes, their text and the parsed document never all live at once: each is dropped as
       // soon as the next is made, so a 50 MB state does not hold 150 MB while it becomes a snapshot.
-      const doc = parseJsonBytes(bytes, 'not JSON');
+      let doc: unknown = parseJsonBytes(bytes, 'not JSON');
       bytes = null;
       const data = await parseMasterState(doc, {
         source: { kind: 'file', origin: this.#path },
         fetchedAt,
         ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
       });
+      // The document is not needed past here: dropped before DNS and the others rebuild from the snapshot.
+      doc = null;
       if (this.#closed) return false;
       this.#lastDigest = digest;
       store.publish(data);
