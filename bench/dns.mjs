@@ -92,6 +92,19 @@ writeFileSync(queryFile, lines.join('\n') + '\n');
 const aOnly = join(dir, 'queries-a.txt');
 writeFileSync(aOnly, lines.filter((l) => l.endsWith(' A')).join('\n') + '\n');
 
+// Ready means answering a zone name (not merely started): on a loaded machine workers take seconds.
+async function answering(p) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const out = execFileSync('dig', ['@127.0.0.1', '-p', String(p), aNames[0], 'A', '+time=1', '+tries=1']).toString();
+      if (out.includes('status: NOERROR') && /ANSWER: [1-9]/.test(out)) return;
+    } catch { /* not yet */ }
+    await sleep(200);
+  }
+  throw new Error(`nothing answered on port ${p} within 60 s`);
+}
+
 // A master for `gatehouse mesos-dns`: the same state, served as /master/state, naming itself the leader.
 const { createServer } = await import('node:http');
 const master = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(masterText));
@@ -110,7 +123,9 @@ const gatehouseRun = (workers) => async () => {
       'gateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n',
   );
   const child = await start('gatehouse', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config], null);
-  await sleep(1500 + 500 * workers);
+  await answering(p);
+  // Every worker up (each answers only once it has the records): a moment more for the last ones.
+  if (workers > 1) await sleep(1000);
   return { child, port: p, queries: queryFile, note: workers > 1 ? `dns.workers: ${workers}` : '' };
 };
 
@@ -121,7 +136,8 @@ const mesosDns = (workers) => async () => {
   writeFileSync(config, JSON.stringify({ masters: [`127.0.0.1:${master.address().port}`], refreshSeconds: 60, domain: 'mesos', port: p, listener: '127.0.0.1', httpon: false, externalon: false }));
   const args = [join(root, 'bin/gatehouse'), 'mesos-dns', '-config', config, '-workers', String(workers)];
   const child = await start('mesos-dns', process.execPath, args, 'mesos-dns is serving');
-  await sleep(1000);
+  await answering(p);
+  if (workers > 1) await sleep(1000);
   return { child, port: p, queries: queryFile, note: `mesos-dns mode, -workers ${workers}` };
 };
 
