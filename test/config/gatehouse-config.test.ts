@@ -183,6 +183,12 @@ describe('problems, each with its position', () => {
       want: ['g.yaml:2:8: gateway.tls: needs both cert and key'],
     },
     { name: 'workers zero', yaml: 'gateway:\n  workers: 0\n', want: ['g.yaml:2:12: gateway.workers: must be >= 1, got number 0'] },
+    { name: 'dns workers zero', yaml: 'dns:\n  workers: 0\n', want: ['g.yaml:2:12: dns.workers: must be >= 1, got number 0'] },
+    {
+      name: 'dns workers neither auto nor a number',
+      yaml: 'dns:\n  workers: all\n',
+      want: ['g.yaml:2:12: dns.workers: must be "auto" (one per core) or a number of processes, got string "all"'],
+    },
     {
       name: 'workers neither auto nor a number',
       yaml: 'gateway:\n  workers: many\n',
@@ -254,6 +260,12 @@ describe('problems, each with its position', () => {
     },
   ];
   for (const c of table) it(c.name, () => expect(problems(c.yaml)).toEqual(c.want));
+});
+
+describe('dns workers', () => {
+  const dns = (yaml: string) => parseConfig(`dns:\n${yaml}`, 'g.yaml').dns;
+  it('workers: auto is the number of cores', () => expect(dns('  workers: auto\n').workers).toBe(availableParallelism()));
+  it('workers: 4', () => expect(dns('  workers: 4\n').workers).toBe(4));
 });
 
 describe('gateway sizes and workers', () => {
