@@ -64,9 +64,17 @@ async function run(tasks) {
     try { lines.push({ at: performance.now(), ...JSON.parse(text) }); } catch { /* not JSON */ }
     for (const wake of waiters) wake();
   });
-  child.stderr.resume();
-  const waitLog = (pred, timeoutMs = 120_000) => new Promise((resolve, reject) => {
-    const check = () => { const found = lines.find(pred); if (found) { waiters.delete(check); clearTimeout(timer); resolve(found); } };
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  let exited = null;
+  child.once('exit', (code) => { exited = code; for (const wake of waiters) wake(); });
+  const waitLog = (pred, timeoutMs = 300_000) => new Promise((resolve, reject) => {
+    const check = () => {
+      const found = lines.find(pred);
+      if (found || exited !== null) { waiters.delete(check); clearTimeout(timer); }
+      if (found) resolve(found);
+      else if (exited !== null) reject(new Error(`gatehouse exited with ${exited}: ${stderr.slice(-500)}`));
+    };
     const timer = setTimeout(() => { waiters.delete(check); reject(new Error(`timeout; last lines: ${lines.slice(-3).map((l) => l.msg)}`)); }, timeoutMs);
     waiters.add(check);
     check();
