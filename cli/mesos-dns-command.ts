@@ -2,7 +2,8 @@
 // HTTP API; a failed reload keeps the previous records and serial, and stale data is served
 // indefinitely. Like Mesos-DNS it keeps retrying the masters every refreshSeconds until one answers;
 // unlike it, DNS and HTTP listen at once: zone names get SERVFAIL (never a cacheable NXDOMAIN) until
-// the first state arrives, and other names are forwarded meanwhile.
+// the first state arrives, and other names are forwarded meanwhile. `-workers N|auto` (default auto)
+// answers from that many DNS worker processes (cli/dns-workers.ts), as Mesos-DNS answers on every core.
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Registry } from 'prom-client';
