@@ -9,11 +9,8 @@ import { DnsServer } from '../dns/index.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { isToDnsWorker, type FromDnsWorker, type ToDnsWorker, type ZoneRecords } from './dns-worker-protocol.js';
 import { createLogger } from './logger.js';
-import { preferSmallHeap } from './small-heap.js';
 
 const COUNTERS_EVERY_MS = 1000;
-
-preferSmallHeap();
 
 const send = (message: FromDnsWorker): void => {
   if (process.connected) process.send?.(message);

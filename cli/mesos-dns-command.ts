@@ -24,7 +24,6 @@ import { nameServerIps } from './dns-zone.js';
 import { listenHttp } from './http-listener.js';
 import { createLogger, wantsPretty } from './logger.js';
 import { resolvConfResolvers } from './resolv-conf.js';
-import { preferSmallHeap } from './small-heap.js';
 import { untilStopSignal } from './stop-signal.js';
 import { VERSION } from './version.js';
 
@@ -55,7 +54,6 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
   const logger = createLogger(log);
   for (const warning of warnings) logger.warn({ file }, warning);
 
-  preferSmallHeap();
   const stopped = untilStopSignal();
   const running = await startMesosDns(config, logger, { workers, log });
   const signal = await stopped;

@@ -6,7 +6,6 @@ import { parseCommandArgs } from './arguments.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { EXIT_OK } from './exit-codes.js';
 import { startGatehouse } from './gatehouse.js';
-import { preferSmallHeap } from './small-heap.js';
 import { createLogger, wantsPretty } from './logger.js';
 import { untilStopSignal } from './stop-signal.js';
 
@@ -16,7 +15,6 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     pretty: { type: 'boolean' },
   });
   const config = await loadConfig(values.config as string);
-  if (!config.gateway.enabled || config.gateway.workers > 1) preferSmallHeap();
   const pretty = wantsPretty(values.pretty as boolean | undefined);
   // The newest lines stay in memory for `dcos node log` (the gateway's component log).
   const ring = new LogRing();
