@@ -1,13 +1,13 @@
 // DNS benchmark: Gatehouse against its peers in the same run, with the same queries.
-//   npm run build && node bench/dns.mjs [--seconds 10] [--rounds 2] [--tasks 1000]
+//   npm run build && node bench/dns.mjs [--seconds 10] [--rounds 2] [--tasks 1000] [--only gatehouse,gatehouse-2-workers,...] [--rounds-only]
 // Needs dnsperf (apt-get install -y dnsperf); dnsmasq and unbound are measured when installed
 // (apt-get install -y dnsmasq-base unbound). Everything listens on 127.0.0.1 and stops by itself.
-import { execFileSync } from 'node:child_process';
-import { writeFileSync, readFileSync, mkdirSync, existsSync } from 'node:fs';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, mkdirSync, existsSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateState } from './gen-state.mjs';
-import { benchRun, portAllocator, printed, requireTools, root, sleep, stop, which } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -15,29 +15,52 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     tasks: { type: 'string', default: '1000' },
     only: { type: 'string' },
+    // Only the queries/s rounds: no 10,000-task rebuild and RSS measurement after them.
+    'rounds-only': { type: 'boolean' },
   },
 });
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const TASKS = Number(values.tasks);
-requireTools(['dnsperf'], 'apt-get install -y dnsperf');
+const root = new URL('..', import.meta.url).pathname;
+const which = (cmd) => { try { return execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim() || null; } catch { return null; } };
+if (!which('dnsperf')) { console.error('dnsperf is missing: apt-get install -y dnsperf'); process.exit(2); }
 if (!existsSync(join(root, 'dist/cli/main.js'))) { console.error('dist/ is missing: npm run build'); process.exit(2); }
 
 const { parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
 const { buildRecordSet, DnsServer } = await import(join(root, 'dist/dns/index.js'));
 const { pino } = await import('pino');
 
-const run = benchRun('gatehouse-bench-', { stopSignal: 'SIGKILL' });
-const { dir } = run;
-const port = portAllocator();
+const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+const children = new Set();
+process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
 
-/** Starts a server; resolves once it printed `readyText`, or after 1.5 s when it prints nothing to wait for. */
-async function start(name, cmd, args, readyText) {
-  const child = run.start(cmd, args);
-  if (readyText) return printed(child, name, readyText);
-  await sleep(1500);
-  if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}: ${child.output()}`);
-  return child;
+let nextPort = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+)
+const port = () => nextPort++;
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function start(name, cmd, args, readyText) {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${name} did not start: ${output}`)), 15000);
+    const onData = (d) => {
+      output += d;
+      if (!readyText || output.includes(readyText)) { clearTimeout(timer); resolve(child); }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
+    if (!readyText) setTimeout(() => { clearTimeout(timer); resolve(child); }, 1500);
+  });
+}
+async function stop(child) {
+  if (!child || child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await Promise.race([new Promise((r) => child.once('exit', r)), sleep(3000)]);
+  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 // --- the state and the names every server serves
@@ -69,19 +92,61 @@ writeFileSync(queryFile, lines.join('\n') + '\n');
 const aOnly = join(dir, 'queries-a.txt');
 writeFileSync(aOnly, lines.filter((l) => l.endsWith(' A')).join('\n') + '\n');
 
+// Ready means answering a zone name (not merely started): on a loaded machine workers take seconds.
+async function answering(p) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    try {
+      const out = execFileSync('dig', ['@127.0.0.1', '-p', String(p), aNames[0], 'A', '+time=1', '+tries=1']).toString();
+      if (out.includes('status: NOERROR') && /ANSWER: [1-9]/.test(out)) return;
+    } catch { /* not yet */ }
+    await sleep(200);
+  }
+  throw new Error(`nothing answered on port ${p} within 60 s`);
+}
+
+// A master for `gatehouse mesos-dns`: the same state, served as /master/state, naming itself the leader.
+const { createServer } = await import('node:http');
+const master = createServer((req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(masterText));
+await new Promise((resolve) => master.listen(0, '127.0.0.1', resolve));
+master.unref();
+const masterText = JSON.stringify({ ...JSON.parse(stateText), leader: `master@127.0.0.1:${master.address().port}` });
+
+// `gatehouse run` with dns.workers = workers (the default, 1: DNS in the main process).
+const gatehouseRun = (workers) => async () => {
+  const p = port();
+  const config = join(dir, `gatehouse-${workers}.yaml`);
+  writeFileSync(
+    config,
+    `cluster:\n  source: file\n  file: { path: ${JSON.stringify(statePath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\n` +
+      (workers > 1 ? `  workers: ${workers}\n` : '') +
+      'gateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n',
+  );
+  const child = await start('gatehouse', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config], null);
+  await answering(p);
+  // Every worker up (each answers only once it has the records): a moment more for the last ones.
+  if (workers > 1) await sleep(1000);
+  return { child, port: p, queries: queryFile, note: workers > 1 ? `dns.workers: ${workers}` : '' };
+};
+
+// The drop-in: `gatehouse mesos-dns -workers N` on a config.json naming the master above.
+const mesosDns = (workers) => async () => {
+  const p = port();
+  const config = join(dir, `mesos-dns-${workers}.json`);
+  writeFileSync(config, JSON.stringify({ masters: [`127.0.0.1:${master.address().port}`], refreshSeconds: 60, domain: 'mesos', port: p, listener: '127.0.0.1', httpon: false, externalon: false }));
+  const args = [join(root, 'bin/gatehouse'), 'mesos-dns', '-config', config, '-workers', String(workers)];
+  const child = await start('mesos-dns', process.execPath, args, 'mesos-dns is serving');
+  await answering(p);
+  if (workers > 1) await sleep(1000);
+  return { child, port: p, queries: queryFile, note: `mesos-dns mode, -workers ${workers}` };
+};
+
 // --- servers under test
 const servers = {
-  gatehouse: async () => {
-    const p = port();
-    const config = join(dir, 'gatehouse.yaml');
-    writeFileSync(
-      config,
-      `cluster:\n  source: file\n  file: { path: ${JSON.stringify(statePath)} }\ndns:\n  listen: 127.0.0.1:${p}\n  http: ""\ngateway: { enabled: false }\nauthn: { enabled: false }\nlog: { level: warn }\n`,
-    );
-    const child = await start('gatehouse', process.execPath, [join(root, 'bin/gatehouse'), 'run', '--config', config], null);
-    await sleep(1500);
-    return { child, port: p, queries: queryFile };
-  },
+  gatehouse: gatehouseRun(1),
+  'gatehouse-2-workers': gatehouseRun(2),
+  'mesos-dns-1-worker': mesosDns(1),
+  'mesos-dns-2-workers': mesosDns(2),
   'bare-dgram': async () => {
     const p = port();
     return { child: await start('bare-dgram', process.execPath, [join(root, 'bench/peers/bare-dgram.mjs'), String(p)], 'ready'), port: p, queries: queryFile };
@@ -158,15 +223,28 @@ for (let round = 0; round < ROUNDS; round++) {
     try {
       dnsperf(server.port, server.queries, 2); // warm-up (JIT, caches), same for every server
       const r = dnsperf(server.port, server.queries);
-      results[name].push({ ...r, note: server.note });
-      console.error(`round ${round + 1} ${name}: ${Math.round(r.qps)} qps, lost ${r.lost}/${r.sent}`);
+      const load = loadavg()[0];
+      results[name].push({ ...r, note: server.note, load });
+      console.error(`round ${round + 1} ${name}: ${Math.round(r.qps)} qps, lost ${r.lost}/${r.sent}, load average ${load.toFixed(2)}`);
     } finally {
       await stop(server.child);
     }
   }
 }
 
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
 // --- records rebuild time and memory for 10,000 tasks
+if (values['rounds-only']) {
+  console.log('\n| server | queries/s | each round | load average (1 min) each round | lost |\n| --- | ---: | --- | --- | ---: |');
+  for (const [n, rs] of Object.entries(results))
+    console.log(`| ${n} | ${Math.round(median(rs.map((r) => r.qps))).toLocaleString('en')} | ${rs.map((r) => Math.round(r.qps)).join(', ')} | ${rs.map((r) => r.load.toFixed(2)).join(', ')} | ${rs.reduce((a, r) => a + r.lost, 0)}/${rs.reduce((a, r) => a + r.sent, 0)} |`);
+  process.exit(0);
+}
 const bigText = JSON.stringify(generateState(10000));
 const silent = pino({ level: 'silent' });
 const rebuild = [];
@@ -219,11 +297,7 @@ const bigLoad = dnsperf(p, queryFile);
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${big.pid}/status`, 'utf8'))?.[1];
 await stop(big);
 
-const median = (xs) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-};
+
 // The first build runs on cold (unoptimised) code; a running Gatehouse rebuilds on warm code.
 const warm = rebuild.slice(3);
 const summary = {
@@ -241,6 +315,7 @@ const summary = {
         latencyMs: +median(rs.map((r) => r.latencyMs)).toFixed(3),
         note: rs[0]?.note ?? '',
         rounds: rs.map((r) => Math.round(r.qps)),
+        loads: rs.map((r) => +r.load.toFixed(2)),
       },
     ]),
   ),
@@ -261,8 +336,9 @@ const summary = {
 mkdirSync(join(root, 'bench/results'), { recursive: true });
 writeFileSync(join(root, 'bench/results/dns.json'), JSON.stringify(summary, null, 2));
 console.log(`\nDNS, ${TASKS} tasks, dnsperf -c 4 -q 200 -l ${SECONDS}, median of ${ROUNDS} alternating rounds\n`);
-console.log('| server | queries/s | lost | avg latency | note |\n| --- | ---: | ---: | ---: | --- |');
-for (const [n, s] of Object.entries(summary.servers)) console.log(`| ${n} | ${s.qps.toLocaleString('en')} | ${s.lostPct}% | ${s.latencyMs} ms | ${s.note} |`);
+console.log('| server | queries/s | each round | load average (1 min) each round | lost | avg latency | note |\n| --- | ---: | --- | --- | ---: | ---: | --- |');
+for (const [n, s] of Object.entries(summary.servers))
+  console.log(`| ${n} | ${s.qps.toLocaleString('en')} | ${s.rounds.join(', ')} | ${s.loads.join(', ')} | ${s.lostPct}% | ${s.latencyMs} ms | ${s.note} |`);
 const rb = summary.rebuild10k;
 console.log(
   `\nrebuild for 10,000 tasks: records ${rb.warmRecordsMs} ms (first, cold build: ${rb.coldRecordsMs} ms); with parsing the state ${rb.warmTotalMs} ms (parse ${rb.warmParseMs} ms)`,

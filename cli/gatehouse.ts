@@ -1,21 +1,19 @@
 // `gatehouse run` as a composition of long-lived parts: cluster source -> store -> DNS records ->
 // DNS server and its HTTP API. Each part is started in order and closed in reverse; a failure while
 // starting closes what already started.
-import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
-import { ClusterStore, buildVipTable, createSource, isUsable, type ClusterSource } from '../cluster/index.js';
+import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
-import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, createMesosDnsHttpHandler, type ZoneOptions } from '../dns/index.js';
 import { Mesh, prepareVipAddresses } from '../mesh/index.js';
-import { listenHttp, type BoundHttpServer } from './http-listener.js';
+import type { BoundHttpServer } from './http-listener.js';
+import { startDns } from './dns-setup.js';
 import { startAuthn } from './authn-setup.js';
 import { GatewayError, GatewayServer, RouteTable, TaskSeries, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { createAccessLogger } from './access-logger.js';
 import { gatewayOptions } from './gateway-options.js';
-import { VERSION } from './version.js';
 import { seedApps } from './seed-apps.js';
 import { firstStartBlock, runningMessage, runningUrls } from './first-run-notice.js';
 
@@ -31,30 +29,7 @@ export interface RunningGatehouse {
   close(): Promise<void>;
 }
 
-/** IPs published for the zone's name server: the listener itself, or every interface for a wildcard. */
-export function nameServerIps(listenHost: string): string[] {
-  if (listenHost !== '0.0.0.0' && listenHost !== '::') return [listenHost];
-  const ips: string[] = [];
-  for (const addresses of Object.values(networkInterfaces())) {
-    for (const address of addresses ?? []) if (!address.internal) ips.push(address.address);
-  }
-  return ips;
-}
-
-export function zoneOptionsFor(domain: string, ttl: number): ZoneOptions {
-  return {
-    domain,
-    ttl,
-    soaMname: `ns1.${domain}.`,
-    soaRname: `root.ns1.${domain}.`,
-    soaRefresh: 60,
-    soaRetry: 600,
-    soaExpire: 86400,
-    srvWeight: 1,
-    recurse: true,
-    setTruncateBit: true,
-  };
-}
+export { nameServerIps, zoneOptionsFor } from './dns-zone.js';
 
 export interface StartOptions {
   /** Human log lines (`--pretty`), passed on to gateway worker processes. */
@@ -112,103 +87,9 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
     let dnsAddress: RunningGatehouse['dns'] = null;
     let dnsHttpPort: number | null = null;
     if (config.dns.enabled) {
-      const zone = zoneOptionsFor(config.dns.domain, config.dns.ttl);
-      // DC/OS's own zone (VIP names, autoip/agentip/containerip): a short TTL as dcos-net's, since
-      // task addresses there move with the tasks.
-      const thisDcos = zoneOptionsFor(THISDCOS_DOMAIN, 5);
-      const server = new DnsServer({
-        listen: config.dns.listen,
-        zone,
-        extraZones: [thisDcos],
-        resolvers: config.dns.resolvers,
-        resolverTimeoutMs: config.dns.resolverTimeoutMs,
-        mode: 'gatehouse',
-        logger: logger.child({ part: 'dns' }),
-        registry,
-      });
-      lifecycle.onStop('dns server', () => server.close());
-      await server.start();
-      const address = server.address();
-      dnsAddress = { udpPort: address.udpPort, tcpPort: address.tcpPort };
-
-      const publisher = new RecordPublisher({
-        feed: store,
-        sinks: [server],
-        recordOptions: {
-          domain: config.dns.domain,
-          ipSources: config.dns.ipSources,
-          enforceRFC952: config.dns.enforceRFC952,
-          soaMname: zone.soaMname,
-          nsIps: nameServerIps(config.dns.listen.host),
-          healthyOnly: config.dns.healthyOnly,
-        },
-        logger: logger.child({ part: 'dns' }),
-        withdrawWhenUnusable: true,
-      });
-      publisher.start();
-      lifecycle.onStop('dns records', () => publisher.close());
-
-      const nsIps = nameServerIps(config.dns.listen.host);
-      const vipRange = config.mesh.enabled ? config.mesh.vipRange : null;
-      const thisDcosPublisher = new RecordPublisher({
-        feed: store,
-        sinks: [
-          { setRecords: (records, serial) => server.setZoneRecords(THISDCOS_DOMAIN, records, serial), setUnavailable: () => undefined },
-        ],
-        recordOptions: {
-          domain: THISDCOS_DOMAIN,
-          ipSources: config.dns.ipSources,
-          enforceRFC952: false,
-          soaMname: thisDcos.soaMname,
-          nsIps,
-        },
-        build: (snapshot) =>
-          buildThisDcosRecordSet(snapshot, {
-            vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null,
-            soaMname: thisDcos.soaMname,
-            nsIps,
-          }),
-        logger: logger.child({ part: 'dns', zone: THISDCOS_DOMAIN }),
-        withdrawWhenUnusable: false,
-        rebuildLogLevel: 'debug',
-      });
-      thisDcosPublisher.start();
-      lifecycle.onStop('dns records (thisdcos.directory)', () => thisDcosPublisher.close());
-
-      if (config.dns.http) {
-        const api = createMesosDnsHttpHandler({
-          records: () => publisher.records,
-          config: () => ({ ...config.dns }),
-          serial: () => publisher.serial,
-          zone: {
-            domain: config.dns.domain,
-            ttl: config.dns.ttl,
-            refreshSeconds: Math.round(config.cluster.mesos.refreshMs / 1000),
-            mname: zone.soaMname,
-            rname: zone.soaRname,
-          },
-          version: VERSION,
-          enumerationOn: true,
-        });
-        const http = await listenHttp('dns.http', config.dns.http, async (req, res) => {
-          // The gateway will own /metrics and /health; until then the DNS API answers them.
-          if (req.url === '/metrics') {
-            res.setHeader('content-type', registry.contentType);
-            res.end(await registry.metrics());
-            return;
-          }
-          if (req.url === '/health') {
-            const status = store.status();
-            const ok = isUsable(status.state);
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify(status));
-            return;
-          }
-          api(req, res);
-        });
-        lifecycle.onStop('dns http api', () => http.close());
-        dnsHttpPort = http.port;
-      }
+      const dns = await startDns(config, { store, lifecycle, logger, registry, pretty: options.pretty ?? false });
+      dnsAddress = dns.address;
+      dnsHttpPort = dns.httpPort;
     }
 
     // The cluster starts while the gateway (and its workers, seconds to boot) comes up, so DNS answers

@@ -2,9 +2,10 @@
 // authn files) and forks that many gateway workers with node:cluster; they share the listen port
 // (round robin by the primary, Node's default on Linux). Each new snapshot of the store is sent to
 // every worker, and the store's status once a second. A worker that dies is logged and replaced,
-// after a backoff that grows while workers keep dying young. close() asks every worker to drain and
-// waits up to gateway.shutdownTimeout (plus a grace second) before killing what is left.
-import cluster, { type Worker } from 'node:cluster';
+// after a backoff that grows while workers keep dying young (cli/worker-pool.ts, shared with the DNS
+// workers). close() asks every worker to drain and waits up to gateway.shutdownTimeout (plus a grace
+// second) before killing what is left.
+import type { Worker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
@@ -23,6 +24,7 @@ import {
   type ComponentLogSource,
 } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
+import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
 export interface GatewayWorkersOptions {
   readonly config: GatehouseConfig;
@@ -39,22 +41,12 @@ export interface GatewayWorkersOptions {
 }
 
 const WORKER_ENTRY = fileURLToPath(new URL('./gateway-worker.js', import.meta.url));
-const MAX_BACKOFF_MS = 30_000;
-const HEALTHY_AFTER_MS = 30_000;
-
-interface Slot {
-  worker: Worker | null;
-  startedAt: number;
-  crashes: number;
-  timer: NodeJS.Timeout | null;
-  /** What the worker reported it serves; null until it reports. */
-  generations: Generations | null;
-}
 
 export class GatewayWorkers {
   readonly #options: GatewayWorkersOptions;
-  readonly #slots: Slot[] = [];
-  #closing = false;
+  readonly #pool: WorkerPool<number>;
+  /** Per slot: what its worker reported it serves; null until it reports. */
+  readonly #generations = new Map<number, Generations | null>();
   #statusTimer: NodeJS.Timeout | null = null;
   #unsubscribe: (() => void)[] = [];
   #nextCollect = 1;
@@ -67,17 +59,25 @@ export class GatewayWorkers {
         `gateway workers: needs 2 or more workers (got ${options.config.gateway.workers}); 1 runs in-process`,
       );
     this.#options = options;
-  }
-
-  /** Forks every worker; resolves with the shared port once all listen, rejects when one fails. */
-  async start(): Promise<number> {
     // `shared`: every worker accepts from the one listening socket, as nginx's workers do. Measured
     // (README "gateway.accept"): with the primary handing each connection to a worker over IPC
     // (`round-robin`, Node's default), a new connection waits for that hand-over, and a burst of new
     // connections waits in line for it: 256 connections opened at once took ~300 ms to all be served.
-    // Set before the first fork: Node reads it then.
-    cluster.schedulingPolicy = this.#options.config.gateway.accept === 'shared' ? cluster.SCHED_NONE : cluster.SCHED_RR;
-    cluster.setupPrimary({ exec: WORKER_ENTRY, args: [], serialization: 'advanced' });
+    this.#pool = new WorkerPool<number>({
+      role: 'gateway worker',
+      entry: WORKER_ENTRY,
+      count: options.config.gateway.workers,
+      logger: options.logger,
+      accept: options.config.gateway.accept,
+      onMessage: (slot, message) => this.#onMessage(slot, message),
+      exitedEarly: (message) => new GatewayError('ERR_GATEWAY_WORKER', message),
+      drainMessage: { kind: 'gatehouse:drain' } satisfies ToWorker,
+      drainTimeoutMs: options.config.gateway.shutdownTimeoutMs + 1000,
+    });
+  }
+
+  /** Forks every worker; resolves with the shared port once all listen, rejects when one fails. */
+  async start(): Promise<number> {
     const { store, users, routes } = this.#options;
     this.#unsubscribe = [
       store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot, status: store.status() })),
@@ -86,113 +86,64 @@ export class GatewayWorkers {
     ];
     this.#statusTimer = setInterval(() => this.#broadcast({ kind: 'gatehouse:snapshot', status: this.#options.store.status() }), 1000);
     this.#statusTimer.unref();
-    const count = this.#options.config.gateway.workers;
-    const ports = await Promise.all(Array.from({ length: count }, () => {
-      const slot: Slot = { worker: null, startedAt: 0, crashes: 0, timer: null, generations: null };
-      this.#slots.push(slot);
-      return this.#fork(slot, true);
-    }));
-    this.#options.logger.info({ workers: count, port: ports[0], accept: this.#options.config.gateway.accept }, 'gateway workers are listening');
+    const ports = await this.#pool.start();
+    this.#options.logger.info({ workers: ports.length, port: ports[0], accept: this.#options.config.gateway.accept }, 'gateway workers are listening');
     return ports[0]!;
   }
 
   async close(): Promise<void> {
-    this.#closing = true;
     for (const unsubscribe of this.#unsubscribe) unsubscribe();
     if (this.#statusTimer) clearInterval(this.#statusTimer);
-    const live: Worker[] = [];
-    for (const slot of this.#slots) {
-      if (slot.timer) clearTimeout(slot.timer);
-      if (slot.worker && !slot.worker.isDead()) live.push(slot.worker);
-    }
-    const deadlineMs = this.#options.config.gateway.shutdownTimeoutMs + 1000;
-    await Promise.all(live.map((worker) => new Promise<void>((resolve) => {
-      const kill = setTimeout(() => {
-        this.#options.logger.warn({ worker: worker.id, pid: worker.process.pid }, 'gateway worker did not drain in time; killing it');
-        worker.process.kill('SIGKILL');
-      }, deadlineMs);
-      worker.once('exit', () => {
-        clearTimeout(kill);
-        resolve();
-      });
-      this.#send(worker, { kind: 'gatehouse:drain' });
-    })));
+    await this.#pool.close();
   }
 
-  #fork(slot: Slot, initial: boolean): Promise<number> {
-    return new Promise<number>((resolve, reject) => {
-      let listening = false;
-      const worker = cluster.fork();
-      slot.worker = worker;
-      slot.startedAt = Date.now();
-      slot.generations = null;
-      worker.on('message', (message: unknown) => {
-        if (!isFromWorker(message)) return;
-        switch (message.kind) {
-          case 'gatehouse:ready':
-            this.#send(worker, {
-              kind: 'gatehouse:init',
-              config: this.#options.config,
-              dnsHttp: this.#options.dnsHttp?.href ?? null,
-              pretty: this.#options.pretty,
-            });
-            this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
-            this.#send(worker, { kind: 'gatehouse:users', generation: this.#options.users.generation, users: this.#options.users.users });
-            this.#send(worker, { kind: 'gatehouse:routes', generation: this.#options.routes.generation, files: routesToWire(this.#options.routes.files()) });
-            return;
-          case 'gatehouse:applied':
-            slot.generations = message.generations;
-            return;
-          case 'gatehouse:status-request':
-            this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
-            return;
-          case 'gatehouse:logs-request':
-            void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) =>
-              this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }),
-            );
-            return;
-          case 'gatehouse:listening':
-            listening = true;
-            this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
-            return resolve(message.port);
-          case 'gatehouse:failed':
-            return reject(
-              new GatewayError(
-                message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER',
-                `gateway worker ${worker.id}: ${message.message}`,
-              ),
-            );
-          case 'gatehouse:metrics-request':
-            void this.#metrics().then(
-              (text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }),
-              (error: Error) =>
-                this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }),
-            );
-            return;
-          case 'gatehouse:metrics-json':
-            this.#collecting.get(message.id)?.(message.metrics);
-            return;
-        }
-      });
-      worker.on('exit', (code, signal) => {
-        if (!listening) reject(new GatewayError('ERR_GATEWAY_WORKER', `gateway worker ${worker.id} exited before listening (code ${code}, signal ${signal})`));
-        if (this.#closing || (initial && !listening)) return;
-        const livedMs = Date.now() - slot.startedAt;
-        slot.crashes = livedMs >= HEALTHY_AFTER_MS ? 0 : slot.crashes + 1;
-        const delayMs = slot.crashes === 0 ? 0 : Math.min(MAX_BACKOFF_MS, 250 * 2 ** (slot.crashes - 1));
-        this.#options.logger.error(
-          { worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delayMs },
-          'gateway worker died; starting a new one',
+  #onMessage(slot: PoolSlot<number>, message: unknown): void {
+    const worker = slot.worker!;
+    if (!isFromWorker(message)) return;
+    switch (message.kind) {
+      case 'gatehouse:ready':
+        this.#generations.set(slot.index, null);
+        this.#send(worker, {
+          kind: 'gatehouse:init',
+          config: this.#options.config,
+          dnsHttp: this.#options.dnsHttp?.href ?? null,
+          pretty: this.#options.pretty,
+        });
+        this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
+        this.#send(worker, { kind: 'gatehouse:users', generation: this.#options.users.generation, users: this.#options.users.users });
+        this.#send(worker, { kind: 'gatehouse:routes', generation: this.#options.routes.generation, files: routesToWire(this.#options.routes.files()) });
+        return;
+      case 'gatehouse:applied':
+        this.#generations.set(slot.index, message.generations);
+        return;
+      case 'gatehouse:status-request':
+        this.#send(worker, { kind: 'gatehouse:status-reply', id: message.id, status: this.status() });
+        return;
+      case 'gatehouse:logs-request':
+        void (this.#options.componentLogs?.records(message.after) ?? Promise.resolve([])).then((records) =>
+          this.#send(worker, { kind: 'gatehouse:logs-reply', id: message.id, records }),
         );
-        slot.timer = setTimeout(() => {
-          slot.timer = null;
-          if (!this.#closing)
-            this.#fork(slot, false).catch((error: Error) =>
-              this.#options.logger.error({ reason: error.message }, 'gateway worker failed to start'),
-            );
-        }, delayMs);
-      });
-    });
+        return;
+      case 'gatehouse:listening':
+        this.#options.logger.info({ worker: worker.id, pid: worker.process.pid, port: message.port }, 'gateway worker is listening');
+        return slot.started(message.port);
+      case 'gatehouse:failed':
+        return slot.failed(
+          new GatewayError(
+            message.code === 'EADDRINUSE' || message.code === 'ERR_GATEWAY_LISTEN' ? 'ERR_GATEWAY_LISTEN' : 'ERR_GATEWAY_WORKER',
+            `gateway worker ${worker.id}: ${message.message}`,
+          ),
+        );
+      case 'gatehouse:metrics-request':
+        void this.#metrics().then(
+          (text) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text }),
+          (error: Error) => this.#send(worker, { kind: 'gatehouse:metrics-text', id: message.id, text: `# metrics failed: ${error.message}\n` }),
+        );
+        return;
+      case 'gatehouse:metrics-json':
+        this.#collecting.get(message.id)?.(message.metrics);
+        return;
+    }
   }
 
   /** The primary's generations and what each worker reported it serves. */
@@ -207,17 +158,17 @@ export class GatewayWorkers {
     };
     return gatewayStatus(
       primary,
-      this.#slots.map((slot, i) => ({
+      this.#pool.slots.map((slot, i) => ({
         worker: slot.worker?.id ?? i + 1,
         pid: slot.worker?.process.pid ?? null,
-        generations: slot.worker && !slot.worker.isDead() ? slot.generations : null,
+        generations: slot.worker && !slot.worker.isDead() ? (this.#generations.get(slot.index) ?? null) : null,
       })),
     );
   }
 
   /** Every process's metrics, summed by prom-client's cluster aggregation rules. */
   async #metrics(): Promise<string> {
-    const workers = this.#slots.map((s) => s.worker).filter((w): w is Worker => w !== null && !w.isDead());
+    const workers = this.#pool.live();
     const own = await this.#options.registry.getMetricsAsJSON();
     const theirs = await Promise.all(workers.map((worker) => new Promise<MetricsJson>((resolve) => {
       const id = this.#nextCollect++;
@@ -234,10 +185,10 @@ export class GatewayWorkers {
   }
 
   #broadcast(message: ToWorker): void {
-    for (const slot of this.#slots) if (slot.worker) this.#send(slot.worker, message);
+    this.#pool.broadcast(message);
   }
 
   #send(worker: Worker, message: ToWorker): void {
-    if (worker.isConnected()) worker.send(message, (error: Error | null) => void error);
+    this.#pool.send(worker, message);
   }
 }

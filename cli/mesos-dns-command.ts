@@ -2,7 +2,8 @@
 // HTTP API; a failed reload keeps the previous records and serial, and stale data is served
 // indefinitely. Like Mesos-DNS it keeps retrying the masters every refreshSeconds until one answers;
 // unlike it, DNS and HTTP listen at once: zone names get SERVFAIL (never a cacheable NXDOMAIN) until
-// the first state arrives, and other names are forwarded meanwhile.
+// the first state arrives, and other names are forwarded meanwhile. `-workers N|auto` (default auto)
+// answers from that many DNS worker processes (cli/dns-workers.ts), as Mesos-DNS answers on every core.
 import { readFile } from 'node:fs/promises';
 import { resolve as resolvePath } from 'node:path';
 import { Registry } from 'prom-client';
@@ -11,11 +12,15 @@ import { ClusterStore, MesosSource, type Snapshot } from '../cluster/index.js';
 import { ConfigError } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
 import {
-  DnsServer, RecordPublisher, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig,
+  DnsServer, RecordPublisher, createMesosDnsHttpHandler, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig, type RecordSink,
 } from '../dns/index.js';
-import { parseCommandArgs } from './arguments.js';
+import { machineCapacity } from '../config/index.js';
+import { parseCommandArgs, UsageError } from './arguments.js';
+import { workersEndpoint } from './dns-setup.js';
+import type { WireDnsServerOptions } from './dns-worker-protocol.js';
+import { DnsWorkers, type DnsWorkersOptions } from './dns-workers.js';
 import { EXIT_OK } from './exit-codes.js';
-import { nameServerIps } from './gatehouse.js';
+import { nameServerIps } from './dns-zone.js';
 import { listenHttp } from './http-listener.js';
 import { createLogger, wantsPretty } from './logger.js';
 import { resolvConfResolvers } from './resolv-conf.js';
@@ -28,6 +33,7 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
     version: { type: 'boolean' },
     v: { type: 'string' },
     pretty: { type: 'boolean' },
+    workers: { type: 'string', default: 'auto' },
   });
   if (values.version) {
     process.stdout.write(`${VERSION}\n`);
@@ -41,20 +47,31 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
     const reason = (error as NodeJS.ErrnoException).code ?? String(error);
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `cannot read the config file (${reason})` }]);
   }
+  const workers = parseWorkers(values.workers as string);
   const { config, warnings } = parseMesosDnsConfig(text, file);
   const verbosity = Number(values.v ?? 0);
-  const logger = createLogger({
-    level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info',
-    pretty: wantsPretty(values.pretty as boolean | undefined),
-  });
+  const log = { level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) } as const;
+  const logger = createLogger(log);
   for (const warning of warnings) logger.warn({ file }, warning);
 
   const stopped = untilStopSignal();
-  const running = await startMesosDns(config, logger);
+  const running = await startMesosDns(config, logger, { workers, log });
   const signal = await stopped;
   logger.info({ signal }, 'stopping');
   await running.close();
   return EXIT_OK;
+}
+
+/**
+ * `-workers N|auto` (not a Mesos-DNS flag; default auto): processes answering DNS. Mesos-DNS (Go)
+ * answers on every core, so the drop-in does too by default; `auto` counts the cores the cgroup allows.
+ */
+function parseWorkers(text: string): number {
+  if (text === 'auto') return machineCapacity().cpuCount;
+  const count = Number(text);
+  if (!Number.isInteger(count) || count < 1 || count > 256)
+    throw new UsageError(`gatehouse mesos-dns: -workers must be auto or a whole number 1..256 (got ${JSON.stringify(text)})`);
+  return count;
 }
 
 function expandHome(path: string): string {
@@ -62,7 +79,12 @@ function expandHome(path: string): string {
   return path.startsWith('~/') && home ? `${home}${path.slice(1)}` : path;
 }
 
-async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ close(): Promise<void> }> {
+interface MesosDnsRunOptions {
+  readonly workers: number;
+  readonly log: DnsWorkersOptions['log'];
+}
+
+async function startMesosDns(config: MesosDnsConfig, logger: Logger, options: MesosDnsRunOptions): Promise<{ close(): Promise<void> }> {
   const lifecycle = new Lifecycle(logger);
   const close = async () => {
     await lifecycle.stop();
@@ -102,11 +124,12 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
       recurse: config.recurseOn,
       setTruncateBit: config.setTruncateBit,
     };
-    const sinks = [];
-    let server: DnsServer | null = null;
+    const sinks: RecordSink[] = [];
+    let server: { start(): Promise<unknown>; close(): Promise<void>; address(): unknown } | null = null;
+    let workers: DnsWorkers | null = null;
     if (config.dnsOn) {
       const resolvers = !config.externalOn ? [] : config.resolvers.length > 0 ? config.resolvers : await resolvConfResolvers();
-      server = new DnsServer({
+      const serverOptions: WireDnsServerOptions = {
         listen: { host: config.listener, port: config.port },
         zone,
         resolvers,
@@ -115,10 +138,22 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
           : [],
         resolverTimeoutMs: config.timeout * 1000,
         mode: 'mesos-dns',
-        logger,
-        registry,
-      });
-      sinks.push(server);
+      };
+      if (options.workers > 1) {
+        let address: { udpPort: number; tcpPort: number } | null = null;
+        const pool = new DnsWorkers({ count: options.workers, server: serverOptions, logger, log: options.log, registry, accept: 'shared' });
+        workers = pool;
+        sinks.push(pool);
+        server = {
+          start: async () => (address = await pool.start()),
+          close: () => pool.close(),
+          address: () => (address ? { host: config.listener, ...address, workers: options.workers } : null),
+        };
+      } else {
+        const single = new DnsServer({ ...serverOptions, logger, registry });
+        sinks.push(single);
+        server = single;
+      }
     }
     const publisher = new RecordPublisher({
       feed: store,
@@ -151,7 +186,9 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger): Promise<{ 
         version: VERSION,
         enumerationOn: config.enumerationOn,
       });
-      const http = await listenHttp('HTTPListener/HttpPort', { host: config.httpListener, port: config.httpPort }, handler);
+      const http = await listenHttp('HTTPListener/HttpPort', { host: config.httpListener, port: config.httpPort }, (req, res) =>
+        req.url === '/v1/workers' ? workersEndpoint(workers, res) : handler(req, res),
+      );
       lifecycle.onStop('http api', () => http.close());
       httpPort = http.port;
     }

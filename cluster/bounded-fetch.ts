@@ -2,6 +2,7 @@
 // costs one timeout, never the process's memory.
 import { createHash } from 'node:crypto';
 import { ClusterError } from './errors.js';
+import { parseJsonBytes } from './json-bytes.js';
 
 export interface BoundedFetchOptions {
   readonly timeoutMs: number;
@@ -33,12 +34,15 @@ export async function fetchJsonWithDigest(url: string, options: BoundedFetchOpti
     await response.body?.cancel().catch(() => undefined);
     throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: ${declared} bytes is over the limit of ${options.maxBytes}`);
   }
-  const chunks: Uint8Array[] = [];
+  let chunks: Uint8Array[] = [];
   let size = 0;
+  // Hashed as it arrives: the digest needs no second pass over a joined copy.
+  const hash = createHash('sha1');
   try {
     for await (const chunk of response.body ?? []) {
       size += chunk.byteLength;
       if (size > options.maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: the answer is over the limit of ${options.maxBytes} bytes`);
+      hash.update(chunk);
       chunks.push(chunk);
     }
   } catch (error) {
@@ -46,12 +50,12 @@ export async function fetchJsonWithDigest(url: string, options: BoundedFetchOpti
     const reason = signal.aborted ? `no complete answer within ${options.timeoutMs} ms` : describeNetworkError(error);
     throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
   }
-  const bytes = Buffer.concat(chunks);
-  try {
-    return { value: JSON.parse(bytes.toString('utf8')), digest: createHash('sha1').update(bytes).digest('hex') };
-  } catch (error) {
-    throw new ClusterError('ERR_CLUSTER_STATE_INVALID', `${url}: the answer is not JSON (${(error as Error).message})`);
-  }
+  let bytes: Buffer | null = Buffer.concat(chunks, size);
+  chunks = [];
+  // The chunks, the joined bytes, their text and the document: each dropped once the next exists.
+  const value = parseJsonBytes(bytes, `${url}: the answer is not JSON`);
+  bytes = null;
+  return { value, digest: hash.digest('hex') };
 }
 
 function describeNetworkError(error: unknown): string {

@@ -7,6 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { DirectoryWatch } from '../core/index.js';
 import { ClusterError } from './errors.js';
+import { parseJsonBytes } from './json-bytes.js';
 import { parseMasterState } from './parse-state.js';
 import type { HostResolver } from './resolve-host.js';
 import type { ClusterSource } from './source.js';
@@ -76,23 +77,24 @@ export class FileSource implements ClusterSource {
       const info = await stat(this.#path);
       const maxBytes = this.#options.maxBytes ?? 64 * 1024 * 1024;
       if (info.size > maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${info.size} bytes is over the limit of ${maxBytes}`);
-      const text = await readFile(this.#path, 'utf8');
-      const digest = createHash('sha256').update(text).digest('hex');
+      let bytes: Buffer | null = await readFile(this.#path);
+      if (bytes.length > maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${bytes.length} bytes is over the limit of ${maxBytes}`);
+      const digest = createHash('sha256').update(bytes).digest('hex');
       if (digest === this.#lastDigest) {
         store.confirm(fetchedAt);
         return true;
       }
-      let doc: unknown;
-      try {
-        doc = JSON.parse(text);
-      } catch (error) {
-        throw new ClusterError('ERR_CLUSTER_STATE_INVALID', `not JSON (${(error as Error).message})`);
-      }
+      // The bytes, their text and the parsed document never all live at once: each is dropped as
+      // soon as the next is made, so a 50 MB state does not hold 150 MB while it becomes a snapshot.
+      let doc: unknown = parseJsonBytes(bytes, 'not JSON');
+      bytes = null;
       const data = await parseMasterState(doc, {
         source: { kind: 'file', origin: this.#path },
         fetchedAt,
         ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
       });
+      // The document is not needed past here: dropped before DNS and the others rebuild from the snapshot.
+      doc = null;
       if (this.#closed) return false;
       this.#lastDigest = digest;
       store.publish(data);

@@ -194,7 +194,10 @@ export class MesosSource implements ClusterSource {
       tried.add(base);
       const fetchedAt = Date.now();
       try {
-        const { value: doc, digest } = await this.#get(`${base}/master/state`);
+        // `doc` is let: it is dropped once parsed, before the snapshot is published and DNS rebuilds from it.
+        let doc: unknown;
+        let digest: string;
+        ({ value: doc, digest } = await this.#get(`${base}/master/state`));
         const leaderBase = this.#leaderBase(doc, base);
         if (leaderBase && leaderBase !== base) {
           // A master that does not lead knows no tasks; publishing its state would empty the zone.
@@ -219,6 +222,7 @@ export class MesosSource implements ClusterSource {
           masters: this.#masters,
           ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
         });
+        doc = null;
         if (marathon) data = withMarathon(data, marathon.view);
         if (this.#closed) return false;
         this.#clusterName = data.clusterName;
@@ -283,7 +287,7 @@ export class MesosSource implements ClusterSource {
           continue;
         }
         const pids = this.#frameworkPids;
-        const doc = model.toMasterState(this.#leaderPid, this.#clusterName, (id) => pids.get(id));
+        let doc: unknown = model.toMasterState(this.#leaderPid, this.#clusterName, (id) => pids.get(id));
         const fetchedAt = Date.now();
         try {
           let data = await parseMasterState(doc, {
@@ -292,6 +296,7 @@ export class MesosSource implements ClusterSource {
             masters: this.#masters,
             ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
           });
+          doc = null;
           if (this.#marathon) data = withMarathon(data, this.#marathon.view);
           if (!this.#live || this.#closed) break;
           this.#options.store.publish(data);

@@ -100,6 +100,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
   });
   const dnsHttpText = get(raw, ['dns', 'http']) as string | undefined;
 
+  const dnsWorkers = (get(raw, ['dns', 'workers']) as number | 'auto' | undefined) ?? DEFAULT_DNS_WORKERS;
   const workers = (get(raw, ['gateway', 'workers']) as number | 'auto' | undefined) ?? DEFAULT_WORKERS;
   const positiveMs = (path: KeyPath, fallback: number): number => {
     const value = ms(path, fallback);
@@ -193,6 +194,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       ipSources: (get(raw, ['dns', 'ipSources']) as GatehouseConfig['dns']['ipSources'] | undefined) ?? ['netinfo', 'mesos', 'host'],
       enforceRFC952: (get(raw, ['dns', 'enforceRFC952']) as boolean | undefined) ?? false,
       healthyOnly: (get(raw, ['dns', 'healthyOnly']) as boolean | undefined) ?? false,
+      workers: dnsWorkers === 'auto' ? capacity().cpuCount : dnsWorkers,
     },
     gateway: {
       enabled: gatewayEnabled,
@@ -244,6 +246,13 @@ export const LOOPBACK_VIP_RANGE = '127.11.0.0/16';
 
 /** One gateway process per core (issue #3); measured in README "Performance → Gateway". */
 const DEFAULT_WORKERS: number | 'auto' = 'auto';
+
+/**
+ * DNS in the main process by default: with `gateway.workers: auto` the cores already have a gateway
+ * process each, one process answers well over the query rates of a cluster's resolvers (README
+ * "Performance"), and every DNS worker holds its own answer tables (memory grows with the tasks).
+ */
+const DEFAULT_DNS_WORKERS: number | 'auto' = 1;
 
 /** An IPv4 CIDR of /8 to /30 (the VIP addresses' range), or what is wrong with it. */
 function checkVipRange(text: string): string | null {

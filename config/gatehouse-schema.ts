@@ -47,6 +47,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     ipSources: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: ['netinfo', 'docker', 'mesos', 'host'] } },
     enforceRFC952: { type: 'boolean' },
     healthyOnly: { type: 'boolean' },
+    workers: { type: ['integer', 'string'], format: 'workers', minimum: 1, maximum: 256 },
   }),
   gateway: section({
     enabled: { type: 'boolean' },

@@ -7,3 +7,4 @@ export { parseListenAddress } from './listen-address.js';
 export { parseYamlFile, yamlLibrary, formatKeyPath, type YamlFile, type KeyPath } from './yaml-document.js';
 export { compileSchema, checkSchema, type Schema } from './schema-check.js';
 export type * from './types.js';
+export { machineCapacity, type Capacity } from './cgroup-limits.js';

@@ -55,6 +55,8 @@ export interface DnsConfig {
   readonly enforceRFC952: boolean;
   /** Publish only tasks whose health is not `unhealthy` (beyond Mesos-DNS; default false). */
   readonly healthyOnly: boolean;
+  /** Processes answering DNS (`auto` is resolved to the cores the cgroup allows); 1 = in the main process. */
+  readonly workers: number;
 }
 
 export interface TlsConfig {

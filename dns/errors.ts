@@ -6,7 +6,8 @@ export type DnsErrorCode =
   | 'ERR_DNS_LISTEN'
   | 'ERR_DNS_NOT_STARTED'
   | 'ERR_DNS_RECORDS'
-  | 'ERR_DNS_CONFIG';
+  | 'ERR_DNS_CONFIG'
+  | 'ERR_DNS_WORKER';
 
 export class DnsError extends GatehouseError {
   declare readonly code: DnsErrorCode;

@@ -9,7 +9,8 @@ import type { RecordSet } from './record-set.js';
 import { buildRecordSet, type RecordOptions } from './from-snapshot.js';
 
 export interface RecordSink {
-  setRecords(records: RecordSet, serial: number): { buildMs: number; names: number };
+  /** `generation`: the snapshot the records were built from (DNS workers report which one they serve). */
+  setRecords(records: RecordSet, serial: number, generation: number): { buildMs: number; names: number };
   setUnavailable(reason: string | null): void;
 }
 
@@ -91,7 +92,7 @@ export class RecordPublisher {
     this.#fingerprint = fingerprint;
     this.#serial = Math.max(this.#serial + 1, Math.floor(Date.now() / 1000));
     let names = 0;
-    for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial).names;
+    for (const sink of this.#options.sinks) names = sink.setRecords(records, this.#serial, snapshot.generation).names;
     this.#options.logger[this.#options.rebuildLogLevel ?? 'info'](
       { generation: snapshot.generation, serial: this.#serial, names, ms: Math.round(performance.now() - started) },
       'DNS records rebuilt',

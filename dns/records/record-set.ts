@@ -32,6 +32,11 @@ export interface NameRecords {
   readonly srv: readonly SrvValue[];
 }
 
+/** What DNS answers from: the names index alone (it crosses to DNS worker processes as a structured clone). */
+export interface AnswerRecords {
+  readonly names: ReadonlyMap<string, NameRecords>;
+}
+
 export interface RecordSet {
   /** name (FQDN with trailing dot) -> its records: the one index DNS answers from. */
   readonly names: ReadonlyMap<string, NameRecords>;

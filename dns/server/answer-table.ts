@@ -1,18 +1,23 @@
 // Every answer of the zone for one record set, built completely when the set is swapped in: per
-// (name, A | AAAA | SRV) a few rotations of the whole response (question, answers, SRV additional)
-// written one after another into one slab, and position-independent SOA/NS tails for negative
-// answers and SOA/NS queries. Answering a lower-case query is then a Map lookup, one copy into the
-// response buffer and a patched ID. Rules: Mesos-DNS's resolver.
+// (name, A | AAAA | SRV) the whole response (question, answers, SRV additional) written one after
+// another into one slab, and position-independent SOA/NS tails for negative answers and SOA/NS
+// queries. Answering a lower-case query is then a Map lookup, one copy into the response buffer and
+// a patched ID. Answers rotate between a few orders: A/AAAA by copying their records from a later
+// one, SRV from a message per rotation encoded when first asked for (names nobody asks cost
+// nothing). Rules: Mesos-DNS's resolver.
 import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
-import type { NameRecords, RecordSet, SrvValue, ZoneOptions } from '../records/record-set.js';
+import type { AnswerRecords, NameRecords, SrvValue, ZoneOptions } from '../records/record-set.js';
 import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
-/** Rotations pre-encoded per RRset: enough to spread load, few enough to keep the slab small. */
+/** Orders an RRset's answers rotate through: enough to spread load. */
 const MAX_ROTATIONS = 4;
 const OPT_RR_SIZE = 11;
 const SLOTS = 3;                           // A, AAAA, SRV
+/** An A / AAAA answer: owner pointer, type, class, TTL, length, address. */
+const A_RR_SIZE = 2 + 2 + 2 + 4 + 2 + 4;
+const AAAA_RR_SIZE = 2 + 2 + 2 + 4 + 2 + 16;
 
 export interface AnswerOptions {
   /** Largest response allowed on this transport for this client. */
@@ -44,10 +49,12 @@ export class AnswerTable {
   readonly #offset: Int32Array;
   readonly #length: Int32Array;
   #turn = 0;
+  /** SRV messages of rotations past the first, by name number * MAX_ROTATIONS + rotation: only names asked for. */
+  readonly #srvRotations = new Map<number, Buffer>();
   /** Values left out because they are not IP literals of the record's family. */
   readonly skipped: number;
 
-  constructor(records: RecordSet, zone: ZoneOptions, serial: number) {
+  constructor(records: AnswerRecords, zone: ZoneOptions, serial: number) {
     this.#zone = zone;
     this.#serial = serial >>> 0;
     this.#names = records.names;
@@ -87,14 +94,15 @@ export class AnswerTable {
         const additional = slot === 2 ? srvAdditional(this.#names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
         this.#first[number * SLOTS + slot] = offsets.length;
         this.#rotations[number * SLOTS + slot] = n;
-        for (let r = 0; r < n; r++) {
-          const start =
-            slot === 2
-              ? this.#writeSrv(w, name, values as SrvValue[], additional!, r, targetAt, targetBytes)
-              : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, r);
-          offsets.push(start);
-          lengths.push(w.length - start);
-        }
+        // One message per RRset. A/AAAA answers are records of one size: rotated when copied out. SRV
+        // answers (targets of different lengths, their addresses after them) are encoded per rotation
+        // when first asked for (#srvRotation): pre-encoding every rotation took most of the slab.
+        const start =
+          slot === 2
+            ? this.#writeSrv(w, name, values as SrvValue[], additional!, 0, targetAt, targetBytes)
+            : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, 0);
+        offsets.push(start);
+        lengths.push(w.length - start);
       }
     }
     this.skipped = skipped;
@@ -141,13 +149,47 @@ export class AnswerTable {
     // The name owns records (else it would not be indexed), so an empty type is NODATA.
     if (rotations === 0) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
     if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
-    const message = this.#first[number * SLOTS + slot]! + (rotations > 1 ? this.#turn++ % rotations : 0);
-    return this.#copy(msg, query, this.#offset[message]!, this.#length[message]!, options);
+    const turn = rotations > 1 ? this.#turn++ % rotations : 0;
+    const message = this.#first[number * SLOTS + slot]!;
+    if (turn === 0) return this.#copy(msg, query, this.#slab, this.#offset[message]!, this.#length[message]!, options);
+    if (slot === 2) {
+      const rotated = this.#srvRotation(number, name, turn);
+      return this.#copy(msg, query, rotated, 0, rotated.length, options);
+    }
+    return this.#copy(msg, query, this.#rotated(query, message, turn, type === TYPE.A ? A_RR_SIZE : AAAA_RR_SIZE), 0, this.#length[message]!, options);
+  }
+
+  /** The SRV message of rotation `turn` (> 0) of name number `number`, encoded on first use and kept. */
+  #srvRotation(number: number, name: string, turn: number): Buffer {
+    const key = number * MAX_ROTATIONS + turn;
+    let message = this.#srvRotations.get(key);
+    if (!message) {
+      const entry = this.#names.get(`${name}.`)!;
+      const srv = entry.srv.filter((v) => isAnswerableName(v.target));
+      const additional = srvAdditional(this.#names, { a: [], aaaa: [], srv }, this.#zone.ttl).filter(validAddress);
+      const w = new WireWriter(512);
+      const start = this.#writeSrv(w, name, srv, additional, turn, new Map(), new Map());
+      message = Buffer.from(w.buf.subarray(start, w.length));
+      this.#srvRotations.set(key, message);
+    }
+    return message;
+  }
+
+  /** An A/AAAA message with its answers rotated by `turn` (what rotation `turn` used to be pre-encoded as). */
+  #rotated(query: ParsedQuery, message: number, turn: number, rrSize: number): Buffer {
+    const offset = this.#offset[message]!;
+    const length = this.#length[message]!;
+    const out = Buffer.allocUnsafe(length);
+    const answersAt = query.questionEnd;
+    this.#slab.copy(out, 0, offset, offset + answersAt);
+    const split = offset + answersAt + turn * rrSize;
+    const copied = this.#slab.copy(out, answersAt, split, offset + length);
+    this.#slab.copy(out, answersAt + copied, offset + answersAt, split);
+    return out;
   }
 
   /** The fast path: the pre-encoded response with the client's ID and flags (and OPT), cut to fit. */
-  #copy(msg: Buffer, query: ParsedQuery, offset: number, length: number, options: AnswerOptions): Buffer {
-    const slab = this.#slab;
+  #copy(msg: Buffer, query: ParsedQuery, slab: Buffer, offset: number, length: number, options: AnswerOptions): Buffer {
     const opt = options.optSize !== null ? OPT_RR_SIZE : 0;
     let tc = 0;
     let copied = length;
@@ -302,9 +344,9 @@ function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
   let size = 4096;
   for (const [name, entry] of names) {
     const perMessage = 16 + name.length + 2;
-    if (entry.a.length) size += Math.min(MAX_ROTATIONS, entry.a.length) * (perMessage + entry.a.length * 16);
-    if (entry.aaaa.length) size += Math.min(MAX_ROTATIONS, entry.aaaa.length) * (perMessage + entry.aaaa.length * 28);
-    if (entry.srv.length) size += Math.min(MAX_ROTATIONS, entry.srv.length) * (perMessage + entry.srv.length * 64);
+    if (entry.a.length) size += perMessage + entry.a.length * 16;
+    if (entry.aaaa.length) size += perMessage + entry.aaaa.length * 28;
+    if (entry.srv.length) size += perMessage + entry.srv.length * 64;
   }
   return size;
 }

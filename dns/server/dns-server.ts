@@ -8,8 +8,8 @@ import type { Registry } from 'prom-client';
 import { AnswerTable } from './answer-table.js';
 import { DnsError } from '../errors.js';
 import { forward, type Upstream } from './forwarder.js';
-import { DnsMetrics } from './metrics.js';
-import type { RecordSet, ZoneOptions } from '../records/record-set.js';
+import { DnsMetrics, type DnsCounters } from './metrics.js';
+import type { AnswerRecords, ZoneOptions } from '../records/record-set.js';
 import { errorReply, HEADER_SIZE, parseQuery, RCODE } from '../wire/format.js';
 import { replyLayout, truncateReply } from '../wire/relay-truncation.js';
 
@@ -111,7 +111,7 @@ export class DnsServer {
    * Builds the complete answer table for `records` beside the current one and swaps it in. When
    * building fails, the current table keeps serving and the error is thrown.
    */
-  setRecords(records: RecordSet, serial: number): { buildMs: number; names: number } {
+  setRecords(records: AnswerRecords, serial: number): { buildMs: number; names: number } {
     const started = performance.now();
     let table: AnswerTable;
     try {
@@ -131,7 +131,7 @@ export class DnsServer {
   }
 
   /** Swaps in an extra zone's answers, built beside the serving ones (as setRecords). */
-  setZoneRecords(domain: string, records: RecordSet, serial: number): { buildMs: number; names: number } {
+  setZoneRecords(domain: string, records: AnswerRecords, serial: number): { buildMs: number; names: number } {
     const zone = this.#options.extraZones?.find((z) => z.domain === domain);
     if (!zone) throw new DnsError('ERR_DNS_CONFIG', `dns: ${domain} is not one of the server's zones`);
     const started = performance.now();
@@ -147,6 +147,16 @@ export class DnsServer {
     }
     this.#extra.set(domain, table);
     return { buildMs: performance.now() - started, names: table.size };
+  }
+
+  /** The main zone's domain (lower case, no trailing dot). */
+  get zoneDomain(): string {
+    return this.#options.zone.domain;
+  }
+
+  /** This server's counters now (a DNS worker sends them to the primary, which serves /metrics). */
+  counters(): DnsCounters {
+    return this.#metrics.snapshot();
   }
 
   /** Gatehouse mode: while a reason is set, zone names get SERVFAIL (never a cacheable NXDOMAIN). */
@@ -229,13 +239,13 @@ export class DnsServer {
     const reply = this.handle(msg, 'udp');
     if (reply === null) return;
     if (!(reply instanceof Promise)) {
-      this.#metrics.count(reply);
+      this.#metrics.count(reply, 'udp');
       socket.send(reply, port, address);
       return;
     }
     void reply.then((r) => {
       if (r && this.#udp === socket) {
-        this.#metrics.count(r);
+        this.#metrics.count(r, 'udp');
         socket.send(r, port, address);
       }
     });
@@ -269,7 +279,7 @@ export class DnsServer {
 
   #writeFramed(socket: TcpSocket, reply: Buffer): void {
     if (socket.destroyed || !socket.writable) return;
-    this.#metrics.count(reply);
+    this.#metrics.count(reply, 'tcp');
     const length = Buffer.allocUnsafe(2);
     length.writeUInt16BE(reply.length, 0);
     socket.cork();

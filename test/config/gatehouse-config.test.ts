@@ -40,6 +40,7 @@ describe('defaults (interface §2)', () => {
     ['dns.ipSources', config.dns.ipSources, ['netinfo', 'mesos', 'host']],
     ['dns.enforceRFC952', config.dns.enforceRFC952, false],
     ['dns.healthyOnly', config.dns.healthyOnly, false],
+    ['dns.workers (DNS in the main process)', config.dns.workers, 1],
     ['gateway.listen', config.gateway.listen, { host: '127.0.0.1', port: 8080 }],
     ['gateway.tls', config.gateway.tls, null],
     ['gateway.workers', config.gateway.workers, availableParallelism()],
@@ -204,6 +205,12 @@ describe('problems, each with its position', () => {
       want: ['g.yaml:2:8: gateway.tls: needs both cert and key'],
     },
     { name: 'workers zero', yaml: 'gateway:\n  workers: 0\n', want: ['g.yaml:2:12: gateway.workers: must be >= 1, got number 0'] },
+    { name: 'dns workers zero', yaml: 'dns:\n  workers: 0\n', want: ['g.yaml:2:12: dns.workers: must be >= 1, got number 0'] },
+    {
+      name: 'dns workers neither auto nor a number',
+      yaml: 'dns:\n  workers: all\n',
+      want: ['g.yaml:2:12: dns.workers: must be "auto" (one per core) or a number of processes, got string "all"'],
+    },
     {
       name: 'workers neither auto nor a number',
       yaml: 'gateway:\n  workers: many\n',
@@ -269,12 +276,18 @@ describe('problems, each with its position', () => {
       yaml: 'dns:\n  ttl: x\n  foo: 1\ncluster:\n  source: nope\n',
       want: [
         'g.yaml:2:8: dns.ttl: must be an integer, got string "x"',
-        'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly)',
+        'g.yaml:3:3: dns.foo: unknown key (allowed: enabled, listen, domain, ttl, resolvers, resolverTimeout, http, ipSources, enforceRFC952, healthyOnly, workers)',
         'g.yaml:5:11: cluster.source: must be one of local, mesos, file, got string "nope"',
       ],
     },
   ];
   for (const c of table) it(c.name, () => expect(problems(c.yaml)).toEqual(c.want));
+});
+
+describe('dns workers', () => {
+  const dns = (yaml: string) => parseConfig(`dns:\n${yaml}`, 'g.yaml').dns;
+  it('workers: auto is the number of cores', () => expect(dns('  workers: auto\n').workers).toBe(availableParallelism()));
+  it('workers: 4', () => expect(dns('  workers: 4\n').workers).toBe(4));
 });
 
 describe('gateway sizes and workers', () => {

@@ -1,0 +1,183 @@
+// dns.workers > 1 (or `gatehouse mesos-dns -workers`): the primary keeps the cluster source, the store
+// and the record publishers, and forks that many DNS workers (cli/worker-pool.ts, as the gateway's).
+// They share the UDP socket and the TCP listen socket through node:cluster: one kernel queue per
+// socket that every worker reads from, so the load spreads over the workers (measured even, unlike
+// SO_REUSEPORT's hash of the client's address and port, see README "dns.workers") and a worker that
+// dies loses no datagram still queued. This object is the publishers' sink: each record set is sent to
+// every worker, which encodes its answer table beside the one it serves and swaps it in; a new or
+// replacing worker gets the current records before it listens. Each worker reports the serial and
+// snapshot generation it serves (status(), gauges) and its counters (the `worker` label of the DNS metrics).
+import { fileURLToPath } from 'node:url';
+import type { GatehouseConfig } from '../config/index.js';
+import type { Logger } from 'pino';
+import { Gauge, type Registry } from 'prom-client';
+import { DnsError, registerDnsMetrics, type DnsCounters, type RecordSet, type RecordSink } from '../dns/index.js';
+import { isFromDnsWorker, type ToDnsWorker, type WireDnsServerOptions, type ZoneRecords } from './dns-worker-protocol.js';
+import { WorkerPool, type PoolSlot } from './worker-pool.js';
+
+export interface DnsWorkersOptions {
+  readonly count: number;
+  readonly server: WireDnsServerOptions;
+  readonly logger: Logger;
+  readonly log: { readonly level: GatehouseConfig['log']['level']; readonly pretty: boolean };
+  readonly registry: Registry;
+  /** The TCP accept policy of the process's node:cluster (the gateway's `gateway.accept`, when it has workers). */
+  readonly accept: 'shared' | 'round-robin';
+}
+
+export interface DnsWorkerStatus {
+  readonly worker: number;
+  readonly pid: number | null;
+  /** Per zone: the serial and snapshot generation its answers come from; empty until it serves. */
+  readonly zones: Readonly<Record<string, { readonly serial: number; readonly generation: number }>>;
+}
+
+export interface DnsWorkersStatus {
+  /** What the primary published last, per zone. */
+  readonly published: Readonly<Record<string, { readonly serial: number; readonly generation: number }>>;
+  readonly workers: readonly DnsWorkerStatus[];
+  /** Every live worker serves what the primary published last. */
+  readonly converged: boolean;
+}
+
+const WORKER_ENTRY = fileURLToPath(new URL('./dns-worker.js', import.meta.url));
+
+interface SlotState {
+  zones: Record<string, { serial: number; generation: number }>;
+  counters: DnsCounters | null;
+}
+
+export class DnsWorkers implements RecordSink {
+  readonly #options: DnsWorkersOptions;
+  readonly #pool: WorkerPool<{ udpPort: number; tcpPort: number }>;
+  readonly #latest = new Map<string, ZoneRecords>();
+  readonly #state = new Map<number, SlotState>();
+  #unavailable: string | null;
+
+  constructor(options: DnsWorkersOptions) {
+    if (!Number.isInteger(options.count) || options.count < 2)
+      throw new DnsError('ERR_DNS_CONFIG', `dns workers: needs 2 or more workers (got ${options.count}); 1 serves in-process`);
+    this.#options = options;
+    this.#unavailable = options.server.mode === 'gatehouse' ? 'no records yet' : null;
+    this.#pool = new WorkerPool({
+      role: 'DNS worker',
+      entry: WORKER_ENTRY,
+      count: options.count,
+      logger: options.logger,
+      accept: options.accept,
+      onMessage: (slot, message) => this.#onMessage(slot, message),
+      exitedEarly: (message) => new DnsError('ERR_DNS_WORKER', message),
+      drainMessage: { kind: 'gatehouse-dns:drain' } satisfies ToDnsWorker,
+      drainTimeoutMs: 5000,
+    });
+    registerDnsMetrics(options.registry, () =>
+      this.#pool.slots.flatMap((slot) => {
+        const state = this.#state.get(slot.index);
+        return state?.counters ? [{ worker: String(slot.index + 1), counters: state.counters }] : [];
+      }),
+    );
+    const slots = () => this.#pool.slots;
+    const state = this.#state;
+    const zone = options.server.zone.domain;
+    for (const [name, help, key] of [
+      ['gatehouse_dns_worker_serial', 'SOA serial of the answers each DNS worker serves', 'serial'],
+      ['gatehouse_dns_worker_generation', 'Snapshot generation the answers each DNS worker serves were built from', 'generation'],
+    ] as const) {
+      new Gauge({
+        name,
+        help,
+        labelNames: ['worker'],
+        registers: [options.registry],
+        collect() {
+          this.reset();
+          for (const slot of slots()) this.set({ worker: String(slot.index + 1) }, state.get(slot.index)?.zones[zone]?.[key] ?? 0);
+        },
+      });
+    }
+  }
+
+  /** Forks every worker; resolves with the ports once all listen (each with the current records). */
+  async start(): Promise<{ udpPort: number; tcpPort: number }> {
+    const ports = await this.#pool.start();
+    this.#options.logger.info({ workers: ports.length, port: ports[0]!.udpPort }, 'DNS workers are listening (UDP and TCP)');
+    return ports[0]!;
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+
+  /** The main zone's records (the publisher's sink). */
+  setRecords(records: RecordSet, serial: number, generation: number): { buildMs: number; names: number } {
+    return this.setZoneRecords(this.#options.server.zone.domain, records, serial, generation);
+  }
+
+  /** Another zone's records (e.g. thisdcos.directory). */
+  setZoneRecords(zone: string, records: RecordSet, serial: number, generation: number): { buildMs: number; names: number } {
+    // Only the names index crosses: it is all the answer tables are built from.
+    const update: ZoneRecords = { zone, records: { names: records.names }, serial, generation };
+    this.#latest.set(zone, update);
+    this.#pool.broadcast({ kind: 'gatehouse-dns:records', ...update } satisfies ToDnsWorker);
+    return { buildMs: 0, names: records.names.size };
+  }
+
+  setUnavailable(reason: string | null): void {
+    this.#unavailable = reason;
+    this.#pool.broadcast({ kind: 'gatehouse-dns:unavailable', reason } satisfies ToDnsWorker);
+  }
+
+  status(): DnsWorkersStatus {
+    const published = Object.fromEntries([...this.#latest].map(([zone, z]) => [zone, { serial: z.serial, generation: z.generation }]));
+    const workers = this.#pool.slots.map((slot) => {
+      const live = slot.worker !== null && !slot.worker.isDead();
+      return { worker: slot.index + 1, pid: live ? (slot.worker!.process.pid ?? null) : null, zones: live ? { ...this.#state.get(slot.index)?.zones } : {} };
+    });
+    const converged = workers.every(
+      (w) => w.pid !== null && Object.entries(published).every(([zone, p]) => w.zones[zone]?.serial === p.serial),
+    );
+    return { published, workers, converged };
+  }
+
+  #onMessage(slot: PoolSlot<{ udpPort: number; tcpPort: number }>, message: unknown): void {
+    const worker = slot.worker!;
+    if (!isFromDnsWorker(message)) return;
+    switch (message.kind) {
+      case 'gatehouse-dns:ready': {
+        this.#state.set(slot.index, { zones: {}, counters: null });
+        // The configured port, also when it is 0: node:cluster shares a UDP socket by the address it was
+        // asked for, so every worker (and a replacement, while one lives) gets the one the first bound.
+        this.#pool.send(worker, {
+          kind: 'gatehouse-dns:init',
+          worker: slot.index + 1,
+          server: this.#options.server,
+          log: this.#options.log,
+          zones: [...this.#latest.values()],
+          unavailable: this.#unavailable,
+        } satisfies ToDnsWorker);
+        return;
+      }
+      case 'gatehouse-dns:listening':
+        this.#options.logger.debug({ worker: slot.index + 1, pid: worker.process.pid, port: message.udpPort }, 'DNS worker is listening');
+        return slot.started({ udpPort: message.udpPort, tcpPort: message.tcpPort });
+      case 'gatehouse-dns:failed':
+        return slot.failed(
+          new DnsError(message.code === 'ERR_DNS_LISTEN' ? 'ERR_DNS_LISTEN' : 'ERR_DNS_WORKER', `DNS worker ${slot.index + 1}: ${message.message}`),
+        );
+      case 'gatehouse-dns:applied': {
+        if (message.error) {
+          const { zone, serial, error } = message;
+          this.#options.logger.error({ worker: slot.index + 1, zone, serial, reason: error }, 'DNS worker kept its previous answers');
+          return;
+        }
+        const state = this.#state.get(slot.index);
+        if (state) state.zones[message.zone] = { serial: message.serial, generation: message.generation };
+        return;
+      }
+      case 'gatehouse-dns:counters': {
+        const state = this.#state.get(slot.index);
+        if (state) state.counters = message.counters;
+        return;
+      }
+    }
+  }
+}
