@@ -29,6 +29,7 @@ describe('decodeJws refuses, naming what is wrong', () => {
   const cases: { name: string; token: string; code: string; message: string }[] = [
     { name: 'two parts', token: `${b64({ alg: 'RS256' })}.${b64({})}`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token is not a JWT (three base64url parts separated by dots)' },
     { name: 'a header with a character outside base64url', token: `x${b64({ alg: 'RS256' })}!.${b64({})}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token is not a JWT (three base64url parts separated by dots)' },
+    { name: 'a header with a character outside base64url first', token: `!${b64({ alg: 'RS256' })}.${b64({})}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token is not a JWT (three base64url parts separated by dots)' },
     { name: 'a header that is not JSON', token: `${b64('{nope')}.${b64({})}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token header is not base64url JSON' },
     { name: 'a header that is a JSON array', token: `${b64([1])}.${b64({})}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token header is not a JSON object' },
     { name: 'a header that is JSON null', token: `${b64('null')}.${b64({})}.c2ln`, code: 'ERR_AUTHN_TOKEN_MALFORMED', message: 'the token header is not a JSON object' },
@@ -42,6 +43,10 @@ describe('decodeJws refuses, naming what is wrong', () => {
   ];
   it.each(cases)('$name', ({ token, code, message }) => {
     expect(() => decodeJws(token)).toThrow(expect.objectContaining({ code, message }));
+  });
+
+  it('a header that is not JSON keeps the parser\'s error as its cause', () => {
+    expect(() => decodeJws(`${b64('{nope')}.${b64({})}.c2ln`)).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
   });
 
   it('a good token: its parts, and the exact signing input', () => {
@@ -61,6 +66,11 @@ describe('checkSignature', () => {
     const other = generateKeyPairSync(alg === 'RS256' ? 'rsa' : alg === 'ES256' ? 'ec' : 'ed25519', { modulusLength: 2048, namedCurve: 'P-256' } as never);
     expect(() => checkSignature(decodeJws(signed(alg)), other.publicKey, alg)).toThrow(
       expect.objectContaining({ code: 'ERR_AUTHN_SIGNATURE_INVALID', message: 'the token signature does not verify' }),
+    );
+  });
+  it('a key of the wrong type for its algorithm (crypto throws) refuses the token, it does not crash', () => {
+    expect(() => checkSignature(decodeJws(signed('RS256')), keys.EdDSA.publicKey, 'RS256')).toThrow(
+      expect.objectContaining({ code: 'ERR_AUTHN_SIGNATURE_INVALID' }),
     );
   });
   it('a token naming another algorithm than its key is bound to is refused before any crypto', () => {
@@ -96,6 +106,7 @@ describe('checkClaims at the edges', () => {
     { name: 'nbf exactly at the leeway', payload: { nbf: now + 30 }, code: null },
     { name: 'nbf past the leeway', payload: { nbf: now + 31 }, code: 'ERR_AUTHN_TOKEN_NOT_YET_VALID' },
     { name: 'the expected issuer', payload: { iss: 'https://idp' }, expect: { issuer: 'https://idp' }, code: null },
+    { name: 'an issuer when none is expected', payload: { iss: 'https://anyone' }, code: null },
     { name: 'another issuer', payload: { iss: 'https://evil' }, expect: { issuer: 'https://idp' }, code: 'ERR_AUTHN_ISSUER_MISMATCH' },
     { name: 'no issuer when one is expected', payload: {}, expect: { issuer: 'https://idp' }, code: 'ERR_AUTHN_ISSUER_MISMATCH' },
     { name: 'the audience as a string', payload: { aud: 'gw' }, expect: { audience: 'gw' }, code: null },
