@@ -28,12 +28,24 @@ const cases: { name: string; headers: Record<string, string>; want: { token: str
   { name: 'a cookie part without a name', headers: { cookie: `=abc; ${AUTH_COOKIE}=def` }, want: { token: 'def', from: 'cookie' } },
   { name: 'a cookie part without =', headers: { cookie: `${AUTH_COOKIE}; b=2` }, want: null },
   { name: 'a cookie part without = that is our name and one more character', headers: { cookie: `${AUTH_COOKIE}x` }, want: null },
-  { name: 'a line break in the value (node:http never passes one; a caller might)', headers: { authorization: 'Bearer abc\nxyz' }, want: 'ERR_AUTHN_TOKEN_MALFORMED' },
+  {
+    name: 'a line break in the value (node:http never passes one; a caller might)',
+    headers: { authorization: 'Bearer abc\nxyz' },
+    want: 'ERR_AUTHN_TOKEN_MALFORMED',
+  },
   { name: 'the cookie empty', headers: { cookie: `${AUTH_COOKIE}=` }, want: 'ERR_AUTHN_TOKEN_MALFORMED' },
   { name: 'the cookie over the limit', headers: { cookie: `${AUTH_COOKIE}=${limit}a` }, want: 'ERR_AUTHN_TOKEN_TOO_LARGE' },
   { name: 'an empty Cookie header', headers: { cookie: '' }, want: null },
-  { name: 'the Authorization header wins over the cookie', headers: { authorization: 'token=abc', cookie: `${AUTH_COOKIE}=def` }, want: { token: 'abc', from: 'authorization' } },
-  { name: 'an empty Authorization header is not "no header": the cookie does not count', headers: { authorization: '', cookie: `${AUTH_COOKIE}=def` }, want: 'ERR_AUTHN_TOKEN_MALFORMED' },
+  {
+    name: 'the Authorization header wins over the cookie',
+    headers: { authorization: 'token=abc', cookie: `${AUTH_COOKIE}=def` },
+    want: { token: 'abc', from: 'authorization' },
+  },
+  {
+    name: 'an empty Authorization header is not "no header": the cookie does not count',
+    headers: { authorization: '', cookie: `${AUTH_COOKIE}=def` },
+    want: 'ERR_AUTHN_TOKEN_MALFORMED',
+  },
   { name: 'no header at all', headers: {}, want: null },
 ];
 

@@ -2,7 +2,7 @@
 // failed and why (status, log, failure counter by source), an unsubscribed listener hears nothing more,
 // a throwing subscriber is logged, and the gauges read the current snapshot. Written for what mutation
 // testing found unchecked (store.test.ts covers generations, staleness and option checks).
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { ClusterStore, type SnapshotData } from '../../cluster/index.js';
@@ -18,7 +18,7 @@ const data = (fetchedAt: number, kind: 'file' | 'mesos' = 'file'): SnapshotData 
   apps: [],
 });
 
-function capture(): { logger: pino.Logger; lines: Record<string, any>[] } {
+function capture(): { logger: Logger; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
   return { logger: pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) }), lines };
 }

@@ -5,7 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FrameworkScheduler, Offer } from '../../../cluster/local/master/master.js';
 import { TERMINAL_STATES } from '../../../cluster/local/master/task-messages.js';
@@ -32,7 +32,7 @@ async function tempDir(): Promise<string> {
 }
 
 /** A logger whose JSON lines the test reads back. */
-function capturingLogger(): { logger: pino.Logger; lines: Record<string, any>[] } {
+function capturingLogger(): { logger: Logger; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
   const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
   return { logger, lines };
@@ -64,10 +64,15 @@ describe('offers', () => {
     const c = await cluster([], { offerTimeoutMs: 300, allocationIntervalMs: 100, resources: { cpus: 2, ports: '21430-21439' } });
     const held: Offer[] = [];
     // A framework that takes every offer and never answers.
-    const hoarder: FrameworkScheduler = { name: 'hoarder', webuiUrl: null, resourceOffers: (offers) => void held.push(...offers), statusUpdate: () => undefined };
+    const hoarder: FrameworkScheduler = {
+      name: 'hoarder',
+      webuiUrl: null,
+      resourceOffers: (offers) => void held.push(...offers),
+      statusUpdate: () => undefined,
+    };
     const id = c.cluster.master.registerFramework(hoarder);
     cleanups.unshift(async () => c.cluster.master.removeFramework(id));
-    const first = await until(async () => held[0], (offer) => offer !== undefined, 5_000);
+    const first = (await until(async () => held[0], (offer) => offer !== undefined, 5_000))!;
     const offered = async () => (await c.get('/master/state')).slaves[0].offered_resources.cpus as number;
     expect(await offered()).toBe(2);
     // Rescinded: it can no longer be used, and the same resources come back in a new offer.
