@@ -47,7 +47,14 @@ describe('positiveSections', () => {
       authority: ['SOA', 'NS'],
       additional: ['A 10.0.0.1', 'AAAA fd00::1', 'AAAA fd00::2'],
     },
-    { name: 'ANY with nothing to answer: a second SOA', type: TYPE.ANY, entry: { a: [], aaaa: [], srv: [] }, answers: [], authority: ['SOA', 'NS', 'SOA'], additional: [] },
+    {
+      name: 'ANY with nothing to answer: a second SOA',
+      type: TYPE.ANY,
+      entry: { a: [], aaaa: [], srv: [] },
+      answers: [],
+      authority: ['SOA', 'NS', 'SOA'],
+      additional: [],
+    },
     { name: 'A of a name with only SRV: nothing', type: TYPE.A, entry: { a: [], aaaa: [], srv: web.srv }, answers: [], authority: [], additional: [] },
   ];
   it.each(cases)('$name', ({ type, entry, answers, authority, additional }) => {
@@ -83,7 +90,12 @@ describe('rotate', () => {
 
 describe('srvAdditional', () => {
   it('skips targets without addresses and names each target once', () => {
-    const entry: NameRecords = { a: [], aaaa: [], srv: [{ target: 'gone.mesos.', port: 1 }, { target: 'web-b.mesos.', port: 2 }, { target: 'web-b.mesos.', port: 3 }] };
+    const srv = [
+      { target: 'gone.mesos.', port: 1 },
+      { target: 'web-b.mesos.', port: 2 },
+      { target: 'web-b.mesos.', port: 3 },
+    ];
+    const entry: NameRecords = { a: [], aaaa: [], srv };
     expect(srvAdditional(names, entry, 60).map((r) => [r.name, r.type])).toEqual([['web-b.mesos.', TYPE.AAAA]]);
   });
 });
