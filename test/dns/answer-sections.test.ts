@@ -120,12 +120,19 @@ describe('encodeWithin', () => {
   it('answers exactly at the limit are not below it: one answer goes', () => {
     expect(counts(encodeWithin(1, 0x8400, question, sections, bare.length, true, null))).toEqual({ tc: true, an: 2, ns: 0, ar: 0 });
   });
+  it('fewer answers exactly at the limit are not below it either: one more goes', () => {
+    const twoAnswers = encodeWithin(1, 0x8400, question, { ...sections, answers: sections.answers.slice(0, 2), additional: [] }, 65535, true, null);
+    expect(counts(encodeWithin(1, 0x8400, question, sections, twoAnswers.length, true, null))).toEqual({ tc: true, an: 1, ns: 0, ar: 0 });
+  });
   it('room for none: the header and question alone', () => {
     expect(counts(encodeWithin(1, 0x8400, question, sections, 40, true, null))).toEqual({ tc: true, an: 0, ns: 0, ar: 0 });
   });
   it('EDNS: the OPT record stays in the additional section, truncated or not', () => {
     const withOpt = encodeWithin(1, 0x8400, question, sections, 65535, true, 1232);
     expect(counts(withOpt)).toMatchObject({ tc: false, ar: 4 });
+    // The OPT record last: the root as its owner, type 41, the UDP size, no extended flags, no data.
+    expect([...withOpt.subarray(-11)]).toEqual([0, 0, 41, 0x04, 0xd0, 0, 0, 0, 0, 0, 0]);
+    expect(withOpt.length - full.length).toBe(11);
     expect(counts(encodeWithin(1, 0x8400, question, sections, withOpt.length - 1, true, 1232))).toMatchObject({ tc: true, an: 3, ar: 1 });
   });
 });
