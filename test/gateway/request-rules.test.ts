@@ -12,6 +12,7 @@ describe('duplicateHost(rawHeaders)', () => {
     { name: 'none at all', raw: [], want: false },
     { name: 'two Hosts', raw: ['Host', 'a', 'Host', 'b'], want: true },
     { name: 'two Hosts in other cases, apart', raw: ['hOsT', 'a', 'Accept', '*/*', 'HOST', 'b'], want: true },
+    { name: 'another four-letter name after Host', raw: ['Host', 'a', 'Date', 'x', 'From', 'y'], want: false },
     { name: 'a Host value that says host is not a name', raw: ['Host', 'host', 'X', 'host'], want: false },
     { name: 'names that only start or end like host', raw: ['Host', 'a', 'Hostx', 'b', 'xHost', 'c', 'Hos', 'd'], want: false },
   ];
