@@ -34,6 +34,10 @@ export interface LocalClusterOptions {
   readonly logger: Logger;
   readonly clusterName?: string;
   readonly allocationIntervalMs?: number;
+  /** How long an offer stays out before the master rescinds it (Mesos: --offer_timeout). */
+  readonly offerTimeoutMs?: number;
+  /** Finished tasks the state keeps per framework (Mesos: --max_completed_tasks_per_framework). */
+  readonly maxCompletedTasks?: number;
   readonly backoffResetMs?: number;
   /** Sandboxes of earlier runs are kept this long for post-mortems, then removed at start (Mesos: gc_delay). */
   readonly sandboxKeepMs?: number;
@@ -110,6 +114,8 @@ export class LocalCluster {
       logger,
       ip: advertised,
       ...(this.#options.allocationIntervalMs ? { allocationIntervalMs: this.#options.allocationIntervalMs } : {}),
+      ...(this.#options.offerTimeoutMs ? { offerTimeoutMs: this.#options.offerTimeoutMs } : {}),
+      ...(this.#options.maxCompletedTasks ? { maxCompletedTasks: this.#options.maxCompletedTasks } : {}),
     });
     this.#master = master;
     const scheduler = new LocalScheduler({

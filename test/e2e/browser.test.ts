@@ -290,8 +290,11 @@ describe('in a browser', () => {
 
   it('log in, reach the service, log out, and be sent back to the login form', async () => {
     const { context, page } = await openPage(1280);
-    await page.goto(`${base}/service/hello/`);
-    expect(await page.textContent('h1')).toBe('Gatehouse'); // 401 page with the login form
+    // The 401 page with the login form (the dashboard has the same h1: the status and the form tell them apart).
+    const denied = await page.goto(`${base}/service/hello/`);
+    expect(denied?.status()).toBe(401);
+    expect(await page.textContent('h1')).toBe('Gatehouse');
+    expect(await page.locator('form input[name=password]').count()).toBe(1);
     await logIn(page);
     await Promise.all([page.waitForURL(`${base}/service/hello/`), page.click('a[href="/service/hello/"]')]);
     expect(await page.textContent('h1')).toBe('Hello from the task');

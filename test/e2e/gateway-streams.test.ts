@@ -3,7 +3,7 @@
 import { createServer, request as httpRequest, Agent, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient } from '../support/raw-http.js';
 import { tokenFor } from '../support/token.js';
+import { until } from '../support/until.js';
 
 // Under both HTTP engines (gateway.engine).
 describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
@@ -127,21 +128,28 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
           }
         }
       }));
+      // Each rewrite changes a route (timeouts 61 s, 62 s…; the first file has the default 60 s) and waits
+      // for its reload: the route table debounces file events and skips a reload that changes nothing,
+      // so rewrites in quick succession would collapse into one and the test would prove nothing about twenty.
+      const reloads = () => gatehouse.logs.filter((l) => l.msg === 'routes reloaded').length;
+      const before = reloads();
       for (let i = 0; i < 20; i++) {
-        await writeFile(
-          join(dir, 'routes.d', 'app.yaml'),
-          `# reload ${i}\nroutes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", timeout: ${60 + i}s }\n`,
-        );
+        // Written aside and renamed into place, as editors save: a reader never sees a half-written file.
+        const next = join(dir, 'routes.d', '.app.yaml.next');
+        await writeFile(next, `# reload ${i}\nroutes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", timeout: ${61 + i}s }\n`);
+        await rename(next, join(dir, 'routes.d', 'app.yaml'));
         ws.send(`m${i}`);
-        await new Promise((r) => setTimeout(r, 120));
+        await until(async () => reloads(), (n) => n >= before + i + 1, 5_000);
       }
       loading = false;
       await load;
-      await new Promise((r) => setTimeout(r, 200));
+      await until(async () => echoes.length, (n) => n === 20, 5_000);
       agent.destroy();
       sse.destroy();
       ws.close();
 
+      expect(reloads() - before).toBe(20);
+      expect(gatehouse.logs.filter((l) => l.msg === 'route file rejected; its last good routes keep serving')).toEqual([]);
       expect(failures).toEqual([]);
       expect(requests).toBeGreaterThan(100);
       expect(wsClosed).toBe(false);

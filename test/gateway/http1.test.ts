@@ -29,12 +29,31 @@ interface Harness {
   readonly hanging: Map<string, { res: LeanResponse | ServerResponse; closed: boolean }>;
   /** Errors thrown by LeanResponse calls in the handlers. */
   readonly thrown: { code?: string; message: string }[];
-  /** /fast/big answers: how often the handler had to wait for 'drain', and the most bytes the socket held. */
+  /** /fast/big answers (listed when they start): how often the handler had to wait for 'drain', the most bytes the socket held. */
   readonly streamed: { waits: number; maxBuffered: number }[];
+  /** Every byte the server's request parsers were given, in order (latin1), to wait on what has arrived. */
+  readonly parsed: string[];
   closed: boolean;
 }
 
 const harnesses: Harness[] = [];
+
+/** The same parsers, each also noting the bytes it is given. */
+function recording(inner: ParserFactory, parsed: string[]): ParserFactory {
+  return {
+    ...inner,
+    headers: (raw) => inner.headers(raw),
+    createResponse: (events) => inner.createResponse(events),
+    create(events, maxHeaderSize) {
+      const parser = inner.create(events, maxHeaderSize);
+      return {
+        execute: (data) => (parsed.push(data.toString('latin1')), parser.execute(data)),
+        finish: () => parser.finish(),
+        free: () => parser.free(),
+      };
+    },
+  };
+}
 const upgradedSockets = new Set<Socket>();
 
 const sha256 = (data: Buffer | string): string => createHash('sha256').update(data).digest('hex');
@@ -46,6 +65,7 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
   const hanging: Harness['hanging'] = new Map();
   const thrown: Harness['thrown'] = [];
   const streamed: Harness['streamed'] = [];
+  const parsed: string[] = [];
   const fast = (req: LeanRequest, res: LeanResponse): boolean => {
     const url = new URL(req.url, 'http://test');
     const q = url.searchParams;
@@ -72,6 +92,7 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
         const stats = { waits: 0, maxBuffered: 0 };
         let sent = 0;
         res.writeHead(200, { 'content-length': total });
+        streamed.push(stats);
         const pump = (): void => {
           while (sent < total) {
             const part = chunk.subarray(0, Math.min(chunk.length, total - sent));
@@ -84,7 +105,6 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
               return;
             }
           }
-          streamed.push(stats);
           res.end();
         };
         pump();
@@ -202,14 +222,14 @@ async function serve(options: Partial<Pick<Http1ServerOptions, 'maxHeaderSize' |
     socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
   };
   const server = new Http1Server({
-    factory: factory(),
+    factory: recording(factory(), parsed),
     handlers: { fast, request, upgrade, clientError },
     maxHeaderSize: options.maxHeaderSize ?? 16 * 1024,
     headersTimeoutMs: options.headersTimeoutMs ?? 15_000,
     keepAliveTimeoutMs: options.keepAliveTimeoutMs ?? 5_000,
   });
   const { port } = await server.listen(0, '127.0.0.1');
-  const harness: Harness = { server, port, log, clientErrors, upgrades, hanging, thrown, streamed, closed: false };
+  const harness: Harness = { server, port, log, clientErrors, upgrades, hanging, thrown, streamed, parsed, closed: false };
   harnesses.push(harness);
   return harness;
 }
@@ -956,7 +976,8 @@ describe('upgrade', () => {
   it('bytes that arrive while the upgrade handler is still busy are kept for it, as node:http keeps them', async () => {
     const client = await RawClient.open(h.port);
     client.write(`${upgradeRequest('/upgrade/slow')}first`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The handler has the request and is busy (it accepts 150 ms later): what comes now arrives meanwhile.
+    await expect.poll(() => h.upgrades.some((u) => u.url === '/upgrade/slow')).toBe(true);
     client.write('-second');
     await client.until((c) => c.text.includes('head=first|'), 'the 101');
     await client.until((c) => c.text.endsWith('head=first|-second'), 'the bytes sent meanwhile, echoed', 2000);
@@ -984,8 +1005,6 @@ describe('the client going away', () => {
       await expect.poll(() => c.ids.every((id) => h.hanging.has(id))).toBe(true);
       client.socket.resetAndDestroy();
       await expect.poll(() => c.ids.map((id) => h.hanging.get(id)!.closed)).toEqual(c.ids.map(() => true));
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      expect(c.never.filter((id) => h.hanging.has(id))).toEqual([]);
       // The upstream's answer arriving after all: nothing throws, nothing is written anywhere.
       for (const id of c.ids) {
         const res: ResponseSink = h.hanging.get(id)!.res;
@@ -997,6 +1016,8 @@ describe('the client going away', () => {
       }
       const { responses } = await exchange(h.port, get('/fast/text?body=still', 'Connection: close\r\n'));
       expect(responses.map((r) => r.body.toString())).toEqual(['still']);
+      // Checked after a whole exchange on another connection: the server had every chance to start them.
+      expect(c.never.filter((id) => h.hanging.has(id))).toEqual([]);
     });
   }
 });
@@ -1017,7 +1038,7 @@ describe('closing', () => {
     generalBusy!.write(get('/general/hang?id=general-busy'));
     midHead!.write('GET /fast/text?body=mid HTTP/1.1\r\nHost: t\r\n');
     await expect.poll(() => h.hanging.has('fast-busy') && h.hanging.has('general-busy')).toBe(true);
-    await new Promise((resolve) => setTimeout(resolve, 50)); // the half head has arrived too
+    await expect.poll(() => h.parsed.join('').includes('GET /fast/text?body=mid HTTP/1.1\r\nHost: t\r\n')).toBe(true); // the half head too
     h.server.closeIdleConnections();
     await idle!.closedByServer(1000);
     answer(h, 'fast-busy', 'fast-busy');
@@ -1090,7 +1111,8 @@ describe('answer backpressure', () => {
     await new Promise((resolve) => socket.once('connect', resolve));
     socket.pause(); // reads nothing for a while: the kernel's buffers fill, then Gatehouse's
     socket.write(get(`/fast/big?bytes=${total}`));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The kernel's buffers are full and the handler has been told to wait.
+    await expect.poll(() => h.streamed[0]?.waits ?? 0, { timeout: 5_000 }).toBeGreaterThan(0);
     let received = 0;
     let head = '';
     const done = new Promise<void>((resolve) => {

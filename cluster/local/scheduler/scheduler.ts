@@ -244,7 +244,8 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
             { app: app.definition.id, task: task.id, failures: result.consecutiveFailures, cause: result.lastFailureCause },
             'health checks failed too often; killing the task',
           );
-          app.tasks.delete(task.id);
+          // The task stays the app's until its TASK_KILLED arrives, as in Marathon: its TASK_KILLING and
+          // TASK_KILLED reach the event stream, and the snapshot keeps it (unhealthy) while it dies.
           task.health?.stop();
           this.#failed(app, task, {
             taskId: task.id,
@@ -255,8 +256,8 @@ export class LocalScheduler extends EventEmitter<{ event: [MarathonEvent]; chang
             ips: [],
             message: `health check failed: ${result.lastFailureCause}`,
           });
-          task.killRequested = true;
-          this.#options.master.killTask(task.id);
+          this.#kill(app, task, 'health checks failed');
+          this.#reconcile();
         },
       },
     );
