@@ -46,8 +46,10 @@ http { access_log off; sendfile on; keepalive_requests 1000000;
 );
 const nginx = start('nginx', ['-c', join(dir, 'nginx.conf'), '-p', dir]);
 
+// One thread, as Gatehouse's balancer runs in one process (HAProxy's default is a thread per core).
 writeFileSync(join(dir, 'haproxy.cfg'), `global
   maxconn 8000
+  nbthread 1
 defaults
   mode tcp
   timeout connect 2s

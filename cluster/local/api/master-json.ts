@@ -46,13 +46,13 @@ export function masterState(master: LocalMaster, options: MasterJsonOptions): Re
 /** The master's flags as Mesos lists them (`/master/flags`, GET_FLAGS): names and string values. */
 export function masterFlags(master: LocalMaster, options: MasterJsonOptions): Record<string, string> {
   return {
-    allocation_interval: '1secs',
+    allocation_interval: mesosDuration(master.allocationIntervalMs),
     cluster: options.clusterName,
     hostname: master.ip,
     port: String(master.port),
     work_dir: options.workDir,
-    max_completed_tasks_per_framework: '100',
-    offer_timeout: '10secs',
+    max_completed_tasks_per_framework: String(master.maxCompletedTasks),
+    offer_timeout: mesosDuration(master.offerTimeoutMs),
     host: hostname(),
   };
 }
@@ -175,4 +175,9 @@ function ipv4Number(ip: string): number {
   const parts = ip.split('.').map(Number);
   if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return 0;
   return ((parts[3]! << 24) >>> 0) + (parts[2]! << 16) + (parts[1]! << 8) + parts[0]!;
+}
+
+/** A duration as Mesos prints its flags: `1secs`, `250ms`. */
+function mesosDuration(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}secs` : `${ms}ms`;
 }

@@ -65,6 +65,10 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
   readonly ip: string;
   port = 0;
   readonly #options: MasterOptions;
+  /** The effective settings, as `/master/flags` reports them. */
+  readonly allocationIntervalMs: number;
+  readonly offerTimeoutMs: number;
+  readonly maxCompletedTasks: number;
   readonly #agents = new Map<string, LocalAgent>();
   readonly #used = new Map<string, Resources>();
   readonly #offered = new Map<string, Offer>();
@@ -81,6 +85,9 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
   constructor(options: MasterOptions) {
     super();
     this.#options = options;
+    this.allocationIntervalMs = options.allocationIntervalMs ?? 1000;
+    this.offerTimeoutMs = options.offerTimeoutMs ?? 10_000;
+    this.maxCompletedTasks = options.maxCompletedTasks ?? 100;
     this.ip = options.ip;
   }
 
@@ -93,7 +100,7 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
   }
 
   start(): void {
-    this.#allocationTimer = setInterval(() => this.allocate(), this.#options.allocationIntervalMs ?? 1000);
+    this.#allocationTimer = setInterval(() => this.allocate(), this.allocationIntervalMs);
     this.#allocationTimer.unref();
   }
 
@@ -207,7 +214,7 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
         const offer: Offer = { id: `${this.id}-O${randomUUID().slice(0, 8)}`, agentId: agent.id, hostname: agent.hostname, resources: free };
         this.#offered.set(offer.id, offer);
         this.#offeredTo.set(offer.id, framework.id);
-        this.#offerTimers.set(offer.id, setTimeout(() => this.#rescind(offer.id), this.#options.offerTimeoutMs ?? 10_000).unref());
+        this.#offerTimers.set(offer.id, setTimeout(() => this.#rescind(offer.id), this.offerTimeoutMs).unref());
         offers.push(offer);
       }
       if (offers.length > 0) framework.scheduler.resourceOffers(offers);
@@ -275,7 +282,7 @@ export class LocalMaster extends EventEmitter<{ change: []; event: [MasterEvent]
       if (TERMINAL_STATES.has(update.state)) {
         framework.tasks.delete(update.taskId);
         framework.completed.push(task);
-        const max = this.#options.maxCompletedTasks ?? 100;
+        const max = this.maxCompletedTasks;
         if (framework.completed.length > max) framework.completed.splice(0, framework.completed.length - max);
         this.#used.set(task.launch.agentId, subtractResources(this.used(task.launch.agentId), task.launch.resources));
         this.reviveOffers();

@@ -146,5 +146,7 @@ describe('completed tasks', () => {
     await until(async () => c.cluster.agents[0]!.tasks().length, (n) => n === 0, 5_000);
     const completed = (await c.get('/master/state')).frameworks[0].completed_tasks.map((t: any) => t.id);
     expect(completed).toEqual(ended.slice(-3));
+    // The flags say what the master does.
+    expect((await c.get('/master/state')).flags).toMatchObject({ max_completed_tasks_per_framework: '3' });
   });
 });
