@@ -27,13 +27,10 @@ export async function startTestCluster(
   const ownWorkDir = options.workDir === undefined;
   const workDir = options.workDir ?? (await mkdtemp(join(tmpdir(), 'gatehouse-local-')));
   // The sandboxes go with the cluster when the work dir is ours (a caller's dir is the caller's to remove).
-  let closing: Promise<void> | undefined;
-  // Once, however often it is called (a test may close early and its hook again at the end).
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      await cluster.close();
-      if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
-    })());
+  const close = async (): Promise<void> => {
+    await cluster.close();
+    if (ownWorkDir) await rm(workDir, { recursive: true, force: true });
+  };
   const supply = new MemoryApps(apps);
   const { resources, ...rest } = options;
   const cluster = new LocalCluster({

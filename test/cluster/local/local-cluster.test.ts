@@ -1,27 +1,22 @@
 // The embedded cluster through its own HTTP API, as any Mesos or Marathon client sees it.
 import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
-import { describe, expect, test, type TestContext } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { parsePortRanges } from '../../../cluster/local/master/resources.js';
 import { appDefinition, httpHealthCheck } from '../../support/local-apps.js';
 import { startTestCluster, type TestCluster } from '../../support/local-cluster.js';
 import { until } from '../../support/until.js';
 
-// The tests of a group run at once (most of their time is waiting for processes), so each closes its
-// own cluster, and each takes task ports of its own: slices of PORT_SLICE from 20020-20189 in turn
-// (vitest runs at most 5 tests of a file at once). 20000-20019 and 20190-20199 are for the tests
-// that name their ports.
-const PORT_SLICE = 10;
-const SLICES = 17;
-let nextSlice = 0;
-function portSlice(): string {
-  const first = 20020 + (nextSlice++ % SLICES) * PORT_SLICE;
-  return `${first}-${first + PORT_SLICE - 1}`;
-}
+let running: TestCluster[] = [];
+afterEach(async () => {
+  const closing = running;
+  running = [];
+  await Promise.all(closing.map((c) => c.close()));
+});
 
-async function start(ctx: TestContext, ...[apps, options = {}]: Parameters<typeof startTestCluster>): Promise<TestCluster> {
-  const cluster = await startTestCluster(apps, { ...options, resources: { ports: portSlice(), ...options.resources } });
-  ctx.onTestFinished(() => cluster.close());
+async function start(...args: Parameters<typeof startTestCluster>): Promise<TestCluster> {
+  const cluster = await startTestCluster(...args);
+  running.push(cluster);
   return cluster;
 }
 
@@ -47,14 +42,13 @@ const answer = (port: number, path = '/'): Promise<Json> =>
     (r) => !(r instanceof Error),
   );
 
-describe.concurrent('offers and resource accounting', () => {
-  test('tasks hold what they were given; the master counts it per agent and framework', async (ctx) => {
-    const ports = portSlice();
-    const c = await start(ctx, [appDefinition({ id: '/hello', instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 1, mem: 256, ports } });
+describe('offers and resource accounting', () => {
+  test('tasks hold what they were given; the master counts it per agent and framework', async () => {
+    const c = await start([appDefinition({ id: '/hello', instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 1, mem: 256 } });
     await until(() => runningTasks(c, '/hello'), (t) => t.length === 2);
     const state = await c.get('/master/state');
     const agent = state.slaves[0];
-    expect(agent.resources).toMatchObject({ cpus: 1, mem: 256, ports: `[${ports}]` });
+    expect(agent.resources).toMatchObject({ cpus: 1, mem: 256, ports: '[20000-20199]' });
     expect(agent.used_resources).toMatchObject({ cpus: 0.5, mem: 128 });
     expect(state.frameworks[0]).toMatchObject({ name: 'marathon', used_resources: { cpus: 0.5, mem: 128 } });
     expect(state.frameworks[0].tasks.map((t: Json) => t.state)).toEqual(['TASK_RUNNING', 'TASK_RUNNING']);
@@ -63,8 +57,8 @@ describe.concurrent('offers and resource accounting', () => {
     expect(state.leader).toBe(state.pid);
   });
 
-  test('what does not fit is not launched: the third task waits while two fill the agent', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/big', instances: 3, cpus: 0.5, mem: 100 })], { resources: { cpus: 1, mem: 1024 } });
+  test('what does not fit is not launched: the third task waits while two fill the agent', async () => {
+    const c = await start([appDefinition({ id: '/big', instances: 3, cpus: 0.5, mem: 100 })], { resources: { cpus: 1, mem: 1024 } });
     await until(() => runningTasks(c, '/big'), (t) => t.length === 2);
     const queue = await until(() => c.get('/v2/queue'), (q: Json) => q.queue[0]?.waiting !== undefined && q.queue[0]?.waiting !== null);
     expect(queue.queue[0]).toMatchObject({ count: 1, app: { id: '/big' } });
@@ -73,8 +67,8 @@ describe.concurrent('offers and resource accounting', () => {
     expect((await c.get('/master/state')).slaves[0].used_resources.cpus).toBe(1);
   });
 
-  test('an app that fits nowhere waits with its reason; others run', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/huge', cpus: 64 }), appDefinition({ id: '/small' })], { resources: { cpus: 2 } });
+  test('an app that fits nowhere waits with its reason; others run', async () => {
+    const c = await start([appDefinition({ id: '/huge', cpus: 64 }), appDefinition({ id: '/small' })], { resources: { cpus: 2 } });
     await until(() => runningTasks(c, '/small'), (t) => t.length === 1);
     const queue = await until(() => c.get('/v2/queue'), (q: Json) => Boolean(q.queue[0]?.waiting));
     expect(queue.queue.map((q: Json) => q.app.id)).toEqual(['/huge']);
@@ -82,11 +76,11 @@ describe.concurrent('offers and resource accounting', () => {
   });
 });
 
-describe.concurrent('ports', () => {
-  test('never allocated twice, split between agents, and handed to tasks as PORT0, PORTS, PORT_<NAME>', async (ctx) => {
+describe('ports', () => {
+  test('never allocated twice, split between agents, and handed to tasks as PORT0, PORTS, PORT_<NAME>', async () => {
     const twoPorts = [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }];
     const apps = ['/a', '/b', '/c'].map((id) => appDefinition({ id, instances: 2, portDefinitions: twoPorts }));
-    const c = await start(ctx, apps, { agents: 2, resources: { ports: '20000-20019' } });
+    const c = await start(apps, { agents: 2, resources: { ports: '20000-20019' } });
     const tasks = await until(
       async () => (await appsOf(c)).flatMap((a) => a.tasks.filter((t: Json) => t.state === 'TASK_RUNNING')),
       (t) => t.length === 6,
@@ -105,18 +99,16 @@ describe.concurrent('ports', () => {
     }
   });
 
-  test('requirePorts gets exactly the declared port', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 20195, name: 'web', protocol: 'tcp', labels: {} }] })], {
-      resources: { ports: '20190-20199' },
-    });
+  test('requirePorts gets exactly the declared port', async () => {
+    const c = await start([appDefinition({ id: '/fixed', requirePorts: true, portDefinitions: [{ port: 20150, name: 'web', protocol: 'tcp', labels: {} }] })]);
     const [task] = await until(() => runningTasks(c, '/fixed'), (t) => t.length === 1);
-    expect(task.ports).toEqual([20195]);
+    expect(task.ports).toEqual([20150]);
   });
 });
 
-describe.concurrent('lifecycle', () => {
-  test('a crashing task is restarted with exponential backoff and its failure is shown', async (ctx) => {
-    const c = await start(ctx, [
+describe('lifecycle', () => {
+  test('a crashing task is restarted with exponential backoff and its failure is shown', async () => {
+    const c = await start([
       appDefinition({
         id: '/crash',
         cmd: 'echo starting; exit 3',
@@ -135,9 +127,9 @@ describe.concurrent('lifecycle', () => {
     expect(completed[0].statuses.at(-1)).toMatchObject({ state: 'TASK_FAILED', reason: 'REASON_COMMAND_EXECUTOR_FAILED' });
   });
 
-  test('scaling down kills the youngest tasks and every process they started', async (ctx) => {
+  test('scaling down kills the youngest tasks and every process they started', async () => {
     const app = appDefinition({ id: '/scale', instances: 3 });
-    const c = await start(ctx, [app]);
+    const c = await start([app]);
     const before = await until(() => runningTasks(c, '/scale'), (t) => t.length === 3);
     const pids = new Map(before.map((t: Json) => [t.id, c.cluster.agents[0]!.task(t.id)!.pid!]));
     c.apps.set([appDefinition({ ...app, instances: 1, version: 'scaled' })]);
@@ -151,8 +143,8 @@ describe.concurrent('lifecycle', () => {
     expect(state.frameworks[0].completed_tasks.map((t: Json) => t.state)).toEqual(['TASK_KILLED', 'TASK_KILLED']);
   });
 
-  test('a task whose process is killed comes back as a new task', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/phoenix' })]);
+  test('a task whose process is killed comes back as a new task', async () => {
+    const c = await start([appDefinition({ id: '/phoenix' })]);
     const [first] = await until(() => runningTasks(c, '/phoenix'), (t) => t.length === 1);
     const pid = (await answer(first.ports[0])).pid as number;
     const hostPid = c.cluster.agents[0]!.task(first.id)!.pid!;
@@ -163,11 +155,11 @@ describe.concurrent('lifecycle', () => {
     expect((await answer(second.ports[0])).task).toBe(second.id);
   });
 
-  test('scaling down many at once kills each task once (no re-entrant decisions)', async (ctx) => {
+  test('scaling down many at once kills each task once (no re-entrant decisions)', async () => {
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const app = appDefinition({ id: '/many', instances: 10, cpus: 0.01, mem: 16 });
-    const c = await start(ctx, [app], { logger });
+    const c = await start([app], { logger });
     await until(() => runningTasks(c, '/many'), (t) => t.length === 10, 15_000);
     c.apps.set([appDefinition({ ...app, instances: 1, version: 'one' })]);
     const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].completed_tasks.length === 9, 15_000);
@@ -175,9 +167,9 @@ describe.concurrent('lifecycle', () => {
     expect(lines.filter((l) => l.includes('"msg":"killing task"'))).toHaveLength(9);
   });
 
-  test('scaling up keeps the running tasks and adds new ones', async (ctx) => {
+  test('scaling up keeps the running tasks and adds new ones', async () => {
     const app = appDefinition({ id: '/grow', instances: 1 });
-    const c = await start(ctx, [app]);
+    const c = await start([app]);
     const [first] = await until(() => runningTasks(c, '/grow'), (t) => t.length === 1);
     c.apps.set([appDefinition({ ...app, instances: 3, version: 'three' })]);
     const after = await until(() => runningTasks(c, '/grow'), (t) => t.length === 3);
@@ -188,9 +180,9 @@ describe.concurrent('lifecycle', () => {
     expect(new Set(after.map((t: Json) => t.version))).toEqual(new Set([version]));
   });
 
-  test('a changed definition replaces the tasks (new ones first)', async (ctx) => {
+  test('a changed definition replaces the tasks (new ones first)', async () => {
     const app = appDefinition({ id: '/rolling', instances: 2 });
-    const c = await start(ctx, [app]);
+    const c = await start([app]);
     const before = await until(() => runningTasks(c, '/rolling'), (t) => t.length === 2);
     const v1 = (await c.get('/v2/apps/rolling')).app.version as string;
     c.apps.set([appDefinition({ ...app, env: { COLOR: 'blue' }, version: 'v2' })]);
@@ -200,8 +192,8 @@ describe.concurrent('lifecycle', () => {
     expect(after.some((t: Json) => before.some((b: Json) => b.id === t.id))).toBe(false);
   });
 
-  test('a removed app stops all its tasks', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/gone', instances: 2 }), appDefinition({ id: '/stays' })]);
+  test('a removed app stops all its tasks', async () => {
+    const c = await start([appDefinition({ id: '/gone', instances: 2 }), appDefinition({ id: '/stays' })]);
     await until(() => appsOf(c), (a) => a.every((x) => x.tasksRunning === x.instances));
     c.apps.set([appDefinition({ id: '/stays' })]);
     const apps = await until(() => appsOf(c), (a) => a.length === 1);
@@ -211,9 +203,9 @@ describe.concurrent('lifecycle', () => {
   });
 });
 
-describe.concurrent('health checks', () => {
-  test('a task whose HTTP check keeps failing turns unhealthy, then is killed and replaced', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/checked', instances: 2, healthChecks: [httpHealthCheck({ maxConsecutiveFailures: 3 })] })]);
+describe('health checks', () => {
+  test('a task whose HTTP check keeps failing turns unhealthy, then is killed and replaced', async () => {
+    const c = await start([appDefinition({ id: '/checked', instances: 2, healthChecks: [httpHealthCheck({ maxConsecutiveFailures: 3 })] })]);
     const tasks = await until(async () => (await appsOf(c))[0], (a) => a.tasksHealthy === 2, 10_000);
     expect(tasks.tasks[0].healthCheckResults[0]).toMatchObject({ alive: true, consecutiveFailures: 0 });
     const victim = tasks.tasks[0];
@@ -228,8 +220,8 @@ describe.concurrent('health checks', () => {
 });
 
 describe('isolation', () => {
-  test('tasks run in their own namespaces and cgroups when the host allows it, and the log says which', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/iso' })]);
+  test('tasks run in their own namespaces and cgroups when the host allows it, and the log says which', async () => {
+    const c = await start([appDefinition({ id: '/iso' })]);
     const [task] = await until(() => runningTasks(c, '/iso'), (t) => t.length === 1);
     const isolation = c.cluster.isolation!;
     expect(isolation.describe()).toMatch(/namespaces|cgroup|memory watched/);
@@ -250,7 +242,7 @@ describe('isolation', () => {
   });
 
   test('groups left by a Gatehouse that was killed are removed at the next start; ours are removed at close', async (ctx) => {
-    const probe = await start(ctx, []);
+    const probe = await start([]);
     const mode = probe.cluster.isolation!.cgroups.mode;
     // Reported as skipped, with the reason, rather than passing without a check.
     if (mode === 'none') return ctx.skip(`this host gives no cgroups (${probe.cluster.isolation!.describe()}), so no group can be left behind`);
@@ -262,17 +254,18 @@ describe('isolation', () => {
         ? ['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/memory']
         : [(await readdir('/sys/fs/cgroup')).includes(`gatehouse-${process.pid}`) ? '/sys/fs/cgroup' : ''];
     for (const parent of parents.filter(Boolean)) await mkdir(`${parent}/gatehouse-${dead}/task.1`, { recursive: true });
-    const c = await start(ctx, [appDefinition({ id: '/after' })]);
+    const c = await start([appDefinition({ id: '/after' })]);
     await until(() => runningTasks(c, '/after'), (t) => t.length === 1);
     for (const parent of parents.filter(Boolean)) expect(await readdir(parent)).not.toContain(`gatehouse-${dead}`);
     await c.close();
     await probe.close();
+    running = [];
     for (const parent of parents.filter(Boolean)) expect((await readdir(parent)).filter((d) => d === `gatehouse-${process.pid}`)).toEqual([]);
   });
 
-  test('without cgroups the agent enforces mem: a task that grows past it fails with a memory limitation', async (ctx) => {
+  test('without cgroups the agent enforces mem: a task that grows past it fails with a memory limitation', async () => {
     const hog = `node -e "const a=[];setInterval(()=>a.push(Buffer.alloc(16e6,1)),20)"`;
-    const c = await start(ctx, [appDefinition({ id: '/hog', cmd: hog, mem: 96, portDefinitions: [], backoffSeconds: 30 })], { isolation: 'none', watchdogMs: 100 });
+    const c = await start([appDefinition({ id: '/hog', cmd: hog, mem: 96, portDefinitions: [], backoffSeconds: 30 })], { isolation: 'none', watchdogMs: 100 });
     const state = await until(() => c.get('/master/state'), (s: Json) => s.frameworks[0].completed_tasks.length > 0, 15_000);
     const last = state.frameworks[0].completed_tasks[0].statuses.at(-1);
     expect(last).toMatchObject({ state: 'TASK_FAILED', reason: 'REASON_CONTAINER_LIMITATION_MEMORY' });
@@ -280,21 +273,21 @@ describe('isolation', () => {
   });
 });
 
-describe.concurrent('HTTP API', () => {
-  test.for([
+describe('HTTP API', () => {
+  test.each([
     ['Mesos redirect to the leader', '/master/redirect', 307],
     ['Marathon leader', '/v2/leader', 200],
     ['Marathon info', '/v2/info', 200],
     ['an app that does not exist', '/v2/apps/nope', 404],
     ['an unknown path', '/nothing', 404],
-  ] as const)('%s', async ([_name, path, status], ctx) => {
-    const c = await start(ctx, []);
+  ])('%s', async (_name, path, status) => {
+    const c = await start([]);
     const response = await fetch(`${c.url}${path}`, { redirect: 'manual' });
     expect(response.status).toBe(status);
     if (status === 307) expect(response.headers.get('location')).toBe(`//${new URL(c.url).host}`);
   });
 
-  test('a busy port is refused with the key and the reason, and close after the failed start is safe', async (ctx) => {
+  test('a busy port is refused with the key and the reason, and close after the failed start is safe', async () => {
     const { createServer } = await import('node:net');
     const busy = createServer();
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
@@ -309,8 +302,8 @@ describe.concurrent('HTTP API', () => {
     }
   });
 
-  test('Marathon writes are refused when the apps do not come from app files', async (ctx) => {
-    const c = await start(ctx, []);
+  test('Marathon writes are refused when the apps do not come from app files', async () => {
+    const c = await start([]);
     const response = await fetch(`${c.url}/v2/apps`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -320,8 +313,8 @@ describe.concurrent('HTTP API', () => {
     expect(((await response.json()) as Json).message).toMatch(/do not come from app files/);
   });
 
-  test('the agent serves its state and the task sandbox files, and nothing outside them', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/talk', cmd: 'echo hello-from-the-sandbox; exec sleep 30', portDefinitions: [] })]);
+  test('the agent serves its state and the task sandbox files, and nothing outside them', async () => {
+    const c = await start([appDefinition({ id: '/talk', cmd: 'echo hello-from-the-sandbox; exec sleep 30', portDefinitions: [] })]);
     const [task] = await until(() => runningTasks(c, '/talk'), (t) => t.length === 1);
     const agent = c.cluster.agents[0]!;
     const base = `http://127.0.0.1:${agent.port}`;
@@ -340,8 +333,8 @@ describe.concurrent('HTTP API', () => {
     }
   });
 
-  test('Mesos\'s virtual path of an executor\'s latest run reaches the task\'s sandbox, also after the task ended', async (ctx) => {
-    const c = await start(ctx, [appDefinition({ id: '/latest', cmd: 'echo from-the-latest-run; exec sleep 30', portDefinitions: [] })]);
+  test('Mesos\'s virtual path of an executor\'s latest run reaches the task\'s sandbox, also after the task ended', async () => {
+    const c = await start([appDefinition({ id: '/latest', cmd: 'echo from-the-latest-run; exec sleep 30', portDefinitions: [] })]);
     const [task] = await until(() => runningTasks(c, '/latest'), (t) => t.length === 1);
     const base = `http://127.0.0.1:${c.cluster.agents[0]!.port}`;
     const framework = ((await (await fetch(`${base}/state`)).json()) as Json).frameworks[0].id as string;
@@ -362,8 +355,8 @@ describe.concurrent('HTTP API', () => {
     expect(await read(`/frameworks/../../../../../../../../executors/etc/runs/latest/passwd`)).toBe(403);
   });
 
-  test('the event stream reports status updates as they happen', async (ctx) => {
-    const c = await start(ctx, []);
+  test('the event stream reports status updates as they happen', async () => {
+    const c = await start([]);
     const response = await fetch(`${c.url}/v2/events`, { headers: { accept: 'text/event-stream' } });
     const reader = response.body!.getReader();
     let text = '';
