@@ -48,13 +48,17 @@ describe('DirectoryWatch', () => {
     it(`${mode}: every save 100 ms apart is its own change (none merged away)`, async () => {
       await writeFile(join(dir, 'a.yaml'), 'v: 0\n');
       const w = await watching({ events });
+      // What matters is that no save is merged into another: each is reported before the next. A save
+      // may be reported twice (writeFile truncates, then writes: two events a busy machine can space
+      // past the debounce), which costs the reader a re-read, not a lost change.
       for (let i = 1; i <= 5; i++) {
+        const before = w.changes();
         // Sizes differ, so even polling with coarse mtimes sees each save.
         await writeFile(join(dir, 'a.yaml'), `v: ${'x'.repeat(i)}\n`);
-        await until(() => w.changes() === i, `change ${i}`);
+        await until(() => w.changes() > before, `change ${i}`);
         await sleep(100);
       }
-      expect(w.changes()).toBe(5);
+      expect(w.changes()).toBeGreaterThanOrEqual(5);
     });
 
     it(`${mode}: a save by rename (as editors do) and a removal are changes`, async () => {
