@@ -1,11 +1,12 @@
 // gateway.tls: HTTPS only, and login cookies marked Secure.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificatesOnly } from '../../gateway/public-endpoints.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 // Under both HTTP engines (gateway.engine).
 describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
@@ -16,25 +17,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-tls-'));
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'rsa:2048',
-        '-nodes',
-        '-keyout',
-        join(dir, 'key.pem'),
-        '-out',
-        join(dir, 'cert.pem'),
-        '-subj',
-        '/CN=localhost',
-        '-days',
-        '1',
-      ],
-      { stdio: 'ignore' },
-    );
+    selfSignedCertificate(dir);
     await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', frameworks: [] }));
     const config = join(dir, 'gatehouse.yaml');
     await writeFile(

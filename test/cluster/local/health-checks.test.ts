@@ -2,7 +2,6 @@
 // each protocol (HTTP, HTTPS, TCP, COMMAND) flips alive when its target does, failures inside the
 // grace period before the first success do not count, and maxConsecutiveFailures: 0 never asks for a
 // kill. Intervals are fractions of a second here (the unit takes any; app files take whole seconds).
-import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
@@ -12,31 +11,14 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { HealthCheckDefinition } from '../../../cluster/local/apps/app-definition.js';
 import { TaskHealth, type HealthResult } from '../../../cluster/local/scheduler/health-checks.js';
+import { selfSignedCertificate } from '../../support/tls.js';
 
 let dir = '';
 let cert = '';
 let key = '';
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-health-'));
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-keyout',
-      join(dir, 'key.pem'),
-      '-out',
-      join(dir, 'cert.pem'),
-      '-subj',
-      '/CN=localhost',
-      '-days',
-      '1',
-    ],
-    { stdio: 'ignore' },
-  );
+  selfSignedCertificate(dir);
   cert = await readFile(join(dir, 'cert.pem'), 'utf8');
   key = await readFile(join(dir, 'key.pem'), 'utf8');
 });
