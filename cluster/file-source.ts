@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { DirectoryWatch } from '../core/index.js';
+import { CoalescedPass, DirectoryWatch } from '../core/index.js';
 import { ClusterError } from './errors.js';
 import { parseJsonBytes } from './json-bytes.js';
 import { parseMasterState } from './parse-state.js';
@@ -31,7 +31,13 @@ export class FileSource implements ClusterSource {
   /** Digest of the last good document: an unchanged file only confirms the snapshot (and no copy of a big file is kept). */
   #lastDigest: string | null = null;
   #closed = false;
-  #inFlight: Promise<boolean> | null = null;
+  // A change reported while a read runs gets a read of its own after it: folded into the running
+  // one, it was lost whenever that read had opened the file before the change (the file is not
+  // reported again until it changes again).
+  readonly #reads = new CoalescedPass(async () => {
+    this.#lastReadOk = await this.#read();
+  });
+  #lastReadOk = false;
 
   constructor(options: FileSourceOptions) {
     if (!options.path) throw new ClusterError('ERR_CLUSTER_CONFIG', 'file source: path is empty');
@@ -53,7 +59,7 @@ export class FileSource implements ClusterSource {
     await this.refresh();
     // An unchanged file is the current state: the snapshot stays fresh without re-reading it.
     this.#confirm = setInterval(() => {
-      if (this.#lastDigest !== null && this.#inFlight === null) this.#options.store.confirm();
+      if (this.#lastDigest !== null && this.#reads.running === null) this.#options.store.confirm();
     }, this.#options.pollMs ?? 2000);
     this.#confirm.unref();
   }
@@ -62,12 +68,12 @@ export class FileSource implements ClusterSource {
     this.#closed = true;
     this.#watch?.close();
     if (this.#confirm) clearInterval(this.#confirm);
-    await this.#inFlight?.catch(() => undefined);
+    await this.#reads.running?.catch(() => undefined);
   }
 
-  refresh(): Promise<boolean> {
-    this.#inFlight ??= this.#read().finally(() => (this.#inFlight = null));
-    return this.#inFlight;
+  async refresh(): Promise<boolean> {
+    await this.#reads.run();
+    return this.#lastReadOk;
   }
 
   async #read(): Promise<boolean> {
