@@ -8,6 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { generateState } from './gen-state.mjs';
+import { portAllocator, requireTools, root, sleep, stop, which } from './lib.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -22,9 +23,7 @@ const { values } = parseArgs({
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const TASKS = Number(values.tasks);
-const root = new URL('..', import.meta.url).pathname;
-const which = (cmd) => { try { return execFileSync('sh', ['-c', `command -v ${cmd}`]).toString().trim() || null; } catch { return null; } };
-if (!which('dnsperf')) { console.error('dnsperf is missing: apt-get install -y dnsperf'); process.exit(2); }
+requireTools(['dnsperf'], 'apt-get install -y dnsperf');
 if (!existsSync(join(root, 'dist/cli/main.js'))) { console.error('dist/ is missing: npm run build'); process.exit(2); }
 
 const { parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
@@ -35,9 +34,7 @@ const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
 const children = new Set();
 process.on('exit', () => { for (const child of children) child.kill('SIGKILL'); rmSync(dir, { recursive: true, force: true }); });
 
-let nextPort = 20000 + Math.floor(Math.random() * 12000); // below the ephemeral range (32768+)
-const port = () => nextPort++;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const port = portAllocator();
 
 function start(name, cmd, args, readyText) {
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -55,12 +52,6 @@ function start(name, cmd, args, readyText) {
     child.on('exit', (code) => reject(new Error(`${name} exited with ${code}: ${output}`)));
     if (!readyText) setTimeout(() => { clearTimeout(timer); resolve(child); }, 1500);
   });
-}
-async function stop(child) {
-  if (!child || child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await Promise.race([new Promise((r) => child.once('exit', r)), sleep(3000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 // --- the state and the names every server serves
