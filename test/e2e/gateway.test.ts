@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
 import { tokenFor } from '../support/token.js';
+import { refusedPorts } from '../support/refused-port.js';
 
 interface Seen { path: string; headers: IncomingHttpHeaders; server: number }
 
@@ -78,15 +79,8 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-gw-'));
     const ports = [await upstream(0), await upstream(1), await upstream(2)];
-    const dead = createServer();
-    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r));
-    const deadPort = (dead.address() as AddressInfo).port;
-    await new Promise<void>((r) => dead.close(() => r()));
-    // A second refusing address of its own, so that the retry test does not find it already ejected.
-    const dead2 = createServer();
-    await new Promise<void>((r) => dead2.listen(0, '127.0.0.1', r));
-    const deadPort2 = (dead2.address() as AddressInfo).port;
-    await new Promise<void>((r) => dead2.close(() => r()));
+    // Two refusing addresses, so that the retry test does not find its own already ejected.
+    const [deadPort, deadPort2] = (await refusedPorts(2)) as [number, number];
     await writeFile(join(dir, 'state.json'), JSON.stringify(state(ports, deadPort, deadPort2)));
     filePorts = ports;
     await mkdir(join(dir, 'routes.d'));

@@ -7,6 +7,7 @@ import { Registry } from 'prom-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../../cluster/index.js';
 import { Mesh, type MeshOptions } from '../../mesh/index.js';
+import { refusedPorts } from '../support/refused-port.js';
 import { until } from '../support/until.js';
 import { vipSnapshot, type VipAppSpec } from '../support/vip-cluster.js';
 
@@ -43,15 +44,6 @@ async function echoBackend(options: { read?: boolean } = {}): Promise<Backend> {
 async function closeBackend(b: Backend): Promise<void> {
   for (const s of b.sockets) s.destroy();
   await new Promise((resolve) => b.server.close(resolve));
-}
-
-/** A port that refuses connections (bound, then closed). */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** The next data on a socket, or `closed` when it closes first. */
@@ -167,7 +159,7 @@ describe('mesh', () => {
   it('a refused connect is retried on another backend in the same client connection, and the backend is skipped after', async () => {
     const h = harness();
     meshes.push(h.mesh);
-    const dead = await refusedPort();
+    const [dead] = (await refusedPorts(1)) as [number];
     await h.publish([hello([dead, a.port], '/retry:18002')]);
     const vip = h.address('retry.marathon');
     const lines = [];
