@@ -2,7 +2,7 @@
 // namespaces with `unshare` when the kernel lets us, cgroup CPU and memory limits when a cgroup
 // hierarchy is writable, and otherwise a memory watchdog (the agent kills a task whose processes
 // grow past its `mem`, as Mesos's posix isolator can only observe).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Cgroups, type CgroupMode } from './cgroups.js';
 
 export interface Isolation {
@@ -38,26 +38,37 @@ const INIT = [
 // Joins the cgroups first, then replaces itself with the (isolated) command: nothing runs outside.
 const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"';
 
+interface ProbeResult {
+  readonly status: number | null;
+  readonly error?: Error;
+}
+
+// The probes run side by side and without blocking the event loop: at start, DNS and the gateway come
+// up meanwhile (each probe is a process start, ~100 ms on a busy host).
+function probe(command: string, args: readonly string[]): Promise<ProbeResult> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore', timeout: 5000 });
+    child.once('error', (error) => resolve({ status: null, error }));
+    child.once('exit', (status) => resolve({ status }));
+  });
+}
+
 export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
-  const probe =
-    options.mode === 'none'
-      ? null
-      : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], {
-          stdio: 'ignore',
-          timeout: 5000,
-        });
-  const namespaces = probe !== null && probe.status === 0;
-  // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
-  // --kill-child the whole namespace: no task outlives the agent that owns it.
-  const pdeathsig = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
-  const guard = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
-  const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
+  const [unshare, setpriv, cgroups] = await Promise.all([
+    options.mode === 'none' ? null : probe('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true']),
+    // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
+    // --kill-child the whole namespace: no task outlives the agent that owns it.
+    probe('setpriv', ['--pdeathsig', 'KILL', '--', 'true']),
+    options.mode === 'none' ? Cgroups.none() : Cgroups.detect(options.cgroupName),
+  ]);
+  const namespaces = unshare !== null && unshare.status === 0;
+  const guard = setpriv.status === 0 ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
   const why =
-    probe === null
+    unshare === null
       ? 'disabled by configuration'
-      : probe.error
-        ? `unshare unavailable (${probe.error.message})`
-        : `unshare refused (exit ${probe.status})`;
+      : unshare.error
+        ? `unshare unavailable (${unshare.error.message})`
+        : `unshare refused (exit ${unshare.status})`;
   return {
     namespaces,
     cgroups,
