@@ -63,6 +63,7 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
     { name: "ajv's compiler: the schemas are compiled at build time", pkg: 'ajv/dist/compile', where: 'every process' },
     { name: 'undici: only by the first request that needs it', pkg: 'undici', where: 'every process' },
     { name: 'yaml: workers get users and routes from the primary, never read a file', pkg: 'yaml', where: 'workers' },
+    { name: 'protobufjs: only by the first agent or operator API call', pkg: 'protobufjs', where: 'workers' },
   ];
   for (const { name, pkg, where } of NEVER_LOADED) {
     test(`${where} without ${name}`, () => {
