@@ -10,7 +10,7 @@ import { Mesh, prepareVipAddresses } from '../mesh/index.js';
 import type { BoundHttpServer } from './http-listener.js';
 import { startDns } from './dns-setup.js';
 import { startAuthn } from './authn-setup.js';
-import { GatewayError, GatewayServer, RouteTable, TaskSeries, gatewayStatus, type ComponentLogSource } from '../gateway/index.js';
+import { GatewayError, RouteTable, TaskSeries, gatewayStatus, loadGatewayServer, type ComponentLogSource } from '../gateway/index.js';
 import { GatewayWorkers } from './gateway-workers.js';
 import { createAccessLogger } from './access-logger.js';
 import { gatewayOptions } from './gateway-options.js';
@@ -140,6 +140,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         const accessLog = createAccessLogger(config.gateway.accessLog, { main: logger, pretty: options.pretty ?? false, registry });
         // Registered before the gateway: stopped after it, so the last requests' lines are flushed too.
         lifecycle.onStop('access log', () => accessLog.flush());
+        const GatewayServer = await loadGatewayServer();
         const gateway = new GatewayServer(
           gatewayOptions(config, {
             routes,

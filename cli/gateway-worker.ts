@@ -8,7 +8,7 @@
 import cluster from 'node:cluster';
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import { Lifecycle } from '../core/index.js';
-import { GatewayError, GatewayServer, RouteTable, SnapshotMirror, routesFromWire } from '../gateway/index.js';
+import { GatewayError, RouteTable, SnapshotMirror, loadGatewayServer, routesFromWire } from '../gateway/index.js';
 import { isToWorker, type ComponentLogSource, type FromWorker, type GatewayStatus, type LogRecord, type ToWorker } from '../gateway/index.js';
 import { FedUsers } from './users-feed.js';
 import { startAuthn } from './authn-setup.js';
@@ -107,6 +107,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
       bindings: { worker: cluster.worker?.id ?? 0, pid: process.pid },
     });
     lifecycle.onStop('access log', () => accessLog.flush());
+    const GatewayServer = await loadGatewayServer();
     const gateway = new GatewayServer(gatewayOptions(config, {
       accessLog,
       routes,

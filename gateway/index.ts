@@ -1,5 +1,12 @@
 // The gateway area: what other areas may import.
-export { GatewayServer } from './server.js';
+export type { GatewayServer } from './server.js';
+/**
+ * The server and all it serves with (the pipeline, both engines, the pages: ~250 ms of CPU to load):
+ * loaded by the process that serves, not by a primary whose gateway workers serve.
+ */
+export async function loadGatewayServer(): Promise<typeof import('./server.js').GatewayServer> {
+  return (await import('./server.js')).GatewayServer;
+}
 export { GatewayError, GATEWAY_ANSWERS, GATEWAY_INTERNAL_CODES, type GatewayErrorCode, type GatewayAnswerCode, type GatewayInternalCode } from './errors.js';
 export type { GatewayOptions } from './options.js';
 export { normalizePath, encodePath } from './normalize-path.js';

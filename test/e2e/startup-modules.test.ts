@@ -14,14 +14,31 @@ interface Loaded {
   readonly pid: number;
   readonly worker: boolean;
   readonly files: readonly string[];
+  /** URLs of the ES modules loaded. */
+  readonly esm: readonly string[];
 }
 
 // Preloaded into every process of the run (NODE_OPTIONS is inherited by the workers node:cluster forks).
+// ES modules are not in require.cache: a loader hook (it runs on a thread of its own) posts each URL it
+// loads back to the process. (Registered from an --import preload: from a --require one, Node 20
+// exits with 1 and no message.)
 const RECORDER = `
-const { writeFileSync } = require('node:fs');
+import { writeFileSync } from 'node:fs';
+import cluster from 'node:cluster';
+import { createRequire, register } from 'node:module';
+import { MessageChannel } from 'node:worker_threads';
+const esm = [];
+const { port1, port2 } = new MessageChannel();
+port1.on('message', (url) => esm.push(url));
+port1.unref();
+register('data:text/javascript,' + encodeURIComponent(
+  'let port; export function initialize(data) { port = data.port; }' +
+  'export async function load(url, context, next) { port.postMessage(url); return next(url, context); }'),
+  { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
+const require = createRequire(import.meta.url);
 process.on('exit', () => {
-  const worker = require('node:cluster').isWorker;
-  writeFileSync(process.env.GATEHOUSE_TEST_LOADED_DIR + '/' + process.pid + '.json', JSON.stringify({ pid: process.pid, worker, files: Object.keys(require.cache) }));
+  const record = { pid: process.pid, worker: cluster.isWorker, files: Object.keys(require.cache), esm };
+  writeFileSync(process.env.GATEHOUSE_TEST_LOADED_DIR + '/' + process.pid + '.json', JSON.stringify(record));
 });
 `;
 
@@ -31,9 +48,9 @@ let loaded: Loaded[] = [];
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-startup-modules-'));
   const config = await writeEmbeddedConfig(dir, { ports: '21500-21549', workers: 2 });
-  await writeFile(join(dir, 'recorder.cjs'), RECORDER);
+  await writeFile(join(dir, 'recorder.mjs'), RECORDER);
   const gatehouse = startGatehouseProcess(['run', '--config', config], {
-    env: { NODE_OPTIONS: `--require ${join(dir, 'recorder.cjs')}`, GATEHOUSE_TEST_LOADED_DIR: dir },
+    env: { NODE_OPTIONS: `--import ${join(dir, 'recorder.mjs')}`, GATEHOUSE_TEST_LOADED_DIR: dir },
   });
   try {
     await gatehouse.waitForLog((line) => line.msg === 'gatehouse is running', 30_000);
@@ -72,6 +89,15 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
       for (const process of processes) expect(packageFiles(process, pkg), `pid ${process.pid}`).toEqual([]);
     });
   }
+
+  test('the gateway server is loaded by the workers that serve, not by the primary', () => {
+    const server = (process: Loaded) => process.esm.filter((url) => url.endsWith('/dist/gateway/server.js'));
+    const [primary, workers] = [loaded.filter((p) => !p.worker), loaded.filter((p) => p.worker)];
+    // The hook saw the primary's own modules, so an empty list means "not loaded", not "not recorded".
+    expect(primary[0]!.esm.some((url) => url.endsWith('/dist/gateway/index.js'))).toBe(true);
+    expect(server(primary[0]!)).toEqual([]);
+    for (const worker of workers) expect(server(worker), `pid ${worker.pid}`).toHaveLength(1);
+  });
 
   test('the primary validated its files with the validators the build generated', () => {
     const primary = loaded.find((p) => !p.worker)!;
