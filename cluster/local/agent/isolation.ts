@@ -2,7 +2,7 @@
 // namespaces with `unshare` when the kernel lets us, cgroup CPU and memory limits when a cgroup
 // hierarchy is writable, and otherwise a memory watchdog (the agent kills a task whose processes
 // grow past its `mem`, as Mesos's posix isolator can only observe).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { Cgroups, type CgroupMode } from './cgroups.js';
 
 export interface Isolation {
@@ -38,18 +38,24 @@ const INIT = [
 // Joins the cgroups first, then replaces itself with the (isolated) command: nothing runs outside.
 const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"';
 
+/** Runs a probe command without blocking the event loop (other clusters of this process, servers, keep going). */
+function probeCommand(command: string, args: readonly string[]): Promise<{ status: number | null; error?: Error }> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { stdio: 'ignore', timeout: 5000 });
+    child.once('error', (error) => resolve({ status: null, error }));
+    child.once('exit', (status) => resolve({ status }));
+  });
+}
+
 export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
-  const probe =
-    options.mode === 'none'
-      ? null
-      : spawnSync('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true'], {
-          stdio: 'ignore',
-          timeout: 5000,
-        });
+  const [probe, setpriv] = await Promise.all([
+    options.mode === 'none' ? null : probeCommand('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true']),
+    probeCommand('setpriv', ['--pdeathsig', 'KILL', '--', 'true']),
+  ]);
   const namespaces = probe !== null && probe.status === 0;
   // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
   // --kill-child the whole namespace: no task outlives the agent that owns it.
-  const pdeathsig = spawnSync('setpriv', ['--pdeathsig', 'KILL', '--', 'true'], { stdio: 'ignore', timeout: 5000 }).status === 0;
+  const pdeathsig = setpriv.status === 0;
   const guard = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
   const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
   const why =
