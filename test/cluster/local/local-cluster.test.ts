@@ -110,7 +110,8 @@ describe('ports', () => {
 
   test.concurrent('requirePorts gets exactly the declared port', async (ctx) => {
     const fixed = [{ port: 20195, name: 'web', protocol: 'tcp', labels: {} }];
-    const c = await start(ctx, [appDefinition({ id: '/fixed', cmd: SLEEPER, requirePorts: true, portDefinitions: fixed })], { resources: { ports: '20190-20199' } });
+    const app = appDefinition({ id: '/fixed', cmd: SLEEPER, requirePorts: true, portDefinitions: fixed });
+    const c = await start(ctx, [app], { resources: { ports: '20190-20199' } });
     const [task] = await until(() => runningTasks(c, '/fixed'), (t) => t.length === 1);
     expect(task.ports).toEqual([20195]);
   });
