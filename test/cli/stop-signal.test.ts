@@ -51,8 +51,9 @@ const cases: Case[] = [
   },
 ];
 
+// The cases run at once: each is its own process, and most of a case is waiting on its timers.
 describe('stop signals', () => {
-  it.each(cases)('$name', async ({ signals, want }) => {
+  it.concurrent.each(cases)('$name', async ({ signals, want }) => {
     const child = spawn(process.execPath, ['--input-type=module', '-e', PROGRAM], { stdio: ['ignore', 'pipe', 'inherit'] });
     let output = '';
     const ready = new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => {

@@ -9,22 +9,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadUsers, verifyPassword } from '../../authn/index.js';
 import { BIN, runGatehouse } from '../support/gatehouse-process.js';
 
-let dir: string;
-let config: string;
-let users: string;
+let root: string;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gatehouse-user-'));
-  users = join(dir, 'users.yaml');
-  config = join(dir, 'gatehouse.yaml');
-  await writeFile(config, `cluster: { source: file, file: { path: state.json } }\nauthn: { users: ${JSON.stringify(users)}, signingKey: key.pem }\n`);
+  root = await mkdtemp(join(tmpdir(), 'gatehouse-user-'));
 });
 
 afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  await rm(root, { recursive: true, force: true });
 });
 
-const user = (args: string[], input?: string) => runGatehouse(['user', ...args, '--config', config], { cwd: dir, ...(input === undefined ? {} : { input }) });
+// Each case has a directory, config and users file of its own: it runs alone, in any order.
+async function project(): Promise<{ dir: string; config: string; users: string; user: (args: string[], input?: string) => ReturnType<typeof runGatehouse> }> {
+  const dir = await mkdtemp(join(root, 'case-'));
+  const users = join(dir, 'users.yaml');
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, `cluster: { source: file, file: { path: state.json } }\nauthn: { users: ${JSON.stringify(users)}, signingKey: key.pem }\n`);
+  const user = (args: string[], input?: string) => runGatehouse(['user', ...args, '--config', config], { cwd: dir, ...(input === undefined ? {} : { input }) });
+  return { dir, config, users, user };
+}
 
 describe('gatehouse user add refuses what the users file would refuse', () => {
   it.each([
@@ -37,6 +40,7 @@ describe('gatehouse user add refuses what the users file would refuse', () => {
     { name: 'a uid of 65 characters', uid: 'a'.repeat(65), stderr: /is not a valid uid/ },
     { name: 'a uid with a slash', uid: 'a/b', stderr: /"a\/b" is not a valid uid/ },
   ])('$name: exit 1, nothing written', async ({ uid, stderr }) => {
+    const { users, user } = await project();
     const result = await user(['add', uid], 'long-enough-password\n');
     expect(result.stderr).toMatch(stderr);
     expect(result.code).toBe(1);
@@ -47,6 +51,7 @@ describe('gatehouse user add refuses what the users file would refuse', () => {
     { name: '7 characters', password: '1234567' },
     { name: 'empty', password: '' },
   ])('a password of $name: exit 1, nothing written', async ({ password }) => {
+    const { users, user } = await project();
     const result = await user(['add', 'alice'], `${password}\n`);
     expect(result.stderr).toMatch(/^gatehouse user add: (the password is too short: at least 8 characters|no password .*)\n/);
     expect(result.code).toBe(1);
@@ -56,6 +61,7 @@ describe('gatehouse user add refuses what the users file would refuse', () => {
 
 describe('add, list, remove', () => {
   it('adds users (piped password), writes 0600 atomically, lists uids and groups without hashes, removes', async () => {
+    const { dir, users, user } = await project();
     expect(await user(['add', 'alice', '--groups', 'ops,dev'], 'alice-password\n')).toMatchObject({ code: 0, stdout: `added user alice in ${users}\n` });
     expect(await user(['add', 'bob.smith@example'], 'bob-password-1\n')).toMatchObject({ code: 0 });
     expect((await stat(users)).mode & 0o777).toBe(0o600);
@@ -77,6 +83,7 @@ describe('add, list, remove', () => {
    }, 60_000);
 
   it('on a terminal the password is asked twice and never echoed (a real pty via script)', async () => {
+    const { dir, config, users } = await project();
     const password = 'typed-in-secret-9';
     const child = spawn('script', ['-qfec', `${process.execPath} ${BIN} user add carol --config ${config}`, '/dev/null'], {
       cwd: dir,
@@ -111,6 +118,7 @@ describe('add, list, remove', () => {
 
 describe('gatehouse validate checks the users file', () => {
   it('a uid the schema rejects is reported at file:line:col, exit 1', async () => {
+    const { dir, config, users } = await project();
     const broken = join(dir, 'broken-users.yaml');
     await writeFile(broken, 'users:\n  - uid: Bob Smith\n    password: "scrypt$16384$8$1$c2FsdA$aGFzaA"\n', { mode: 0o600 });
     const brokenConfig = join(dir, 'broken.yaml');

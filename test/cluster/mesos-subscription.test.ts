@@ -6,7 +6,7 @@ import { createServer as createHttpServer, request as httpRequest, type Server }
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { ClusterStore, MesosSource, tasksOf, type Snapshot } from '../../cluster/index.js';
 import type { MasterEvent } from '../../cluster/local/master/master.js';
 import { RecordPublisher, type RecordSet } from '../../dns/index.js';
@@ -16,21 +16,25 @@ import { startFakeMaster } from '../support/fake-master.js';
 import { until } from '../support/until.js';
 
 const silent = pino({ level: 'silent' });
-const closers: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
+// The cases run at once (they wait on streams and processes): each closes what it opened when it ends,
+// in reverse order, and has task ports of its own. The tasks only have to run: a sleep, not node.
+const SLEEPER = 'exec sleep 600';
 
 const newStore = () => new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: silent });
 const running = (snapshot: Snapshot | null): string[] => (snapshot ? tasksOf(snapshot).filter((t) => t.state === 'TASK_RUNNING').map((t) => t.id).sort() : []);
 
-async function cluster(instances: number, ports: string): Promise<TestCluster> {
-  const c = await startTestCluster([appDefinition({ id: '/hello', instances })], { resources: { ports } });
-  closers.push(() => c.close());
+async function cluster(ctx: TestContext, instances: number, ports: string): Promise<TestCluster> {
+  const c = await startTestCluster([appDefinition({ id: '/hello', cmd: SLEEPER, instances })], { resources: { ports } });
+  ctx.onTestFinished(() => c.close());
   return c;
 }
 
-function source(masters: string[], store: ClusterStore, extra: Partial<ConstructorParameters<typeof MesosSource>[0]> = {}): MesosSource {
+function source(
+  ctx: TestContext,
+  masters: string[],
+  store: ClusterStore,
+  extra: Partial<ConstructorParameters<typeof MesosSource>[0]> = {},
+): MesosSource {
   const s = new MesosSource({
     masters,
     marathon: null,
@@ -41,7 +45,7 @@ function source(masters: string[], store: ClusterStore, extra: Partial<Construct
     resolveHost: async () => ['127.0.0.1'],
     ...extra,
   });
-  closers.push(() => s.close());
+  ctx.onTestFinished(() => s.close());
   return s;
 }
 
@@ -68,11 +72,11 @@ function storeSees(store: ClusterStore, ok: (s: Snapshot) => boolean): Promise<n
   });
 }
 
-describe('the mesos source follows SUBSCRIBE', () => {
-  it('a task launched or killed is in the store and the DNS records within moments of the master\'s event (polling once a minute)', async () => {
-    const c = await cluster(1, '20620-20639');
+describe.concurrent('the mesos source follows SUBSCRIBE', () => {
+  it('a task launched or killed is in the store and the DNS records within moments of the master\'s event (polling once a minute)', async (ctx) => {
+    const c = await cluster(ctx, 1, '20620-20639');
     const store = newStore();
-    const s = source([c.url], store);
+    const s = source(ctx, [c.url], store);
     await s.start();
     await until(async () => running(store.current), (ids) => ids.length === 1, 10_000);
     await until(async () => s.streamStatus().live, (live) => live);
@@ -94,14 +98,14 @@ describe('the mesos source follows SUBSCRIBE', () => {
       ],
     });
     publisher.start();
-    closers.push(async () => publisher.close());
+    ctx.onTestFinished(async () => publisher.close());
     const before = running(store.current);
 
     // Launch: scale to two; the master's TASK_RUNNING for the new task is the moment to measure from.
     srvSeen = [];
     const launched = masterEvent(c, (e) => e.type === 'TASK_UPDATED' && e.status.state === 'TASK_RUNNING' && !before.includes(e.task.launch.taskId));
     const launchSeen = storeSees(store, (snap) => running(snap).length === 2);
-    c.apps.set([appDefinition({ id: '/hello', instances: 2, version: 'two' })]);
+    c.apps.set([appDefinition({ id: '/hello', cmd: SLEEPER, instances: 2, version: 'two' })]);
     const launch = await launched;
     const launchAt = await launchSeen;
     const launchDns = await until(async () => srvSeen.find((r) => r.count === 2), (r) => r !== undefined, 5000);
@@ -133,16 +137,16 @@ describe('the mesos source follows SUBSCRIBE', () => {
     expect(s.streamStatus()).toMatchObject({ live: true, subscriptions: 1 });
   }, 40_000);
 
-  it('a master that refuses SUBSCRIBE is polled instead, and the last good snapshot stays when it fails', async () => {
+  it('a master that refuses SUBSCRIBE is polled instead, and the last good snapshot stays when it fails', async (ctx) => {
     const master = await startFakeMaster();
-    closers.push(() => master.close());
+    ctx.onTestFinished(() => master.close());
     master.body = JSON.stringify({
       leader: `master@127.0.0.1:${master.port}`,
       slaves: [],
       frameworks: [{ id: 'f1', name: 'marathon', tasks: [{ id: 't1', name: 'web', state: 'TASK_RUNNING', slave_id: 's1', statuses: [] }] }],
     });
     const store = newStore();
-    const s = source([master.url], store);
+    const s = source(ctx, [master.url], store);
     await s.start();
     expect(running(store.current)).toEqual(['t1']);
     expect(store.current!.source.origin).toBe(`${master.url}/master/state`);
@@ -154,8 +158,8 @@ describe('the mesos source follows SUBSCRIBE', () => {
     expect(running(store.current)).toEqual(['t1']);
   });
 
-  it('a broken stream: the snapshot stays, polling fills in, and the source resubscribes and follows again', async () => {
-    const c = await cluster(1, '20640-20659');
+  it('a broken stream: the snapshot stays, polling fills in, and the source resubscribes and follows again', async (ctx) => {
+    const c = await cluster(ctx, 1, '20640-20659');
     // An HTTP relay standing in for the master (it names itself the leader in the state it passes
     // on), whose connections the test can cut.
     const sockets = new Set<Socket>();
@@ -183,11 +187,11 @@ describe('the mesos source follows SUBSCRIBE', () => {
       socket.on('close', () => sockets.delete(socket));
     });
     await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => { relay.closeAllConnections(); relay.close(resolve); }));
+    ctx.onTestFinished(() => new Promise<void>((resolve) => { relay.closeAllConnections(); relay.close(() => resolve()); }));
     const relayPort = (relay.address() as AddressInfo).port;
     const relayUrl = `http://127.0.0.1:${relayPort}`;
     const store = newStore();
-    const s = source([relayUrl], store, { logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }) });
+    const s = source(ctx, [relayUrl], store, { logger: pino({ level: process.env['TEST_LOG'] ?? 'silent' }) });
     await s.start();
     expect((await until(async () => s.streamStatus(), (st) => st.live)).master).toBe(relayUrl);
     const first = await until(async () => running(store.current), (ids) => ids.length === 1, 10_000);
@@ -197,13 +201,13 @@ describe('the mesos source follows SUBSCRIBE', () => {
     const back = await until(async () => s.streamStatus(), (st) => st.live && st.subscriptions === 2, 10_000);
     expect(back.subscriptions).toBe(2);
     expect(running(store.current)).toEqual(first);
-    c.apps.set([appDefinition({ id: '/hello', instances: 2, version: 'two' })]);
+    c.apps.set([appDefinition({ id: '/hello', cmd: SLEEPER, instances: 2, version: 'two' })]);
     expect(await until(async () => running(store.current).length, (n) => n === 2, 10_000)).toBe(2);
   }, 30_000);
 
-  it('when the leader goes, the source subscribes to the master that leads now; a non-leader\'s redirect is followed', async () => {
-    const a = await cluster(1, '20660-20669');
-    const b = await cluster(2, '20670-20679');
+  it('when the leader goes, the source subscribes to the master that leads now; a non-leader\'s redirect is followed', async (ctx) => {
+    const a = await cluster(ctx, 1, '20660-20669');
+    const b = await cluster(ctx, 2, '20670-20679');
     // A standby master: its state and its operator API point to the leader, as Mesos's do (307).
     let leader = a.url;
     const standby: Server = createHttpServer((req, res) => {
@@ -215,11 +219,11 @@ describe('the mesos source follows SUBSCRIBE', () => {
       res.writeHead(404).end();
     });
     await new Promise<void>((resolve) => standby.listen(0, '127.0.0.1', resolve));
-    closers.push(() => new Promise((resolve) => { standby.closeAllConnections(); standby.close(resolve); }));
+    ctx.onTestFinished(() => new Promise<void>((resolve) => { standby.closeAllConnections(); standby.close(() => resolve()); }));
     const standbyUrl = `http://127.0.0.1:${(standby.address() as AddressInfo).port}`;
 
     const store = newStore();
-    const s = source([standbyUrl, a.url, b.url], store);
+    const s = source(ctx, [standbyUrl, a.url, b.url], store);
     await s.start();
     expect((await until(async () => s.streamStatus(), (st) => st.live)).master).toBe(a.url);
     await until(async () => running(store.current).length, (n) => n === 1, 10_000);

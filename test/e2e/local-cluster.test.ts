@@ -24,6 +24,8 @@ cpus: 0.1
 mem: 64
 portDefinitions: [{ port: 0, name: http }]
 labels: { DCOS_SERVICE_NAME: hello }
+# A killed task comes back after 0.2 s instead of Marathon's default 1 s (the case tests the return, not the wait).
+backoffSeconds: 0.2
 cmd: >-
   exec node -e "require('http').createServer((q, s) => s.end('hello from ' + process.env.MESOS_TASK_ID + ' path ' + q.url)).listen(+process.env.PORT0, process.env.HOST)"
 `;

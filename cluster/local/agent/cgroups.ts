@@ -22,13 +22,20 @@ export interface TaskCgroup {
   remove(): Promise<void>;
 }
 
+// Each cluster of this process gets a group of its own under the process's `gatehouse-<pid>`: two
+// clusters in one process (tests run several at once) must not remove each other's task groups when
+// one closes (a group created for a task that has not joined it yet is empty, and would go).
+let clustersSoFar = 0;
+
 export class Cgroups {
   readonly mode: CgroupMode;
   readonly #base: string;
+  readonly #processGroup: string;
 
-  private constructor(mode: CgroupMode, base: string) {
+  private constructor(mode: CgroupMode, base: string, processGroup = '') {
     this.mode = mode;
     this.#base = base;
+    this.#processGroup = processGroup;
   }
 
   static none(): Cgroups {
@@ -37,14 +44,15 @@ export class Cgroups {
 
   /** Finds what this host allows; `name` is the parent group for every task (e.g. `gatehouse-<pid>`). */
   static async detect(name: string): Promise<Cgroups> {
-    const v2 = await tryV2(name);
+    const own = `cluster-${++clustersSoFar}`;
+    const v2 = await tryV2(name, own);
     if (v2) {
-      await removeStale(dirname(v2));
-      return new Cgroups('v2', v2);
+      await removeStale(dirname(v2.processGroup));
+      return new Cgroups('v2', v2.base, v2.processGroup);
     }
-    if (await tryV1(name)) {
+    if (await tryV1(`${name}/${own}`)) {
       for (const controller of ['cpu', 'memory']) await removeStale(`${ROOT}/${controller}`);
-      return new Cgroups('v1', name);
+      return new Cgroups('v1', `${name}/${own}`, name);
     }
     return new Cgroups('none', '');
   }
@@ -74,12 +82,20 @@ export class Cgroups {
     return null;
   }
 
-  /** Removes the parent groups, with any task group a slow exit left behind. */
+  /**
+   * Removes this cluster's groups, with any task group a slow exit left behind, then the process's
+   * group unless another cluster of this process still has its own there (one try: not ours to wait for).
+   */
   async close(): Promise<void> {
-    if (this.mode === 'v2') await removeGroup(this.#base);
+    if (this.mode === 'v2') {
+      await removeGroup(this.#base);
+      await rmdir(this.#processGroup).catch(() => undefined);
+    }
     if (this.mode === 'v1') {
-      await removeGroup(`${ROOT}/cpu/${this.#base}`);
-      await removeGroup(`${ROOT}/memory/${this.#base}`);
+      for (const controller of ['cpu', 'memory']) {
+        await removeGroup(`${ROOT}/${controller}/${this.#base}`);
+        await rmdir(`${ROOT}/${controller}/${this.#processGroup}`).catch(() => undefined);
+      }
     }
   }
 }
@@ -161,7 +177,20 @@ function isAlive(pid: number): boolean {
   }
 }
 
-async function tryV2(name: string): Promise<string | null> {
+// Another cluster of this process that closes removes the process's group when it holds no other
+// cluster's: if that happens between the two levels of our mkdir, the second fails once; try again.
+async function makeGroup(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dir, { recursive: true });
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt === 3) throw error;
+    }
+  }
+}
+
+async function tryV2(name: string, own: string): Promise<{ processGroup: string; base: string } | null> {
   try {
     const controllers = (await readFile(`${ROOT}/cgroup.controllers`, 'latin1')).split(/\s+/);
     if (!controllers.includes('cpu') || !controllers.includes('memory')) return null;
@@ -169,10 +198,13 @@ async function tryV2(name: string): Promise<string | null> {
     // parent, which enables cpu and memory for its children.
     const self = (await readFile('/proc/self/cgroup', 'latin1')).split('\n').find((l) => l.startsWith('0::'))?.slice(3) ?? '/';
     const parent = `${ROOT}${self === '/' ? '' : self}`.replace(/\/+$/, '');
-    const base = `${parent}/${name}`;
-    await mkdir(base, { recursive: true });
+    const processGroup = `${parent}/${name}`;
+    const base = `${processGroup}/${own}`;
+    await makeGroup(base);
+    // Both levels hand the controllers down: the process's group to the clusters', a cluster's to its tasks'.
+    await writeFile(`${processGroup}/cgroup.subtree_control`, '+cpu +memory');
     await writeFile(`${base}/cgroup.subtree_control`, '+cpu +memory');
-    return base;
+    return { processGroup, base };
   } catch {
     return null;
   }
@@ -182,7 +214,7 @@ async function tryV1(name: string): Promise<boolean> {
   try {
     for (const controller of ['cpu', 'memory']) {
       await access(`${ROOT}/${controller}/cgroup.procs`, constants.W_OK);
-      await mkdir(`${ROOT}/${controller}/${name}`, { recursive: true });
+      await makeGroup(`${ROOT}/${controller}/${name}`);
     }
     return true;
   } catch {

@@ -38,14 +38,8 @@ const INIT = [
 // Joins the cgroups first, then replaces itself with the (isolated) command: nothing runs outside.
 const JOIN = 'for f in "$@"; do [ "$f" = -- ] && break; echo $$ > "$f" || exit 125; shift; done; shift; exec "$@"';
 
-interface ProbeResult {
-  readonly status: number | null;
-  readonly error?: Error;
-}
-
-// The probes run side by side and without blocking the event loop: at start, DNS and the gateway come
-// up meanwhile (each probe is a process start, ~100 ms on a busy host).
-function probe(command: string, args: readonly string[]): Promise<ProbeResult> {
+/** Runs a probe command without blocking the event loop (other clusters of this process, servers, keep going). */
+function probeCommand(command: string, args: readonly string[]): Promise<{ status: number | null; error?: Error }> {
   return new Promise((resolve) => {
     const child = spawn(command, args, { stdio: 'ignore', timeout: 5000 });
     child.once('error', (error) => resolve({ status: null, error }));
@@ -54,21 +48,22 @@ function probe(command: string, args: readonly string[]): Promise<ProbeResult> {
 }
 
 export async function detectIsolation(options: IsolationOptions): Promise<Isolation> {
-  const [unshare, setpriv, cgroups] = await Promise.all([
-    options.mode === 'none' ? null : probe('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true']),
-    // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
-    // --kill-child the whole namespace: no task outlives the agent that owns it.
-    probe('setpriv', ['--pdeathsig', 'KILL', '--', 'true']),
-    options.mode === 'none' ? Cgroups.none() : Cgroups.detect(options.cgroupName),
+  const [probe, setpriv] = await Promise.all([
+    options.mode === 'none' ? null : probeCommand('unshare', ['--pid', '--fork', '--mount', '--uts', '--ipc', '--mount-proc', '--kill-child', '--', 'true']),
+    probeCommand('setpriv', ['--pdeathsig', 'KILL', '--', 'true']),
   ]);
-  const namespaces = unshare !== null && unshare.status === 0;
-  const guard = setpriv.status === 0 ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+  const namespaces = probe !== null && probe.status === 0;
+  // If Gatehouse itself dies (even by SIGKILL), the kernel kills the task's first process, and with
+  // --kill-child the whole namespace: no task outlives the agent that owns it.
+  const pdeathsig = setpriv.status === 0;
+  const guard = pdeathsig ? ['setpriv', '--pdeathsig', 'KILL', '--'] : [];
+  const cgroups = options.mode === 'none' ? Cgroups.none() : await Cgroups.detect(options.cgroupName);
   const why =
-    unshare === null
+    probe === null
       ? 'disabled by configuration'
-      : unshare.error
-        ? `unshare unavailable (${unshare.error.message})`
-        : `unshare refused (exit ${unshare.status})`;
+      : probe.error
+        ? `unshare unavailable (${probe.error.message})`
+        : `unshare refused (exit ${probe.status})`;
   return {
     namespaces,
     cgroups,

@@ -1,49 +1,55 @@
 // `cluster.source: local` publishes exactly what the `mesos` source (with Marathon) reads from the
 // embedded master's own HTTP API, and task changes reach the store through Marathon's event stream.
+// The cases run at once (they wait on processes), each with its own source, work dir and task ports.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { afterEach, expect, test } from 'vitest';
+import { expect, test, type TestContext } from 'vitest';
 import { ClusterStore, MesosSource, tasksOf, type Snapshot } from '../../../cluster/index.js';
 import { LocalSource } from '../../../cluster/local/local-source.js';
 import { parsePortRanges } from '../../../cluster/local/master/resources.js';
 import { appDefinition, httpHealthCheck, MemoryApps } from '../../support/local-apps.js';
 import { until } from '../../support/until.js';
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0).reverse()) await close();
-});
-
 const silent = pino({ level: 'silent' });
 const newStore = (): ClusterStore => new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: silent });
 
-async function localSource(apps: MemoryApps, store: ClusterStore): Promise<LocalSource> {
+// Task ports 20200-20399 are this file's: a slice of 60 per case.
+let nextPort = 20200;
+
+/** Closed, and its work dir removed, when the case ends (clean-ups run in reverse order). */
+async function localSource(ctx: TestContext, apps: MemoryApps, store: ClusterStore): Promise<LocalSource> {
   const workDir = await mkdtemp(join(tmpdir(), 'gatehouse-local-source-'));
-  closers.push(() => rm(workDir, { recursive: true, force: true }));
+  ctx.onTestFinished(() => rm(workDir, { recursive: true, force: true }));
+  const ports = `${nextPort}-${nextPort + 59}`;
+  nextPort += 60;
   const source = new LocalSource({
     apps, agents: 2, workDir, listen: { host: '127.0.0.1', port: 0 },
-    resources: { cpus: 2, mem: 2048, disk: 1024, ports: parsePortRanges('20200-20399') }, isolation: 'auto', logger: silent, store, refreshMs: 60_000,
+    resources: { cpus: 2, mem: 2048, disk: 1024, ports: parsePortRanges(ports) }, isolation: 'auto', logger: silent, store, refreshMs: 60_000,
   });
-  closers.push(() => source.close());
+  ctx.onTestFinished(() => source.close());
   await source.start();
   return source;
 }
 
+// Tasks that only have to run (no HTTP server needed) are a sleep: cheaper to start than node.
+const SLEEPER = 'exec sleep 600';
 const running = (snapshot: Snapshot | null): number => (snapshot ? tasksOf(snapshot).filter((t) => t.state === 'TASK_RUNNING').length : 0);
 const comparable = (s: Snapshot): unknown => ({ ...s, generation: 0, fetchedAt: 0, source: null });
 
-test('the local snapshot equals what the mesos + Marathon sources build from the embedded API', async () => {
+test.concurrent('the local snapshot equals what the mesos + Marathon sources build from the embedded API', async (ctx) => {
   const apps = new MemoryApps([
     appDefinition({
       id: '/hello',
+      cmd: SLEEPER,
       instances: 2,
       labels: { DCOS_SERVICE_NAME: 'hello', DCOS_SERVICE_PORT_INDEX: '0' },
       portDefinitions: [{ port: 0, name: 'web', protocol: 'tcp', labels: { VIP_0: '/hello:8000' } }],
     }),
     appDefinition({
       id: '/grp/web',
+      cmd: SLEEPER,
       portDefinitions: [
         { port: 0, name: 'http', protocol: 'tcp', labels: {} },
         { port: 0, name: 'admin', protocol: 'tcp', labels: {} },
@@ -51,7 +57,7 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
     }),
   ]);
   const localStore = newStore();
-  const local = await localSource(apps, localStore);
+  const local = await localSource(ctx, apps, localStore);
   // Settled: every task running and no event still on its way.
   await until(async () => running(localStore.current), (n) => n === 3, 10_000);
   await local.refresh();
@@ -66,7 +72,7 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
     logger: silent,
     followEvents: false,
   });
-  closers.push(() => mesos.close());
+  ctx.onTestFinished(() => mesos.close());
   await mesos.refresh();
   await local.refresh();
 
@@ -96,22 +102,24 @@ test('the local snapshot equals what the mesos + Marathon sources build from the
   expect(fromLocal.agents).toHaveLength(2);
 });
 
-test('task changes reach the store through the event stream, without waiting for a poll', async () => {
+test.concurrent('task changes reach the store through the event stream, without waiting for a poll', async (ctx) => {
   const apps = new MemoryApps([]);
   const store = newStore();
-  await localSource(apps, store); // polls only every 60 s
-  apps.set([appDefinition({ id: '/late', instances: 2 })]);
+  await localSource(ctx, apps, store); // polls only every 60 s
+  apps.set([appDefinition({ id: '/late', cmd: SLEEPER, instances: 2 })]);
   const snapshot = await until(async () => store.current, (s) => running(s) === 2, 10_000);
   expect(running(snapshot)).toBe(2);
-  apps.set([appDefinition({ id: '/late', instances: 1, version: 'one' })]);
+  apps.set([appDefinition({ id: '/late', cmd: SLEEPER, instances: 1, version: 'one' })]);
   const after = await until(async () => store.current, (s) => running(s) === 1, 10_000);
   expect(running(after)).toBe(1);
 });
 
-test('a failing health check shows as unhealthy in the snapshot, then the task leaves it', async () => {
-  const apps = new MemoryApps([appDefinition({ id: '/checked', healthChecks: [httpHealthCheck({ maxConsecutiveFailures: 3 })] })]);
+test.concurrent('a failing health check shows as unhealthy in the snapshot, then the task leaves it', async (ctx) => {
+  // Checked every 0.2 s and restarted 0.1 s after the kill: the case needs "after 3 failures", not Marathon's pace.
+  const check = httpHealthCheck({ maxConsecutiveFailures: 3, intervalSeconds: 0.2 });
+  const apps = new MemoryApps([appDefinition({ id: '/checked', backoffSeconds: 0.1, healthChecks: [check] })]);
   const store = newStore();
-  const source = await localSource(apps, store);
+  const source = await localSource(ctx, apps, store);
   const healthy = await until(async () => store.current, (s) => Boolean(s && tasksOf(s).some((t) => t.health === 'healthy')), 10_000);
   const task = tasksOf(healthy!).find((t) => t.health === 'healthy')!;
   const agent = source.cluster.agents.find((a) => a.task(task.id))!;
