@@ -68,6 +68,9 @@ export class Mesh {
     if (!(options.connectTimeoutMs > 0))
       throw new MeshError('ERR_MESH_CONFIG', `mesh.connectTimeout must be longer than 0 (got ${options.connectTimeoutMs} ms)`);
     this.#options = options;
+    this.#metrics.countOpenBytes = () => {
+      for (const connection of this.connections()) connection.countBytes();
+    };
     this.#metrics.register(options.registry);
     this.#pass = new CoalescedPass(() => this.#apply());
   }
@@ -107,6 +110,7 @@ export class Mesh {
   }
 
   status(): VipStatus[] {
+    this.#metrics.countOpenBytes();
     return (this.#table?.vips ?? []).map((vip) => {
       const stats = this.#metrics.statsOf(vip.key);
       return {

@@ -17,6 +17,8 @@ export class MeshMetrics {
   /** Client connections refused because a VIP had no backend to try. */
   readonly #noBackend = new Map<string, number>();
   vips = 0;
+  /** Brings the byte counters up to date (open connections' bytes are added when read, not per chunk). */
+  countOpenBytes: () => void = () => undefined;
 
   pair(vip: string, backend: string): PairStats {
     let perVip = this.#pairs.get(vip);
@@ -38,6 +40,7 @@ export class MeshMetrics {
   register(registry: Registry | undefined): void {
     if (!registry) return;
     const pairs = this.#pairs;
+    const metrics = this;
     const counter = (name: string, help: string, read: (s: PairStats) => number) =>
       new Counter({
         name, help, labelNames: ['vip', 'backend'], registers: [registry],
@@ -66,6 +69,7 @@ export class MeshMetrics {
       labelNames: ['vip', 'backend', 'direction'],
       registers: [registry],
       collect() {
+        metrics.countOpenBytes();
         this.reset();
         for (const [vip, perVip] of pairs) {
           for (const [backend, s] of perVip) {
@@ -85,7 +89,6 @@ export class MeshMetrics {
         for (const [vip, n] of noBackend) this.inc({ vip }, n);
       },
     });
-    const metrics = this;
     new Gauge({ name: 'gatehouse_mesh_vips', help: 'VIP listeners serving', registers: [registry], collect() { this.set(metrics.vips); } });
   }
 }
