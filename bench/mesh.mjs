@@ -243,7 +243,13 @@ console.log(
 );
 
 // Idle connections through the VIP: Gatehouse's RSS before and after.
-const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${gatehouse.pid}/status`, 'utf8'))[1]) * 1024;
+/** Resident memory of Gatehouse and its mesh workers, in bytes. */
+function rss(pid = gatehouse.pid) {
+  let bytes = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) * 1024;
+  for (const task of readdirSync(`/proc/${pid}/task`))
+    for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) bytes += rss(child);
+  return bytes;
+}
 const before = rss();
 const idle = [];
 for (let i = 0; i < IDLE; i += 500) {
@@ -265,7 +271,7 @@ for (let i = 0; i < IDLE; i += 500) {
 await sleep(2000);
 const after = rss();
 console.log(
-  `${idle.length} idle connections through the VIP: RSS ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB, ${((after - before) / Math.max(1, idle.length)).toFixed(0)} bytes per connection (each also holds one to nginx)`,
+  `${idle.length} idle connections through the VIP: RSS (with its mesh workers) ${(before / 1048576).toFixed(0)} -> ${(after / 1048576).toFixed(0)} MiB, ${((after - before) / Math.max(1, idle.length)).toFixed(0)} bytes per connection (each also holds one to nginx)`,
 );
 for (const s of idle) s.destroy();
 process.exit(0);
