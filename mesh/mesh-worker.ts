@@ -25,7 +25,8 @@ metrics.countOpenBytes = () => {
 process.on('message', (message: ToWorker, handle?: Server) => {
   switch (message.type) {
     case 'listen': {
-      const listener = new VipListener(message.vip, new Pool(message.vip.backends, states, settings.balance), settings.forward, metrics, settings.drainTimeoutMs);
+      const pool = new Pool(message.vip.backends, states, settings.balance);
+      const listener = new VipListener(message.vip, pool, settings.forward, metrics, settings.drainTimeoutMs);
       // Known at once: a `close` for it may come before the listen completes.
       listeners.set(message.vip.key, listener);
       listener.listen(handle).then(

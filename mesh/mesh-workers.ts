@@ -9,9 +9,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Vip } from '../cluster/index.js';
-import type { MeshMetrics } from './metrics.js';
+import type { MeshMetrics, WorkerStats } from './metrics.js';
 import type { VipListener } from './vip-listener.js';
-import type { FromWorker, ToWorker, WorkerSettings, WorkerStats } from './worker-protocol.js';
+import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.js';
 
 /** The compiled worker beside this module; from the TypeScript sources (tests), the build's. */
 function workerScript(): string {

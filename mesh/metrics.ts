@@ -1,7 +1,6 @@
 // Per VIP and backend counters, bumped on the hot path as plain numbers; prom-client reads them only
 // when /metrics is scraped (the same pattern as the DNS server's counters).
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { WorkerStats } from './worker-protocol.js';
 
 export interface PairStats {
   connections: number;
@@ -10,6 +9,15 @@ export interface PairStats {
   /** Bytes from clients to the backend, and back. */
   bytesToBackend: number;
   bytesToClient: number;
+}
+
+/** A mesh worker's counters, as it sends them to the primary (mesh.workers). */
+export interface WorkerStats {
+  /** [vip key, backend ip:port, counters]. */
+  readonly pairs: readonly (readonly [string, string, PairStats])[];
+  readonly noBackend: readonly (readonly [string, number])[];
+  /** Open connections per VIP key, draining ones included. */
+  readonly open: readonly (readonly [string, number])[];
 }
 
 export class MeshMetrics {

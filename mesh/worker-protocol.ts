@@ -5,7 +5,7 @@
 import type { Vip } from '../cluster/index.js';
 import type { BalanceMode } from './backends.js';
 import type { ForwardSettings } from './forward.js';
-import type { PairStats } from './metrics.js';
+import type { WorkerStats } from './metrics.js';
 
 export interface WorkerSettings {
   readonly forward: ForwardSettings;
@@ -22,14 +22,6 @@ export type ToWorker =
   | { readonly type: 'close'; readonly key: string }
   | { readonly type: 'stats'; readonly seq: number }
   | { readonly type: 'stop' };
-
-export interface WorkerStats {
-  /** [vip key, backend ip:port, counters]. */
-  readonly pairs: readonly (readonly [string, string, PairStats])[];
-  readonly noBackend: readonly (readonly [string, number])[];
-  /** Open connections per VIP key, draining ones included. */
-  readonly open: readonly (readonly [string, number])[];
-}
 
 export type FromWorker =
   | { readonly type: 'ready' }
