@@ -75,6 +75,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
         connectTimeoutMs: config.mesh.connectTimeoutMs,
         failureBackoffMs: config.mesh.failureBackoffMs,
         drainTimeoutMs: config.mesh.drainTimeoutMs,
+        workers: config.mesh.workers,
         logger: meshLogger,
         registry,
         vipInterface,

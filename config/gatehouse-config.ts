@@ -153,6 +153,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       `puts mesh.vipRange on an interface, but ${vipRange} lies in 127.0.0.0/8, which is local already: ` +
         'set mesh.vipRange (e.g. 11.0.0.0/8) or remove mesh.interface',
     );
+  const meshWorkers = (get(raw, ['mesh', 'workers']) as number | 'auto' | undefined) ?? 1;
   const connectTimeoutMs = ms(['mesh', 'connectTimeout'], 2000);
   if (connectTimeoutMs <= 0) fail(['mesh', 'connectTimeout'], 'must be longer than 0');
 
@@ -234,6 +235,7 @@ export function parseConfig(text: string, file: string): GatehouseConfig {
       connectTimeoutMs,
       failureBackoffMs: ms(['mesh', 'failureBackoff'], 10_000),
       drainTimeoutMs: ms(['mesh', 'drainTimeout'], 300_000),
+      workers: meshWorkers === 'auto' ? capacity().cpuCount : meshWorkers,
     },
     log: { level: (get(raw, ['log', 'level']) as GatehouseConfig['log']['level'] | undefined) ?? 'info' },
   };

@@ -101,6 +101,7 @@ export const GATEHOUSE_SCHEMA: Schema = section({
     connectTimeout: duration,
     failureBackoff: duration,
     drainTimeout: duration,
+    workers: { type: ['integer', 'string'], format: 'workers', minimum: 1, maximum: 256 },
   }),
   log: section({ level: { enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] } }),
 });

@@ -120,6 +120,7 @@ export interface MeshConfig {
   readonly connectTimeoutMs: number;       // a backend's connect taking longer counts as failed (retried elsewhere)
   readonly failureBackoffMs: number;       // how long a failed backend gets no new connections
   readonly drainTimeoutMs: number;         // connections to a task that left are cut after this long (0: never)
+  readonly workers: number;                // processes accepting VIP connections (1: the main one); `auto` is resolved to the cores
 }
 
 export interface LogConfig {

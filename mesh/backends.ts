@@ -56,7 +56,7 @@ export class Pool {
    * The next backend, leaving out `tried` (this client's failed attempts). Backends in their skip
    * time are chosen only when nothing else is left: trying one beats refusing the client.
    */
-  pick(tried: ReadonlySet<string>, now: number): PoolMember | null {
+  pick(tried: ReadonlySet<string> | null, now: number): PoolMember | null {
     const n = this.members.length;
     if (n === 0) return null;
     let best: PoolMember | null = null;
@@ -64,7 +64,7 @@ export class Pool {
     const start = this.#next;
     for (let i = 0; i < n; i++) {
       const member = this.members[(start + i) % n]!;
-      if (tried.has(member.key)) continue;
+      if (tried?.has(member.key)) continue;
       if (member.state.skipUntil > now) {
         fallback ??= member;
         continue;

@@ -7,8 +7,9 @@ import { buildVipTable, parseVipRange, type Snapshot, type SnapshotView, type Vi
 import { CoalescedPass } from '../core/index.js';
 import { BackendStates, Pool, type BalanceMode } from './backends.js';
 import { MeshError } from './errors.js';
-import type { ForwardedConnection } from './forward.js';
+import type { ForwardedConnection, ForwardSettings } from './forward.js';
 import { MeshMetrics } from './metrics.js';
+import { MeshWorkers } from './mesh-workers.js';
 import type { VipInterface } from './vip-interface.js';
 import { VipListener } from './vip-listener.js';
 
@@ -25,6 +26,8 @@ export interface MeshOptions {
   readonly registry?: Registry;
   /** mesh.interface: VIP addresses outside 127.0.0.0/8 are made local there before their listeners bind. */
   readonly vipInterface?: VipInterface | null;
+  /** mesh.workers: processes accepting VIP connections (1: this one only; N: this one and N - 1 workers). */
+  readonly workers?: number;
 }
 
 export interface VipStatus {
@@ -61,6 +64,8 @@ export class Mesh {
   #reported = new Set<string>();
   /** The TCP VIP addresses of the latest table being applied (kept local on mesh.interface). */
   #wantedAddresses = new Set<string>();
+  readonly #settings: ForwardSettings;
+  readonly #workers: MeshWorkers | null = null;
 
   constructor(options: MeshOptions) {
     const range = parseVipRange(options.vipRange);
@@ -68,8 +73,36 @@ export class Mesh {
     if (!(options.connectTimeoutMs > 0))
       throw new MeshError('ERR_MESH_CONFIG', `mesh.connectTimeout must be longer than 0 (got ${options.connectTimeoutMs} ms)`);
     this.#options = options;
+    this.#metrics.countOpenBytes = () => {
+      for (const connection of this.connections()) connection.countBytes();
+    };
+    const workers = options.workers ?? 1;
+    if (!Number.isInteger(workers) || workers < 1) throw new MeshError('ERR_MESH_CONFIG', `mesh.workers must be a whole number from 1 (got ${workers})`);
+    this.#settings = { connectTimeoutMs: options.connectTimeoutMs, failureBackoffMs: options.failureBackoffMs, maxAttempts: 3 };
+    if (workers > 1) {
+      this.#workers = new MeshWorkers({
+        count: workers - 1,
+        settings: { forward: this.#settings, balance: options.balance, drainTimeoutMs: options.drainTimeoutMs },
+        metrics: this.#metrics,
+        logger: options.logger,
+        listeners: () => this.#listeners.values(),
+      });
+      const running = this.#workers;
+      this.#metrics.refreshRemote = () => running.refresh();
+    }
     this.#metrics.register(options.registry);
     this.#pass = new CoalescedPass(() => this.#apply());
+  }
+
+  /** The worker processes' ids (mesh.workers > 1), once they are up and serve every VIP. */
+  async workers(): Promise<number[]> {
+    await this.#workers?.ready();
+    return this.#workers?.pids ?? [];
+  }
+
+  /** Fetches the worker processes' counters, so that status() covers every process's connections. */
+  async refreshStats(): Promise<void> {
+    await this.#workers?.refresh();
   }
 
   get table(): VipTable | null {
@@ -90,6 +123,7 @@ export class Mesh {
     this.#closed = true;
     this.#unsubscribe?.();
     await this.settled();
+    await this.#workers?.stop();
     const all = [...this.#listeners.values(), ...this.#retired];
     this.#listeners.clear();
     // A listening socket's close waits for its connections: cut them first.
@@ -107,6 +141,7 @@ export class Mesh {
   }
 
   status(): VipStatus[] {
+    this.#metrics.countOpenBytes();
     return (this.#table?.vips ?? []).map((vip) => {
       const stats = this.#metrics.statsOf(vip.key);
       return {
@@ -147,7 +182,7 @@ export class Mesh {
     const { logger } = this.#options;
     const table = buildVipTable(snapshot, { range: this.#options.vipRange });
     this.#reportProblems(table.problems);
-    const settings = { connectTimeoutMs: this.#options.connectTimeoutMs, failureBackoffMs: this.#options.failureBackoffMs, maxAttempts: 3 };
+    const settings = this.#settings;
 
     // Build beside: bind every new listener before anything that serves changes.
     const wanted = new Map<string, Vip>();
@@ -186,7 +221,10 @@ export class Mesh {
     // Swap: one pass, no awaits, so no connection sees half a table.
     for (const [key, listener] of this.#listeners) {
       const vip = wanted.get(key);
-      if (vip && !fresh.has(key)) listener.update(vip, new Pool(vip.backends, this.#states, this.#options.balance));
+      if (vip && !fresh.has(key)) {
+        listener.update(vip, new Pool(vip.backends, this.#states, this.#options.balance));
+        this.#workers?.update(vip);
+      }
     }
     const gone: VipListener[] = [];
     for (const [key, listener] of this.#listeners) if (!wanted.has(key) || fresh.has(key)) gone.push(listener);
@@ -200,6 +238,8 @@ export class Mesh {
     this.#errors.clear();
     for (const [key, message] of errors) this.#errors.set(key, message);
 
+    for (const l of gone) this.#workers?.close(l.vip.key);
+    for (const l of fresh.values()) this.#workers?.listen(l);
     for (const l of gone) {
       this.#retired.add(l);
       void l.close().then(() => this.#forgetWhenIdle(l));
@@ -215,7 +255,8 @@ export class Mesh {
   }
 
   #forgetWhenIdle(listener: VipListener): void {
-    if (listener.connections.size === 0) {
+    void this.#workers?.refresh();
+    if (listener.connections.size === 0 && (this.#workers?.openOn(listener.vip.key) ?? 0) === 0) {
       this.#retired.delete(listener);
       if (!this.#closed) void this.#syncAddresses();
     } else setTimeout(() => this.#forgetWhenIdle(listener), 1000).unref();

@@ -11,12 +11,25 @@ export interface PairStats {
   bytesToClient: number;
 }
 
+/** A mesh worker's counters, as it sends them to the primary (mesh.workers). */
+export interface WorkerStats {
+  /** [vip key, backend ip:port, counters]. */
+  readonly pairs: readonly (readonly [string, string, PairStats])[];
+  readonly noBackend: readonly (readonly [string, number])[];
+  /** Open connections per VIP key, draining ones included. */
+  readonly open: readonly (readonly [string, number])[];
+}
+
 export class MeshMetrics {
   /** `vip key` -> `backend ip:port` -> stats. Kept after a backend leaves, as counters must be. */
   readonly #pairs = new Map<string, Map<string, PairStats>>();
   /** Client connections refused because a VIP had no backend to try. */
   readonly #noBackend = new Map<string, number>();
   vips = 0;
+  /** Brings the byte counters up to date (open connections' bytes are added when read, not per chunk). */
+  countOpenBytes: () => void = () => undefined;
+  /** Fetches the other processes' counters (mesh.workers) before a scrape. */
+  refreshRemote: () => Promise<void> = async () => undefined;
 
   pair(vip: string, backend: string): PairStats {
     let perVip = this.#pairs.get(vip);
@@ -30,20 +43,51 @@ export class MeshMetrics {
     this.#noBackend.set(vip, (this.#noBackend.get(vip) ?? 0) + 1);
   }
 
-  /** Stats of one VIP's backends (for /net/v1/vips and the dashboard). */
+  /** The counters of the mesh's other processes (mesh.workers), by process: added to this one's when read. */
+  readonly remote = new Map<string, WorkerStats>();
+
+  /** Stats of one VIP's backends (for /net/v1/vips and the dashboard), every process's summed. */
   statsOf(vip: string): ReadonlyMap<string, PairStats> {
-    return this.#pairs.get(vip) ?? new Map();
+    return this.merged().pairs.get(vip) ?? new Map();
+  }
+
+  /** This process's counters, as a worker sends them to the primary. */
+  snapshot(): Omit<WorkerStats, 'open'> {
+    const pairs: [string, string, PairStats][] = [];
+    for (const [vip, perVip] of this.#pairs) for (const [backend, s] of perVip) pairs.push([vip, backend, { ...s }]);
+    return { pairs, noBackend: [...this.#noBackend] };
+  }
+
+  /** Every process's counters summed (one process: its own maps as they are). */
+  merged(): { pairs: ReadonlyMap<string, ReadonlyMap<string, PairStats>>; noBackend: ReadonlyMap<string, number> } {
+    if (this.remote.size === 0) return { pairs: this.#pairs, noBackend: this.#noBackend };
+    const pairs = new Map<string, Map<string, PairStats>>();
+    const noBackend = new Map(this.#noBackend);
+    const add = (vip: string, backend: string, s: PairStats) => {
+      let perVip = pairs.get(vip);
+      if (!perVip) pairs.set(vip, (perVip = new Map()));
+      const sum = perVip.get(backend);
+      if (!sum) perVip.set(backend, { ...s });
+      else for (const k of ['connections', 'active', 'failures', 'bytesToBackend', 'bytesToClient'] as const) sum[k] += s[k];
+    };
+    for (const [vip, perVip] of this.#pairs) for (const [backend, s] of perVip) add(vip, backend, s);
+    for (const stats of this.remote.values()) {
+      for (const [vip, backend, s] of stats.pairs) add(vip, backend, s);
+      for (const [vip, n] of stats.noBackend) noBackend.set(vip, (noBackend.get(vip) ?? 0) + n);
+    }
+    return { pairs, noBackend };
   }
 
   register(registry: Registry | undefined): void {
     if (!registry) return;
-    const pairs = this.#pairs;
+    const metrics = this;
     const counter = (name: string, help: string, read: (s: PairStats) => number) =>
       new Counter({
         name, help, labelNames: ['vip', 'backend'], registers: [registry],
-        collect() {
+        async collect() {
+          await metrics.refreshRemote();
           this.reset();
-          for (const [vip, perVip] of pairs) for (const [backend, s] of perVip) this.inc({ vip, backend }, read(s));
+          for (const [vip, perVip] of metrics.merged().pairs) for (const [backend, s] of perVip) this.inc({ vip, backend }, read(s));
         },
       });
     counter('gatehouse_mesh_connections_total', 'Client connections forwarded to a backend, per VIP and backend', (s) => s.connections);
@@ -54,20 +98,22 @@ export class MeshMetrics {
     );
     new Gauge({
       name: 'gatehouse_mesh_active_connections', help: 'Connections open through a VIP to a backend', labelNames: ['vip', 'backend'], registers: [registry],
-      collect() {
+      async collect() {
+        await metrics.refreshRemote();
         this.reset();
-        for (const [vip, perVip] of pairs) for (const [backend, s] of perVip) this.set({ vip, backend }, s.active);
+        for (const [vip, perVip] of metrics.merged().pairs) for (const [backend, s] of perVip) this.set({ vip, backend }, s.active);
       },
     });
-    const noBackend = this.#noBackend;
     new Counter({
       name: 'gatehouse_mesh_bytes_total',
       help: 'Bytes forwarded, per VIP, backend and direction (to_backend, to_client)',
       labelNames: ['vip', 'backend', 'direction'],
       registers: [registry],
-      collect() {
+      async collect() {
+        metrics.countOpenBytes();
+        await metrics.refreshRemote();
         this.reset();
-        for (const [vip, perVip] of pairs) {
+        for (const [vip, perVip] of metrics.merged().pairs) {
           for (const [backend, s] of perVip) {
             this.inc({ vip, backend, direction: 'to_backend' }, s.bytesToBackend);
             this.inc({ vip, backend, direction: 'to_client' }, s.bytesToClient);
@@ -80,12 +126,12 @@ export class MeshMetrics {
       help: 'Client connections closed because the VIP had no backend that accepted',
       labelNames: ['vip'],
       registers: [registry],
-      collect() {
+      async collect() {
+        await metrics.refreshRemote();
         this.reset();
-        for (const [vip, n] of noBackend) this.inc({ vip }, n);
+        for (const [vip, n] of metrics.merged().noBackend) this.inc({ vip }, n);
       },
     });
-    const metrics = this;
     new Gauge({ name: 'gatehouse_mesh_vips', help: 'VIP listeners serving', registers: [registry], collect() { this.set(metrics.vips); } });
   }
 }

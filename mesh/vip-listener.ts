@@ -28,17 +28,25 @@ export class VipListener {
     return this.#pool;
   }
 
-  listen(): Promise<void> {
+  /** The listening server (the primary hands it to the mesh's other processes). */
+  get server(): Server | null {
+    return this.#server;
+  }
+
+  /** Binds the VIP's address and port, or (a mesh worker) accepts from a listening socket the primary sent. */
+  listen(shared?: Server): Promise<void> {
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (socket) => this.#accept(socket));
     return new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host: this.vip.address, port: this.vip.port, exclusive: true }, () => {
+      const listening = () => {
         server.off('error', reject);
         // A listening server's later errors (none expected) must not crash the process.
         server.on('error', () => undefined);
         this.#server = server;
         resolve();
-      });
+      };
+      if (shared) server.listen(shared, listening);
+      else server.listen({ host: this.vip.address, port: this.vip.port, exclusive: true }, listening);
     });
   }
 

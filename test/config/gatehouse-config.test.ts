@@ -68,6 +68,7 @@ describe('defaults (interface §2)', () => {
         connectTimeoutMs: 2000,
         failureBackoffMs: 10_000,
         drainTimeoutMs: 300_000,
+        workers: 1,
       },
     ],
   ];

@@ -1,7 +1,8 @@
 // The mesh with the real binary and the embedded cluster: an app file declares a VIP, `dig` resolves
 // its thisdcos.directory name to the VIP address, real TCP connections there reach both tasks, the
 // gateway lists it at /net/v1/vips, a killed task's connects are retried on the other task, and a bad
-// label is reported with its app while the good VIP keeps serving.
+// label is reported with its app while the good VIP keeps serving. With `mesh.workers: 2`: the main
+// process and a worker process accept VIP connections (the counters on /metrics are both's).
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesh-e2e-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'apps.yaml'), APPS);
-  const config = await writeEmbeddedConfig(dir, { ports: '20800-20899', dnsTtl: 0, extra: ['mesh:', '  failureBackoff: 30s'] });
+  const config = await writeEmbeddedConfig(dir, { ports: '20800-20899', dnsTtl: 0, extra: ['mesh:', '  failureBackoff: 30s', '  workers: 2'] });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   dnsPort = (running['dns'] as { udpPort: number }).udpPort;
@@ -94,6 +95,16 @@ afterAll(async () => {
 });
 
 describe('mesh (real binary, embedded cluster)', () => {
+  it('mesh.workers: 2 runs one mesh worker process beside the main one', async () => {
+    const children = async (pid: number): Promise<string[]> => {
+      const tasks = await readdir(`/proc/${pid}/task`);
+      const ids = (await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => '')))).join(' ');
+      return Promise.all(ids.split(' ').filter(Boolean).map((id) => readFile(`/proc/${id}/cmdline`, 'latin1').catch(() => '')));
+    };
+    const workers = await until(async () => (await children(gatehouse.child.pid!)).filter((c) => c.includes('mesh-worker.js')), (w) => w.length === 1);
+    expect(workers).toHaveLength(1);
+  });
+
   it('dig resolves the VIP name to an address of mesh.vipRange', async () => {
     expect(address).toMatch(/^127\.11\.\d+\.\d+$/);
     const result = await dig(dnsPort, VIP_NAME);
