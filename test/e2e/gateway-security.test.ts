@@ -9,10 +9,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../authn/index.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
 import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 import { tokenFor } from '../support/token.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -98,9 +98,10 @@ describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ e
     ].join('\n'));
     await writeFile(
       join(dir, 'users.yaml'),
-      `users:\n  - { uid: admin, password: "${await hashPassword(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${await hashPassword('tester-password')}", groups: [] }\n`,
+      `users:\n  - { uid: admin, password: "${quickPasswordHash(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${quickPasswordHash('tester-password')}", groups: [] }\n`,
       { mode: 0o600 },
     );
+    await writeSigningKey(join(dir, 'keys', 'signing-key.pem'));
     const config = join(dir, 'gatehouse.yaml');
     await writeFile(config, [
       'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
