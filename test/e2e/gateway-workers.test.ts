@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess, type LogLine } from '../support/gatehouse-process.js';
+import { premadeAuthn } from '../support/premade-authn.js';
 
 /** Polls until the check holds, failing with its description after timeoutMs. */
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -109,6 +110,7 @@ async function start(workers: number, accept: 'shared' | 'round-robin' = 'round-
     `  - { name: open, path: /open/, to: "http://127.0.0.1:${openPort}", auth: none }`,
     '  - { name: hello, path: /hello-app/, service: hello, auth: none }',
   ].join('\n'));
+  await premadeAuthn(join(dir, 'signing-key.pem'), join(dir, 'users.yaml'));
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
