@@ -69,7 +69,8 @@ describe.each([
     ].join('\n'));
     // The first user as `gatehouse user add first --groups admins` writes it (that command is tested in
     // test/authn/users.test.ts); quick hashes (scrypt N=1024) here and below: 16 logins per setup.
-    await writeFile(usersPath, stringify({ users: [{ uid: 'first', password: quickPasswordHash(PASSWORD), groups: ['admins'] }], serviceAccounts: [] }), { mode: 0o600 });
+    const firstUser = { uid: 'first', password: quickPasswordHash(PASSWORD), groups: ['admins'] };
+    await writeFile(usersPath, stringify({ users: [firstUser], serviceAccounts: [] }), { mode: 0o600 });
     await writeSigningKey(join(dir, 'signing-key.pem'));
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000))['gatewayPort']);
