@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { Logger } from 'pino';
-import { DirectoryWatch } from '../core/index.js';
+import { CoalescedPass, DirectoryWatch } from '../core/index.js';
 import { loadUsers, parseUsers, type UsersFile } from '../authn/index.js';
 
 /** What the gateway reads users from: this feed, or a worker's copy of the primary's. */
@@ -35,7 +35,9 @@ export class UsersFeed implements UsersSource {
   /** The last content looked at, good or not: an unchanged broken file is reported once. */
   #lastText: string | null = null;
   #watch: DirectoryWatch | null = null;
-  #checking: Promise<void> | null = null;
+  // A change reported while a read runs gets a read of its own: folded into the running read (which
+  // may have read the version before it), a burst's last save waited for the next edit.
+  readonly #pass = new CoalescedPass(() => this.#checkOnce());
 
   private constructor(options: UsersFeedOptions, users: UsersFile, text: string | null) {
     this.#options = options;
@@ -75,10 +77,9 @@ export class UsersFeed implements UsersSource {
     return () => this.#listeners.delete(listener);
   }
 
-  /** Reads the file now; a new good version becomes the next generation. Concurrent calls share one read. */
+  /** Reads the file now; a new good version becomes the next generation. Calls during a read earn one more read after it. */
   check(): Promise<void> {
-    this.#checking ??= this.#checkOnce().finally(() => (this.#checking = null));
-    return this.#checking;
+    return this.#pass.run();
   }
 
   async #checkOnce(): Promise<void> {

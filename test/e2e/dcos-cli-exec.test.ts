@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { tokenFor } from '../support/token.js';
+import { writeSigningKey } from '../support/premade-authn.js';
 import { until } from '../support/until.js';
 import {
   attachInput,
@@ -87,6 +88,7 @@ beforeAll(async () => {
     '  exec: { allow: { uid: [deployer], groups: [admins] } }',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
+  await writeSigningKey(join(dir, 'key.pem')); // the users file is not: the first-start admin is in the exec policy
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000);
   base = `http://127.0.0.1:${Number(running['gatewayPort'])}`;

@@ -34,8 +34,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT, decodeJwt, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../authn/index.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const CLUSTER_NAME = 'gatehouse-e2e';
@@ -169,9 +169,10 @@ beforeAll(async () => {
   await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: `master@127.0.0.1:${masterPort}`, frameworks: [] }));
   await writeFile(join(dir, 'jenkins.pub.pem'), account.publicKey.export({ type: 'spki', format: 'pem' }));
   await writeFile(join(dir, 'users.yaml'), [
-    'users:', `  - { uid: admin, password: ${JSON.stringify(await hashPassword(ADMIN_PASSWORD))} }`,
+    'users:', `  - { uid: admin, password: ${JSON.stringify(quickPasswordHash(ADMIN_PASSWORD))} }`,
     'serviceAccounts:', '  - { uid: jenkins, publicKeyFile: jenkins.pub.pem }',
   ].join('\n'), { mode: 0o600 });
+  await writeSigningKey(join(dir, 'state', 'signing-key.pem'));
   config = join(dir, 'gatehouse.yaml');
   const configText = (listen: string) => [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,

@@ -21,8 +21,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { premadeAuthn } from '../support/premade-authn.js';
+import { tokenFor } from '../support/token.js';
 
 type Json = any;
 let dir: string;
@@ -78,9 +80,10 @@ beforeAll(async () => {
     'gateway:', '  listen: 127.0.0.1:0', '  workers: 2',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']);
-  token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
+  token = await tokenFor(config, 'operator');
   busy = await until(() => findTask('busy').catch(() => undefined), (t) => t !== undefined, 30_000);
   hello = await until(() => findTask('hello').catch(() => undefined), (t) => t !== undefined, 30_000);
 }, 120_000);

@@ -31,9 +31,11 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient } from '../support/raw-http.js';
 import { until } from '../support/until.js';
+import { premadeAuthn } from '../support/premade-authn.js';
+import { tokenFor } from '../support/token.js';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 type Json = any;
@@ -89,10 +91,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP);
   // Two workers: the component log is then the primary's, asked for over IPC.
   const config = await writeEmbeddedConfig(dir, { ports: '20560-20579', workers: 2 });
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000);
   port = Number(running['gatewayPort']);
-  token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
+  token = await tokenFor(config, 'operator');
   [task] = await until(() => findTasks('hello').catch(() => []), (t) => t[0]?.state === 'TASK_RUNNING', 20_000);
   // RUNNING is the process started; its first line says it listens.
   await until(

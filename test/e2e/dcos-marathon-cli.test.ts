@@ -28,8 +28,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { premadeAuthn } from '../support/premade-authn.js';
+import { tokenFor } from '../support/token.js';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
 
 type Json = any;
@@ -46,11 +48,12 @@ beforeAll(async () => {
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'hello.yaml'), HELLO);
   const config = await writeEmbeddedConfig(dir, { ports: '20700-20799', isolation: 'none', dnsTtl: 0 });
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
   dnsPort = (running['dns'] as { udpPort: number }).udpPort;
   gateway = `http://127.0.0.1:${running['gatewayPort']}`;
-  token = (await runGatehouse(['token', '--uid', 'operator', '--config', config])).stdout.trim();
+  token = await tokenFor(config, 'operator');
   await until(() => srv('hello'), (ports) => ports.length === 1, 20_000);
 }, 60_000);
 

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-http.js';
 import { defaultAnswer, startKeepAliveUpstream, type KeepAliveUpstream, type SeenRequest, type UpstreamAnswer } from '../support/keepalive-upstream.js';
 import { startSmuggleGateway, type SmuggleGateway } from '../support/smuggle-gateway.js';
+import { StartAhead } from '../support/start-ahead.js';
 
 const H = 'Host: gw\r\n';
 const SMUGGLED = `GET /admin/smuggled HTTP/1.1\r\n${H}\r\n`;
@@ -229,15 +230,35 @@ async function send(port: number, bytes: string, answers: number, closes: boolea
 
 const described = (r: SeenRequest): string => `${r.method} ${r.url}`;
 
-describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
+const ENGINES = ['lean', 'node'] as const;
+// The node engine's binary boots while the lean engine's cases run.
+const setups = new StartAhead(
+  ENGINES,
+  async (engine) => {
+    const upstream = await startKeepAliveUpstream();
+    try {
+      return { upstream, gateway: await startSmuggleGateway(upstream.origin, { engine }) };
+    } catch (error) {
+      await upstream.close();
+      throw error;
+    }
+  },
+  async ({ upstream, gateway }) => {
+    await gateway.stop();
+    await upstream.close();
+  },
+);
+afterAll(() => setups.stopAll());
+
+describe.each(ENGINES)('gateway.engine: %s', (engine) => {
   let upstream: KeepAliveUpstream;
   let gateway: SmuggleGateway;
 
   beforeAll(async () => {
-    upstream = await startKeepAliveUpstream();
-    gateway = await startSmuggleGateway(upstream.origin, { engine });
+    ({ upstream, gateway } = await setups.take(engine));
   }, 90_000);
   afterAll(async () => {
+    setups.release(engine);
     await gateway?.stop();
     await upstream?.close();
   });

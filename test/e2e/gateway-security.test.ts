@@ -9,10 +9,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../authn/index.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { RawClient, exchange } from '../support/raw-http.js';
 import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
+import { StartAhead } from '../support/start-ahead.js';
 import { tokenFor } from '../support/token.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
@@ -59,65 +60,100 @@ function attempts(metrics: string): { checked: number; limited: number } {
   return { checked: count('ok') + count('failed'), limited: count('limited') };
 }
 
-describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
+interface Setup {
+  readonly seen: Seen[];
+  readonly upstream: Server;
+  readonly dir: string;
+  readonly gatehouse: GatehouseProcess;
+  readonly port: number;
+  readonly token: string;
+  readonly adminToken: string;
+}
+
+/** An upstream that records what reaches it, and the binary in front of it. */
+async function startSetup({ engine, workers }: (typeof GATEWAY_MATRIX)[number]): Promise<Setup> {
   const seen: Seen[] = [];
-  let upstream: Server;
-  let dir: string;
+  const upstream = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
+      seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
+      if (req.url === '/redirect') return void res.writeHead(307, { location: '/after', 'content-length': 0 }).end();
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
+    });
+  });
+  await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
+  const upstreamPort = (upstream.address() as AddressInfo).port;
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-sec-'));
+  // One service whose name (a Marathon label: any text) is not ASCII: its prefix reaches Location and X-Forwarded-Prefix.
+  await writeFile(join(dir, 'state.json'), JSON.stringify({
+    leader: 'master@127.0.0.1:5050',
+    slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
+    frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{
+      id: 'euro.1', name: 'euro', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${upstreamPort}-${upstreamPort}]` },
+      labels: [{ key: 'DCOS_SERVICE_NAME', value: '€' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
+    }] }],
+  }));
+  await mkdir(join(dir, 'routes.d'));
+  // A servlet-style upstream on a route that keeps its prefix (the `..;` case) and an open one.
+  await writeFile(join(dir, 'routes.d', 'routes.yaml'), [
+    'routes:',
+    `  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", stripPrefix: false }`,
+    `  - { name: open, path: /open/, to: "http://127.0.0.1:${upstreamPort}", auth: none }`,
+  ].join('\n'));
+  await writeFile(
+    join(dir, 'users.yaml'),
+    `users:\n  - { uid: admin, password: "${quickPasswordHash(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${quickPasswordHash('tester-password')}", groups: [] }\n`,
+    { mode: 0o600 },
+  );
+  await writeSigningKey(join(dir, 'keys', 'signing-key.pem'));
+  const config = join(dir, 'gatehouse.yaml');
+  await writeFile(config, [
+    'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
+    'dns:', '  enabled: false',
+    'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  engine: ${engine}`, `  workers: ${workers}`,
+    'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
+  ].join('\n'));
+  const gatehouse = startGatehouseProcess(['run', '--config', config]);
+  const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000).catch(async (error: Error) => {
+    await stopSetup({ seen, upstream, dir, gatehouse, port: 0, token: '', adminToken: '' });
+    throw error;
+  });
+  const port = Number(running['gatewayPort']);
+  return { seen, upstream, dir, gatehouse, port, token: await tokenFor(config, 'tester'), adminToken: await tokenFor(config, 'admin') };
+}
+
+async function stopSetup(setup: Setup): Promise<number | null> {
+  const code = await setup.gatehouse.stop();
+  await new Promise((r) => setup.upstream.close(r));
+  await rm(setup.dir, { recursive: true, force: true });
+  return code;
+}
+
+const setupKey = (engine: string, workers: number): string => `${engine}/${workers}`;
+// Each setup's binary boots while the one before it is in use.
+const setups = new StartAhead(
+  GATEWAY_MATRIX.map(({ engine, workers }) => setupKey(engine, workers)),
+  (key) => startSetup(GATEWAY_MATRIX.find((m) => setupKey(m.engine, m.workers) === key)!),
+  stopSetup,
+);
+afterAll(() => setups.stopAll());
+
+describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
+  let seen: Seen[];
   let gatehouse: GatehouseProcess;
   let port: number;
   let token: string;
   let adminToken: string;
+  let setup: Setup | undefined;
 
   beforeAll(async () => {
-    upstream = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => {
-        seen.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body });
-        if (req.url === '/redirect') return void res.writeHead(307, { location: '/after', 'content-length': 0 }).end();
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ path: req.url }));
-      });
-    });
-    await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
-    const upstreamPort = (upstream.address() as AddressInfo).port;
-    dir = await mkdtemp(join(tmpdir(), 'gatehouse-sec-'));
-    // One service whose name (a Marathon label: any text) is not ASCII: its prefix reaches Location and X-Forwarded-Prefix.
-    await writeFile(join(dir, 'state.json'), JSON.stringify({
-      leader: 'master@127.0.0.1:5050',
-      slaves: [{ id: 'agent-S0', pid: 'slave(1)@127.0.0.1:5051', hostname: 'localhost' }],
-      frameworks: [{ id: 'fw', name: 'marathon', pid: 'scheduler@127.0.0.1:8080', tasks: [{
-        id: 'euro.1', name: 'euro', framework_id: 'fw', slave_id: 'agent-S0', state: 'TASK_RUNNING', resources: { ports: `[${upstreamPort}-${upstreamPort}]` },
-        labels: [{ key: 'DCOS_SERVICE_NAME', value: '€' }], statuses: [{ state: 'TASK_RUNNING', timestamp: 1 }],
-      }] }],
-    }));
-    await mkdir(join(dir, 'routes.d'));
-    // A servlet-style upstream on a route that keeps its prefix (the `..;` case) and an open one.
-    await writeFile(join(dir, 'routes.d', 'routes.yaml'), [
-      'routes:',
-      `  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}", stripPrefix: false }`,
-      `  - { name: open, path: /open/, to: "http://127.0.0.1:${upstreamPort}", auth: none }`,
-    ].join('\n'));
-    await writeFile(
-      join(dir, 'users.yaml'),
-      `users:\n  - { uid: admin, password: "${await hashPassword(ADMIN_PASSWORD)}", groups: [admins] }\n  - { uid: tester, password: "${await hashPassword('tester-password')}", groups: [] }\n`,
-      { mode: 0o600 },
-    );
-    const config = join(dir, 'gatehouse.yaml');
-    await writeFile(config, [
-      'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
-      'dns:', '  enabled: false',
-      'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  engine: ${engine}`, `  workers: ${workers}`,
-      'authn:', `  signingKey: ${JSON.stringify(join(dir, 'keys', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
-    ].join('\n'));
-    gatehouse = startGatehouseProcess(['run', '--config', config]);
-    port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']);
-    token = await tokenFor(config, 'tester');
-    adminToken = await tokenFor(config, 'admin');
+    setup = await setups.take(setupKey(engine, workers));
+    ({ seen, gatehouse, port, token, adminToken } = setup);
   }, 60_000);
 
   afterAll(async () => {
-    expect(await gatehouse?.stop()).toBe(0);
-    await new Promise((r) => upstream?.close(r));
-    await rm(dir, { recursive: true, force: true });
+    setups.release(setupKey(engine, workers));
+    if (setup) expect(await stopSetup(setup)).toBe(0);
   });
 
   const health = async () => (await fetch(`http://127.0.0.1:${port}/health`)).status;

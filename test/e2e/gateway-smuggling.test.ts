@@ -7,6 +7,7 @@ import { RawClient, exchange, type RawResponse } from '../support/raw-http.js';
 import { defaultAnswer, startKeepAliveUpstream, type KeepAliveUpstream } from '../support/keepalive-upstream.js';
 import { startSmuggleGateway, type SmuggleGateway } from '../support/smuggle-gateway.js';
 import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
+import { StartAhead } from '../support/start-ahead.js';
 
 const SMUGGLED = 'GET /admin/adminonly/x HTTP/1.1';
 const upgradeHead = (path: string, extra = ''): string =>
@@ -24,15 +25,36 @@ async function firstAnswer(port: number, bytes: string): Promise<{ client: RawCl
   return { client, responses: client.responses() };
 }
 
+const setupKey = (engine: string, workers: number): string => `${engine}/${workers}`;
+// Each setup's binary boots while the one before it is in use.
+const setups = new StartAhead(
+  GATEWAY_MATRIX.map(({ engine, workers }) => setupKey(engine, workers)),
+  async (key) => {
+    const { engine, workers } = GATEWAY_MATRIX.find((m) => setupKey(m.engine, m.workers) === key)!;
+    const upstream = await startKeepAliveUpstream();
+    try {
+      return { upstream, gateway: await startSmuggleGateway(upstream.origin, { engine, workers }) };
+    } catch (error) {
+      await upstream.close();
+      throw error;
+    }
+  },
+  async ({ upstream, gateway }) => {
+    await gateway.stop();
+    await upstream.close();
+  },
+);
+afterAll(() => setups.stopAll());
+
 describe.each(GATEWAY_MATRIX)('gateway.engine: $engine, workers: $workers', ({ engine, workers }) => {
   let upstream: KeepAliveUpstream;
   let gateway: SmuggleGateway;
 
   beforeAll(async () => {
-    upstream = await startKeepAliveUpstream();
-    gateway = await startSmuggleGateway(upstream.origin, { engine, workers });
+    ({ upstream, gateway } = await setups.take(setupKey(engine, workers)));
   }, 90_000);
   afterAll(async () => {
+    setups.release(setupKey(engine, workers));
     await gateway?.stop();
     await upstream?.close();
   });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { premadeAuthn } from '../support/premade-authn.js';
 import { RawClient } from '../support/raw-http.js';
 import { tokenFor } from '../support/token.js';
 import { until } from '../support/until.js';
@@ -42,6 +43,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     await writeFile(join(dir, 'state.json'), JSON.stringify({ leader: 'master@127.0.0.1:5050', slaves: [], frameworks: [] }));
     await mkdir(join(dir, 'routes.d'));
     await writeFile(join(dir, 'routes.d', 'app.yaml'), `routes:\n  - { name: app, path: /app/, to: "http://127.0.0.1:${upstreamPort}" }\n`);
+    await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
     const config = join(dir, 'gatehouse.yaml');
     await writeFile(config, [
       'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,

@@ -10,6 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess, type LogLine } from '../support/gatehouse-process.js';
+import { premadeAuthn } from '../support/premade-authn.js';
+import { StartAhead } from '../support/start-ahead.js';
 
 /** Polls until the check holds, failing with its description after timeoutMs. */
 async function until(check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
@@ -109,6 +111,7 @@ async function start(workers: number, accept: 'shared' | 'round-robin' = 'round-
     `  - { name: open, path: /open/, to: "http://127.0.0.1:${openPort}", auth: none }`,
     '  - { name: hello, path: /hello-app/, service: hello, auth: none }',
   ].join('\n'));
+  await premadeAuthn(join(dir, 'signing-key.pem'), join(dir, 'users.yaml'));
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
@@ -146,18 +149,28 @@ const workerPids = (logs: LogLine[]): number[] => [...new Set(logs.filter((l) =>
 const servedBy = (logs: LogLine[], route: string): Set<unknown> =>
   new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
 
+const stopRunning = async (r: Running): Promise<void> => {
+  r.gatehouse.child.kill('SIGKILL');
+  await rm(r.dir, { recursive: true, force: true });
+};
+// The describes below in their order; each one's binary boots while the one before it is in use.
+const SETUPS = { 'round-robin, 2': [2, 'round-robin'], 'shared, 2': [2, 'shared'], 'shared, 1': [1, 'shared'] } as const;
+type SetupName = keyof typeof SETUPS;
+const setups = new StartAhead(Object.keys(SETUPS) as SetupName[], (name) => start(SETUPS[name][0], SETUPS[name][1]), stopRunning);
+
 afterAll(async () => {
+  await setups.stopAll();
   for (const s of upstreams) await new Promise((r) => s.close(r));
 });
 
 describe('gateway.workers: 2', () => {
   let r: Running;
   beforeAll(async () => {
-    r = await start(2);
+    r = await setups.take('round-robin, 2');
   }, 40_000);
   afterAll(async () => {
-    r.gatehouse.child.kill('SIGKILL');
-    await rm(r.dir, { recursive: true, force: true });
+    setups.release('round-robin, 2');
+    if (r) await stopRunning(r);
   });
 
   it('two workers listen on one port and both serve requests', async () => {
@@ -224,12 +237,14 @@ describe('gateway.workers: 2', () => {
 for (const workers of [2, 1]) {
   describe(`gateway.workers: ${workers}: limits and SIGTERM`, () => {
     let r: Running;
+    const name: SetupName = workers === 2 ? 'shared, 2' : 'shared, 1';
     beforeAll(async () => {
-      r = await start(workers, 'shared');
+      r = await setups.take(name);
     }, 40_000);
     afterAll(async () => {
-      r.gatehouse.child.kill('SIGKILL');
-      await rm(r.dir, { recursive: true, force: true });
+      setups.release(name);
+      // The drain case stops it with SIGTERM; a run that failed before it leaves it running.
+      if (r) await stopRunning(r);
     });
 
     if (workers === 2) {

@@ -12,11 +12,14 @@ import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehou
 import { RawClient, exchange } from '../support/raw-http.js';
 import { tokenFor } from '../support/token.js';
 import { refusedPorts } from '../support/refused-port.js';
+import { writeSigningKey } from '../support/premade-authn.js';
 
 interface Seen { path: string; headers: IncomingHttpHeaders; server: number }
 
 // The whole suite runs under both HTTP engines (gateway.engine): the same requests must get the same answers.
-describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
+// The two engines run side by side (each its own upstreams, records and binary); the groups and cases
+// of one engine run in order (they share its upstreams' record of what they saw).
+describe.concurrent.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
   const seen: Seen[] = [];
   const upstreams: Server[] = [];
 
@@ -90,8 +93,10 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
       `  - { name: ops-only, path: /ops/, to: "http://127.0.0.1:${ports[1]}", allow: { groups: [ops] } }`,
       `  - { name: kept, path: /kept/, to: "http://127.0.0.1:${ports[2]}", stripPrefix: false }`,
       '  - { name: by-service, path: /hello-app/, service: hello }',
-      `  - { name: slow, path: /slow/, to: "http://127.0.0.1:${ports[0]}", timeout: 1s }`,
+      `  - { name: slow, path: /slow/, to: "http://127.0.0.1:${ports[0]}", timeout: 300ms }`,
     ].join('\n'));
+    // The key is made beforehand; the users file is not: the first-start admin logs in below.
+    await writeSigningKey(join(dir, 'keys', 'signing-key.pem'));
     config = join(dir, 'gatehouse.yaml');
     await writeFile(config, [
       'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
@@ -116,7 +121,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
 
   const auth = () => ({ authorization: `token=${token}` });
 
-  describe('public endpoints and the DC/OS CLI probes', () => {
+  describe.sequential('public endpoints and the DC/OS CLI probes', () => {
     const table: { name: string; method: string; path: string; status: number; check?: (body: string, headers: Headers) => void }[] = [
       { name: 'HEAD / answers 200 without a token', method: 'HEAD', path: '/', status: 200 },
       { name: 'GET / is the login form', method: 'GET', path: '/', status: 200, check: (b) => expect(b).toContain('action="/login"') },
@@ -166,7 +171,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     }
   });
 
-  describe('authentication comes before routing', () => {
+  describe.sequential('authentication comes before routing', () => {
     const table: { name: string; path: string; headers?: Record<string, string>; status: number }[] = [
       { name: 'known service, no token', path: '/service/hello/', status: 401 },
       { name: 'unknown service, no token: 401, not 404', path: '/service/nope/', status: 401 },
@@ -231,7 +236,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
   });
 
-  describe('proxying with a token', () => {
+  describe.sequential('proxying with a token', () => {
     it('strips the prefix, keeps the query, sets X-Forwarded-*, forwards Authorization, drops DC/OS cookies', async () => {
       seen.length = 0;
       const response = await fetch(`${base}/service/hello/foo/a%20b?x=1`, {
@@ -350,7 +355,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
   });
 
-  describe('login', () => {
+  describe.sequential('login', () => {
     it('the admin created on first start logs in with the password printed once; the token works; logout clears the cookie', async () => {
       const password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]; // printed after "gatehouse is running"
       expect(password).toBeTruthy();
@@ -395,7 +400,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
   });
 
-  describe('request smuggling shapes', () => {
+  describe.sequential('request smuggling shapes', () => {
     const raw = (request: string) =>
       new Promise<string>((resolve) => {
         const socket = connect(Number(new URL(base).port), '127.0.0.1');
@@ -417,7 +422,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
   });
 
-  describe('route files', () => {
+  describe.sequential('route files', () => {
     const get = (path: string, headers: Record<string, string> = {}) => fetch(`${base}${path}`, { headers });
     it('auth: none needs no token; the prefix is stripped', async () => {
       const response = await get('/open/x');
@@ -464,7 +469,7 @@ describe.each(['lean', 'node'] as const)('gateway.engine: %s', (engine) => {
     });
   });
 
-  describe('HTTP/1.1 on the wire', () => {
+  describe.sequential('HTTP/1.1 on the wire', () => {
     const port = (): number => Number(new URL(base).port);
     const request = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: gw.test\r\n${extra}\r\n`;
     const authed = (): string => `Authorization: token=${token}\r\n`;

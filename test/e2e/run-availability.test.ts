@@ -6,23 +6,19 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { dig } from '../support/dig.js';
 import { HARBOR, fixtureText } from '../support/fixtures.js';
 import { until } from '../support/until.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 
 
-describe('zone availability in run mode', () => {
-  const cleanups: (() => Promise<unknown>)[] = [];
-  afterEach(async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
-    cleanups.length = 0;
-  });
-
-  async function start(clusterYaml: string[]): Promise<{ gatehouse: GatehouseProcess; port: number }> {
+// The two cases run side by side (each its own binary, directory and master; both wait on polls).
+describe.concurrent('zone availability in run mode', () => {
+  /** Starts the binary; `onTestFinished` stops it and removes its directory. */
+  async function start(clusterYaml: string[], onTestFinished: TestContext['onTestFinished']): Promise<{ gatehouse: GatehouseProcess; port: number }> {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-avail-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(async () => void (await rm(dir, { recursive: true, force: true })));
     const configPath = join(dir, 'gatehouse.yaml');
     await writeFile(
       configPath,
@@ -37,16 +33,16 @@ describe('zone availability in run mode', () => {
       ].join('\n'),
     );
     const gatehouse = startGatehouseProcess(['run', '--config', configPath]);
-    cleanups.push(() => gatehouse.stop());
+    onTestFinished(async () => void (await gatehouse.stop()));
     const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running');
     return { gatehouse, port: (running['dns'] as { udpPort: number }).udpPort };
   }
 
-  it('SERVFAIL before the first snapshot, answers once it arrives', async () => {
+  it('SERVFAIL before the first snapshot, answers once it arrives', async ({ onTestFinished }) => {
     const dir = await mkdtemp(join(tmpdir(), 'gatehouse-state-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    onTestFinished(async () => void (await rm(dir, { recursive: true, force: true })));
     const statePath = join(dir, 'state.json');
-    const { port } = await start(['  source: file', `  file: { path: ${JSON.stringify(statePath)} }`]);
+    const { port } = await start(['  source: file', `  file: { path: ${JSON.stringify(statePath)} }`], onTestFinished);
 
     const before = await dig(port, 'lighthouse.marathon.mesos', 'A');
     expect(before.status).toBe('SERVFAIL');
@@ -59,7 +55,7 @@ describe('zone availability in run mode', () => {
     expect(after.answer.map((a) => a.data)).toEqual(['198.51.100.21']);
   });
 
-  it('SERVFAIL once the snapshot is older than unusableAfter (master gone)', async () => {
+  it('SERVFAIL once the snapshot is older than unusableAfter (master gone)', async ({ onTestFinished }) => {
     const state = JSON.parse(await fixtureText(HARBOR)) as Record<string, unknown>;
     const master: Server = createServer((req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -69,16 +65,19 @@ describe('zone availability in run mode', () => {
     const masterPort = (master.address() as AddressInfo).port;
     state['leader'] = `master@127.0.0.1:${masterPort}`;
     let masterClosed = false;
-    cleanups.push(async () => {
+    onTestFinished(async () => {
       if (!masterClosed) await new Promise((resolve) => master.close(resolve));
     });
 
-    const { port } = await start([
-      '  source: mesos',
-      `  mesos: { masters: ["http://127.0.0.1:${masterPort}"], refresh: 1s, timeout: 1s }`,
-      '  staleAfter: 1s',
-      '  unusableAfter: 2s',
-    ]);
+    const { port } = await start(
+      [
+        '  source: mesos',
+        `  mesos: { masters: ["http://127.0.0.1:${masterPort}"], refresh: 300ms, timeout: 1s }`,
+        '  staleAfter: 600ms',
+        '  unusableAfter: 1200ms',
+      ],
+      onTestFinished,
+    );
     const serving = await until(() => dig(port, 'lighthouse.marathon.mesos', 'A'), (r) => r.status === 'NOERROR');
     expect(serving.answer.map((a) => a.data)).toEqual(['198.51.100.21']);
 

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { premadeAuthn } from '../support/premade-authn.js';
 
 const ISSUER = 'https://idp.example/';
 const AUDIENCE = 'gatehouse';
@@ -94,6 +95,7 @@ beforeAll(async () => {
     `    - { jwks: "http://127.0.0.1:${jwksPort}/jwks.json", issuer: ${JSON.stringify(ISSUER)}, audience: ${AUDIENCE} }`,
     `    - { publicKey: ${JSON.stringify(join(dir, 'ci.pub.pem'))}, issuer: ci }`,
   ].join('\n'));
+  await premadeAuthn(join(dir, 'keys', 'signing-key.pem'), join(dir, 'users.yaml'));
   startedAt = Date.now();
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']}`;
@@ -295,6 +297,7 @@ describe('key rotation with authn.trust[].refetchCooldown: 500ms (a second gatew
       'authn:', `  signingKey: ${JSON.stringify(join(rotatingDir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(rotatingDir, 'users.yaml'))}`,
       '  trust:', `    - { jwks: "http://127.0.0.1:${port}/jwks.json", issuer: ${JSON.stringify(ISSUER)}, audience: ${AUDIENCE}, refetchCooldown: 500ms }`,
     ].join('\n'));
+    await premadeAuthn(join(rotatingDir, 'signing-key.pem'), join(rotatingDir, 'users.yaml'));
     rotating = startGatehouseProcess(['run', '--config', config]);
     rotatingBase = `http://127.0.0.1:${(await rotating.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']}`;
   });
@@ -367,6 +370,7 @@ describe('an issuer that is down when the gateway starts', () => {
       'authn:', `  signingKey: ${JSON.stringify(join(lateDir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(lateDir, 'users.yaml'))}`,
       '  trust:', `    - { jwks: "http://127.0.0.1:${port}/jwks.json", issuer: ${JSON.stringify(ISSUER)}, audience: ${AUDIENCE} }`,
     ].join('\n'));
+    await premadeAuthn(join(lateDir, 'signing-key.pem'), join(lateDir, 'users.yaml'));
     late = startGatehouseProcess(['run', '--config', config]);
     lateBase = `http://127.0.0.1:${(await late.waitForLog((l) => l.msg === 'gatehouse is running'))['gatewayPort']}`;
   });

@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../authn/index.js';
-import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 import { tokenFor } from '../support/token.js';
 
 const BURST = 12;
@@ -67,7 +67,11 @@ describe.each([
       'gateway:', '  listen: 127.0.0.1:0', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`, `  workers: ${workers}`, `  accept: ${accept}`,
       'authn:', `  signingKey: ${JSON.stringify(join(dir, 'signing-key.pem'))}`, `  users: ${JSON.stringify(usersPath)}`,
     ].join('\n'));
-    expect((await runGatehouse(['user', 'add', 'first', '--groups', 'admins', '--config', config], { input: `${PASSWORD}\n` })).code).toBe(0);
+    // The first user as `gatehouse user add first --groups admins` writes it (that command is tested in
+    // test/authn/users.test.ts); quick hashes (scrypt N=1024) here and below: 16 logins per setup.
+    const firstUser = { uid: 'first', password: quickPasswordHash(PASSWORD), groups: ['admins'] };
+    await writeFile(usersPath, stringify({ users: [firstUser], serviceAccounts: [] }), { mode: 0o600 });
+    await writeSigningKey(join(dir, 'signing-key.pem'));
     gatehouse = startGatehouseProcess(['run', '--config', config]);
     port = Number((await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 45_000))['gatewayPort']);
     token = await tokenFor(config, 'operator');
@@ -108,14 +112,8 @@ describe.each([
     const before = (await status()).primary.generations;
     // Each version adds one user and is swapped in by rename, as an editor or `user add` writes it;
     // all of them within a few milliseconds, faster than a file timestamp tick.
-    const first = { uid: 'first', password: await hashPassword(PASSWORD), groups: ['admins'] };
-    const added = await Promise.all(
-      Array.from({ length: BURST }, async (_, i) => ({
-        uid: `burst-${i}`,
-        password: await hashPassword(`${PASSWORD}-${i}`),
-        groups: [] as string[],
-      })),
-    );
+    const first = { uid: 'first', password: quickPasswordHash(PASSWORD), groups: ['admins'] };
+    const added = Array.from({ length: BURST }, (_, i) => ({ uid: `burst-${i}`, password: quickPasswordHash(`${PASSWORD}-${i}`), groups: [] as string[] }));
     for (let i = 1; i <= BURST; i++) {
       const temp = `${usersPath}.${i}.tmp`;
       await writeFile(temp, stringify({ users: [first, ...added.slice(0, i)], serviceAccounts: [] }), { mode: 0o600 });

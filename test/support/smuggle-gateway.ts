@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatehouseProcess, type GatehouseProcess } from './gatehouse-process.js';
+import { premadeAuthn } from './premade-authn.js';
 import { tokenFor } from './token.js';
 
 export interface SmuggleGateway {
@@ -25,6 +26,7 @@ export async function startSmuggleGateway(upstreamOrigin: string, options: { eng
     `  - { name: pub, path: /pub/, to: "${upstreamOrigin}", auth: none, stripPrefix: false }`,
     `  - { name: admin, path: /admin/, to: "${upstreamOrigin}", allow: { uid: [root] }, stripPrefix: false }`,
   ].join('\n'));
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   const config = join(dir, 'gatehouse.yaml');
   const workers = options.workers ?? 1;
   await writeFile(config, [
