@@ -98,7 +98,7 @@ async function npmStart(test: TestContext, dir: string, onTerminal: boolean): Pr
   const gatehouse = tree.find((p) => p.cmdline.includes('bin/gatehouse run'))!;
   expect(gatehouse).toBeDefined();
   // Every task listens too (gateway, DNS, DNS API, cluster API, agent, and one port per task).
-  await until(() => listeningPorts(tree), (ports) => ports.length >= INSTANCES + 5, 20_000);
+  await until(() => listeningPorts(tree), (ports) => ports.length >= INSTANCES + 5, 30_000);
   return { child, exited, tree, gatehouse, send: (text) => child.stdin!.write(text) };
 }
 
