@@ -27,6 +27,8 @@ let cluster: string;
 let password: string;
 let upstream: Server;
 let browser: Browser;
+// The admin's session, logged in once through the form: tests that are not about logging in start from it.
+let session: Awaited<ReturnType<BrowserContext['storageState']>>;
 
 const APP = (instances: number): string => `
 id: /hello
@@ -73,10 +75,8 @@ beforeAll(async () => {
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
-  base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']}`;
-  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
-  password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
-  browser = await chromium.launch({
+  // Chromium starts while the binary does.
+  const launched = chromium.launch({
     executablePath: CHROMIUM,
     args: [
       '--headless',
@@ -89,7 +89,17 @@ beforeAll(async () => {
       '--disable-sync',
     ],
   });
-  await until(healthyTasks, (tasks) => tasks.length === 1, 30_000);
+  base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']}`;
+  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
+  password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
+  browser = await launched;
+  const logInOnce = async () => {
+    const { context, page } = await openPage(1280);
+    await logIn(page);
+    session = await context.storageState();
+    await context.close();
+  };
+  await Promise.all([logInOnce(), until(healthyTasks, (tasks) => tasks.length === 1, 30_000)]);
 }, 90_000);
 
 afterAll(async () => {
@@ -99,9 +109,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A page at this width that records every 404 and console error it meets. */
-async function openPage(width: number): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 844 } });
+/** A page at this width that records every 404 and console error it meets; `loggedIn`: with the admin's session. */
+async function openPage(width: number, loggedIn = false): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
+  const context = await browser.newContext({ viewport: { width, height: 844 }, ...(loggedIn ? { storageState: session } : {}) });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('response', (r) => {
@@ -124,7 +134,15 @@ async function logIn(page: Page): Promise<void> {
 /** Nothing wider than the window: the page never scrolls sideways. */
 const horizontalOverflow = (page: Page) => page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
 
-describe('in a browser', () => {
+/** The dashboard, with the admin's session (what a login through the form leads to). */
+async function openDashboard(page: Page): Promise<void> {
+  await page.goto(`${base}/`);
+  expect(page.url()).toBe(`${base}/`);
+}
+
+// The pages only read: they run at once. The dashboard's count of running tasks is among what they
+// check, so the test that scales the app comes after them (the next describe).
+describe.concurrent('in a browser', () => {
   it.each(WIDTHS)('at %i px the login form is aligned, fits, has an icon, and keeps the user name after a failed login', async (width) => {
     const { context, page, problems } = await openPage(width);
     // Playwright does not report favicon requests; Chromium's own network events do.
@@ -178,8 +196,8 @@ describe('in a browser', () => {
   }, 60_000);
 
   it.each(WIDTHS)('at %i px the dashboard lists route files, agents and tasks with sandbox links, and fits', async (width) => {
-    const { context, page, problems } = await openPage(width);
-    await logIn(page);
+    const { context, page, problems } = await openPage(width, true);
+    await openDashboard(page);
     await page.screenshot({ path: join(shots, `dashboard-${width}.png`), fullPage: true });
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     const body = (await page.textContent('body'))!;
@@ -206,8 +224,8 @@ describe('in a browser', () => {
   }, 60_000);
 
   it('a task\'s stdout link shows what the task printed; the download link gives the file', async () => {
-    const { context, page, problems } = await openPage(1280);
-    await logIn(page);
+    const { context, page, problems } = await openPage(1280, true);
+    await openDashboard(page);
     const [task] = await healthyTasks();
     const row = page.locator('tr', { hasText: task!.id });
     await Promise.all([page.waitForURL(/\/files\/read\?/), row.locator('a', { hasText: 'stdout' }).first().click()]);
@@ -247,8 +265,7 @@ describe('in a browser', () => {
   ])(
     '$name, as HTML whose links work and as JSON',
     async ({ path, title, link, json }) => {
-      const { context, page, problems } = await openPage(390);
-      await logIn(page);
+      const { context, page, problems } = await openPage(390, true);
       const agent = ((await (await fetch(`${cluster}/master/slaves`)).json()) as { slaves: { id: string }[] }).slaves[0]!.id;
       const answer = await page.goto(`${base}${path}`);
       expect(answer?.status()).toBe(200);
@@ -266,27 +283,6 @@ describe('in a browser', () => {
     },
     60_000,
   );
-
-  it('the dashboard follows the cluster without a reload', async () => {
-    const { context, page, problems } = await openPage(390);
-    await logIn(page);
-    const runningRows = () => page.locator('td[data-label=state]', { hasText: 'running' }).count();
-    expect(await runningRows()).toBe(1);
-    await page.evaluate(() => (window.notReloaded = true));
-    await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(2));
-    await page.waitForFunction(
-      () =>
-        document.querySelectorAll('td[data-label=state]').length === 2 &&
-        [...document.querySelectorAll('td[data-label=state]')].every((td: any) => td.textContent === 'running'),
-      undefined,
-      { timeout: 30_000 },
-    );
-    expect(await page.evaluate(() => window.notReloaded)).toBe(true);
-    await page.screenshot({ path: join(shots, 'dashboard-refreshed-390.png'), fullPage: true });
-    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
-    expect(problems).toEqual([]);
-    await context.close();
-  }, 60_000);
 
   it('log in, reach the service, log out, and be sent back to the login form', async () => {
     const { context, page } = await openPage(1280);
@@ -316,4 +312,28 @@ describe('in a browser', () => {
     expect(await page.getAttribute('input[name=next]', 'value')).toBe('/');
     await context.close();
   }, 30_000);
+});
+
+// After the pages above: it scales the app from 1 to 2 instances.
+describe('in a browser, one after the read-only pages', () => {
+  it('the dashboard follows the cluster without a reload', async () => {
+    const { context, page, problems } = await openPage(390, true);
+    await openDashboard(page);
+    const runningRows = () => page.locator('td[data-label=state]', { hasText: 'running' }).count();
+    expect(await runningRows()).toBe(1);
+    await page.evaluate(() => (window.notReloaded = true));
+    await writeFile(join(dir, 'apps.d', 'hello.yaml'), APP(2));
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('td[data-label=state]').length === 2 &&
+        [...document.querySelectorAll('td[data-label=state]')].every((td: any) => td.textContent === 'running'),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.evaluate(() => window.notReloaded)).toBe(true);
+    await page.screenshot({ path: join(shots, 'dashboard-refreshed-390.png'), fullPage: true });
+    expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
+    expect(problems).toEqual([]);
+    await context.close();
+  }, 60_000);
 });
