@@ -7,9 +7,10 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 import { until } from '../support/until.js';
 
 // Browser globals, for the callbacks that run in the page (the project compiles without the DOM library).
@@ -20,8 +21,10 @@ let dir: string;
 let gatehouse: GatehouseProcess;
 let base: string;
 let cluster: string;
-let password: string;
+const PASSWORD = 'console-test-password';
 let browser: Browser;
+// The admin's session, logged in once through the form: each test opens its console from it.
+let session: Awaited<ReturnType<BrowserContext['storageState']>>;
 
 const APP = `
 id: /echo
@@ -51,15 +54,33 @@ beforeAll(async () => {
     'gateway:', '  listen: 127.0.0.1:0', '  workers: 1',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
+  // Not about the first start (browser.test.ts reads its printed password): a premade key and admin.
+  await writeSigningKey(join(dir, 'key.pem'));
+  await writeFile(
+    join(dir, 'users.yaml'),
+    `users:\n  - { uid: admin, password: "${quickPasswordHash(PASSWORD)}", groups: [admins] }\nserviceAccounts: []\n`,
+    { mode: 0o600 },
+  );
   gatehouse = startGatehouseProcess(['run', '--config', config]);
-  base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']}`;
-  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
-  password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
-  browser = await chromium.launch({
+  // Chromium starts while the binary does.
+  const launched = chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'],
   });
-  await until(appTasks, (tasks) => tasks.length === 1, 30_000);
+  base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']}`;
+  cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
+  browser = await launched;
+  const logInOnce = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill('input[name=uid]', 'admin');
+    await page.fill('input[name=password]', PASSWORD);
+    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    session = await context.storageState();
+    await context.close();
+  };
+  await Promise.all([logInOnce(), until(appTasks, (tasks) => tasks.length === 1, 30_000)]);
 }, 90_000);
 
 afterAll(async () => {
@@ -69,17 +90,14 @@ afterAll(async () => {
 }, 30_000);
 
 async function openConsole(width: number, taskId: string): Promise<{ page: Page; problems: string[]; close: () => Promise<void> }> {
-  const context = await browser.newContext({ viewport: { width, height: 844 } });
+  const context = await browser.newContext({ viewport: { width, height: 844 }, storageState: session });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(`script: ${e.message}`));
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
-  await page.goto(`${base}/login`);
-  await page.fill('input[name=uid]', 'admin');
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+  await page.goto(`${base}/`);
   // From the dashboard: the task's id links to its console.
   await Promise.all([page.waitForURL(/\?task=/), page.locator(`a[href="/?task=${encodeURIComponent(taskId)}"]`).first().click()]);
   return { page, problems, close: () => context.close() };
@@ -96,7 +114,8 @@ const runningRows = (page: Page) =>
     rows.filter((r) => r.querySelector('td[data-label=state]')?.textContent === 'running').map((r) => r.querySelector('code').textContent as string),
   );
 
-describe('the task console', () => {
+// The two widths watch the same task (each with its own marker line) at once; scaling comes after them.
+describe.concurrent('the task console', () => {
   it.each([390, 1280])('at %i px: a line the task prints after the page opened appears without a reload; nothing scrolls sideways', async (width) => {
     const [task] = await appTasks();
     const { page, problems, close } = await openConsole(width, task!.id);
@@ -117,7 +136,9 @@ describe('the task console', () => {
     expect(problems).toEqual([]);
     await close();
   }, 60_000);
+});
 
+describe('the task console, after the pages above', () => {
   it('scale to 2 makes a second task appear; restart replaces the tasks; a bad count and a refused call are shown', async () => {
     await until(deployments, (d) => d.length === 0, 20_000);
     const [task] = await appTasks();
