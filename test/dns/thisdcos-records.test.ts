@@ -9,10 +9,10 @@ import { masterState, type TaskSpec } from '../support/master-state.js';
 const running = (spec: Omit<TaskSpec, 'agent'> & { agent?: string }): TaskSpec => ({ agent: 'S0', ...spec });
 const vip = (name: string | null, address: string): Vip => ({ key: `tcp://${name ?? address}:80`, protocol: 'tcp', name, address, port: 80, apps: [], backends: [] });
 
-async function records(leader: string | null) {
+async function records(leader: string | null, vips = true) {
   const doc = masterState({
     leader,
-    agents: [{ id: 'S0', host: '10.0.0.2' }],
+    agents: [{ id: 'S0', host: 'agent-host' }],
     frameworks: [
       { id: 'fw0', name: '!!!', tasks: [running({ id: 'x.1', name: 'x' })] },
       {
@@ -22,7 +22,7 @@ async function records(leader: string | null) {
           running({
             id: 'a.1',
             name: 'web',
-            discovery: { name: 'front', ports: [{ number: 80, labels: { 'network-scope': 'host' } }] },
+            discovery: { name: 'front', ports: [{ number: 80, labels: { 'network-scope': 'host', VIP_0: '/api:80' } }, { number: 82 }] },
             statuses: [{ timestamp: 1, networks: [{ ips: ['9.0.0.1'] }] }],
           }),
           running({
@@ -31,6 +31,7 @@ async function records(leader: string | null) {
             discovery: { name: '', ports: [{ number: 81, labels: { 'network-scope': 'container', other: 'host' } }] },
             statuses: [{ timestamp: 1, networks: [{ ips: ['9.0.0.2'] }] }],
           }),
+          running({ id: 'p.1', name: 'plain', statuses: [{ timestamp: 1, networks: [{ ips: ['9.0.0.3'] }] }] }),
           running({ id: 'c.1', name: '$$$' }),
           running({ id: 'd.1', name: 'old', state: 'TASK_FINISHED' }),
           running({ id: 'e.1', name: 'lost', agent: 'S9' }),
@@ -42,11 +43,12 @@ async function records(leader: string | null) {
   const snapshot = await parseMasterState(doc, {
     source: { kind: 'mesos', origin: 'thisdcos' },
     fetchedAt: 0,
-    resolveHost: async () => [],
-    masters: ['10.0.0.1:5050', '10.0.0.3:5050'],
+    // Hosts with two addresses: a name gets the first only.
+    resolveHost: async (host) => ({ 'agent-host': ['10.0.0.2', '10.0.0.4'], 'master-3': ['10.0.0.3', '10.0.0.5'] })[host] ?? [],
+    masters: ['10.0.0.1:5050', 'master-3:5050'],
   });
   const set = buildThisDcosRecordSet(snapshot, {
-    vips: { vips: [vip('api.marathon.l4lb.thisdcos.directory', '11.0.0.1'), vip(null, '11.0.0.2')], problems: [] },
+    vips: vips ? { vips: [vip('api.marathon.l4lb.thisdcos.directory', '11.0.0.1'), vip(null, '11.0.0.2')], problems: [] } : null,
     soaMname: 'NS1.thisdcos.directory.',
     nsIps: ['10.0.0.1'],
   });
@@ -64,9 +66,16 @@ describe('buildThisDcosRecordSet', () => {
       'db.marathon.agentip.dcos.thisdcos.directory.': ['10.0.0.2'],
       'db.marathon.containerip.dcos.thisdcos.directory.': ['9.0.0.2'],
       'db.marathon.autoip.dcos.thisdcos.directory.': ['9.0.0.2'], // no port labelled network-scope: host
+      'plain.marathon.agentip.dcos.thisdcos.directory.': ['10.0.0.2'],
+      'plain.marathon.containerip.dcos.thisdcos.directory.': ['9.0.0.3'],
+      'plain.marathon.autoip.dcos.thisdcos.directory.': ['9.0.0.3'], // no DiscoveryInfo: the container
       'leader.dcos.thisdcos.directory.': ['10.0.0.1'],
       'master.dcos.thisdcos.directory.': ['10.0.0.1', '10.0.0.3'],
     }); // `lost` runs on an agent the snapshot lacks: no address, no name
+  });
+
+  it('no VIP table (mesh off): no l4lb names', async () => {
+    expect(Object.keys(await records('master@10.0.0.1:5050', false)).filter((n) => n.includes('.l4lb.'))).toEqual([]);
   });
 
   it('no leader: no leader name (the masters stay)', async () => {
