@@ -22,7 +22,7 @@ async function records(leader: string | null, vips = true) {
           running({
             id: 'a.1',
             name: 'web',
-            discovery: { name: 'front', ports: [{ number: 80, labels: { 'network-scope': 'host', VIP_0: '/api:80' } }, { number: 82 }] },
+            discovery: { name: 'front', ports: [{ number: 80, labels: { 'network-scope': 'host', VIP_0: '/api:80' } }, { number: 82, labels: { 'network-scope': 'container' } }] },
             statuses: [{ timestamp: 1, networks: [{ ips: ['9.0.0.1'] }] }],
           }),
           running({
