@@ -139,7 +139,8 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
     try {
       await quiet.start();
       await loud.start();
-      expect(lines).toEqual([expect.objectContaining({ issuer: ISSUER, url, reason: expect.any(String), msg: 'trusted issuer keys could not be fetched; will retry when a token needs them' })]);
+      const msg = 'trusted issuer keys could not be fetched; will retry when a token needs them';
+      expect(lines).toEqual([expect.objectContaining({ issuer: ISSUER, url, reason: expect.any(String), msg })]);
     } finally {
       quiet.close();
       loud.close();
@@ -154,7 +155,8 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
     serve({ keys: [await withoutKid(rsa.publicKey), await withoutKid(rotated.publicKey)] });
     const v = await verifierFor({ cooldownMs: 0 });
     try {
-      const signed = await new SignJWT({ uid: 'u', iss: ISSUER, aud: 'gatehouse', exp: now() + 60 }).setProtectedHeader({ alg: 'RS256' }).sign(rotated.privateKey);
+      const claims = { uid: 'u', iss: ISSUER, aud: 'gatehouse', exp: now() + 60 };
+      const signed = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(rotated.privateKey);
       expect((await v.verify(signed)).uid).toBe('u');
       const [header, , signature] = signed.split('.');
       const payload = Buffer.from(JSON.stringify({ uid: 'admin', iss: ISSUER, aud: 'gatehouse', exp: now() + 60 })).toString('base64url');

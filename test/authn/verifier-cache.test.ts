@@ -153,7 +153,11 @@ describe('the caller', () => {
 
 describe('static keys named by kid', () => {
   const cases: { name: string; token: () => string; uid?: string; code?: string; message?: string }[] = [
-    { name: 'the kid of the key that signed it', token: () => edToken({ uid: 'a', iss: 'second', exp: T + 100 }, { kid: ed2Key.kid }, ed2.privateKey), uid: 'a' },
+    {
+      name: 'the kid of the key that signed it',
+      token: () => edToken({ uid: 'a', iss: 'second', exp: T + 100 }, { kid: ed2Key.kid }, ed2.privateKey),
+      uid: 'a',
+    },
     {
       name: 'the kid of one trusted key, signed by another trusted key of the same algorithm: refused',
       token: () => edToken({ uid: 'a', exp: T + 100 }, { kid: ed2Key.kid }, ed.privateKey),

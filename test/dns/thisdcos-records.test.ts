@@ -7,7 +7,8 @@ import { buildThisDcosRecordSet } from '../../dns/index.js';
 import { masterState, type TaskSpec } from '../support/master-state.js';
 
 const running = (spec: Omit<TaskSpec, 'agent'> & { agent?: string }): TaskSpec => ({ agent: 'S0', ...spec });
-const vip = (name: string | null, address: string): Vip => ({ key: `tcp://${name ?? address}:80`, protocol: 'tcp', name, address, port: 80, apps: [], backends: [] });
+const vip = (name: string | null, address: string): Vip =>
+  ({ key: `tcp://${name ?? address}:80`, protocol: 'tcp', name, address, port: 80, apps: [], backends: [] });
 
 async function records(leader: string | null, vips = true) {
   const doc = masterState({
@@ -22,7 +23,10 @@ async function records(leader: string | null, vips = true) {
           running({
             id: 'a.1',
             name: 'web',
-            discovery: { name: 'front', ports: [{ number: 80, labels: { 'network-scope': 'host', VIP_0: '/api:80' } }, { number: 82, labels: { 'network-scope': 'container' } }] },
+            discovery: {
+              name: 'front',
+              ports: [{ number: 80, labels: { 'network-scope': 'host', VIP_0: '/api:80' } }, { number: 82, labels: { 'network-scope': 'container' } }],
+            },
             statuses: [{ timestamp: 1, networks: [{ ips: ['9.0.0.1'] }] }],
           }),
           running({
