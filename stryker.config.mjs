@@ -13,6 +13,7 @@ const modules = [
   'dns/server/answer-sections.ts',
   'dns/records/record-set-builder.ts',
   'dns/records/labels.ts',
+  'dns/records/ip-address.ts',
   'cluster/store.ts',
 ];
 

@@ -8,6 +8,7 @@ import { SignJWT, calculateJwkThumbprint, exportJWK } from 'jose';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenVerifier, loadTrustedIssuers } from '../../authn/index.js';
+import { refusedPorts } from '../support/refused-port.js';
 
 const ISSUER = 'https://idp.example/';
 const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -129,6 +130,56 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
     }
   });
 
+  it('an issuer that is down at start: start() without a logger resolves too; the warning names issuer, URL and reason', async () => {
+    answer = (res) => res.writeHead(503).end();
+    const quiet = await verifierFor({ cooldownMs: 0 });
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => void (lines.push(JSON.parse(String(chunk))), done()) }));
+    const loud = await verifierFor({ cooldownMs: 0 }, logger);
+    try {
+      await quiet.start();
+      await loud.start();
+      const msg = 'trusted issuer keys could not be fetched; will retry when a token needs them';
+      expect(lines).toEqual([expect.objectContaining({ issuer: ISSUER, url, reason: expect.any(String), msg })]);
+    } finally {
+      quiet.close();
+      loud.close();
+    }
+  });
+
+  it('two keys of the set match a token without kid: each is tried, the one that signed it is accepted', async () => {
+    const withoutKid = async (key: KeyObject) => {
+      const { kid: _kid, ...rest } = await jwk(key, 'RS256');
+      return rest;
+    };
+    serve({ keys: [await withoutKid(rsa.publicKey), await withoutKid(rotated.publicKey)] });
+    const v = await verifierFor({ cooldownMs: 0 });
+    try {
+      const claims = { uid: 'u', iss: ISSUER, aud: 'gatehouse', exp: now() + 60 };
+      const signed = await new SignJWT(claims).setProtectedHeader({ alg: 'RS256' }).sign(rotated.privateKey);
+      expect((await v.verify(signed)).uid).toBe('u');
+      const [header, , signature] = signed.split('.');
+      const payload = Buffer.from(JSON.stringify({ uid: 'admin', iss: ISSUER, aud: 'gatehouse', exp: now() + 60 })).toString('base64url');
+      const forged = `${header}.${payload}.${signature}`; // verified by neither key
+      await expect(v.verify(forged)).rejects.toMatchObject({ code: 'ERR_AUTHN_SIGNATURE_INVALID' });
+    } finally {
+      v.close();
+    }
+  });
+
+  it('an issuer whose port refuses connections: refused, naming the fetch error', async () => {
+    const [port] = await refusedPorts(1);
+    const { remote } = await loadTrustedIssuers([{ jwks: `http://127.0.0.1:${port}/jwks.json`, issuer: ISSUER, audience: 'gatehouse' }], { cooldownMs: 0 });
+    const v = new TokenVerifier({ remote });
+    try {
+      const refusal = await v.verify(await token(rsa.privateKey, 'k1')).then(() => null, (error: Error) => error);
+      expect(refusal).toMatchObject({ code: 'ERR_AUTHN_KEY_UNKNOWN', message: expect.stringMatching(/^the token's keys could not be fetched: ./) });
+      expect(refusal?.cause).toBeInstanceOf(Error);
+    } finally {
+      v.close();
+    }
+  });
+
   it('an issuer that never answers: refused after the fetch timeout', async () => {
     answer = () => undefined;
     const v = await verifierFor({ cooldownMs: 0, timeoutMs: 200 });
@@ -139,30 +190,34 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
     }
   });
 
-  const bodies: { name: string; body: () => Promise<unknown>; tokenFor: () => Promise<string>; code: string }[] = [
+  const bodies: { name: string; body: () => Promise<unknown>; tokenFor: () => Promise<string>; code: string; message?: RegExp }[] = [
     {
       name: 'a body that is not JSON',
       body: async () => '<html>gateway error</html>',
       tokenFor: () => token(rsa.privateKey, 'k1'),
       code: 'ERR_AUTHN_KEY_UNKNOWN',
+      message: /^the trusted issuer's keys could not be used: ERR_JOSE_GENERIC$/,
     },
     {
       name: 'keys that is not a list',
       body: async () => ({ keys: 'none' }),
       tokenFor: () => token(rsa.privateKey, 'k1'),
       code: 'ERR_AUTHN_KEY_UNKNOWN',
+      message: /^the trusted issuer's keys could not be used: ERR_JWKS_INVALID$/,
     },
     {
       name: 'an empty key set',
       body: async () => ({ keys: [] }),
       tokenFor: () => token(rsa.privateKey, 'k1'),
       code: 'ERR_AUTHN_KEY_UNKNOWN',
+      message: /^no key of the trusted issuer matches the token$/,
     },
     {
       name: 'a 1024-bit RSA key',
       body: async () => ({ keys: [{ ...(await exportJWK(small.publicKey)), kid: 'small', alg: 'RS256' }] }),
       tokenFor: async () => smallToken(),
       code: 'ERR_AUTHN_KEY_UNKNOWN',
+      message: /^the trusted issuer's key is not usable: a key of http:\/\/127\.0\.0\.1:\d+\/jwks\.json: RSA key of 1024 bits/,
     },
     {
       name: 'an HMAC key, with an HS256 token',
@@ -181,6 +236,13 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
       body: async () => ({ keys: [{ ...(await jwk(rsa.publicKey, 'RS256')), kid: 'enc', use: 'enc' }] }),
       tokenFor: () => token(rsa.privateKey, 'enc'),
       code: 'ERR_AUTHN_KEY_UNKNOWN',
+      message: /^no key of the trusted issuer matches the token$/,
+    },
+    {
+      name: 'the right key and kid, but a token signed by another key',
+      body: async () => ({ keys: [await jwk(rsa.publicKey, 'RS256')] }),
+      tokenFor: async () => token(rotated.privateKey, (await jwk(rsa.publicKey, 'RS256')).kid),
+      code: 'ERR_AUTHN_SIGNATURE_INVALID',
     },
     {
       name: 'the right key, but a token for another issuer trusted nowhere',
@@ -194,7 +256,10 @@ describe('remote JWKS: issuers and key sets that do not work', () => {
       serve(await c.body());
       const v = await verifierFor({ cooldownMs: 0 });
       try {
-        await expect(v.verify(await c.tokenFor())).rejects.toMatchObject({ code: c.code });
+        const refusal = await v.verify(await c.tokenFor()).then(() => null, (error: Error) => error);
+        expect(refusal).toMatchObject({ code: c.code, ...(c.message ? { message: expect.stringMatching(c.message) } : {}) });
+        // A refusal translated from the key set's own error keeps that error as its cause.
+        if (c.message && !c.message.source.startsWith('^no key')) expect(refusal?.cause).toBeInstanceOf(Error);
       } finally {
         v.close();
       }

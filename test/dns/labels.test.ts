@@ -33,6 +33,10 @@ describe('sanitizeLabel', () => {
     ],
     ['ünïcödé-Näme', 'ncd-nme', 'ncd-nme'],
     ['emoji😀name', 'emojiname', 'emojiname'],
+    // The edges of each kept range and the characters just outside them: ` { / : @ [ are dropped.
+    ['`az{09/:AZ@[', 'az09az', 'az09az'],
+    // RFC952 cuts at 24 inside the dashes: only the dashes right after the cut are skipped, not the later ones.
+    [`abc${'-'.repeat(21)}x-y`, `abc${'-'.repeat(21)}x-y`, 'abcx-y'],
   ];
   for (const [input, rfc1123, rfc952] of table) {
     it(`"${input}" → "${rfc1123}" (RFC1123), "${rfc952}" (RFC952)`, () => {
@@ -40,6 +44,12 @@ describe('sanitizeLabel', () => {
       expect(sanitizeLabel(input, 'rfc952')).toBe(rfc952);
     });
   }
+});
+
+describe('the default mode is RFC1123', () => {
+  const long = `${'a'.repeat(30)}.b`;
+  it('sanitizeLabel', () => expect(sanitizeLabel(long)).toBe(`${'a'.repeat(30)}-b`));
+  it('domainFrag', () => expect(domainFrag(long)).toBe(`${'a'.repeat(30)}.b`));
 });
 
 describe('domainFrag', () => {
