@@ -2,12 +2,8 @@
 // the embedded agent, which answers them, and the gateway, which must know a call's type before it
 // lets it through (`dcos task exec` runs commands). One decoder for both, so the type the gateway
 // checks is the type the agent acts on. The .proto files ship with the embedded cluster's API.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type protobuf from 'protobufjs';
-
-const PROTO_DIR = fileURLToPath(new URL('./local/api/proto/', import.meta.url));
+import { loadProtoRoot } from './proto-root.js';
 
 export type AgentMediaType = 'application/json' | 'application/x-protobuf';
 export const AGENT_MEDIA_TYPES: readonly AgentMediaType[] = ['application/json', 'application/x-protobuf'];
@@ -22,18 +18,10 @@ interface AgentTypes {
 
 let loaded: AgentTypes | null = null;
 
-/**
- * Loaded on first use, protobufjs included (45 modules, 120-330 ms of CPU measured in each gateway
- * worker's start): most gateway processes never see an agent call.
- */
+/** Loaded on first use (protobufjs with it): most gateway processes never see an agent call. */
 export function agentTypes(): AgentTypes {
   if (loaded) return loaded;
-  const protobufjs = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  const root = new protobufjs.Root();
-  // Imports name files by their base name: they all live in PROTO_DIR.
-  root.resolvePath = (_origin, target) => join(PROTO_DIR, target.replace(/^.*\//, ''));
-  root.loadSync('agent.proto', { keepCase: true });
-  root.resolveAll();
+  const root = loadProtoRoot('agent.proto');
   loaded = {
     call: root.lookupType('mesos.v1.agent.Call'),
     response: root.lookupType('mesos.v1.agent.Response'),

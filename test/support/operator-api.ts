@@ -1,16 +1,11 @@
 // A client of the Mesos v1 operator API for tests: calls in JSON or protobuf over real HTTP, protobuf
 // answers decoded with protobufjs against the .proto files the master ships, and SUBSCRIBE streams
 // read record by record.
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import protobuf from 'protobufjs';
+import type protobuf from 'protobufjs';
+import { loadProtoRoot } from '../../cluster/proto-root.js';
 import { RecordIoReader } from '../../cluster/recordio.js';
 
-const PROTO_DIR = fileURLToPath(new URL('../../cluster/local/api/proto/', import.meta.url));
-const root = new protobuf.Root();
-root.resolvePath = (_origin, target) => join(PROTO_DIR, target.replace(/^.*\//, ''));
-root.loadSync('master.proto', { keepCase: true });
-root.resolveAll();
+const root = loadProtoRoot('master.proto');
 export const Call = root.lookupType('mesos.v1.master.Call');
 export const Response = root.lookupType('mesos.v1.master.Response');
 export const Event = root.lookupType('mesos.v1.master.Event');

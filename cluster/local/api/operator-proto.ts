@@ -1,13 +1,8 @@
 // The operator API's messages: our .proto subset of Mesos's v1 API, loaded once with protobufjs, and
 // the two wire forms Mesos speaks. JSON is the proto's own field names (snake_case) with enum names,
 // as Mesos's JSON is; protobuf is the binary form Mesos's Go and C++ clients decode.
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type protobuf from 'protobufjs';
-
-/** Where the .proto files are (copied beside the compiled code by the build). */
-export const PROTO_DIR = fileURLToPath(new URL('./proto/', import.meta.url));
+import { loadProtoRoot } from '../../proto-root.js';
 
 export type MediaType = 'application/json' | 'application/x-protobuf';
 
@@ -26,12 +21,7 @@ let messages: OperatorMessages | null = null;
  */
 function operatorMessages(): OperatorMessages {
   if (messages) return messages;
-  const protobufjs = createRequire(import.meta.url)('protobufjs') as typeof protobuf;
-  const root = new protobufjs.Root();
-  // Imports name files by their base name: they all live in PROTO_DIR.
-  root.resolvePath = (_origin, target) => join(PROTO_DIR, target.replace(/^.*\//, ''));
-  root.loadSync('master.proto', { keepCase: true });
-  root.resolveAll();
+  const root = loadProtoRoot('master.proto');
   messages = {
     Call: root.lookupType('mesos.v1.master.Call'),
     Response: root.lookupType('mesos.v1.master.Response'),
