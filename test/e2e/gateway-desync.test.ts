@@ -6,8 +6,8 @@
 // smuggled ("smuggled" is in every such URL).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient } from '../support/raw-http.js';
-import { defaultAnswer, startKeepAliveUpstream, type KeepAliveUpstream, type SeenRequest, type UpstreamAnswer } from '../support/keepalive-upstream.js';
-import { startSmuggleGateway, type SmuggleGateway } from '../support/smuggle-gateway.js';
+import { defaultAnswer, type KeepAliveUpstream, type SeenRequest, type UpstreamAnswer } from '../support/keepalive-upstream.js';
+import { startSmuggleSetup, stopSmuggleSetup, type SmuggleGateway } from '../support/smuggle-gateway.js';
 import { StartAhead } from '../support/start-ahead.js';
 
 const H = 'Host: gw\r\n';
@@ -232,22 +232,7 @@ const described = (r: SeenRequest): string => `${r.method} ${r.url}`;
 
 const ENGINES = ['lean', 'node'] as const;
 // The node engine's binary boots while the lean engine's cases run.
-const setups = new StartAhead(
-  ENGINES,
-  async (engine) => {
-    const upstream = await startKeepAliveUpstream();
-    try {
-      return { upstream, gateway: await startSmuggleGateway(upstream.origin, { engine }) };
-    } catch (error) {
-      await upstream.close();
-      throw error;
-    }
-  },
-  async ({ upstream, gateway }) => {
-    await gateway.stop();
-    await upstream.close();
-  },
-);
+const setups = new StartAhead(ENGINES, (engine) => startSmuggleSetup({ engine }), stopSmuggleSetup);
 afterAll(() => setups.stopAll());
 
 describe.each(ENGINES)('gateway.engine: %s', (engine) => {

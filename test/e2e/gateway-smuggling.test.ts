@@ -4,8 +4,8 @@
 // the client got and what the upstream saw: no request the gateway did not check ever reaches it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RawClient, exchange, type RawResponse } from '../support/raw-http.js';
-import { defaultAnswer, startKeepAliveUpstream, type KeepAliveUpstream } from '../support/keepalive-upstream.js';
-import { startSmuggleGateway, type SmuggleGateway } from '../support/smuggle-gateway.js';
+import { defaultAnswer, type KeepAliveUpstream } from '../support/keepalive-upstream.js';
+import { startSmuggleSetup, stopSmuggleSetup, type SmuggleGateway } from '../support/smuggle-gateway.js';
 import { GATEWAY_MATRIX } from '../support/gateway-matrix.js';
 import { StartAhead } from '../support/start-ahead.js';
 
@@ -31,18 +31,9 @@ const setups = new StartAhead(
   GATEWAY_MATRIX.map(({ engine, workers }) => setupKey(engine, workers)),
   async (key) => {
     const { engine, workers } = GATEWAY_MATRIX.find((m) => setupKey(m.engine, m.workers) === key)!;
-    const upstream = await startKeepAliveUpstream();
-    try {
-      return { upstream, gateway: await startSmuggleGateway(upstream.origin, { engine, workers }) };
-    } catch (error) {
-      await upstream.close();
-      throw error;
-    }
+    return startSmuggleSetup({ engine, workers });
   },
-  async ({ upstream, gateway }) => {
-    await gateway.stop();
-    await upstream.close();
-  },
+  stopSmuggleSetup,
 );
 afterAll(() => setups.stopAll());
 

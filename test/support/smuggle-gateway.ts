@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startGatehouseProcess, type GatehouseProcess } from './gatehouse-process.js';
+import { startKeepAliveUpstream, type KeepAliveUpstream } from './keepalive-upstream.js';
 import { premadeAuthn } from './premade-authn.js';
 import { tokenFor } from './token.js';
 
@@ -49,4 +50,25 @@ export async function startSmuggleGateway(upstreamOrigin: string, options: { eng
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A fresh keep-alive upstream and the gateway in front of it: one setup of the smuggling and desync files. */
+export interface SmuggleSetup {
+  readonly upstream: KeepAliveUpstream;
+  readonly gateway: SmuggleGateway;
+}
+
+export async function startSmuggleSetup(options: { engine: 'lean' | 'node'; workers?: number }): Promise<SmuggleSetup> {
+  const upstream = await startKeepAliveUpstream();
+  try {
+    return { upstream, gateway: await startSmuggleGateway(upstream.origin, options) };
+  } catch (error) {
+    await upstream.close();
+    throw error;
+  }
+}
+
+export async function stopSmuggleSetup({ upstream, gateway }: SmuggleSetup): Promise<void> {
+  await gateway.stop();
+  await upstream.close();
 }
