@@ -28,6 +28,8 @@ if (!existsSync(join(root, 'dist/cli/main.js'))) { console.error('dist/ is missi
 
 const { parseMasterState } = await import(join(root, 'dist/cluster/index.js'));
 const { buildRecordSet, DnsServer } = await import(join(root, 'dist/dns/index.js'));
+// The zone `gatehouse run` serves (SOA names and timers, SRV weight, recursion, TC).
+const { zoneOptionsFor } = await import(join(root, 'dist/cli/dns-zone.js'));
 const { pino } = await import('pino');
 
 const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
@@ -253,18 +255,7 @@ for (let i = 0; i < 8; i++) {
   const t2 = performance.now();
   const server = new DnsServer({
     listen: { host: '127.0.0.1', port: 0 },
-    zone: {
-      domain: 'mesos',
-      ttl: 60,
-      soaMname: 'ns1.mesos.',
-      soaRname: 'root.ns1.mesos.',
-      soaRefresh: 60,
-      soaRetry: 600,
-      soaExpire: 86400,
-      srvWeight: 1,
-      recurse: true,
-      setTruncateBit: true,
-    },
+    zone: zoneOptionsFor('mesos', 60),
     resolvers: [],
     resolverTimeoutMs: 1000,
     mode: 'gatehouse',
