@@ -2,13 +2,13 @@
 // costs one timeout, never the process's memory.
 import { createHash } from 'node:crypto';
 import { ClusterError } from './errors.js';
+import { describeNetworkError, httpCall, type HttpAnswer } from './http-client.js';
 import { parseJsonBytes } from './json-bytes.js';
 
 export interface BoundedFetchOptions {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   readonly headers?: Record<string, string>;
-  readonly fetch?: typeof fetch;
 }
 
 export async function fetchJson(url: string, options: BoundedFetchOptions): Promise<unknown> {
@@ -18,20 +18,20 @@ export async function fetchJson(url: string, options: BoundedFetchOptions): Prom
 /** The parsed answer and a SHA-1 of its bytes, so an unchanged document can be recognised without diffing it. */
 export async function fetchJsonWithDigest(url: string, options: BoundedFetchOptions): Promise<{ value: unknown; digest: string }> {
   const signal = AbortSignal.timeout(options.timeoutMs);
-  let response: Response;
+  let response: HttpAnswer;
   try {
-    response = await (options.fetch ?? fetch)(url, { headers: options.headers, signal, redirect: 'follow' });
+    response = await httpCall(url, { ...(options.headers ? { headers: options.headers } : {}), signal });
   } catch (error) {
     const reason = signal.aborted ? `no answer within ${options.timeoutMs} ms` : describeNetworkError(error);
     throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
   }
   if (!response.ok) {
-    await response.body?.cancel().catch(() => undefined);
+    response.discard();
     throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: HTTP ${response.status}`);
   }
-  const declared = Number(response.headers.get('content-length') ?? NaN);
+  const declared = Number(response.headers['content-length'] ?? NaN);
   if (declared > options.maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
+    response.discard();
     throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: ${declared} bytes is over the limit of ${options.maxBytes}`);
   }
   let chunks: Uint8Array[] = [];
@@ -39,7 +39,7 @@ export async function fetchJsonWithDigest(url: string, options: BoundedFetchOpti
   // Hashed as it arrives: the digest needs no second pass over a joined copy.
   const hash = createHash('sha1');
   try {
-    for await (const chunk of response.body ?? []) {
+    for await (const chunk of response.body) {
       size += chunk.byteLength;
       if (size > options.maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `${url}: the answer is over the limit of ${options.maxBytes} bytes`);
       hash.update(chunk);
@@ -56,9 +56,4 @@ export async function fetchJsonWithDigest(url: string, options: BoundedFetchOpti
   const value = parseJsonBytes(bytes, `${url}: the answer is not JSON`);
   bytes = null;
   return { value, digest: hash.digest('hex') };
-}
-
-function describeNetworkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
 }

@@ -8,13 +8,13 @@
 import type { Logger } from 'pino';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { ClusterError } from './errors.js';
+import { httpCall } from './http-client.js';
 
 export interface MarathonEventFollowerOptions {
   readonly url: string;                    // Marathon's base URL
   readonly onEvent: (eventType: string) => void;
   readonly logger: Logger;
   readonly retryMs?: number;
-  readonly fetch?: typeof fetch;
   readonly userAgent?: string;
 }
 
@@ -66,8 +66,11 @@ export class MarathonEventFollower {
     const url = `${this.#options.url.replace(/\/+$/, '')}/v2/events`;
     try {
       const headers = { accept: 'text/event-stream', 'user-agent': this.#options.userAgent ?? 'Gatehouse' };
-      const response = await (this.#options.fetch ?? fetch)(url, { headers, signal: this.#abort.signal });
-      if (!response.ok || !response.body) throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url} answered HTTP ${response.status}`);
+      const response = await httpCall(url, { headers, signal: this.#abort.signal });
+      if (!response.ok) {
+        response.discard();
+        throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url} answered HTTP ${response.status}`);
+      }
       let overflow: ClusterError | null = null;
       const parser = createParser({
         maxBufferSize: MAX_EVENT_BYTES,
@@ -82,7 +85,7 @@ export class MarathonEventFollower {
         },
       });
       const decoder = new TextDecoder();
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body) {
         parser.feed(decoder.decode(chunk, { stream: true }));
         if (overflow) throw overflow;
       }

@@ -31,8 +31,6 @@ export interface MesosSourceOptions {
   readonly userAgent?: string;
   readonly maxBytes?: number;
   readonly resolveHost?: HostResolver;
-  /** Tests and embedders may bring their own fetch; Node's global one otherwise. */
-  readonly fetch?: typeof fetch;
   /** What snapshots say they came from (`local` when reading the embedded cluster). */
   readonly kind?: SourceKind;
   /** Follow Marathon's `/v2/events` stream and refresh on every event (default: when marathon is set). */
@@ -112,14 +110,14 @@ export class MesosSource implements ClusterSource {
         url: marathon,
         logger,
         onEvent: () => this.#refreshSoon(),
-        ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
+        ...(this.#options.userAgent ? { userAgent: this.#options.userAgent } : {}),
       });
       this.#events.start();
     }
     if (this.#options.subscribe !== false && !this.#closed) {
-      const { timeoutMs, maxBytes, logger, userAgent, fetch } = this.#options;
+      const { timeoutMs, maxBytes, logger, userAgent } = this.#options;
       this.#follower = new MesosStreamFollower({
-        session: { timeoutMs, maxRecordBytes: maxBytes ?? DEFAULT_MAX_BYTES, logger, ...(userAgent ? { userAgent } : {}), ...(fetch ? { fetch } : {}) },
+        session: { timeoutMs, maxRecordBytes: maxBytes ?? DEFAULT_MAX_BYTES, logger, ...(userAgent ? { userAgent } : {}) },
         resubscribeMs: this.#options.resubscribeMs ?? 60_000,
         logger,
         candidates: () => this.#candidates(),
@@ -362,7 +360,6 @@ export class MesosSource implements ClusterSource {
       timeoutMs: this.#options.timeoutMs,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_BYTES,
       headers: { accept: 'application/json', 'user-agent': this.#options.userAgent ?? 'Gatehouse' },
-      ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
     });
   }
 }

@@ -4,6 +4,7 @@
 // that goes quiet for five heartbeat intervals counts as broken, as Mesos advises subscribers.
 import type { Logger } from 'pino';
 import { ClusterError } from './errors.js';
+import { describeNetworkError, httpCall, type HttpAnswer } from './http-client.js';
 import { OperatorStateModel } from './operator-state.js';
 import { RecordIoReader } from './recordio.js';
 import { isObject, str, type Json } from './state-fields.js';
@@ -28,7 +29,6 @@ export interface SessionOptions {
   readonly maxRecordBytes: number;
   readonly logger: Logger;
   readonly userAgent?: string;
-  readonly fetch?: typeof fetch;
 }
 
 // "This endpoint or call is not for us here": absent, not allowed (authentication), not understood.
@@ -52,12 +52,11 @@ export class MesosSubscriptionSession {
     try {
       const master = await this.#post(base, 'GET_MASTER', AbortSignal.any([this.#abort.signal, AbortSignal.timeout(this.#options.timeoutMs)]));
       if (!('response' in master)) return master;
-      const info = (await master.response.json()) as Json;
+      const info = await jsonOf(master.response, this.#options.maxRecordBytes);
       const leaderPid = leaderPidOf(info, base);
       const stream = await this.#post(base, 'SUBSCRIBE', this.#abort.signal);
       if (!('response' in stream)) return stream;
       const body = stream.response.body;
-      if (!body) return { kind: 'broken', reason: 'SUBSCRIBE answered without a body', subscribed };
       const reader = new RecordIoReader(this.#options.maxRecordBytes);
       let model: OperatorStateModel | null = null;
       let quietMs = 5 * 15_000;
@@ -67,7 +66,7 @@ export class MesosSubscriptionSession {
         watchdog.unref();
       };
       arm();
-      for await (const chunk of body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of body) {
         arm();
         let changed = false;
         for (const record of reader.push(chunk)) {
@@ -90,15 +89,15 @@ export class MesosSubscriptionSession {
       return { kind: 'broken', reason: 'the master ended the stream', subscribed };
     } catch (error) {
       if (this.#abort.signal.aborted && !(this.#abort.signal.reason instanceof ClusterError)) return { kind: 'closed' };
-      const reason = this.#abort.signal.reason instanceof ClusterError ? this.#abort.signal.reason.message : describe(error);
+      const reason = this.#abort.signal.reason instanceof ClusterError ? this.#abort.signal.reason.message : describeNetworkError(error);
       return { kind: 'broken', reason, subscribed };
     } finally {
       if (watchdog) clearTimeout(watchdog);
     }
   }
 
-  async #post(base: string, type: string, signal: AbortSignal): Promise<{ response: Response } | SessionEnd> {
-    const response = await (this.#options.fetch ?? fetch)(`${base}/api/v1`, {
+  async #post(base: string, type: string, signal: AbortSignal): Promise<{ response: HttpAnswer } | SessionEnd> {
+    const response = await httpCall(`${base}/api/v1`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json', 'user-agent': this.#options.userAgent ?? 'Gatehouse' },
       body: JSON.stringify({ type }),
@@ -106,8 +105,8 @@ export class MesosSubscriptionSession {
       signal,
     });
     if (response.status === 200) return { response };
-    await response.body?.cancel().catch(() => undefined);
-    const location = response.headers.get('location');
+    response.discard();
+    const location = response.headers.location;
     if ((response.status === 307 || response.status === 302) && location) return { kind: 'redirect', leader: new URL(location, base).origin };
     if (REFUSALS.has(response.status)) return { kind: 'refused', reason: `${type}: HTTP ${response.status}` };
     return { kind: 'broken', reason: `${type}: HTTP ${response.status}`, subscribed: false };
@@ -124,7 +123,14 @@ function leaderPidOf(answer: Json, base: string): string {
   return `master@${str(address['ip'], url.hostname)}:${Number(address['port'] ?? url.port ?? 5050)}`;
 }
 
-function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+/** GET_MASTER's answer: a few kilobytes, read whole (the session's deadline bounds the wait, the record limit its size). */
+async function jsonOf(response: HttpAnswer, maxBytes: number): Promise<Json> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.length;
+    if (size > maxBytes) throw new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', `GET_MASTER: the answer is over the limit of ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks, size).toString('utf8')) as Json;
 }

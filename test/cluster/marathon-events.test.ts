@@ -18,10 +18,15 @@ interface EventServer {
   close(): Promise<void>;
 }
 
-async function startEventServer(): Promise<EventServer> {
+/** Marathon's event stream; with `apps`, also its `/v2/apps` (one server, as Marathon serves both). */
+async function startEventServer(apps?: unknown): Promise<EventServer> {
   const open = new Set<ServerResponse>();
   const events: EventServer = { url: '', connections: 0, onStream: () => undefined, close: async () => undefined };
   const server: Server = createServer((req, res) => {
+    if (apps !== undefined && req.url?.startsWith('/v2/apps')) {
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(apps));
+      return;
+    }
     if (req.url !== '/v2/events') {
       res.writeHead(404).end();
       return;
@@ -174,28 +179,19 @@ describe('Marathon event stream: line endings and SSE fields', () => {
 
 describe('mesos source: a CRLF event from Marathon refreshes the snapshot', () => {
   let master: FakeMaster | undefined;
-  let marathon: FakeMaster | undefined;
   afterEach(async () => {
     await master?.close();
-    await marathon?.close();
   });
 
   it('publishes a new generation after one CRLF status event, long before the next poll', async () => {
     master = await startFakeMaster();
     const doc = await fixtureJson(HARBOR);
     master.body = JSON.stringify({ ...doc, leader: `master@127.0.0.1:${master.port}` });
-    marathon = await startFakeMaster('/v2/apps');
-    marathon.body = JSON.stringify({ apps: [] });
-    const events = await startEventServer();
-    cleanups.push(() => events.close());
+    const marathon = await startEventServer({ apps: [] });
+    cleanups.push(() => marathon.close());
     let stream: ServerResponse | null = null;
-    events.onStream = (res) => (stream = res);
-    // Marathon's apps and its event stream on different servers: the follower asks `${marathon}/v2/events`.
+    marathon.onStream = (res) => (stream = res);
     const store = new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: pino({ level: 'silent' }) });
-    const proxyFetch: typeof fetch = (input, init) => {
-      const url = String(input);
-      return fetch(url.endsWith('/v2/events') ? `${events.url}/v2/events` : url, init);
-    };
     const source = new MesosSource({
       masters: [master.url],
       marathon: marathon.url,
@@ -204,7 +200,6 @@ describe('mesos source: a CRLF event from Marathon refreshes the snapshot', () =
       store,
       logger: pino({ level: 'silent' }),
       resolveHost: async () => [],
-      fetch: proxyFetch,
     });
     cleanups.push(() => source.close());
     await source.start();
