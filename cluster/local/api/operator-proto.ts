@@ -3,6 +3,7 @@
 // as Mesos's JSON is; protobuf is the binary form Mesos's Go and C++ clients decode.
 import type protobuf from 'protobufjs';
 import { loadProtoRoot } from '../../proto-root.js';
+import { plainJsonCallType } from './operator-call-types.js';
 
 export type MediaType = 'application/json' | 'application/x-protobuf';
 
@@ -17,7 +18,8 @@ let messages: OperatorMessages | null = null;
 
 /**
  * protobufjs and the parsed .proto files (~45 modules and ~100 ms of CPU) on the first operator API
- * call, not when Gatehouse starts: most runs never get one.
+ * call in protobuf, or in JSON with more than a type in it; never when Gatehouse starts, whose own
+ * source subscribes in JSON with a bare type.
  */
 function operatorMessages(): OperatorMessages {
   if (messages) return messages;
@@ -40,8 +42,8 @@ export class CallDecodeError extends Error {}
 
 /** Parses a request body; a CallDecodeError says what is wrong with it (Mesos answers 400 with that). */
 export function decodeCall(body: Buffer, mediaType: MediaType): DecodedCall {
-  const { Call: CallType, callTypes: CALL_TYPES } = operatorMessages();
   if (mediaType === 'application/x-protobuf') {
+    const { Call: CallType } = operatorMessages();
     let message: protobuf.Message;
     try {
       message = CallType.decode(body);
@@ -59,6 +61,10 @@ export function decodeCall(body: Buffer, mediaType: MediaType): DecodedCall {
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new CallDecodeError('Failed to convert JSON into Call protobuf: the body is not a JSON object');
+  // The calls a mesos source makes at every start, decoded without protobufjs.
+  const plain = plainJsonCallType(json);
+  if (plain !== null) return { type: plain };
+  const { Call: CallType, callTypes: CALL_TYPES } = operatorMessages();
   const type = (json as { type?: unknown }).type;
   // JSON null means "unset", as in Mesos.
   if (type !== undefined && type !== null && !(typeof type === 'string' && Object.hasOwn(CALL_TYPES, type))) {
