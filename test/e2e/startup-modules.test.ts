@@ -2,7 +2,9 @@
 // gateway workers and JSON logs, each process writing the CommonJS modules it loaded (`require.cache`,
 // which also holds the packages ESM imported) when it exits. Packages a process does not need must not
 // be there: the checks fail as soon as an eager import of one comes back. Also: the schemas are
-// validated by the code the build generated, never by ajv compiling them at start.
+// validated by the code the build generated, never by ajv compiling them at start; and the embedded
+// cluster's own source reads it without Node's fetch (its first request loads Node's internal undici
+// and compiles llhttp's WebAssembly: ~0.2 CPU-s and ~40 MB on Node 20) and without protobufjs.
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +18,10 @@ interface Loaded {
   readonly files: readonly string[];
   /** URLs of the ES modules loaded. */
   readonly esm: readonly string[];
+  /** Calls of the global fetch. */
+  readonly fetchCalls: number;
+  /** Node's own modules of fetch's engine that were loaded (process.moduleLoadList, Node 20 and 24). */
+  readonly internalUndici: readonly string[];
 }
 
 // Preloaded into every process of the run (NODE_OPTIONS is inherited by the workers node:cluster forks).
@@ -36,8 +42,16 @@ register('data:text/javascript,' + encodeURIComponent(
   'export async function load(url, context, next) { port.postMessage(url); return next(url, context); }'),
   { parentURL: import.meta.url, data: { port: port2 }, transferList: [port2] });
 const require = createRequire(import.meta.url);
+// Reading the property loads nothing: Node loads its undici on the first call.
+const nodeFetch = globalThis.fetch;
+let fetchCalls = 0;
+globalThis.fetch = function fetch(...args) {
+  fetchCalls++;
+  return nodeFetch.apply(this, args);
+};
 process.on('exit', () => {
-  const record = { pid: process.pid, worker: cluster.isWorker, files: Object.keys(require.cache), esm };
+  const internalUndici = process.moduleLoadList.filter((name) => /undici/.test(name));
+  const record = { pid: process.pid, worker: cluster.isWorker, files: Object.keys(require.cache), esm, fetchCalls, internalUndici };
   writeFileSync(process.env.GATEHOUSE_TEST_LOADED_DIR + '/' + process.pid + '.json', JSON.stringify(record));
 });
 `;
@@ -54,6 +68,8 @@ beforeAll(async () => {
   });
   try {
     await gatehouse.waitForLog((line) => line.msg === 'gatehouse is running', 30_000);
+    // The source's first snapshot came from a poll; then it subscribes (GET_MASTER, SUBSCRIBE).
+    await gatehouse.waitForLog((line) => line.msg === "subscribed to the Mesos master's event stream", 10_000);
   } finally {
     expect(await gatehouse.stop()).toBe(0);
   }
@@ -80,7 +96,11 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
     { name: "ajv's compiler: the schemas are compiled at build time", pkg: 'ajv/dist/compile', where: 'every process' },
     { name: 'undici: only by the first request that needs it', pkg: 'undici', where: 'every process' },
     { name: 'yaml: workers get users and routes from the primary, never read a file', pkg: 'yaml', where: 'workers' },
-    { name: 'protobufjs: only by the first agent or operator API call', pkg: 'protobufjs', where: 'workers' },
+    {
+      name: "protobufjs: only by an agent call, or an operator API call in protobuf (the source's own JSON calls need none)",
+      pkg: 'protobufjs',
+      where: 'every process',
+    },
   ];
   for (const { name, pkg, where } of NEVER_LOADED) {
     test(`${where} without ${name}`, () => {
@@ -89,6 +109,13 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
       for (const process of processes) expect(packageFiles(process, pkg), `pid ${process.pid}`).toEqual([]);
     });
   }
+
+  test('no process called the global fetch or loaded its engine (the embedded cluster is read through node:http)', () => {
+    expect(loaded.length).toBe(3);
+    for (const process of loaded) {
+      expect({ fetchCalls: process.fetchCalls, internalUndici: process.internalUndici }, `pid ${process.pid}`).toEqual({ fetchCalls: 0, internalUndici: [] });
+    }
+  });
 
   test('the gateway server is loaded by the workers that serve, not by the primary', () => {
     const server = (process: Loaded) => process.esm.filter((url) => url.endsWith('/dist/gateway/server.js'));
