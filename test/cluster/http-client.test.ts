@@ -119,7 +119,11 @@ describe('redirects, followed as fetch followed them', () => {
       url: to(307, () => `//${there}/echo`),
       want: { at: () => `http://${there}/echo`, method: 'GET', body: '' },
     },
-    { name: 'an absolute Location on another server', url: to(301, () => `http://${there}/echo`), want: { at: () => `http://${there}/echo`, method: 'GET', body: '' } },
+    {
+      name: 'an absolute Location on another server',
+      url: to(301, () => `http://${there}/echo`),
+      want: { at: () => `http://${there}/echo`, method: 'GET', body: '' },
+    },
     {
       name: '307 keeps the POST and its body',
       url: to(307, () => '/echo'),
@@ -179,7 +183,11 @@ describe('redirects, followed as fetch followed them', () => {
 
   const refused: { name: string; url: () => string; message: RegExp }[] = [
     { name: 'more than 20 redirects', url: () => `http://${here}/loop`, message: /^more than 20 redirects$/ },
-    { name: 'a redirect to a scheme other than http(s)', url: to(302, () => 'ftp://127.0.0.1/state'), message: /"ftp:\/\/127.0.0.1\/state" is not an http or https URL/ },
+    {
+      name: 'a redirect to a scheme other than http(s)',
+      url: to(302, () => 'ftp://127.0.0.1/state'),
+      message: /"ftp:\/\/127.0.0.1\/state" is not an http or https URL/,
+    },
     { name: 'a redirect to something that is not a URL', url: to(302, () => 'http://[::1'), message: /the redirect to "http:\/\/\[::1" is not a URL/ },
   ];
   for (const c of refused) {

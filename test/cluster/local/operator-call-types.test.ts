@@ -23,7 +23,11 @@ describe('the Call.Type table', () => {
 describe('what the table leaves to the full check', () => {
   const cases: { name: string; json: object; decoded: { type: string | undefined } | RegExp }[] = [
     { name: 'a call with its message', json: { type: 'GET_METRICS', get_metrics: { timeout: { nanoseconds: 5 } } }, decoded: { type: 'GET_METRICS' } },
-    { name: 'a type name the enum does not know', json: { type: 'GET_EVERYTHING' }, decoded: /'type': "GET_EVERYTHING" is not a value of mesos.v1.master.Call.Type/ },
+    {
+      name: 'a type name the enum does not know',
+      json: { type: 'GET_EVERYTHING' },
+      decoded: /'type': "GET_EVERYTHING" is not a value of mesos.v1.master.Call.Type/,
+    },
     { name: 'a type that is a number', json: { type: 9 }, decoded: /'type': 9 is not a value/ },
     { name: 'a null type (unset, as in Mesos)', json: { type: null }, decoded: { type: undefined } },
     { name: 'no type', json: {}, decoded: { type: undefined } },
