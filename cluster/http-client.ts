@@ -94,7 +94,25 @@ function lowerCased(headers: Readonly<Record<string, string>>): Record<string, s
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+/**
+ * A kept-alive connection the server closed while it sat in the pool fails the next request at once
+ * (ECONNRESET, EPIPE): a GET is sent again on the next connection; a POST is not, it may have been read.
+ */
+async function send(url: URL, method: string, headers: Record<string, string>, body: string | undefined, signal?: AbortSignal): Promise<IncomingMessage> {
+  for (;;) {
+    const sent = await sendOnce(url, method, headers, body, signal);
+    if (!('stale' in sent)) return sent.response;
+    if (method !== 'GET') throw sent.stale;
+  }
+}
+
+function sendOnce(
+  url: URL,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  signal?: AbortSignal,
+): Promise<{ response: IncomingMessage } | { stale: HttpCallError }> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError(signal));
     const sized = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
@@ -105,11 +123,14 @@ function send(url: URL, method: string, headers: Record<string, string>, body: s
     signal?.addEventListener('abort', onAbort, { once: true });
     request.once('response', (response) => {
       signal?.removeEventListener('abort', onAbort);
-      resolve(response);
+      resolve({ response });
     });
-    request.once('error', (error) => {
+    request.once('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
-      reject(signal?.aborted ? abortError(signal, error) : new HttpCallError(describeNetworkError(error), { cause: error }));
+      if (signal?.aborted) return reject(abortError(signal, error));
+      const failure = new HttpCallError(describeNetworkError(error), { cause: error });
+      if (request.reusedSocket && (error.code === 'ECONNRESET' || error.code === 'EPIPE')) resolve({ stale: failure });
+      else reject(failure);
     });
     request.end(body);
   });

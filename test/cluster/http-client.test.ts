@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,6 +236,60 @@ describe('no answer', () => {
     const reading = text(answer);
     setTimeout(() => controller.abort(reason), 20);
     await expect(reading).rejects.toBe(reason);
+  });
+});
+
+describe('a kept-alive connection the server dropped', () => {
+  // Each connection answers its first request and keeps the connection open, then resets it on the
+  // second: what a pooled connection looks like when the server closed it just as it was reused.
+  async function oneAnswerPerConnection(): Promise<{ url: string; connections: () => number; close: () => Promise<void> }> {
+    const sockets = new Set<Socket>();
+    const server = createTcpServer((socket) => {
+      sockets.add(socket);
+      let requests = 0;
+      let buffered = '';
+      socket.on('data', (chunk) => {
+        buffered += chunk.toString('latin1');
+        while (buffered.includes('\r\n\r\n')) {
+          buffered = buffered.slice(buffered.indexOf('\r\n\r\n') + 4);
+          if (++requests > 1) return void socket.resetAndDestroy();
+          socket.write('HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: keep-alive\r\n\r\n{}');
+        }
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/master/state`,
+      connections: () => sockets.size,
+      close: async () => {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => server.close(resolve));
+      },
+    };
+  }
+
+  it('a GET is sent again on a new connection', async () => {
+    const server = await oneAnswerPerConnection();
+    try {
+      expect(await text(await httpCall(server.url))).toBe('{}');
+      expect(await text(await httpCall(server.url))).toBe('{}');
+      expect(server.connections()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a POST is not (the server may have read it): it fails naming the reset', async () => {
+    const server = await oneAnswerPerConnection();
+    try {
+      const post = () => httpCall(server.url, { method: 'POST', body: '{"type":"GET_MASTER"}' });
+      expect(await text(await post())).toBe('{}');
+      const error = await post().catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(HttpCallError);
+      expect((error as Error).message).toBe('ECONNRESET');
+    } finally {
+      await server.close();
+    }
   });
 });
 
