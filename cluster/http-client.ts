@@ -67,12 +67,15 @@ export async function httpCall(url: string, options: HttpCallOptions = {}): Prom
   }
 }
 
-/** What went wrong on the wire, short: the socket's code (ECONNREFUSED) when it has one. */
+/**
+ * What went wrong on the wire, short: the socket's code (ECONNREFUSED, ECONNRESET, a TLS verification
+ * code) when it has one; otherwise the message (Node's ERR_* codes and Gatehouse's say less than it).
+ */
 export function describeNetworkError(error: unknown): string {
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const own = error as { code?: unknown } | null;
-  if (typeof cause?.code === 'string') return cause.code;
-  if (typeof own?.code === 'string' && own.code !== 'ABORT_ERR') return own.code;
+  for (const code of [cause?.code, (error as { code?: unknown } | null)?.code]) {
+    if (typeof code === 'string' && !code.startsWith('ERR_') && code !== 'ABORT_ERR') return code;
+  }
   if (typeof cause?.message === 'string') return cause.message;
   return error instanceof Error ? error.message : String(error);
 }

@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpCall, HttpCallError, type HttpAnswer, type HttpCallOptions } from '../../cluster/http-client.js';
+import { ClusterError } from '../../cluster/errors.js';
+import { describeNetworkError, httpCall, HttpCallError, type HttpAnswer, type HttpCallOptions } from '../../cluster/http-client.js';
 import { refusedPorts } from '../support/refused-port.js';
 import { selfSignedCertificate } from '../support/tls.js';
 
@@ -291,6 +292,28 @@ describe('a kept-alive connection the server dropped', () => {
       await server.close();
     }
   });
+});
+
+describe('describeNetworkError: what a failure message says after the URL', () => {
+  const socketError = (code: string, message: string) => Object.assign(new Error(message), { code, syscall: 'read' });
+  const cases: { name: string; error: unknown; want: string }[] = [
+    {
+      name: "a request's failure: its socket's code",
+      error: new HttpCallError('x', { cause: socketError('ECONNREFUSED', 'connect ECONNREFUSED') }),
+      want: 'ECONNREFUSED',
+    },
+    { name: "a body's stream reset: its code", error: Object.assign(new Error('aborted'), { code: 'ECONNRESET' }), want: 'ECONNRESET' },
+    { name: "Gatehouse's own error: its message", error: new ClusterError('ERR_CLUSTER_STATE_TOO_LARGE', 'GET_MASTER: over'), want: 'GET_MASTER: over' },
+    {
+      name: "Node's ERR_ code: the message",
+      error: Object.assign(new Error('Hostname/IP does not match'), { code: 'ERR_TLS_CERT_ALTNAME_INVALID' }),
+      want: 'Hostname/IP does not match',
+    },
+    { name: 'an abort: the message', error: Object.assign(new Error('The operation was aborted'), { code: 'ABORT_ERR' }), want: 'The operation was aborted' },
+    { name: 'JSON that does not parse: the message', error: new SyntaxError('Unexpected end of JSON input'), want: 'Unexpected end of JSON input' },
+    { name: 'not an Error', error: 'down', want: 'down' },
+  ];
+  for (const c of cases) it(c.name, () => expect(describeNetworkError(c.error)).toBe(c.want));
 });
 
 describe('https', () => {
