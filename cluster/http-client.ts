@@ -1,7 +1,7 @@
 // One HTTP(S) request from a cluster source to a master or Marathon, on node:http and node:https.
 // Node's global fetch would do, but its first successful request loads Node's internal undici and
-// compiles llhttp's WebAssembly: on Node 20 that is ~0.2 CPU-s and ~40 MB of RSS at every start of a
-// process that reads the embedded cluster. This does what the sources asked of fetch: headers, a
+// compiles llhttp's WebAssembly: measured on Node 20, ~0.3 CPU-s and ~35 MB of RSS at every start of a
+// process that reads the embedded cluster (bench/README.md, "Start-up"). This does what the sources asked of fetch: headers, a
 // string body, an abort signal, redirects followed as fetch follows them (or handed back), gzip,
 // deflate and br answers decoded, and the body as a stream (RecordIO, server-sent events).
 // TLS uses Node's default trust (the system's roots plus NODE_EXTRA_CA_CERTS), as fetch does.
