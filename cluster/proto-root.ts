@@ -3,11 +3,11 @@
 // most processes never see an operator or agent API call.
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type protobuf from 'protobufjs';
+import { assetFile } from '../core/index.js';
 
-/** Where the .proto files are (copied beside the compiled code by the build). */
-const PROTO_DIR = fileURLToPath(new URL('./local/api/proto/', import.meta.url));
+/** Where the .proto files are (copied into dist/ by the build). */
+const PROTO_DIR = assetFile('cluster/local/api/proto/');
 
 /** `file` (e.g. `agent.proto`) and what it imports, resolved, with the proto's own field names kept. */
 export function loadProtoRoot(file: string): protobuf.Root {
