@@ -1,8 +1,7 @@
 // The build of dist/: the TypeScript sources bundled by rolldown (`npm run build` type-checks, runs this
-// config through scripts/bundle.mjs, then copies the assets and compiles the schemas). A process used to load
-// ~500 files at start (our ~230 modules and the packages'); opening, resolving and compiling them one by
-// one was the largest part of a start's CPU. Bundled, a process loads a few dozen chunks. Measured in
-// bench/README.md ("Start-up").
+// config through scripts/bundle.mjs, then copies the assets and compiles the schemas). A process used to
+// load ~500 files at start, our ~230 modules and the packages', each opened, resolved and compiled on its
+// own; bundled, it loads a few dozen. Measured in bench/README.md ("Start-up").
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'rolldown';
 
@@ -23,28 +22,61 @@ const MODULES = [
 ];
 
 /**
- * Loaded at run time from node_modules, not bundled. Each is loaded on first use with
- * createRequire (a bundler copies such a call as it is, so those stay lazy), and yaml is also imported
- * by the embedded cluster: bundled there, a primary would hold two copies of it.
+ * Packages a process loads on first use, synchronously (core/package-files.ts, requirePackage): each is
+ * bundled on its own into dist/vendor/NAME.cjs, one file instead of its 30-110 modules. A static import
+ * of one would load it in every process at start (and a second copy beside the vendored one): the
+ * build refuses it.
  */
-const EXTERNAL = ['yaml', 'undici', 'protobufjs', 'pino-pretty'];
+const LAZY_PACKAGES = ['yaml', 'protobufjs', 'undici', 'pino-pretty'];
 
-export default defineConfig({
+const noStaticImportOfLazyPackages = {
+  name: 'no-static-import-of-lazy-packages',
+  resolveId(source, importer) {
+    if (LAZY_PACKAGES.includes(source) && importer && !importer.includes('/node_modules/')) {
+      throw new Error(`${importer} imports ${source}: load it on first use with requirePackage('${source}') (core/package-files.ts)`);
+    }
+    return null;
+  },
+};
+
+const shared = {
   cwd: ROOT,
-  input: Object.fromEntries([...PROCESSES, ...MODULES].map((name) => [name, `./${name}.ts`])),
   platform: 'node',
   tsconfig: './tsconfig.build.json',
-  external: [/^node:/, ...EXTERNAL.map((name) => new RegExp(`^${name}(/|$)`))],
-  output: {
-    dir: `${ROOT}dist`,
-    format: 'esm',
-    entryFileNames: '[name].js',
-    chunkFileNames: 'chunks/[name]-[hash].js',
-    // Stack traces name the .ts files (bin/gatehouse turns source maps on); the maps hold no copy of the sources.
-    sourcemap: true,
-    sourcemapExcludeSources: true,
-    // Error classes name themselves with new.target.name: two modules' classes of one name must not become `Name$1`.
-    keepNames: true,
-    cleanDir: true,
+};
+
+// Stack traces name the .ts (and the packages' .js) files: bin/gatehouse turns source maps on. The
+// maps hold no copy of the sources.
+const maps = { sourcemap: true, sourcemapExcludeSources: true };
+
+export default defineConfig([
+  {
+    ...shared,
+    input: Object.fromEntries([...PROCESSES, ...MODULES].map((name) => [name, `./${name}.ts`])),
+    external: [/^node:/],
+    plugins: [noStaticImportOfLazyPackages],
+    output: {
+      ...maps,
+      dir: `${ROOT}dist`,
+      format: 'esm',
+      entryFileNames: '[name].js',
+      chunkFileNames: 'chunks/[name]-[hash].js',
+      // Error classes name themselves with new.target.name: two modules' classes of one name must not become `Name$1`.
+      keepNames: true,
+      cleanDir: true,
+    },
   },
-});
+  {
+    ...shared,
+    input: Object.fromEntries(LAZY_PACKAGES.map((name) => [name, name])),
+    external: [/^node:/],
+    output: {
+      ...maps,
+      dir: `${ROOT}dist/vendor`,
+      format: 'cjs',
+      entryFileNames: '[name].cjs',
+      chunkFileNames: '[name]-[hash].cjs',
+      keepNames: true,
+    },
+  },
+]);
