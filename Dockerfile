@@ -1,4 +1,5 @@
-# Build stage: install everything, compile TypeScript, keep only production dependencies.
+# Build stage: install everything, type-check and bundle the TypeScript into dist/ (rolldown), keep only
+# production dependencies (the packages dist/ loads at run time: see rolldown.config.mjs).
 FROM node:24-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -6,7 +7,7 @@ RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY . .
 RUN npm run build && npm prune --omit=dev
 
-# Runtime stage: compiled code and production dependencies only, as an unprivileged user.
+# Runtime stage: the bundle and production dependencies only, as an unprivileged user.
 FROM node:24-slim
 # tini as PID 1: it reaps the processes of ended tasks (a plain PID 1 leaves them as zombies) and
 # passes SIGTERM on to Gatehouse, which drains the gateway and stops its tasks.

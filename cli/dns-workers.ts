@@ -7,8 +7,8 @@
 // every worker, which encodes its answer table beside the one it serves and swaps it in; a new or
 // replacing worker gets the current records before it listens. Each worker reports the serial and
 // snapshot generation it serves (status(), gauges) and its counters (the `worker` label of the DNS metrics).
-import { fileURLToPath } from 'node:url';
 import type { GatehouseConfig } from '../config/index.js';
+import { builtFile } from '../core/index.js';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { DnsError, registerDnsMetrics, type DnsCounters, type RecordSet, type RecordSink } from '../dns/index.js';
@@ -40,7 +40,7 @@ export interface DnsWorkersStatus {
   readonly converged: boolean;
 }
 
-const WORKER_ENTRY = fileURLToPath(new URL('./dns-worker.js', import.meta.url));
+const WORKER_ENTRY = builtFile('cli/dns-worker.js');
 
 interface SlotState {
   zones: Record<string, { serial: number; generation: number }>;

@@ -6,10 +6,10 @@
 // workers). close() asks every worker to drain and waits up to gateway.shutdownTimeout (plus a grace
 // second) before killing what is left.
 import type { Worker } from 'node:cluster';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
 import type { ClusterStore } from '../cluster/index.js';
+import { builtFile } from '../core/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import {
   GatewayError,
@@ -40,7 +40,7 @@ export interface GatewayWorkersOptions {
   readonly componentLogs?: ComponentLogSource | undefined;
 }
 
-const WORKER_ENTRY = fileURLToPath(new URL('./gateway-worker.js', import.meta.url));
+const WORKER_ENTRY = builtFile('cli/gateway-worker.js');
 
 export class GatewayWorkers {
   readonly #options: GatewayWorkersOptions;

@@ -1,9 +1,9 @@
 // One logger for the process. On a terminal: one human line per event (time, level, message, then
 // the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
 // JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
-import { createRequire } from 'node:module';
 import { destination, multistream, pino, type Logger, type LevelWithSilent } from 'pino';
 import type PinoPretty from 'pino-pretty';
+import { requirePackage } from '../core/index.js';
 import type { LogRing } from '../gateway/index.js';
 
 export interface LoggerOptions {
@@ -20,7 +20,7 @@ export const REDACT = { paths: ['password', '*.password', 'token', '*.token', 'a
  * pino-pretty (about 30 modules) is loaded only when human lines are chosen: JSON, the default off a
  * terminal, never needs it (test/e2e/startup-modules.test.ts checks a JSON `gatehouse run`).
  */
-const loadPretty = (): typeof PinoPretty => createRequire(import.meta.url)('pino-pretty') as typeof PinoPretty;
+const loadPretty = (): typeof PinoPretty => requirePackage<typeof PinoPretty>('pino-pretty');
 
 export function createLogger(options: LoggerOptions): Logger {
   const base = {

@@ -3,9 +3,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { GatehouseError } from '../core/index.js';
+import { GatehouseError, builtFile } from '../core/index.js';
 import type { ConfigProblem } from './errors.js';
 import { formatKeyPath, type KeyPath, type YamlFile } from './yaml-document.js';
 import { SCHEMA_FORMATS } from './schema-formats.js';
@@ -28,9 +27,7 @@ export const AJV_OPTIONS = { allErrors: true, strict: true, allowUnionTypes: tru
  * schema with ajv at start cost ~250 ms of CPU in every `gatehouse run`; the generated code costs a
  * file read. The tests run the sources, which use the validators built into dist/ from the same schemas.
  */
-export const VALIDATORS_DIR = fileURLToPath(
-  import.meta.url.endsWith('.ts') ? new URL('../dist/config/validators/', import.meta.url) : new URL('./validators/', import.meta.url),
-);
+export const VALIDATORS_DIR = builtFile('config/validators/');
 
 /** Every schema named so far (by the modules that own them, when imported): what the build compiles. */
 const SCHEMAS = new Map<string, Schema>();

@@ -1,8 +1,8 @@
 // Reads YAML (and JSON, a subset the same parser accepts) while keeping where every node came from,
 // so that any later check can point at `file:line:col`. Shared by the config, route and app files.
-import { createRequire } from 'node:module';
 import type * as Yaml from 'yaml';
 import type { Node } from 'yaml';
+import { requirePackage } from '../core/index.js';
 import type { ConfigProblem } from './errors.js';
 
 export type KeyPath = readonly (string | number)[];
@@ -26,7 +26,7 @@ let yaml: typeof Yaml | null = null;
 
 /** The yaml package (~70 modules), loaded by the first file read or written: a gateway worker does neither. */
 export function yamlLibrary(): typeof Yaml {
-  return (yaml ??= createRequire(import.meta.url)('yaml') as typeof Yaml);
+  return (yaml ??= requirePackage<typeof Yaml>('yaml'));
 }
 
 export function parseYamlFile(text: string, file: string): YamlFile {

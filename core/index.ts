@@ -6,3 +6,4 @@ export { GatehouseError } from './errors.js';
 export { Lifecycle, type LifecycleLogger, type StopFailure } from './lifecycle.js';
 export { DirectoryWatch, type DirectoryWatchOptions } from './directory-watch.js';
 export { startTimeOf } from './process-start.js';
+export { PACKAGE_ROOT, PACKAGE_VERSION, assetFile, builtFile, requirePackage, type LazyPackage } from './package-files.js';

@@ -5,8 +5,8 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { createRequire } from 'node:module';
 import type { Dispatcher, Pool } from 'undici';
+import { requirePackage } from '../core/index.js';
 import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
 import { GATEWAY_ANSWERS, GatewayError, UpstreamError, upstreamErrorOf, type GatewayAnswerCode } from './errors.js';
 import { encodePath } from './normalize-path.js';
@@ -90,7 +90,7 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
  * never loads it.
  */
 let undici: typeof import('undici') | null = null;
-const loadUndici = (): typeof import('undici') => (undici ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+const loadUndici = (): typeof import('undici') => (undici ??= requirePackage<typeof import('undici')>('undici'));
 
 export class UpstreamProxy {
   /** Connection pools by `origin timeout`. */

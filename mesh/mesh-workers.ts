@@ -5,19 +5,15 @@
 // with the primary's; a process that dies is replaced (its counters kept), and the replacement gets
 // every VIP the primary serves.
 import { fork, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { Vip } from '../cluster/index.js';
+import { builtFile } from '../core/index.js';
 import type { MeshMetrics, WorkerStats } from './metrics.js';
 import type { VipListener } from './vip-listener.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.js';
 
-/** The compiled worker beside this module; from the TypeScript sources (tests), the build's. */
-function workerScript(): string {
-  const sibling = fileURLToPath(new URL('./mesh-worker.js', import.meta.url));
-  return existsSync(sibling) ? sibling : fileURLToPath(new URL('../dist/mesh/mesh-worker.js', import.meta.url));
-}
+/** The build's worker entry (from the TypeScript sources too: the tests fork the built one). */
+const workerScript = (): string => builtFile('mesh/mesh-worker.js');
 
 interface Slot {
   readonly index: number;

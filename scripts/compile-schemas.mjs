@@ -1,6 +1,6 @@
 // Compiles every JSON Schema of Gatehouse into validation code with ajv's standalone code generation,
 // one CommonJS file per schema in dist/config/validators/, so that no process compiles a schema when it
-// starts (config/schema-check.ts loads these and refuses to run without them). Runs after tsc, on dist/.
+// starts (config/schema-check.ts loads these and refuses to run without them). Runs after rolldown, on dist/.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import AjvModule from 'ajv';

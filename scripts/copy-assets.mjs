@@ -1,5 +1,5 @@
-// Copies what the compiled code reads at run time beside it in dist/ (tsc copies only .ts output):
-// the operator API's .proto files.
+// Copies what the built code reads at run time into dist/ (rolldown writes only the bundled code): the
+// operator API's .proto files, found there by core/package-files.ts (assetFile).
 import { cpSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 

@@ -51,8 +51,8 @@ describe('.dockerignore', () => {
     const tracked = execFileSync('git', ['ls-files'], { cwd: REPO_ROOT, encoding: 'utf8' }).split('\n').filter(Boolean);
     const needed = tracked.filter(
       (f) =>
-        /^(cli|cluster|config|dns|gateway|authn|types|bin)\//.test(f) ||
-        ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json'].includes(f),
+        /^(cli|core|cluster|config|dns|gateway|mesh|authn|types|bin|scripts)\//.test(f) ||
+        ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'rolldown.config.mjs'].includes(f),
     );
     expect(needed.length).toBeGreaterThan(50);
     expect(needed.filter(ignored)).toEqual([]);

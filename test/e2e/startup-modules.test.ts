@@ -5,9 +5,11 @@
 // validated by the code the build generated, never by ajv compiling them at start; and the embedded
 // cluster's own source reads it without Node's fetch (its first request loads Node's internal undici
 // and compiles llhttp's WebAssembly: ~0.2 CPU-s and ~40 MB on Node 20) and without protobufjs.
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
 import { startGatehouseProcess } from '../support/gatehouse-process.js';
@@ -87,7 +89,20 @@ afterAll(async () => {
   loaded = [];
 });
 
-const packageFiles = (process: Loaded, name: string) => process.files.filter((file) => file.includes(`/node_modules/${name}/`));
+/**
+ * Every module a process ran: dist/ is bundled, so a chunk it loaded stands for the modules its source
+ * map lists (our .ts files and the packages' files); anything else loaded (externals, validators) as is.
+ */
+function modulesOf(process: Loaded): string[] {
+  const paths = [...process.files, ...process.esm.filter((url) => url.startsWith('file:')).map((url) => fileURLToPath(url))];
+  return paths.flatMap((path) => {
+    const map = `${path}.map`;
+    if (!path.includes('/dist/') || !existsSync(map)) return [path];
+    return (JSON.parse(readFileSync(map, 'utf8')) as { sources: string[] }).sources.map((source) => resolve(dirname(path), source));
+  });
+}
+
+const packageFiles = (process: Loaded, name: string) => modulesOf(process).filter((file) => file.includes(`/node_modules/${name}/`));
 
 describe('a JSON-logging `gatehouse run` with two workers', () => {
   test('every process recorded what it loaded (the primary and both workers)', () => {
@@ -122,10 +137,10 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
   });
 
   test('the gateway server is loaded by the workers that serve, not by the primary', () => {
-    const server = (process: Loaded) => process.esm.filter((url) => url.endsWith('/dist/gateway/server.js'));
+    const server = (process: Loaded) => modulesOf(process).filter((file) => file.endsWith('/gateway/server.ts'));
     const [primary, workers] = [loaded.filter((p) => !p.worker), loaded.filter((p) => p.worker)];
     // The hook saw the primary's own modules, so an empty list means "not loaded", not "not recorded".
-    expect(primary[0]!.esm.some((url) => url.endsWith('/dist/gateway/index.js'))).toBe(true);
+    expect(modulesOf(primary[0]!).some((file) => file.endsWith('/gateway/index.ts'))).toBe(true);
     expect(server(primary[0]!)).toEqual([]);
     for (const worker of workers) expect(server(worker), `pid ${worker.pid}`).toHaveLength(1);
   });

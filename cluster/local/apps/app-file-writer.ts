@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { isScalar, parseDocument, stringify } from 'yaml';
+import { yamlLibrary } from '../../../config/index.js';
 import { digestOf } from './app-files.js';
 import { appKeyPath, isAppError, parseAppFile, type AppFileStatus, type AppProblem } from './app-definition.js';
 
@@ -57,7 +57,7 @@ export class AppFileWriter {
     const found = this.#locate(appId);
     if (!found) return null;
     const text = await readFile(found.status.file, 'utf8');
-    const raw = rawAt(parseDocument(text).toJS() as unknown, found.at);
+    const raw = rawAt(yamlLibrary().parseDocument(text).toJS() as unknown, found.at);
     return raw ? { ...raw, id: appId } : null;
   }
 
@@ -138,7 +138,7 @@ export class AppFileWriter {
         `${file} exists already (and does not define ${appId}); move it out of the way first`,
       );
     const body = { ...definition, id: appId };
-    await this.#atomicWrite(file, json ? `${JSON.stringify(body, null, 2)}\n` : stringify(body), 0o644);
+    await this.#atomicWrite(file, json ? `${JSON.stringify(body, null, 2)}\n` : yamlLibrary().stringify(body), 0o644);
     await this.#files.reload();
   }
 
@@ -190,15 +190,15 @@ function rawAt(root: unknown, at: readonly (string | number)[]): Raw | null {
  * document is edited and printed again (comments kept, spacing normalised).
  */
 function editYaml(text: string, at: readonly (string | number)[], definition: Raw): string {
-  const doc = parseDocument(text);
+  const doc = yamlLibrary().parseDocument(text);
   const old = rawAt(doc.toJS() as unknown, at) ?? {};
   const removed = Object.keys(old).filter((key) => key !== 'id' && !(key in definition));
   const changed = Object.entries(definition).filter(([key, value]) => key !== 'id' && !isDeepStrictEqual(old[key], value));
   const splices = changed.map(([key, value]) => {
     const node = doc.getIn([...at, key], true);
-    const replacement = value !== null && typeof value === 'object' ? '\n' : stringify(value).trimEnd();
+    const replacement = value !== null && typeof value === 'object' ? '\n' : yamlLibrary().stringify(value).trimEnd();
     // Only one-line scalars are replaced in the text: a block scalar (`cmd: >-`) spans lines.
-    const inline = isScalar(node) && node.range && (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    const inline = yamlLibrary().isScalar(node) && node.range && (node.type === 'PLAIN' || node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
     return inline && !replacement.includes('\n') ? { start: node.range![0], end: node.range![1], replacement } : null;
   });
   if (removed.length === 0 && splices.every((s) => s !== null)) {
@@ -230,7 +230,7 @@ function removeEntry(text: string, at: readonly (string | number)[], json: boole
     root.apps.splice(index, 1);
     return root.apps.length ? `${JSON.stringify(root, null, 2)}\n` : null;
   }
-  const doc = parseDocument(text);
+  const doc = yamlLibrary().parseDocument(text);
   doc.deleteIn(at);
   return ((doc.toJS() as { apps?: unknown[] }).apps ?? []).length ? doc.toString() : null;
 }
