@@ -28,7 +28,6 @@ const task = (t: TaskSpec): Task => ({
   frameworkId: 'fw',
   agentId: t.on.id,
   state: t.state ?? 'TASK_RUNNING',
-  statuses: [],
   labels: [],
   resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
   discovery: t.discovery
