@@ -434,10 +434,26 @@ describe('a 10,000-task cluster', () => {
     }
   });
 
+  // The two cases below read one build (a build of 10,000 tasks takes a second here).
+  let built: RecordSet | null = null;
+  const once = (): RecordSet => (built ??= buildRecordSet(big, OPTIONS));
+
   it('each name holds its three lists and nothing else (no builder leftovers: name, lookup sets)', () => {
-    const r = buildRecordSet(big, OPTIONS);
+    const r = once();
     const shapes = new Set([...r.names.values()].map((records) => Object.keys(records).join(',')));
     expect([...shapes]).toEqual(['a,aaaa,srv']);
+  });
+
+  it('names holding the same one address share one list (each task\'s `.slave.` names hold its agent\'s IP)', () => {
+    const r = once();
+    const onSlave = (t: Task) => {
+      const label = t.discovery ? t.discovery.name.replace('.', '-') : t.name.replace('.', '-');
+      return r.names.get(`${label}-${hashTaskId(t.id)}-${t.agentId.split('-').pop()!.toLowerCase()}.marathon.slave.mesos.`)!.a;
+    };
+    const sameAgent = tasks.filter((t) => t.agentId === tasks[0]!.agentId);
+    expect(sameAgent.length).toBeGreaterThan(50);
+    expect(onSlave(sameAgent[0]!)).toEqual(agents[0]!.ips);
+    for (const t of sameAgent) expect(onSlave(t)).toBe(onSlave(sameAgent[0]!));
   });
 
   it('a rebuild of the same snapshot gives the same record set', () => {
