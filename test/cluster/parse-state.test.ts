@@ -96,6 +96,30 @@ describe('what a task keeps', () => {
   });
 });
 
+describe('equal DiscoveryInfos are one object', () => {
+  const discovery = (labels: unknown[]) => ({ name: 'web', visibility: 'FRAMEWORK', ports: { ports: [{ number: 8080, protocol: 'tcp', name: 'http', labels: { labels } }] } });
+  async function twoTasks(first: unknown, second: unknown) {
+    const tasks = [first, second].map((d, i) => ({ id: `web.${i}`, name: 'web', slave_id: 'a-S0', state: 'TASK_RUNNING', discovery: d }));
+    const doc = { slaves: [{ id: 'a-S0', pid: 'slave(1)@5.6.7.8:5051' }], frameworks: [{ id: 'f', name: 'marathon', tasks }] };
+    const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost: async () => [] });
+    const [a, b] = snapshot.frameworks[0]!.tasks;
+    return { a: a!.discovery, b: b!.discovery };
+  }
+  const cases: { name: string; first: unknown; second: unknown; same: boolean }[] = [
+    { name: 'two instances of one app (no labels): shared', first: discovery([]), second: discovery([]), same: true },
+    { name: 'another port number: not shared', first: discovery([]), second: { ...discovery([]), ports: { ports: [{ number: 9090, protocol: 'tcp', name: 'http' }] } }, same: false },
+    { name: 'port labels (VIPs): each its own, equal', first: discovery([{ key: 'VIP_0', value: '/web:80' }]), second: discovery([{ key: 'VIP_0', value: '/web:80' }]), same: false },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const { a, b } = await twoTasks(c.first, c.second);
+      expect(a).not.toBeNull();
+      expect(a === b).toBe(c.same);
+      if (c.name.startsWith('port labels')) expect(a).toEqual(b);
+    });
+  }
+});
+
 describe('pids, addresses and port ranges', () => {
   const pids: [string, { host: string; port: number } | null][] = [
     ['master@1.2.3.4:5050', { host: '1.2.3.4', port: 5050 }],
