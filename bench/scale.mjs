@@ -1,7 +1,7 @@
 // Scale curve: `gatehouse run` (file source, DNS and the gateway on) at growing task counts. Per count:
-// RSS of the primary once settled (every process's RSS still for a second), its peak RSS (VmHWM: the
-// parse of the state included), the RSS of its worker processes (settled, and after a rebuild), the
-// time from a state change to the rebuilt DNS records, and DNS queries/s.
+// RSS of the primary once settled (gateway workers serve its snapshot, every process's RSS still for
+// a second), its peak RSS (VmHWM: the parse of the state included), the RSS of its worker processes
+// (settled, and after a rebuild), the time from a state change to the rebuilt DNS records, and DNS queries/s.
 //   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--dns-workers 1] [--gateway-workers 1] [--root DIR]
 // Needs dnsperf (apt-get install -y dnsperf). Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
@@ -52,6 +52,19 @@ async function settled(pid) {
   }
 }
 
+/** Until every gateway worker serves the primary's snapshot (`converged` in /gatehouse/v1/status), at most 60 s. */
+async function workersConverged(port, token) {
+  if (values['gateway-workers'] === '1') return;
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/gatehouse/v1/status`, { headers: { authorization: `token=${token}` } });
+      if (res.ok && (await res.json()).converged === true) return;
+    } catch { /* a worker still starting */ }
+    await sleep(250);
+  }
+  throw new Error('the gateway workers did not converge on the snapshot within 60 s');
+}
+
 function writeState(path, doc) {
   writeFileSync(`${path}.next`, JSON.stringify(doc));
   renameSync(`${path}.next`, path);
@@ -100,6 +113,8 @@ async function run(tasks) {
   await waitLog((l) => l.msg === 'gatehouse is running');
   const first = await waitLog((l) => l.msg === 'DNS records rebuilt');
   const startMs = Math.round(first.at - started);
+  const token = execFileSync(values.node, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', config]).toString().trim();
+  await workersConverged(gatewayPort, token);
   await sleep(3000);
   await settled(child.pid);
   const settledKb = kb(child.pid, 'VmRSS');
@@ -111,6 +126,7 @@ async function run(tasks) {
   writeState(statePath, doc);
   const rebuilt = await waitLog((l) => l.msg === 'DNS records rebuilt' && l.generation > generation);
   const rebuildMs = Math.round(rebuilt.at - changedAt);
+  await workersConverged(gatewayPort, token);
   await sleep(1500);
   await settled(child.pid);
   const peakKb = kb(child.pid, 'VmHWM');
