@@ -85,19 +85,24 @@ describe('what a task keeps', () => {
   // The statuses are read for `ips` and `health` and not kept: nothing reads them again, and at
   // 10,000 tasks they were some 2.5 MB of the primary's heap and more of each gateway worker's.
   it('its fields, and no status history', async () => {
+    const running = status('TASK_RUNNING', 1, netinfo('1.2.3.4'));
     const doc = {
       slaves: [{ id: 'a-S0', pid: 'slave(1)@5.6.7.8:5051' }],
-      frameworks: [{ id: 'f', name: 'm', tasks: [{ id: 't', name: 't', slave_id: 'a-S0', state: 'TASK_RUNNING', statuses: [status('TASK_RUNNING', 1, netinfo('1.2.3.4'))] }] }],
+      frameworks: [{ id: 'f', name: 'm', tasks: [{ id: 't', name: 't', slave_id: 'a-S0', state: 'TASK_RUNNING', statuses: [running] }] }],
     };
     const snapshot = await parseMasterState(doc, { source: { kind: 'file', origin: 't' }, fetchedAt: 0, resolveHost: async () => [] });
     const task = snapshot.frameworks[0]!.tasks[0]!;
-    expect(Object.keys(task).sort()).toEqual(['agentId', 'appId', 'discovery', 'frameworkId', 'health', 'id', 'ips', 'labels', 'name', 'resources', 'state', 'vipLabels']);
+    expect(Object.keys(task).sort()).toEqual([
+      'agentId', 'appId', 'discovery', 'frameworkId', 'health', 'id', 'ips', 'labels', 'name', 'resources', 'state', 'vipLabels',
+    ]);
     expect(task.ips.netinfo).toEqual(['1.2.3.4']);
   });
 });
 
 describe('equal DiscoveryInfos are one object', () => {
-  const discovery = (labels: unknown[]) => ({ name: 'web', visibility: 'FRAMEWORK', ports: { ports: [{ number: 8080, protocol: 'tcp', name: 'http', labels: { labels } }] } });
+  const port = (number: number, labels: unknown[] = []) => ({ number, protocol: 'tcp', name: 'http', labels: { labels } });
+  const discovery = (labels: unknown[], number = 8080) => ({ name: 'web', visibility: 'FRAMEWORK', ports: { ports: [port(number, labels)] } });
+  const VIP = { key: 'VIP_0', value: '/web:80' };
   async function twoTasks(first: unknown, second: unknown) {
     const tasks = [first, second].map((d, i) => ({ id: `web.${i}`, name: 'web', slave_id: 'a-S0', state: 'TASK_RUNNING', discovery: d }));
     const doc = { slaves: [{ id: 'a-S0', pid: 'slave(1)@5.6.7.8:5051' }], frameworks: [{ id: 'f', name: 'marathon', tasks }] };
@@ -107,8 +112,8 @@ describe('equal DiscoveryInfos are one object', () => {
   }
   const cases: { name: string; first: unknown; second: unknown; same: boolean }[] = [
     { name: 'two instances of one app (no labels): shared', first: discovery([]), second: discovery([]), same: true },
-    { name: 'another port number: not shared', first: discovery([]), second: { ...discovery([]), ports: { ports: [{ number: 9090, protocol: 'tcp', name: 'http' }] } }, same: false },
-    { name: 'port labels (VIPs): each its own, equal', first: discovery([{ key: 'VIP_0', value: '/web:80' }]), second: discovery([{ key: 'VIP_0', value: '/web:80' }]), same: false },
+    { name: 'another port number: not shared', first: discovery([]), second: discovery([], 9090), same: false },
+    { name: 'port labels (VIPs): each its own, equal', first: discovery([VIP]), second: discovery([VIP]), same: false },
   ];
   for (const c of cases) {
     it(c.name, async () => {

@@ -34,7 +34,10 @@ function unfrozen(value: unknown, path = 'snapshot'): string[] {
 }
 
 const cases: { name: string; snapshot: () => Promise<Snapshot> }[] = [
-  { name: 'the harbor fixture (VIPs, IPv6, labels, discovery, several frameworks)', snapshot: async () => Object.freeze({ ...(await fixtureSnapshot(HARBOR)), generation: 9 }) },
+  {
+    name: 'the harbor fixture (VIPs, IPv6, labels, discovery, several frameworks)',
+    snapshot: async () => Object.freeze({ ...(await fixtureSnapshot(HARBOR)), generation: 9 }),
+  },
   { name: '200 tasks on 3 agents', snapshot: () => manyTasks(200) },
 ];
 

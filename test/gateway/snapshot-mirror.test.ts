@@ -89,5 +89,6 @@ describe('SnapshotMirror.updateFromWire (a snapshot as the primary sends it)', (
 });
 
 function snapshotOfGeneration(generation: number): Snapshot {
-  return { generation, fetchedAt: 1, source: { kind: 'file', origin: 'x' }, frameworks: [], agents: [], masters: [], apps: [], leader: null, clusterName: null };
+  const source = { kind: 'file', origin: 'x' } as const;
+  return { generation, fetchedAt: 1, source, frameworks: [], agents: [], masters: [], apps: [], leader: null, clusterName: null };
 }
