@@ -39,9 +39,19 @@ function shareDiscovery(info: DiscoveryInfo, shared: Map<string, DiscoveryInfo>)
   if (info.labels.length > 0 || info.ports.some((p) => p.labels.length > 0)) return info;
   const key = [info.name, info.visibility, ...info.ports.map((p) => `${p.number}\u0001${p.protocol}\u0001${p.name}`)].join('\u0000');
   const known = shared.get(key);
-  if (known) return known;
-  shared.set(key, info);
+  // The key names the fields; comparing them as well keeps a name holding the separators from ever matching another.
+  if (known && sameDiscovery(known, info)) return known;
+  if (!known) shared.set(key, info);
   return info;
+}
+
+function sameDiscovery(a: DiscoveryInfo, b: DiscoveryInfo): boolean {
+  return (
+    a.name === b.name &&
+    a.visibility === b.visibility &&
+    a.ports.length === b.ports.length &&
+    a.ports.every((p, i) => p.number === b.ports[i]!.number && p.protocol === b.ports[i]!.protocol && p.name === b.ports[i]!.name)
+  );
 }
 
 function parseDiscovery(value: unknown, intern: Intern): DiscoveryInfo | null {
