@@ -19,7 +19,7 @@ const PROCESSES = ['cli/main', 'cli/gateway-worker', 'cli/dns-worker', 'mesh/mes
 const MODULES = [
   'config/index', 'config/schema-check', 'config/schema-formats', 'config/cgroup-limits',
   'authn/index', 'gateway/index', 'cluster/index', 'cluster/local/index', 'dns/index',
-  'cli/dns-zone', 'cli/crash-policy', 'cli/logger', 'cli/stop-signal', 'cluster/http-client',
+  'cli/dns-zone', 'cli/crash-policy', 'cli/logger', 'cli/stop-signal', 'cli/heap-limits', 'cluster/http-client',
 ];
 
 /**

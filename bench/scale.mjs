@@ -1,6 +1,7 @@
 // Scale curve: `gatehouse run` (file source, DNS and the gateway on) at growing task counts. Per count:
-// RSS of the primary once settled, its peak RSS (VmHWM: the parse of the state included), the RSS of
-// its worker processes, the time from a state change to the rebuilt DNS records, and DNS queries/s.
+// RSS of the primary once settled (gateway workers serve its snapshot, every process's RSS still for
+// a second), its peak RSS (VmHWM: the parse of the state included), the RSS of its worker processes
+// (settled, and after a rebuild), the time from a state change to the rebuilt DNS records, and DNS queries/s.
 //   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--dns-workers 1] [--gateway-workers 1] [--root DIR]
 // Needs dnsperf (apt-get install -y dnsperf). Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
@@ -34,6 +35,35 @@ const statusOf = (pid) => { try { return readFileSync(`/proc/${pid}/status`, 'ut
 const kb = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(statusOf(pid))?.[1] ?? NaN);
 const mb = (k) => Math.round(k / 1024);
 const childrenOf = (pid) => { try { return execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number); } catch { return []; } };
+
+/**
+ * Waits until the RSS of `pid` and its children holds still (within 2 MB over a second, at most 20 s):
+ * gateway workers are forked after the first records and rebuild the snapshot they are sent, which
+ * on a busy machine still runs 3 s after the primary's records.
+ */
+async function settled(pid) {
+  const sample = () => [pid, ...childrenOf(pid)].map((p) => kb(p, 'VmRSS'));
+  let last = sample();
+  for (let waited = 0; waited < 20_000; waited += 1000) {
+    await sleep(1000);
+    const now = sample();
+    if (now.length === last.length && now.every((k, i) => Math.abs(k - last[i]) < 2048)) return;
+    last = now;
+  }
+}
+
+/** Until every gateway worker serves the primary's snapshot (`converged` in /gatehouse/v1/status), at most 60 s. */
+async function workersConverged(port, token) {
+  if (values['gateway-workers'] === '1') return;
+  for (let waited = 0; waited < 60_000; waited += 250) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/gatehouse/v1/status`, { headers: { authorization: `token=${token}` } });
+      if (res.ok && (await res.json()).converged === true) return;
+    } catch { /* a worker still starting */ }
+    await sleep(250);
+  }
+  throw new Error('the gateway workers did not converge on the snapshot within 60 s');
+}
 
 function writeState(path, doc) {
   writeFileSync(`${path}.next`, JSON.stringify(doc));
@@ -83,7 +113,10 @@ async function run(tasks) {
   await waitLog((l) => l.msg === 'gatehouse is running');
   const first = await waitLog((l) => l.msg === 'DNS records rebuilt');
   const startMs = Math.round(first.at - started);
+  const token = execFileSync(values.node, [join(root, 'bin/gatehouse'), 'token', '--uid', 'bench', '--config', config]).toString().trim();
+  await workersConverged(gatewayPort, token);
   await sleep(3000);
+  await settled(child.pid);
   const settledKb = kb(child.pid, 'VmRSS');
   const workers = childrenOf(child.pid).map((pid) => mb(kb(pid, 'VmRSS'))).filter((n) => !Number.isNaN(n));
   // A rebuild: one app more, the whole state re-read, parsed, records and answers rebuilt.
@@ -93,9 +126,12 @@ async function run(tasks) {
   writeState(statePath, doc);
   const rebuilt = await waitLog((l) => l.msg === 'DNS records rebuilt' && l.generation > generation);
   const rebuildMs = Math.round(rebuilt.at - changedAt);
+  await workersConverged(gatewayPort, token);
   await sleep(1500);
+  await settled(child.pid);
   const peakKb = kb(child.pid, 'VmHWM');
   const afterRebuildKb = kb(child.pid, 'VmRSS');
+  const workersAfterRebuild = childrenOf(child.pid).map((pid) => mb(kb(pid, 'VmRSS'))).filter((n) => !Number.isNaN(n));
   const queries = join(dir, `queries-${tasks}.txt`);
   const names = new Set(doc.frameworks[0].tasks.slice(0, 5000).map((t) => `${t.name}.marathon.mesos. A`));
   writeFileSync(queries, [...names, 'missing.marathon.mesos. A'].join('\n') + '\n');
@@ -106,7 +142,7 @@ async function run(tasks) {
   await new Promise((r) => child.once('exit', r));
   return {
     tasks, stateMb, names: first.names, startMs, firstRecordsMs: first.ms, rebuildMs, rebuildRecordsMs: rebuilt.ms,
-    rssMb: mb(settledKb), rssAfterRebuildMb: mb(afterRebuildKb), peakRssMb: mb(peakKb), workersRssMb: workers, qps, lost,
+    rssMb: mb(settledKb), rssAfterRebuildMb: mb(afterRebuildKb), peakRssMb: mb(peakKb), workersRssMb: workers, workersAfterRebuildMb: workersAfterRebuild, qps, lost,
     load: loadavg().map((n) => n.toFixed(2)).join(' '),
   };
 }
@@ -118,10 +154,11 @@ for (const tasks of values.tasks.split(',').map(Number)) {
   console.error(JSON.stringify(r));
 }
 console.log(`\nScale: ${values.root ? `${root}: ` : ''}gatehouse run, file source, DNS (workers ${values['dns-workers']}) and gateway (workers ${values['gateway-workers']}) on; node ${execFileSync(values.node, ['--version']).toString().trim()}\n`);
-console.log('| tasks | state | names | rebuild (change → records) | records build | RSS settled | RSS after a rebuild | peak RSS | worker RSS | DNS q/s (lost) | load avg |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: | --- |');
+console.log('| tasks | state | names | rebuild (change → records) | records build | RSS settled | RSS after a rebuild | peak RSS | worker RSS | ' +
+  'worker RSS after a rebuild | DNS q/s (lost) | load avg |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |');
 for (const r of results)
   console.log(
     `| ${r.tasks.toLocaleString('en')} | ${r.stateMb} MB | ${r.names.toLocaleString('en')} | ${r.rebuildMs} ms | ${r.rebuildRecordsMs} ms | ${r.rssMb} MB | ${r.rssAfterRebuildMb} MB | ` +
-      `${r.peakRssMb} MB | ${r.workersRssMb.join(', ') || '—'} | ${r.qps.toLocaleString('en')} (${r.lost}) | ${r.load} |`,
+      `${r.peakRssMb} MB | ${r.workersRssMb.join(', ') || '—'} | ${r.workersAfterRebuildMb.join(', ') || '—'} | ${r.qps.toLocaleString('en')} (${r.lost}) | ${r.load} |`,
   );

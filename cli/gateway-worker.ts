@@ -84,7 +84,7 @@ async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Pro
   const logger = createLogger({ level: config.log.level, pretty: message.pretty }).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
   collectDefaultMetrics({ register: registry });
   mirror = new SnapshotMirror({ staleAfterMs: config.cluster.staleAfterMs, unusableAfterMs: config.cluster.unusableAfterMs });
-  if (pendingSnapshot) mirror.update(pendingSnapshot.status, pendingSnapshot.snapshot);
+  if (pendingSnapshot) mirror.updateFromWire(pendingSnapshot.status, pendingSnapshot.snapshot);
   // Not started: it does not read gateway.routes, it serves what the primary sends.
   routes = new RouteTable({ dir: config.gateway.routes, logger: logger.child({ part: 'routes' }), registry });
   if (pendingRoutes) routes.apply(routesFromWire(pendingRoutes.files), pendingRoutes.generation);
@@ -141,7 +141,7 @@ process.on('message', (message: unknown) => {
       return;
     case 'gatehouse:snapshot':
       if (mirror) {
-        mirror.update(message.status, message.snapshot);
+        mirror.updateFromWire(message.status, message.snapshot);
         if (message.snapshot !== undefined) reportApplied();
       } else pendingSnapshot = { ...message, snapshot: message.snapshot ?? pendingSnapshot?.snapshot ?? null };
       return;

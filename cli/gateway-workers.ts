@@ -1,14 +1,15 @@
 // gateway.workers > 1: the `gatehouse run` process stays the primary (cluster source, store, DNS,
 // authn files) and forks that many gateway workers with node:cluster; they share the listen port
 // (round robin by the primary, Node's default on Linux). Each new snapshot of the store is sent to
-// every worker, and the store's status once a second. A worker that dies is logged and replaced,
-// after a backoff that grows while workers keep dying young (cli/worker-pool.ts, shared with the DNS
-// workers). close() asks every worker to drain and waits up to gateway.shutdownTimeout (plus a grace
-// second) before killing what is left.
+// every worker (one JSON text for all, rebuilt compact in each: cluster/snapshot-wire.ts), and the
+// store's status once a second. A worker that dies is logged and replaced, after a backoff that
+// grows while workers keep dying young (cli/worker-pool.ts, shared with the DNS workers). close()
+// asks every worker to drain and waits up to gateway.shutdownTimeout (plus a grace second) before
+// killing what is left.
 import type { Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import { AggregatorRegistry, type Registry } from 'prom-client';
-import type { ClusterStore } from '../cluster/index.js';
+import { snapshotToWire, type ClusterStore } from '../cluster/index.js';
 import { builtFile } from '../core/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import {
@@ -24,6 +25,7 @@ import {
   type ComponentLogSource,
 } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
+import { GATEWAY_WORKER_V8_FLAGS } from './heap-limits.js';
 import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
 export interface GatewayWorkersOptions {
@@ -73,6 +75,7 @@ export class GatewayWorkers {
       exitedEarly: (message) => new GatewayError('ERR_GATEWAY_WORKER', message),
       drainMessage: { kind: 'gatehouse:drain' } satisfies ToWorker,
       drainTimeoutMs: options.config.gateway.shutdownTimeoutMs + 1000,
+      v8Flags: GATEWAY_WORKER_V8_FLAGS,
     });
   }
 
@@ -80,7 +83,8 @@ export class GatewayWorkers {
   async start(): Promise<number> {
     const { store, users, routes } = this.#options;
     this.#unsubscribe = [
-      store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot, status: store.status() })),
+      // One wire text for every worker (a structured clone was serialized once per worker).
+      store.subscribe((snapshot) => this.#broadcast({ kind: 'gatehouse:snapshot', snapshot: snapshotToWire(snapshot), status: store.status() })),
       users.subscribe((list, generation) => this.#broadcast({ kind: 'gatehouse:users', generation, users: list })),
       routes.subscribe((files, generation) => this.#broadcast({ kind: 'gatehouse:routes', generation, files: routesToWire(files) })),
     ];
@@ -109,7 +113,8 @@ export class GatewayWorkers {
           dnsHttp: this.#options.dnsHttp?.href ?? null,
           pretty: this.#options.pretty,
         });
-        this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: this.#options.store.current, status: this.#options.store.status() });
+        const current = this.#options.store.current;
+        this.#send(worker, { kind: 'gatehouse:snapshot', snapshot: current ? snapshotToWire(current) : null, status: this.#options.store.status() });
         this.#send(worker, { kind: 'gatehouse:users', generation: this.#options.users.generation, users: this.#options.users.users });
         this.#send(worker, { kind: 'gatehouse:routes', generation: this.#options.routes.generation, files: routesToWire(this.#options.routes.files()) });
         return;

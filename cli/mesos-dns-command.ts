@@ -20,6 +20,7 @@ import { workersEndpoint } from './dns-setup.js';
 import type { WireDnsServerOptions } from './dns-worker-protocol.js';
 import { DnsWorkers, type DnsWorkersOptions } from './dns-workers.js';
 import { EXIT_OK } from './exit-codes.js';
+import { keepYoungGenerationSmall } from './heap-limits.js';
 import { nameServerIps } from './dns-zone.js';
 import { listenHttp } from './http-listener.js';
 import { createLogger, wantsPretty } from './logger.js';
@@ -48,6 +49,7 @@ export async function mesosDnsCommand(args: readonly string[]): Promise<number> 
     throw new ConfigError([{ file, line: 1, col: 1, path: '', message: `cannot read the config file (${reason})` }]);
   }
   const workers = parseWorkers(values.workers as string);
+  keepYoungGenerationSmall();
   const { config, warnings } = parseMesosDnsConfig(text, file);
   const verbosity = Number(values.v ?? 0);
   const log = { level: verbosity >= 2 ? 'trace' : verbosity === 1 ? 'debug' : 'info', pretty: wantsPretty(values.pretty as boolean | undefined) } as const;

@@ -4,6 +4,7 @@ import { loadConfig } from '../config/index.js';
 import { LogRing } from '../gateway/index.js';
 import { parseCommandArgs } from './arguments.js';
 import { installCrashPolicy } from './crash-policy.js';
+import { keepYoungGenerationSmall } from './heap-limits.js';
 import { EXIT_OK } from './exit-codes.js';
 import { startGatehouse } from './gatehouse.js';
 import { createLogger, wantsPretty } from './logger.js';
@@ -15,6 +16,8 @@ export async function runCommand(args: readonly string[]): Promise<number> {
     pretty: { type: 'boolean' },
   });
   const config = await loadConfig(values.config as string);
+  // Not while this process proxies the gateway's requests itself: their short-lived garbage wants room.
+  if (!config.gateway.enabled || config.gateway.workers > 1) keepYoungGenerationSmall();
   const pretty = wantsPretty(values.pretty as boolean | undefined);
   // The newest lines stay in memory for `dcos node log` (the gateway's component log).
   const ring = new LogRing();

@@ -4,6 +4,7 @@ export { IP_SOURCES, tasksOf } from './snapshot.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { parseMasterState, type ParseStateOptions } from './parse-state.js';
 export { parseMarathonApps, withMarathon } from './marathon.js';
+export { snapshotFromWire, snapshotToWire, type SnapshotWire } from './snapshot-wire.js';
 export { ClusterStore, type ClusterStoreOptions } from './store.js';
 export { isUsable, stateAtAge, type SnapshotView, type StoreStatus, type SnapshotState, type StalenessLimits } from './snapshot-view.js';
 export type { ClusterSource } from './source.js';

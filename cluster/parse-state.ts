@@ -4,7 +4,7 @@
 import { ClusterError } from './errors.js';
 import { deepFreeze } from '../core/index.js';
 import { parseHostPort, parsePid, type ParsedPid } from './process-address.js';
-import { parseTask } from './parse-task.js';
+import { parseTask, sharedParts } from './parse-task.js';
 import { resolveAll, systemResolver, type HostResolver } from './resolve-host.js';
 import type { Agent, App, Framework, Master, ProcessAddress, SnapshotData, SnapshotSource, Task } from './snapshot.js';
 import { frozenList, isObject, list, objects, str, type Json } from './state-fields.js';
@@ -83,6 +83,7 @@ export async function parseMasterState(doc: unknown, options: ParseStateOptions)
   const agentIps = new Map(agents.map((a) => [a.id, a.ips]));
   const ipsOfAgent = (id: string) => agentIps.get(id) ?? [];
 
+  const shared = sharedParts();
   const frameworks: Framework[] = rawFrameworks.map((raw) => {
     const id = str(raw['id']);
     const pid = parsePid(raw['pid']);
@@ -90,7 +91,7 @@ export async function parseMasterState(doc: unknown, options: ParseStateOptions)
     const tasks: Task[] = [];
     for (const rawTask of list(raw['tasks'])) {
       if (!isObject(rawTask)) continue;
-      const task = parseTask(rawTask as Json, id, ipsOfAgent);
+      const task = parseTask(rawTask as Json, id, ipsOfAgent, shared);
       if (task) tasks.push(task);
     }
     return Object.freeze({

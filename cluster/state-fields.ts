@@ -12,6 +12,26 @@ export function frozenList<T>(items: T[]): readonly T[] {
   return items.length === 0 ? EMPTY : Object.freeze(items);
 }
 
+/** Returns one copy of each distinct string it is given. */
+export type Intern = (value: string) => string;
+
+/**
+ * A pool for the strings a state repeats per task (agent and framework ids, states, app names, label
+ * keys, protocols): JSON.parse and a structured clone make a new copy of every occurrence, the
+ * pool keeps one. It lives as long as one parse, so strings of tasks that are gone are not kept.
+ */
+export function interner(): Intern {
+  const pool = new Map<string, string>();
+  return (value) => {
+    const known = pool.get(value);
+    if (known !== undefined) return known;
+    pool.set(value, value);
+    return value;
+  };
+}
+
+const asIs: Intern = (value) => value;
+
 export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -33,11 +53,11 @@ export function objects(value: unknown): Json[] {
 }
 
 /** Mesos renders `Labels` as `{labels: [...]}` in some places and as a bare array in others. */
-export function labelsOf(value: unknown): readonly Label[] {
+export function labelsOf(value: unknown, intern: Intern = asIs): readonly Label[] {
   const entries = Array.isArray(value) ? value : isObject(value) ? list(value['labels']) : [];
   const labels: Label[] = [];
   for (const entry of entries) {
-    if (isObject(entry) && typeof entry['key'] === 'string') labels.push(Object.freeze({ key: entry['key'], value: str(entry['value']) }));
+    if (isObject(entry) && typeof entry['key'] === 'string') labels.push(Object.freeze({ key: intern(entry['key']), value: intern(str(entry['value'])) }));
   }
   return frozenList(labels);
 }

@@ -1,6 +1,6 @@
 // A worker process's view of the primary's cluster store: the last snapshot the primary sent, and its
 // status with the age advancing locally between the primary's status messages (one a second).
-import { stateAtAge, type Snapshot, type SnapshotView, type StalenessLimits, type StoreStatus } from '../cluster/index.js';
+import { snapshotFromWire, stateAtAge, type Snapshot, type SnapshotView, type SnapshotWire, type StalenessLimits, type StoreStatus } from '../cluster/index.js';
 
 export interface SnapshotMirrorOptions extends StalenessLimits {
   readonly now?: () => number;
@@ -31,6 +31,11 @@ export class SnapshotMirror implements SnapshotView {
     this.#status = status;
     this.#receivedAt = this.#now();
     if (snapshot) this.#tell(snapshot);
+  }
+
+  /** update() with a snapshot as the primary sends it (its wire form), rebuilt here beside the one serving. */
+  updateFromWire(status: StoreStatus, wire?: SnapshotWire | null): void {
+    this.update(status, wire === undefined || wire === null ? wire : snapshotFromWire(wire));
   }
 
   subscribe(subscriber: (snapshot: Snapshot) => void): () => void {

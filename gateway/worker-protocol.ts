@@ -1,7 +1,7 @@
 // Messages between `gatehouse run` (the primary) and its gateway worker processes (node:cluster IPC
-// with `serialization: 'advanced'`, so snapshots cross as structured clones, not JSON).
+// with `serialization: 'advanced'`; a snapshot crosses as its JSON wire form, cluster/snapshot-wire.ts).
 import type { UsersFile } from '../authn/index.js';
-import type { Snapshot, StoreStatus } from '../cluster/index.js';
+import type { SnapshotWire, StoreStatus } from '../cluster/index.js';
 import type { GatehouseConfig } from '../config/index.js';
 import type { MetricObjectWithValues, MetricValue } from 'prom-client';
 import type { GatewayStatus, Generations } from './gateway-status.js';
@@ -13,8 +13,8 @@ export type MetricsJson = MetricObjectWithValues<MetricValue<string>>[];
 /** Primary → worker. */
 export type ToWorker =
   | { readonly kind: 'gatehouse:init'; readonly config: GatehouseConfig; readonly dnsHttp: string | null; readonly pretty: boolean }
-  /** A new snapshot (or only a new status: `snapshot` absent) of the primary's store. */
-  | { readonly kind: 'gatehouse:snapshot'; readonly snapshot?: Snapshot | null; readonly status: StoreStatus }
+  /** A new snapshot in its wire form, made once for every worker (or only a new status: `snapshot` absent) of the primary's store. */
+  | { readonly kind: 'gatehouse:snapshot'; readonly snapshot?: SnapshotWire | null; readonly status: StoreStatus }
   | { readonly kind: 'gatehouse:metrics-collect'; readonly id: number }
   | { readonly kind: 'gatehouse:metrics-text'; readonly id: number; readonly text: string }
   | { readonly kind: 'gatehouse:drain' }

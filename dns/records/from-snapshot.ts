@@ -4,7 +4,7 @@
 import type { Framework, IpSource, Master, SnapshotData, Task } from '../../cluster/index.js';
 import { canonicalIp } from './ip-address.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
-import { RecordBuilder, type EnumerationTask, type NameEntry } from './record-set-builder.js';
+import { flatName, RecordBuilder, type EnumerationTask, type NameEntry } from './record-set-builder.js';
 import type { RecordSet, SrvValue } from './record-set.js';
 
 export interface RecordOptions {
@@ -127,8 +127,9 @@ function taskRecords(ctx: Context, task: Task, framework: FrameworkNames, agentI
     let names = framework.byLabel.get(label);
     if (!names) framework.byLabel.set(label, (names = { plain: null, plainOnSlave: null, hostPorts: null, hostPortsSlaveOnly: null, discovery: null }));
     const canonical = label + suffix;
-    const canonicalOnTask = canonical + onTask;
-    const canonicalOnSlave = canonical + onSlave;
+    // Flat: these are also the targets of SRV values, which would keep a rope of each alive.
+    const canonicalOnTask = flatName(canonical + onTask);
+    const canonicalOnSlave = flatName(canonical + onSlave);
     // Per IP, the plain name then the canonical one: the order /v1/enumerate shows.
     if (ips.length > 0) {
       const plain = (names.plain ??= out.entry(label + onTask));

@@ -109,8 +109,10 @@ export class AnswerTable {
     this.#offset = Int32Array.from(offsets);
     this.#length = Int32Array.from(lengths);
     offsets = lengths = [];
-    // A right-sized copy: the writer grew by doubling.
-    this.#slab = Buffer.from(w.buf.subarray(0, w.length));
+    // The size estimate is within a few per cent (9.6 against 9.2 MB at 10,000 tasks): its buffer is
+    // kept, and only a writer that had to grow (doubling) is copied to the right size. Copying it
+    // every time held a second slab at each rebuild and left the first to the allocator's free lists.
+    this.#slab = w.buf.length - w.length <= w.buf.length / 8 ? w.buf.subarray(0, w.length) : Buffer.from(w.buf.subarray(0, w.length));
   }
 
   /** Names that can be answered. */

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Agent, DiscoveryPort, Framework, IpSource, Master, SnapshotData, Task, TaskState } from '../../cluster/index.js';
 import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
 import { hashTaskId } from '../../dns/records/labels.js';
+import { flatName } from '../../dns/records/record-set-builder.js';
 import type { RecordSet } from '../../dns/records/record-set.js';
 
 const OPTIONS: RecordOptions = { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] };
@@ -28,7 +29,6 @@ const task = (t: TaskSpec): Task => ({
   frameworkId: 'fw',
   agentId: t.on.id,
   state: t.state ?? 'TASK_RUNNING',
-  statuses: [],
   labels: [],
   resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
   discovery: t.discovery
@@ -386,6 +386,15 @@ describe('generation order (what /v1/enumerate shows)', () => {
   });
 });
 
+describe('flatName (names kept as flat strings)', () => {
+  const cases: { name: string; input: string }[] = [
+    { name: 'a name made of parts is the same text', input: ['app-1', 'grp'].join('-') + '-abcde-s0.marathon.mesos.' },
+    { name: 'a name that is not NFC (a legacy raw name) stays exactly as it is', input: 'cafe\u0301.marathon.mesos.' },
+    { name: 'an empty name', input: '' },
+  ];
+  for (const c of cases) it(c.name, () => expect(flatName(c.input)).toBe(c.input));
+});
+
 describe('a 10,000-task cluster', () => {
   const AGENTS = 100;
   const APPS = 500;
@@ -423,6 +432,28 @@ describe('a 10,000-task cluster', () => {
       const canonical = `${label}-${hashTaskId(t.id)}-${t.agentId.split('-').pop()!.toLowerCase()}.marathon.mesos.`;
       expect(r.names.get(canonical)?.a, canonical).toEqual(t.ips.netinfo);
     }
+  });
+
+  // The two cases below read one build (a build of 10,000 tasks takes a second here).
+  let built: RecordSet | null = null;
+  const once = (): RecordSet => (built ??= buildRecordSet(big, OPTIONS));
+
+  it('each name holds its three lists and nothing else (no builder leftovers: name, lookup sets)', () => {
+    const r = once();
+    const shapes = new Set([...r.names.values()].map((records) => Object.keys(records).join(',')));
+    expect([...shapes]).toEqual(['a,aaaa,srv']);
+  });
+
+  it('names holding the same one address share one list (each task\'s `.slave.` names hold its agent\'s IP)', () => {
+    const r = once();
+    const onSlave = (t: Task) => {
+      const label = t.discovery ? t.discovery.name.replace('.', '-') : t.name.replace('.', '-');
+      return r.names.get(`${label}-${hashTaskId(t.id)}-${t.agentId.split('-').pop()!.toLowerCase()}.marathon.slave.mesos.`)!.a;
+    };
+    const sameAgent = tasks.filter((t) => t.agentId === tasks[0]!.agentId);
+    expect(sameAgent.length).toBeGreaterThan(50);
+    expect(onSlave(sameAgent[0]!)).toEqual(agents[0]!.ips);
+    for (const t of sameAgent) expect(onSlave(t)).toBe(onSlave(sameAgent[0]!));
   });
 
   it('a rebuild of the same snapshot gives the same record set', () => {

@@ -317,6 +317,21 @@ describe('answer table: the pre-encoded answer equals the one encoded per query'
   });
 });
 
+describe('answer table: its slab is the writer\'s own buffer (no second slab per rebuild)', () => {
+  // 20,000 names of one A record each: a slab of some 1 MB. Read right after construction, before any
+  // collection, a right-sized copy shows as a second slab in the process's ArrayBuffer memory.
+  const names: Record<string, Partial<NameRecords>> = {};
+  for (let i = 0; i < 20_000; i++) names[`task-${i}.marathon.mesos.`] = { a: [`10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`] };
+  const records = handRecords(names);
+  it('holds about one slab of ArrayBuffer memory while it is built', () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const table = new AnswerTable(records, TEST_ZONE, 1);
+    const grown = process.memoryUsage().arrayBuffers - before;
+    expect(table.bytes).toBeGreaterThan(500_000);
+    expect(grown).toBeLessThan(table.bytes * 1.5);
+  });
+});
+
 describe('truncateReply (relayed answers)', () => {
   const bigReply = () => {
     const rrs = Array.from({ length: 40 }, (_, i) => Buffer.from([0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 30, 0, 4, 10, 0, 0, i]));

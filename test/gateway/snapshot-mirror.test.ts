@@ -1,6 +1,6 @@
 // A worker's mirror of the primary's store: swaps snapshots whole, ages the status between messages.
 import { describe, expect, it } from 'vitest';
-import type { Snapshot } from '../../cluster/index.js';
+import { snapshotToWire, type Snapshot, type SnapshotWire } from '../../cluster/index.js';
 import { SnapshotMirror } from '../../gateway/index.js';
 
 describe('SnapshotMirror', () => {
@@ -69,3 +69,26 @@ describe('SnapshotMirror.subscribe (the cluster SnapshotView, as the store has i
     expect(mirror.current?.generation).toBe(1);
   });
 });
+
+describe('SnapshotMirror.updateFromWire (a snapshot as the primary sends it)', () => {
+  const status = { state: 'fresh', ageMs: 0, generation: 4, lastError: null, source: null } as const;
+  const cases: { name: string; wire: () => SnapshotWire | null | undefined; want: number | null }[] = [
+    { name: 'a wire text becomes the current snapshot', wire: () => snapshotToWire(snapshotOfGeneration(4)), want: 4 },
+    { name: 'null (no snapshot in the primary) clears it', wire: () => null, want: null },
+    { name: 'absent (a status-only message) keeps the one before', wire: () => undefined, want: 2 },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const mirror = new SnapshotMirror({ staleAfterMs: 75_000, unusableAfterMs: 300_000 });
+      mirror.update({ ...status, generation: 2 }, snapshotOfGeneration(2));
+      mirror.updateFromWire(status, c.wire());
+      expect(mirror.current?.generation ?? null).toBe(c.want);
+      if (c.want === 4) expect(Object.isFrozen(mirror.current!.frameworks)).toBe(true);
+    });
+  }
+});
+
+function snapshotOfGeneration(generation: number): Snapshot {
+  const source = { kind: 'file', origin: 'x' } as const;
+  return { generation, fetchedAt: 1, source, frameworks: [], agents: [], masters: [], apps: [], leader: null, clusterName: null };
+}
