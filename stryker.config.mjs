@@ -14,6 +14,8 @@ const modules = [
   'dns/records/record-set-builder.ts',
   'dns/records/labels.ts',
   'dns/records/ip-address.ts',
+  'dns/records/from-snapshot.ts',
+  'dns/records/publisher.ts',
   'cluster/store.ts',
 ];
 
@@ -27,6 +29,9 @@ export default {
   concurrency: 2,
   timeoutMS: 20_000,
   tempDirName: '.stryker-tmp',
+  // Stryker rewrites this file's outside paths with TypeScript's JS API, which TypeScript 7 no longer
+  // has; tsconfig.json has no extends or references to rewrite, so point it at a file that is not there.
+  tsconfigFile: 'tsconfig.no-rewrite.json',
   ignorePatterns: ['dist', '.gatehouse', 'reports', 'bench/results', 'node_modules'],
   cleanTempDir: 'always',
 };
