@@ -160,7 +160,7 @@ describe('RecordPublisher: what reaches the sinks', () => {
 
   // Each variant of the base set must count as a change (a new serial handed to the sinks), and a
   // set with the same records built anew must not: the fingerprint decides both.
-  const base: Spec = { 'web.mesos.': { ips: ['10.0.0.1', 'fd00::1'], srv: [['web.mesos.', 8080]] }, 'db.mesos.': { ips: ['10.0.0.2'] } };
+  const base: Spec = { 'web.mesos.': { ips: ['10.0.0.1', 'fd00::1', '1::1'], srv: [['web.mesos.', 8080]] }, 'db.mesos.': { ips: ['10.0.0.1', '10.0.0.2'] } };
   const variants: { name: string; spec: Spec; changed: boolean }[] = [
     { name: 'the same records, built anew', spec: structuredClone(base), changed: false },
     { name: 'an A value changed', spec: { ...base, 'db.mesos.': { ips: ['10.0.0.3'] } }, changed: true },
@@ -168,7 +168,14 @@ describe('RecordPublisher: what reaches the sinks', () => {
     { name: 'an SRV port changed', spec: { ...base, 'web.mesos.': { ips: ['10.0.0.1', 'fd00::1'], srv: [['web.mesos.', 8081]] } }, changed: true },
     { name: 'an SRV target changed', spec: { ...base, 'web.mesos.': { ips: ['10.0.0.1', 'fd00::1'], srv: [['db.mesos.', 8080]] } }, changed: true },
     { name: 'a name renamed', spec: { 'web.mesos.': base['web.mesos.']!, 'dc.mesos.': { ips: ['10.0.0.2'] } }, changed: true },
-    { name: 'an A value moved to another name', spec: { 'web.mesos.': { ips: ['fd00::1'], srv: [['web.mesos.', 8080]] }, 'db.mesos.': { ips: ['10.0.0.1', '10.0.0.2'] } }, changed: true },
+    {
+      name: 'an A value moved to another name',
+      spec: { 'web.mesos.': { ips: ['10.0.0.1', '10.0.0.2', 'fd00::1', '1::1'], srv: [['web.mesos.', 8080]] }, 'db.mesos.': { ips: ['10.0.0.1'] } },
+      changed: true,
+    },
+    // The values of a name are joined with a separator: without it these pairs would read the same.
+    { name: 'A values that concatenate to the same text', spec: { ...base, 'db.mesos.': { ips: ['10.0.0.11', '0.0.0.2'] } }, changed: true },
+    { name: 'AAAA values that concatenate to the same text', spec: { ...base, 'web.mesos.': { ips: ['10.0.0.1', 'fd00::11', '::1'], srv: [['web.mesos.', 8080]] } }, changed: true },
     { name: 'an SRV added', spec: { ...base, 'db.mesos.': { ips: ['10.0.0.2'], srv: [['db.mesos.', 5432]] } }, changed: true },
   ];
   for (const v of variants) {
@@ -295,6 +302,7 @@ describe('RecordPublisher: withdrawing the zone (withdrawWhenUnusable)', () => {
     publisher.start();
     vi.advanceTimersByTime(30_000);
     store.publish(snapshotWith(['10.0.0.1'], T0));
+    store.publish(snapshotWith(['10.0.0.1'], T0)); // unchanged records
     vi.advanceTimersByTime(30_000);
     expect(sink.availability).toEqual([]);
     expect(sink.given.map((g) => g.generation)).toEqual([1]);
