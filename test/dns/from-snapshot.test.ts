@@ -27,7 +27,12 @@ const task = (on: Agent, t: { ports?: number[]; netinfo?: string[]; discovery?: 
   labels: [],
   resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
   discovery: t.discovery
-    ? { name: t.discovery.name, visibility: 'FRAMEWORK', labels: [], ports: t.discovery.ports.map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })) }
+    ? {
+        name: t.discovery.name,
+        visibility: 'FRAMEWORK',
+        labels: [],
+        ports: t.discovery.ports.map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })),
+      }
     : null,
   vipLabels: [],
   ips: { netinfo: t.netinfo ?? [], docker: [], mesos: [], host: on.ips },
@@ -204,5 +209,10 @@ describe('buildRecordSet: what mutation testing found unchecked', () => {
 
 /** The names the leader always gets: leader., master. and the _leader SRVs. */
 function leaderNames(ip: string, type: 'A' | 'AAAA' = 'A'): string[] {
-  return [`leader.mesos. ${type} ${ip}`, `master.mesos. ${type} ${ip}`, '_leader._tcp.mesos. SRV leader.mesos.:5050', '_leader._udp.mesos. SRV leader.mesos.:5050'];
+  return [
+    `leader.mesos. ${type} ${ip}`,
+    `master.mesos. ${type} ${ip}`,
+    '_leader._tcp.mesos. SRV leader.mesos.:5050',
+    '_leader._udp.mesos. SRV leader.mesos.:5050',
+  ];
 }

@@ -175,7 +175,11 @@ describe('RecordPublisher: what reaches the sinks', () => {
     },
     // The values of a name are joined with a separator: without it these pairs would read the same.
     { name: 'A values that concatenate to the same text', spec: { ...base, 'db.mesos.': { ips: ['10.0.0.11', '0.0.0.2'] } }, changed: true },
-    { name: 'AAAA values that concatenate to the same text', spec: { ...base, 'web.mesos.': { ips: ['10.0.0.1', 'fd00::11', '::1'], srv: [['web.mesos.', 8080]] } }, changed: true },
+    {
+      name: 'AAAA values that concatenate to the same text',
+      spec: { ...base, 'web.mesos.': { ips: ['10.0.0.1', 'fd00::11', '::1'], srv: [['web.mesos.', 8080]] } },
+      changed: true,
+    },
     { name: 'an SRV added', spec: { ...base, 'db.mesos.': { ips: ['10.0.0.2'], srv: [['db.mesos.', 5432]] } }, changed: true },
   ];
   for (const v of variants) {

@@ -126,7 +126,8 @@ function summary(verdict: Verdict): string {
         d.kind === 'proxy' ? `proxy ${d.upstreams.map((u) => u.host).join(',')}${d.upstreamPath}`
         : d.kind === 'error' ? `error ${d.status} ${d.code}: ${d.description}`
         : d.kind;
-      return `route ${verdict.label} ${verdict.path}${verdict.search} as ${verdict.caller?.uid ?? '-'}: ${what}${verdict.fileRoute ? ` (file ${verdict.fileRoute.name})` : ''}`;
+      const file = verdict.fileRoute ? ` (file ${verdict.fileRoute.name})` : '';
+      return `route ${verdict.label} ${verdict.path}${verdict.search} as ${verdict.caller?.uid ?? '-'}: ${what}${file}`;
     }
   }
 }
@@ -158,8 +159,14 @@ const cases: Case[] = [
   { name: 'an early redirect on the fast path goes to the plain one', url: '/mesos', via: 'fast', want: 'slow' },
   { name: 'no early redirect on the upgrade path', url: '/mesos', via: 'upgrade', want: 'unauthorized /mesos ERR_AUTHN_TOKEN_MISSING' },
   // 4. file routes and 5. authentication
-  { name: 'an auth: none route needs no token (the prefix stripped)', url: '/open/a?q', want: 'route file:open /open/a?q as -: proxy 127.0.0.1:9004/a (file open)' },
-  { name: 'an auth: none route on the fast path, no token', url: '/open/a', via: 'fast', want: 'route file:open /open/a as -: proxy 127.0.0.1:9004/a (file open)' },
+  {
+    name: 'an auth: none route needs no token (the prefix stripped)', url: '/open/a?q',
+    want: 'route file:open /open/a?q as -: proxy 127.0.0.1:9004/a (file open)',
+  },
+  {
+    name: 'an auth: none route on the fast path, no token', url: '/open/a', via: 'fast',
+    want: 'route file:open /open/a as -: proxy 127.0.0.1:9004/a (file open)',
+  },
   { name: 'an auth: none route without its trailing slash: upstream /', url: '/open', want: 'route file:open /open as -: proxy 127.0.0.1:9004/ (file open)' },
   { name: 'a route that needs a token, without one', url: '/team/a', want: 'unauthorized /team/a ERR_AUTHN_TOKEN_MISSING' },
   {
@@ -169,8 +176,14 @@ const cases: Case[] = [
     want: 'unauthorized /team/a ERR_AUTHN_SIGNATURE_INVALID',
   },
   { name: 'a token that cannot be read', url: '/team/a', headers: () => bearer('not-a-token'), want: 'unauthorized /team/a ERR_AUTHN_TOKEN_MALFORMED' },
-  { name: 'allow by group: a member by the users file (prefix kept)', url: '/team/a', headers: alice, want: 'route file:team /team/a as alice: proxy 127.0.0.1:9004/team/a (file team)' },
-  { name: 'allow by group: a service account by the users file', url: '/team/a', headers: () => bearer(token({ uid: 'robot' })), want: 'route file:team /team/a as robot: proxy 127.0.0.1:9004/team/a (file team)' },
+  {
+    name: 'allow by group: a member by the users file (prefix kept)', url: '/team/a', headers: alice,
+    want: 'route file:team /team/a as alice: proxy 127.0.0.1:9004/team/a (file team)',
+  },
+  {
+    name: 'allow by group: a service account by the users file', url: '/team/a', headers: () => bearer(token({ uid: 'robot' })),
+    want: 'route file:team /team/a as robot: proxy 127.0.0.1:9004/team/a (file team)',
+  },
   {
     name: 'allow by group: not a member',
     url: '/team/a',
@@ -195,10 +208,19 @@ const cases: Case[] = [
     headers: () => bearer(token({ uid: 'bob', groups: ['team'] }, 'other')),
     want: 'route file:team /team/a as bob: proxy 127.0.0.1:9004/team/a (file team)',
   },
-  { name: 'the longest prefix wins (no allow there)', url: '/team/deep/x', headers: carol, want: 'route file:team-deep /team/deep/x as carol: proxy 127.0.0.1:9009/x (file team-deep)' },
-  { name: 'a path that is the route without its slash matches it', url: '/team', headers: alice, want: 'route file:team /team as alice: proxy 127.0.0.1:9004/team (file team)' },
+  {
+    name: 'the longest prefix wins (no allow there)', url: '/team/deep/x', headers: carol,
+    want: 'route file:team-deep /team/deep/x as carol: proxy 127.0.0.1:9009/x (file team-deep)',
+  },
+  {
+    name: 'a path that is the route without its slash matches it', url: '/team', headers: alice,
+    want: 'route file:team /team as alice: proxy 127.0.0.1:9004/team (file team)',
+  },
   { name: 'a path that only starts like a route does not match it', url: '/teamwork', headers: alice, want: 'no-route /teamwork as alice' },
-  { name: "a service route: the service's running task", url: '/svc/a', headers: alice, want: 'route file:svc /svc/a as alice: proxy 10.0.0.1:31001/a (file svc)' },
+  {
+    name: "a service route: the service's running task", url: '/svc/a', headers: alice,
+    want: 'route file:svc /svc/a as alice: proxy 10.0.0.1:31001/a (file svc)',
+  },
   {
     name: 'a service route without a running task',
     url: '/gone/a',
@@ -209,8 +231,14 @@ const cases: Case[] = [
   { name: 'an authenticated own endpoint on the fast path goes to the plain one', url: '/metadata', via: 'fast', headers: alice, want: 'slow' },
   { name: 'an own endpoint with a token', url: '/metadata?x', headers: alice, want: 'own /metadata?x as alice' },
   { name: 'an own endpoint without a token', url: '/metadata', want: 'unauthorized /metadata ERR_AUTHN_TOKEN_MISSING' },
-  { name: 'an own endpoint on the upgrade path is routed like any path', url: '/metadata', via: 'upgrade', headers: alice, want: 'no-route /metadata as alice' },
-  { name: 'the status endpoint without a status to show is routed like any path', url: '/gatehouse/v1/status', headers: alice, want: 'no-route /gatehouse/v1/status as alice' },
+  {
+    name: 'an own endpoint on the upgrade path is routed like any path', url: '/metadata', via: 'upgrade', headers: alice,
+    want: 'no-route /metadata as alice',
+  },
+  {
+    name: 'the status endpoint without a status to show is routed like any path', url: '/gatehouse/v1/status', headers: alice,
+    want: 'no-route /gatehouse/v1/status as alice',
+  },
   {
     name: 'the status endpoint with a status to show',
     url: '/gatehouse/v1/status',
@@ -268,7 +296,9 @@ describe('RequestPipeline.decide', () => {
 
   it('a service route with no snapshot yet: 503, no task', async () => {
     const verdict = await pipeline({}, null).decide({ url: '/svc/a', headers: alice() }, 'plain');
-    expect(summary(verdict)).toBe('route file:svc /svc/a as alice: error 503 ERR_GATEWAY_SERVICE_UNAVAILABLE: route svc: no running task of service web (file svc)');
+    expect(summary(verdict)).toBe(
+      'route file:svc /svc/a as alice: error 503 ERR_GATEWAY_SERVICE_UNAVAILABLE: route svc: no running task of service web (file svc)',
+    );
   });
 
   it('groupsOf: claimed groups that are strings, with the users file for the own issuer, each once', () => {

@@ -80,7 +80,11 @@ const TEN_DEEP = 'a/b/c/d/e/f/g/h/i/j';
 
 describe('resolveService: each rule', () => {
   const cases: { name: string; path: string; want: { plain: string; upstreams: string[]; rewriteUrls?: boolean } | null }[] = [
-    { name: 'a Marathon app by its id: every distinct address once', path: 'web/x', want: { plain: 'web', upstreams: ['http://10.0.0.1:31001/', 'http://10.0.0.1:31002/'] } },
+    {
+      name: 'a Marathon app by its id: every distinct address once',
+      path: 'web/x',
+      want: { plain: 'web', upstreams: ['http://10.0.0.1:31001/', 'http://10.0.0.1:31002/'] },
+    },
     { name: 'a nested app id: grp/app is the task app.grp', path: 'grp/app/x', want: { plain: 'grp/app', upstreams: ['http://10.0.0.1:31010/'] } },
     { name: 'the reversed name is not the app', path: 'app/grp/x', want: null },
     { name: 'a Marathon task without an app id: by its name', path: 'plain/', want: { plain: 'plain', upstreams: ['http://10.0.0.1:31020/'] } },
