@@ -249,6 +249,22 @@ const cases: Case[] = [
   { name: 'the VIP list without a VIP range is routed like any path', url: '/net/v1/vips', headers: alice, want: 'no-route /net/v1/vips as alice' },
   { name: 'the VIP list with a VIP range', url: '/net/v1/vips', headers: alice, options: { vipRange: '11.0.0.0/8' }, want: 'own /net/v1/vips as alice' },
   { name: "dcos-net's node list", url: '/net/v1/nodes', headers: alice, want: 'own /net/v1/nodes as alice' },
+  { name: 'the route list', url: '/gatehouse/v1/routes', headers: alice, want: 'own /gatehouse/v1/routes as alice' },
+  { name: 'the build info', url: '/pkgpanda/active.buildinfo.full.json', headers: alice, want: 'own /pkgpanda/active.buildinfo.full.json as alice' },
+  { name: 'the VIP list on the fast path goes to the plain one', url: '/net/v1/vips', via: 'fast', headers: alice, want: 'slow' },
+  {
+    name: "allow by group: the own issuer's caller the users file does not know has no groups",
+    url: '/team/a',
+    headers: () => bearer(token({ uid: 'dave' })),
+    want: 'route file:team /team/a as dave: error 403 ERR_GATEWAY_FORBIDDEN: dave is not allowed here (requires group team) (file team)',
+  },
+  {
+    name: 'no route table (the built-ins alone)',
+    url: '/mesos/x',
+    headers: alice,
+    options: { routes: undefined },
+    want: 'route mesos /mesos/x as alice: proxy 10.0.0.9:5050/x',
+  },
   { name: 'a task log', url: '/system/v1/agent/S0/logs/v2/task/web.1', headers: alice, want: 'own /system/v1/agent/S0/logs/v2/task/web.1 as alice' },
   { name: 'a metrics path', url: '/system/v1/agent/S0/metrics/v0/node', headers: alice, want: 'own /system/v1/agent/S0/metrics/v0/node as alice' },
   // 7. built-in routes
@@ -294,6 +310,11 @@ describe('RequestPipeline.decide', () => {
     expect(summary(await p.decide({ url: '/team/a', headers }, 'plain'))).toMatch(/^unauthorized \/team\/a ERR_AUTHN_/);
   });
 
+  it('no token: the refusal says how to get one', async () => {
+    const verdict = await pipeline().decide({ url: '/team/a', headers: {} }, 'plain');
+    expect(verdict.kind === 'unauthorized' && verdict.error.message).toBe('no token: log in at /login, or send Authorization: token=<jwt>');
+  });
+
   it('a service route with no snapshot yet: 503, no task', async () => {
     const verdict = await pipeline({}, null).decide({ url: '/svc/a', headers: alice() }, 'plain');
     expect(summary(verdict)).toBe(
@@ -305,6 +326,7 @@ describe('RequestPipeline.decide', () => {
     const p = pipeline();
     expect(p.groupsOf({ uid: 'alice', issuer: OWN_ISSUER, expiresAt: null, claims: { groups: ['team', 'x', 3] } })).toEqual(['team', 'x']);
     expect(p.groupsOf({ uid: 'robot', issuer: OWN_ISSUER, expiresAt: null, claims: {} })).toEqual(['team']);
+    expect(p.groupsOf({ uid: 'dave', issuer: OWN_ISSUER, expiresAt: null, claims: {} })).toEqual([]);
     expect(p.groupsOf({ uid: 'alice', issuer: 'other-issuer', expiresAt: null, claims: { groups: 'team' } })).toEqual([]);
   });
 });
