@@ -66,7 +66,7 @@ const TYPE_NAME: Record<number, string> = { 1: 'A', 2: 'NS', 6: 'SOA', 28: 'AAAA
 /** A reply in one line: rcode, id, flags, then each section's records. */
 function summary(reply: Buffer): string {
   const p = Packet.parse(reply);
-  const h = p.header as Record<string, number>;
+  const h = p.header as unknown as Record<string, number>;
   const flags = ['aa', 'tc', 'rd', 'ra', 'ad', 'cd'].filter((f) => h[f]).join(',');
   const rr = (r: Record<string, any>) => {
     const value =
