@@ -10,7 +10,7 @@ import { SignJWT, decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LoginLimiter, loadOrCreateSigningKey, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
-import { quickPasswordHash } from '../support/premade-authn.js';
+import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 
 const ci = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const deploy = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -33,6 +33,8 @@ const users: UsersFile = {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-login-answers-'));
+  // The worker's shared test key: this file is not about creating one (signing-key.test.ts is).
+  await writeSigningKey(join(dir, 'key.pem'));
   key = (await loadOrCreateSigningKey(join(dir, 'key.pem'))).key;
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
