@@ -31,9 +31,22 @@ const RECORDS: Record<string, Partial<NameRecords>> = {
   },
   'web-a.mesos.': { a: ['10.1.0.1'], aaaa: ['fd00::a'] },
   'web-b.mesos.': { a: ['10.1.0.2'] },
-  // A target no lower-case query can name is left out of the answer (and counted as skipped).
-  '_odd._tcp.mesos.': { srv: [{ target: 'Upper.mesos.', port: 1 }, { target: 'web-b.mesos.', port: 2 }] },
+  // A target no lower-case query can name is left out of the answer (and counted as skipped); the
+  // question is longer than _web's, which shares its targets.
+  '_oddity._tcp.mesos.': {
+    srv: [
+      { target: 'Upper.mesos.', port: 1 },
+      { target: 'web-b.mesos.', port: 2 },
+      { target: 'web-a.mesos.', port: 3 },
+    ],
+  },
   'Upper.mesos.': { a: ['10.2.0.1'] },
+  // Values that are not IP literals are left out, in answers and in SRV additionals alike (an SRV
+  // additional takes a target's first A and first AAAA, as Mesos-DNS does: here both are left out).
+  'bad.mesos.': { a: ['10.0.0.300', '10.4.0.1'], aaaa: ['nope', 'fd00::4'] },
+  '_bad._tcp.mesos.': { srv: [{ target: 'bad.mesos.', port: 1 }] },
+  'A.mesos.': { a: ['10.2.0.2'] },
+  'Z.mesos.': { a: ['10.2.0.3'] },
   [`${LONG_LABEL}.mesos.`]: { a: ['10.3.0.1'] },
   [`${'x'.repeat(64)}.mesos.`]: { a: ['10.3.0.2'] },
   [LONGEST]: { a: ['10.3.0.3'] },
@@ -78,7 +91,9 @@ function summary(reply: Buffer): string {
     return `${r.name} ${r.type === 41 ? '' : `${r.ttl} `}${TYPE_NAME[r.type] ?? r.type} ${value}`;
   };
   const section = (rrs: Record<string, any>[]) => rrs.map(rr).join('; ');
-  return `rcode ${h['rcode']} id ${h['id']} ${flags} | an: ${section(p.answers)} | ns: ${section(p.authorities)} | ar: ${section(p.additionals)}`;
+  const question = p.questions.map((q: Record<string, any>) => `${q.name} ${TYPE_NAME[q.type] ?? q.type}`).join('; ');
+  const sections = `an: ${section(p.answers)} | ns: ${section(p.authorities)} | ar: ${section(p.additionals)}`;
+  return `q: ${question} | rcode ${h['rcode']} id ${h['id']} ${flags} | ${sections}`;
 }
 
 const SOA = (owner: string) => `${owner} 60 SOA ns1.mesos root.ns1.mesos 7`;
@@ -132,9 +147,11 @@ describe('AnswerTable: replies read back', () => {
     },
     {
       name: 'SRV: a target no query can name is left out',
-      q: '_odd._tcp.mesos',
+      q: '_oddity._tcp.mesos',
       type: TYPE.SRV,
-      want: 'rcode 0 id 4660 aa,rd | an: _odd._tcp.mesos 60 SRV 0 1 2 web-b.mesos | ns:  | ar: web-b.mesos 60 A 10.1.0.2',
+      want:
+        'rcode 0 id 4660 aa,rd | an: _oddity._tcp.mesos 60 SRV 0 1 2 web-b.mesos; _oddity._tcp.mesos 60 SRV 0 1 3 web-a.mesos | ns:  | ' +
+        'ar: web-b.mesos 60 A 10.1.0.2; web-a.mesos 60 A 10.1.0.1; web-a.mesos 60 AAAA fd00::a',
     },
     { name: 'the ID is echoed', q: 'one.mesos', type: TYPE.A, o: { id: 0xbeef }, want: 'rcode 0 id 48879 aa,rd | an: one.mesos 60 A 10.0.0.9 | ns:  | ar: ' },
     { name: 'RD off is echoed', q: 'one.mesos', type: TYPE.A, o: { flags: 0 }, want: 'rcode 0 id 4660 aa | an: one.mesos 60 A 10.0.0.9 | ns:  | ar: ' },
@@ -183,10 +200,10 @@ describe('AnswerTable: replies read back', () => {
     },
     {
       name: 'an OPT record after the SRV additionals',
-      q: '_odd._tcp.mesos',
+      q: '_bad._tcp.mesos',
       type: TYPE.SRV,
       o: { optSize: 1232 },
-      want: 'rcode 0 id 4660 aa,rd | an: _odd._tcp.mesos 60 SRV 0 1 2 web-b.mesos | ns:  | ar: web-b.mesos 60 A 10.1.0.2;  OPT udp 1232',
+      want: 'rcode 0 id 4660 aa,rd | an: _bad._tcp.mesos 60 SRV 0 1 1 bad.mesos | ns:  | ar:  OPT udp 1232',
     },
     {
       name: 'a legacy wildcard (web.*.mesos is web.mesos; the owner cleaned)',
@@ -199,6 +216,43 @@ describe('AnswerTable: replies read back', () => {
       q: () => Buffer.concat([query('x', TYPE.A).subarray(0, 12), Buffer.from([5, 119, 101, 98, 46, 97, 5, ...Buffer.from('mesos'), 0, 0, 1, 0, 1])]),
       type: TYPE.A,
       want: `rcode 3 id 4660 aa,rd | an:  | ns: ${SOA('web.a.mesos')} | ar: `,
+    },
+    {
+      name: 'SOA of an unknown name: NOERROR with the SOA',
+      q: 'nope.mesos',
+      type: TYPE.SOA,
+      want: `rcode 0 id 4660 aa,rd | an:  | ns: ${SOA('nope.mesos')} | ar: `,
+    },
+    {
+      name: 'TXT of a name with SRV records: NODATA',
+      q: '_web._tcp.mesos',
+      type: 16,
+      want: `rcode 0 id 4660 aa,rd | an:  | ns: ${SOA('_web._tcp.mesos')} | ar: `,
+    },
+    { name: 'TXT of a name with A and AAAA records: NODATA', q: 'web.mesos', type: 16, want: `rcode 0 id 4660 aa,rd | an:  | ns: ${SOA('web.mesos')} | ar: ` },
+    {
+      name: 'TXT of the name after one with SRV records: NODATA',
+      q: 'web-a.mesos',
+      type: 16,
+      want: `rcode 0 id 4660 aa,rd | an:  | ns: ${SOA('web-a.mesos')} | ar: `,
+    },
+    {
+      name: "SRV: a target's first address that is not an IP literal is left out of the additionals",
+      q: '_bad._tcp.mesos',
+      type: TYPE.SRV,
+      want: 'rcode 0 id 4660 aa,rd | an: _bad._tcp.mesos 60 SRV 0 1 1 bad.mesos | ns:  | ar: ',
+    },
+    {
+      name: 'SRV asked in mixed case (encoded for it): the same',
+      q: '_BAD._tcp.mesos',
+      type: TYPE.SRV,
+      want: 'rcode 0 id 4660 aa,rd | an: _BAD._tcp.mesos 60 SRV 0 1 1 bad.mesos | ns:  | ar: ',
+    },
+    {
+      name: 'AAAA asked in mixed case: values that are not IP literals left out',
+      q: 'BAD.mesos',
+      type: TYPE.AAAA,
+      want: 'rcode 0 id 4660 aa,rd | an: bad.mesos 60 AAAA fd00::4 | ns:  | ar: ',
     },
     {
       name: 'a label of 63 characters',
@@ -217,7 +271,8 @@ describe('AnswerTable: replies read back', () => {
   for (const c of cases) {
     it(c.name, () => {
       const table = newTable(c.zone);
-      expect(summary(ask(table, typeof c.q === 'string' ? c.q : c.q(), c.type, c.o))).toBe(c.want);
+      const asked = typeof c.q === 'string' ? `${c.q} ${TYPE_NAME[c.type] ?? c.type}` : 'web.a.mesos A';
+      expect(summary(ask(table, typeof c.q === 'string' ? c.q : c.q(), c.type, c.o))).toBe(`q: ${asked} | ${c.want}`);
     });
   }
 
@@ -240,9 +295,10 @@ describe('AnswerTable: which names it answers', () => {
 
   it('counts: the names it holds, and the values left out (the SRV target no query can name)', () => {
     const table = newTable();
-    // Every name above but the six no query can name (255 characters, a label of 64, upper case, a
-    // space, DEL, an empty label) and the one without its trailing dot.
-    expect([table.size, table.skipped]).toEqual([Object.keys(RECORDS).length - 7, 1]);
+    // Every name above but the eight no query can name (255 characters, a label of 64, upper case
+    // three times, a space, DEL, an empty label) and the one without its trailing dot; skipped: the
+    // SRV target and bad.mesos.'s two values that are not IP literals.
+    expect([table.size, table.skipped]).toEqual([Object.keys(RECORDS).length - 9, 3]);
   });
 
   const inZone: [string, boolean][] = [
@@ -251,6 +307,7 @@ describe('AnswerTable: which names it answers', () => {
     ['a.b.mesos', true],
     ['amesos', false],
     ['mesos.com', false],
+    ['a.mesox', false],
     ['esos', false],
     ['', false],
   ];
@@ -287,9 +344,30 @@ describe('AnswerTable: rotations', () => {
     expect(replies[4]).toEqual(replies[1]);
   });
 
-  it('a single value never rotates', () => {
+  it("a single value never rotates, nor moves the others' rotation on", () => {
     const table = newTable();
     expect([1, 2].map(() => order(ask(table, 'one.mesos', TYPE.A)))).toEqual(['10.0.0.9', '10.0.0.9']);
+    expect(order(ask(table, 'web.mesos', TYPE.A))).toBe('10.0.0.1 10.0.0.2 10.0.0.3');
+  });
+
+  it('an SRV rotation leaves out targets no query can name, as the first does', () => {
+    const table = newTable();
+    expect([1, 2, 3].map(() => order(ask(table, '_oddity._tcp.mesos', TYPE.SRV)))).toEqual(['2 3', '3 2', '2 3']);
+  });
+
+  it('the rotations of two SRV names are kept apart (name 0 and name 4)', () => {
+    const srv = (port: number) => ({ a: [], aaaa: [], srv: [1, 2, 3].map((i) => ({ target: 'web-a.mesos.', port: port + i })) });
+    const address = { a: ['10.1.0.1'], aaaa: [], srv: [] };
+    const names = new Map<string, NameRecords>([
+      ['_zero._tcp.mesos.', srv(100)],
+      ['web-a.mesos.', address],
+      ['b.mesos.', address],
+      ['c.mesos.', address],
+      ['_four._tcp.mesos.', srv(400)],
+    ]);
+    const table = new AnswerTable({ names }, TEST_ZONE, 7);
+    const asked = ['_zero', '_zero', '_zero', '_four', '_four', '_four'].map((n) => order(ask(table, `${n}._tcp.mesos`, TYPE.SRV)));
+    expect(asked).toEqual(['101 102 103', '102 103 101', '103 101 102', '401 402 403', '402 403 401', '403 401 402']);
   });
 });
 
@@ -316,6 +394,17 @@ describe('AnswerTable: truncation', () => {
         });
       }
     }
+  }
+
+  // Single values (no rotation) of names past the first: the pre-encoded reply sits inside the table.
+  for (const [name, type] of [['one.mesos', TYPE.A], ['web-a.mesos', TYPE.AAAA]] as const) {
+    it(`${name} ${TYPE_NAME[type]}: cut like the per-query reply at every limit`, () => {
+      const table = newTable();
+      const full = ask(table, name, type).length;
+      for (let limit = 20; limit <= full + 2; limit++) {
+        expect({ limit, ...shape(ask(table, name, type, { limit })) }).toEqual({ limit, ...shape(ask(table, name, type, { limit, qclass: 3 })) });
+      }
+    });
   }
 
   it('SRV: the whole reply at exactly the limit is not cut; one byte less drops the additionals first, with TC', () => {
