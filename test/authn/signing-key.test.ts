@@ -3,7 +3,7 @@
 // a refusal naming the file for anything that is not an RSA private key or cannot be read or created.
 // One RSA key is generated for the whole file; the other keys are small EC ones.
 import { generateKeyPairSync } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,7 +60,7 @@ describe('loadOrCreateSigningKey: the file mode', () => {
 
 describe('loadOrCreateSigningKey: refusals name the file', () => {
   const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const cases: { name: string; setup: () => Promise<string>; message: (path: string) => string }[] = [
+  const cases: { name: string; setup: () => Promise<string>; message: (path: string) => string; cause: boolean }[] = [
     {
       name: 'not PEM',
       setup: async () => {
@@ -69,6 +69,7 @@ describe('loadOrCreateSigningKey: refusals name the file', () => {
         return file;
       },
       message: (path) => `authn.signingKey: ${path} is not a PEM private key`,
+      cause: true,
     },
     {
       name: 'an EC key',
@@ -78,6 +79,7 @@ describe('loadOrCreateSigningKey: refusals name the file', () => {
         return file;
       },
       message: (path) => `authn.signingKey: ${path} holds a ec key; the signing key must be RSA (RS256)`,
+      cause: false,
     },
     {
       name: 'a directory where the file should be',
@@ -87,6 +89,7 @@ describe('loadOrCreateSigningKey: refusals name the file', () => {
         return path;
       },
       message: (path) => `authn.signingKey: cannot read ${path}: EISDIR`,
+      cause: true,
     },
     {
       name: 'a file where its directory should be',
@@ -96,6 +99,18 @@ describe('loadOrCreateSigningKey: refusals name the file', () => {
         return join(file, 'signing-key.pem');
       },
       message: (path) => `authn.signingKey: cannot read ${path}: ENOTDIR`,
+      cause: true,
+    },
+    {
+      // Never created through a link (it could point anywhere): the file is opened to create it only.
+      name: 'a dangling symbolic link where the file should be',
+      setup: async () => {
+        const path = join(dir, 'link.pem');
+        await symlink(join(dir, 'nowhere.pem'), path);
+        return path;
+      },
+      message: (path) => `authn.signingKey: cannot create ${path}: EEXIST`,
+      cause: true,
     },
   ];
   for (const c of cases) {
@@ -103,7 +118,8 @@ describe('loadOrCreateSigningKey: refusals name the file', () => {
       const path = await c.setup();
       const error = await loadOrCreateSigningKey(path).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(AuthnError);
-      expect([(error as AuthnError).code, (error as AuthnError).message]).toEqual(['ERR_AUTHN_KEY_FILE', c.message(path)]);
+      const { code, message, cause } = error as AuthnError;
+      expect([code, message, cause instanceof Error]).toEqual(['ERR_AUTHN_KEY_FILE', c.message(path), c.cause]);
     });
   }
 });
