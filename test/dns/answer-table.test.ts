@@ -271,8 +271,9 @@ describe('AnswerTable: replies read back', () => {
   for (const c of cases) {
     it(c.name, () => {
       const table = newTable(c.zone);
-      const asked = typeof c.q === 'string' ? `${c.q} ${TYPE_NAME[c.type] ?? c.type}` : 'web.a.mesos A';
-      expect(summary(ask(table, typeof c.q === 'string' ? c.q : c.q(), c.type, c.o))).toBe(`q: ${asked} | ${c.want}`);
+      const msg = typeof c.q === 'string' ? c.q : c.q();
+      const asked = `${typeof msg === 'string' ? msg : (parseQuery(msg) as ParsedQuery).name} ${TYPE_NAME[c.type] ?? c.type}`;
+      expect(summary(ask(table, msg, c.type, c.o))).toBe(`q: ${asked} | ${c.want}`);
     });
   }
 
