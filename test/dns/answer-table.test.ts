@@ -8,7 +8,7 @@ import dns2 from 'dns2';
 import { describe, expect, it } from 'vitest';
 import type { NameRecords, ZoneOptions } from '../../dns/records/record-set.js';
 import { AnswerTable } from '../../dns/server/answer-table.js';
-import { parseQuery, TYPE, type ParsedQuery } from '../../dns/wire/format.js';
+import { parseQuery, skipName, TYPE, type ParsedQuery } from '../../dns/wire/format.js';
 import { query } from '../support/dns-client.js';
 import { TEST_ZONE } from '../support/dns-server.js';
 
@@ -45,6 +45,9 @@ const RECORDS: Record<string, Partial<NameRecords>> = {
   // additional takes a target's first A and first AAAA, as Mesos-DNS does: here both are left out).
   'bad.mesos.': { a: ['10.0.0.300', '10.4.0.1'], aaaa: ['nope', 'fd00::4'] },
   '_bad._tcp.mesos.': { srv: [{ target: 'bad.mesos.', port: 1 }] },
+  '_bad2._tcp.mesos.': { srv: [{ target: 'bad.mesos.', port: 1 }, { target: 'web-b.mesos.', port: 2 }] },
+  // Three answers in a reply that does not start the table.
+  'three.mesos.': { a: ['10.5.0.1', '10.5.0.2', '10.5.0.3'] },
   'A.mesos.': { a: ['10.2.0.2'] },
   'Z.mesos.': { a: ['10.2.0.3'] },
   [`${LONG_LABEL}.mesos.`]: { a: ['10.3.0.1'] },
@@ -97,6 +100,18 @@ function summary(reply: Buffer): string {
 }
 
 const SOA = (owner: string) => `${owner} 60 SOA ns1.mesos root.ns1.mesos 7`;
+
+/** Walks every record by its RDLENGTH: it must end exactly at the reply's end (dns2 reads SRV data by its fields). */
+function recordsByLength(reply: Buffer): number {
+  const count = reply.readUInt16BE(6) + reply.readUInt16BE(8) + reply.readUInt16BE(10);
+  let at = skipName(reply, 12) + 4;
+  for (let i = 0; i < count; i++) {
+    at = skipName(reply, at);
+    at += 10 + reply.readUInt16BE(at + 8);
+  }
+  expect(at).toBe(reply.length);
+  return count;
+}
 
 describe('AnswerTable: replies read back', () => {
   const cases: { name: string; q: string | (() => Buffer); type: number; o?: Ask; zone?: ZoneOptions; want: string }[] = [
@@ -336,6 +351,9 @@ describe('AnswerTable: rotations', () => {
   it('SRV answers rotate, each rotation with valid name pointers and the same additionals; a rotation is encoded once', () => {
     const table = newTable();
     const replies = [1, 2, 3, 4, 5].map(() => ask(table, '_web._tcp.mesos', TYPE.SRV));
+    // 12 header + 21 question; SRVs of 26, 26 and 20 bytes (a target written once, then pointed at:
+    // `web-a` and a pointer to the question's `mesos`); additionals of 16 (A) and 28 (AAAA) bytes.
+    expect(replies.map((r) => [r.length, recordsByLength(r)])).toEqual(Array(5).fill([165, 6]));
     expect(replies.map(order)).toEqual(['31000 31001 31002', '31001 31002 31000', '31002 31000 31001', '31000 31001 31002', '31001 31002 31000']);
     for (const reply of replies) {
       const p = Packet.parse(reply);
@@ -349,6 +367,13 @@ describe('AnswerTable: rotations', () => {
     const table = newTable();
     expect([1, 2].map(() => order(ask(table, 'one.mesos', TYPE.A)))).toEqual(['10.0.0.9', '10.0.0.9']);
     expect(order(ask(table, 'web.mesos', TYPE.A))).toBe('10.0.0.1 10.0.0.2 10.0.0.3');
+  });
+
+  it("an SRV rotation leaves out a target's first address that is not an IP literal, as the first does", () => {
+    const table = newTable();
+    const replies = [1, 2].map(() => Packet.parse(ask(table, '_bad2._tcp.mesos', TYPE.SRV)));
+    expect(replies.map((p) => p.answers.map((a: any) => a.port).join(' '))).toEqual(['1 2', '2 1']);
+    expect(replies.map((p) => p.additionals.map((a: any) => `${a.name} ${a.address}`).join('; '))).toEqual(['web-b.mesos 10.1.0.2', 'web-b.mesos 10.1.0.2']);
   });
 
   it('an SRV rotation leaves out targets no query can name, as the first does', () => {
@@ -396,6 +421,14 @@ describe('AnswerTable: truncation', () => {
       }
     }
   }
+
+  it('three answers in a reply inside the table (a fresh table: the first rotation): cut like the per-query reply at every limit', () => {
+    const full = ask(newTable(), 'three.mesos', TYPE.A).length;
+    for (let limit = 20; limit <= full + 2; limit++) {
+      const fast = shape(ask(newTable(), 'three.mesos', TYPE.A, { limit }));
+      expect({ limit, ...fast }).toEqual({ limit, ...shape(ask(newTable(), 'three.mesos', TYPE.A, { limit, qclass: 3 })) });
+    }
+  });
 
   // Single values (no rotation) of names past the first: the pre-encoded reply sits inside the table.
   for (const [name, type] of [['one.mesos', TYPE.A], ['web-a.mesos', TYPE.AAAA]] as const) {
