@@ -7,13 +7,22 @@ const modules = [
   'authn/token-extraction.ts',
   'authn/policy.ts',
   'authn/login-limiter.ts',
+  'authn/login.ts',
+  'authn/password-hash.ts',
+  'authn/signing-key.ts',
   'gateway/normalize-path.ts',
   'gateway/request-rules.ts',
   'gateway/builtin-routes.ts',
+  'gateway/pipeline.ts',
+  'gateway/route-table.ts',
+  'gateway/service-resolver.ts',
   'dns/server/answer-sections.ts',
+  'dns/server/answer-table.ts',
   'dns/records/record-set-builder.ts',
   'dns/records/labels.ts',
   'dns/records/ip-address.ts',
+  'dns/records/from-snapshot.ts',
+  'dns/records/publisher.ts',
   'cluster/store.ts',
 ];
 
@@ -27,6 +36,9 @@ export default {
   concurrency: 2,
   timeoutMS: 20_000,
   tempDirName: '.stryker-tmp',
+  // Stryker rewrites this file's outside paths with TypeScript's JS API, which TypeScript 7 no longer
+  // has; tsconfig.json has no extends or references to rewrite, so point it at a file that is not there.
+  tsconfigFile: 'tsconfig.no-rewrite.json',
   ignorePatterns: ['dist', '.gatehouse', 'reports', 'bench/results', 'node_modules'],
   cleanTempDir: 'always',
 };

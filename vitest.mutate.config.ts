@@ -6,7 +6,15 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     // users.test.ts runs the built binary (`gatehouse token`, `user add`): not a unit test of a mutant.
-    exclude: ['test/authn/users.test.ts'],
+    // The others read the config schemas' validators, compiled into dist/ at build time, which
+    // Stryker's sandbox does not copy: they would fail its first run, and with it the whole run.
+    exclude: [
+      'test/authn/users.test.ts',
+      'test/authn/service-accounts.test.ts',
+      'test/authn/trust-config.test.ts',
+      'test/gateway/admin-router-quirks.test.ts',
+      'test/gateway/route-files.test.ts',
+    ],
     // MUTATE_TESTS=a.test.ts,b.test.ts: only the tests that guard the mutated module (a bounded run on a shared machine).
     include: process.env['MUTATE_TESTS']?.split(',') ?? [
       'test/authn/**/*.test.ts',

@@ -100,6 +100,9 @@ export function parseRouteFile(text: string, file: string): { routes: FileRoute[
     if (shadowed && raw.path.startsWith('/'))
       fail(at('path'), `"${raw.path}" would shadow the built-in ${raw.path === '/' ? 'pages at /' : `prefix ${shadowed}`}`);
     if ((raw.to === undefined) === (raw.service === undefined)) fail(['routes', i], 'give exactly one of to (URLs) or service (a service of the cluster)');
+    // Without a token there is no caller to hold against `allow`: the route would be open to everyone.
+    if (raw.auth === 'none' && (raw.allow?.uid?.length || raw.allow?.groups?.length))
+      fail(at('allow'), 'allow needs auth: required (with auth: none there is no caller to check, and everyone would pass)');
     const to: URL[] = [];
     for (const [j, text] of (Array.isArray(raw.to) ? raw.to : raw.to ? [raw.to] : []).entries()) {
       try {

@@ -33,7 +33,13 @@ export class RecordPublisher {
   #serial = 0;
   #unsubscribe: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
-  #withdrawnFor: string | null = null;
+  /**
+   * Why the sinks were last told the zone is withdrawn (null: served). The kind, not the reason's
+   * text: that names the snapshot's age, which grows at every check. Undefined until the first check
+   * tells them, since a gatehouse-mode server starts withdrawn: a first check that finds the zone
+   * usable must say so.
+   */
+  #withdrawnFor: 'no-snapshot' | 'unusable' | 'no-records' | null | undefined = undefined;
   /** The zone has served answers since start: a withdrawal after that is news, the wait before it is not. */
   #servedOnce = false;
   #fingerprint = '';
@@ -87,6 +93,8 @@ export class RecordPublisher {
     this.#records = records;
     if (unchanged) {
       this.#options.logger.debug({ generation: snapshot.generation, serial: this.#serial }, 'DNS records unchanged');
+      // A fresh snapshot with the same answers (a cluster back after an outage) serves the zone now, not at the next check.
+      if (this.#options.withdrawWhenUnusable) this.#checkUsable();
       return;
     }
     this.#fingerprint = fingerprint;
@@ -102,13 +110,18 @@ export class RecordPublisher {
 
   #checkUsable(): void {
     const status = this.#options.feed.status();
-    const reason =
-      status.state === 'empty' ? 'no cluster snapshot yet'
-      : !isUsable(status.state) ? `cluster snapshot is ${Math.round((status.ageMs ?? 0) / 1000)}s old (past cluster.unusableAfter)`
-      : this.#records === null ? 'no DNS records built yet'
+    const withdrawnFor =
+      status.state === 'empty' ? 'no-snapshot'
+      : !isUsable(status.state) ? 'unusable'
+      : this.#records === null ? 'no-records'
       : null;
-    if (reason === this.#withdrawnFor) return;
-    this.#withdrawnFor = reason;
+    if (withdrawnFor === this.#withdrawnFor) return;
+    this.#withdrawnFor = withdrawnFor;
+    const reason =
+      withdrawnFor === 'no-snapshot' ? 'no cluster snapshot yet'
+      : withdrawnFor === 'unusable' ? `cluster snapshot is ${Math.round((status.ageMs ?? 0) / 1000)}s old (past cluster.unusableAfter)`
+      : withdrawnFor === 'no-records' ? 'no DNS records built yet'
+      : null;
     for (const sink of this.#options.sinks) sink.setUnavailable(reason);
     if (reason === null) {
       if (this.#servedOnce) this.#options.logger.info('DNS zone serving again');

@@ -64,6 +64,21 @@ describe('normalizePath: what mutation testing found unchecked', () => {
   }
 });
 
+// Added from the full run of normalize-path.ts with only this file (TESTING.md): empty segments and the
+// trailing slash on the slow path had no case here.
+describe('normalizePath: empty segments and the trailing slash on the slow path', () => {
+  const cases: [string, string, string][] = [
+    ['a doubled slash collapses', '/a//b', '/a/b'],
+    ['a leading doubled slash collapses', '//a', '/a'],
+    ['a doubled slash at the end leaves one trailing slash', '/a/b//', '/a/b/'],
+    ['a trailing slash is kept when another segment needed decoding', '/a/%62/', '/a/b/'],
+    ['.. back to the root is the root', '/a/..', '/'],
+  ];
+  for (const [name, url, path] of cases) {
+    it(`${name}: ${url} -> ${path}`, () => expect(normalizePath(url)).toEqual({ path, search: '' }));
+  }
+});
+
 describe('encodePath: a decoded path made safe for a request line and headers again', () => {
   const cases: [string, string, string][] = [
     ['plain segments unchanged', '/a/b-c_d.e~f', '/a/b-c_d.e~f'],

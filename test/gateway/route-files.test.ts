@@ -54,6 +54,11 @@ describe('parseRouteFile', () => {
       yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    timeout: soon\n',
       want: 'r.yaml:5:14: routes[0].timeout: must be a duration such as 90s, 5m, 5d, or a number of seconds, got string "soon"',
     },
+    {
+      name: 'allow with auth: none (no caller to check: the route would be open to everyone)',
+      yaml: 'routes:\n  - name: a\n    path: /a/\n    to: http://x\n    auth: none\n    allow: { groups: [ops] }\n',
+      want: 'routes[0].allow: allow needs auth: required (with auth: none there is no caller to check, and everyone would pass)',
+    },
     { name: 'YAML syntax', yaml: 'routes:\n  - name: [\n', want: 'r.yaml:3:1:' },
   ];
   for (const c of table) it(c.name, () => expect(parseRouteFile(c.yaml, 'r.yaml').problems.map(formatProblem).join('\n')).toContain(c.want));
