@@ -23,7 +23,6 @@ const task = (on: Agent, t: { ports?: number[]; netinfo?: string[]; discovery?: 
   frameworkId: 'fw',
   agentId: on.id,
   state: 'TASK_RUNNING',
-  statuses: [],
   labels: [],
   resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
   discovery: t.discovery

@@ -63,7 +63,7 @@ const SNAPSHOT: SnapshotData = {
     {
       id: 'fw-m', name: 'marathon', pid: null, hostname: 'm', ips: [], active: true, webuiUrl: null,
       tasks: [{
-        id: 'web.1', name: 'web', frameworkId: 'fw-m', agentId: 'S0', state: 'TASK_RUNNING', statuses: [], labels: [],
+        id: 'web.1', name: 'web', frameworkId: 'fw-m', agentId: 'S0', state: 'TASK_RUNNING', labels: [],
         resources: { cpus: 0, mem: 0, disk: 0, ports: [31001] }, discovery: null, vipLabels: [],
         ips: { netinfo: [], docker: [], mesos: [], host: ['10.0.0.1'] }, health: 'unknown', appId: '/web',
       }],

@@ -24,7 +24,6 @@ const task = (t: TaskSpec): Task => ({
   frameworkId: 'fw',
   agentId: t.on ?? 'S0',
   state: 'TASK_RUNNING',
-  statuses: [],
   labels: Object.entries(t.labels ?? {}).map(([key, value]): Label => ({ key, value })),
   resources: { cpus: 0, mem: 0, disk: 0, ports: t.ports ?? [] },
   discovery: t.discoveryPorts
