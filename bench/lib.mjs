@@ -1,7 +1,7 @@
 // What every benchmark script needs: tools on PATH, a temp dir and child processes that go away with the
 // run (however it ends), ports below the ephemeral range, waiting for a listener, and wrk's numbers.
 import { spawn, execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -125,4 +125,46 @@ export async function wrk(url, { connections, seconds, headers = [] }) {
     non2xx: Number(/Non-2xx or 3xx responses: (\d+)/.exec(stdout)?.[1] ?? 0),
     socketErrors: /Socket errors: (.*)/.exec(stdout)?.[1] ?? '',
   };
+}
+
+/**
+ * A fresh directory `<parent>/<name>` with a `gatehouse run` config on the embedded cluster, like the
+ * end-to-end tests' (every listener on port 0, every file in the dir); `tasks` > 0 adds one app of that
+ * many `sleep` tasks. Returns the config's path.
+ */
+export function embeddedConfig(parent, name, { workers = 1, ports, dnsHttp = false, tasks = 0 }) {
+  const dir = join(parent, name);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'apps.d'), { recursive: true });
+  mkdirSync(join(dir, 'routes.d'));
+  if (tasks > 0) writeFileSync(join(dir, 'apps.d', 'sleepers.yaml'), `id: /sleepers\ninstances: ${tasks}\ncpus: 0.1\nmem: 16\ncmd: exec sleep 600\n`);
+  const at = (file) => JSON.stringify(join(dir, file));
+  const lines = [
+    'cluster:',
+    '  source: local',
+    '  local:',
+    `    apps: ${at('apps.d')}`,
+    `    workDir: ${at('work')}`,
+    '    http: 127.0.0.1:0',
+    `    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "${ports}" }`,
+    'dns:',
+    '  listen: 127.0.0.1:0',
+    `  http: ${dnsHttp ? '127.0.0.1:0' : '""'}`,
+    'gateway:',
+    '  listen: 127.0.0.1:0',
+    `  workers: ${workers}`,
+    `  routes: ${at('routes.d')}`,
+    'authn:',
+    `  signingKey: ${at('key.pem')}`,
+    `  users: ${at('users.yaml')}`,
+  ];
+  writeFileSync(join(dir, 'gatehouse.yaml'), `${lines.join('\n')}\n`);
+  return join(dir, 'gatehouse.yaml');
+}
+
+/** utime + stime of a process in ms, from /proc (USER_HZ = 100 on Linux). */
+export function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }

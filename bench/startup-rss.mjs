@@ -4,9 +4,9 @@
 // memory (VmRSS) and its own CPU (/proc). Targets alternate start by start.
 //
 //   npm run build && node bench/startup-rss.mjs [--runs 5] [--settle 6] [--node /path/to/node] [--baseline DIR]
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchRun, execFileAsync, median, printed, root, sleep, stop } from './lib.mjs';
+import { benchRun, cpuMs, embeddedConfig, execFileAsync, median, printed, root, sleep, stop } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -18,46 +18,12 @@ const settleMs = Number(option('settle', '6')) * 1000;
 const node = option('node', process.execPath);
 const baseline = option('baseline', null);
 const TASKS = [0, 10];
-const TICK_MS = 10; // USER_HZ = 100 on Linux
 
 const run = benchRun('gatehouse-bench-startup-rss-');
 const env = { ...process.env, LOG_FORMAT: 'json', NODE_COMPILE_CACHE: join(run.dir, 'compile-cache') };
 
-function freshConfig(name, tasks) {
-  const dir = join(run.dir, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'apps.d'), { recursive: true });
-  mkdirSync(join(dir, 'routes.d'));
-  if (tasks > 0) writeFileSync(join(dir, 'apps.d', 'sleepers.yaml'), `id: /sleepers\ninstances: ${tasks}\ncpus: 0.1\nmem: 16\ncmd: exec sleep 600\n`);
-  const at = (file) => JSON.stringify(join(dir, file));
-  const lines = [
-    'cluster:',
-    '  source: local',
-    '  local:',
-    `    apps: ${at('apps.d')}`,
-    `    workDir: ${at('work')}`,
-    '    http: 127.0.0.1:0',
-    '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "21600-21649" }',
-    'dns:',
-    '  listen: 127.0.0.1:0',
-    '  http: ""',
-    'gateway:',
-    '  listen: 127.0.0.1:0',
-    '  workers: 1',
-    `  routes: ${at('routes.d')}`,
-    'authn:',
-    `  signingKey: ${at('key.pem')}`,
-    `  users: ${at('users.yaml')}`,
-  ];
-  writeFileSync(join(dir, 'gatehouse.yaml'), `${lines.join('\n')}\n`);
-  return join(dir, 'gatehouse.yaml');
-}
+const freshConfig = (name, tasks) => embeddedConfig(run.dir, name, { tasks, ports: '21600-21649' });
 
-const cpuMs = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-};
 const rssMb = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 const children = (pid) =>
   readdirSync(`/proc/${pid}/task`).flatMap((task) =>

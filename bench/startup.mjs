@@ -8,9 +8,9 @@
 // workers the primary reaped), and at "gatehouse is running" each process's own from /proc. One start
 // of each case is run first and not counted: it fills Node's module compile cache (Node >= 22.1), which
 // lives in this run's temp dir.
-import { readFileSync, mkdirSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { benchRun, execFileAsync, median, printed, requireTools, root, stop } from './lib.mjs';
+import { benchRun, cpuMs, embeddedConfig, execFileAsync, median, printed, requireTools, root, stop } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -25,45 +25,10 @@ const compareCache = args.includes('--compare-cache');
 requireTools(['/usr/bin/time'], 'apt-get install -y time');
 
 const run = benchRun('gatehouse-bench-startup-');
-const TICK_MS = 10; // USER_HZ = 100 on Linux
 const env = { ...process.env, LOG_FORMAT: 'json', NODE_COMPILE_CACHE: join(run.dir, 'compile-cache') };
 
-/** A fresh directory with a config like the end-to-end tests' (every listener on port 0, files in the dir). */
-function freshConfig(name, workers) {
-  const dir = join(run.dir, name);
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(join(dir, 'apps.d'), { recursive: true });
-  mkdirSync(join(dir, 'routes.d'));
-  const at = (file) => JSON.stringify(join(dir, file));
-  const lines = [
-    'cluster:',
-    '  source: local',
-    '  local:',
-    `    apps: ${at('apps.d')}`,
-    `    workDir: ${at('work')}`,
-    '    http: 127.0.0.1:0',
-    '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "21500-21549" }',
-    'dns:',
-    '  listen: 127.0.0.1:0',
-    '  http: 127.0.0.1:0',
-    'gateway:',
-    '  listen: 127.0.0.1:0',
-    `  workers: ${workers}`,
-    `  routes: ${at('routes.d')}`,
-    'authn:',
-    `  signingKey: ${at('key.pem')}`,
-    `  users: ${at('users.yaml')}`,
-  ];
-  writeFileSync(join(dir, 'gatehouse.yaml'), `${lines.join('\n')}\n`);
-  return join(dir, 'gatehouse.yaml');
-}
+const freshConfig = (name, workers) => embeddedConfig(run.dir, name, { workers, ports: '21500-21549', dnsHttp: true });
 
-/** utime + stime of a process in ms, from /proc. */
-function cpuMs(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
-}
 
 function childPids(pid) {
   const found = [];
