@@ -16,10 +16,11 @@ import { tokenFor } from '../support/token.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** `state` says what was seen instead, when the wait fails (a flaky run must say why). */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000, state?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${state ? ` (${state()})` : ''}`);
     await sleep(20);
   }
 }
@@ -185,7 +186,11 @@ for (const { engine, workers } of setups) {
           client.write('POST /open/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
           uploaders.push(client);
         }
-        await until(() => upstream.stats.uploadsOpen >= 256, 'the uploads reaching the upstream');
+        await until(() => upstream.stats.uploadsOpen >= 256, 'the uploads reaching the upstream', 10_000, () => {
+          const ended = uploaders.filter((c) => c.ended || c.closed);
+          const answers = ended.flatMap((c) => c.responses().map((x) => x.status));
+          return `${upstream.stats.uploadsOpen} open at the upstream; ${ended.length} uploaders closed, answered ${JSON.stringify(answers.slice(0, 10))}`;
+        });
         const victims = [
           get('/open/victim-get'),
           'POST /open/victim-post HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello',
