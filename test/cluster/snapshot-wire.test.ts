@@ -80,8 +80,12 @@ describe('snapshot wire form', () => {
     `;
     const out = execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { encoding: 'utf8' });
     const { clone, wire } = JSON.parse(out) as Record<string, number>;
-    // Measured: two thirds (3.0 against 4.6 MB at 5,000 tasks; before tasks shared their DiscoveryInfo, half).
+    // Measured on Node 20: two thirds (3.0 against 4.6 MB at 5,000 tasks; before tasks shared their
+    // DiscoveryInfo, half). Node 22+'s V8 clones frozen arrays as arrays, not dictionaries: there the two
+    // hold about the same (1.95 against 2.0 MB at 3,000 tasks), and the gain is one serialization for
+    // all workers instead of one each: not more than the clone there (5% for the GC's noise).
+    const nodeMajor = Number(process.versions.node.split('.')[0]);
     expect(clone, out).toBeGreaterThan(0);
-    expect(wire, out).toBeLessThan(clone! * 0.8);
+    expect(wire, out).toBeLessThanOrEqual(clone! * (nodeMajor < 22 ? 0.8 : 1.05));
   });
 });

@@ -37,7 +37,7 @@ beforeAll(async () => {
   // The shipped config with its relative paths, only the listeners moved to free ports (outside the copy).
   const shipped = await readFile(join(repo, 'config', 'gatehouse.yaml'), 'utf8');
   config = join(dir, 'ports.yaml');
-  await writeFile(config, shipped.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:0').replace(/ports: "31000-32000"/, 'ports: "41300-41330"'));
+  await writeFile(config, shipped.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:0').replace(/ports: "31000-32000"/, 'ports: "22300-22330"'));
 }, 60_000);
 
 afterAll(async () => {

@@ -23,9 +23,9 @@ beforeAll(async () => {
   await cp(join(REPO_ROOT, 'config'), join(dir, 'config'), { recursive: true, filter: (source) => !source.endsWith('users.yaml') });
   const file = join(dir, 'config', 'gatehouse.yaml');
   const shipped = await readFile(file, 'utf8');
-  const moved = shipped.replace(/^(\s*(?:listen|http): )127\.0\.0\.1:\d+/gm, '$1127.0.0.1:0').replace('ports: "31000-32000"', 'ports: "41400-41430"');
+  const moved = shipped.replace(/^(\s*(?:listen|http): )127\.0\.0\.1:\d+/gm, '$1127.0.0.1:0').replace('ports: "31000-32000"', 'ports: "22400-22430"');
   expect(moved.match(/127\.0\.0\.1:0/g)).toHaveLength(4); // dns.listen, dns.http, gateway.listen, cluster.local.http
-  expect(moved).toContain('41400-41430');
+  expect(moved).toContain('22400-22430');
   await writeFile(file, moved);
   gatehouse = startGatehouseProcess(['run'], { cwd: dir });
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
@@ -61,6 +61,6 @@ it('log in with the printed admin password, then /service/hello/ answers from a 
   expect(dashboard).toContain('routes.d/example.yaml'); // the shipped route file, though it has no routes
   const answer = await until(() => fetch(`${gateway}/service/hello/`, { headers: { cookie } }), (r) => r.status === 200, 20_000);
   expect(await answer.text()).toMatch(
-    /^hello from hello\.[0-9a-f-]+ on 127\.0\.0\.1:414[0-3]\d\npath \/\nforwarded for 127\.0\.0\.1, prefix \/service\/hello\n$/,
+    /^hello from hello\.[0-9a-f-]+ on 127\.0\.0\.1:224[0-3]\d\npath \/\nforwarded for 127\.0\.0\.1, prefix \/service\/hello\n$/,
   );
 }, 40_000);

@@ -90,15 +90,29 @@ async function npmStart(test: TestContext, dir: string, onTerminal: boolean): Pr
   });
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   if (!(await until(async () => running, (ok) => ok, 30_000))) throw new Error(`gatehouse did not start:\n${output}`);
-  const tree = await until(async () => {
+  const liveTree = async (): Promise<Proc[]> => {
     const procs = await descendants(child.pid!);
     seen.push(...procs.filter((p) => !seen.some((s) => s.pid === p.pid && s.startTime === p.startTime)));
     return procs;
-  }, (procs) => procs.filter((p) => p.cmdline.startsWith('sleep 600')).length === INSTANCES, 30_000);
+  };
+  await until(liveTree, (procs) => procs.filter((p) => p.cmdline.startsWith('sleep 600')).length === INSTANCES, 30_000);
+  // Every task listens too (gateway, DNS, DNS API, cluster API, agent, and one port per task). The tree
+  // is read again at each look: a task that failed (its port held by another socket, say) comes back
+  // as a new process, and that is the one that listens. The task ports are below the kernel's
+  // ephemeral range (32768 and up), where no client socket of a test running beside can hold them.
+  const { tree } = await until(
+    async () => {
+      const procs = await liveTree();
+      return { tree: procs, ports: await listeningPorts(procs) };
+    },
+    (now) => now.ports.length >= INSTANCES + 5,
+    30_000,
+  ).catch((error: unknown) => {
+    const taskLines = output.split('\n').filter((line) => /task/i.test(line)).slice(-10);
+    throw new Error(`not every task listens: ${String(error)}\nthe task lines of the log:\n${taskLines.join('\n')}`);
+  });
   const gatehouse = tree.find((p) => p.cmdline.includes('bin/gatehouse run'))!;
   expect(gatehouse).toBeDefined();
-  // Every task listens too (gateway, DNS, DNS API, cluster API, agent, and one port per task).
-  await until(() => listeningPorts(tree), (ports) => ports.length >= INSTANCES + 5, 30_000);
   return { child, exited, tree, gatehouse, send: (text) => child.stdin!.write(text) };
 }
 
@@ -128,7 +142,7 @@ const cases: Case[] = [
 // Each case has its own project copy, task port range and process tree. They run one after another:
 // run together, five npm start trees at once timed out on two cores.
 describe('npm start stops without leaving tasks, ports or cgroups', () => {
-  it.for(cases.map((c, i) => ({ ...c, ports: `${41000 + i * 20}-${41019 + i * 20}` })))('$name', { timeout: 60_000 }, async (c, test) => {
+  it.for(cases.map((c, i) => ({ ...c, ports: `${22000 + i * 20}-${22019 + i * 20}` })))('$name', { timeout: 60_000 }, async (c, test) => {
     const dir = await project(c.name.replace(/\W+/g, '-'), { workers: c.workers, isolation: 'auto', ports: c.ports });
     const started = await npmStart(test, dir, c.onTerminal ?? false);
     const ports = await listeningPorts(started.tree);
@@ -139,10 +153,10 @@ describe('npm start stops without leaving tasks, ports or cgroups', () => {
   });
 
   it.for([
-    { name: 'with namespaces and cgroups where the host allows them', isolation: 'auto' as const, workers: 2, ports: '41200-41219' },
+    { name: 'with namespaces and cgroups where the host allows them', isolation: 'auto' as const, workers: 2, ports: '22200-22219' },
     // Gateway workers are not tasks: how they go with their SIGKILLed primary does not depend on the
     // isolation of tasks, and the case above checks it; one worker here saves two process starts.
-    { name: 'as plain processes (isolation: none)', isolation: 'none' as const, workers: 1, ports: '41220-41239' },
+    { name: 'as plain processes (isolation: none)', isolation: 'none' as const, workers: 1, ports: '22220-22239' },
   ])(
     'SIGKILL of the Gatehouse process, $name: its tasks end, at the latest when it starts again',
     { timeout: 90_000 },

@@ -148,8 +148,10 @@ describe.each([
       expect((await fresh(port, 'GET', `/burst-${BURST}/`, { authorization: `token=${token}` })).status).toBe(502);
       expect((await fresh(port, 'GET', `/burst-${BURST - 1}/`, { authorization: `token=${token}` })).status).toBe(404);
     }
-    await gatehouse.waitForLog((l) => gatehouse.logs.indexOf(l) >= lineCount && l.msg === 'request' && l['route'] === 'login');
-    for (const line of gatehouse.logs.slice(lineCount)) if (line.msg === 'request' && line['route'] === 'login') served.add(line['pid']);
+    // Access lines are written in batches per process: wait for all 16 logins, not the first batch.
+    const logins = () => gatehouse.logs.slice(lineCount).filter((line) => line.msg === 'request' && line['route'] === 'login');
+    await gatehouse.waitForLog(() => logins().length >= 16);
+    for (const line of logins()) served.add(line['pid']);
     expect(served.size).toBe(workers);
   }, 60_000);
 });
