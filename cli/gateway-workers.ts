@@ -25,7 +25,6 @@ import {
   type ComponentLogSource,
 } from '../gateway/index.js';
 import type { UsersSource } from './users-feed.js';
-import { GATEWAY_WORKER_V8_FLAGS } from './heap-limits.js';
 import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
 export interface GatewayWorkersOptions {
@@ -75,7 +74,6 @@ export class GatewayWorkers {
       exitedEarly: (message) => new GatewayError('ERR_GATEWAY_WORKER', message),
       drainMessage: { kind: 'gatehouse:drain' } satisfies ToWorker,
       drainTimeoutMs: options.config.gateway.shutdownTimeoutMs + 1000,
-      v8Flags: GATEWAY_WORKER_V8_FLAGS,
     });
   }
 

@@ -39,8 +39,6 @@ export interface WorkerPoolOptions<Started> {
   /** Sent to every worker by close(); the worker then finishes what it serves and exits. */
   readonly drainMessage: unknown;
   readonly drainTimeoutMs: number;
-  /** V8 flags for this pool's workers, after the primary's own (`process.execArgv`). */
-  readonly v8Flags?: readonly string[];
 }
 
 const MAX_BACKOFF_MS = 30_000;
@@ -116,7 +114,7 @@ export class WorkerPool<Started> {
       // Before the first fork only: Node reads the policy once. Set per fork, the entry file lets
       // pools of different workers share node:cluster.
       cluster.schedulingPolicy = accept === 'shared' ? cluster.SCHED_NONE : cluster.SCHED_RR;
-      cluster.setupPrimary({ exec: entry, args: [], serialization: 'advanced', execArgv: [...process.execArgv, ...(this.#options.v8Flags ?? [])] });
+      cluster.setupPrimary({ exec: entry, args: [], serialization: 'advanced', execArgv: process.execArgv });
       const worker = cluster.fork();
       slot.worker = worker;
       slot.startedAt = Date.now();

@@ -186,12 +186,6 @@ describe('gateway.workers: 2', () => {
     expect(await listeningHolders(r.port, [r.gatehouse.child.pid!, ...workers])).toEqual([r.gatehouse.child.pid]);
   });
 
-  it('workers run with a young generation of at most 4 MB semi-spaces (V8 grows it to 16 MB and keeps it after a snapshot)', async () => {
-    const workers = workerPids(r.gatehouse.logs);
-    expect(workers).toHaveLength(2);
-    for (const pid of workers) expect((await readFile(`/proc/${pid}/cmdline`, 'utf8')).split('\0')).toContain('--max-semi-space-size=4');
-  });
-
   it('a new snapshot reaches every worker', async () => {
     expect((await freshGet(r.port, '/hello-app/')).status).toBe(503);
     await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(r.helloPort)));
