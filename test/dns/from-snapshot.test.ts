@@ -5,10 +5,11 @@
 // are not exactly `ip:port`). Each case lists every name the set holds, so a name created without a
 // record fails it too. The common shapes are in records.test.ts and records-synthetic.test.ts.
 import { describe, expect, it } from 'vitest';
-import type { Agent, DiscoveryPort, Framework, Master, ProcessAddress, SnapshotData, Task } from '../../cluster/index.js';
+import type { Agent, Framework, Master, ProcessAddress, SnapshotData, Task } from '../../cluster/index.js';
 import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
 import { hashTaskId } from '../../dns/records/labels.js';
 import type { RecordSet } from '../../dns/records/record-set.js';
+import { snapshotOf, taskOn, type TaskSpec } from '../support/snapshot-parts.js';
 
 const OPTIONS: RecordOptions = { domain: 'mesos', ipSources: ['netinfo', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: [] };
 
@@ -17,34 +18,12 @@ const pid = (host: string, port: number, ips = [host]): ProcessAddress => ({ raw
 const agent = (ips: string[], address: ProcessAddress | null = ips[0] ? pid(ips[0], 5051) : null): Agent => ({
   id: 'a1-S0', hostname: 'agent', pid: address, ips, active: true, resources: {}, attributes: {},
 });
-const task = (on: Agent, t: { ports?: number[]; netinfo?: string[]; discovery?: { name: string; ports: Partial<DiscoveryPort>[] } }): Task => ({
-  id: 't1',
-  name: 'web',
-  frameworkId: 'fw',
-  agentId: on.id,
-  state: 'TASK_RUNNING',
-  labels: [],
-  resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
-  discovery: t.discovery
-    ? {
-        name: t.discovery.name,
-        visibility: 'FRAMEWORK',
-        labels: [],
-        ports: t.discovery.ports.map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })),
-      }
-    : null,
-  vipLabels: [],
-  ips: { netinfo: t.netinfo ?? [], docker: [], mesos: [], host: on.ips },
-  health: 'unknown',
-  appId: null,
-});
+const task = (on: Agent, t: Omit<TaskSpec, 'on'>): Task => taskOn({ on, ...t });
 const framework = (name: string, ips: string[], tasks: Task[], address: ProcessAddress | null = null): Framework => ({
   id: `fw-${name}`, name, pid: address, hostname: 'scheduler', ips, active: true, webuiUrl: null, tasks,
 });
 const master = (ip: string, port = 5050, ips = [ip]): Master => ({ address: pid(ip, port, ips) });
-const snapshot = (parts: Partial<Pick<SnapshotData, 'agents' | 'frameworks' | 'leader' | 'masters'>>): SnapshotData => ({
-  fetchedAt: 0, source: { kind: 'file', origin: 'test' }, clusterName: null, leader: null, masters: [], agents: [], frameworks: [], apps: [], ...parts,
-});
+const snapshot = snapshotOf;
 
 /** Every name with its records as text: `name A 10.0.0.1`, `name SRV target:port`. */
 function contents(records: RecordSet): string[] {

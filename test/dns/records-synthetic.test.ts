@@ -2,11 +2,12 @@
 // without a usable character, agents without an address, every DiscoveryInfo port form, host-name
 // masters), the order /v1/enumerate shows, and a 10,000-task cluster.
 import { describe, expect, it } from 'vitest';
-import type { Agent, DiscoveryPort, Framework, IpSource, Master, SnapshotData, Task, TaskState } from '../../cluster/index.js';
+import type { Agent, Framework, Master, SnapshotData, Task } from '../../cluster/index.js';
 import { buildRecordSet, type RecordOptions } from '../../dns/records/from-snapshot.js';
 import { hashTaskId } from '../../dns/records/labels.js';
 import { flatName } from '../../dns/records/record-set-builder.js';
 import type { RecordSet } from '../../dns/records/record-set.js';
+import { snapshotOf, taskOn, type TaskSpec } from '../support/snapshot-parts.js';
 
 const OPTIONS: RecordOptions = { domain: 'mesos', ipSources: ['netinfo', 'mesos', 'host'], enforceRFC952: false, soaMname: 'ns1.mesos.', nsIps: ['127.0.0.1'] };
 
@@ -14,43 +15,12 @@ const address = (ip: string, port: number) => ({ raw: `x@${ip.includes(':') ? `[
 const agent = (id: string, ips: string[]): Agent => ({
   id, hostname: `host-${id}`, pid: ips[0] ? address(ips[0], 5051) : null, ips, active: true, resources: {}, attributes: {},
 });
-interface TaskSpec {
-  id: string;
-  name: string;
-  on: Agent;
-  state?: TaskState;
-  ports?: number[];
-  netinfo?: string[];
-  discovery?: { name: string; ports?: Partial<DiscoveryPort>[] };
-}
-const task = (t: TaskSpec): Task => ({
-  id: t.id,
-  name: t.name,
-  frameworkId: 'fw',
-  agentId: t.on.id,
-  state: t.state ?? 'TASK_RUNNING',
-  labels: [],
-  resources: { cpus: 0.1, mem: 32, disk: 0, ports: t.ports ?? [] },
-  discovery: t.discovery
-    ? {
-        name: t.discovery.name,
-        visibility: 'FRAMEWORK',
-        labels: [],
-        ports: (t.discovery.ports ?? []).map((p) => ({ number: 0, protocol: '', name: '', labels: [], ...p })),
-      }
-    : null,
-  ips: { netinfo: t.netinfo ?? [], docker: [], mesos: [], host: t.on.ips } satisfies Record<IpSource, readonly string[]>,
-  health: 'unknown',
-  appId: null,
-  vipLabels: [],
-});
+const task = (t: TaskSpec & { id: string; name: string }): Task => taskOn(t);
 const framework = (name: string, ips: string[], tasks: Task[], port: number | null = 25501): Framework => ({
   id: `fw-${name}`, name, pid: port !== null && ips[0] ? address(ips[0], port) : null, hostname: 'scheduler', ips, active: true, webuiUrl: null, tasks,
 });
 const master = (ip: string, port = 5050): Master => ({ address: address(ip, port) });
-const snapshot = (parts: Partial<Pick<SnapshotData, 'agents' | 'frameworks' | 'leader' | 'masters'>>): SnapshotData => ({
-  fetchedAt: 0, source: { kind: 'file', origin: 'test' }, clusterName: null, leader: null, masters: [], agents: [], frameworks: [], apps: [], ...parts,
-});
+const snapshot = snapshotOf;
 
 const srvOf = (records: RecordSet, name: string) => (records.names.get(name)?.srv ?? []).map((v) => `${v.target}:${v.port}`).sort();
 const enumerated = (records: RecordSet, frameworkName: string, taskName: string) =>
