@@ -70,7 +70,6 @@ export class AnswerTable {
     const w = new WireWriter(estimateSize(records.names));
     let skipped = 0;
     const targetAt = new Map<string, number>();
-    const targetBytes = new Map<string, number>();
     for (const [fqdn, entry] of records.names) {
       // Legacy raw DiscoveryInfo names may keep upper case; a lower-cased query never matches them.
       if (!isAnswerableName(fqdn)) continue;
@@ -99,7 +98,7 @@ export class AnswerTable {
         // when first asked for (#srvRotation): pre-encoding every rotation took most of the slab.
         const start =
           slot === 2
-            ? this.#writeSrv(w, name, values as SrvValue[], additional!, 0, targetAt, targetBytes)
+            ? this.#writeSrv(w, name, values as SrvValue[], additional!, 0, targetAt)
             : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, 0);
         offsets.push(start);
         lengths.push(w.length - start);
@@ -170,7 +169,7 @@ export class AnswerTable {
       const srv = entry.srv.filter((v) => isAnswerableName(v.target));
       const additional = srvAdditional(this.#names, { a: [], aaaa: [], srv }, this.#zone.ttl).filter(validAddress);
       const w = new WireWriter(512);
-      const start = this.#writeSrv(w, name, srv, additional, turn, new Map(), new Map());
+      const start = this.#writeSrv(w, name, srv, additional, turn, new Map());
       message = Buffer.from(w.buf.subarray(start, w.length));
       this.#srvRotations.set(key, message);
     }
@@ -255,7 +254,7 @@ export class AnswerTable {
    */
   #writeSrv(
     w: WireWriter, name: string, srv: readonly SrvValue[], additional: readonly ResourceRecord[], rotation: number,
-    targetAt: Map<string, number>, targetBytes: Map<string, number>,
+    targetAt: Map<string, number>,
   ): number {
     const start = w.beginMessage(false);
     this.#header(w, srv.length, additional.length);
@@ -264,8 +263,6 @@ export class AnswerTable {
     w.u16(CLASS_IN);
     const { ttl, srvWeight } = this.#zone;
     targetAt.clear();
-    // A target's bytes only point into the question: encoded in the first rotation, copied after.
-    if (rotation === 0) targetBytes.clear();
     for (let i = 0; i < srv.length; i++) {
       const v = srv[(i + rotation) % srv.length]!;
       w.u16(0xc000 | HEADER_SIZE);
@@ -281,12 +278,7 @@ export class AnswerTable {
       if (at !== undefined) w.u16(0xc000 | at);
       else {
         targetAt.set(v.target, w.length - start);
-        const from = targetBytes.get(v.target);
-        if (from === undefined) {
-          const at = w.length;
-          w.nameAgainstQuestion(v.target, name);
-          targetBytes.set(v.target, at * 256 + (w.length - at));
-        } else w.copyWithin(Math.floor(from / 256), from % 256);
+        w.nameAgainstQuestion(v.target, name);
       }
       w.patch16(lengthAt, w.length - lengthAt - 2);
     }

@@ -91,13 +91,6 @@ export class WireWriter {
     this.buf[this.length++] = v & 0xff;
   }
   bytes(b: Buffer): void { this.ensure(b.length); b.copy(this.buf, this.length); this.length += b.length; }
-  /** Appends a copy of bytes already written (at an absolute offset). */
-  copyWithin(from: number, length: number): void {
-    this.ensure(length);
-    const buf = this.buf;
-    for (let i = 0; i < length; i++) buf[this.length + i] = buf[from + i]!;
-    this.length += length;
-  }
   patch16(at: number, v: number): void {
     this.buf[at] = (v >>> 8) & 0xff;
     this.buf[at + 1] = v & 0xff;
