@@ -143,7 +143,7 @@ for (const { engine, workers } of setups) {
 
     beforeAll(async () => {
       upstream = await startUpstream();
-      r = await startGatehouse(upstream.port, engine, workers, ['bodyTimeout: 1s', 'discardBodyTimeout: 500ms', 'maxConnectionsPerAddress: 400']);
+      r = await startGatehouse(upstream.port, engine, workers, ['bodyTimeout: 3s', 'discardBodyTimeout: 500ms', 'maxConnectionsPerAddress: 400']);
     }, 40_000);
     afterAll(async () => {
       for (const client of clients) client.destroy();
@@ -176,7 +176,8 @@ for (const { engine, workers } of setups) {
 
     it('slow uploaders holding 260 connections to a proxied route: other clients of that upstream are still answered', async () => {
       const uploaders: RawClient[] = [];
-      // A byte every 300 ms: slow, but within gateway.bodyTimeout, so the uploads stay.
+      // A byte every 300 ms: slow, but well within gateway.bodyTimeout (3 s: at 1 s, a CI run starved of CPU
+      // saw 96 of the 260 uploads answered 408 between two bytes), so the uploads stay.
       const drip = setInterval(() => {
         for (const client of uploaders) client.write('x');
       }, 300);
