@@ -2,8 +2,8 @@
 // binary running the embedded cluster: log in with the admin password printed on first start, see
 // the dashboard (route files, agents, tasks with their sandbox files), follow links to the task, its
 // stdout and the index pages, watch the dashboard follow a change without a reload, log out. The
-// pages are screenshotted at a phone's width (390 px) and a laptop's (1280 px); set
-// GATEHOUSE_SCREENSHOTS=<dir> to keep the PNGs.
+// pages are checked at a phone's width (390 px) and a laptop's (1280 px); set
+// GATEHOUSE_SCREENSHOTS=<dir> to have them screenshotted there.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,15 +20,17 @@ declare const document: any, window: any, Image: any, getComputedStyle: any;
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const WIDTHS = [390, 1280] as const;
 let dir: string;
-let shots: string;
+/** Where screenshots go; none are taken unless asked for (a full-page PNG costs Chromium CPU and nothing reads it). */
+const shots = process.env['GATEHOUSE_SCREENSHOTS'];
 let gatehouse: GatehouseProcess;
 let base: string;
 let cluster: string;
 let password: string;
 let upstream: Server;
 let browser: Browser;
-// The admin's session, logged in once through the form: tests that are not about logging in start from it.
-let session: Awaited<ReturnType<BrowserContext['storageState']>>;
+// The admin's session, logged in once through the form: tests that are not about logging in open their
+// pages in it (a browser context per test cost Chromium two more renderers each).
+let session: BrowserContext;
 
 const APP = (instances: number): string => `
 id: /hello
@@ -52,8 +54,7 @@ const healthyTasks = async (): Promise<MarathonTask[]> =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-browser-'));
-  shots = process.env['GATEHOUSE_SCREENSHOTS'] ?? join(dir, 'screenshots');
-  await mkdir(shots, { recursive: true });
+  if (shots) await mkdir(shots, { recursive: true });
   upstream = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`extra ${req.url}`));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   await mkdir(join(dir, 'apps.d'));
@@ -96,8 +97,8 @@ beforeAll(async () => {
   const logInOnce = async () => {
     const { context, page } = await openPage(1280);
     await logIn(page);
-    session = await context.storageState();
-    await context.close();
+    await page.close();
+    session = context;
   };
   await Promise.all([logInOnce(), until(healthyTasks, (tasks) => tasks.length === 1, 30_000)]);
 }, 90_000);
@@ -109,10 +110,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** A page at this width that records every 404 and console error it meets; `loggedIn`: with the admin's session. */
-async function openPage(width: number, loggedIn = false): Promise<{ context: BrowserContext; page: Page; problems: string[] }> {
-  const context = await browser.newContext({ viewport: { width, height: 844 }, ...(loggedIn ? { storageState: session } : {}) });
+/**
+ * A page at this width that records every 404 and console error it meets; `loggedIn`: a page of the admin's
+ * session, else a context of its own (no cookies). `close` closes what was opened for it.
+ */
+async function openPage(width: number, loggedIn = false): Promise<{ context: BrowserContext; page: Page; problems: string[]; close(): Promise<void> }> {
+  const context = loggedIn ? session : await browser.newContext({ viewport: { width, height: 844 } });
   const page = await context.newPage();
+  if (loggedIn) await page.setViewportSize({ width, height: 844 });
   const problems: string[] = [];
   page.on('response', (r) => {
     if (r.status() === 404) problems.push(`404 ${r.url()}`);
@@ -121,7 +126,11 @@ async function openPage(width: number, loggedIn = false): Promise<{ context: Bro
     if (m.type() === 'error') problems.push(`console: ${m.text()}`);
   });
   page.on('pageerror', (e) => problems.push(`script: ${e.message}`));
-  return { context, page, problems };
+  return { context, page, problems, close: () => (loggedIn ? page.close() : context.close()) };
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
 async function logIn(page: Page): Promise<void> {
@@ -144,7 +153,7 @@ async function openDashboard(page: Page): Promise<void> {
 // check, so the test that scales the app comes after them (the next describe).
 describe.concurrent('in a browser', () => {
   it.each(WIDTHS)('at %i px the login form is aligned, fits, has an icon, and keeps the user name after a failed login', async (width) => {
-    const { context, page, problems } = await openPage(width);
+    const { context, page, problems, close } = await openPage(width);
     // Playwright does not report favicon requests; Chromium's own network events do.
     const icons: { status: number; type: string }[] = [];
     const cdp = await context.newCDPSession(page);
@@ -162,7 +171,7 @@ describe.concurrent('in a browser', () => {
     expect(decoded).toEqual({ src: `${base}/favicon.ico`, width: 32, height: 32 });
     expect(icons.length).toBeGreaterThan(0);
     expect(icons).toEqual(icons.map(() => ({ status: 200, type: 'image/x-icon' })));
-    await page.screenshot({ path: join(shots, `login-${width}.png`), fullPage: true });
+    await screenshot(page, `login-${width}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     // Labels above their fields, fields and button in one column of one width, inside the window.
     const box = async (selector: string) => (await page.locator(selector).boundingBox())!;
@@ -189,16 +198,16 @@ describe.concurrent('in a browser', () => {
     expect(await page.inputValue('input[name=uid]')).toBe(`someone-${width}`);
     expect(await page.inputValue('input[name=password]')).toBe('');
     expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
-    await page.screenshot({ path: join(shots, `login-failed-${width}.png`), fullPage: true });
+    await screenshot(page, `login-failed-${width}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
-    await context.close();
+    await close();
   }, 60_000);
 
   it.each(WIDTHS)('at %i px the dashboard lists route files, agents and tasks with sandbox links, and fits', async (width) => {
-    const { context, page, problems } = await openPage(width, true);
+    const { page, problems, close } = await openPage(width, true);
     await openDashboard(page);
-    await page.screenshot({ path: join(shots, `dashboard-${width}.png`), fullPage: true });
+    await screenshot(page, `dashboard-${width}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     const body = (await page.textContent('body'))!;
     expect(body).toContain('Logged in as admin');
@@ -220,11 +229,11 @@ describe.concurrent('in a browser', () => {
     expect(await row.locator('td[data-label=health]').textContent()).toBe('healthy');
     for (const href of ['/mesos/', '/marathon/', '/agent/']) expect(await page.locator(`header a[href="${href}"]`).count()).toBe(1);
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   }, 60_000);
 
   it('a task\'s stdout link shows what the task printed; the download link gives the file', async () => {
-    const { context, page, problems } = await openPage(1280, true);
+    const { page, problems, close } = await openPage(1280, true);
     await openDashboard(page);
     const [task] = await healthyTasks();
     const row = page.locator('tr', { hasText: task!.id });
@@ -237,7 +246,7 @@ describe.concurrent('in a browser', () => {
     await download.saveAs(saved);
     expect(await import('node:fs/promises').then((fs) => fs.readFile(saved, 'utf8'))).toBe(`stdout of ${task!.id}\n`);
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   }, 60_000);
 
   it.each([
@@ -265,12 +274,12 @@ describe.concurrent('in a browser', () => {
   ])(
     '$name, as HTML whose links work and as JSON',
     async ({ path, title, link, json }) => {
-      const { context, page, problems } = await openPage(390, true);
+      const { page, problems, close } = await openPage(390, true);
       const agent = ((await (await fetch(`${cluster}/master/slaves`)).json()) as { slaves: { id: string }[] }).slaves[0]!.id;
       const answer = await page.goto(`${base}${path}`);
       expect(answer?.status()).toBe(200);
       expect(await page.textContent('h1')).toBe(title);
-      await page.screenshot({ path: join(shots, `index${path.replaceAll('/', '-')}390.png`), fullPage: true });
+      await screenshot(page, `index${path.replaceAll('/', '-')}390`);
       expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
       const followed = await page.goto(`${base}${link(agent)}`);
       expect(followed?.status()).toBe(200);
@@ -279,13 +288,13 @@ describe.concurrent('in a browser', () => {
       expect(asJson.status()).toBe(200);
       json(await asJson.json(), agent);
       expect(problems).toEqual([]);
-      await context.close();
+      await close();
     },
     60_000,
   );
 
   it('log in, reach the service, log out, and be sent back to the login form', async () => {
-    const { context, page } = await openPage(1280);
+    const { page, close } = await openPage(1280);
     // The 401 page with the login form (the dashboard has the same h1: the status and the form tell them apart).
     const denied = await page.goto(`${base}/service/hello/`);
     expect(denied?.status()).toBe(401);
@@ -299,25 +308,25 @@ describe.concurrent('in a browser', () => {
     expect(await page.locator('input[name=password]').count()).toBe(1);
     const after = await page.goto(`${base}/service/hello/`);
     expect(after?.status()).toBe(401);
-    await context.close();
+    await close();
   }, 60_000);
 
   it('a wrong password shows the form again with a reason, and next= stays on this origin', async () => {
-    const { context, page } = await openPage(1280);
+    const { page, close } = await openPage(1280);
     await page.goto(`${base}/login?next=//evil.example/`);
     await page.fill('input[name=uid]', 'admin');
     await page.fill('input[name=password]', 'wrong');
     await page.click('button[type=submit]');
     expect(await page.textContent('.error')).toContain('login failed');
     expect(await page.getAttribute('input[name=next]', 'value')).toBe('/');
-    await context.close();
+    await close();
   }, 30_000);
 });
 
 // After the pages above: it scales the app from 1 to 2 instances.
 describe('in a browser, one after the read-only pages', () => {
   it('the dashboard follows the cluster without a reload', async () => {
-    const { context, page, problems } = await openPage(390, true);
+    const { page, problems, close } = await openPage(390, true);
     await openDashboard(page);
     const runningRows = () => page.locator('td[data-label=state]', { hasText: 'running' }).count();
     expect(await runningRows()).toBe(1);
@@ -331,9 +340,9 @@ describe('in a browser, one after the read-only pages', () => {
       { timeout: 30_000 },
     );
     expect(await page.evaluate(() => window.notReloaded)).toBe(true);
-    await page.screenshot({ path: join(shots, 'dashboard-refreshed-390.png'), fullPage: true });
+    await screenshot(page, 'dashboard-refreshed-390');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
-    await context.close();
+    await close();
   }, 60_000);
 });

@@ -1,8 +1,10 @@
 // The gateway's limits against clients that abuse a connection (issue 11, items 4, 5 and 7), end to
 // end: the real binary under both engines, with one worker and with two, raw sockets, and a
 // keep-alive upstream that counts what reaches it. Timeouts are configured short so that the tests
-// run fast; no test asserts a duration, only what happens before a bound. Setups run one after
-// another: side by side, 4 x 260 slow uploaders starved the 2-core machine past the 300 ms drip.
+// run fast; no test asserts a duration, only what happens before a bound. The five setups run side by
+// side (each has its own upstream and binary; they mostly wait on timeouts), the cases of a setup one
+// after another. With gateway.bodyTimeout at 1 s, 4 x 260 side-by-side slow uploaders once starved the
+// 2-core machine past the 300 ms drip; at 3 s the drip has a tenfold margin.
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -116,6 +118,9 @@ async function stopGatehouse(r: Running | undefined): Promise<void> {
   await rm(r.dir, { recursive: true, force: true });
 }
 
+// Sibling suites marked concurrent run at once; \`it.sequential\` keeps each suite's cases in order.
+const SIDE_BY_SIDE = { concurrent: true } as const;
+
 const get = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: t\r\n${extra}\r\n`;
 
 // Both engines in one process, and the worker path once. These limits live in each engine's
@@ -131,7 +136,7 @@ const setups = [
 ] as const;
 
 for (const { engine, workers } of setups) {
-  describe(`gateway.engine: ${engine}, workers: ${workers}`, () => {
+  describe(`gateway.engine: ${engine}, workers: ${workers}`, SIDE_BY_SIDE, () => {
     let upstream: Awaited<ReturnType<typeof startUpstream>>;
     let r: Running;
     const clients: RawClient[] = [];
@@ -151,7 +156,7 @@ for (const { engine, workers } of setups) {
       await upstream.stop();
     });
 
-    it('a body that stops arriving: 408 once gateway.bodyTimeout passes, the connection is closed and the upstream request is let go', async () => {
+    it.sequential('a body that stops arriving: 408 once gateway.bodyTimeout passes, the connection is closed and the upstream request is let go', async () => {
       const before = upstream.stats.uploadsOpen;
       const client = await open();
       client.write('POST /open/upload HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
@@ -161,7 +166,7 @@ for (const { engine, workers } of setups) {
       await until(() => upstream.stats.uploadsOpen === before, 'the upstream request ending');
     });
 
-    it('a refused request whose body trickles in and never completes (401): the answer, then the connection is closed after gateway.discardBodyTimeout', async () => {
+    it.sequential('a refused request whose body trickles in and never completes (401): the answer, then the connection is closed after gateway.discardBodyTimeout', async () => {
       const client = await open();
       client.write('POST /priv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n0123456789');
       // A byte every 200 ms: never idle long enough for a keep-alive or body timeout.
@@ -174,7 +179,7 @@ for (const { engine, workers } of setups) {
       expect(client.responses().map((x) => x.status)).toEqual([401]);
     });
 
-    it('slow uploaders holding 260 connections to a proxied route: other clients of that upstream are still answered', async () => {
+    it.sequential('slow uploaders holding 260 connections to a proxied route: other clients of that upstream are still answered', async () => {
       const uploaders: RawClient[] = [];
       // A byte every 300 ms: slow, but well within gateway.bodyTimeout (3 s: at 1 s, a CI run starved of CPU
       // saw 96 of the 260 uploads answered 408 between two bytes), so the uploads stay.
@@ -213,7 +218,7 @@ for (const { engine, workers } of setups) {
       await until(() => upstream.stats.uploadsOpen === 0, 'the uploads ending at the upstream once their clients left');
     }, 30_000);
 
-    it('1,000 pipelined GETs in one write: one at a time upstream, another client answered meanwhile, nothing more sent once the client leaves', async () => {
+    it.sequential('1,000 pipelined GETs in one write: one at a time upstream, another client answered meanwhile, nothing more sent once the client leaves', async () => {
       const stats = upstream.stats;
       stats.burstSeen = 0;
       stats.burstMaxInFlight = 0;
@@ -240,7 +245,7 @@ for (const { engine, workers } of setups) {
       expect(stats.burstMaxInFlight).toBe(1);
     }, 30_000);
 
-    it('an upgrade pipelined behind a request still in progress waits for that answer', async () => {
+    it.sequential('an upgrade pipelined behind a request still in progress waits for that answer', async () => {
       const client = await open();
       client.write(
         get('/open/slow') +
@@ -260,7 +265,7 @@ for (const { engine, workers } of setups) {
 }
 
 for (const workers of [1, 2]) {
-  describe(`gateway.maxConnectionsPerAddress and gateway.discardBodySize, workers: ${workers}`, () => {
+  describe(`gateway.maxConnectionsPerAddress and gateway.discardBodySize, workers: ${workers}`, SIDE_BY_SIDE, () => {
     let upstream: Awaited<ReturnType<typeof startUpstream>>;
     let r: Running;
 
@@ -273,7 +278,7 @@ for (const workers of [1, 2]) {
       await upstream.stop();
     });
 
-    it(`30 connections from one address: each process keeps at most 10, closes the others at once, counts them in a metric and logs it`, async () => {
+    it.sequential(`30 connections from one address: each process keeps at most 10, closes the others at once, counts them in a metric and logs it`, async () => {
       const clients: RawClient[] = [];
       try {
         for (let i = 0; i < 30; i++) clients.push(await RawClient.open(r.port));
@@ -298,7 +303,7 @@ for (const workers of [1, 2]) {
       }
     });
 
-    it('a refused request whose body keeps coming (401): the connection is closed once gateway.discardBodySize is dropped', async () => {
+    it.sequential('a refused request whose body keeps coming (401): the connection is closed once gateway.discardBodySize is dropped', async () => {
       const client = await RawClient.open(r.port);
       client.write('POST /priv/x HTTP/1.1\r\nHost: t\r\nContent-Length: 10000000\r\n\r\n');
       await client.responsesUntil(1);
