@@ -133,7 +133,8 @@ const cases: Case[] = [
   },
 ];
 
-describe('gatehouse run: start-up errors end the process with one line and exit 1 or 2', () => {
+// Each case is one short-lived process in a directory of its own: they run at once.
+describe.concurrent('gatehouse run: start-up errors end the process with one line and exit 1 or 2', () => {
   it.each(cases)('$name', async (c) => {
     const caseDir = await mkdtemp(join(dir, 'case-'));
     const file = join(caseDir, 'gatehouse.yaml');

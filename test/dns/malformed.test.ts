@@ -73,7 +73,8 @@ const cases: { name: string; packet: Buffer; expect: 'silence' | number }[] = [
   { name: 'oversized garbage (4000 bytes)', packet: Buffer.concat([header({}), Buffer.alloc(3988, 0xff)]), expect: 1 },
 ];
 
-describe('malformed UDP packets', () => {
+// Each case has its own socket, and a silent one waits out its reply timeout: they run at once.
+describe.concurrent('malformed UDP packets', () => {
   for (const c of cases) {
     it(c.name, async () => {
       const reply = await sendUdp(port, c.packet);
@@ -111,7 +112,7 @@ describe('odd but well-formed queries', () => {
   }
 });
 
-describe('malformed TCP streams', () => {
+describe.concurrent('malformed TCP streams', () => {
   it('a frame announcing more bytes than sent, then close: no reply, server fine', async () => {
     const reply = await sendTcpRaw(port, Buffer.from([0x10, 0x00, 1, 2, 3]));
     expect(reply.length).toBe(0);
