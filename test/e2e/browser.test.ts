@@ -9,15 +9,15 @@ import type { AddressInfo } from 'node:net';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
 
 // Browser globals, for the callbacks that run in the page (the project compiles without the DOM library).
 declare const document: any, window: any, Image: any, getComputedStyle: any;
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 const WIDTHS = [390, 1280] as const;
 let dir: string;
 /** Where screenshots go; none are taken unless asked for (a full-page PNG costs Chromium CPU and nothing reads it). */
@@ -77,19 +77,7 @@ beforeAll(async () => {
   ].join('\n'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   // Chromium starts while the binary does.
-  const launched = chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const launched = launchChromium();
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000))['gatewayPort']}`;
   cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
   password = (await gatehouse.waitForStderr(/Password \(shown once\): (\S+)/))[1]!;
