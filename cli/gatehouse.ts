@@ -2,7 +2,8 @@
 // DNS server and its HTTP API. Each part is started in order and closed in reverse; a failure while
 // starting closes what already started.
 import type { Logger } from 'pino';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.js';
 import { ClusterStore, createSource, type ClusterSource } from '../cluster/index.js';
 import { type GatehouseConfig } from '../config/index.js';
 import { Lifecycle } from '../core/index.js';
@@ -47,7 +48,7 @@ export async function startGatehouse(config: GatehouseConfig, logger: Logger, op
   let createdAdminPassword: string | null = null;
   try {
     const registry = new Registry();
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const store = new ClusterStore({
       staleAfterMs: config.cluster.staleAfterMs,
       unusableAfterMs: config.cluster.unusableAfterMs,

@@ -6,7 +6,8 @@
 // every process. On `drain` (or SIGTERM/SIGINT, or losing the primary) it stops accepting, lets
 // in-flight requests finish up to gateway.shutdownTimeout, and exits 0.
 import cluster from 'node:cluster';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry } from 'prom-client';
+import { collectProcessMetrics } from './process-metrics.js';
 import { Lifecycle } from '../core/index.js';
 import { GatewayError, RouteTable, SnapshotMirror, loadGatewayServer, routesFromWire } from '../gateway/index.js';
 import { isToWorker, type ComponentLogSource, type FromWorker, type GatewayStatus, type LogRecord, type ToWorker } from '../gateway/index.js';
@@ -82,7 +83,7 @@ function drain(): Promise<void> {
 async function init(message: Extract<ToWorker, { kind: 'gatehouse:init' }>): Promise<void> {
   const { config } = message;
   const logger = createLogger({ level: config.log.level, pretty: message.pretty }).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
-  collectDefaultMetrics({ register: registry });
+  collectProcessMetrics(registry);
   mirror = new SnapshotMirror({ staleAfterMs: config.cluster.staleAfterMs, unusableAfterMs: config.cluster.unusableAfterMs });
   if (pendingSnapshot) mirror.updateFromWire(pendingSnapshot.status, pendingSnapshot.snapshot);
   // Not started: it does not read gateway.routes, it serves what the primary sends.
