@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import EndToEndFirst from './test/support/sequencer.js';
 
 export default defineConfig({
   test: {
@@ -13,5 +14,6 @@ export default defineConfig({
     // module graph per file cost ~0.6 s of CPU per file (77 files), measured on the 2-core machine.
     // No test mocks modules or changes process-wide state, and every file still runs alone.
     isolate: false,
+    sequence: { sequencer: EndToEndFirst },
   },
 });
