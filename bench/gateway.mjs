@@ -1,7 +1,8 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 3] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--warmup 3] [--service] [--minimal] [--cpu-prof DIR]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 3] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--warmup 3]
+//     [--service] [--minimal] [--cpu-prof DIR]
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
 // --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
 // --minimal: also the two minimal undici proxies of bench/peers/minimal-proxy.mjs (node:http, and Node's llhttp on net);
@@ -321,7 +322,10 @@ for (const c of [64, 256]) {
 // --baseline: each Gatehouse against the baseline round by round (the two ran back to back in each
 // round), so a machine whose speed drifts between rounds moves both sides of each ratio alike.
 if (values.baseline) {
-  console.log('\n| target against baseline | connections | CPU µs per request, ratio (median of rounds) | each round | requests/s, ratio (median) | each round |\n| --- | ---: | ---: | --- | ---: | --- |');
+  console.log(
+    '\n| target against baseline | connections | CPU µs per request, ratio (median of rounds) | each round | requests/s, ratio (median) | each round |',
+  );
+  console.log('| --- | ---: | ---: | --- | ---: | --- |');
   for (const c of [64, 256]) {
     const base = results[`baseline@${c}`];
     for (const g of gatehouses.filter((g) => g.name !== 'baseline')) {
