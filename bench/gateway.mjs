@@ -1,14 +1,18 @@
 // Gateway benchmark: wrk on loopback against (1) the upstream directly, (2) nginx as a plain reverse
 // proxy with upstream keep-alive and no authentication, (3) Gatehouse checking a valid token on every
 // request. Small responses, 64 and 256 connections, alternating rounds in one run.
-//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 3] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--service] [--minimal] [--cpu-prof DIR]
+//   npm run build && node bench/gateway.mjs [--seconds 10] [--rounds 3] [--workers 1,2] [--engines lean,node] [--baseline DIR] [--warmup 3]
+//     [--service] [--minimal] [--cpu-prof DIR]
 // --workers, --engines: gateway.workers and gateway.engine, one Gatehouse per combination, all measured in the same rounds;
 // --service: the first Gatehouse is also measured on `/service/app/` (a Marathon task on the upstream's port);
 // --minimal: also the two minimal undici proxies of bench/peers/minimal-proxy.mjs (node:http, and Node's llhttp on net);
 // h2load (apt-get install -y nghttp2-client), when installed, measures latency a second time right after each wrk run
 // (same target, connections and duration), from its per-request log: here wrk's p99 at 256 connections swings
 // between runs of one target far more than h2load's does (README "Performance → Gateway").
-// --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run; --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
+// --baseline: also runs the (built) Gatehouse checkout in DIR with the first combination, as target `baseline`, for before/after in one run,
+// and prints each Gatehouse's CPU per request and requests/s as ratios to the baseline's, round by round;
+// --warmup SECONDS: the warm-up run before each measured one (default 3; 0: one 3-s warm-up per target before the first round only,
+// for many short rounds on a machine whose load drifts); --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // --operator: the case operators run, on both sides alike: access logs on (Gatehouse's JSON lines on stdout
 // into a file, nginx's `access_log` into a file, both batched: 8 KiB or 250 ms), a token from a trusted
 // issuer (RS256, `authn.trust[].publicKey` with an issuer) instead of the instance's own key, and
@@ -34,6 +38,7 @@ const { values } = parseArgs({
     minimal: { type: 'boolean', default: false },
     'cpu-prof': { type: 'string' },
     operator: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '3' },
   },
 });
 const WORKERS = values.workers.split(',').map(Number);
@@ -42,6 +47,7 @@ const PROF = values['cpu-prof'];
 const SECONDS = Number(values.seconds);
 const ROUNDS = Number(values.rounds);
 const OPERATOR = values.operator;
+const WARMUP = Number(values.warmup);
 requireTools(['wrk', 'nginx'], 'apt-get install -y wrk nginx-light');
 const H2LOAD = which('h2load');
 if (!H2LOAD) console.error('h2load is not installed (apt-get install -y nghttp2-client): latency is measured with wrk only');
@@ -261,13 +267,15 @@ async function h2load(url, connections, headers = [], seconds = SECONDS) {
 }
 
 const targets = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, SECONDS, t.pid)]));
-const warmUp = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, 3)]));
+const warmUp = Object.fromEntries(Object.entries(urls).map(([name, t]) => [name, (c) => wrk(t.url, c, t.headers, WARMUP)]));
 const results = {};
 for (const connections of [64, 256]) {
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 ? Object.keys(targets).reverse() : Object.keys(targets);
     for (const name of order) {
-      await warmUp[name](connections); // a short run first (JIT, keep-alive pools), for every target alike
+      // A short run first (JIT, keep-alive pools), for every target alike; with --warmup 0 only before the first round.
+      if (WARMUP > 0) await warmUp[name](connections);
+      else if (round === 0) await wrk(urls[name].url, connections, urls[name].headers, 3);
       const r = await targets[name](connections);
       if (H2LOAD) r.h2load = (await h2load(urls[name].url, connections, urls[name].headers)) ?? { p99Ms: NaN, meanMs: NaN, requests: 0 };
       (results[`${name}@${connections}`] ??= []).push(r);
@@ -309,6 +317,24 @@ for (const c of [64, 256]) {
     console.log(
       `| ${name} | ${c} | ${Math.round(mean(rs.map((r) => r.rps))).toLocaleString('en')} | ${(mean(rs.map((r) => r.rps)) / base).toFixed(2)}× | ${p99.toFixed(2)} ms | ${rs.map((r) => r.p99Ms.toFixed(1)).join(', ')} | ${(p99 / baseP99).toFixed(2)}× |${h2cells} ${Math.round(mean(rs.map((r) => r.cpuUsPerRequest)))} | ${rs.reduce((a, r) => a + r.non2xx, 0)} |`,
     );
+  }
+}
+// --baseline: each Gatehouse against the baseline round by round (the two ran back to back in each
+// round), so a machine whose speed drifts between rounds moves both sides of each ratio alike.
+if (values.baseline) {
+  console.log(
+    '\n| target against baseline | connections | CPU µs per request, ratio (median of rounds) | each round | requests/s, ratio (median) | each round |',
+  );
+  console.log('| --- | ---: | ---: | --- | ---: | --- |');
+  for (const c of [64, 256]) {
+    const base = results[`baseline@${c}`];
+    for (const g of gatehouses.filter((g) => g.name !== 'baseline')) {
+      const rs = results[`${g.name}@${c}`];
+      const cpu = rs.map((r, i) => r.cpuUsPerRequest / base[i].cpuUsPerRequest);
+      const rps = rs.map((r, i) => r.rps / base[i].rps);
+      const cells = (xs) => `${median(xs).toFixed(3)}× | ${xs.map((x) => x.toFixed(2)).join(', ')}`;
+      console.log(`| ${g.name} | ${c} | ${cells(cpu)} | ${cells(rps)} |`);
+    }
   }
 }
 mkdirSync(join(root, 'bench/results'), { recursive: true });

@@ -23,7 +23,7 @@ export interface GatewayParts {
   /** Gatehouse's recent log lines (the primary's ring; a worker asks the primary). */
   readonly componentLogs?: ComponentLogSource | undefined;
   /** The access log's own logger (cli/access-logger.ts) and sampling. */
-  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
+  readonly accessLog?: GatewayOptions['accessLog'];
 }
 
 export function gatewayOptions(config: GatehouseConfig, parts: GatewayParts): GatewayOptions {

@@ -43,3 +43,4 @@ export {
   type AgentMessage,
 } from './agent-call.js';
 export { RecordIoReader } from './recordio.js';
+export { describeNetworkError, httpCall, HttpCallError, type HttpAnswer, type HttpCallOptions } from './http-client.js';

@@ -21,3 +21,4 @@ export { routesFromWire, routesToWire, type WireRouteFile } from './worker-proto
 export { gatewayStatus, sameGenerations, type GatewayStatus, type Generations, type WorkerStatus } from './gateway-status.js';
 export { LogRing, type ComponentLogSource, type LogRecord } from './logs/log-ring.js';
 export { TaskSeries, type TaskSeriesOptions } from './metrics/task-series.js';
+export { accessLogLine, type AccessLineWriter, type AccessLogEntry } from './access-log.js';

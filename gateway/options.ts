@@ -5,6 +5,7 @@ import type { Registry } from 'prom-client';
 import type { AllowRule, LoginContext, TokenVerifier } from '../authn/index.js';
 import type { SnapshotView } from '../cluster/index.js';
 import type { ListenAddress } from '../config/index.js';
+import type { AccessLineWriter } from './access-log.js';
 import type { GatewayStatus } from './gateway-status.js';
 import type { ComponentLogSource } from './logs/log-ring.js';
 import type { TaskNamer } from './pages.js';
@@ -25,7 +26,8 @@ export interface GatewayOptions {
    * Where access-log lines go (its own, asynchronous logger; null: none), and the share of successful
    * (< 400) requests logged. Without it, lines go to `logger`, every one.
    */
-  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number };
+  /** `write`: lines built directly (accessLogLine) instead of through the logger's serialiser (JSON lines only). */
+  readonly accessLog?: { readonly logger: Logger | null; readonly sample: number; readonly write?: AccessLineWriter | undefined };
   readonly timeoutMs?: number;
   readonly version: string;
   /** File routes (gateway.routes); absent in tests of the built-ins alone. */

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { Dispatcher, Pool } from 'undici';
 import { requirePackage } from '../core/index.js';
-import type { LeanUpstreamClient, ResponseSink } from './http1/index.js';
+import { LeanResponse, type LeanUpstreamClient, type ResponseSink } from './http1/index.js';
 import { GATEWAY_ANSWERS, GatewayError, UpstreamError, upstreamErrorOf, type GatewayAnswerCode } from './errors.js';
 import { encodePath } from './normalize-path.js';
 import { END_TO_END } from './request-rules.js';
@@ -226,33 +226,43 @@ class ResponseWriter implements Dispatcher.DispatchHandler {
 
   onHeaders(statusCode: number, rawHeaders: Array<Buffer | string>, resume: () => void): boolean {
     if (statusCode < 200) return true; // 1xx: not forwarded (as before, with undici's request())
-    // One pass; headers named by `Connection` (rare) are removed after it.
+    // One pass into a flat name/value list (no object keyed by header names per answer); headers
+    // named by `Connection` (rare) are removed after it.
     let connection: string | string[] | undefined;
-    const out: Record<string, string | string[]> = {};
+    let pairs: string[] = [];
+    let location = -1;
+    let locations = 0;
+    let hasLength = false;
     for (let i = 0; i < rawHeaders.length; i += 2) {
       const name = rawHeaders[i]!.toString('latin1').toLowerCase();
       const value = rawHeaders[i + 1]!.toString('latin1');
       if (name === 'connection') connection = connection === undefined ? value : [...(typeof connection === 'string' ? [connection] : connection), value];
       if (HOP_BY_HOP.has(name)) continue;
-      const prior = out[name];
-      out[name] = prior === undefined ? value : typeof prior === 'string' ? [prior, value] : [...prior, value];
+      pairs.push(name, value);
     }
     const drop = hopByHop(connection);
-    if (drop !== HOP_BY_HOP) for (const name of drop) delete out[name];
+    if (drop !== HOP_BY_HOP) {
+      const kept: string[] = [];
+      for (let i = 0; i < pairs.length; i += 2) if (!drop.has(pairs[i]!)) kept.push(pairs[i]!, pairs[i + 1]!);
+      pairs = kept;
+    }
+    for (let i = 0; i < pairs.length; i += 2) {
+      if (pairs[i] === 'location') {
+        location = i + 1;
+        locations++;
+      } else if (pairs[i] === 'content-length') hasLength = true;
+    }
     const target = this.#target;
-    const location = typeof out['location'] === 'string' ? out['location'] : null;
-    // The prefix is a decoded service name: encoded, so that a name from the snapshot cannot put bytes a header may not carry into Location.
-    if (location && target.servicePrefix)
-      out['location'] = rewriteLocation(
-        location,
-        encodePath(target.servicePrefix),
-        `${target.upstream.protocol.replace(':', '')}://${this.#host}`,
-      );
+    // Only a single Location is rewritten. The prefix is a decoded service name: encoded, so that a
+    // name from the snapshot cannot put bytes a header may not carry into Location.
+    if (locations === 1 && target.servicePrefix)
+      pairs[location] = rewriteLocation(pairs[location]!, encodePath(target.servicePrefix), `${target.upstream.protocol.replace(':', '')}://${this.#host}`);
     const res = this.#res;
-    res.writeHead(statusCode, out);
+    if (res instanceof LeanResponse) res.writeHeadPairs(statusCode, pairs);
+    else res.writeHead(statusCode, headerObject(pairs));
     // A call without a timeout (an exec session) may stay quiet a long while: its head goes out now,
     // not with the first body bytes, since the client waits for it (the CLI attaches its input then).
-    if (target.timeoutMs === 0 && out['content-length'] === undefined) (res as { flushHeaders?: () => void }).flushHeaders?.();
+    if (target.timeoutMs === 0 && !hasLength) (res as { flushHeaders?: () => void }).flushHeaders?.();
     this.#resume = resume;
     return true;
   }
@@ -280,6 +290,18 @@ class ClientGoneError extends GatewayError {
   constructor() {
     super('ERR_GATEWAY_CLIENT_GONE', 'the client closed the connection');
   }
+}
+
+/** A name/value list as node:http's header object: a repeated name's values in an array, in order. */
+function headerObject(pairs: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    const value = pairs[i + 1]!;
+    const prior = out[name];
+    out[name] = prior === undefined ? value : typeof prior === 'string' ? [prior, value] : [...prior, value];
+  }
+  return out;
 }
 
 /** Admin Router's three `proxy_redirect` rules, first match wins. */

@@ -281,7 +281,9 @@ export class GatewayServer {
     if (logger === null || !logger.isLevelEnabled('info')) return;
     // Sampling keeps every failure: those are the lines an operator looks for.
     if (access && access.sample < 1 && res.statusCode < 400 && Math.random() >= access.sample) return;
-    writeAccessLog(logger, { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) });
+    const entry = { requestId, method, target, route, status: res.statusCode, bytes: bodyBytesSent(res), seconds, uid: uid ?? notedUid(res) };
+    if (access?.write) access.write(entry);
+    else writeAccessLog(logger, entry);
   }
 
   /**

@@ -56,6 +56,8 @@ interface Waiting {
 }
 /** Answer bytes held back for the end of the loop turn beyond this are written at once. */
 const SEND_NOW_BYTES = 64 * 1024;
+/** Body bytes up to this are joined to the answer's head as text rather than as Buffers. */
+const JOIN_AS_TEXT_BYTES = 4 * 1024;
 
 export class Http1Connection implements ResponseOwner, BatchedWriter {
   readonly socket: Socket;
@@ -153,7 +155,13 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
       this.#outgoingBytes = data.length;
       scheduleFlush(this);
     } else {
-      outgoing.push(data);
+      // A small body after its head is appended to it as latin1 text (byte for byte): the answer goes
+      // out as one string, with no Buffer made for the head and none to join the two.
+      const last = outgoing.length - 1;
+      const tail = outgoing[last];
+      if (typeof tail === 'string' && (typeof data === 'string' || data.length <= JOIN_AS_TEXT_BYTES))
+        outgoing[last] = tail + (typeof data === 'string' ? data : data.toString('latin1'));
+      else outgoing.push(data);
       this.#outgoingBytes += data.length;
     }
     if (this.#outgoingBytes >= SEND_NOW_BYTES) return this.#writeOutgoing();

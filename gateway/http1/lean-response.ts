@@ -82,6 +82,27 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
 
   writeHead(status: number, headers?: OutgoingHttpHeaders): this {
     if (this.headersSent) return this;
+    const pairs: string[] = [];
+    if (headers) {
+      for (const name in headers) {
+        const value = headers[name];
+        if (value === undefined) continue;
+        const lower = name.toLowerCase();
+        if (Array.isArray(value)) for (const v of value) pairs.push(lower, v);
+        else pairs.push(lower, String(value));
+      }
+    }
+    return this.writeHeadPairs(status, pairs);
+  }
+
+  /**
+   * writeHead with the headers as a flat list (name, value, name, value…; names lower-case, a name
+   * repeated for each of its values), as an upstream's answer arrives: no object keyed by header names
+   * is built per answer. writeHead hands its object's names over lower-cased: every header this
+   * engine writes goes out with a lower-case name, as HTTP/2 would have it.
+   */
+  writeHeadPairs(status: number, pairs: readonly string[]): this {
+    if (this.headersSent) return this;
     // Built first, committed after: a refused header value throws with nothing sent or changed, so
     // the handler can still answer (as with node:http).
     const method = this.#request.method;
@@ -91,21 +112,17 @@ export class LeanResponse extends EventEmitter implements ResponseSink {
     let head = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Unknown'}\r\n`;
     let hasDate = false;
     if (this.#extra) for (const [name, value] of this.#extra) head += line(name, value);
-    if (headers) {
-      for (const name in headers) {
-        const value = headers[name];
-        if (value === undefined) continue;
-        const lower = name.toLowerCase();
-        if (lower === 'connection') {
-          if (/close/i.test(String(value))) closeAfter = true;
-          continue; // written below, from what this response does
-        }
-        if (lower === 'transfer-encoding') continue; // framing is decided here
-        if (lower === 'content-length') contentLength = Number(value);
-        else if (lower === 'date') hasDate = true;
-        if (Array.isArray(value)) for (const v of value) head += line(name, v);
-        else head += line(name, String(value));
+    for (let i = 0; i < pairs.length; i += 2) {
+      const name = pairs[i]!;
+      const value = pairs[i + 1]!;
+      if (name === 'connection') {
+        if (/close/i.test(value)) closeAfter = true;
+        continue; // written below, from what this response does
       }
+      if (name === 'transfer-encoding') continue; // framing is decided here
+      if (name === 'content-length') contentLength = Number(value);
+      else if (name === 'date') hasDate = true;
+      head += line(name, value);
     }
     if (!hasDate) head += this.#owner.dateLine();
     let chunked = false;

@@ -3,6 +3,7 @@
 // file is read through the agent's files API (`/files/read`), chunk by chunk, so this works against
 // any Mesos agent, not only the embedded one.
 import type { Snapshot, SnapshotView, Task } from '../../cluster/index.js';
+import { agentGet, type AgentAnswer } from '../agent-http.js';
 import { LogRequestError, type LogTarget } from './log-request.js';
 
 /** Mesos's `/files/read` answers at most 16 pages; asking for that much is one round trip per chunk. */
@@ -117,14 +118,17 @@ function runOf(state: Json, task: Task): { directory: string; containerId: strin
 }
 
 async function agentJson(agent: URL, path: string): Promise<Json> {
-  let response: Response;
+  let response: AgentAnswer;
   try {
-    response = await fetch(new URL(path, agent), { signal: AbortSignal.timeout(AGENT_TIMEOUT_MS) });
+    response = await agentGet(new URL(path, agent), AGENT_TIMEOUT_MS);
   } catch (error) {
     throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} did not answer ${path}: ${(error as Error).message}`);
   }
-  if (response.status !== 200) throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with ${response.status}`);
-  return (await response.json()) as Json;
+  if (response.status !== 200) {
+    response.discard();
+    throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with ${response.status}`);
+  }
+  return JSON.parse(await response.text()) as Json;
 }
 
 /**
@@ -152,10 +156,9 @@ async function filesRead(file: SandboxFile, offset: number, length: number, sign
   url.searchParams.set('path', file.path);
   url.searchParams.set('offset', String(offset));
   url.searchParams.set('length', String(length));
-  const timeout = AbortSignal.timeout(AGENT_TIMEOUT_MS);
-  const response = await fetch(url, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
+  const response = await agentGet(url, AGENT_TIMEOUT_MS, signal);
   if (response.status === 404) {
-    await response.body?.cancel();
+    response.discard();
     return null;
   }
   if (response.status !== 200)
@@ -163,5 +166,5 @@ async function filesRead(file: SandboxFile, offset: number, length: number, sign
       'ERR_GATEWAY_UPSTREAM_FAILED',
       `agent ${file.agent.host} answered /files/read with ${response.status}: ${(await response.text()).trim()}`,
     );
-  return (await response.json()) as { data?: unknown; offset?: unknown };
+  return JSON.parse(await response.text()) as { data?: unknown; offset?: unknown };
 }

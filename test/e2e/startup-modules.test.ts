@@ -4,7 +4,8 @@
 // be there: the checks fail as soon as an eager import of one comes back. Also: the schemas are
 // validated by the code the build generated, never by ajv compiling them at start; and the embedded
 // cluster's own source reads it without Node's fetch (its first request loads Node's internal undici
-// and compiles llhttp's WebAssembly: ~0.2 CPU-s and ~40 MB on Node 20) and without protobufjs.
+// and compiles llhttp's WebAssembly: ~0.2 CPU-s and ~40 MB on Node 20) and without protobufjs, and
+// neither does a worker answering an agent's metrics (it asks the agent over node:http too).
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
 import { startGatehouseProcess } from '../support/gatehouse-process.js';
+import { tokenFor } from '../support/token.js';
 
 interface Loaded {
   readonly pid: number;
@@ -73,9 +75,16 @@ beforeAll(async () => {
     env: { NODE_OPTIONS: `--import ${join(dir, 'recorder.mjs')}`, GATEHOUSE_TEST_LOADED_DIR: dir },
   });
   try {
-    await gatehouse.waitForLog((line) => line.msg === 'gatehouse is running', 30_000);
+    const running = await gatehouse.waitForLog((line) => line.msg === 'gatehouse is running', 30_000);
     // The source's first snapshot came from a poll; then it subscribes (GET_MASTER, SUBSCRIBE).
     await gatehouse.waitForLog((line) => line.msg === "subscribed to the Mesos master's event stream", 10_000);
+    // A worker answers an agent's metrics, asking the agent itself (/metrics/snapshot): through
+    // node:http, so no process below may have called fetch or loaded its engine for it either.
+    const base = `http://127.0.0.1:${running['gatewayPort']}`;
+    const headers = { authorization: `token=${await tokenFor(config, 'modules-check')}` };
+    const slaves = (await (await fetch(`${base}/mesos/master/slaves`, { headers })).json()) as { slaves: { id: string }[] };
+    const metrics = await fetch(`${base}/system/v1/agent/${slaves.slaves[0]!.id}/metrics/v0/node`, { headers });
+    expect({ status: metrics.status, body: await metrics.json() }).toMatchObject({ status: 200, body: { datapoints: expect.any(Array) } });
   } finally {
     expect(await gatehouse.stop()).toBe(0);
   }
@@ -129,7 +138,7 @@ describe('a JSON-logging `gatehouse run` with two workers', () => {
     });
   }
 
-  test('no process called the global fetch or loaded its engine (the embedded cluster is read through node:http)', () => {
+  test("no process called the global fetch or loaded its engine (the embedded cluster and an agent's metrics are read through node:http)", () => {
     expect(loaded.length).toBe(3);
     for (const process of loaded) {
       expect({ fetchCalls: process.fetchCalls, internalUndici: process.internalUndici }, `pid ${process.pid}`).toEqual({ fetchCalls: 0, internalUndici: [] });

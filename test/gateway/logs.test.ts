@@ -13,6 +13,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { parseMasterState, type Snapshot, type SnapshotView } from '../../cluster/index.js';
 import { answerLogs } from '../../gateway/logs/logs-endpoint.js';
 import { LogRing } from '../../gateway/logs/log-ring.js';
+import { fetchCallsDuring } from '../support/fetch-calls.js';
 import { masterState } from '../support/master-state.js';
 
 const FW = 'fw-0000';
@@ -133,6 +134,15 @@ const get = async (
 const TASK_PATH = `/system/v1/logs/v2/task/${TASK}/file/stdout`;
 
 describe('task logs: positions and formats', () => {
+  it('asks the agent (/state, /files/read) over node:http, never through the global fetch (it loads Node\'s undici)', async () => {
+    let answer: { status: number; body: string } | null = null;
+    const calls = await fetchCallsDuring(async () => {
+      answer = await get(`${TASK_PATH}?skip=-2`);
+    });
+    expect(answer).toMatchObject({ status: 200, body: 'line 29\nline 30\n' });
+    expect(calls.filter((url) => url.startsWith(`http://127.0.0.1:${agentPort}`))).toEqual([]);
+  });
+
   const cases: { name: string; query: string; lines: string[] }[] = [
     {
       name: "the CLI's default: the last 10 lines (cursor=END&skip=-10)",

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseMasterState, type Snapshot, type SnapshotView } from '../../cluster/index.js';
 import { answerMetrics } from '../../gateway/metrics/metrics-endpoint.js';
+import { fetchCallsDuring } from '../support/fetch-calls.js';
 import { masterState } from '../support/master-state.js';
 
 const FW = 'fw-0000';
@@ -143,6 +144,16 @@ describe('against a Mesos agent without dcos-metrics', () => {
     const answer = await get(path);
     expect(answer.status).toBe(status);
     expect(answer.json).toMatchObject({ code, description: expect.stringContaining(says) });
+  });
+
+  it('asks the agent over node:http, never through the global fetch (it loads Node\'s undici into the worker)', async () => {
+    const agentOrigin = `http://127.0.0.1:${(agent.address() as AddressInfo).port}`;
+    let answers: number[] = [];
+    const calls = await fetchCallsDuring(async () => {
+      answers = [(await get(`${base}/containers/${CONTAINER}`)).status, (await get(`${base}/node`)).status];
+    });
+    expect(answers).toEqual([200, 200]);
+    expect(calls.filter((url) => url.startsWith(agentOrigin))).toEqual([]);
   });
 
   it('a write: 405 naming GET', async () => {
