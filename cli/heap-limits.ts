@@ -27,7 +27,10 @@ export interface HeapCompaction {
 export interface HeapCompactionOptions {
   /** How long after the last piece of work to wait (a burst of snapshots compacts once). */
   readonly quietMs?: number;
-  /** Never more often than this: a cluster that changes every second must not pay a full collection each time. */
+  /**
+   * Never more often than this, nor than 20 times the last compaction's own pause (at most 5% of
+   * the time): a cluster that changes every second must not pay a full collection each time.
+   */
   readonly minIntervalMs?: number;
   /** Compact only when the committed heap grew this much since the last compaction left it. */
   readonly slackBytes?: number;
@@ -40,19 +43,20 @@ export interface HeapCompactionOptions {
  * and an ordinary full collection moves almost nothing (80 -> 84 MB measured). One full collection
  * that compacts every page, once the burst is over, does (bench/README.md "Scale": the primary's
  * RSS at 10,000 tasks 158 -> 115 MB settled). It pauses the event loop for as long as that takes
- * (a tenth to a fifth of the rebuild's own pause). V8 gives `gc` only to contexts made while
+ * (a tenth to a fifth of the rebuild's own pause), hence at most one per 20 such pauses. V8 gives `gc` only to contexts made while
  * --expose-gc is set: one is made for it and the flag cleared; compaction is switched on for that
  * one collection alone.
  */
 export function compactHeapAfterWork(options: HeapCompactionOptions = {}): HeapCompaction {
   const quietMs = options.quietMs ?? 1000;
-  const minIntervalMs = options.minIntervalMs ?? 10_000;
+  const minIntervalMs = options.minIntervalMs ?? 2000;
   const slackBytes = options.slackBytes ?? 16 << 20;
   v8.setFlagsFromString('--expose-gc');
   const gc = runInNewContext('gc') as () => void;
   v8.setFlagsFromString('--no-expose-gc');
   let timer: NodeJS.Timeout | null = null;
   let lastAt = -Infinity;
+  let lastPauseMs = 0;
   let committedAfterLast = 0;
   let count = 0;
   const schedule = (ms: number) => {
@@ -62,9 +66,10 @@ export function compactHeapAfterWork(options: HeapCompactionOptions = {}): HeapC
   };
   function run(): void {
     timer = null;
-    const wait = lastAt + minIntervalMs - performance.now();
+    const wait = lastAt + Math.max(minIntervalMs, 20 * lastPauseMs) - performance.now();
     if (wait > 0) return schedule(wait);
     if (v8.getHeapStatistics().total_heap_size <= committedAfterLast + slackBytes) return;
+    const started = performance.now();
     v8.setFlagsFromString('--compact-on-every-full-gc');
     try {
       gc();
@@ -73,6 +78,7 @@ export function compactHeapAfterWork(options: HeapCompactionOptions = {}): HeapC
     }
     count++;
     lastAt = performance.now();
+    lastPauseMs = lastAt - started;
     committedAfterLast = v8.getHeapStatistics().total_heap_size;
   }
   return {
