@@ -45,15 +45,33 @@ class PartNotJson extends Error {}
  * the bytes and one task at a time. `notJson` starts the message when the document is not JSON.
  */
 export async function parseStateBytes(bytes: Buffer, options: ParseStateOptions, notJson: string): Promise<SnapshotData> {
+  return readStateDocument(bytes, notJson).snapshot(options);
+}
+
+/** A state read from its bytes: the document without its tasks now (its leader, its frameworks' pids), the snapshot when asked. */
+export interface StateDocument {
+  readonly doc: unknown;
+  snapshot(options: ParseStateOptions): Promise<SnapshotData>;
+}
+
+/** As parseStateBytes, in two steps; a document that cannot be split and is not JSON fails here, as JSON.parse would. */
+export function readStateDocument(bytes: Buffer, notJson: string): StateDocument {
   const scanned = scanState(bytes);
-  if (scanned) {
-    try {
-      return await parseMasterState(scanned.doc, { ...options, tasksOf: scanned.tasksOf });
-    } catch (error) {
-      if (!(error instanceof PartNotJson)) throw error;
-    }
+  if (!scanned) {
+    const doc = parseJsonBytes(bytes, notJson);
+    return { doc, snapshot: (options) => parseMasterState(doc, options) };
   }
-  return parseMasterState(parseJsonBytes(bytes, notJson), options);
+  return {
+    doc: scanned.doc,
+    async snapshot(options) {
+      try {
+        return await parseMasterState(scanned.doc, { ...options, tasksOf: scanned.tasksOf });
+      } catch (error) {
+        if (!(error instanceof PartNotJson)) throw error;
+        return parseMasterState(parseJsonBytes(bytes, notJson), options);
+      }
+    },
+  };
 }
 
 /** The document split as above; null when it is not an object this pass can split, or a part is not JSON. */
