@@ -57,8 +57,9 @@ describe('parseStateBytes gives the snapshot the whole-document parse gives', ()
     ['a "tasks" key given twice: the last one counts', () =>
       JSON.stringify(smallState()).replace('"tasks":[', '"tasks":[{"id":"first-list.1","name":"first","slave_id":"x","state":"TASK_RUNNING"}],"tasks":[')],
     ['a "tasks" key written with an escape', () => JSON.stringify(smallState()).replace('"tasks":', '"tas\\u006bs":')],
-    ['"tasks" that is not a list, after one that is', () => JSON.stringify(smallState()).replace('"tasks":[', '"tasks":5,"x":[')],
-    ['a "frameworks" key given twice', () => JSON.stringify(smallState()).replace('"frameworks":', '"frameworks":[{"id":"fw-dropped","tasks":[{"id":"a.1"}]}],"frameworks":')],
+    ['"tasks" that is not a list', () => JSON.stringify(smallState()).replace('"tasks":[', '"tasks":5,"x":[')],
+    ['a "frameworks" key given twice', () =>
+      JSON.stringify(smallState()).replace('"frameworks":', '"frameworks":[{"id":"fw-dropped","tasks":[{"id":"a.1"}]}],"frameworks":')],
     ['frameworks that are not objects beside ones that are', () => JSON.stringify(smallState()).replace('"frameworks":[', '"frameworks":[7,null,"x",[1],')],
     ['no frameworks at all', () => JSON.stringify({ ...smallState(), frameworks: undefined })],
   ];
