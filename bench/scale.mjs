@@ -1,8 +1,8 @@
 // Scale curve: `gatehouse run` (file source, DNS and the gateway on) at growing task counts. Per count:
 // RSS of the primary once settled (gateway workers serve its snapshot, every process's RSS still for
-// a second), its peak RSS (VmHWM: the parse of the state included), the RSS of its worker processes
-// (settled, and after a rebuild), the time from a state change to the rebuilt DNS records, and DNS queries/s.
-//   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--dns-workers 1] [--gateway-workers 1] [--root DIR]
+// a second), after a rebuild and --later seconds after it, its peak RSS (VmHWM: the parse of the state
+// included), the RSS of its worker processes (settled, and after a rebuild), the time from a state change to the rebuilt DNS records, and DNS queries/s.
+//   npm run build && node bench/scale.mjs [--tasks 1000,10000,50000] [--seconds 5] [--later 20] [--dns-workers 1] [--gateway-workers 1] [--root DIR]
 // Needs dnsperf (apt-get install -y dnsperf). Everything listens on 127.0.0.1 and stops by itself.
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, renameSync, rmSync, existsSync, mkdirSync } from 'node:fs';
@@ -16,6 +16,8 @@ const { values } = parseArgs({
   options: {
     tasks: { type: 'string', default: '1000,10000,50000' },
     seconds: { type: 'string', default: '5' },
+    // The primary's RSS once more this long after the rebuild (its heap compaction, V8's memory reducer).
+    later: { type: 'string', default: '20' },
     'dns-workers': { type: 'string', default: '1' },
     'gateway-workers': { type: 'string', default: '1' },
     node: { type: 'string', default: process.execPath },
@@ -129,9 +131,12 @@ async function run(tasks) {
   await workersConverged(gatewayPort, token);
   await sleep(1500);
   await settled(child.pid);
-  const peakKb = kb(child.pid, 'VmHWM');
   const afterRebuildKb = kb(child.pid, 'VmRSS');
   const workersAfterRebuild = childrenOf(child.pid).map((pid) => mb(kb(pid, 'VmRSS'))).filter((n) => !Number.isNaN(n));
+  await sleep(Math.max(0, Number(values.later) * 1000 - (performance.now() - changedAt)));
+  const laterKb = kb(child.pid, 'VmRSS');
+  // Read last: the peak includes whatever ran after the rebuild (a heap compaction copies what lives first).
+  const peakKb = kb(child.pid, 'VmHWM');
   const queries = join(dir, `queries-${tasks}.txt`);
   const names = new Set(doc.frameworks[0].tasks.slice(0, 5000).map((t) => `${t.name}.marathon.mesos. A`));
   writeFileSync(queries, [...names, 'missing.marathon.mesos. A'].join('\n') + '\n');
@@ -142,7 +147,7 @@ async function run(tasks) {
   await new Promise((r) => child.once('exit', r));
   return {
     tasks, stateMb, names: first.names, startMs, firstRecordsMs: first.ms, rebuildMs, rebuildRecordsMs: rebuilt.ms,
-    rssMb: mb(settledKb), rssAfterRebuildMb: mb(afterRebuildKb), peakRssMb: mb(peakKb), workersRssMb: workers, workersAfterRebuildMb: workersAfterRebuild, qps, lost,
+    rssMb: mb(settledKb), rssAfterRebuildMb: mb(afterRebuildKb), rssLaterMb: mb(laterKb), peakRssMb: mb(peakKb), workersRssMb: workers, workersAfterRebuildMb: workersAfterRebuild, qps, lost,
     load: loadavg().map((n) => n.toFixed(2)).join(' '),
   };
 }
@@ -154,11 +159,11 @@ for (const tasks of values.tasks.split(',').map(Number)) {
   console.error(JSON.stringify(r));
 }
 console.log(`\nScale: ${values.root ? `${root}: ` : ''}gatehouse run, file source, DNS (workers ${values['dns-workers']}) and gateway (workers ${values['gateway-workers']}) on; node ${execFileSync(values.node, ['--version']).toString().trim()}\n`);
-console.log('| tasks | state | names | rebuild (change → records) | records build | RSS settled | RSS after a rebuild | peak RSS | worker RSS | ' +
+console.log(`| tasks | state | names | rebuild (change → records) | records build | RSS settled | RSS after a rebuild | ${values.later} s after | peak RSS | worker RSS | ` +
   'worker RSS after a rebuild | DNS q/s (lost) | load avg |');
-console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |');
+console.log('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: | --- |');
 for (const r of results)
   console.log(
-    `| ${r.tasks.toLocaleString('en')} | ${r.stateMb} MB | ${r.names.toLocaleString('en')} | ${r.rebuildMs} ms | ${r.rebuildRecordsMs} ms | ${r.rssMb} MB | ${r.rssAfterRebuildMb} MB | ` +
+    `| ${r.tasks.toLocaleString('en')} | ${r.stateMb} MB | ${r.names.toLocaleString('en')} | ${r.rebuildMs} ms | ${r.rebuildRecordsMs} ms | ${r.rssMb} MB | ${r.rssAfterRebuildMb} MB | ${r.rssLaterMb} MB | ` +
       `${r.peakRssMb} MB | ${r.workersRssMb.join(', ') || '—'} | ${r.workersAfterRebuildMb.join(', ') || '—'} | ${r.qps.toLocaleString('en')} (${r.lost}) | ${r.load} |`,
   );

@@ -6,6 +6,7 @@
 // every process. On `drain` (or SIGTERM/SIGINT, or losing the primary) it stops accepting, lets
 // in-flight requests finish up to gateway.shutdownTimeout, and exits 0.
 import cluster from 'node:cluster';
+import type { SnapshotWire } from '../cluster/index.js';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './process-metrics.js';
 import { Lifecycle } from '../core/index.js';
@@ -24,6 +25,8 @@ const send = (message: FromWorker): void => {
 
 let mirror: SnapshotMirror | null = null;
 let pendingSnapshot: Extract<ToWorker, { kind: 'gatehouse:snapshot' }> | null = null;
+/** The first parts of a big snapshot on its way (gatehouse:snapshot-part); its gatehouse:snapshot carries the last. */
+let snapshotParts: string[] = [];
 const users = new FedUsers();
 let routes: RouteTable | null = null;
 let pendingRoutes: Extract<ToWorker, { kind: 'gatehouse:routes' }> | null = null;
@@ -140,12 +143,22 @@ process.on('message', (message: unknown) => {
     case 'gatehouse:init':
       void init(message);
       return;
-    case 'gatehouse:snapshot':
-      if (mirror) {
-        mirror.updateFromWire(message.status, message.snapshot);
-        if (message.snapshot !== undefined) reportApplied();
-      } else pendingSnapshot = { ...message, snapshot: message.snapshot ?? pendingSnapshot?.snapshot ?? null };
+    case 'gatehouse:snapshot-part':
+      snapshotParts.push(message.text);
       return;
+    case 'gatehouse:snapshot': {
+      let snapshot = message.snapshot;
+      if (typeof snapshot === 'string' && snapshotParts.length > 0) {
+        snapshotParts.push(snapshot);
+        snapshot = snapshotParts.join('') as SnapshotWire;
+        snapshotParts = [];
+      }
+      if (mirror) {
+        mirror.updateFromWire(message.status, snapshot);
+        if (snapshot !== undefined) reportApplied();
+      } else pendingSnapshot = { ...message, snapshot: snapshot ?? pendingSnapshot?.snapshot ?? null };
+      return;
+    }
     case 'gatehouse:users':
       if (users.apply(message.users, message.generation)) reportApplied();
       usersArrived();

@@ -20,7 +20,7 @@ import { workersEndpoint } from './dns-setup.js';
 import type { WireDnsServerOptions } from './dns-worker-protocol.js';
 import { DnsWorkers, type DnsWorkersOptions } from './dns-workers.js';
 import { EXIT_OK } from './exit-codes.js';
-import { keepYoungGenerationSmall } from './heap-limits.js';
+import { compactHeapAfterWork, keepYoungGenerationSmall } from './heap-limits.js';
 import { nameServerIps } from './dns-zone.js';
 import { listenHttp } from './http-listener.js';
 import { createLogger, wantsPretty } from './logger.js';
@@ -113,6 +113,13 @@ async function startMesosDns(config: MesosDnsConfig, logger: Logger, options: Me
       logger.info({ generation: snapshot.generation }, 'first state received from the masters; the zone is served');
     });
     lifecycle.onStop('first-state notice', unsubscribe);
+    // Each new state leaves the heap at its high-water mark: given back once quiet (cli/heap-limits.ts).
+    const compaction = compactHeapAfterWork();
+    const stopCompacting = store.subscribe(() => compaction.afterWork());
+    lifecycle.onStop('heap compaction', () => {
+      stopCompacting();
+      compaction.close();
+    });
 
     const zone = {
       domain: config.domain,

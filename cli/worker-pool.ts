@@ -86,6 +86,14 @@ export class WorkerPool<Started> {
     if (worker.isConnected()) worker.send(message as object, (error: Error | null) => void error);
   }
 
+  /** As send(), resolved once the message is written to the worker's channel (or the worker is gone). */
+  sendWritten(worker: Worker, message: unknown): Promise<void> {
+    return new Promise((resolve) => {
+      if (!worker.isConnected()) return resolve();
+      worker.send(message as object, () => resolve());
+    });
+  }
+
   async close(): Promise<void> {
     this.#closing = true;
     const live: Worker[] = [];

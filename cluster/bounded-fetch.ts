@@ -17,6 +17,12 @@ export async function fetchJson(url: string, options: BoundedFetchOptions): Prom
 
 /** The parsed answer and a SHA-1 of its bytes, so an unchanged document can be recognised without diffing it. */
 export async function fetchJsonWithDigest(url: string, options: BoundedFetchOptions): Promise<{ value: unknown; digest: string }> {
+  const { bytes, digest } = await fetchBytesWithDigest(url, options);
+  return { value: parseJsonBytes(bytes, `${url}: the answer is not JSON`), digest };
+}
+
+/** The answer's bytes (not parsed) and their SHA-1. */
+export async function fetchBytesWithDigest(url: string, options: BoundedFetchOptions): Promise<{ bytes: Buffer; digest: string }> {
   const signal = AbortSignal.timeout(options.timeoutMs);
   let response: HttpAnswer;
   try {
@@ -50,10 +56,7 @@ export async function fetchJsonWithDigest(url: string, options: BoundedFetchOpti
     const reason = signal.aborted ? `no complete answer within ${options.timeoutMs} ms` : describeNetworkError(error);
     throw new ClusterError('ERR_CLUSTER_FETCH_FAILED', `${url}: ${reason}`, { cause: error });
   }
-  let bytes: Buffer | null = Buffer.concat(chunks, size);
+  const bytes = Buffer.concat(chunks, size);
   chunks = [];
-  // The chunks, the joined bytes, their text and the document: each dropped once the next exists.
-  const value = parseJsonBytes(bytes, `${url}: the answer is not JSON`);
-  bytes = null;
-  return { value, digest: hash.digest('hex') };
+  return { bytes, digest: hash.digest('hex') };
 }

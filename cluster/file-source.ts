@@ -7,8 +7,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CoalescedPass, DirectoryWatch } from '../core/index.js';
 import { ClusterError } from './errors.js';
-import { parseJsonBytes } from './json-bytes.js';
-import { parseMasterState } from './parse-state.js';
+import { parseStateBytes } from './state-scan.js';
 import type { HostResolver } from './resolve-host.js';
 import type { ClusterSource } from './source.js';
 import type { ClusterStore } from './store.js';
@@ -90,17 +89,14 @@ export class FileSource implements ClusterSource {
         store.confirm(fetchedAt);
         return true;
       }
-      // The bytes, their text and the parsed document never all live at once: each is dropped as
-      // soon as the next is made, so a 50 MB state does not hold 150 MB while it becomes a snapshot.
-      let doc: unknown = parseJsonBytes(bytes, 'not JSON');
+      // Never the whole document parsed: its tasks are parsed one at a time from the bytes (state-scan.ts),
+      // which are dropped before DNS and the others rebuild from the snapshot.
+      const data = await parseStateBytes(
+        bytes,
+        { source: { kind: 'file', origin: this.#path }, fetchedAt, ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}) },
+        'not JSON',
+      );
       bytes = null;
-      const data = await parseMasterState(doc, {
-        source: { kind: 'file', origin: this.#path },
-        fetchedAt,
-        ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
-      });
-      // The document is not needed past here: dropped before DNS and the others rebuild from the snapshot.
-      doc = null;
       if (this.#closed) return false;
       this.#lastDigest = digest;
       store.publish(data);

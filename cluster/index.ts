@@ -3,6 +3,7 @@ export type * from './snapshot.js';
 export { IP_SOURCES, tasksOf } from './snapshot.js';
 export { ClusterError, type ClusterErrorCode } from './errors.js';
 export { parseMasterState, type ParseStateOptions } from './parse-state.js';
+export { parseStateBytes } from './state-scan.js';
 export { parseMarathonApps, withMarathon } from './marathon.js';
 export { snapshotFromWire, snapshotToWire, type SnapshotWire } from './snapshot-wire.js';
 export { ClusterStore, type ClusterStoreOptions } from './store.js';

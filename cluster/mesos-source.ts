@@ -6,11 +6,12 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { Counter } from 'prom-client';
-import { fetchJsonWithDigest } from './bounded-fetch.js';
+import { fetchBytesWithDigest, fetchJsonWithDigest, type BoundedFetchOptions } from './bounded-fetch.js';
 import { ClusterError } from './errors.js';
 import { parseMarathonApps, withMarathon, type MarathonView } from './marathon.js';
 import { parseMasterState } from './parse-state.js';
 import { parsePid } from './process-address.js';
+import { readStateDocument, type StateDocument } from './state-scan.js';
 import type { HostResolver } from './resolve-host.js';
 import { MarathonEventFollower } from './marathon-events.js';
 import { MesosStreamFollower } from './mesos-stream-follower.js';
@@ -192,11 +193,13 @@ export class MesosSource implements ClusterSource {
       tried.add(base);
       const fetchedAt = Date.now();
       try {
-        // `doc` is let: it is dropped once parsed, before the snapshot is published and DNS rebuilds from it.
-        let doc: unknown;
-        let digest: string;
-        ({ value: doc, digest } = await this.#get(`${base}/master/state`));
-        const leaderBase = this.#leaderBase(doc, base);
+        // The document without its tasks; they are parsed one at a time from the bytes when the
+        // snapshot is made (state-scan.ts). `state` is let: dropped before DNS rebuilds from the snapshot.
+        const url = `${base}/master/state`;
+        const fetched = await fetchBytesWithDigest(url, this.#fetchOptions());
+        const digest = fetched.digest;
+        let state: StateDocument | null = readStateDocument(fetched.bytes, `${url}: the answer is not JSON`);
+        const leaderBase = this.#leaderBase(state.doc, base);
         if (leaderBase && leaderBase !== base) {
           // A master that does not lead knows no tasks; publishing its state would empty the zone.
           if (tried.has(leaderBase))
@@ -214,13 +217,13 @@ export class MesosSource implements ClusterSource {
           store.confirm(fetchedAt);
           return true;
         }
-        let data = await parseMasterState(doc, {
-          source: { kind: this.#options.kind ?? 'mesos', origin: `${base}/master/state` },
+        let data = await state.snapshot({
+          source: { kind: this.#options.kind ?? 'mesos', origin: url },
           fetchedAt,
           masters: this.#masters,
           ...(this.#options.resolveHost ? { resolveHost: this.#options.resolveHost } : {}),
         });
-        doc = null;
+        state = null;
         if (marathon) data = withMarathon(data, marathon.view);
         if (this.#closed) return false;
         this.#clusterName = data.clusterName;
@@ -356,10 +359,14 @@ export class MesosSource implements ClusterSource {
   }
 
   #get(url: string): Promise<{ value: unknown; digest: string }> {
-    return fetchJsonWithDigest(url, {
+    return fetchJsonWithDigest(url, this.#fetchOptions());
+  }
+
+  #fetchOptions(): BoundedFetchOptions {
+    return {
       timeoutMs: this.#options.timeoutMs,
       maxBytes: this.#options.maxBytes ?? DEFAULT_MAX_BYTES,
       headers: { accept: 'application/json', 'user-agent': this.#options.userAgent ?? 'Gatehouse' },
-    });
+    };
   }
 }

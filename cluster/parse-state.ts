@@ -15,6 +15,8 @@ export interface ParseStateOptions {
   /** Configured masters as `host:port` (or URLs); they take part in master records. */
   readonly masters?: readonly string[];
   readonly resolveHost?: HostResolver;
+  /** A framework's tasks when they are not in its object (state-scan.ts: parsed one at a time from the document's bytes). */
+  readonly tasksOf?: (framework: object) => Iterable<unknown> | null;
 }
 
 const defaultResolver = systemResolver();
@@ -89,7 +91,7 @@ export async function parseMasterState(doc: unknown, options: ParseStateOptions)
     const pid = parsePid(raw['pid']);
     const hostname = str(raw['hostname']);
     const tasks: Task[] = [];
-    for (const rawTask of list(raw['tasks'])) {
+    for (const rawTask of options.tasksOf?.(raw) ?? list(raw['tasks'])) {
       if (!isObject(rawTask)) continue;
       const task = parseTask(rawTask as Json, id, ipsOfAgent, shared);
       if (task) tasks.push(task);

@@ -15,6 +15,8 @@ export type ToWorker =
   | { readonly kind: 'gatehouse:init'; readonly config: GatehouseConfig; readonly dnsHttp: string | null; readonly pretty: boolean }
   /** A new snapshot in its wire form, made once for every worker (or only a new status: `snapshot` absent) of the primary's store. */
   | { readonly kind: 'gatehouse:snapshot'; readonly snapshot?: SnapshotWire | null; readonly status: StoreStatus }
+  /** A big snapshot's wire form crosses in parts, in order: the `gatehouse:snapshot` after them carries the last one. */
+  | { readonly kind: 'gatehouse:snapshot-part'; readonly text: string }
   | { readonly kind: 'gatehouse:metrics-collect'; readonly id: number }
   | { readonly kind: 'gatehouse:metrics-text'; readonly id: number; readonly text: string }
   | { readonly kind: 'gatehouse:drain' }

@@ -3,7 +3,7 @@
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ClusterStore, MesosSource, tasksOf } from '../../cluster/index.js';
+import { ClusterStore, MesosSource, parseMasterState, tasksOf } from '../../cluster/index.js';
 import { sourceConformance } from '../conformance/cluster-source.js';
 import { startFakeMaster, type FakeMaster } from '../support/fake-master.js';
 import { HARBOR, fixtureJson } from '../support/fixtures.js';
@@ -93,6 +93,30 @@ describe('mesos source: a fleet of masters', () => {
       expect(store.current!.source.origin).toBe(`${second!.url}/master/state`);
     });
   }
+
+  it('a state is parsed task by task into the snapshot the whole document gives; one task not JSON fails it as before', async () => {
+    const [only] = await fleet(1);
+    const good = only!.body as string;
+    const store = newStore();
+    const source = sourceFor([only!.url], store);
+    expect(await source.refresh()).toBe(true);
+    const whole = await parseMasterState(JSON.parse(good), {
+      source: { kind: 'mesos', origin: `${only!.url}/master/state` }, fetchedAt: store.current!.fetchedAt, masters: [only!.url], resolveHost: async () => [],
+    });
+    expect(store.current).toEqual({ ...whole, generation: 1 });
+    // The first task's id written without quotes: JSON.parse's own message, as when the whole document was parsed.
+    const broken = good.replace(/"tasks":\[\{"id":"([^"]*)"/, '"tasks":[{"id":$1');
+    expect(broken).not.toBe(good);
+    let expected = '';
+    try {
+      JSON.parse(broken);
+    } catch (error) {
+      expected = `${only!.url}/master/state: the answer is not JSON (${(error as Error).message})`;
+    }
+    only!.body = broken;
+    expect(await source.refresh()).toBe(false);
+    expect(store.status().lastError).toContain(expected);
+  });
 
   it('all masters failing keeps the last good snapshot, counts and names the failure', async () => {
     const [only] = await fleet(1);
