@@ -1,7 +1,9 @@
 // The embedded cluster through its own HTTP API, as any Mesos or Marathon client sees it.
-// Most of a case is waiting on processes and timers, so the groups run at once and so do the cases
-// of a group (vitest: 5 at a time per group), each with its own cluster and task ports; the cgroup
-// cases at the end run alone, after the rest (they look at the groups of this whole process). Tasks that only have to run are `sleep`, not the HTTP echo task.
+// Most of a case is waiting on processes and timers, so the cases of a group run at once (vitest: 5 at
+// a time; the groups one after another, but for the health check, which waits on its checks' timers
+// beside the lifecycle cases), each with its own cluster and task ports; the cgroup cases at the end
+// run alone (they look at the groups of this whole process). Not every group at once: ~25 clusters
+// on two cores stretch every case, and a case's polls cost CPU for as long as it lasts. Tasks that only have to run are `sleep`, not the HTTP echo task.
 import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, describe, expect, test, type TestContext } from 'vitest';
@@ -50,7 +52,7 @@ const answer = (port: number, path = '/'): Promise<Json> =>
     (r) => !(r instanceof Error),
   );
 
-describe.concurrent('offers and resource accounting', () => {
+describe('offers and resource accounting', () => {
   test.concurrent('tasks hold what they were given; the master counts it per agent and framework', async (ctx) => {
     const ports = portSlice();
     const c = await start(ctx, [appDefinition({ id: '/hello', cmd: SLEEPER, instances: 2, cpus: 0.25, mem: 64 })], { resources: { cpus: 1, mem: 256, ports } });
@@ -85,7 +87,7 @@ describe.concurrent('offers and resource accounting', () => {
   });
 });
 
-describe.concurrent('ports', () => {
+describe('ports', () => {
   test.concurrent('never allocated twice, split between agents, and handed to tasks as PORT0, PORTS, PORT_<NAME>', async (ctx) => {
     const twoPorts = [{ port: 0, name: 'web', protocol: 'tcp', labels: {} }, { port: 0, name: 'admin', protocol: 'tcp', labels: {} }];
     const apps = ['/a', '/b', '/c'].map((id) => appDefinition({ id, instances: 2, portDefinitions: twoPorts }));
@@ -232,7 +234,7 @@ describe.concurrent('health checks', () => {
   });
 });
 
-describe.concurrent('isolation', () => {
+describe('isolation', () => {
   test.concurrent('tasks run in their own namespaces and cgroups when the host allows it, and the log says which', async (ctx) => {
     const c = await start(ctx, [appDefinition({ id: '/iso' })]);
     const [task] = await until(() => runningTasks(c, '/iso'), (t) => t.length === 1);
@@ -268,7 +270,7 @@ describe.concurrent('isolation', () => {
   });
 });
 
-describe.concurrent('HTTP API', () => {
+describe('HTTP API', () => {
   // The read-only cases share one cluster without apps: none of them changes it.
   let idle: Promise<TestCluster> | null = null;
   const idleCluster = (): Promise<TestCluster> => (idle ??= startTestCluster([], { resources: { ports: portSlice(2) } }));
