@@ -155,7 +155,7 @@ async function stopCase(c: Case, test: TestContext): Promise<void> {
   await expectNothingLeft(started.tree, ports, cgroups);
 }
 
-// Each case has its own project copy, task port range and process tree. Run five npm start trees at
+// Each case has its own project copy, task port range and process tree. Five npm start trees at
 // once timed out on two cores; they run in two lanes, the cases of a lane one after another (a case
 // waits on its tasks, its stop and the tree's end about half the time: the other lane uses that).
 describe('npm start stops without leaving tasks, ports or cgroups', () => {
