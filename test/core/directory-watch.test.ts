@@ -3,27 +3,37 @@
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { DirectoryWatch, type DirectoryWatchOptions } from '../../core/index.js';
-
-let dir: string;
-const watches: DirectoryWatch[] = [];
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'gatehouse-watch-'));
-});
-afterEach(async () => {
-  for (const w of watches.splice(0)) w.close();
-  await rm(dir, { recursive: true, force: true });
-});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function watching(options: Partial<DirectoryWatchOptions> = {}): Promise<{ changes: () => number }> {
+interface Watching {
+  readonly dir: string;
+  readonly watch: DirectoryWatch;
+  changes(): number;
+}
+
+/**
+ * A watch on a directory of the case's own (`options.dir` relative to it), closed and removed when
+ * the case ends: the cases mostly wait on timers and run at once, so nothing is shared between them.
+ */
+async function watching(ctx: TestContext, options: Partial<DirectoryWatchOptions> = {}, before?: (dir: string) => Promise<void>): Promise<Watching> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-watch-'));
+  ctx.onTestFinished(() => rm(dir, { recursive: true, force: true }));
+  await before?.(dir);
   let changes = 0;
-  const watch = new DirectoryWatch({ dir, match: (n) => n.endsWith('.yaml'), onChange: () => changes++, pollMs: 20, ...options });
-  watches.push(watch);
+  const watch = new DirectoryWatch({
+    match: (n) => n.endsWith('.yaml'),
+    onChange: () => changes++,
+    pollMs: 20,
+    ...options,
+    dir: options.dir === undefined ? dir : join(dir, options.dir),
+  });
+  // Registered after the removal, so it runs first (clean-ups run in reverse order).
+  ctx.onTestFinished(() => watch.close());
   await watch.start();
-  return { changes: () => changes };
+  return { dir, watch, changes: () => changes };
 }
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -34,66 +44,66 @@ async function until(condition: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe('DirectoryWatch', () => {
+// Every case waits on timers (debounce, poll periods, quiet spells): they run at once.
+describe.concurrent('DirectoryWatch', () => {
   for (const events of [true, false]) {
     const mode = events ? 'fs events' : 'polling only';
-    it(`${mode}: files left alone are never reported, over 25 poll periods`, async () => {
-      await writeFile(join(dir, 'a.yaml'), 'a: 1\n');
-      await writeFile(join(dir, 'b.yaml'), 'b: 1\n');
-      const w = await watching({ events });
+    it(`${mode}: files left alone are never reported, over 25 poll periods`, async (ctx) => {
+      const w = await watching(ctx, { events }, async (dir) => {
+        await writeFile(join(dir, 'a.yaml'), 'a: 1\n');
+        await writeFile(join(dir, 'b.yaml'), 'b: 1\n');
+      });
       await sleep(500);
       expect(w.changes()).toBe(0);
     });
 
-    it(`${mode}: every save 100 ms apart is its own change (none merged away)`, async () => {
-      await writeFile(join(dir, 'a.yaml'), 'v: 0\n');
-      const w = await watching({ events });
+    it(`${mode}: every save 100 ms apart is its own change (none merged away)`, async (ctx) => {
+      const w = await watching(ctx, { events }, (dir) => writeFile(join(dir, 'a.yaml'), 'v: 0\n'));
       // What matters is that no save is merged into another: each is reported before the next. A save
       // may be reported twice (writeFile truncates, then writes: two events a busy machine can space
       // past the debounce), which costs the reader a re-read, not a lost change.
       for (let i = 1; i <= 5; i++) {
         const before = w.changes();
         // Sizes differ, so even polling with coarse mtimes sees each save.
-        await writeFile(join(dir, 'a.yaml'), `v: ${'x'.repeat(i)}\n`);
+        await writeFile(join(w.dir, 'a.yaml'), `v: ${'x'.repeat(i)}\n`);
         await until(() => w.changes() > before, `change ${i}`);
         await sleep(100);
       }
       expect(w.changes()).toBeGreaterThanOrEqual(5);
     });
 
-    it(`${mode}: a save by rename (as editors do) and a removal are changes`, async () => {
-      await writeFile(join(dir, 'a.yaml'), 'v: 0\n');
-      const w = await watching({ events });
-      await writeFile(join(dir, '.a.yaml.tmp'), 'v: 1\n');
-      await rename(join(dir, '.a.yaml.tmp'), join(dir, 'a.yaml'));
+    it(`${mode}: a save by rename (as editors do) and a removal are changes`, async (ctx) => {
+      const w = await watching(ctx, { events }, (dir) => writeFile(join(dir, 'a.yaml'), 'v: 0\n'));
+      await writeFile(join(w.dir, '.a.yaml.tmp'), 'v: 1\n');
+      await rename(join(w.dir, '.a.yaml.tmp'), join(w.dir, 'a.yaml'));
       await until(() => w.changes() === 1, 'the rename');
       await sleep(100);
-      await rm(join(dir, 'a.yaml'));
+      await rm(join(w.dir, 'a.yaml'));
       await until(() => w.changes() === 2, 'the removal');
     });
 
-    it(`${mode}: files that do not match are ignored`, async () => {
-      const w = await watching({ events });
-      await writeFile(join(dir, 'notes.txt'), 'hello');
-      await writeFile(join(dir, 'a.yaml.bak'), 'hello');
+    it(`${mode}: files that do not match are ignored`, async (ctx) => {
+      const w = await watching(ctx, { events });
+      await writeFile(join(w.dir, 'notes.txt'), 'hello');
+      await writeFile(join(w.dir, 'a.yaml.bak'), 'hello');
       await sleep(300);
       expect(w.changes()).toBe(0);
     });
   }
 
-  it('a burst of writes within the debounce is one change', async () => {
+  it('a burst of writes within the debounce is one change', async (ctx) => {
     // A debounce long enough that ten small writes fall within it even on a loaded machine (at 50 ms,
     // a load of 15 spread them over two windows).
-    const w = await watching({ debounceMs: 400, maxWaitMs: 2000, pollMs: 0 });
-    for (let i = 0; i < 10; i++) await writeFile(join(dir, 'a.yaml'), `v: ${i}\n`);
+    const w = await watching(ctx, { debounceMs: 400, maxWaitMs: 2000, pollMs: 0 });
+    for (let i = 0; i < 10; i++) await writeFile(join(w.dir, 'a.yaml'), `v: ${i}\n`);
     await until(() => w.changes() >= 1, 'the burst');
     await sleep(600);
     expect(w.changes()).toBe(1);
   });
 
-  it('endless events are still reported, at the latest after maxWait', async () => {
-    const w = await watching({ debounceMs: 50, maxWaitMs: 150, pollMs: 0 });
-    const writer = setInterval(() => void writeFile(join(dir, 'a.yaml'), `t: ${Date.now()}\n`), 10);
+  it('endless events are still reported, at the latest after maxWait', async (ctx) => {
+    const w = await watching(ctx, { debounceMs: 50, maxWaitMs: 150, pollMs: 0 });
+    const writer = setInterval(() => void writeFile(join(w.dir, 'a.yaml'), `t: ${Date.now()}\n`), 10);
     try {
       await until(() => w.changes() >= 2, 'two changes while writes never pause');
     } finally {
@@ -101,11 +111,11 @@ describe('DirectoryWatch', () => {
     }
   });
 
-  it('a directory missing at start: no error, watched once it appears (its files a change), and watched again when made anew', async () => {
-    const later = join(dir, 'later');
+  it('a directory missing at start: no error, watched once it appears (its files a change), and watched again when made anew', async (ctx) => {
     const errors: unknown[] = [];
-    const w = await watching({ dir: later, onWatchError: (error) => errors.push(error) });
-    const watch = watches[0]!;
+    const w = await watching(ctx, { dir: 'later', onWatchError: (error) => errors.push(error) });
+    const { watch } = w;
+    const later = join(w.dir, 'later');
     expect(watch.watching).toBe(false);
 
     await mkdir(later);
@@ -123,17 +133,17 @@ describe('DirectoryWatch', () => {
     expect(errors).toEqual([]);
   });
 
-  it('with the poll off, fs events alone follow a directory that was there at start', async () => {
-    const w = await watching({ pollMs: 0 });
-    expect(watches[0]!.watching).toBe(true);
-    await writeFile(join(dir, 'a.yaml'), 'v: 1\n');
+  it('with the poll off, fs events alone follow a directory that was there at start', async (ctx) => {
+    const w = await watching(ctx, { pollMs: 0 });
+    expect(w.watch.watching).toBe(true);
+    await writeFile(join(w.dir, 'a.yaml'), 'v: 1\n');
     await until(() => w.changes() === 1, 'the save');
   });
 
-  it('after close nothing is reported', async () => {
-    const w = await watching();
-    watches[0]!.close();
-    await writeFile(join(dir, 'a.yaml'), 'v: 1\n');
+  it('after close nothing is reported', async (ctx) => {
+    const w = await watching(ctx);
+    w.watch.close();
+    await writeFile(join(w.dir, 'a.yaml'), 'v: 1\n');
     await sleep(200);
     expect(w.changes()).toBe(0);
   });

@@ -23,11 +23,14 @@ let base: string;
 let cluster: string;
 const PASSWORD = 'console-test-password';
 let browser: Browser;
-// The admin's session, logged in once through the form: each test opens its console from it.
+// The admin's session, logged in once through the login API (the form is browser.test.ts's): each
+// test opens its console from it.
 let session: Awaited<ReturnType<BrowserContext['storageState']>>;
 
-const APP = `
-id: /echo
+// Two apps of the same task: the widths watch /echo while the scale case changes /scaled, so all
+// three cases run at once (each mostly waits on the task, the page's refresh and the deployments).
+const app = (id: string) => `
+id: ${id}
 instances: 1
 cpus: 0.1
 mem: 64
@@ -38,20 +41,23 @@ cmd: >-
 `;
 
 interface MarathonTask { id: string; state: string; ports: number[] }
-const appTasks = async (): Promise<MarathonTask[]> =>
-  ((await (await fetch(`${cluster}/v2/apps/echo`)).json()) as { app: { tasks: MarathonTask[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
+const appTasks = async (id = 'echo'): Promise<MarathonTask[]> =>
+  ((await (await fetch(`${cluster}/v2/apps/${id}`)).json()) as { app: { tasks: MarathonTask[] } }).app.tasks.filter((t) => t.state === 'TASK_RUNNING');
 const deployments = async (): Promise<unknown[]> => (await (await fetch(`${cluster}/v2/deployments`)).json()) as unknown[];
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-console-'));
   await mkdir(join(dir, 'apps.d'));
-  await writeFile(join(dir, 'apps.d', 'echo.yaml'), APP);
+  await writeFile(join(dir, 'apps.d', 'echo.yaml'), app('/echo'));
+  await writeFile(join(dir, 'apps.d', 'scaled.yaml'), app('/scaled'));
   const config = join(dir, 'gatehouse.yaml');
   await writeFile(config, [
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
     '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "21120-21159" }',
     'dns:', '  listen: 127.0.0.1:0', '  http: ""',
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1',
+    // A short drain on SIGTERM: the pages' log streams of the still running /echo task, dropped when the
+    // browser closes, made the stop at the end wait out the whole default shutdownTimeout (10 s).
+    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', '  shutdownTimeout: 1s',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   // Not about the first start (browser.test.ts reads its printed password): a premade key and admin.
@@ -69,18 +75,22 @@ beforeAll(async () => {
   });
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']}`;
   cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
-  browser = await launched;
-  const logInOnce = async () => {
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    await page.goto(`${base}/login`);
-    await page.fill('input[name=uid]', 'admin');
-    await page.fill('input[name=password]', PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
-    session = await context.storageState();
-    await context.close();
+  // The cookie the login sets, as the browser keeps it.
+  const login = await fetch(`${base}/acs/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ uid: 'admin', password: PASSWORD }),
+  });
+  expect(login.status).toBe(200);
+  expect(await login.json()).toHaveProperty('token');
+  const cookie = /^dcos-acs-auth-cookie=([^;]+);/.exec(login.headers.get('set-cookie') ?? '')?.[1];
+  expect(cookie).toBeDefined();
+  session = {
+    cookies: [{ name: 'dcos-acs-auth-cookie', value: cookie!, domain: '127.0.0.1', path: '/', expires: -1, httpOnly: true, secure: false, sameSite: 'Lax' }],
+    origins: [],
   };
-  await Promise.all([logInOnce(), until(appTasks, (tasks) => tasks.length === 1, 30_000)]);
+  browser = await launched;
+  await until(async () => [...(await appTasks('echo')), ...(await appTasks('scaled'))], (tasks) => tasks.length === 2, 30_000);
 }, 90_000);
 
 afterAll(async () => {
@@ -114,7 +124,7 @@ const runningRows = (page: Page) =>
     rows.filter((r) => r.querySelector('td[data-label=state]')?.textContent === 'running').map((r) => r.querySelector('code').textContent as string),
   );
 
-// The two widths watch the same task (each with its own marker line) at once; scaling comes after them.
+// The two widths watch the same task (each with its own marker line) at once, beside the scale case.
 describe.concurrent('the task console', () => {
   it.each([390, 1280])('at %i px: a line the task prints after the page opened appears without a reload; nothing scrolls sideways', async (width) => {
     const [task] = await appTasks();
@@ -136,12 +146,10 @@ describe.concurrent('the task console', () => {
     expect(problems).toEqual([]);
     await close();
   }, 60_000);
-});
 
-describe('the task console, after the pages above', () => {
   it('scale to 2 makes a second task appear; restart replaces the tasks; a bad count and a refused call are shown', async () => {
     await until(deployments, (d) => d.length === 0, 20_000);
-    const [task] = await appTasks();
+    const [task] = await appTasks('scaled');
     const { page, problems, close } = await openConsole(390, task!.id);
     expect(await page.inputValue('#instances')).toBe('1');
 
@@ -169,9 +177,9 @@ describe('the task console, after the pages above', () => {
     await screenshot(page, 'console-restarted-390');
 
     // Marathon refuses: the app is gone. Its answer is shown, not swallowed.
-    expect((await fetch(`${cluster}/v2/apps/echo`, { method: 'DELETE' })).status).toBe(200);
+    expect((await fetch(`${cluster}/v2/apps/scaled`, { method: 'DELETE' })).status).toBe(200);
     await page.click('#restart');
-    await until(() => page.textContent('#console-status'), (t) => /Restart failed: .*echo/.test(t ?? ''), 10_000);
+    await until(() => page.textContent('#console-status'), (t) => /Restart failed: .*scaled/.test(t ?? ''), 10_000);
     expect(await page.getAttribute('#console-status', 'role')).toBe('alert');
     await screenshot(page, 'console-error-390');
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);

@@ -3,6 +3,8 @@
 // the snapshot Gatehouse builds (killing, still of its app and with its health, then gone), whether
 // the scheduler killed it for its health checks, for a scale-down, or because the API asked.
 // The tasks ignore SIGTERM, so TASK_KILLING lasts the kill grace period and every reader can see it.
+// Each case kills a task of its own app (every reader is filtered by the victim's id), so the three
+// run at once on the one cluster: they mostly wait out that grace period.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,10 +28,12 @@ const sick = appDefinition({
     httpHealthCheck({ protocol: 'COMMAND', command: 'test ! -e fail', gracePeriodSeconds: 0, intervalSeconds: 0.2, maxConsecutiveFailures: 1 }),
   ],
 });
-const steady = (instances: number) => appDefinition({ id: '/steady', cmd: STUBBORN, portDefinitions: [], instances, killGracePeriodSeconds: 0.8 });
+const stubborn = (id: string, instances = 1) => appDefinition({ id, cmd: STUBBORN, portDefinitions: [], instances, killGracePeriodSeconds: 0.8 });
+const steady = stubborn('/steady');
+const shrinking = (instances: number) => stubborn('/shrinking', instances);
 
 const silent = pino({ level: 'silent' });
-const apps = new MemoryApps([sick, steady(2)]);
+const apps = new MemoryApps([sick, steady, shrinking(2)]);
 const store = new ClusterStore({ staleAfterMs: 60_000, unusableAfterMs: 120_000, logger: silent });
 let workDir = '';
 let source: LocalSource;
@@ -69,7 +73,7 @@ beforeAll(async () => {
     for (;;) operatorEvents.push(await operator.next(() => true, 600_000));
   })().catch(() => undefined);
   marathon = await followMarathonEvents(source.cluster.url, ['status_update_event']);
-  await until(() => marathonTasks(), (tasks) => tasks.filter((t) => t.state === 'TASK_RUNNING').length === 3, 15_000);
+  await until(() => marathonTasks(), (tasks) => tasks.filter((t) => t.state === 'TASK_RUNNING').length === 4, 15_000);
 }, 30_000);
 
 afterAll(async () => {
@@ -113,17 +117,18 @@ const cases: { name: string; appId: string; health: string; kill: () => Promise<
   },
   {
     name: 'killed by a scale-down',
-    appId: '/steady',
+    appId: '/shrinking',
     health: 'unknown',
     kill: async () => {
-      await until(() => running('/steady'), (tasks) => tasks.length === 2, 10_000);
-      apps.set([sick, steady(1)]);
+      expect(await running('/shrinking')).toHaveLength(2);
+      // The other apps' definitions unchanged: only this one scales.
+      apps.set([sick, steady, shrinking(1)]);
     },
   },
 ];
 
 describe('a killed task shows TASK_KILLING, then TASK_KILLED', () => {
-  it.each(cases)('$name', async ({ appId, health, kill }) => {
+  it.concurrent.each(cases)('$name', async ({ appId, health, kill }) => {
     const before = await completedIds();
     await kill();
     const prefix = `${appId.slice(1)}.`;

@@ -1,7 +1,9 @@
 // The embedded cluster through its own HTTP API, as any Mesos or Marathon client sees it.
 // Most of a case is waiting on processes and timers, so the cases of a group run at once (vitest: 5 at
-// a time; the groups one after another), each with its own cluster and task ports; the cgroup cases at
-// the end run alone (they look at the groups of this whole process). Tasks that only have to run are `sleep`, not the HTTP echo task.
+// a time; the groups one after another, but for the health check, which waits on its checks' timers
+// beside the lifecycle cases), each with its own cluster and task ports; the cgroup cases at the end
+// run alone (they look at the groups of this whole process). Not every group at once: ~25 clusters
+// on two cores stretch every case, and a case's polls cost CPU for as long as it lasts. Tasks that only have to run are `sleep`, not the HTTP echo task.
 import { readFile, writeFile } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, describe, expect, test, type TestContext } from 'vitest';
@@ -117,7 +119,7 @@ describe('ports', () => {
   });
 });
 
-describe('lifecycle', () => {
+describe.concurrent('lifecycle', () => {
   test.concurrent('a crashing task is restarted with exponential backoff and its failure is shown', async (ctx) => {
     const c = await start(ctx, [
       appDefinition({
@@ -214,7 +216,7 @@ describe('lifecycle', () => {
   });
 });
 
-describe('health checks', () => {
+describe.concurrent('health checks', () => {
   test.concurrent('a task whose HTTP check keeps failing turns unhealthy, then is killed and replaced', async (ctx) => {
     // Checked every 0.2 s, restarted 0.1 s after the kill: the case needs "after 3 failures", not Marathon's pace.
     const check = httpHealthCheck({ maxConsecutiveFailures: 3, intervalSeconds: 0.2 });

@@ -38,16 +38,17 @@ function capturingLogger(): { logger: Logger; lines: Record<string, any>[] } {
 describe.concurrent('restart backoff', () => {
   it('grows with each failure, and starts again at backoffSeconds once a task ran longer than the reset time', async (ctx) => {
     const dir = await tempDir(ctx);
-    // Runs 1 and 2 fail at once; run 3 stays up for 3 s (past the 1.5 s reset) and then fails; run 4 stays.
+    // Runs 1 and 2 fail at once (well within the 1 s reset); run 3 stays up for 1.6 s (past the reset)
+    // and then fails; run 4 stays.
     const cmd = [
       `n=$(cat ${dir}/runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > ${dir}/runs`,
       'if [ $n -le 2 ]; then exit 1; fi',
-      'if [ $n -eq 3 ]; then sleep 3; exit 1; fi',
+      'if [ $n -eq 3 ]; then sleep 1.6; exit 1; fi',
       'exec sleep 600',
     ].join('; ');
     const { logger, lines } = capturingLogger();
     const app = appDefinition({ id: '/flaky', cmd, portDefinitions: [], backoffSeconds: 0.2, backoffFactor: 4, maxLaunchDelaySeconds: 60 });
-    await cluster(ctx, [app], { logger, backoffResetMs: 1500, isolation: 'none', resources: { ports: '21420-21429' } });
+    await cluster(ctx, [app], { logger, backoffResetMs: 1000, isolation: 'none', resources: { ports: '21420-21429' } });
     const restarts = () => lines.filter((l) => l.msg === 'task ended unexpectedly; restarting after backoff').map((l) => l.restartInMs);
     await until(async () => restarts(), (delays) => delays.length === 3, 15_000);
     // 0.2 s, then 0.2 × 4; without the reset the third would be 3.2 s.
