@@ -7,8 +7,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium } from '../support/browser.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 import { until } from '../support/until.js';
@@ -16,7 +17,6 @@ import { until } from '../support/until.js';
 // Browser globals, for the callbacks that run in the page (the project compiles without the DOM library).
 declare const document: any;
 
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
 let dir: string;
 let gatehouse: GatehouseProcess;
 let base: string;
@@ -69,10 +69,7 @@ beforeAll(async () => {
   );
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   // Chromium starts while the binary does.
-  const launched = chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-sync'],
-  });
+  const launched = launchChromium();
   base = `http://127.0.0.1:${(await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 60_000))['gatewayPort']}`;
   cluster = String((await gatehouse.waitForLog((l) => l.msg.startsWith('embedded cluster started')))['url']);
   // The cookie the login sets, as the browser keeps it.
