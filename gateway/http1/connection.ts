@@ -135,6 +135,14 @@ export class Http1Connection implements ResponseOwner, BatchedWriter {
     return this.#done;
   }
 
+  /**
+   * The client has closed its side (FIN). While running, the answers it is owed are still written (a
+   * client may half-close once its request is sent); a stop does not wait on them (closeIdleConnections).
+   */
+  get clientEnded(): boolean {
+    return this.#peerEnded;
+  }
+
   /** No request in progress and no answer left to send: safe to close. */
   get idle(): boolean {
     return (

@@ -85,8 +85,14 @@ export class Http1Server implements ConnectionContext {
     });
   }
 
+  /**
+   * Closes the idle connections, and those whose client has closed its side: a stop waits for answers
+   * in flight, but not for one to a client that has left. A streamed answer (a followed log, an event
+   * subscription) to a client gone since kept the stop waiting for gateway.shutdownTimeout; node:http
+   * and nginx abandon such an answer at the client's FIN already.
+   */
   closeIdleConnections(): void {
-    for (const connection of this.#connections) if (connection.idle) connection.socket.destroy();
+    for (const connection of this.#connections) if (connection.idle || connection.clientEnded) connection.socket.destroy();
   }
 
   closeAllConnections(): void {

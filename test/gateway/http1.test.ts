@@ -1053,6 +1053,27 @@ describe('closing', () => {
     }
   });
 
+  it('closeIdleConnections (a stop) closes a connection whose client has closed its side with an answer still in flight', async () => {
+    const h = await serve();
+    const [left, staying] = await Promise.all([0, 1].map(() => RawClient.open(h.port, { allowHalfOpen: true })));
+    left!.write(get('/general/hang?id=left'));
+    staying!.write(get('/general/hang?id=staying'));
+    await expect.poll(() => h.hanging.has('left') && h.hanging.has('staying')).toBe(true);
+    left!.socket.end();
+    // As a stop sweeps: again and again, until the server has read the FIN.
+    await expect
+      .poll(() => {
+        h.server.closeIdleConnections();
+        return left!.ended || left!.closed;
+      })
+      .toBe(true);
+    expect(staying!.ended || staying!.closed).toBe(false);
+    answer(h, 'staying', 'staying');
+    expect((await staying!.responsesUntil(1))[0]!.body.toString()).toBe('staying');
+    expect(left!.responses()).toEqual([]);
+    staying!.destroy();
+  });
+
   it('an answer completed just before closeIdleConnections, in the same loop turn, still arrives', async () => {
     const h = await serve();
     const client = await RawClient.open(h.port);
