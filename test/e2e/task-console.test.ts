@@ -55,9 +55,7 @@ beforeAll(async () => {
     'cluster:', '  source: local', '  local:', `    apps: ${JSON.stringify(join(dir, 'apps.d'))}`, `    workDir: ${JSON.stringify(join(dir, 'work'))}`,
     '    http: 127.0.0.1:0', '    resources: { cpus: 2, mem: 1024, disk: 1024, ports: "21120-21159" }',
     'dns:', '  listen: 127.0.0.1:0', '  http: ""',
-    // A short drain on SIGTERM: the pages' log streams of the still running /echo task, dropped when the
-    // browser closes, made the stop at the end wait out the whole default shutdownTimeout (10 s).
-    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1', '  shutdownTimeout: 1s',
+    'gateway:', '  listen: 127.0.0.1:0', '  workers: 1',
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
   // Not about the first start (browser.test.ts reads its printed password): a premade key and admin.
