@@ -2,7 +2,7 @@
 // `gatehouse run` / `gatehouse mesos-dns` process, which stays the primary. What the gateway and DNS
 // workers share: the fork (each pool names its own entry file), the start handshake, replacing a
 // worker that dies after a backoff that grows while replacements keep dying young, and the drain on
-// close (a message, then SIGKILL after a deadline). What the workers are sent and what they answer is
+// close (a message and SIGTERM, then SIGKILL after a deadline). What the workers are sent and what they answer is
 // the owner's: it gets every message with the slot it came from.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
@@ -112,6 +112,10 @@ export class WorkerPool<Started> {
         resolve();
       });
       this.send(worker, drainMessage);
+      // And SIGTERM, which a worker handles as the drain message: one still loading its modules (a
+      // replacement forked just before the stop) has no message listener yet and would lose the
+      // message, then be killed only at the deadline; SIGTERM ends it at once.
+      worker.process.kill('SIGTERM');
     })));
   }
 
@@ -141,7 +145,11 @@ export class WorkerPool<Started> {
         logger.error({ worker: worker.id, pid: worker.process.pid, code, signal, restartInMs: delayMs }, `${role} died; starting a new one`);
         slot.timer = setTimeout(() => {
           slot.timer = null;
-          if (!this.#closing) this.#fork(slot, false).catch((error: Error) => logger.error({ reason: error.message }, `${role} failed to start`));
+          if (!this.#closing) {
+            this.#fork(slot, false).catch((error: Error) => {
+              if (!this.#closing) logger.error({ reason: error.message }, `${role} failed to start`);
+            });
+          }
         }, delayMs);
       });
     });
