@@ -114,34 +114,39 @@ function group(dirs: readonly string[], memoryFile: string): TaskCgroup {
     },
     async remove() {
       // A group can be removed only once empty; the caller has killed the tree, give the kernel a moment.
-      for (const dir of dirs) {
-        for (let attempt = 0; attempt < 20; attempt++) {
-          try {
-            await rmdir(dir);
-            break;
-          } catch {
-            await new Promise((resolve) => setTimeout(resolve, 25));
-          }
-        }
-      }
+      for (const dir of dirs) await removeWhenEmpty(dir);
     },
   };
 }
 
 /** A group and its child groups, deepest first; groups that still hold processes stay. */
-async function removeGroup(dir: string, attempts = 20): Promise<boolean> {
+async function removeGroup(dir: string): Promise<boolean> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => null);
   if (!entries) return true;
-  for (const entry of entries) if (entry.isDirectory()) await removeGroup(`${dir}/${entry.name}`, attempts);
-  for (let attempt = 0; attempt < attempts; attempt++) {
+  for (const entry of entries) if (entry.isDirectory()) await removeGroup(`${dir}/${entry.name}`);
+  return removeWhenEmpty(dir);
+}
+
+/**
+ * How long a group's killed processes may take to leave it. They were given 0.5 s, and on a machine
+ * short of CPU a stop then left groups behind (the next start removed them); waiting costs nothing
+ * when they leave at once.
+ */
+const EMPTY_WITHIN_MS = 5000;
+
+/** Removes an empty group, retrying (25 ms, doubling to 200 ms) while its processes are still leaving. */
+export async function removeWhenEmpty(dir: string): Promise<boolean> {
+  const deadline = Date.now() + EMPTY_WITHIN_MS;
+  for (let pause = 25; ; pause = Math.min(pause * 2, 200)) {
     try {
       await rmdir(dir);
       return true;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return true;
+      if (Date.now() + pause > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
     }
   }
-  return false;
 }
 
 // A Gatehouse that was killed (SIGKILL, power loss) could not remove its groups. Its tasks' first
