@@ -3,7 +3,7 @@
 // file is read through the agent's files API (`/files/read`), chunk by chunk, so this works against
 // any Mesos agent, not only the embedded one.
 import type { Snapshot, SnapshotView, Task } from '../../cluster/index.js';
-import { agentGet, type AgentAnswer } from '../agent-http.js';
+import { AgentRequestFailed, agentJson as fetchAgentJson } from '../agent-http.js';
 import { LogRequestError, type LogTarget } from './log-request.js';
 
 /** Mesos's `/files/read` answers at most 16 pages; asking for that much is one round trip per chunk. */
@@ -118,17 +118,17 @@ function runOf(state: Json, task: Task): { directory: string; containerId: strin
 }
 
 async function agentJson(agent: URL, path: string): Promise<Json> {
-  let response: AgentAnswer;
+  return (await askAgent(new URL(path, agent))) as Json;
+}
+
+/** The agent's JSON (null on 404 when `optional`); a failure becomes this service's 502. */
+async function askAgent(url: URL, options: { signal?: AbortSignal | undefined; optional?: boolean } = {}): Promise<unknown> {
   try {
-    response = await agentGet(new URL(path, agent), AGENT_TIMEOUT_MS);
+    return await fetchAgentJson(url, { timeoutMs: AGENT_TIMEOUT_MS, ...options });
   } catch (error) {
-    throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} did not answer ${path}: ${(error as Error).message}`);
+    if (error instanceof AgentRequestFailed) throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', error.message);
+    throw error;
   }
-  if (response.status !== 200) {
-    response.discard();
-    throw new LogRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with ${response.status}`);
-  }
-  return JSON.parse(await response.text()) as Json;
 }
 
 /**
@@ -156,15 +156,5 @@ async function filesRead(file: SandboxFile, offset: number, length: number, sign
   url.searchParams.set('path', file.path);
   url.searchParams.set('offset', String(offset));
   url.searchParams.set('length', String(length));
-  const response = await agentGet(url, AGENT_TIMEOUT_MS, signal);
-  if (response.status === 404) {
-    response.discard();
-    return null;
-  }
-  if (response.status !== 200)
-    throw new LogRequestError(
-      'ERR_GATEWAY_UPSTREAM_FAILED',
-      `agent ${file.agent.host} answered /files/read with ${response.status}: ${(await response.text()).trim()}`,
-    );
-  return JSON.parse(await response.text()) as { data?: unknown; offset?: unknown };
+  return (await askAgent(url, { signal, optional: true })) as { data?: unknown; offset?: unknown } | null;
 }

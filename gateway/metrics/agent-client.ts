@@ -2,7 +2,7 @@
 // `/state` (executors with their container ids and tasks), `/monitor/statistics` (ResourceStatistics
 // per executor) and `/metrics/snapshot`. The agent's address comes from the cluster snapshot.
 import type { Agent, Snapshot } from '../../cluster/index.js';
-import { agentGet, type AgentAnswer } from '../agent-http.js';
+import { AgentRequestFailed, agentJson as fetchAgentJson } from '../agent-http.js';
 import { GatewayError, type GatewayAnswerCode } from '../errors.js';
 
 const AGENT_TIMEOUT_MS = 5000;
@@ -28,24 +28,11 @@ export function agentOf(snapshot: Snapshot | null, agentId: string): { agent: Ag
 
 /** The agent's JSON at `path`; null on 404 when `optional` (an agent without that endpoint). */
 export async function agentJson(agent: URL, path: string, options: { optional?: boolean; timeoutMs?: number } = {}): Promise<any> {
-  let response: AgentAnswer;
   try {
-    response = await agentGet(new URL(path, agent), options.timeoutMs ?? AGENT_TIMEOUT_MS);
+    return await fetchAgentJson(new URL(path, agent), { timeoutMs: options.timeoutMs ?? AGENT_TIMEOUT_MS, optional: options.optional ?? false });
   } catch (error) {
-    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} did not answer ${path}: ${(error as Error).message}`);
-  }
-  if (response.status === 404 && options.optional) {
-    response.discard();
-    return null;
-  }
-  if (response.status !== 200) {
-    response.discard();
-    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with ${response.status}`);
-  }
-  try {
-    return JSON.parse(await response.text());
-  } catch {
-    throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', `agent ${agent.host} answered ${path} with a body that is not JSON`);
+    if (error instanceof AgentRequestFailed) throw new MetricsRequestError('ERR_GATEWAY_UPSTREAM_FAILED', error.message);
+    throw error;
   }
 }
 
