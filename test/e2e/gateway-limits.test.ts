@@ -15,16 +15,16 @@ import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehou
 import { premadeAuthn } from '../support/premade-authn.js';
 import { RawClient } from '../support/raw-http.js';
 import { tokenFor } from '../support/token.js';
+import { until as waitFor } from '../support/until.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** `state` says what was seen instead, when the wait fails (a flaky run must say why); `refresh` reads anew between checks. */
-async function until(check: () => boolean, what: string, timeoutMs = 10_000, state?: () => string, refresh?: () => Promise<void>): Promise<void> {
+/** `state` says what was seen instead, when the wait fails (a flaky run must say why). */
+async function until(check: () => boolean, what: string, timeoutMs = 10_000, state?: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${state ? ` (${state()})` : ''}`);
-    await sleep(refresh ? 200 : 20);
-    await refresh?.();
+    await sleep(20);
   }
 }
 
@@ -298,19 +298,17 @@ for (const workers of [1, 2]) {
         // Until the gateway has seen those clients go, a scrape from the same address is itself refused
         // (and counted): read until one is answered and its count holds every refusal.
         let scrapesRefused = 0;
-        let refused = -1;
-        const scrape = async (): Promise<void> => {
+        const scrape = async (): Promise<{ refused: number | null; scrapesRefused: number }> => {
           const metrics = await RawClient.open(r.port);
           metrics.write(get('/metrics', 'Connection: close\r\n'));
           await metrics.closedByServer();
           const answer = metrics.responses()[0];
-          if (!answer) return void scrapesRefused++;
-          refused = Number(/^gatehouse_gateway_connections_refused_total\{reason="per_address"\} (\d+)$/m.exec(answer.body.toString())?.[1]);
+          if (!answer) scrapesRefused++;
+          const counted = answer && /^gatehouse_gateway_connections_refused_total\{reason="per_address"\} (\d+)$/m.exec(answer.body.toString());
+          return { refused: counted ? Number(counted[1]) : null, scrapesRefused };
         };
-        await scrape();
-        await until(() => refused === closed + scrapesRefused, 'the refusal metric counting every refused connection', 10_000,
-          () => `${refused} counted, ${closed} clients closed, ${scrapesRefused} scrapes refused`, scrape);
-        expect(refused).toBe(closed + scrapesRefused);
+        const seen = await waitFor(scrape, (v) => v.refused === closed + v.scrapesRefused, 10_000);
+        expect(seen.refused).toBe(closed + seen.scrapesRefused);
         expect(r.gatehouse.logs.some((l) => l.msg.startsWith('gateway.maxConnectionsPerAddress'))).toBe(true);
       } finally {
         for (const client of clients) client.destroy();
