@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { horizontalOverflow, launchChromium, screenshot } from '../support/browser.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
 
@@ -20,8 +20,6 @@ declare const document: any, window: any, Image: any, getComputedStyle: any;
 
 const WIDTHS = [390, 1280] as const;
 let dir: string;
-/** Where screenshots go; none are taken unless asked for (a full-page PNG costs Chromium CPU and nothing reads it). */
-const shots = process.env['GATEHOUSE_SCREENSHOTS'];
 let gatehouse: GatehouseProcess;
 let base: string;
 let cluster: string;
@@ -54,7 +52,6 @@ const healthyTasks = async (): Promise<MarathonTask[]> =>
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-browser-'));
-  if (shots) await mkdir(shots, { recursive: true });
   upstream = createServer((req, res) => res.writeHead(200, { 'content-type': 'text/plain' }).end(`extra ${req.url}`));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
   await mkdir(join(dir, 'apps.d'));
@@ -117,10 +114,6 @@ async function openPage(width: number, loggedIn = false): Promise<{ context: Bro
   return { context, page, problems, close: () => (loggedIn ? page.close() : context.close()) };
 }
 
-async function screenshot(page: Page, name: string): Promise<void> {
-  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-}
-
 async function logIn(page: Page): Promise<void> {
   await page.goto(`${base}/login`);
   await page.fill('input[name=uid]', 'admin');
@@ -128,8 +121,6 @@ async function logIn(page: Page): Promise<void> {
   await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
 }
 
-/** Nothing wider than the window: the page never scrolls sideways. */
-const horizontalOverflow = (page: Page) => page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
 
 /** The dashboard, with the admin's session (what a login through the form leads to). */
 async function openDashboard(page: Page): Promise<void> {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium } from '../support/browser.js';
+import { horizontalOverflow, launchChromium, screenshot } from '../support/browser.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
 import { until } from '../support/until.js';
@@ -108,11 +108,6 @@ async function openConsole(width: number, taskId: string): Promise<{ page: Page;
   return { page, problems, close: () => context.close() };
 }
 
-const screenshot = async (page: Page, name: string) => {
-  const shots = process.env['GATEHOUSE_SCREENSHOTS'];
-  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
-};
-const horizontalOverflow = (page: Page) => page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
 const logText = (page: Page) => page.locator('#log').textContent().then((t) => t ?? '');
 const runningRows = (page: Page) =>
   page.locator('#app-tasks tbody tr').evaluateAll((rows: any[]) =>

@@ -1,6 +1,10 @@
 // One way to start headless Chromium for the browser tests (Debian's chromium, driven by playwright-core).
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+// The page's global, in the callbacks that run in the page (the project compiles without the DOM library).
+declare const document: any;
 
 const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
 
@@ -25,3 +29,13 @@ export function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/** Where screenshots go: none are taken unless GATEHOUSE_SCREENSHOTS names a directory (a full-page PNG costs Chromium CPU and nothing reads it). */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  const shots = process.env['GATEHOUSE_SCREENSHOTS'];
+  if (shots) await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
+}
+
+/** How far the page is wider than its window: more than 0 means it scrolls sideways. */
+export const horizontalOverflow = (page: Page): Promise<number> =>
+  page.evaluate(() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth);
