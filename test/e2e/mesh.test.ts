@@ -151,7 +151,10 @@ describe('mesh (real binary, embedded cluster)', () => {
       return null;
     }, (v) => v !== null, 10_000);
     process.kill(victim!.pid, 'SIGKILL');
-    // Right after the kill, while the snapshot still lists it: every request is answered, by the other task.
+    // kill() returns before the task has died: until its sockets are closed, a connect can still complete
+    // in its listen backlog and be reset a moment later (no balancer can retry that one). Once its port
+    // refuses, and while the snapshot still lists it: every request is answered, by the other task.
+    await until(() => accepts(before[0]!.ip, victimPort), (ok) => !ok, 5000);
     const answers = [];
     for (let i = 0; i < 6; i++) answers.push(await viaVip());
     expect(answers.every((id) => id !== victim!.id)).toBe(true);
