@@ -14,7 +14,7 @@
 // --warmup SECONDS: the warm-up run before each measured one (default 3; 0: one 3-s warm-up per target before the first round only,
 // for many short rounds on a machine whose load drifts); --cpu-prof runs Gatehouse (and its workers) under `node --cpu-prof`.
 // --operator: the case operators run, on both sides alike: access logs on (Gatehouse's JSON lines on stdout
-// into a file, nginx's `access_log` into a file, both batched: 8 KiB or 250 ms), a token from a trusted
+// into a file, nginx's `access_log` into a file, both batched: 4 KiB or 250 ms), a token from a trusted
 // issuer (RS256, `authn.trust[].publicKey` with an issuer) instead of the instance's own key, and
 // `cluster.source: mesos` polling a Mesos master (a local server with the same state) every 5 s.
 // Needs wrk and nginx (apt-get install -y wrk nginx-light). Everything on 127.0.0.1; stops by itself.
@@ -62,7 +62,7 @@ const UPSTREAM = nextPort(), NGINX = nextPort();
 // and its own p99 went from ~12 ms to 120–200 ms: a handicap of the peer, not its real behaviour.
 writeFileSync(join(dir, 'nginx.conf'), `worker_processes 1; daemon off; pid ${dir}/nginx.pid; error_log ${dir}/error.log;
 events { worker_connections 4096; }
-http { ${OPERATOR ? `access_log ${dir}/logs/nginx-access.log combined buffer=8k flush=250ms;` : 'access_log off;'}
+http { ${OPERATOR ? `access_log ${dir}/logs/nginx-access.log combined buffer=4k flush=250ms;` : 'access_log off;'}
   upstream app { server 127.0.0.1:${UPSTREAM}; keepalive 256; }
   server { listen 127.0.0.1:${UPSTREAM}; location / { default_type text/plain; return 200 "hello from upstream\\n"; } }
   server { listen 127.0.0.1:${NGINX}; location /app/ { proxy_pass http://app/; proxy_http_version 1.1; proxy_set_header Connection ""; } }

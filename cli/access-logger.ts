@@ -6,6 +6,10 @@
 // and counted in `gatehouse_gateway_access_log_dropped_total`, never blocking requests and never
 // growing without bound. At a clean stop the buffer is flushed, so no line is lost. Every other log
 // line stays synchronous: they are few, and the last ones before an exit matter most.
+// Those synchronous lines, and the gateway workers' own access lines, share the same stdout: each
+// write holds whole lines and at most PIPE_BUF bytes (a single longer line goes alone), so the kernel
+// never splits it and no other writer's line lands inside one (a turn's batch larger than a full
+// pipe's room went out in pieces, and the main logger's "stopping" line landed between them).
 import { destination as pinoDestination, pino, type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { AccessLogConfig } from '../config/index.js';
@@ -35,6 +39,9 @@ export interface AccessLoggerOptions {
 /** Longest a flush at stop waits for a stalled stdout before it gives up on the rest. */
 const FLUSH_AT_STOP_MS = 2000;
 
+/** PIPE_BUF on Linux: a pipe takes a write up to this size whole or not at all, never interleaved. */
+export const ATOMIC_WRITE_BYTES = 4096;
+
 export function createAccessLogger(config: AccessLogConfig, options: AccessLoggerOptions): AccessLogger {
   if (!config.enabled) return { logger: null, sample: config.sample, flush: () => undefined };
   if (options.pretty) return { logger: options.main.child({ part: 'gateway', ...options.bindings }), sample: config.sample, flush: () => undefined };
@@ -47,8 +54,9 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
   const destination = pinoDestination({
     dest: options.fd ?? 1,
     sync: false,
-    // Lines are batched into writes of at least this many bytes, and flushed at least this often.
-    minLength: 8 * 1024,
+    // Lines are batched into writes of nearly PIPE_BUF bytes, and flushed at least this often.
+    minLength: ATOMIC_WRITE_BYTES - 512,
+    maxWrite: ATOMIC_WRITE_BYTES,
     periodicFlush: 250,
     maxLength: config.bufferBytes,
     // A full pipe: an asynchronous write is retried later; a flush at stop retries only until its deadline.
@@ -83,14 +91,16 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
 }
 
 /**
- * The lines of one turn of the event loop, handed to sonic-boom as one string at its end: sonic-boom
- * measures the UTF-8 length of its last buffered string (up to 16 KiB) on every write, which per line
- * cost more than the line itself under load (bench/README.md, "Where the gateway's time goes").
+ * The lines of one turn of the event loop, handed to sonic-boom in pieces of whole lines of at most
+ * ATOMIC_WRITE_BYTES (sonic-boom keeps each piece in one write, maxWrite): sonic-boom measures the
+ * UTF-8 length of its last buffered string on every write, which per line cost more than the line
+ * itself under load (bench/README.md, "Where the gateway's time goes").
  * Holds a turn's lines at most; the bound, drops and flushes stay sonic-boom's.
  */
-class TurnBatch {
+export class TurnBatch {
   readonly #destination: { write(data: string): boolean };
   #pending = '';
+  #pendingBytes = 0;
   #scheduled = false;
 
   constructor(destination: { write(data: string): boolean }) {
@@ -98,7 +108,10 @@ class TurnBatch {
   }
 
   write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.#pendingBytes + bytes > ATOMIC_WRITE_BYTES) this.flush();
     this.#pending += line;
+    this.#pendingBytes += bytes;
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(this.#flushTurn);
@@ -114,6 +127,7 @@ class TurnBatch {
     const pending = this.#pending;
     if (pending === '') return;
     this.#pending = '';
+    this.#pendingBytes = 0;
     this.#destination.write(pending);
   }
 }
