@@ -1,4 +1,5 @@
-// One way to start headless Chromium for the browser tests (Debian's chromium, driven by playwright-core).
+// One way to start headless Chromium for the browser tests (driven by playwright-core): Debian's
+// chromium-headless-shell when installed, else the full chromium in headless mode (chromium-launcher.sh).
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -8,7 +9,7 @@ declare const document: any;
 
 const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
 
-// Chromium's new headless mode is the whole browser: every window preloads the omnibox's two WebUI popups,
+// For the full browser: its headless mode is the whole browser, and every window preloads the omnibox's two WebUI popups,
 // each a renderer of its own that works on every navigation. No test uses an address bar; without them
 // the browser tests took ~35% less CPU (30 -> 19-22 CPU-s for browser.test.ts's process tree).
 const UNUSED_FEATURES = ['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'];
