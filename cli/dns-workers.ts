@@ -28,7 +28,9 @@ export interface DnsWorkersOptions {
 export interface DnsWorkerStatus {
   readonly worker: number;
   readonly pid: number | null;
-  /** Per zone: the serial and snapshot generation its answers come from; empty until it serves. */
+  /** Whether this process answers queries yet (a replacement applies the records first, then listens). */
+  readonly serving: boolean;
+  /** Per zone: the serial and snapshot generation this process applied; empty until it has. */
   readonly zones: Readonly<Record<string, { readonly serial: number; readonly generation: number }>>;
 }
 
@@ -36,13 +38,17 @@ export interface DnsWorkersStatus {
   /** What the primary published last, per zone. */
   readonly published: Readonly<Record<string, { readonly serial: number; readonly generation: number }>>;
   readonly workers: readonly DnsWorkerStatus[];
-  /** Every live worker serves what the primary published last. */
+  /** Every worker is alive, serving, and serves what the primary published last. */
   readonly converged: boolean;
 }
 
 const WORKER_ENTRY = builtFile('cli/dns-worker.js');
 
+// What one worker process reported. Kept per slot but owned by a pid: a replacement forked into the
+// slot must not show the dead process's zones (and `converged`) before it has applied any itself.
 interface SlotState {
+  readonly pid: number | undefined;
+  serving: boolean;
   zones: Record<string, { serial: number; generation: number }>;
   counters: DnsCounters | null;
 }
@@ -77,8 +83,8 @@ export class DnsWorkers implements RecordSink {
       }),
     );
     const slots = () => this.#pool.slots;
-    const state = this.#state;
     const zone = options.server.zone.domain;
+    const zonesOf = (slot: PoolSlot<{ udpPort: number; tcpPort: number }>) => this.#liveState(slot)?.zones ?? {};
     for (const [name, help, key] of [
       ['gatehouse_dns_worker_serial', 'SOA serial of the answers each DNS worker serves', 'serial'],
       ['gatehouse_dns_worker_generation', 'Snapshot generation the answers each DNS worker serves were built from', 'generation'],
@@ -90,7 +96,7 @@ export class DnsWorkers implements RecordSink {
         registers: [options.registry],
         collect() {
           this.reset();
-          for (const slot of slots()) this.set({ worker: String(slot.index + 1) }, state.get(slot.index)?.zones[zone]?.[key] ?? 0);
+          for (const slot of slots()) this.set({ worker: String(slot.index + 1) }, zonesOf(slot)[zone]?.[key] ?? 0);
         },
       });
     }
@@ -130,12 +136,21 @@ export class DnsWorkers implements RecordSink {
     const published = Object.fromEntries([...this.#latest].map(([zone, z]) => [zone, { serial: z.serial, generation: z.generation }]));
     const workers = this.#pool.slots.map((slot) => {
       const live = slot.worker !== null && !slot.worker.isDead();
-      return { worker: slot.index + 1, pid: live ? (slot.worker!.process.pid ?? null) : null, zones: live ? { ...this.#state.get(slot.index)?.zones } : {} };
+      const own = this.#liveState(slot);
+      return { worker: slot.index + 1, pid: live ? (slot.worker!.process.pid ?? null) : null, serving: own?.serving ?? false, zones: { ...own?.zones } };
     });
     const converged = workers.every(
-      (w) => w.pid !== null && Object.entries(published).every(([zone, p]) => w.zones[zone]?.serial === p.serial),
+      (w) => w.pid !== null && w.serving && Object.entries(published).every(([zone, p]) => w.zones[zone]?.serial === p.serial),
     );
     return { published, workers, converged };
+  }
+
+  /** The slot's state when it is the live process's own, not a dead predecessor's. */
+  #liveState(slot: PoolSlot<{ udpPort: number; tcpPort: number }>): SlotState | undefined {
+    const state = this.#state.get(slot.index);
+    const worker = slot.worker;
+    if (!state || worker === null || worker.isDead() || state.pid !== worker.process.pid) return undefined;
+    return state;
   }
 
   #onMessage(slot: PoolSlot<{ udpPort: number; tcpPort: number }>, message: unknown): void {
@@ -143,7 +158,7 @@ export class DnsWorkers implements RecordSink {
     if (!isFromDnsWorker(message)) return;
     switch (message.kind) {
       case 'gatehouse-dns:ready': {
-        this.#state.set(slot.index, { zones: {}, counters: null });
+        this.#state.set(slot.index, { pid: worker.process.pid, serving: false, zones: {}, counters: null });
         // The configured port, also when it is 0: node:cluster shares a UDP socket by the address it was
         // asked for, so every worker (and a replacement, while one lives) gets the one the first bound.
         this.#pool.send(worker, {
@@ -156,9 +171,12 @@ export class DnsWorkers implements RecordSink {
         } satisfies ToDnsWorker);
         return;
       }
-      case 'gatehouse-dns:listening':
+      case 'gatehouse-dns:listening': {
+        const state = this.#state.get(slot.index);
+        if (state && state.pid === worker.process.pid) state.serving = true;
         this.#options.logger.debug({ worker: slot.index + 1, pid: worker.process.pid, port: message.udpPort }, 'DNS worker is listening');
         return slot.started({ udpPort: message.udpPort, tcpPort: message.tcpPort });
+      }
       case 'gatehouse-dns:failed':
         return slot.failed(
           new DnsError(message.code === 'ERR_DNS_LISTEN' ? 'ERR_DNS_LISTEN' : 'ERR_DNS_WORKER', `DNS worker ${slot.index + 1}: ${message.message}`),
@@ -170,7 +188,7 @@ export class DnsWorkers implements RecordSink {
           return;
         }
         const state = this.#state.get(slot.index);
-        if (state) state.zones[message.zone] = { serial: message.serial, generation: message.generation };
+        if (state && state.pid === worker.process.pid) state.zones[message.zone] = { serial: message.serial, generation: message.generation };
         return;
       }
       case 'gatehouse-dns:counters': {
