@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { parseDig } from '../support/dig.js';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
+import { premadeAuthn } from '../support/premade-authn.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
 
@@ -79,6 +80,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesh-interface-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'apps.yaml'), APPS);
+  // Not a first start's test: the key and users file it would create, made beforehand (premade-authn.ts).
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   config = await writeEmbeddedConfig(dir, {
     ports: '21300-21349',
     dnsTtl: 0,

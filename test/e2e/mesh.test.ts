@@ -12,6 +12,7 @@ import { dig } from '../support/dig.js';
 import { runGatehouse, startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
+import { premadeAuthn } from '../support/premade-authn.js';
 
 let dir: string;
 let gatehouse: GatehouseProcess;
@@ -74,6 +75,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesh-e2e-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'apps.yaml'), APPS);
+  // Not a first start's test: the key and users file it would create, made beforehand (premade-authn.ts).
+  await premadeAuthn(join(dir, 'key.pem'), join(dir, 'users.yaml'));
   const config = await writeEmbeddedConfig(dir, { ports: '20800-20899', dnsTtl: 0, extra: ['mesh:', '  failureBackoff: 30s', '  workers: 2'] });
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   const running = await gatehouse.waitForLog((l) => l.msg === 'gatehouse is running', 30_000);
