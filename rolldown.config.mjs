@@ -20,6 +20,8 @@ const MODULES = [
   'config/index', 'config/schema-check', 'config/schema-formats', 'config/cgroup-limits',
   'authn/index', 'gateway/index', 'cluster/index', 'cluster/local/index', 'dns/index',
   'cli/dns-zone', 'cli/crash-policy', 'cli/logger', 'cli/stop-signal', 'cli/heap-limits', 'cluster/http-client',
+  // bin/gatehouse installs the stack-trace mapping before it imports the CLI.
+  'core/stack-traces',
 ];
 
 /**
@@ -29,6 +31,8 @@ const MODULES = [
  * build refuses it.
  */
 const LAZY_PACKAGES = ['yaml', 'protobufjs', 'undici', 'pino-pretty'];
+/** Loaded by core/stack-traces.ts when a stack trace is first printed: dist/vendor/trace-mapping.cjs. */
+const VENDORED_BY_NAME = { 'trace-mapping': '@jridgewell/trace-mapping' };
 
 const noStaticImportOfLazyPackages = {
   name: 'no-static-import-of-lazy-packages',
@@ -46,8 +50,8 @@ const shared = {
   tsconfig: './tsconfig.build.json',
 };
 
-// Stack traces name the .ts (and the packages' .js) files: bin/gatehouse turns source maps on. The
-// maps hold no copy of the sources.
+// Stack traces name the .ts (and the packages' .js) files through these maps, read when a trace is
+// printed (core/stack-traces.ts). The maps hold no copy of the sources.
 const maps = { sourcemap: true, sourcemapExcludeSources: true };
 
 export default defineConfig([
@@ -69,7 +73,7 @@ export default defineConfig([
   },
   {
     ...shared,
-    input: Object.fromEntries(LAZY_PACKAGES.map((name) => [name, name])),
+    input: { ...Object.fromEntries(LAZY_PACKAGES.map((name) => [name, name])), ...VENDORED_BY_NAME },
     external: [/^node:/],
     output: {
       ...maps,
