@@ -1,9 +1,10 @@
 // One logger for the process. On a terminal: one human line per event (time, level, message, then
 // the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
 // JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
-import { destination, multistream, pino, type Logger, type LevelWithSilent } from 'pino';
+import { multistream, pino, type Logger, type LevelWithSilent } from 'pino';
 import type PinoPretty from 'pino-pretty';
 import { requirePackage } from '../core/index.js';
+import { StdoutLines } from './stdout-lines.js';
 import type { LogRing } from '../gateway/index.js';
 
 export interface LoggerOptions {
@@ -11,10 +12,23 @@ export interface LoggerOptions {
   readonly pretty: boolean;
   /** Also keeps every line in this ring (the component log the gateway serves), whatever goes to stdout. */
   readonly ring?: LogRing;
+  /** Where JSON lines go (default stdout); tests point it at a pipe. */
+  readonly fd?: number;
 }
 
 /** Secrets must never reach a log line, whatever a caller passes by mistake. */
 export const REDACT = { paths: ['password', '*.password', 'token', '*.token', 'authorization', '*.authorization', 'secret', '*.secret'], censor: '[redacted]' };
+
+const outputs: StdoutLines[] = [];
+/** Log lines (other than access lines) dropped because stdout took nothing: `gatehouse_log_lines_dropped_total`. */
+export const droppedLogLines = (): number => outputs.reduce((sum, output) => sum + output.dropped, 0);
+
+/** Synchronous JSON lines that never hold the process up for long when nobody reads (cli/stdout-lines.ts). */
+function stdoutLines(fd: number): StdoutLines {
+  const output = new StdoutLines(fd);
+  outputs.push(output);
+  return output;
+}
 
 /**
  * pino-pretty (about 30 modules) is loaded only when human lines are chosen: JSON, the default off a
@@ -36,8 +50,8 @@ export function createLogger(options: LoggerOptions): Logger {
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname,name',
     })
-    : destination({ dest: 1, sync: true });
-  if (!options.ring) return options.pretty ? pino(base, out) : pino(base);
+    : stdoutLines(options.fd ?? 1);
+  if (!options.ring) return pino(base, out);
   // Both get the same JSON line (redacted already): stdout as before, and the ring.
   const level = options.level === 'silent' ? 'fatal' : options.level;
   return pino(base, multistream([{ level, stream: out }, { level, stream: options.ring.stream() }]));

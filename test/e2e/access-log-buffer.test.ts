@@ -92,11 +92,30 @@ describe.concurrent('gateway.accessLog', () => {
     const metrics = await (await fetch(`${base}/metrics`)).text();
     const dropped = Number(/^gatehouse_gateway_access_log_dropped_total (\d+)/m.exec(metrics)?.[1] ?? 'NaN');
     expect(dropped).toBeGreaterThan(0);
+    // The other log lines have a count of their own (none dropped here: stdout was read again before any).
+    expect(metrics).toMatch(/^gatehouse_log_lines_dropped_total 0$/m);
     expect(await gatehouse.stop()).toBe(0);
     // What was not dropped was written: the two add up to every request.
     const written = gatehouse.logs.filter((l) => l.msg === 'request' && String(l['path']).startsWith('/app/stalled?')).length;
     expect(written + dropped).toBe(500);
   }, 60_000);
+
+  it('a stdout nobody reads at all: SIGTERM still ends it (the last lines are kept or dropped, never waited on for ever)', async () => {
+    const { gatehouse, base, token } = await start('never-read', ['buffer: 64k']);
+    gatehouse.child.stdout.pause();
+    try {
+      // 1.7 MB of access lines: the socket pair and the buffer are full, as for a log pipe nobody drains.
+      const statuses = await flood(`${base}/app/never-read?pad=${'x'.repeat(8000)}`, token, 200);
+      expect(statuses.filter((s) => s === 200)).toHaveLength(200);
+      // Its "stopping" line cannot be written: it waits a moment, then the stop goes on.
+      const exited = gatehouse.stop();
+      const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+      if (typeof code === 'string') gatehouse.child.kill('SIGKILL');
+      expect(code).toBe(0);
+    } finally {
+      gatehouse.child.stdout.resume();
+    }
+  }, 40_000);
 
   it('sample: 0 logs no successful request, and every failure', async () => {
     const { gatehouse, base, token } = await start('sampled', ['sample: 0']);
