@@ -80,7 +80,7 @@ export class AnswerTable implements RecordLookup {
         this.#unindexed.set(fqdn, { before: this.#index.size, records: entry });
         continue;
       }
-      const name = fqdn.slice(0, -1);
+      const name = ownCopy(fqdn, fqdn.length - 1);
       const number = this.#index.size;
       this.#index.set(name, number);
       let exact = true;
@@ -391,6 +391,18 @@ function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
 }
 
 const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
+
+const scratch = Buffer.allocUnsafe(256);
+
+/**
+ * The first `length` characters of an answerable name as a string of their own. `slice` makes a
+ * view (V8's sliced string, 32 bytes) that keeps the whole name alive beside it: 2 MB of views at
+ * 10,000 tasks, and every name with its dot kept after the record set is dropped.
+ */
+function ownCopy(fqdn: string, length: number): string {
+  scratch.write(fqdn, 0, length, 'latin1');
+  return scratch.toString('latin1', 0, length);
+}
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
