@@ -11,6 +11,7 @@ import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
 import type { AnswerRecords, NameRecords, RecordLookup, SrvValue, ZoneOptions } from '../records/record-set.js';
 import { addressesIn, srvValuesIn } from '../wire/answer-reader.js';
+import { NameIndex } from './name-index.js';
 import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
@@ -35,7 +36,7 @@ function slotOf(type: number): number {
 
 export class AnswerTable implements RecordLookup {
   /** Lower-case name without the trailing dot -> its number. */
-  readonly #index = new Map<string, number>();
+  readonly #index: NameIndex;
   /** Records of indexed names their answers do not hold exactly (values left out, another IPv6 spelling), by name number. */
   readonly #aside = new Map<number, NameRecords>();
   /** Names that cannot be queried (legacy raw names), with the number of the indexed name they came before. */
@@ -67,6 +68,7 @@ export class AnswerTable implements RecordLookup {
     this.#nsTail = encodeRecordsAnywhere([nsRecord(zone)]);
 
     const count = records.names.size;
+    this.#index = new NameIndex(count);
     this.#first = new Int32Array(count * SLOTS);
     this.#rotations = new Uint8Array(count * SLOTS);
     let offsets: number[] = [];
@@ -80,9 +82,9 @@ export class AnswerTable implements RecordLookup {
         this.#unindexed.set(fqdn, { before: this.#index.size, records: entry });
         continue;
       }
-      const name = ownCopy(fqdn, fqdn.length - 1);
+      const name = fqdn.slice(0, -1);
       const number = this.#index.size;
-      this.#index.set(name, number);
+      let nameAt = -1;
       let exact = true;
       for (let slot = 0; slot < SLOTS; slot++) {
         let values: readonly unknown[];
@@ -112,10 +114,17 @@ export class AnswerTable implements RecordLookup {
             : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, 0);
         offsets.push(start);
         lengths.push(w.length - start);
+        if (nameAt < 0) nameAt = start + HEADER_SIZE;
         // IPv4 literals have one spelling; an IPv6 one the reader would write differently is kept aside.
         if (slot === 1 && exact && !sameList(addressesIn(w.buf, start, w.length), values as string[])) exact = false;
       }
       if (!exact) this.#aside.set(number, entry);
+      // The index reads each name from the slab: a name without answers (all its values left out) is written bare.
+      if (nameAt < 0) {
+        nameAt = w.length;
+        w.plainName(name);
+      }
+      this.#index.add(name, nameAt);
     }
     this.skipped = skipped;
     this.#offset = Int32Array.from(offsets);
@@ -125,21 +134,22 @@ export class AnswerTable implements RecordLookup {
     // kept, and only a writer that had to grow (doubling) is copied to the right size. Copying it
     // every time held a second slab at each rebuild and left the first to the allocator's free lists.
     this.#slab = w.buf.length - w.length <= w.buf.length / 8 ? w.buf.subarray(0, w.length) : Buffer.from(w.buf.subarray(0, w.length));
+    this.#index.seal(this.#slab);
   }
 
   /** The records of `fqdn` (with the trailing dot), as the record set held them. */
   get(fqdn: string): NameRecords | undefined {
-    const number = fqdn.endsWith('.') ? this.#index.get(fqdn.slice(0, -1)) : undefined;
-    return number === undefined ? this.#unindexed.get(fqdn)?.records : this.#recordsOf(number);
+    const number = fqdn.endsWith('.') ? this.#index.get(fqdn.slice(0, -1)) : -1;
+    return number < 0 ? this.#unindexed.get(fqdn)?.records : this.#recordsOf(number);
   }
 
   /** Every name with its records, in the record set's order (the Mesos-DNS HTTP API's AXFR). */
   *entries(): IterableIterator<readonly [string, NameRecords]> {
     const unindexed = this.#unindexed.entries();
     let next = unindexed.next();
-    for (const [name, number] of this.#index) {
+    for (let number = 0; number < this.#index.size; number++) {
       for (; !next.done && next.value[1].before <= number; next = unindexed.next()) yield [next.value[0], next.value[1].records];
-      yield [`${name}.`, this.#recordsOf(number)];
+      yield [`${this.#index.nameOf(number)}.`, this.#recordsOf(number)];
     }
     for (; !next.done; next = unindexed.next()) yield [next.value[0], next.value[1].records];
   }
@@ -183,8 +193,8 @@ export class AnswerTable implements RecordLookup {
     // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
     const cleaned = query.name.includes('.*');
     const name = cleaned ? query.name.split('.*').join('') : query.name;
-    const number = query.literalDot ? undefined : this.#index.get(name);
-    if (number === undefined) {
+    const number = query.literalDot ? -1 : this.#index.get(name);
+    if (number < 0) {
       if (type === TYPE.ANY) return this.#exact(msg, query, EMPTY, RCODE.NXDOMAIN, options);
       return type === TYPE.SRV
         ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options)
@@ -391,18 +401,6 @@ function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
 }
 
 const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
-
-const scratch = Buffer.allocUnsafe(256);
-
-/**
- * The first `length` characters of an answerable name as a string of their own. `slice` makes a
- * view (V8's sliced string, 32 bytes) that keeps the whole name alive beside it: 2 MB of views at
- * 10,000 tasks, and every name with its dot kept after the record set is dropped.
- */
-function ownCopy(fqdn: string, length: number): string {
-  scratch.write(fqdn, 0, length, 'latin1');
-  return scratch.toString('latin1', 0, length);
-}
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
