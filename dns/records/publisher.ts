@@ -2,8 +2,9 @@
 // record set beside the old one and handed to the server, which swaps it in by one reference.
 // With `keepRecords: false` the record set is dropped once the sinks have it (they read the records
 // back from their answers: a second copy was 13 MB at 10,000 tasks); /v1/enumerate is then built
-// from the snapshot the records came from. In gatehouse mode it also withdraws the zone (SERVFAIL) while there is no usable snapshot, so a
-// resolver never caches an NXDOMAIN that only means "we do not know yet".
+// from the snapshot the records came from. In gatehouse mode it also withdraws the zone (SERVFAIL)
+// while there is no usable snapshot, so a resolver never caches an NXDOMAIN that only means "we do
+// not know yet".
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { isUsable, type Snapshot, type SnapshotView } from '../../cluster/index.js';
