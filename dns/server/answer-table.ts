@@ -12,6 +12,7 @@ import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } fr
 import type { AnswerRecords, NameRecords, RecordLookup, SrvValue, ZoneOptions } from '../records/record-set.js';
 import { addressesIn, srvValuesIn } from '../wire/answer-reader.js';
 import { NameIndex } from './name-index.js';
+import { estimateSize, isAnswerableName, sameList, validAddress, writeOpt } from './answer-rules.js';
 import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
@@ -388,51 +389,4 @@ export class AnswerTable implements RecordLookup {
   }
 }
 
-/** Roughly the slab's final size, so that the writer rarely has to grow and copy. */
-function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
-  let size = 4096;
-  for (const [name, entry] of names) {
-    const perMessage = 16 + name.length + 2;
-    if (entry.a.length) size += perMessage + entry.a.length * 16;
-    if (entry.aaaa.length) size += perMessage + entry.aaaa.length * 28;
-    if (entry.srv.length) size += perMessage + entry.srv.length * 64;
-  }
-  return size;
-}
-
 const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
-
-function sameList(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/**
- * Names a lower-cased query can match and the fast writer can encode: lower-case ASCII labels of
- * 1..63 bytes, 255 bytes at most. Legacy raw DiscoveryInfo names may keep upper case (they show in
- * AXFR only); anything else would be a bug upstream, and is left out rather than failing the table.
- */
-function isAnswerableName(fqdn: string): boolean {
-  if (fqdn.length > 254 || !fqdn.endsWith('.')) return false;
-  let label = 0;
-  for (let i = 0; i < fqdn.length; i++) {
-    const c = fqdn.charCodeAt(i);
-    if (c === 46) {
-      if (label === 0 || label > 63) return false;
-      label = 0;
-    } else if ((c >= 65 && c <= 90) || c > 126 || c <= 32) return false;
-    else label++;
-  }
-  return true;
-}
-
-function validAddress(rr: ResourceRecord): boolean {
-  return rr.type === TYPE.A ? isIpv4Literal(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
-}
-
-function writeOpt(out: Buffer, offset: number, udpSize: number): void {
-  out[offset] = 0;
-  out.writeUInt16BE(TYPE.OPT, offset + 1);
-  out.writeUInt16BE(udpSize, offset + 3);
-  out.writeUInt32BE(0, offset + 5);
-  out.writeUInt16BE(0, offset + 9);
-}
