@@ -1,7 +1,7 @@
 // Every answer of the zone for one record set, built completely when the set is swapped in: per
 // (name, A | AAAA | SRV) the whole response (question, answers, SRV additional) written one after
 // another into one slab, and position-independent SOA/NS tails for negative answers and SOA/NS
-// queries. Answering a lower-case query is then a Map lookup, one copy into the response buffer and
+// queries. Answering a lower-case query is then an index lookup, one copy into the response buffer and
 // a patched ID. Answers rotate between a few orders: A/AAAA by copying their records from a later
 // one, SRV from a message per rotation encoded when first asked for (names nobody asks cost
 // nothing). Rules: Mesos-DNS's resolver. The record set is not kept: what needs the records themselves
