@@ -7,7 +7,7 @@ import { buildVipTable, isUsable, type ClusterStore } from '../cluster/index.js'
 import type { GatehouseConfig } from '../config/index.js';
 import type { Lifecycle } from '../core/index.js';
 import { DnsServer, RecordPublisher, THISDCOS_DOMAIN, buildThisDcosRecordSet, createMesosDnsHttpHandler } from '../dns/index.js';
-import type { RecordSet, RecordSink } from '../dns/index.js';
+import type { RecordLookup, RecordSet, RecordSink } from '../dns/index.js';
 import type { WireDnsServerOptions } from './dns-worker-protocol.js';
 import { DnsWorkers } from './dns-workers.js';
 import { nameServerIps, zoneOptionsFor } from './dns-zone.js';
@@ -21,7 +21,11 @@ export interface RunningDns {
 }
 
 /** Where records go: the in-process server or the DNS workers, for the cluster zone and the others. */
-type ZoneSink = RecordSink & { setZoneRecords(domain: string, records: RecordSet, serial: number, generation: number): { buildMs: number; names: number } };
+type ZoneSink = RecordSink & {
+  setZoneRecords(domain: string, records: RecordSet, serial: number, generation: number): { buildMs: number; names: number };
+  /** The main zone's records as served (the HTTP API reads them: the publisher does not keep its own). */
+  records(): RecordLookup | null;
+};
 
 export async function startDns(
   config: GatehouseConfig,
@@ -82,6 +86,7 @@ export async function startDns(
     },
     logger,
     withdrawWhenUnusable: true,
+    keepRecords: false,
   });
   publisher.start();
   lifecycle.onStop('dns records', () => publisher.close());
@@ -101,6 +106,7 @@ export async function startDns(
       buildThisDcosRecordSet(snapshot, { vips: vipRange ? buildVipTable(snapshot, { range: vipRange }) : null, soaMname: thisDcos.soaMname, nsIps }),
     logger: logger.child({ zone: THISDCOS_DOMAIN }),
     withdrawWhenUnusable: false,
+    keepRecords: false,
     rebuildLogLevel: 'debug',
   });
   thisDcosPublisher.start();
@@ -112,7 +118,10 @@ export async function startDns(
   let httpPort: number | null = null;
   if (config.dns.http) {
     const api = createMesosDnsHttpHandler({
-      records: () => publisher.records,
+      records: () => {
+        const names = zoneSink.records();
+        return names && { names, enumerate: () => publisher.enumerate() };
+      },
       config: () => ({ ...config.dns }),
       serial: () => publisher.serial,
       zone: {

@@ -11,7 +11,7 @@ import type { GatehouseConfig } from '../config/index.js';
 import { builtFile } from '../core/index.js';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { DnsError, registerDnsMetrics, type DnsCounters, type RecordSet, type RecordSink } from '../dns/index.js';
+import { DnsError, registerDnsMetrics, type DnsCounters, type RecordLookup, type RecordSet, type RecordSink } from '../dns/index.js';
 import { isFromDnsWorker, type ToDnsWorker, type WireDnsServerOptions, type ZoneRecords } from './dns-worker-protocol.js';
 import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
@@ -125,6 +125,11 @@ export class DnsWorkers implements RecordSink {
     this.#latest.set(zone, update);
     this.#pool.broadcast({ kind: 'gatehouse-dns:records', ...update } satisfies ToDnsWorker);
     return { buildMs: 0, names: records.names.size };
+  }
+
+  /** The main zone's records as last sent to the workers (kept for a replacing worker); null before the first. */
+  records(): RecordLookup | null {
+    return this.#latest.get(this.#options.server.zone.domain)?.records.names ?? null;
   }
 
   setUnavailable(reason: string | null): void {

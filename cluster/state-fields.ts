@@ -9,7 +9,9 @@ export type Json = Record<string, unknown>;
 export const EMPTY: readonly never[] = Object.freeze([]);
 
 export function frozenList<T>(items: T[]): readonly T[] {
-  return items.length === 0 ? EMPTY : Object.freeze(items);
+  // A copy: a list grown by push keeps room for 16 more items, 152 bytes for a one-item list, and a
+  // snapshot keeps two such lists a task (container IPs, ports): 2.9 MB at 10,000 tasks.
+  return items.length === 0 ? EMPTY : Object.freeze(items.slice());
 }
 
 /** Returns one copy of each distinct string it is given. */

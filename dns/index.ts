@@ -8,6 +8,6 @@ export { RecordPublisher } from './records/publisher.js';
 export { MesosDnsConfigError, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns/config.js';
 export { createMesosDnsHttpHandler } from './mesos-dns/http-api.js';
 export { buildThisDcosRecordSet, THISDCOS_DOMAIN, type ThisDcosOptions } from './records/thisdcos.js';
-export type { AnswerRecords } from './records/record-set.js';
+export type { AnswerRecords, RecordLookup, ServedRecords } from './records/record-set.js';
 export type { RecordSink } from './records/publisher.js';
 export { registerDnsMetrics, type DnsCounters, type DnsCounterSource } from './server/metrics.js';

@@ -1,11 +1,12 @@
-// The Mesos-DNS HTTP API (Mesos-DNS's HTTP interface docs), answered from the current record set:
+// The Mesos-DNS HTTP API (Mesos-DNS's HTTP interface docs), answered from the records DNS serves (a
+// record set, or the answer table reading them back from its answers):
 // /v1/version, /v1/config, /v1/hosts/{host}, /v1/hosts/{host}/ports, /v1/services/{service},
 // /v1/enumerate, /v1/axfr. Its quirks are kept: 200 with one empty object when nothing is found.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RecordSet } from '../records/record-set.js';
+import type { RecordLookup, ServedRecords } from '../records/record-set.js';
 
 export interface MesosDnsHttpOptions {
-  readonly records: () => RecordSet | null;
+  readonly records: () => ServedRecords | null;
   readonly config: () => object;
   readonly serial: () => number;
   readonly zone: { readonly domain: string; readonly ttl: number; readonly refreshSeconds: number; readonly mname: string; readonly rname: string };
@@ -63,10 +64,10 @@ export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): Handler
     const records = options.records();
     // Mesos-DNS does not listen at all before its first state load; we listen and say why we cannot answer.
     if (!records) return send(res, 503, { error: 'no cluster state yet' }, head);
-    if (endpoint === 'hosts') return send(res, 200, hostsOf(records, name!), head);
-    if (endpoint === 'services') return send(res, 200, servicesOf(records, name!), head);
+    if (endpoint === 'hosts') return send(res, 200, hostsOf(records.names, name!), head);
+    if (endpoint === 'services') return send(res, 200, servicesOf(records.names, name!), head);
     if (endpoint === 'enumerate') return send(res, 200, { frameworks: records.enumerate().map((f) => ({ tasks: f.tasks, name: f.name })) }, head);
-    return send(res, 200, axfrOf(records, options), head);
+    return send(res, 200, axfrOf(records.names, options), head);
   };
 
   return (req, res) => {
@@ -80,18 +81,18 @@ export function createMesosDnsHttpHandler(options: MesosDnsHttpOptions): Handler
   };
 }
 
-function hostsOf(records: RecordSet, raw: string): { host: string; ip: string }[] {
+function hostsOf(names: RecordLookup, raw: string): { host: string; ip: string }[] {
   const name = cleanName(raw);
-  const own = records.names.get(name);
+  const own = names.get(name);
   const found = [...(own?.a ?? []), ...(own?.aaaa ?? [])].map((ip) => ({ host: name, ip }));
   return found.length ? found : [{ host: '', ip: '' }];
 }
 
 /** Per SRV: one entry with the target's first A and one with its first AAAA; targets without address are left out. */
-function servicesOf(records: RecordSet, service: string): { service: string; host: string; ip: string; port: string }[] {
+function servicesOf(names: RecordLookup, service: string): { service: string; host: string; ip: string; port: string }[] {
   const found: { service: string; host: string; ip: string; port: string }[] = [];
-  for (const srv of records.names.get(cleanName(service))?.srv ?? []) {
-    const target = records.names.get(srv.target);
+  for (const srv of names.get(cleanName(service))?.srv ?? []) {
+    const target = names.get(srv.target);
     const a = target?.a[0];
     const aaaa = target?.aaaa[0];
     if (a) found.push({ service, host: srv.target, ip: a, port: String(srv.port) });
@@ -100,8 +101,17 @@ function servicesOf(records: RecordSet, service: string): { service: string; hos
   return found.length ? found : [{ service: '', host: '', ip: '', port: '' }];
 }
 
-function axfrOf(records: RecordSet, options: MesosDnsHttpOptions): object {
-  const srvs = Object.fromEntries([...records.srv].map(([name, values]) => [name, values.map((v) => `${v.target}:${v.port}`)]));
+/** Per type, every name that has records of it, in the record set's order. */
+function axfrOf(names: RecordLookup, options: MesosDnsHttpOptions): object {
+  // Entries, then Object.fromEntries: a name is defined as an own key even when it is `__proto__`.
+  const as: [string, readonly string[]][] = [];
+  const aaaas: [string, readonly string[]][] = [];
+  const srvs: [string, string[]][] = [];
+  for (const [name, records] of names.entries()) {
+    if (records.a.length) as.push([name, records.a]);
+    if (records.aaaa.length) aaaas.push([name, records.aaaa]);
+    if (records.srv.length) srvs.push([name, records.srv.map((v) => `${v.target}:${v.port}`)]);
+  }
   return {
     TTL: options.zone.ttl,
     Serial: options.serial(),
@@ -109,6 +119,6 @@ function axfrOf(records: RecordSet, options: MesosDnsHttpOptions): object {
     Mname: options.zone.mname,
     Rname: options.zone.rname,
     Domain: options.zone.domain,
-    Records: { As: Object.fromEntries(records.a), AAAAs: Object.fromEntries(records.aaaa), SRVs: srvs },
+    Records: { As: Object.fromEntries(as), AAAAs: Object.fromEntries(aaaas), SRVs: Object.fromEntries(srvs) },
   };
 }

@@ -5,7 +5,7 @@ import type { Framework, IpSource, Master, SnapshotData, Task } from '../../clus
 import { canonicalIp } from './ip-address.js';
 import { agentTail, domainFrag, hashTaskId, sanitizeLabel, type LabelMode } from './labels.js';
 import { flatName, RecordBuilder, type EnumerationTask, type NameEntry } from './record-set-builder.js';
-import type { RecordSet, SrvValue } from './record-set.js';
+import type { EnumeratedFramework, RecordSet, SrvValue } from './record-set.js';
 
 export interface RecordOptions {
   readonly domain: string;                 // lower case, no trailing dot
@@ -30,12 +30,15 @@ interface Context {
 }
 
 export function buildRecordSet(snapshot: SnapshotData, options: RecordOptions): RecordSet {
-  const { builder, frameworks, tasks } = generate(snapshot, options, false);
+  const { builder } = generate(snapshot, options, false);
   // Who inserted each record first is only needed by /v1/enumerate: generate again, tracking, then.
-  return builder.build(() => {
-    const tracked = generate(snapshot, options, true);
-    return tracked.builder.enumeration(tracked.frameworks, tracked.tasks);
-  });
+  return builder.build(() => buildEnumeration(snapshot, options));
+}
+
+/** Mesos-DNS's /v1/enumerate for `snapshot`: every framework, its running tasks and the records each inserted first. */
+export function buildEnumeration(snapshot: SnapshotData, options: RecordOptions): EnumeratedFramework[] {
+  const tracked = generate(snapshot, options, true);
+  return tracked.builder.enumeration(tracked.frameworks, tracked.tasks);
 }
 
 function generate(snapshot: SnapshotData, options: RecordOptions, trackOwners: boolean) {

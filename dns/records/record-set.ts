@@ -32,6 +32,18 @@ export interface NameRecords {
   readonly srv: readonly SrvValue[];
 }
 
+/** Records by name (FQDN with trailing dot), in insertion order: a record set's own map, or an answer table decoding its answers. */
+export interface RecordLookup {
+  get(name: string): NameRecords | undefined;
+  entries(): IterableIterator<readonly [string, NameRecords]>;
+}
+
+/** What the Mesos-DNS HTTP API answers from: a record set, or an answer table with the enumeration beside it. */
+export interface ServedRecords {
+  readonly names: RecordLookup;
+  enumerate(): readonly EnumeratedFramework[];
+}
+
 /** What DNS answers from: the names index alone (it crosses to DNS worker processes as a structured clone). */
 export interface AnswerRecords {
   readonly names: ReadonlyMap<string, NameRecords>;

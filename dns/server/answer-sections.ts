@@ -2,7 +2,7 @@
 // table cannot serve byte for byte (mixed-case 0x20 names, `.*` cleaning, other classes, ANY).
 // Same rules as the table (Mesos-DNS's resolver), encoded per query.
 import { encodeMessage, QNAME, type NameRef, type ResourceRecord } from '../wire/encoder.js';
-import type { NameRecords, ZoneOptions } from '../records/record-set.js';
+import type { NameRecords, RecordLookup, ZoneOptions } from '../records/record-set.js';
 import { TYPE, type Rcode } from '../wire/format.js';
 
 export interface Sections {
@@ -37,7 +37,7 @@ export function nsRecord(zone: ZoneOptions): ResourceRecord {
  * `rotation` picks which member comes first, as Mesos-DNS's shuffle would.
  */
 export function positiveSections(
-  names: ReadonlyMap<string, NameRecords>, zone: ZoneOptions, serial: number,
+  names: Pick<RecordLookup, 'get'>, zone: ZoneOptions, serial: number,
   entry: NameRecords, type: number, owner: NameRef, rotation: number,
 ): Sections {
   const ttl = zone.ttl;
@@ -60,7 +60,7 @@ export function positiveSections(
 }
 
 /** One A and one AAAA per distinct SRV target that owns addresses (§2.4). */
-export function srvAdditional(names: ReadonlyMap<string, NameRecords>, entry: NameRecords, ttl: number): ResourceRecord[] {
+export function srvAdditional(names: Pick<RecordLookup, 'get'>, entry: NameRecords, ttl: number): ResourceRecord[] {
   const out: ResourceRecord[] = [];
   const seen = new Set<string>();
   for (const v of entry.srv) {

@@ -1,13 +1,18 @@
 // Every answer of the zone for one record set, built completely when the set is swapped in: per
 // (name, A | AAAA | SRV) the whole response (question, answers, SRV additional) written one after
 // another into one slab, and position-independent SOA/NS tails for negative answers and SOA/NS
-// queries. Answering a lower-case query is then a Map lookup, one copy into the response buffer and
+// queries. Answering a lower-case query is then an index lookup, one copy into the response buffer and
 // a patched ID. Answers rotate between a few orders: A/AAAA by copying their records from a later
 // one, SRV from a message per rotation encoded when first asked for (names nobody asks cost
-// nothing). Rules: Mesos-DNS's resolver.
+// nothing). Rules: Mesos-DNS's resolver. The record set is not kept: what needs the records themselves
+// (the slow paths, the Mesos-DNS HTTP API through get()/entries()) reads them back from the answers;
+// only names whose answers do not hold their records exactly keep them aside.
 import { isIPv6 } from 'node:net';
 import { encodeWithin, nsRecord, positiveSections, soaRecord, srvAdditional } from './answer-sections.js';
-import type { AnswerRecords, NameRecords, SrvValue, ZoneOptions } from '../records/record-set.js';
+import type { AnswerRecords, NameRecords, RecordLookup, SrvValue, ZoneOptions } from '../records/record-set.js';
+import { addressesIn, srvValuesIn } from '../wire/answer-reader.js';
+import { NameIndex } from './name-index.js';
+import { estimateSize, isAnswerableName, sameList, validAddress, writeOpt } from './answer-rules.js';
 import { encodeRecordsAnywhere, isIpv4Literal, WireWriter, type ResourceRecord } from '../wire/encoder.js';
 import { CLASS_IN, HEADER_SIZE, RCODE, skipName, TYPE, type ParsedQuery, type Rcode } from '../wire/format.js';
 
@@ -30,11 +35,13 @@ function slotOf(type: number): number {
   return type === TYPE.A ? 0 : type === TYPE.AAAA ? 1 : type === TYPE.SRV ? 2 : -1;
 }
 
-export class AnswerTable {
+export class AnswerTable implements RecordLookup {
   /** Lower-case name without the trailing dot -> its number. */
-  readonly #index = new Map<string, number>();
-  /** The record set's own index (names with the trailing dot), for the slow paths. */
-  readonly #names: ReadonlyMap<string, NameRecords>;
+  readonly #index: NameIndex;
+  /** Records of indexed names their answers do not hold exactly (values left out, another IPv6 spelling), by name number. */
+  readonly #aside = new Map<number, NameRecords>();
+  /** Names that cannot be queried (legacy raw names), with the number of the indexed name they came before. */
+  readonly #unindexed = new Map<string, { readonly before: number; readonly records: NameRecords }>();
   readonly #zone: ZoneOptions;
   readonly #serial: number;
   readonly #soaTail: Buffer;
@@ -57,12 +64,12 @@ export class AnswerTable {
   constructor(records: AnswerRecords, zone: ZoneOptions, serial: number) {
     this.#zone = zone;
     this.#serial = serial >>> 0;
-    this.#names = records.names;
     this.#flagsBase = 0x8400 | (zone.recurse ? 0x0080 : 0);
     this.#soaTail = encodeRecordsAnywhere([soaRecord(zone, this.#serial)]);
     this.#nsTail = encodeRecordsAnywhere([nsRecord(zone)]);
 
     const count = records.names.size;
+    this.#index = new NameIndex(count);
     this.#first = new Int32Array(count * SLOTS);
     this.#rotations = new Uint8Array(count * SLOTS);
     let offsets: number[] = [];
@@ -72,25 +79,31 @@ export class AnswerTable {
     const targetAt = new Map<string, number>();
     for (const [fqdn, entry] of records.names) {
       // Legacy raw DiscoveryInfo names may keep upper case; a lower-cased query never matches them.
-      if (!isAnswerableName(fqdn)) continue;
-      const name = fqdn.endsWith('.') ? fqdn.slice(0, -1) : fqdn;
+      if (!isAnswerableName(fqdn)) {
+        this.#unindexed.set(fqdn, { before: this.#index.size, records: entry });
+        continue;
+      }
+      const name = fqdn.slice(0, -1);
       const number = this.#index.size;
-      this.#index.set(name, number);
+      let nameAt = -1;
+      let exact = true;
       for (let slot = 0; slot < SLOTS; slot++) {
         let values: readonly unknown[];
         if (slot === 2) {
           const srv = entry.srv.every((v) => isAnswerableName(v.target)) ? entry.srv : entry.srv.filter((v) => isAnswerableName(v.target));
-          skipped += entry.srv.length - srv.length;
           values = srv;
         } else {
           const ips = slot === 0 ? entry.a : entry.aaaa;
           const valid = slot === 0 ? isIpv4Literal : isIPv6;
           values = ips.every(valid) ? ips : ips.filter(valid);
-          skipped += ips.length - values.length;
         }
+        const all = slot === 0 ? entry.a.length : slot === 1 ? entry.aaaa.length : entry.srv.length;
+        skipped += all - values.length;
+        // A count past 16 bits cannot be read back from the header.
+        if (values.length < all || values.length > 0xffff) exact = false;
         if (values.length === 0) continue;
         const n = Math.min(MAX_ROTATIONS, values.length);
-        const additional = slot === 2 ? srvAdditional(this.#names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
+        const additional = slot === 2 ? srvAdditional(records.names, { a: [], aaaa: [], srv: values as SrvValue[] }, zone.ttl).filter(validAddress) : null;
         this.#first[number * SLOTS + slot] = offsets.length;
         this.#rotations[number * SLOTS + slot] = n;
         // One message per RRset. A/AAAA answers are records of one size: rotated when copied out. SRV
@@ -102,7 +115,17 @@ export class AnswerTable {
             : this.#writeAddresses(w, name, values as string[], slot === 0 ? TYPE.A : TYPE.AAAA, 0);
         offsets.push(start);
         lengths.push(w.length - start);
+        if (nameAt < 0) nameAt = start + HEADER_SIZE;
+        // IPv4 literals have one spelling; an IPv6 one the reader would write differently is kept aside.
+        if (slot === 1 && exact && !sameList(addressesIn(w.buf, start, w.length), values as string[])) exact = false;
       }
+      if (!exact) this.#aside.set(number, entry);
+      // The index reads each name from the slab: a name without answers (all its values left out) is written bare.
+      if (nameAt < 0) {
+        nameAt = w.length;
+        w.plainName(name);
+      }
+      this.#index.add(name, nameAt);
     }
     this.skipped = skipped;
     this.#offset = Int32Array.from(offsets);
@@ -112,6 +135,40 @@ export class AnswerTable {
     // kept, and only a writer that had to grow (doubling) is copied to the right size. Copying it
     // every time held a second slab at each rebuild and left the first to the allocator's free lists.
     this.#slab = w.buf.length - w.length <= w.buf.length / 8 ? w.buf.subarray(0, w.length) : Buffer.from(w.buf.subarray(0, w.length));
+    this.#index.seal(this.#slab);
+  }
+
+  /** The records of `fqdn` (with the trailing dot), as the record set held them. */
+  get(fqdn: string): NameRecords | undefined {
+    const number = fqdn.endsWith('.') ? this.#index.get(fqdn.slice(0, -1)) : -1;
+    return number < 0 ? this.#unindexed.get(fqdn)?.records : this.#recordsOf(number);
+  }
+
+  /** Every name with its records, in the record set's order (the Mesos-DNS HTTP API's AXFR). */
+  *entries(): IterableIterator<readonly [string, NameRecords]> {
+    const unindexed = this.#unindexed.entries();
+    let next = unindexed.next();
+    for (let number = 0; number < this.#index.size; number++) {
+      for (; !next.done && next.value[1].before <= number; next = unindexed.next()) yield [next.value[0], next.value[1].records];
+      yield [`${this.#index.nameOf(number)}.`, this.#recordsOf(number)];
+    }
+    for (; !next.done; next = unindexed.next()) yield [next.value[0], next.value[1].records];
+  }
+
+  #recordsOf(number: number): NameRecords {
+    const aside = this.#aside.get(number);
+    if (aside) return aside;
+    const slab = this.#slab;
+    const at = (slot: number) => {
+      const message = this.#first[number * SLOTS + slot]!;
+      return [this.#offset[message]!, this.#offset[message]! + this.#length[message]!] as const;
+    };
+    const has = (slot: number) => this.#rotations[number * SLOTS + slot]! > 0;
+    return {
+      a: has(0) ? addressesIn(slab, ...at(0)) : [],
+      aaaa: has(1) ? addressesIn(slab, ...at(1)) : [],
+      srv: has(2) ? srvValuesIn(slab, ...at(2)) : [],
+    };
   }
 
   /** Names that can be answered. */
@@ -137,8 +194,8 @@ export class AnswerTable {
     // Mesos-DNS's legacy wildcard cleaning: `bob.*.mesos` is looked up as `bob.mesos`.
     const cleaned = query.name.includes('.*');
     const name = cleaned ? query.name.split('.*').join('') : query.name;
-    const number = query.literalDot ? undefined : this.#index.get(name);
-    if (number === undefined) {
+    const number = query.literalDot ? -1 : this.#index.get(name);
+    if (number < 0) {
       if (type === TYPE.ANY) return this.#exact(msg, query, EMPTY, RCODE.NXDOMAIN, options);
       return type === TYPE.SRV
         ? this.#authorityOnly(msg, query, RCODE.NOERROR, null, options)
@@ -146,10 +203,10 @@ export class AnswerTable {
     }
     const slot = slotOf(type);
     const rotations = slot < 0 ? 0 : this.#rotations[number * SLOTS + slot]!;
-    if (type === TYPE.ANY) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    if (type === TYPE.ANY) return this.#exact(msg, query, this.#recordsOf(number), RCODE.NOERROR, options, name);
     // The name owns records (else it would not be indexed), so an empty type is NODATA.
     if (rotations === 0) return this.#authorityOnly(msg, query, RCODE.NOERROR, type === TYPE.SRV ? null : this.#soaTail, options);
-    if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#names.get(`${name}.`)!, RCODE.NOERROR, options, name);
+    if (query.mixedCase || cleaned || query.qclass !== CLASS_IN) return this.#exact(msg, query, this.#recordsOf(number), RCODE.NOERROR, options, name);
     const turn = rotations > 1 ? this.#turn++ % rotations : 0;
     const message = this.#first[number * SLOTS + slot]!;
     if (turn === 0) return this.#copy(msg, query, this.#slab, this.#offset[message]!, this.#length[message]!, options);
@@ -165,9 +222,8 @@ export class AnswerTable {
     const key = number * MAX_ROTATIONS + turn;
     let message = this.#srvRotations.get(key);
     if (!message) {
-      const entry = this.#names.get(`${name}.`)!;
-      const srv = entry.srv.filter((v) => isAnswerableName(v.target));
-      const additional = srvAdditional(this.#names, { a: [], aaaa: [], srv }, this.#zone.ttl).filter(validAddress);
+      const srv = this.#recordsOf(number).srv.filter((v) => isAnswerableName(v.target));
+      const additional = srvAdditional(this, { a: [], aaaa: [], srv }, this.#zone.ttl).filter(validAddress);
       const w = new WireWriter(512);
       const start = this.#writeSrv(w, name, srv, additional, turn, new Map());
       message = Buffer.from(w.buf.subarray(start, w.length));
@@ -326,54 +382,11 @@ export class AnswerTable {
     const question = msg.subarray(HEADER_SIZE, query.questionEnd);
     // Mesos-DNS answers A/AAAA with the lower-cased (cleaned) owner, SRV with the question as sent.
     const clean = { a: entry.a.filter(isIpv4Literal), aaaa: entry.aaaa.filter(isIPv6), srv: entry.srv };
-    const sections = positiveSections(this.#names, this.#zone, this.#serial, clean, query.type, `${name}.`, this.#turn++);
+    const sections = positiveSections(this, this.#zone, this.#serial, clean, query.type, `${name}.`, this.#turn++);
     const additional = sections.additional.filter(validAddress);
     const flags = this.#flagsBase | (query.flags & 0x0110);
     return encodeWithin(query.id, flags, question, { ...sections, additional, rcode }, options.limit, this.#zone.setTruncateBit, options.optSize);
   }
 }
 
-/** Roughly the slab's final size, so that the writer rarely has to grow and copy. */
-function estimateSize(names: ReadonlyMap<string, NameRecords>): number {
-  let size = 4096;
-  for (const [name, entry] of names) {
-    const perMessage = 16 + name.length + 2;
-    if (entry.a.length) size += perMessage + entry.a.length * 16;
-    if (entry.aaaa.length) size += perMessage + entry.aaaa.length * 28;
-    if (entry.srv.length) size += perMessage + entry.srv.length * 64;
-  }
-  return size;
-}
-
 const EMPTY: NameRecords = { a: [], aaaa: [], srv: [] };
-
-/**
- * Names a lower-cased query can match and the fast writer can encode: lower-case ASCII labels of
- * 1..63 bytes, 255 bytes at most. Legacy raw DiscoveryInfo names may keep upper case (they show in
- * AXFR only); anything else would be a bug upstream, and is left out rather than failing the table.
- */
-function isAnswerableName(fqdn: string): boolean {
-  if (fqdn.length > 254 || !fqdn.endsWith('.')) return false;
-  let label = 0;
-  for (let i = 0; i < fqdn.length; i++) {
-    const c = fqdn.charCodeAt(i);
-    if (c === 46) {
-      if (label === 0 || label > 63) return false;
-      label = 0;
-    } else if ((c >= 65 && c <= 90) || c > 126 || c <= 32) return false;
-    else label++;
-  }
-  return true;
-}
-
-function validAddress(rr: ResourceRecord): boolean {
-  return rr.type === TYPE.A ? isIpv4Literal(rr.ip) : rr.type === TYPE.AAAA ? isIPv6(rr.ip) : true;
-}
-
-function writeOpt(out: Buffer, offset: number, udpSize: number): void {
-  out[offset] = 0;
-  out.writeUInt16BE(TYPE.OPT, offset + 1);
-  out.writeUInt16BE(udpSize, offset + 3);
-  out.writeUInt32BE(0, offset + 5);
-  out.writeUInt16BE(0, offset + 9);
-}

@@ -9,7 +9,7 @@ import { AnswerTable } from './answer-table.js';
 import { DnsError } from '../errors.js';
 import { forward, type Upstream } from './forwarder.js';
 import { DnsMetrics, type DnsCounters } from './metrics.js';
-import type { AnswerRecords, ZoneOptions } from '../records/record-set.js';
+import type { AnswerRecords, RecordLookup, ZoneOptions } from '../records/record-set.js';
 import { errorReply, HEADER_SIZE, parseQuery, RCODE } from '../wire/format.js';
 import { replyLayout, truncateReply } from '../wire/relay-truncation.js';
 
@@ -147,6 +147,11 @@ export class DnsServer {
     }
     this.#extra.set(domain, table);
     return { buildMs: performance.now() - started, names: table.size };
+  }
+
+  /** The main zone's records as it serves them (read back from its answers); null before the first. */
+  records(): RecordLookup | null {
+    return this.#table;
   }
 
   /** The main zone's domain (lower case, no trailing dot). */

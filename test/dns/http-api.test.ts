@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildRecordSet, createMesosDnsHttpHandler, mesosDnsConfigJson, parseMesosDnsConfig, type RecordSet } from '../../dns/index.js';
 import type { MesosDnsHttpOptions } from '../../dns/mesos-dns/http-api.js';
+import { AnswerTable } from '../../dns/server/answer-table.js';
+import { TEST_ZONE } from '../support/dns-server.js';
 import { HARBOR, fixtureSnapshot } from '../support/fixtures.js';
 
 const CONFIG_TEXT = JSON.stringify({
@@ -311,5 +313,26 @@ describe('requests that are not answered with records', () => {
     expect(res.status).toBe(500);
     expect(await res.json()).toEqual({ error: 'internal error: config unavailable' });
     expect((await fetch(`${url}/v1/hosts/leader.mesos`)).status).toBe(200);
+  });
+});
+
+describe('served from the answer table (as `gatehouse run` does, the record set dropped): the same bytes', () => {
+  it('every host, every service, /v1/axfr and /v1/enumerate answer as from the record set', async () => {
+    const table = new AnswerTable(f2, TEST_ZONE, 1234);
+    const fromTable = await serve({ records: () => ({ names: table, enumerate: () => f2.enumerate() }) });
+    const paths = [
+      '/v1/axfr',
+      '/v1/enumerate',
+      '/v1/hosts/missing.mesos',
+      '/v1/services/_missing._tcp.mesos.',
+      ...[...f2.names.keys()].map((name) => `/v1/hosts/${encodeURIComponent(name)}`),
+      ...[...f2.srv.keys()].map((name) => `/v1/services/${encodeURIComponent(name)}`),
+    ];
+    expect(paths.length).toBeGreaterThan(50);
+    for (const path of paths) {
+      const [want, got] = await Promise.all([fetch(`${base}${path}`), fetch(`${fromTable}${path}`)]);
+      expect(got.status, path).toBe(want.status);
+      expect(await got.text(), path).toBe(await want.text());
+    }
   });
 });

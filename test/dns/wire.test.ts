@@ -328,7 +328,8 @@ describe('answer table: its slab is the writer\'s own buffer (no second slab per
     const table = new AnswerTable(records, TEST_ZONE, 1);
     const grown = process.memoryUsage().arrayBuffers - before;
     expect(table.bytes).toBeGreaterThan(500_000);
-    expect(grown).toBeLessThan(table.bytes * 1.5);
+    // Beside the slab: the index and the per-name arrays (some 40 bytes a name); a second slab would pass 2x.
+    expect(grown).toBeLessThan(table.bytes * 2);
   });
 });
 
