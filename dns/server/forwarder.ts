@@ -3,7 +3,6 @@
 // and the caller answers SERVFAIL.
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
-import { isIPv6 } from 'node:net';
 
 export interface Upstream {
   readonly host: string;
@@ -20,7 +19,7 @@ export async function forward(msg: Buffer, transport: 'udp' | 'tcp', upstreams: 
 
 function exchangeUdp(msg: Buffer, upstream: Upstream, timeoutMs: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket(isIPv6(upstream.host) ? 'udp6' : 'udp4');
+    const socket = createSocket(upstream.host.includes(':') ? 'udp6' : 'udp4');
     const timer = setTimeout(() => finish(new Error('timeout')), timeoutMs);
     const finish = (error: Error | null, reply?: Buffer) => {
       clearTimeout(timer);
