@@ -54,13 +54,9 @@ export class TokenVerifier {
   /** token → caller and until when (epoch seconds, never past `exp` nor the hashed cache's TTL); insertion order, oldest first. */
   readonly #recent = new Map<string, { readonly caller: Caller; readonly until: number }>();
   readonly #recentSize: number;
-  /**
-   * The entry of #recent last served, and its token: a client sends the same token on every request,
-   * and comparing two strings is a memcmp, where a Map lookup hashes the whole token (a JWT of 300 to
-   * 900 bytes, a fresh string per request) first. Dropped whenever an entry leaves #recent.
-   */
-  #lastToken: string | null = null;
-  #lastEntry: { readonly caller: Caller; readonly until: number } | null = null;
+  // No "last token served" shortcut in front of #recent: comparing a request's token with another
+  // client's token character by character takes longer the longer their common prefix, a timing
+  // oracle on that token. A Map lookup compares only keys whose hashes match.
   readonly #cacheSize: number;
   readonly #cacheSeconds: number;
   readonly #now: () => number;
@@ -113,7 +109,6 @@ export class TokenVerifier {
   }
 
   close(): void {
-    this.#forgetLast();
     this.#recent.clear();
     this.#cache.close();
   }
@@ -123,23 +118,15 @@ export class TokenVerifier {
    * then verify() decides. Counted as a cache hit like verify() serving it.
    */
   recent(token: string): Caller | null {
-    const recent = token === this.#lastToken ? this.#lastEntry : this.#recent.get(token);
+    const recent = this.#recent.get(token);
     if (!recent) return null;
     if (recent.until > this.#now() / 1000) {
-      this.#lastToken = token;
-      this.#lastEntry = recent;
       this.hits++;
       this.#cachedChecks.inc();
       return recent.caller;
     }
-    this.#forgetLast();
     this.#recent.delete(token);
     return null;
-  }
-
-  #forgetLast(): void {
-    this.#lastToken = null;
-    this.#lastEntry = null;
   }
 
   async verify(token: string): Promise<Caller> {
@@ -185,10 +172,7 @@ export class TokenVerifier {
   /** Keeps a token by its string until `until` (epoch seconds); the oldest entry goes when full. */
   #remember(token: string, caller: Caller, until: number): void {
     if (this.#recentSize === 0 || !(until > this.#now() / 1000)) return;
-    this.#forgetLast(); // the entry that goes (or is replaced) may be the one it holds
-    if (this.#recent.size >= this.#recentSize) {
-      this.#recent.delete(this.#recent.keys().next().value as string);
-    }
+    if (this.#recent.size >= this.#recentSize) this.#recent.delete(this.#recent.keys().next().value as string);
     this.#recent.set(token, { caller, until });
   }
 
