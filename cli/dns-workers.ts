@@ -12,6 +12,7 @@ import { builtFile } from '../core/index.js';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
 import { DnsError, registerDnsMetrics, type DnsCounters, type RecordLookup, type RecordSet, type RecordSink } from '../dns/index.js';
+import { findPortPair } from './dns-port-pair.js';
 import { isFromDnsWorker, type ToDnsWorker, type WireDnsServerOptions, type ZoneRecords } from './dns-worker-protocol.js';
 import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
@@ -43,6 +44,7 @@ export interface DnsWorkersStatus {
 }
 
 const WORKER_ENTRY = builtFile('cli/dns-worker.js');
+const PORT_PAIR_ATTEMPTS = 3;
 
 // What one worker process reported. Kept per slot but owned by a pid: a replacement forked into the
 // slot must not show the dead process's zones (and `converged`) before it has applied any itself.
@@ -55,7 +57,9 @@ interface SlotState {
 
 export class DnsWorkers implements RecordSink {
   readonly #options: DnsWorkersOptions;
-  readonly #pool: WorkerPool<{ udpPort: number; tcpPort: number }>;
+  #pool: WorkerPool<{ udpPort: number; tcpPort: number }>;
+  /** The port the workers are told to listen on: the configured one, or the pair picked for port 0. */
+  #port: number;
   readonly #latest = new Map<string, ZoneRecords>();
   readonly #state = new Map<number, SlotState>();
   #unavailable: string | null;
@@ -65,17 +69,8 @@ export class DnsWorkers implements RecordSink {
       throw new DnsError('ERR_DNS_CONFIG', `dns workers: needs 2 or more workers (got ${options.count}); 1 serves in-process`);
     this.#options = options;
     this.#unavailable = options.server.mode === 'gatehouse' ? 'no records yet' : null;
-    this.#pool = new WorkerPool({
-      role: 'DNS worker',
-      entry: WORKER_ENTRY,
-      count: options.count,
-      logger: options.logger,
-      accept: options.accept,
-      onMessage: (slot, message) => this.#onMessage(slot, message),
-      exitedEarly: (message) => new DnsError('ERR_DNS_WORKER', message),
-      drainMessage: { kind: 'gatehouse-dns:drain' } satisfies ToDnsWorker,
-      drainTimeoutMs: 5000,
-    });
+    this.#port = options.server.listen.port;
+    this.#pool = this.#newPool();
     registerDnsMetrics(options.registry, () =>
       this.#pool.slots.flatMap((slot) => {
         const state = this.#state.get(slot.index);
@@ -102,11 +97,28 @@ export class DnsWorkers implements RecordSink {
     }
   }
 
-  /** Forks every worker; resolves with the ports once all listen (each with the current records). */
+  /**
+   * Forks every worker; resolves with the ports once all listen (each with the current records). With
+   * port 0 the primary picks the pair; should another process take it before the workers listen, the
+   * workers are stopped and started again on a new pair.
+   */
   async start(): Promise<{ udpPort: number; tcpPort: number }> {
-    const ports = await this.#pool.start();
-    this.#options.logger.info({ workers: ports.length, port: ports[0]!.udpPort }, 'DNS workers are listening (UDP and TCP)');
-    return ports[0]!;
+    const { host, port: configured } = this.#options.server.listen;
+    for (let attempt = 1; ; attempt++) {
+      if (configured === 0) this.#port = await findPortPair(host);
+      try {
+        const ports = await this.#pool.start();
+        this.#options.logger.info({ workers: ports.length, port: ports[0]!.udpPort }, 'DNS workers are listening (UDP and TCP)');
+        return ports[0]!;
+      } catch (error) {
+        const retry = configured === 0 && attempt < PORT_PAIR_ATTEMPTS && error instanceof DnsError && error.code === 'ERR_DNS_LISTEN';
+        if (!retry) throw error;
+        this.#options.logger.warn({ port: this.#port, reason: error.message }, 'the DNS port pair was taken before the workers listened; picking another');
+        await this.#pool.close();
+        this.#state.clear();
+        this.#pool = this.#newPool();
+      }
+    }
   }
 
   close(): Promise<void> {
@@ -150,6 +162,20 @@ export class DnsWorkers implements RecordSink {
     return { published, workers, converged };
   }
 
+  #newPool(): WorkerPool<{ udpPort: number; tcpPort: number }> {
+    return new WorkerPool({
+      role: 'DNS worker',
+      entry: WORKER_ENTRY,
+      count: this.#options.count,
+      logger: this.#options.logger,
+      accept: this.#options.accept,
+      onMessage: (slot, message) => this.#onMessage(slot, message),
+      exitedEarly: (message) => new DnsError('ERR_DNS_WORKER', message),
+      drainMessage: { kind: 'gatehouse-dns:drain' } satisfies ToDnsWorker,
+      drainTimeoutMs: 5000,
+    });
+  }
+
   /** The slot's state when it is the live process's own, not a dead predecessor's. */
   #liveState(slot: PoolSlot<{ udpPort: number; tcpPort: number }>): SlotState | undefined {
     const state = this.#state.get(slot.index);
@@ -169,7 +195,7 @@ export class DnsWorkers implements RecordSink {
         this.#pool.send(worker, {
           kind: 'gatehouse-dns:init',
           worker: slot.index + 1,
-          server: this.#options.server,
+          server: { ...this.#options.server, listen: { ...this.#options.server.listen, port: this.#port } },
           log: this.#options.log,
           zones: [...this.#latest.values()],
           unavailable: this.#unavailable,
