@@ -219,7 +219,8 @@ describe('no answer', () => {
     const [port] = await refusedPorts(1);
     const error = await httpCall(`http://127.0.0.1:${port}/master/state`).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(HttpCallError);
-    expect((error as Error).message).toBe('ECONNREFUSED');
+    // The socket's code: ECONNREFUSED, or EPIPE when the request's write races the refusal (a CI run on Node 24).
+    expect((error as Error).message).toMatch(/^(ECONNREFUSED|EPIPE)$/);
   });
 
   it('an abort before the headers rejects with the signal reason', async () => {

@@ -56,7 +56,9 @@ describe('agentJson', () => {
     const [port] = await refusedPorts(1);
     const failure = await agentJson(new URL(`http://127.0.0.1:${port}/state`), { timeoutMs: 5000 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(AgentRequestFailed);
-    expect((failure as Error).message).toMatch(/^agent 127\.0\.0\.1:\d+ did not answer \/state: .*refused/i);
+    // Refused, as the socket reports it: ECONNREFUSED, or (seen once in a CI run on Node 24, under load)
+    // EPIPE from the request's write racing the refusal.
+    expect((failure as Error).message).toMatch(/^agent 127\.0\.0\.1:\d+ did not answer \/state: (ECONNREFUSED|EPIPE)$/);
   });
 
   it('the client leaving: its own abort error, not an agent failure', async () => {
