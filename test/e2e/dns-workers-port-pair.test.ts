@@ -4,6 +4,7 @@
 // retried elsewhere. Searching inside the workers failed there: the siblings share the UDP socket, so
 // a retry got the same port back, and on Node 24 node:cluster asserted and killed the worker ("DNS
 // worker exited before it served"). Two starts, as a pick is a coin toss between the two ports.
+// The ports are fixed, but in the namespace's own network stack: no other process can hold them.
 // Without the privilege to make a namespace the case is skipped with the reason.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
