@@ -10,6 +10,7 @@
 // is restarted by its supervisor.
 import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { stackOf } from '../core/index.js';
 import { EXIT_RUNTIME_FAILURE } from './exit-codes.js';
 
 export interface CrashPolicyOptions {
@@ -42,7 +43,7 @@ export function installCrashPolicy(options: CrashPolicyOptions): () => void {
     const failure = error as (NodeJS.ErrnoException & { generatedMessage?: boolean }) | undefined;
     const name = failure instanceof Error ? failure.name : typeof error;
     const code = failure instanceof Error ? (failure.code ?? 'none') : 'none';
-    const at = failure instanceof Error ? failure.stack?.split('\n').slice(1, 8).map((line) => line.trim()) : undefined;
+    const at = stackOf(failure)?.split('\n').slice(1, 8).map((line) => line.trim());
     const now = Date.now();
     if (now - windowStart > 60_000) {
       windowStart = now;

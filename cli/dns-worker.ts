@@ -5,14 +5,10 @@
 // the records the primary had when it started, so a replacement never answers from an empty table. On
 // `drain` (or SIGTERM/SIGINT, or losing the primary) it closes its sockets and exits 0.
 import type { Logger } from 'pino';
-import { installStackTraceMapping } from '../core/index.js';
 import { DnsServer } from '../dns/index.js';
 import { installCrashPolicy } from './crash-policy.js';
 import { isToDnsWorker, type FromDnsWorker, type ToDnsWorker, type ZoneRecords } from './dns-worker-protocol.js';
 import { createLogger } from './logger.js';
-
-// Stack traces name the .ts files (core/stack-traces.ts); the primary did the same in bin/gatehouse.
-installStackTraceMapping();
 
 const COUNTERS_EVERY_MS = 1000;
 

@@ -9,7 +9,7 @@ import cluster from 'node:cluster';
 import type { SnapshotWire } from '../cluster/index.js';
 import { Registry } from 'prom-client';
 import { collectProcessMetrics } from './process-metrics.js';
-import { Lifecycle, installStackTraceMapping } from '../core/index.js';
+import { Lifecycle } from '../core/index.js';
 import { GatewayError, RouteTable, SnapshotMirror, loadGatewayServer, routesFromWire } from '../gateway/index.js';
 import { isToWorker, type ComponentLogSource, type FromWorker, type GatewayStatus, type LogRecord, type ToWorker } from '../gateway/index.js';
 import { FedUsers } from './users-feed.js';
@@ -18,9 +18,6 @@ import { installCrashPolicy } from './crash-policy.js';
 import { gatewayOptions } from './gateway-options.js';
 import { createLogger } from './logger.js';
 import { createAccessLogger } from './access-logger.js';
-
-// Stack traces name the .ts files (core/stack-traces.ts); the primary did the same in bin/gatehouse.
-installStackTraceMapping();
 
 const send = (message: FromWorker): void => {
   if (process.connected) process.send?.(message);

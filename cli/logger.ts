@@ -1,9 +1,9 @@
 // One logger for the process. On a terminal: one human line per event (time, level, message, then
 // the event's fields on the same line). Otherwise (a pipe, a file, the journal, a container log):
 // JSON lines for machines. `LOG_FORMAT=json|pretty` or `--pretty` overrides the guess.
-import { multistream, pino, type Logger, type LevelWithSilent } from 'pino';
+import { multistream, pino, stdSerializers, type Logger, type LevelWithSilent } from 'pino';
 import type PinoPretty from 'pino-pretty';
-import { requirePackage } from '../core/index.js';
+import { mapStackTrace, requirePackage } from '../core/index.js';
 import { StdoutLines } from './stdout-lines.js';
 import type { LogRing } from '../gateway/index.js';
 
@@ -36,11 +36,20 @@ function stdoutLines(fd: number): StdoutLines {
  */
 const loadPretty = (): typeof PinoPretty => requirePackage<typeof PinoPretty>('pino-pretty');
 
+/** pino's own `err` serializer, its stack naming the .ts files (core/stack-traces.ts): mapped only for errors logged. */
+function serializeError(error: unknown): unknown {
+  const serialized: unknown = stdSerializers.err(error as Error);
+  const record = serialized !== null && typeof serialized === 'object' ? (serialized as { stack?: unknown }) : null;
+  if (typeof record?.stack === 'string') record.stack = mapStackTrace(record.stack);
+  return serialized;
+}
+
 export function createLogger(options: LoggerOptions): Logger {
   const base = {
     level: options.level,
     base: { name: 'gatehouse' },
     redact: REDACT,
+    serializers: { err: serializeError },
   };
   const out = options.pretty
     ? loadPretty()({

@@ -1,6 +1,6 @@
 // `gatehouse <command>`: find the command, answer --help, run it, map errors to exit codes.
 import { ConfigError } from '../config/index.js';
-import { GatehouseError } from '../core/index.js';
+import { GatehouseError, stackOf } from '../core/index.js';
 import { UsageError } from './arguments.js';
 import { OVERVIEW, findCommand, wantsHelp } from './commands.js';
 import { EXIT_INVALID_INPUT, EXIT_OK, exitCodeFor } from './exit-codes.js';
@@ -39,6 +39,6 @@ export function reportFailure(error: unknown, command?: string): number {
   // One line and where to look, not the whole usage: the error stays visible.
   else if (error instanceof UsageError) process.stderr.write(`${error.message}\nRun 'gatehouse ${command ? `${command} ` : ''}--help' for usage.\n`);
   else if (error instanceof GatehouseError) process.stderr.write(`gatehouse: ${error.message} (${error.code})\n`);
-  else process.stderr.write(`gatehouse: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  else process.stderr.write(`gatehouse: ${stackOf(error) ?? (error instanceof Error ? error.message : String(error))}\n`);
   return exitCodeFor(error);
 }

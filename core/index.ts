@@ -7,4 +7,4 @@ export { Lifecycle, type LifecycleLogger, type StopFailure } from './lifecycle.j
 export { DirectoryWatch, type DirectoryWatchOptions } from './directory-watch.js';
 export { startTimeOf } from './process-start.js';
 export { PACKAGE_ROOT, PACKAGE_VERSION, assetFile, builtFile, requirePackage, type LazyPackage } from './package-files.js';
-export { installStackTraceMapping } from './stack-traces.js';
+export { mapStackTrace, stackOf } from './stack-traces.js';

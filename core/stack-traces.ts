@@ -1,8 +1,11 @@
 // Stack traces that name the .ts files (dist/ is bundled: a frame would otherwise name a chunk,
-// dist/chunks/server-1a2b.js:4567), paid for only when a trace is formatted. Node's own source-map
-// support (--enable-source-maps) parses the map of every module as it compiles it, whether a trace
-// is ever printed or not: 50-80 ms of a start's CPU here (15% of a primary's, and as much in every
-// worker and CLI command). This reads a chunk's map the first time one of its frames is formatted.
+// dist/chunks/server-1a2b.js:4567), mapped when Gatehouse prints one: the CLI's failure, the log line
+// of an error (the logger's `err`), the frames of an uncaught error or a failed request. Not in
+// Error.prepareStackTrace, which runs whenever anything reads a stack: Node reads the stack of every
+// error a stream is destroyed with (a client that leaves mid-request, a request aborted at stop), and
+// mapping there decoded whole maps for traces nobody printed (100-180 ms of CPU in a gateway worker
+// at the first client that left, and in every process at its stop). Node's own source-map support
+// (--enable-source-maps) parses the map of every module as it compiles it: 50-80 ms of each start.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -53,51 +56,37 @@ function mapOf(file: string): TraceMapType | null {
   return map;
 }
 
-/** One frame as V8 prints it, its position replaced by the source's when a map knows it. */
-export function mappedFrame(frame: NodeJS.CallSite): string {
-  const text = frame.toString();
-  const file = frame.getFileName();
-  const line = frame.getLineNumber();
-  const column = frame.getColumnNumber();
-  if (!file || line === null || column === null) return text;
+// A position in a frame as V8 prints it: `at fn (file:///x/dist/chunks/a.js:12:34)`, `at file:///…:1:2`,
+// `at /x/dist/vendor/y.cjs:5:6`. Paths with spaces or parentheses are left as they are.
+const POSITION = /((?:file:\/\/)?\/[^\s():]+\.[cm]?js):(\d+):(\d+)/g;
+
+/** One position, the source's where the file's map knows it, else as it was. */
+function mappedPosition(whole: string, file: string, line: string, column: string): string {
   const map = mapOf(file);
-  if (!map) return text;
-  const original = loadTraceMapping()!.originalPositionFor(map, { line, column: column - 1 });
-  if (original.source === null || original.line === null || original.column === null) return text;
+  if (!map) return whole;
+  const original = loadTraceMapping()!.originalPositionFor(map, { line: Number(line), column: Number(column) - 1 });
+  if (original.source === null || original.line === null || original.column === null) return whole;
   const source = original.source.startsWith('file:') ? fileURLToPath(original.source) : original.source;
-  const generated = `${file}:${line}:${column}`;
-  const at = text.lastIndexOf(generated);
-  if (at < 0) return text;
-  return `${text.slice(0, at)}${source}:${original.line}:${original.column + 1}${text.slice(at + generated.length)}`;
-}
-
-function errorHeader(error: unknown): string {
-  try {
-    return Error.prototype.toString.call(error);
-  } catch {
-    return '<error>';
-  }
-}
-
-function prepareStackTrace(error: Error, frames: NodeJS.CallSite[]): string {
-  let text = errorHeader(error);
-  for (const frame of frames) {
-    let shown: string;
-    try {
-      shown = mappedFrame(frame);
-    } catch {
-      shown = String(frame);
-    }
-    text += `\n    at ${shown}`;
-  }
-  return text;
+  return `${source}:${original.line}:${original.column + 1}`;
 }
 
 /**
- * Maps every stack trace of this process through the maps of dist/. Not when Node's own mapping is
- * on (`--enable-source-maps` or NODE_OPTIONS): that one already did the work at compile time.
+ * A stack trace's text with each position in dist/ replaced by the source's (a chunk's map is read
+ * the first time one of its positions is mapped). Unchanged when Node's own mapping is on (it did the
+ * work at compile time), and for frames without a map (Node's own, a test's file).
  */
-export function installStackTraceMapping(): void {
-  if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true) return;
-  Error.prepareStackTrace = prepareStackTrace;
+export function mapStackTrace(text: string): string {
+  if ((process as { sourceMapsEnabled?: boolean }).sourceMapsEnabled === true) return text;
+  return text.replace(POSITION, (whole, file: string, line: string, column: string) => {
+    try {
+      return mappedPosition(whole, file, line, column);
+    } catch {
+      return whole;
+    }
+  });
+}
+
+/** The error's stack, mapped (mapStackTrace); undefined for a value that is not an Error or has no stack. */
+export function stackOf(error: unknown): string | undefined {
+  return error instanceof Error && typeof error.stack === 'string' ? mapStackTrace(error.stack) : undefined;
 }

@@ -9,6 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { AuthnError } from '../authn/index.js';
+import { stackOf } from '../core/index.js';
 import { gateAgentCall, isAgentApiPath } from './agent-call-gate.js';
 import { declaresTooMuch, limitedBody } from './body-limit.js';
 import { BodyWatch } from './body-watch.js';
@@ -130,7 +131,7 @@ export class GatewayServer {
       {
         code: failure?.code ?? 'none',
         name: failure?.name,
-        at: failure?.stack
+        at: stackOf(failure)
           ?.split('\n')
           .slice(1, 6)
           .map((l) => l.trim()),

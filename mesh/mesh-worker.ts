@@ -3,14 +3,10 @@
 // table's backends, and asks for the counters when /metrics or the VIP status is read. A worker whose
 // primary goes away closes its listeners and exits when its connections are done (or at once on `stop`).
 import type { Server } from 'node:net';
-import { installStackTraceMapping } from '../core/index.js';
 import { BackendStates, Pool } from './backends.js';
 import { MeshMetrics } from './metrics.js';
 import { VipListener } from './vip-listener.js';
 import type { FromWorker, ToWorker, WorkerSettings } from './worker-protocol.js';
-
-// Stack traces name the .ts files (core/stack-traces.ts); the primary did the same in bin/gatehouse.
-installStackTraceMapping();
 
 const settings = JSON.parse(process.env['GATEHOUSE_MESH_WORKER'] ?? 'null') as WorkerSettings | null;
 if (!settings || !process.send) {

@@ -50,6 +50,17 @@ describe('crash policy', () => {
     expect(last['metrics']).toContain('gatehouse_process_uncaught_errors_total{kind="rejection"} 1');
   });
 
+  it('the logged frames name the .ts files, not the chunks of dist/', async () => {
+    const { lines } = await run(`
+      installCrashPolicy({ logger, registry });
+      const { loadConfig } = await import(${JSON.stringify('CONFIG')});
+      void loadConfig('/nonexistent/gatehouse.yaml');
+      await later(200, () => {});
+    `.replace('CONFIG', fileURLToPath(new URL('../../dist/config/index.js', import.meta.url))));
+    const logged = lines.find((l) => l['msg'] === 'uncaught rejection; logged and serving on');
+    expect(logged?.['at']).toContainEqual(expect.stringMatching(/^at .*loadConfig \(.*\/config\/gatehouse-config\.ts:\d+:\d+\)$/));
+  });
+
   const fatal: { name: string; body: string; reason: RegExp }[] = [
     {
       name: 'a failed assertion (our own invariant broken)',

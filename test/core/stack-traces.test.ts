@@ -1,6 +1,7 @@
-// Stack traces of the built dist/ name the .ts files (core/stack-traces.ts), in a plain Node process
-// as bin/gatehouse and the workers run: the map beside a chunk is read when a frame of it is printed.
-// Needs `npm run build`.
+// Stack traces of the built dist/ name the .ts files where Gatehouse prints them (core/stack-traces.ts),
+// in a plain Node process as bin/gatehouse and the workers run: the map beside a chunk is read when a
+// position of it is mapped. Reading an error's stack (as Node does for every stream destroyed with an
+// error) maps nothing. Needs `npm run build`.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,32 +9,54 @@ import { describe, expect, it } from 'vitest';
 
 const DIST = fileURLToPath(new URL('../../dist/', import.meta.url));
 
-/** The first lines of the stack of an error thrown by dist/config's loadConfig, printed in a child process. */
-async function stackOf(nodeFlags: string[], install: boolean): Promise<string[]> {
+/**
+ * An error thrown by dist/config's loadConfig, in a child process: its stack as read, the same mapped,
+ * the stack of a function of the script itself mapped, and the JSON line the logger writes for it.
+ */
+async function traces(nodeFlags: string[]): Promise<{ read: string[]; mapped: string[]; local: string[]; logged: string[] }> {
   const script = `
-    ${install ? `(await import(${JSON.stringify(`${DIST}core/stack-traces.js`)})).installStackTraceMapping();` : ''}
+    const { mapStackTrace, stackOf } = await import(${JSON.stringify(`${DIST}core/stack-traces.js`)});
     const { loadConfig } = await import(${JSON.stringify(`${DIST}config/index.js`)});
+    const { createLogger } = await import(${JSON.stringify(`${DIST}cli/logger.js`)});
     const local = () => { throw new Error('thrown here'); };
-    try { await loadConfig('/nonexistent/gatehouse.yaml'); } catch (error) { console.log(error.stack); }
-    try { local(); } catch (error) { console.log(error.stack); }
+    const error = await loadConfig('/nonexistent/gatehouse.yaml').catch((e) => e);
+    const read = error.stack;
+    let thrown; try { local(); } catch (e) { thrown = e; }
+    const logged = [];
+    const logger = createLogger({ level: 'info', pretty: false, fd: 1 });
+    logger.error({ err: error }, 'failed');
+    process.stdout.write(JSON.stringify({ read, mapped: mapStackTrace(error.stack), local: stackOf(thrown) }) + '\\n');
   `;
   const { stdout } = await promisify(execFile)(process.execPath, [...nodeFlags, '--input-type=module', '-e', script]);
-  return stdout.split('\n');
+  const [logLine, result] = stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>) as [
+    { err: { stack: string } },
+    { read: string; mapped: string; local: string },
+  ];
+  return { read: result.read.split('\n'), mapped: result.mapped.split('\n'), local: result.local.split('\n'), logged: logLine.err.stack.split('\n') };
 }
 
+const CHUNK_FRAME = /^ {4}at .*loadConfig \(.*\/dist\/.*\.js:\d+:\d+\)$/;
+const SOURCE_FRAME = /^ {4}at .*loadConfig \(.*\/config\/gatehouse-config\.ts:\d+:\d+\)$/;
+const frameOf = (lines: string[], name: string) => lines.find((line) => line.includes(name));
+
 describe('stack traces of dist/', () => {
-  it.each([
-    { name: 'installed: a chunk\'s frame names the .ts file, line and column', flags: [], install: true, mapped: true },
-    { name: 'not installed: the chunk itself (what the mapping saves us from)', flags: [], install: false, mapped: false },
-    { name: 'Node\'s own --enable-source-maps on: left to Node, still the .ts file', flags: ['--enable-source-maps'], install: true, mapped: true },
-  ])('$name', async ({ flags, install, mapped }) => {
-    const lines = await stackOf(flags, install);
-    expect(lines[0]).toBe('ConfigError: /nonexistent/gatehouse.yaml:1:1: cannot read the config file (ENOENT)');
-    const frame = lines.find((line) => line.includes('loadConfig'));
-    if (mapped) expect(frame).toMatch(/^ {4}at .*loadConfig \(.*\/config\/gatehouse-config\.ts:\d+:\d+\)$/);
-    else expect(frame).toMatch(/^ {4}at .*loadConfig \(.*\/dist\/.*\.js:\d+:\d+\)$/);
-    // A frame of a file without a map (the script itself) is printed as V8 prints it.
-    const local = lines.find((line) => line.includes('at local'));
-    expect(local).toMatch(/^ {4}at local \(file:\/\/\/.*\[eval1\]:\d+:\d+\)$/);
+  it('read: the chunk, as V8 prints it (nothing is mapped for a stack nobody prints)', async () => {
+    const { read } = await traces([]);
+    expect(read[0]).toBe('ConfigError: /nonexistent/gatehouse.yaml:1:1: cannot read the config file (ENOENT)');
+    expect(frameOf(read, 'loadConfig')).toMatch(CHUNK_FRAME);
+  });
+
+  it('printed (mapStackTrace, stackOf, the logger\'s err): the .ts file, line and column; a frame without a map stays as V8 prints it', async () => {
+    const { mapped, local, logged } = await traces([]);
+    expect(mapped[0]).toBe('ConfigError: /nonexistent/gatehouse.yaml:1:1: cannot read the config file (ENOENT)');
+    expect(frameOf(mapped, 'loadConfig')).toMatch(SOURCE_FRAME);
+    expect(frameOf(logged, 'loadConfig')).toMatch(SOURCE_FRAME);
+    expect(frameOf(local, 'at local')).toMatch(/^ {4}at local \(file:\/\/\/.*\[eval1\]:\d+:\d+\)$/);
+  });
+
+  it('Node\'s own --enable-source-maps on: left to Node, still the .ts file', async () => {
+    const { read, mapped } = await traces(['--enable-source-maps']);
+    expect(frameOf(read, 'loadConfig')).toMatch(SOURCE_FRAME);
+    expect(mapped).toEqual(read);
   });
 });
