@@ -31,6 +31,8 @@ const MODULES = [
  * build refuses it.
  */
 const LAZY_PACKAGES = ['yaml', 'protobufjs', 'undici', 'pino-pretty'];
+/** A lazy package bundled from an entry of ours (the part of it Gatehouse uses), not from its index. */
+const VENDOR_ENTRIES = { undici: './scripts/vendor/undici.cjs' };
 /** Loaded by core/stack-traces.ts when a stack trace is first printed: dist/vendor/trace-mapping.cjs. */
 const VENDORED_BY_NAME = { 'trace-mapping': '@jridgewell/trace-mapping' };
 
@@ -73,7 +75,7 @@ export default defineConfig([
   },
   {
     ...shared,
-    input: { ...Object.fromEntries(LAZY_PACKAGES.map((name) => [name, name])), ...VENDORED_BY_NAME },
+    input: { ...Object.fromEntries(LAZY_PACKAGES.map((name) => [name, VENDOR_ENTRIES[name] ?? name])), ...VENDORED_BY_NAME },
     external: [/^node:/],
     output: {
       ...maps,

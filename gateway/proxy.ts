@@ -85,12 +85,13 @@ function withoutDcosCookies(cookie: string | undefined): string | null {
 }
 
 /**
- * undici (about 110 modules) is loaded by the first request that needs it: the lean engine serves
- * bodiless plain-HTTP requests without it, and a process that never proxies (the primary with workers)
- * never loads it.
+ * undici's pool (the build bundles only it: scripts/vendor/undici.cjs) is loaded by the first request
+ * that needs it: the lean engine serves bodiless plain-HTTP requests without it, and a process that
+ * never proxies (the primary with workers) never loads it.
  */
-let undici: typeof import('undici') | null = null;
-const loadUndici = (): typeof import('undici') => (undici ??= requirePackage<typeof import('undici')>('undici'));
+type UndiciPool = Pick<typeof import('undici'), 'Pool'>;
+let undici: UndiciPool | null = null;
+const loadUndici = (): UndiciPool => (undici ??= requirePackage<UndiciPool>('undici'));
 
 export class UpstreamProxy {
   /** Connection pools by `origin timeout`. */

@@ -2,7 +2,7 @@
 // the package's files through its package.json (core/package-files.ts), and a stack trace names the .ts
 // file and line, not a chunk of the bundle. Needs `npm run build` (it copies dist/).
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,5 +49,35 @@ describe('the bundled build', () => {
     expect(stderr).toMatch(/at findManifest \(.*core\/package-files\.ts:\d+:\d+\)/);
     const frames = stderr.split('\n').filter((line) => /^\s+at /.test(line));
     expect(frames.filter((frame) => frame.includes('/dist/'))).toEqual([]);
+  });
+
+  test("undici as the gateway loads it: its pool only, which proxies a request with a body without Node's own undici", async () => {
+    const script = `
+      const { createServer } = require('node:http');
+      const before = new Set(process.moduleLoadList);
+      const { Pool } = require(${JSON.stringify(join(ROOT, 'dist/vendor/undici.cjs'))});
+      const server = createServer((req, res) => { let n = 0; req.on('data', (c) => (n += c.length)).on('end', () => res.end('got ' + n)); });
+      server.listen(0, '127.0.0.1', async () => {
+        const pool = new Pool('http://127.0.0.1:' + server.address().port);
+        // As gateway/proxy.ts does: dispatch with a handler (undici's own request() comes with its index).
+        const { status, text } = await new Promise((resolve, reject) => {
+          let status = 0; const chunks = [];
+          pool.dispatch({ path: '/', method: 'POST', body: 'x'.repeat(1000), headers: ['content-length', '1000'] }, {
+            onConnect() {}, onHeaders(code) { status = code; return true; }, onData(chunk) { chunks.push(chunk); return true; },
+            onComplete() { resolve({ status, text: Buffer.concat(chunks).toString() }); }, onError: reject,
+          });
+        });
+        await pool.close();
+        server.close();
+        const nodeUndici = process.moduleLoadList.filter((name) => /undici/.test(name) && !before.has(name));
+        console.log(JSON.stringify({ status, text, nodeUndici }));
+      });
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['-e', script], { timeout: 15_000 });
+    expect(JSON.parse(stdout)).toEqual({ status: 200, text: 'got 1000', nodeUndici: [] });
+    const sources = (JSON.parse(await readFile(join(ROOT, 'dist/vendor/undici.cjs.map'), 'utf8')) as { sources: string[] }).sources;
+    // Not the web API its index loads (fetch, WebSocket, cookies: the last reads globalThis.Headers).
+    expect(sources.filter((source) => /\/undici\/lib\/web\/(fetch\/index|websocket|cookies|eventsource)/.test(source))).toEqual([]);
+    expect(sources).toContainEqual(expect.stringMatching(/undici\/lib\/dispatcher\/pool\.js$/));
   });
 });
