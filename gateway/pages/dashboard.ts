@@ -110,7 +110,7 @@ function tasksTable(snapshot: Snapshot | null, taskName: TaskNamer | null): Html
     const ip = agent?.ips[0] ?? '';
     const address = ip ? `${ip.includes(':') ? `[${ip}]` : ip}${task.resources.ports[0] ? `:${task.resources.ports[0]}` : ''}` : '';
     return [
-      html`<a href="${consoleUrl(task.id)}" title="console: live log, scale, restart"><code>${task.id}</code></a><br><small>${framework.name} · ${
+      html`<a href="${consoleUrl(task.id)}" title="console: live log, scale, restart"><code>${task.id}</code></a><br><small>${framework.name} &middot; ${
         task.appId ?? task.name
       }</small>`,
       html`<span class="${task.state === 'TASK_RUNNING' ? 'ok' : 'bad'}">${task.state.replace(/^TASK_/, '').toLowerCase()}</span>`,
@@ -133,7 +133,7 @@ export function consoleUrl(taskId: string): string {
 function vipsTable(snapshot: Snapshot | null, vipRange: string): Html {
   const vips = snapshot ? buildVipTable(snapshot, { range: vipRange }) : { vips: [], problems: [] };
   const rows = vips.vips.map((v) => [
-    html`<code>${v.name ?? v.address}:${v.port}</code><br><small>${v.protocol} · ${v.apps.join(', ')}</small>`,
+    html`<code>${v.name ?? v.address}:${v.port}</code><br><small>${v.protocol} &middot; ${v.apps.join(', ')}</small>`,
     html`<code>${v.address}:${v.port}</code>`,
     v.backends.length ? html`<code>${v.backends.map((b) => `${b.ip}:${b.port}`).join(' ')}</code>` : html`<span class="bad">no backend</span>`,
   ]);
@@ -154,7 +154,7 @@ export function sandboxUrl(task: Pick<Task, 'id' | 'frameworkId' | 'agentId'>, f
 export function sandboxLinks(task: Task): Html {
   const link = (file: string, how: 'read' | 'download', text: string) =>
     html`<a href="${sandboxUrl(task, file, how)}"${how === 'download' ? new Html(' download') : ''}>${text}</a>`;
-  return html`${link('stdout', 'read', 'stdout')} · ${link('stderr', 'read', 'stderr')} · ${link('stdout', 'download', 'download')}`;
+  return html`${link('stdout', 'read', 'stdout')} &middot; ${link('stderr', 'read', 'stderr')} &middot; ${link('stdout', 'download', 'download')}`;
 }
 
 const inactive = html` <small class="bad">inactive</small>`;
@@ -199,7 +199,7 @@ export function resourcesText(resources: Readonly<Record<string, unknown>>): str
 /** `/grafana/ grafana → http://127.0.0.1:3000/`, the path a link. */
 function routeText(route: FileRoute): Html {
   const target = route.service ? `service ${route.service}` : route.to.map((u) => u.href).join(', ');
-  return html`<a href="${route.path}">${route.path}</a> ${route.name} → ${target}${route.auth === 'none' ? ' (no login)' : ''}`;
+  return html`<a href="${route.path}">${route.path}</a> ${route.name} &rarr; ${target}${route.auth === 'none' ? ' (no login)' : ''}`;
 }
 
 function routeFilesTable(files: readonly RouteFileStatus[]): Html {

@@ -26,15 +26,15 @@ export function taskConsolePage(inputs: TaskConsoleInputs): string {
   const appId = found ? found.task.appId : (inputs.appHint ?? null);
   const controls = appId
     ? html`<h2>App <code>${appId}</code></h2>
-<div class="controls"><button type="button" id="scale-down" aria-label="one instance fewer">−</button>
+<div class="controls"><button type="button" id="scale-down" aria-label="one instance fewer">&minus;</button>
 <input id="instances" type="number" min="0" step="1" inputmode="numeric" aria-label="instances" value="${appInstances(inputs.snapshot, appId)}">
 <button type="button" id="scale-up" aria-label="one instance more">+</button><button type="button" id="scale">Scale</button>
 <button type="button" id="restart">Restart</button></div><p id="console-status" role="status"></p>`
     : '';
   const body = html`${headerBar(inputs.uid)}<main id="console" data-task="${inputs.taskId}" data-agent="${found?.task.agentId ?? ''}" data-app="${appId ?? ''}">
-<p><a href="/">← Dashboard</a></p><h1>Task <code>${inputs.taskId}</code></h1>
+<p><a href="/">&larr; Dashboard</a></p><h1>Task <code>${inputs.taskId}</code></h1>
 ${live(inputs, found, appId)}
-<p>Used: <span id="usage" class="muted">…</span></p>
+<p>Used: <span id="usage" class="muted">&hellip;</span></p>
 ${controls}
 <h2>Log</h2><div class="tabs" role="group" aria-label="file"><button type="button" data-file="stdout" aria-pressed="true">stdout</button>
 <button type="button" data-file="stderr" aria-pressed="false">stderr</button> <span id="log-state" class="muted"></span></div>

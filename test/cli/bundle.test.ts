@@ -2,7 +2,7 @@
 // the package's files through its package.json (core/package-files.ts), and a stack trace names the .ts
 // file and line, not a chunk of the bundle. Needs `npm run build` (it copies dist/).
 import { execFile } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,6 +49,22 @@ describe('the bundled build', () => {
     expect(stderr).toMatch(/at findManifest \(.*core\/package-files\.ts:\d+:\d+\)/);
     const frames = stderr.split('\n').filter((line) => /^\s+at /.test(line));
     expect(frames.filter((frame) => frame.includes('/dist/'))).toEqual([]);
+  });
+
+  test('our chunks are ASCII: one other character makes Node read the whole file into a two-byte string', async () => {
+    const files: string[] = [];
+    for (const sub of ['chunks', 'cli', 'core', 'config', 'dns', 'gateway', 'cluster', 'authn', 'mesh']) {
+      const names = await readdir(join(ROOT, 'dist', sub), { recursive: true });
+      for (const name of names) if (String(name).endsWith('.js')) files.push(join('dist', sub, String(name)));
+    }
+    expect(files.length).toBeGreaterThan(20);
+    const notAscii: string[] = [];
+    for (const file of files) {
+      const text = await readFile(join(ROOT, file), 'utf8');
+      const at = text.search(/[^\x00-\x7f]/);
+      if (at >= 0) notAscii.push(`${file}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+    }
+    expect(notAscii).toEqual([]);
   });
 
   test("undici as the gateway loads it: its pool only, which proxies a request with a body without Node's own undici", async () => {

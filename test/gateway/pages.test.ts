@@ -77,7 +77,7 @@ describe('the dashboard', () => {
           ],
         }),
       ],
-      shows: ['href="/grafana/"', 'grafana → http://127.0.0.1:3000/'],
+      shows: ['href="/grafana/"', 'grafana &rarr; http://127.0.0.1:3000/'],
       hides: ['no route files'],
     },
     {
