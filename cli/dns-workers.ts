@@ -60,6 +60,7 @@ export class DnsWorkers implements RecordSink {
   #pool: WorkerPool<{ udpPort: number; tcpPort: number }>;
   /** The port the workers are told to listen on: the configured one, or the pair picked for port 0. */
   #port: number;
+  #closed = false;
   readonly #latest = new Map<string, ZoneRecords>();
   readonly #state = new Map<number, SlotState>();
   #unavailable: string | null;
@@ -106,6 +107,8 @@ export class DnsWorkers implements RecordSink {
     const { host, port: configured } = this.#options.server.listen;
     for (let attempt = 1; ; attempt++) {
       if (configured === 0) this.#port = await findPortPair(host);
+      // Stopped meanwhile (a signal during the start): no new pool may outlive the stop.
+      if (this.#closed) throw new DnsError('ERR_DNS_WORKER', 'DNS workers: stopped before they started');
       try {
         const ports = await this.#pool.start();
         this.#options.logger.info({ workers: ports.length, port: ports[0]!.udpPort }, 'DNS workers are listening (UDP and TCP)');
@@ -122,6 +125,7 @@ export class DnsWorkers implements RecordSink {
   }
 
   close(): Promise<void> {
+    this.#closed = true;
     return this.#pool.close();
   }
 
