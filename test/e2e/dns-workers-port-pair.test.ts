@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseDig } from '../support/dig.js';
+import { addNetworkNamespace, deleteNetworkNamespace } from '../support/network-namespace.js';
 import { startGatehouseProcess } from '../support/gatehouse-process.js';
 
 const run = promisify(execFile);
@@ -28,13 +29,8 @@ const inNamespace = (command: string, ...args: string[]) =>
   run('ip', ['netns', 'exec', NS, command, ...args], { timeout: 10_000 }).then((r) => r.stdout, (error: { stdout?: string }) => error.stdout ?? '');
 
 beforeAll(async () => {
-  try {
-    await run('ip', ['netns', 'add', NS]);
-    await run('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  } catch (error) {
-    skipReason = `cannot create a network namespace here (needs root and iproute2): ${(error as Error).message.split('\n')[0]}`;
-    return;
-  }
+  skipReason = await addNetworkNamespace(NS);
+  if (skipReason) return;
   await run('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', `net.ipv4.ip_local_port_range=${TCP_TAKEN_PORT} ${FREE_PORT}`]);
   holder = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e',
     `require('net').createServer().listen(${TCP_TAKEN_PORT}, '127.0.0.1', () => console.log('held'))`]);
@@ -57,7 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   holder?.kill();
-  if (!skipReason) await run('ip', ['netns', 'del', NS]).catch(() => undefined);
+  if (!skipReason) await deleteNetworkNamespace(NS);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 

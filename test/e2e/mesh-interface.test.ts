@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
 import { parseDig } from '../support/dig.js';
 import { writeEmbeddedConfig } from '../support/embedded-config.js';
+import { addNetworkNamespace, deleteNetworkNamespace } from '../support/network-namespace.js';
 import { premadeAuthn } from '../support/premade-authn.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
@@ -70,13 +71,8 @@ function needsNamespace(ctx: TestContext): void {
 }
 
 beforeAll(async () => {
-  try {
-    await run('ip', ['netns', 'add', NS]);
-    await run('ip', ['-n', NS, 'link', 'set', 'lo', 'up']);
-  } catch (error) {
-    skipReason = `cannot create a network namespace here (needs root and iproute2): ${(error as Error).message.split('\n')[0]}`;
-    return;
-  }
+  skipReason = await addNetworkNamespace(NS);
+  if (skipReason) return;
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-mesh-interface-'));
   await mkdir(join(dir, 'apps.d'));
   await writeFile(join(dir, 'apps.d', 'apps.yaml'), APPS);
@@ -94,7 +90,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gatehouse?.stop();
-  if (!skipReason) await run('ip', ['netns', 'del', NS]).catch(() => undefined);
+  if (!skipReason) await deleteNetworkNamespace(NS);
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
