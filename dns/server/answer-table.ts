@@ -31,6 +31,9 @@ export interface AnswerOptions {
   readonly optSize: number | null;
 }
 
+/** Decoded records kept for the slow paths: a few hundred names, a few tens of KB. */
+const DECODED_KEPT = 256;
+
 function slotOf(type: number): number {
   return type === TYPE.A ? 0 : type === TYPE.AAAA ? 1 : type === TYPE.SRV ? 2 : -1;
 }
@@ -40,6 +43,8 @@ export class AnswerTable implements RecordLookup {
   readonly #index: NameIndex;
   /** Records of indexed names their answers do not hold exactly (values left out, another IPv6 spelling), by name number. */
   readonly #aside = new Map<number, NameRecords>();
+  /** Records decoded from the slab lately, by name number, least recently asked first (at most DECODED_KEPT). */
+  readonly #decoded = new Map<number, NameRecords>();
   /** Names that cannot be queried (legacy raw names), with the number of the indexed name they came before. */
   readonly #unindexed = new Map<string, { readonly before: number; readonly records: NameRecords }>();
   readonly #zone: ZoneOptions;
@@ -158,6 +163,21 @@ export class AnswerTable implements RecordLookup {
   #recordsOf(number: number): NameRecords {
     const aside = this.#aside.get(number);
     if (aside) return aside;
+    // The slow paths (mixed-case questions from resolvers using 0x20, ANY, SRV targets' addresses) ask
+    // for the same few names query after query: decoded once, kept while they are asked for.
+    const cached = this.#decoded.get(number);
+    if (cached) {
+      this.#decoded.delete(number);
+      this.#decoded.set(number, cached);
+      return cached;
+    }
+    const records = this.#decode(number);
+    if (this.#decoded.size >= DECODED_KEPT) this.#decoded.delete(this.#decoded.keys().next().value!);
+    this.#decoded.set(number, records);
+    return records;
+  }
+
+  #decode(number: number): NameRecords {
     const slab = this.#slab;
     const at = (slot: number) => {
       const message = this.#first[number * SLOTS + slot]!;
