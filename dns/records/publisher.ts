@@ -33,13 +33,18 @@ export interface RecordPublisherOptions {
   readonly keepRecords?: boolean;
 }
 
+/** How long an enumeration built for /v1/enumerate is kept after it was last asked for. */
+const ENUMERATION_KEPT_MS = 60_000;
+
 export class RecordPublisher {
   #records: RecordSet | null = null;
   /** Records were built at least once (they may not be kept). */
   #built = false;
   /** Without kept records: the snapshot the last records came from, and its enumeration while it lives. */
   #snapshot: Snapshot | null = null;
-  #enumeration: WeakRef<readonly EnumeratedFramework[]> | null = null;
+  #enumeration: readonly EnumeratedFramework[] | null = null;
+  /** Drops the enumeration ENUMERATION_KEPT_MS after it was last asked for. */
+  #enumerationTimer: NodeJS.Timeout | null = null;
   #serial = 0;
   #unsubscribe: (() => void) | null = null;
   #timer: NodeJS.Timeout | null = null;
@@ -64,19 +69,28 @@ export class RecordPublisher {
   }
 
   /**
-   * Mesos-DNS's /v1/enumerate for the last records. Without kept records it is built again from
-   * their snapshot when the last one was collected: it is big, and rarely asked for.
+   * Mesos-DNS's /v1/enumerate for the last records. Without kept records it is built from their
+   * snapshot when first asked for, once per snapshot however often it is asked (an unauthenticated
+   * client asking in a loop costs a serialization each, never a rebuild), and dropped a minute after
+   * the last request: it is big, and rarely asked for.
    */
   enumerate(): readonly EnumeratedFramework[] {
     if (this.#records) return this.#records.enumerate();
     const snapshot = this.#snapshot;
     if (!snapshot) return [];
-    let enumeration = this.#enumeration?.deref();
-    if (!enumeration) {
-      enumeration = buildEnumeration(snapshot, this.#options.recordOptions);
-      this.#enumeration = new WeakRef(enumeration);
+    this.#enumeration ??= buildEnumeration(snapshot, this.#options.recordOptions);
+    if (this.#enumerationTimer) this.#enumerationTimer.refresh();
+    else {
+      this.#enumerationTimer = setTimeout(() => this.#dropEnumeration(), ENUMERATION_KEPT_MS);
+      this.#enumerationTimer.unref();
     }
-    return enumeration;
+    return this.#enumeration;
+  }
+
+  #dropEnumeration(): void {
+    if (this.#enumerationTimer) clearTimeout(this.#enumerationTimer);
+    this.#enumerationTimer = null;
+    this.#enumeration = null;
   }
 
   /** SOA serial: unix seconds of the last rebuild, strictly increasing even within one second. */
@@ -100,6 +114,7 @@ export class RecordPublisher {
     this.#unsubscribe = null;
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
+    this.#dropEnumeration();
   }
 
   #publish(snapshot: Snapshot): void {
@@ -120,7 +135,7 @@ export class RecordPublisher {
     this.#records = this.#options.keepRecords === false ? null : records;
     // The enumeration is the Mesos-DNS builder's: a zone built by another (`build`) has none.
     this.#snapshot = this.#options.keepRecords === false && !this.#options.build ? snapshot : null;
-    this.#enumeration = null;
+    this.#dropEnumeration();
     if (unchanged) {
       this.#options.logger.debug({ generation: snapshot.generation, serial: this.#serial }, 'DNS records unchanged');
       // A fresh snapshot with the same answers (a cluster back after an outage) serves the zone now, not at the next check.

@@ -5,7 +5,7 @@
 import { runInNewContext } from 'node:vm';
 import { setFlagsFromString } from 'node:v8';
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClusterStore, type SnapshotData } from '../../cluster/index.js';
 import { buildRecordSet, DnsServer } from '../../dns/index.js';
 import { RecordPublisher, type RecordSink } from '../../dns/records/publisher.js';
@@ -78,6 +78,25 @@ describe('RecordPublisher with keepRecords: false', () => {
       expect(publisher.enumerate()).toEqual(buildRecordSet(second, RECORD_OPTIONS).enumerate());
     });
   }
+
+  it('enumerate() with records dropped: built once however often asked (a client asking in a loop), dropped a minute after the last ask', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { store, publisher } = setup(false, []);
+      store.publish(await fixtureSnapshot(HARBOR));
+      const first = publisher.enumerate();
+      for (let i = 0; i < 50; i++) {
+        vi.advanceTimersByTime(30_000);
+        expect(publisher.enumerate()).toBe(first);
+      }
+      vi.advanceTimersByTime(61_000);
+      const rebuilt = publisher.enumerate();
+      expect(rebuilt).not.toBe(first);
+      expect(rebuilt).toEqual(first);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 
   const retention: { name: string; keepRecords: boolean | undefined; collected: boolean }[] = [
     { name: 'keepRecords: false: the record set is collected once the DNS server has built its answers', keepRecords: false, collected: true },
