@@ -194,8 +194,8 @@ export class DnsWorkers implements RecordSink {
     switch (message.kind) {
       case 'gatehouse-dns:ready': {
         this.#state.set(slot.index, { pid: worker.process.pid, serving: false, zones: {}, counters: null });
-        // The configured port, also when it is 0: node:cluster shares a UDP socket by the address it was
-        // asked for, so every worker (and a replacement, while one lives) gets the one the first bound.
+        // A concrete port (the configured one, or the pair start() picked for port 0): node:cluster shares
+        // the UDP socket by address and port, so every worker and every replacement listens on it.
         this.#pool.send(worker, {
           kind: 'gatehouse-dns:init',
           worker: slot.index + 1,
