@@ -20,7 +20,7 @@ const MODULES = [
   'config/index', 'config/schema-check', 'config/schema-formats', 'config/cgroup-limits',
   'authn/index', 'gateway/index', 'cluster/index', 'cluster/local/index', 'dns/index',
   'cli/dns-zone', 'cli/crash-policy', 'cli/logger', 'cli/stop-signal', 'cli/heap-limits', 'cluster/http-client',
-  // bin/gatehouse installs the stack-trace mapping before it imports the CLI.
+  // bin/gatehouse maps the stack of a CLI that fails to load with it (the CLI's own chunks may be what failed).
   'core/stack-traces',
 ];
 
