@@ -23,7 +23,6 @@ export function untilStopSignal(options: StopOptions = {}): Promise<StopReason> 
   return new Promise((resolve) => {
     let parentTimer: NodeJS.Timeout | null = null;
     const stop = (reason: StopReason) => {
-      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       if (parentTimer) clearInterval(parentTimer);
       const stoppedAt = Date.now();
       const force = () => {
@@ -32,8 +31,12 @@ export function untilStopSignal(options: StopOptions = {}): Promise<StopReason> 
       // Only a person asking again (SIGINT, SIGTERM) cuts the clean stop short. SIGHUP during the stop is
       // the terminal going away: under `script`/a terminal, npm exits at Ctrl-C before Gatehouse has
       // finished, the terminal closes and hangs up the group - that must not skip removing task cgroups.
+      // The new listeners go on before the old ones come off: a signal left without a listener gets its
+      // default action back at once, and a signal to npm's process group arrives twice (npm forwards its
+      // copy), the copy often right then - the process ended with its tasks' cgroups left behind.
       for (const signal of FORCE_SIGNALS) process.on(signal, force);
       process.on('SIGHUP', ignore);
+      for (const signal of STOP_SIGNALS) process.off(signal, stop);
       resolve(reason);
     };
     for (const signal of STOP_SIGNALS) process.on(signal, stop);

@@ -8,8 +8,20 @@ import { describe, expect, it } from 'vitest';
 const MODULE = fileURLToPath(new URL('../../dist/cli/stop-signal.js', import.meta.url));
 
 // A process that stops like `gatehouse run`: waits for the stop reason, then "cleans up" for 2.5 s.
+// With ECHO_AT_SWAP, it sends itself a second SIGTERM at the moment the stop's own signal listeners are
+// taken away: what a signal to `npm start`'s process group does when npm forwards its copy right then.
+// Node gives a signal back its default action (the process ends, nothing cleaned up) while it has no
+// listener; the copy must find one.
 const PROGRAM = `
 const { untilStopSignal } = await import(${JSON.stringify(MODULE)});
+if (process.env.ECHO_AT_SWAP) {
+  let echoed = false;
+  process.on('removeListener', (type) => {
+    if (type !== 'SIGTERM' || echoed) return;
+    echoed = true;
+    process.kill(process.pid, 'SIGTERM');
+  });
+}
 setInterval(() => undefined, 60_000); // a server's open handles keep it alive; signal listeners do not
 const stopped = untilStopSignal({ watchParent: false });
 process.stdout.write('ready\\n');
@@ -21,6 +33,7 @@ interface Case {
   readonly name: string;
   readonly signals: readonly { readonly signal: NodeJS.Signals; readonly afterMs: number }[];
   readonly want: { readonly code: number | null; readonly clean: boolean };
+  readonly echoAtSwap?: boolean;
 }
 
 const cases: Case[] = [
@@ -31,6 +44,12 @@ const cases: Case[] = [
       { signal: 'SIGINT', afterMs: 0 },
       { signal: 'SIGINT', afterMs: 100 },
     ],
+    want: { code: 0, clean: true },
+  },
+  {
+    name: 'SIGTERM, and its copy as the stop takes over the signals (a group signal npm forwards): a clean stop',
+    signals: [{ signal: 'SIGTERM', afterMs: 0 }],
+    echoAtSwap: true,
     want: { code: 0, clean: true },
   },
   {
@@ -53,8 +72,9 @@ const cases: Case[] = [
 
 // The cases run at once: each is its own process, and most of a case is waiting on its timers.
 describe('stop signals', () => {
-  it.concurrent.each(cases)('$name', async ({ signals, want }) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', PROGRAM], { stdio: ['ignore', 'pipe', 'inherit'] });
+  it.concurrent.each(cases)('$name', async ({ signals, want, echoAtSwap }) => {
+    const env = { ...process.env, ...(echoAtSwap ? { ECHO_AT_SWAP: '1' } : {}) };
+    const child = spawn(process.execPath, ['--input-type=module', '-e', PROGRAM], { stdio: ['ignore', 'pipe', 'inherit'], env });
     let output = '';
     const ready = new Promise<void>((resolve) => child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
