@@ -24,6 +24,8 @@ export default defineConfig({
       'test/cluster/snapshot-view.test.ts',
       'test/core/**/*.test.ts',
     ],
+    // The RSA keys the tests use (test/support/rsa-keys.ts), made once per run.
+    globalSetup: ['test/support/rsa-keys-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     maxWorkers: 2,

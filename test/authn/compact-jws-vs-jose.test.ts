@@ -7,6 +7,7 @@ import { CompactSign, SignJWT, jwtVerify } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { checkClaims, checkSignature, decodeJws } from '../../authn/compact-jws.js';
 import type { Algorithm } from '../../authn/trusted-keys.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 const LEEWAY = 60;
 const NOW = Math.floor(Date.now() / 1000);
@@ -14,7 +15,7 @@ const ISSUER = 'https://issuer.example';
 const AUDIENCE = 'gatehouse';
 
 const keys: Record<Algorithm, { privateKey: KeyObject; publicKey: KeyObject }> = {
-  RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  RS256: rsaKeyPair('a'),
   ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
   EdDSA: generateKeyPairSync('ed25519'),
 };

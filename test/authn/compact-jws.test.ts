@@ -6,10 +6,11 @@ import { generateKeyPairSync, sign as cryptoSign, type KeyObject } from 'node:cr
 import { describe, expect, it } from 'vitest';
 import { checkClaims, checkSignature, decodeJws } from '../../authn/compact-jws.js';
 import type { Algorithm } from '../../authn/trusted-keys.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 const b64 = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const keys: Record<Algorithm, { privateKey: KeyObject; publicKey: KeyObject }> = {
-  RS256: generateKeyPairSync('rsa', { modulusLength: 2048 }),
+  RS256: rsaKeyPair('a'),
   ES256: generateKeyPairSync('ec', { namedCurve: 'P-256' }),
   EdDSA: generateKeyPairSync('ed25519'),
 };
@@ -86,7 +87,7 @@ describe('checkSignature', () => {
   it.each(algs)('%s: a signature of another key does not', (alg) => {
     const other =
       alg === 'RS256'
-        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        ? rsaKeyPair('b')
         : alg === 'ES256'
           ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
           : generateKeyPairSync('ed25519');

@@ -9,10 +9,11 @@ import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { TokenVerifier, loadTrustedIssuers } from '../../authn/index.js';
 import { refusedPorts } from '../support/refused-port.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 const ISSUER = 'https://idp.example/';
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const rotated = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair('a');
+const rotated = rsaKeyPair('b');
 const small = generateKeyPairSync('rsa', { modulusLength: 1024 });
 // jose will not sign with a 1024-bit key; an issuer that does is exactly what must be refused.
 const smallToken = () => {

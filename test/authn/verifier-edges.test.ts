@@ -16,6 +16,8 @@ import {
   type SigningKey,
   type TokenVerifierOptions,
 } from '../../authn/index.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
+import { writeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 let own: SigningKey;
@@ -36,6 +38,8 @@ const ownOptions = (): TokenVerifierOptions => ({ own: { kid: own.kid, alg: own.
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-verifier-'));
+  // The run's test key, loaded: creating one is signing-key.test.ts's subject.
+  await writeSigningKey(join(dir, 'signing-key.pem'));
   own = (await loadOrCreateSigningKey(join(dir, 'signing-key.pem'))).key;
   verifier = new TokenVerifier({
     ...ownOptions(),
@@ -99,7 +103,7 @@ describe('malformed tokens and unaccepted algorithms', () => {
       name: 'our kid, signed by another RSA key',
       token: () =>
         sign(
-          generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey,
+          rsaKeyPair('a').privateKey,
           'RS256',
           { uid: 'a', iss: 'gatehouse', exp: now() + 60 },
           { kid: own.kid },

@@ -8,13 +8,14 @@ import { join } from 'node:path';
 import { SignJWT, exportJWK, calculateJwkThumbprint } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TokenVerifier, extractToken, issueToken, loadOrCreateSigningKey, staticKeyFromPem, loadTrustedIssuers, type SigningKey } from '../../authn/index.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 let dir: string;
 let own: SigningKey;
 let verifier: TokenVerifier;
 const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const ed = generateKeyPairSync('ed25519');
-const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const other = rsaKeyPair('a');
 const b64 = (value: object | string) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
 
@@ -191,7 +192,7 @@ describe('remote JWKS of a trusted issuer', () => {
   let keys: object[] = [];
   let available = true;
   let fetches = 0;
-  const first = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const first = rsaKeyPair('b');
   const second = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
   beforeAll(async () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { horizontalOverflow, launchChromium, screenshot } from '../support/browser.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
+import { writeSigningKey } from '../support/premade-authn.js';
 
 // Browser globals, for the callbacks that run in the page (the project compiles without the DOM library).
 declare const document: any, window: any, Image: any, getComputedStyle: any;
@@ -72,6 +73,8 @@ beforeAll(async () => {
     'gateway:', '  listen: 127.0.0.1:0', '  workers: 2', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n'));
+  // The run's test key instead of a new one (up to 0.5 s of CPU); the users file is the first start's, with its admin.
+  await writeSigningKey(join(dir, 'key.pem'));
   gatehouse = startGatehouseProcess(['run', '--config', config]);
   // Chromium starts while the binary does.
   const launched = launchChromium();

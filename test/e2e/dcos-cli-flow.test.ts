@@ -26,7 +26,6 @@
 //   pkg/cmd/auth/auth_login.go  `dcos auth login`: the same login flow with the cluster's stored client.
 // The python dcos-core-cli plugin reads the master through /mesos/master/state-summary; both paths
 // reach the master (libprocess serves /state-summary for the `master` delegate as well).
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,10 +35,11 @@ import { SignJWT, decodeJwt, importPKCS8 } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 const ADMIN_PASSWORD = 'correct horse battery staple';
 const CLUSTER_NAME = 'gatehouse-e2e';
-const account = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const account = rsaKeyPair('a');
 const accountPrivatePem = account.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 
 interface Answer { status: number; headers: IncomingHttpHeaders; body: string }
@@ -298,7 +298,7 @@ describe('dcos cluster setup … --username jenkins --private-key jenkins.pem (s
   });
 
   it('a login token signed by another key, or for another uid, is refused 401', async () => {
-    const other = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const other = rsaKeyPair('b');
     const forged = await new SignJWT({ uid: 'jenkins', exp: Math.floor(Date.now() / 1000) + 300 })
       .setProtectedHeader({ alg: 'RS256', typ: 'JWT' })
       .sign(other.privateKey);

@@ -35,8 +35,9 @@ let busy: Json;
 let hello: Json;
 
 const APPS = {
-  // Burns CPU in a shell loop: its CPU time must grow between two reads.
-  busy: 'id: /busy\ninstances: 1\ncpus: 0.5\nmem: 64\ncmd: "while :; do :; done"\n',
+  // Burns CPU in a shell loop, its CPU time must grow between two reads: a tenth of a core (10 ms of
+  // counting, 0.1 s asleep), not the half its limit allows, which the test files running beside need.
+  busy: 'id: /busy\ninstances: 1\ncpus: 0.5\nmem: 64\ncmd: "while :; do i=0; while [ $i -lt 5000 ]; do i=$((i+1)); done; sleep 0.1; done"\n',
   hello: 'id: /hello\ninstances: 1\ncpus: 0.1\nmem: 64\ncmd: "exec sleep 600"\n',
 };
 

@@ -15,16 +15,17 @@ import { SignJWT, exportJWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { premadeAuthn } from '../support/premade-authn.js';
+import { rsaKeyPair } from '../support/rsa-keys.js';
 
 const ISSUER = 'https://idp.example/';
 const AUDIENCE = 'gatehouse';
 const COOLDOWN_MS = 30_000;
 
-const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
-const rotated = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const rsa = rsaKeyPair('a');
+const rotated = rsaKeyPair('b');
 const ec = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
-const pss = generateKeyPairSync('rsa', { modulusLength: 2048 });   // published with alg PS256
-const stranger = generateKeyPairSync('rsa', { modulusLength: 2048 });
+const pss = rsaKeyPair('c');   // published with alg PS256
+const stranger = rsaKeyPair('d');
 const ci = generateKeyPairSync('ed25519');                          // the static `publicKey` entry
 
 const now = () => Math.floor(Date.now() / 1000);

@@ -61,11 +61,11 @@ async function throughWorker(n: number): Promise<{ sockets: Socket[]; lines: str
     ),
   );
   // Right after the connects (queued as next-ticks by connect()), before this loop polls again: it is
-  // held while the kernel completes them and the worker accepts them.
+  // held while the kernel completes them and the worker accepts them. Blocked, not spinning: a busy loop
+  // took a core from the processes it waits for.
   await new Promise<void>((resolve) =>
     process.nextTick(() => {
-      const end = Date.now() + 400;
-      while (Date.now() < end);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 400);
       resolve();
     }),
   );

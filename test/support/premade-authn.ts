@@ -2,26 +2,15 @@
 // then reads them instead of generating an RSA key (50-500 ms of CPU, random) and hashing a random
 // admin password (scrypt, ~90 ms); and cheap password hashes. For e2e tests that are about something else; key creation and
 // the first-start admin are tested where they are the subject (test/authn/, gateway.test.ts login).
-import { generateKeyPair, randomBytes, scryptSync } from 'node:crypto';
+import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { rsaPrivatePem } from './rsa-keys.js';
 
-let pem: Promise<string> | undefined;
-
-/** One RSA key per test process (a vitest worker runs many files): PKCS#8 PEM, as the binary writes it. */
-function testSigningKey(): Promise<string> {
-  pem ??= new Promise((resolve, reject) =>
-    generateKeyPair('rsa', { modulusLength: 2048 }, (error, _publicKey, privateKey) =>
-      error ? reject(error) : resolve(privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()),
-    ),
-  );
-  return pem;
-}
-
-/** Writes the shared test key at `path` (mode 0600 in a 0700 directory, as the binary keeps it). */
+/** Writes the run's `signing` test key at `path` (PKCS#8 PEM, mode 0600 in a 0700 directory, as the binary keeps it). */
 export async function writeSigningKey(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  await writeFile(path, await testSigningKey(), { mode: 0o600, flag: 'wx' });
+  await writeFile(path, rsaPrivatePem('signing'), { mode: 0o600, flag: 'wx' });
 }
 
 /** A users file with no users (valid for the binary): no first-start admin is created. */
