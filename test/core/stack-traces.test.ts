@@ -54,6 +54,21 @@ describe('stack traces of dist/', () => {
     expect(frameOf(local, 'at local')).toMatch(/^ {4}at local \(file:\/\/\/.*\[eval1\]:\d+:\d+\)$/);
   });
 
+  it('only frames are mapped: a chunk\'s position in the message (any text can be there) stays as it is', async () => {
+    const { read } = await traces([]);
+    const frame = frameOf(read, 'loadConfig')!;
+    const position = /\((.*\/dist\/.*\.js:\d+:\d+)\)$/.exec(frame)![1]!;
+    const text = `Error: cannot read ${position}\n${frame}`;
+    const script = `
+      const { mapStackTrace } = await import(${JSON.stringify(`${DIST}core/stack-traces.js`)});
+      process.stdout.write(mapStackTrace(${JSON.stringify(text)}));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script]);
+    const [message, mapped] = stdout.split('\n');
+    expect(message).toBe(`Error: cannot read ${position}`);
+    expect(mapped).toMatch(SOURCE_FRAME);
+  });
+
   it('Node\'s own --enable-source-maps on: left to Node, still the .ts file', async () => {
     const { read, mapped } = await traces(['--enable-source-maps']);
     expect(frameOf(read, 'loadConfig')).toMatch(SOURCE_FRAME);
