@@ -11,8 +11,7 @@ import type { GatehouseConfig } from '../config/index.js';
 import { builtFile } from '../core/index.js';
 import type { Logger } from 'pino';
 import { Gauge, type Registry } from 'prom-client';
-import { DnsError, registerDnsMetrics, type DnsCounters, type RecordLookup, type RecordSet, type RecordSink } from '../dns/index.js';
-import { findPortPair } from './dns-port-pair.js';
+import { DnsError, freePortPair, registerDnsMetrics, type DnsCounters, type RecordLookup, type RecordSet, type RecordSink } from '../dns/index.js';
 import { isFromDnsWorker, type ToDnsWorker, type WireDnsServerOptions, type ZoneRecords } from './dns-worker-protocol.js';
 import { WorkerPool, type PoolSlot } from './worker-pool.js';
 
@@ -106,7 +105,10 @@ export class DnsWorkers implements RecordSink {
   async start(): Promise<{ udpPort: number; tcpPort: number }> {
     const { host, port: configured } = this.#options.server.listen;
     for (let attempt = 1; ; attempt++) {
-      if (configured === 0) this.#port = await findPortPair(host);
+      // The primary picks the pair: a worker may not search itself. Its siblings share its UDP socket, so a
+      // retry gets the same UDP port back, and on a port whose TCP listen failed once node:cluster (Node 24)
+      // asserts and kills the worker (the failed listen leaves the primary's handle registered in it).
+      if (configured === 0) this.#port = await freePortPair(host);
       // Stopped meanwhile (a signal during the start): no new pool may outlive the stop.
       if (this.#closed) throw new DnsError('ERR_DNS_WORKER', 'DNS workers: stopped before they started');
       try {

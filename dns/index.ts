@@ -3,6 +3,7 @@ export type { RecordSet, ZoneOptions, SrvValue } from './records/record-set.js';
 export { buildRecordSet, type RecordOptions } from './records/from-snapshot.js';
 export { sanitizeLabel, domainFrag, hashTaskId, agentTail, type LabelMode } from './records/labels.js';
 export { DnsServer, type DnsServerOptions } from './server/dns-server.js';
+export { freePortPair } from './server/port-pair.js';
 export { DnsError, type DnsErrorCode } from './errors.js';
 export { RecordPublisher } from './records/publisher.js';
 export { MesosDnsConfigError, parseMesosDnsConfig, parseUpstreams, mesosDnsConfigJson, type MesosDnsConfig } from './mesos-dns/config.js';

@@ -1,11 +1,12 @@
 // The DNS server: UDP and TCP on one port, answers from the current AnswerTable (swapped whole by
 // setRecords), everything else forwarded. A packet that cannot be parsed gets FORMERR or is dropped;
 // an exception while answering becomes SERVFAIL; nothing a client sends stops the server.
-import { createSocket, type Socket } from 'node:dgram';
+import type { Socket } from 'node:dgram';
 import { createServer, type Server, type Socket as TcpSocket } from 'node:net';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AnswerTable } from './answer-table.js';
+import { openPortPair } from './port-pair.js';
 import { DnsError } from '../errors.js';
 import { forward, type Upstream } from './forwarder.js';
 import { DnsMetrics, type DnsCounters } from './metrics.js';
@@ -58,38 +59,22 @@ export class DnsServer {
 
   async start(): Promise<void> {
     const { host, port } = this.#options.listen;
-    for (let attempt = 0; ; attempt++) {
-      // A colon only ever appears in an IPv6 address (net.isIPv6's first call compiles a regexp: 9 ms of every start).
-      const udp = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', recvBufferSize: 4 * 1024 * 1024, sendBufferSize: 4 * 1024 * 1024 });
-      const udpPort = await bind(udp, host, port).catch((error: NodeJS.ErrnoException) => {
-        udp.close();
-        throw new DnsError('ERR_DNS_LISTEN', `dns: cannot listen on UDP ${host}:${port}: ${error.code ?? error.message}`, { cause: error });
-      });
-      const tcp = createServer({ pauseOnConnect: false }, (socket) => this.#onTcp(socket));
-      tcp.maxConnections = this.#options.maxTcpConnections ?? 1024;
-      try {
-        await new Promise<void>((resolve, reject) => {
-          tcp.once('error', reject);
-          tcp.listen(udpPort, host, () => resolve());
-        });
-      } catch (error) {
-        udp.close();
-        // With port 0 the UDP port may be taken for TCP: pick another pair.
-        if (port === 0 && attempt < 10) continue;
-        throw new DnsError(
-          'ERR_DNS_LISTEN',
-          `dns: cannot listen on TCP ${host}:${udpPort}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
-          { cause: error },
-        );
-      }
-      udp.on('message', (msg, rinfo) => this.#onUdp(udp, msg, rinfo.port, rinfo.address));
-      udp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS UDP socket error'));
-      tcp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS TCP server error'));
-      this.#udp = udp;
-      this.#tcp = tcp;
-      this.#options.logger.info({ host, port: udpPort, mode: this.#options.mode, domain: this.#options.zone.domain }, 'DNS listening (UDP and TCP)');
-      return;
-    }
+    const { udp, tcp } = await openPortPair({
+      host,
+      port,
+      udpBufferBytes: 4 * 1024 * 1024,
+      tcpServer: () => {
+        const server = createServer({ pauseOnConnect: false }, (socket) => this.#onTcp(socket));
+        server.maxConnections = this.#options.maxTcpConnections ?? 1024;
+        return server;
+      },
+    });
+    udp.on('message', (msg, rinfo) => this.#onUdp(udp, msg, rinfo.port, rinfo.address));
+    udp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS UDP socket error'));
+    tcp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS TCP server error'));
+    this.#udp = udp;
+    this.#tcp = tcp;
+    this.#options.logger.info({ host, port: udp.address().port, mode: this.#options.mode, domain: this.#options.zone.domain }, 'DNS listening (UDP and TCP)');
   }
 
   async close(): Promise<void> {
@@ -325,12 +310,3 @@ function validateOptions(options: DnsServerOptions): void {
   if (!options.logger) fail('logger', 'is required');
 }
 
-function bind(socket: Socket, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    socket.once('error', reject);
-    socket.bind(port, host, () => {
-      socket.off('error', reject);
-      resolve(socket.address().port);
-    });
-  });
-}
