@@ -24,8 +24,9 @@ export default defineConfig({
       'test/cluster/snapshot-view.test.ts',
       'test/core/**/*.test.ts',
     ],
-    // The RSA keys the tests use (test/support/rsa-keys.ts), made once per run.
-    globalSetup: ['test/support/rsa-keys-setup.ts'],
+    // The environment the tests' processes inherit (test/support/child-env-setup.ts); the RSA keys the tests use
+    // (test/support/rsa-keys.ts), made once per run.
+    globalSetup: ['test/support/child-env-setup.ts', 'test/support/rsa-keys-setup.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
     maxWorkers: 2,
