@@ -1,6 +1,7 @@
 // The instance's own signing key: a PEM file created on first start (RS256, mode 0600, in a 0700
 // directory), read on every later start. Its public half is published as a JWKS.
-import { createPublicKey, generateKeyPairSync, createPrivateKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, generateKeyPair, createPrivateKey, type KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { calculateJwkThumbprint, exportJWK, type JWK } from 'jose';
@@ -32,7 +33,10 @@ export async function loadOrCreateSigningKey(path: string): Promise<LoadedSignin
       throw new AuthnError('ERR_AUTHN_KEY_FILE', `authn.signingKey: cannot read ${path}: ${(error as NodeJS.ErrnoException).code}`, {
         cause: error,
       });
-    pem = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    // On the thread pool: the prime search takes 50-500 ms of CPU, and at a first start DNS is already
+    // answering on this thread.
+    const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+    pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
     // 'wx': never overwrite a key another process created meanwhile; 0600 from the first byte.
     const handle = await open(path, 'wx', 0o600).catch((e: NodeJS.ErrnoException) => {

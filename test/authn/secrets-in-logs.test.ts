@@ -19,6 +19,7 @@ import {
   type SigningKey,
   type UsersFile,
 } from '../../authn/index.js';
+import { writeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 let key: SigningKey;
@@ -30,6 +31,8 @@ const PASSWORD = 'Tr0ub4dor&3-in-the-logs?';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-logs-'));
+  // The run's premade key: creating one is signing-key.test.ts's subject.
+  await writeSigningKey(join(dir, 'key.pem'));
   key = (await loadOrCreateSigningKey(join(dir, 'key.pem'))).key;
   users = {
     users: [{ uid: 'alice', password: await hashPassword(PASSWORD), groups: [] }],
