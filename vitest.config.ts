@@ -18,5 +18,10 @@ export default defineConfig({
     // No test mocks modules or changes process-wide state, and every file still runs alone.
     isolate: false,
     sequence: { sequencer: EndToEndFirst },
+    // vitest keeps what it made of each module (TypeScript stripped, imports rewritten) in
+    // node_modules/.experimental-vitest-cache, keyed by the file's content, and a later run reads it back
+    // instead of transforming again: vitest's main process took 3.6 instead of 7.5 CPU-s, its workers
+    // 43.7 instead of 47.4 (one run each, 2-core machine). A clean clone's first run fills it.
+    experimental: { fsModuleCache: true },
   },
 });
