@@ -8,7 +8,7 @@
 // (--enable-source-maps) parses the map of every module as it compiles it: 50-80 ms of each start.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { resolve } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TraceMap as TraceMapType, originalPositionFor as OriginalPositionFor } from '@jridgewell/trace-mapping';
 
@@ -82,8 +82,12 @@ function mappedFrame(text: string): string {
   const open = text.lastIndexOf('(', lineAt);
   const start = open >= 0 ? open + 1 : text.indexOf('at ') + 3;
   const file = text.slice(start, lineAt);
+  const written = file.startsWith('file:') ? fileURLToPath(file) : file;
+  // V8 prints a module's absolute path or URL: anything else (`eval at <anonymous> (…), <anonymous>`) is
+  // not a file, and must not become one by resolving it against the working directory.
+  if (!isAbsolute(written)) return text;
   // Resolved: `dist/../x.js` is not one of ours.
-  const path = resolve(file.startsWith('file:') ? fileURLToPath(file) : file);
+  const path = resolve(written);
   if (!path.startsWith(OWN_FILES)) return text;
   const map = mapOf(path);
   if (!map) return text;

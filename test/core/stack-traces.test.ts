@@ -69,6 +69,20 @@ describe('stack traces of dist/', () => {
     expect(mapped).toMatch(SOURCE_FRAME);
   });
 
+  it('a frame whose file is not an absolute path is left as it is, not resolved against the working directory', async () => {
+    const { read } = await traces([]);
+    const frame = frameOf(read, 'loadConfig')!;
+    const absolute = /\((?:file:\/\/)?(\/.*\/dist\/)(.*\.js:\d+:\d+)\)$/.exec(frame)!;
+    // The same chunk and position, written relative to dist/, read in a process whose working directory is dist/.
+    const relative = `    at loadConfig (${absolute[2]})`;
+    const script = `
+      const { mapStackTrace } = await import(${JSON.stringify(`${DIST}core/stack-traces.js`)});
+      process.stdout.write(mapStackTrace(${JSON.stringify(relative)}));
+    `;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', script], { cwd: absolute[1] });
+    expect(stdout).toBe(relative);
+  });
+
   it('Node\'s own --enable-source-maps on: left to Node, still the .ts file', async () => {
     const { read, mapped } = await traces(['--enable-source-maps']);
     expect(frameOf(read, 'loadConfig')).toMatch(SOURCE_FRAME);
