@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { SignJWT, decodeJwt } from 'jose';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { LoginLimiter, loadOrCreateSigningKey, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
-import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
+import { LoginLimiter, login, type LoginContext, type SigningKey, type UsersFile } from '../../authn/index.js';
+import { quickPasswordHash, premadeSigningKey } from '../support/premade-authn.js';
 
 const ci = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const deploy = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -34,8 +34,7 @@ const users: UsersFile = {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-login-answers-'));
   // The worker's shared test key: this file is not about creating one (signing-key.test.ts is).
-  await writeSigningKey(join(dir, 'key.pem'));
-  key = (await loadOrCreateSigningKey(join(dir, 'key.pem'))).key;
+  key = await premadeSigningKey(join(dir, 'key.pem'));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

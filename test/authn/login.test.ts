@@ -11,13 +11,13 @@ import { addressKey } from '../../authn/login-limiter.js';
 import {
   LoginLimiter,
   TokenVerifier,
-  loadOrCreateSigningKey,
+  
   login,
   type LoginContext,
   type SigningKey,
   type UsersFile,
 } from '../../authn/index.js';
-import { quickPasswordHash, writeSigningKey } from '../support/premade-authn.js';
+import { quickPasswordHash, premadeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 let key: SigningKey;
@@ -27,9 +27,7 @@ const stranger = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-login-'));
-  // The run's premade key: creating one is signing-key.test.ts's subject.
-  await writeSigningKey(join(dir, 'key.pem'));
-  key = (await loadOrCreateSigningKey(join(dir, 'key.pem'))).key;
+  key = await premadeSigningKey(join(dir, 'key.pem'));
   users = {
     // The stored parameters (N = 1024) are what a login checks with: ~6 ms a login instead of ~90 (premade-authn.ts).
     users: [{ uid: 'alice', password: quickPasswordHash('wonderland'), groups: ['ops'] }],

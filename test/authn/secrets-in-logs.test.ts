@@ -13,13 +13,13 @@ import {
   TokenVerifier,
   hashPassword,
   issueToken,
-  loadOrCreateSigningKey,
+  
   login,
   type LoginContext,
   type SigningKey,
   type UsersFile,
 } from '../../authn/index.js';
-import { writeSigningKey } from '../support/premade-authn.js';
+import { premadeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 let key: SigningKey;
@@ -31,9 +31,7 @@ const PASSWORD = 'Tr0ub4dor&3-in-the-logs?';
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-logs-'));
-  // The run's premade key: creating one is signing-key.test.ts's subject.
-  await writeSigningKey(join(dir, 'key.pem'));
-  key = (await loadOrCreateSigningKey(join(dir, 'key.pem'))).key;
+  key = await premadeSigningKey(join(dir, 'key.pem'));
   users = {
     users: [{ uid: 'alice', password: await hashPassword(PASSWORD), groups: [] }],
     serviceAccounts: [{ uid: 'ci', publicKey: account.publicKey.export({ type: 'spki', format: 'pem' }).toString(), groups: [] }],

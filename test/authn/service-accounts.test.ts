@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LoginLimiter, addOrUpdateUser, loadOrCreateSigningKey, loadUsers, login, parseUsers } from '../../authn/index.js';
+import { LoginLimiter, addOrUpdateUser, loadUsers, login, parseUsers } from '../../authn/index.js';
 import { ConfigError, formatProblem } from '../../config/index.js';
 import { runGatehouse } from '../support/gatehouse-process.js';
-import { writeSigningKey } from '../support/premade-authn.js';
+import { premadeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 const account = generateKeyPairSync('ed25519');
@@ -96,9 +96,7 @@ describe('service accounts', () => {
   it('a service account from a key file logs in, and a rewrite keeps the file reference and mode 0600', async () => {
     const path = join(dir, 'users.yaml');
     await writeFile(path, 'users: []\nserviceAccounts:\n  - { uid: ci, publicKeyFile: keys/ci.pem }\n', { mode: 0o644 });
-    // The run's premade key: creating one is signing-key.test.ts's subject.
-    await writeSigningKey(join(dir, 'signing.pem'));
-    const key = (await loadOrCreateSigningKey(join(dir, 'signing.pem'))).key;
+    const key = await premadeSigningKey(join(dir, 'signing.pem'));
     const users = await loadUsers(path);
     const proof = await new SignJWT({ uid: 'ci' }).setProtectedHeader({ alg: 'EdDSA' }).setExpirationTime('2m').sign(account.privateKey);
     const limiter = new LoginLimiter();

@@ -17,7 +17,7 @@ import {
   type TokenVerifierOptions,
 } from '../../authn/index.js';
 import { rsaKeyPair } from '../support/rsa-keys.js';
-import { writeSigningKey } from '../support/premade-authn.js';
+import { premadeSigningKey } from '../support/premade-authn.js';
 
 let dir: string;
 let own: SigningKey;
@@ -38,9 +38,7 @@ const ownOptions = (): TokenVerifierOptions => ({ own: { kid: own.kid, alg: own.
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-verifier-'));
-  // The run's test key, loaded: creating one is signing-key.test.ts's subject.
-  await writeSigningKey(join(dir, 'signing-key.pem'));
-  own = (await loadOrCreateSigningKey(join(dir, 'signing-key.pem'))).key;
+  own = await premadeSigningKey(join(dir, 'signing-key.pem'));
   verifier = new TokenVerifier({
     ...ownOptions(),
     staticKeys: [

@@ -5,12 +5,22 @@
 import { randomBytes, scryptSync } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { loadOrCreateSigningKey, type SigningKey } from '../../authn/index.js';
 import { rsaPrivatePem } from './rsa-keys.js';
 
 /** Writes the run's `signing` test key at `path` (PKCS#8 PEM, mode 0600 in a 0700 directory, as the binary keeps it). */
 export async function writeSigningKey(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await writeFile(path, rsaPrivatePem('signing'), { mode: 0o600, flag: 'wx' });
+}
+
+/**
+ * The run's `signing` key written at `path` and loaded as Gatehouse loads its own (loadOrCreateSigningKey),
+ * for in-process tests about what a key does, not how it is made (test/authn/signing-key.test.ts).
+ */
+export async function premadeSigningKey(path: string): Promise<SigningKey> {
+  await writeSigningKey(path);
+  return (await loadOrCreateSigningKey(path)).key;
 }
 
 /** A users file with no users (valid for the binary): no first-start admin is created. */
