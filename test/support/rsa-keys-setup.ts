@@ -33,10 +33,16 @@ function isRsa2048(pem: unknown): pem is string {
   }
 }
 
-/** The kept keys, or null when the file is missing, unreadable or does not hold a distinct valid key per name. */
-async function keptKeys(): Promise<RsaKeys | null> {
-  const kept: Record<string, unknown> = await readFile(KEPT, 'utf8').then(JSON.parse, () => ({}));
-  const pems = RSA_KEY_NAMES.map((name) => kept[name]);
+/**
+ * The keys kept at `path`, or null when the file is missing, unreadable, not JSON, or does not hold a
+ * distinct valid key per name: the caller then makes new ones.
+ */
+export async function keptKeys(path: string): Promise<RsaKeys | null> {
+  const kept: unknown = await readFile(path, 'utf8')
+    .then((text) => JSON.parse(text) as unknown)
+    .catch(() => null);
+  if (typeof kept !== 'object' || kept === null) return null;
+  const pems = RSA_KEY_NAMES.map((name) => (kept as Record<string, unknown>)[name]);
   if (!pems.every(isRsa2048) || new Set(pems).size !== pems.length) return null;
   return Object.fromEntries(RSA_KEY_NAMES.map((name, i) => [name, pems[i]])) as RsaKeys;
 }
@@ -50,7 +56,7 @@ async function keep(keys: RsaKeys): Promise<void> {
 }
 
 export default async function setup(project: TestProject): Promise<void> {
-  let keys = await keptKeys();
+  let keys = await keptKeys(KEPT);
   if (!keys) {
     // On the thread pool: the keys are found on every core at once.
     const pems = await Promise.all(RSA_KEY_NAMES.map(newKey));
