@@ -14,11 +14,15 @@ const DIGEST_FILE = join(ROOT, 'dist', '.inputs.sha256');
 /** The areas rolldown bundles from (rolldown.config.mjs), the build's scripts, and what pins the packages. */
 const INPUT_DIRS = ['authn', 'cli', 'cluster', 'config', 'core', 'dns', 'gateway', 'mesh', 'types', 'scripts'];
 const INPUT_FILES = ['package.json', 'package-lock.json', 'rolldown.config.mjs', 'tsconfig.json', 'tsconfig.build.json'];
+// What the build reads in those folders: code, JSON and the operator API's .proto files. Not YAML:
+// config/ also holds the shipped configs and what `npm start` writes there (users.yaml, apps.d/), which
+// would make every first start force a rebuild.
+const INPUT_EXTENSIONS = /\.(?:[cm]?[jt]s|json|proto)$/;
 const STEPS = ['bundle.mjs', 'copy-assets.mjs', 'compile-schemas.mjs'];
 
 function filesUnder(dir) {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
+    .filter((entry) => entry.isFile() && INPUT_EXTENSIONS.test(entry.name))
     .map((entry) => join(entry.parentPath, entry.name));
 }
 
