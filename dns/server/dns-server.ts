@@ -59,7 +59,7 @@ export class DnsServer {
 
   async start(): Promise<void> {
     const { host, port } = this.#options.listen;
-    const { udp, tcp } = await openPortPair({
+    const { udp, tcp, port: listening } = await openPortPair({
       host,
       port,
       udpBufferBytes: 4 * 1024 * 1024,
@@ -74,7 +74,7 @@ export class DnsServer {
     tcp.on('error', (error) => this.#options.logger.error({ err: error }, 'DNS TCP server error'));
     this.#udp = udp;
     this.#tcp = tcp;
-    this.#options.logger.info({ host, port: udp.address().port, mode: this.#options.mode, domain: this.#options.zone.domain }, 'DNS listening (UDP and TCP)');
+    this.#options.logger.info({ host, port: listening, mode: this.#options.mode, domain: this.#options.zone.domain }, 'DNS listening (UDP and TCP)');
   }
 
   async close(): Promise<void> {
