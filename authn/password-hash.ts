@@ -20,13 +20,52 @@ export function isPasswordHash(text: string): boolean {
   return /^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/.test(text);
 }
 
+// What one check may use. scrypt needs about 128·r·(N + p + 2) bytes.
+const MAX_MEMORY = 64 * 1024 * 1024;
+
+/**
+ * Why scrypt would refuse this hash's parameters, or null. Checked before scrypt sees them: a refused
+ * call leaves its error in OpenSSL's queue (Node 20 and 24), and the next key that process parses
+ * (a service account's, a trusted issuer's) fails with it.
+ */
+export function hashProblem(stored: string): string | null {
+  if (!isPasswordHash(stored)) return 'is not a password hash (scrypt$N$r$p$salt$hash)';
+  const [, n, r, p, , hash] = stored.split('$');
+  const [N, R, P] = [Number(n), Number(r), Number(p)];
+  if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) return `N ${n} is not a power of two from 2 up`;
+  if (R < 1 || P < 1) return `r and p must be 1 or more (r ${r}, p ${p})`;
+  // RFC 7914's bound, which OpenSSL enforces: N < 2^(128·r/8).
+  if (16 * R < 53 && N >= 2 ** (16 * R)) return `N ${n} is too large for r ${r} (N must be under 2^${16 * R})`;
+  const memory = 128 * R * (N + P + 2);
+  if (memory > MAX_MEMORY) return `N ${n}, r ${r} and p ${p} need ${Math.ceil(memory / 2 ** 20)} MiB to check; a check may use ${MAX_MEMORY / 2 ** 20} MiB`;
+  const keyLength = Buffer.from(hash!, 'base64').length;
+  if (keyLength < 16) return `the hash is ${keyLength} bytes; at least 16`;
+  return null;
+}
+
 export async function checkPassword(password: string, stored: string): Promise<boolean> {
+  if (hashProblem(stored) !== null) return false;
   const [, n, r, p, salt, hash] = stored.split('$');
-  if (!isPasswordHash(stored)) return false;
   const expected = Buffer.from(hash!, 'base64');
-  const actual = await scrypt(password, Buffer.from(salt!, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 });
+  const actual = await scrypt(password, Buffer.from(salt!, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: MAX_MEMORY });
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-// Unknown users are checked against this, so that they cost the same time as a wrong password.
-export const DUMMY_HASH = `scrypt$${N}$${R}$${P}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(KEY_LENGTH).toString('base64')}`;
+/** The cost of checking a stored hash: scrypt's work grows with N·r·p. 0 for one a check cannot use. */
+export function hashCost(stored: string): number {
+  if (hashProblem(stored) !== null) return 0;
+  const [, n, r, p] = stored.split('$');
+  return Number(n) * Number(r) * Number(p);
+}
+
+/**
+ * A hash no password matches, with the parameters and key length of `like` (hashPassword's own when
+ * it is not given): an unknown uid is checked against it, so that it costs what a wrong password costs.
+ */
+export function dummyHash(like?: string): string {
+  const [, n, r, p, , hash] = like !== undefined && hashProblem(like) === null ? like.split('$') : ['', N, R, P, '', ''];
+  const keyLength = hash ? Buffer.from(hash, 'base64').length : KEY_LENGTH;
+  return `scrypt$${n}$${r}$${p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(keyLength).toString('base64')}`;
+}
+
+export const DUMMY_HASH = dummyHash();

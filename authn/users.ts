@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path';
 import { ConfigError, checkSchema, compileSchema, parseYamlFile, yamlLibrary, type Schema } from '../config/index.js';
 import { AuthnError } from './errors.js';
-import { DUMMY_HASH, checkPassword, hashPassword, isPasswordHash } from './password-hash.js';
+import { DUMMY_HASH, checkPassword, dummyHash, hashCost, hashPassword, hashProblem } from './password-hash.js';
 import { algorithmOf } from './trusted-keys.js';
 
 export interface User {
@@ -89,12 +89,13 @@ export function parseUsers(text: string, file: string): UsersFile {
       if (seen.has(entry.uid))
         problems.push({ file, ...doc.positionOf([kind, i, 'uid']), path: `${kind}[${i}].uid`, message: `"${entry.uid}" is defined twice` });
       seen.add(entry.uid);
-      if (kind === 'users' && !isPasswordHash((entry as User).password)) {
+      const hash = kind === 'users' ? hashProblem((entry as User).password) : null;
+      if (hash !== null) {
         problems.push({
           file,
           ...doc.positionOf([kind, i, 'password']),
           path: `${kind}[${i}].password`,
-          message: 'is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`',
+          message: `${hash}; set passwords with \`gatehouse user add\``,
         });
       }
       if (kind === 'serviceAccounts') {
@@ -236,9 +237,34 @@ export async function bootstrapAdmin(path: string): Promise<string | null> {
   return password;
 }
 
-/** True when uid exists and the password matches; unknown users cost the same time as wrong passwords. */
-export async function verifyPassword(users: UsersFile, uid: string, password: string): Promise<boolean> {
+// Per users file (each version is a new object): the hash an unknown uid is checked against.
+const dummies = new WeakMap<UsersFile, string>();
+
+/**
+ * An unknown uid is checked against a hash with the parameters of the file's own hashes, the most
+ * expensive where they differ: against a fixed default-cost one, every uid whose check took a
+ * different time than an unknown one's would be a uid that exists (hashes written with other
+ * parameters, by an older version or another tool, or cheaper ones in a test setup).
+ */
+function dummyFor(users: UsersFile): string {
+  let dummy = dummies.get(users);
+  if (dummy === undefined) {
+    const costliest = users.users.reduce<string | undefined>(
+      (best, user) => (hashCost(user.password) > (best === undefined ? 0 : hashCost(best)) ? user.password : best),
+      undefined,
+    );
+    dummy = costliest === undefined ? DUMMY_HASH : dummyHash(costliest);
+    dummies.set(users, dummy);
+  }
+  return dummy;
+}
+
+/**
+ * True when uid exists and the password matches; unknown users cost the same time as wrong passwords.
+ * `check` is for tests that look at which hash a uid was checked against.
+ */
+export async function verifyPassword(users: UsersFile, uid: string, password: string, check = checkPassword): Promise<boolean> {
   const user = users.users.find((u) => u.uid === uid);
-  const ok = await checkPassword(password, user?.password ?? DUMMY_HASH);
+  const ok = await check(password, user?.password ?? dummyFor(users));
   return ok && user !== undefined;
 }

@@ -2,9 +2,9 @@
 // refuses the others), hashes with raised parameters still verify (the parameters are stored beside
 // each hash so they can be raised later), a malformed stored hash never verifies, and the dummy hash
 // unknown users are checked against is a real one. Written for what mutation testing found unchecked.
-import { randomBytes, scryptSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DUMMY_HASH, checkPassword, isPasswordHash } from '../../authn/password-hash.js';
+import { DUMMY_HASH, checkPassword, dummyHash, hashCost, isPasswordHash } from '../../authn/password-hash.js';
 
 /** A stored hash made with the given parameters, as a later version (or another tool) might write it. */
 function storedHash(password: string, N: number, r: number, p: number): string {
@@ -35,17 +35,59 @@ describe('checkPassword', () => {
     expect(await checkPassword('wonderlant', stored)).toBe(false);
   });
 
+  const salt = Buffer.alloc(16, 1).toString('base64');
   const malformed: [string, string][] = [
     ['not a hash', 'not a hash'],
     ['empty', ''],
     ['a hash without its salt and hash parts', 'scrypt$1024$8$1$$'],
+    ['N not a power of two', `scrypt$1000$8$1$${salt}$${Buffer.alloc(32).toString('base64')}`],
+    ['more memory than a check may use', `scrypt$131072$8$1$${salt}$${Buffer.alloc(32).toString('base64')}`],
+    // "A" decodes to no bytes: scrypt would make an empty key, and every password would match it.
+    ['a hash of no bytes', `scrypt$16$8$1$${salt}$A`],
   ];
   for (const [name, stored] of malformed) {
     it(`a malformed stored hash never verifies (${name})`, async () => expect(await checkPassword('', stored)).toBe(false));
   }
 
+  // A call scrypt refuses leaves its error in OpenSSL's queue (Node 20 and 24), where the next key
+  // parse in the process finds it and fails: a service account's key, a trusted issuer's.
+  it('a hash scrypt would refuse never reaches it: the next key parse still works', async () => {
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+    expect(await checkPassword('x', `scrypt$131072$8$1$${salt}$${Buffer.alloc(32).toString('base64')}`)).toBe(false);
+    expect(createPrivateKey(pem).asymmetricKeyType).toBe('ec');
+  });
+
   it('the dummy hash for unknown users is a hash of the same parameters as hashPassword (it costs what a real check costs)', () => {
     expect(isPasswordHash(DUMMY_HASH)).toBe(true);
     expect(DUMMY_HASH.split('$').slice(0, 4)).toEqual(['scrypt', '16384', '8', '1']);
   });
+});
+
+describe('dummyHash(like): the parameters and key length of a stored hash, a password of none', () => {
+  const cases: [string, string, string[], number][] = [
+    ['N 16, r 8, p 1', storedHash('x', 16, 8, 1), ['scrypt', '16', '8', '1'], 32],
+    ['other r and p', storedHash('x', 16, 16, 10), ['scrypt', '16', '16', '10'], 32],
+    ['a 64-byte key', `scrypt$1024$8$1$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(64, 2).toString('base64')}`, ['scrypt', '1024', '8', '1'], 64],
+    ['not a hash: hashPassword\'s', 'hunter2', ['scrypt', '16384', '8', '1'], 32],
+  ];
+  for (const [name, like, params, keyLength] of cases) {
+    it(name, async () => {
+      const dummy = dummyHash(like);
+      expect(isPasswordHash(dummy)).toBe(true);
+      expect(dummy.split('$').slice(0, 4)).toEqual(params);
+      expect(Buffer.from(dummy.split('$')[5]!, 'base64')).toHaveLength(keyLength);
+      if (params[1] !== '16384') expect(await checkPassword('x', dummy)).toBe(false);
+    });
+  }
+  it('without a hash to follow, it is DUMMY_HASH', () => expect(dummyHash()).toBe(DUMMY_HASH));
+});
+
+describe('hashCost: N·r·p, 0 for a text that is not a hash', () => {
+  const cases: [string, string, number][] = [
+    ['N 16384, r 8, p 1', DUMMY_HASH, 131072],
+    ['N 16, r 16, p 10', dummyHash(storedHash('x', 16, 16, 10)), 2560],
+    ['not a hash', 'hunter2', 0],
+  ];
+  for (const [name, stored, cost] of cases) it(name, () => expect(hashCost(stored)).toBe(cost));
 });

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TokenVerifier, addOrUpdateUser, bootstrapAdmin, decide, loadOrCreateSigningKey, loadUsers, parseUsers, verifyPassword } from '../../authn/index.js';
+import { TokenVerifier, addOrUpdateUser, bootstrapAdmin, checkPassword, decide, loadOrCreateSigningKey, loadUsers, parseUsers, verifyPassword } from '../../authn/index.js';
 import { ConfigError, formatProblem } from '../../config/index.js';
 import { runGatehouse } from '../support/gatehouse-process.js';
 
@@ -60,6 +60,22 @@ describe('users file', () => {
       want: 'u.yaml:3:15: users[0].password: is not a password hash (scrypt$N$r$p$salt$hash); set passwords with `gatehouse user add`',
     },
     { name: 'unknown key', yaml: 'users:\n  - uid: bob\n    pasword: x\n', want: 'u.yaml:2:5: users[0]: missing required key "password"' },
+    ...([
+      ['N not a power of two', 'scrypt$1000$8$1', 'N 1000 is not a power of two from 2 up'],
+      ['N of 1', 'scrypt$1$8$1', 'N 1 is not a power of two from 2 up'],
+      ['r of 0', 'scrypt$1024$0$1', 'r and p must be 1 or more (r 0, p 1)'],
+      ['N too large for r', 'scrypt$65536$1$1', 'N 65536 is too large for r 1 (N must be under 2^16)'],
+      ['more memory than a check may use', 'scrypt$131072$8$1', 'N 131072, r 8 and p 1 need 129 MiB to check; a check may use 64 MiB'],
+    ] as const).map(([name, params, message]) => ({
+      name: `password hash whose ${name}`,
+      yaml: `users:\n  - uid: bob\n    password: ${params}${'$'}AQEBAQEBAQEBAQEBAQEBAQ==${'$'}AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n`,
+      want: `u.yaml:3:15: users[0].password: ${message}; set passwords with \`gatehouse user add\``,
+    })),
+    {
+      name: 'password hash of no bytes (any password would match it)',
+      yaml: 'users:\n  - uid: bob\n    password: scrypt$1024$8$1$AQEBAQEBAQEBAQEBAQEBAQ==$A\n',
+      want: 'u.yaml:3:15: users[0].password: the hash is 0 bytes; at least 16; set passwords with `gatehouse user add`',
+    },
     {
       name: 'duplicate uid',
       yaml: 'users: []\nserviceAccounts:\n  - { uid: ci, publicKey: k }\n  - { uid: ci, publicKey: k }\n',
@@ -76,6 +92,35 @@ describe('users file', () => {
       }
     });
   }
+});
+
+// An unknown uid is checked against a hash of the file's own parameters (the costliest where they
+// differ), so that it costs what a known uid with a wrong password costs: seen through the check
+// verifyPassword is given, which records the hash and answers as checkPassword does.
+describe('unknown uids are checked against a hash that costs what the file\'s own cost', () => {
+  const hash = (n: number, r = 8, p = 1, keyLength = 32): string =>
+    `scrypt$${n}$${r}$${p}$${Buffer.alloc(16, 1).toString('base64')}$${Buffer.alloc(keyLength, 2).toString('base64')}`;
+  const file = (...hashes: string[]) => ({ users: hashes.map((password, i) => ({ uid: `u${i}`, password, groups: [] })), serviceAccounts: [] });
+  const cases: { name: string; users: ReturnType<typeof file>; want: string }[] = [
+    { name: 'one set of parameters: those', users: file(hash(1024), hash(1024)), want: 'scrypt$1024$8$1' },
+    { name: 'parameters that differ: the costliest', users: file(hash(16), hash(4096, 8, 2), hash(1024, 16)), want: 'scrypt$4096$8$2' },
+    { name: 'r and p count, not only N', users: file(hash(2048), hash(1024, 8, 3)), want: 'scrypt$1024$8$3' },
+    { name: 'no users: hashPassword\'s', users: file(), want: 'scrypt$16384$8$1' },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      const checked: string[] = [];
+      const recording = (password: string, stored: string) => (checked.push(stored), checkPassword(password, stored));
+      expect(await verifyPassword(c.users, 'nobody', 'x', recording)).toBe(false);
+      expect(checked).toHaveLength(1);
+      expect(checked[0]!.split('$').slice(0, 4).join('$')).toBe(c.want);
+    });
+  }
+  it('the key length follows too', async () => {
+    const checked: string[] = [];
+    await verifyPassword(file(hash(16, 8, 1, 64)), 'nobody', 'x', (password, stored) => (checked.push(stored), checkPassword(password, stored)));
+    expect(Buffer.from(checked[0]!.split('$')[5]!, 'base64')).toHaveLength(64);
+  });
 });
 
 describe('policy', () => {
