@@ -39,13 +39,26 @@ export class Pool {
   readonly members: readonly PoolMember[];
   readonly #mode: BalanceMode;
   #next = 0;
+  /** The backend picked last: the next pool of this VIP goes on after it. */
+  #lastKey: string | null = null;
 
-  constructor(backends: readonly VipBackend[], states: BackendStates, mode: BalanceMode) {
+  /**
+   * `previous`: the VIP's pool this one replaces. Every snapshot builds the pools again (any change in
+   * the cluster), and a rotation that started over at the first backend each time would send most
+   * connections of a busy cluster to one task: it goes on after the backend picked last, or from the
+   * same position when that one left.
+   */
+  constructor(backends: readonly VipBackend[], states: BackendStates, mode: BalanceMode, previous?: Pool) {
     this.members = backends.map((backend) => {
       const key = `${backend.ip}:${backend.port}`;
       return { backend, key, state: states.get(key) };
     });
     this.#mode = mode;
+    if (previous && this.members.length > 0) {
+      const last = previous.#lastKey === null ? -1 : this.members.findIndex((m) => m.key === previous.#lastKey);
+      this.#next = last >= 0 ? (last + 1) % this.members.length : previous.#next % this.members.length;
+      this.#lastKey = previous.#lastKey;
+    }
   }
 
   has(key: string): boolean {
@@ -77,6 +90,8 @@ export class Pool {
       if (!best || member.state.active < best.state.active) best = member;
     }
     if (best && this.#mode === 'least-connections') this.#next = (this.members.indexOf(best) + 1) % n;
-    return best ?? fallback;
+    const picked = best ?? fallback;
+    if (picked) this.#lastKey = picked.key;
+    return picked;
   }
 }

@@ -39,7 +39,8 @@ process.on('message', (message: ToWorker, handle?: Server) => {
       break;
     }
     case 'update': {
-      listeners.get(message.vip.key)?.update(message.vip, new Pool(message.vip.backends, states, settings.balance));
+      const listener = listeners.get(message.vip.key);
+      listener?.update(message.vip, new Pool(message.vip.backends, states, settings.balance, listener.pool));
       break;
     }
     case 'close': {

@@ -222,7 +222,7 @@ export class Mesh {
     for (const [key, listener] of this.#listeners) {
       const vip = wanted.get(key);
       if (vip && !fresh.has(key)) {
-        listener.update(vip, new Pool(vip.backends, this.#states, this.#options.balance));
+        listener.update(vip, new Pool(vip.backends, this.#states, this.#options.balance, listener.pool));
         this.#workers?.update(vip);
       }
     }

@@ -140,6 +140,31 @@ describe('mesh', () => {
     expect(metrics).toMatch(/gatehouse_mesh_bytes_total\{vip="[^"]+",backend="127.0.0.1:\d+",direction="to_client"\} \d+/);
   });
 
+  // A new snapshot builds every VIP's pool again (any change in the cluster: another app's task, a
+  // status). Round robin must go on where it was, not start over at the first backend each time: in a
+  // busy cluster most connections would go to one task.
+  it('round robin goes on across snapshots, whether they change the VIP or not', async () => {
+    const h = harness();
+    meshes.push(h.mesh);
+    const other = (n: number): VipAppSpec => ({ id: '/other', labels: { VIP_0: '/other:18009' }, tasks: Array.from({ length: n }, () => ({ port: a.port })) });
+    await h.publish([hello([a.port, b.port], '/rr:18008'), other(1)]);
+    const vip = h.address('rr.marathon');
+    const seen: string[] = [];
+    for (let round = 2; round <= 5; round++) {
+      seen.push(await greetOnce(vip.address, vip.port));
+      await h.publish([hello([a.port, b.port], '/rr:18008'), other(round)]);
+    }
+    expect(seen).toEqual([0, 1, 2, 3].map((i) => (i % 2 === 0 ? seen[0] : seen[1])));
+    expect(new Set(seen).size).toBe(2);
+    // A backend added in between: the one after the last picked comes next, then the new one.
+    const c = await echoBackend();
+    backends.push(c);
+    const last = seen.at(-1)!;
+    await h.publish([hello([a.port, b.port, c.port], '/rr:18008'), other(1)]);
+    const next = await Promise.all([0, 1, 2].map(async () => greetOnce(vip.address, vip.port)));
+    expect(new Set([last, ...next]).size).toBe(3);
+  });
+
   it('least connections sends a new connection to the idle backend', async () => {
     const h = harness({ balance: 'least-connections' });
     meshes.push(h.mesh);
