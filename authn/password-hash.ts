@@ -24,13 +24,14 @@ export function isPasswordHash(text: string): boolean {
 const MAX_MEMORY = 64 * 1024 * 1024;
 
 /**
- * Why scrypt would refuse this hash's parameters, or null. Checked before scrypt sees them: a refused
- * call leaves its error in OpenSSL's queue (Node 20 and 24), and the next key that process parses
- * (a service account's, a trusted issuer's) fails with it.
+ * Why a check cannot use this hash, or null: parameters scrypt would refuse, checked before it sees
+ * them (a call refused for its memory or for N too large leaves its error in OpenSSL's queue, Node 20
+ * and 24, and the next key that process parses, a service account's or a trusted issuer's, fails
+ * with it), and a salt or hash too short to mean anything.
  */
 export function hashProblem(stored: string): string | null {
   if (!isPasswordHash(stored)) return 'is not a password hash (scrypt$N$r$p$salt$hash)';
-  const [, n, r, p, , hash] = stored.split('$');
+  const [, n, r, p, salt, hash] = stored.split('$');
   const [N, R, P] = [Number(n), Number(r), Number(p)];
   if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) return `N ${n} is not a power of two from 2 up`;
   if (R < 1 || P < 1) return `r and p must be 1 or more (r ${r}, p ${p})`;
@@ -38,6 +39,8 @@ export function hashProblem(stored: string): string | null {
   if (16 * R < 53 && N >= 2 ** (16 * R)) return `N ${n} is too large for r ${r} (N must be under 2^${16 * R})`;
   const memory = 128 * R * (N + P + 2);
   if (memory > MAX_MEMORY) return `N ${n}, r ${r} and p ${p} need ${Math.ceil(memory / 2 ** 20)} MiB to check; a check may use ${MAX_MEMORY / 2 ** 20} MiB`;
+  const saltLength = Buffer.from(salt!, 'base64').length;
+  if (saltLength < 8) return `the salt is ${saltLength} bytes; at least 8`;
   const keyLength = Buffer.from(hash!, 'base64').length;
   if (keyLength < 16) return `the hash is ${keyLength} bytes; at least 16`;
   return null;
@@ -51,7 +54,7 @@ export async function checkPassword(password: string, stored: string): Promise<b
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** The cost of checking a stored hash: scrypt's work grows with N·r·p. 0 for one a check cannot use. */
+/** The cost of checking a stored hash, roughly: scrypt's work grows with N·r·p. 0 for one a check cannot use. */
 export function hashCost(stored: string): number {
   if (hashProblem(stored) !== null) return 0;
   const [, n, r, p] = stored.split('$');

@@ -54,11 +54,32 @@ export class Pool {
       return { backend, key, state: states.get(key) };
     });
     this.#mode = mode;
-    if (previous && this.members.length > 0) {
-      const last = previous.#lastKey === null ? -1 : this.members.findIndex((m) => m.key === previous.#lastKey);
-      this.#next = last >= 0 ? (last + 1) % this.members.length : previous.#next % this.members.length;
-      this.#lastKey = previous.#lastKey;
+    if (previous) this.#continueFrom(previous);
+  }
+
+  /** Next: the backend after the one `previous` picked last, or, when that one left, the first after it in the old order that is still here. */
+  #continueFrom(previous: Pool): void {
+    const last = previous.#lastKey;
+    if (this.members.length === 0 || last === null) return;
+    this.#lastKey = last;
+    const kept = this.#indexOf(last);
+    if (kept >= 0) {
+      this.#next = (kept + 1) % this.members.length;
+      return;
     }
+    const old = previous.members;
+    const from = old.findIndex((m) => m.key === last);
+    for (let i = 1; i < old.length; i++) {
+      const at = this.#indexOf(old[(from + i) % old.length]!.key);
+      if (at >= 0) {
+        this.#next = at;
+        return;
+      }
+    }
+  }
+
+  #indexOf(key: string): number {
+    return this.members.findIndex((m) => m.key === key);
   }
 
   has(key: string): boolean {
@@ -90,6 +111,7 @@ export class Pool {
       if (!best || member.state.active < best.state.active) best = member;
     }
     if (best && this.#mode === 'least-connections') this.#next = (this.members.indexOf(best) + 1) % n;
+    if (!best && fallback) this.#next = (this.members.indexOf(fallback) + 1) % n;
     const picked = best ?? fallback;
     if (picked) this.#lastKey = picked.key;
     return picked;

@@ -66,11 +66,23 @@ describe('users file', () => {
       ['r of 0', 'scrypt$1024$0$1', 'r and p must be 1 or more (r 0, p 1)'],
       ['N too large for r', 'scrypt$65536$1$1', 'N 65536 is too large for r 1 (N must be under 2^16)'],
       ['more memory than a check may use', 'scrypt$131072$8$1', 'N 131072, r 8 and p 1 need 129 MiB to check; a check may use 64 MiB'],
+      ['p of 0', 'scrypt$1024$8$0', 'r and p must be 1 or more (r 8, p 0)'],
+      ['p takes it over the memory a check may use', 'scrypt$2$65536$5', 'N 2, r 65536 and p 5 need 72 MiB to check; a check may use 64 MiB'],
     ] as const).map(([name, params, message]) => ({
       name: `password hash whose ${name}`,
       yaml: `users:\n  - uid: bob\n    password: ${params}${'$'}AQEBAQEBAQEBAQEBAQEBAQ==${'$'}AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n`,
       want: `u.yaml:3:15: users[0].password: ${message}; set passwords with \`gatehouse user add\``,
     })),
+    {
+      name: 'password hash of 15 bytes',
+      yaml: 'users:\n  - uid: bob\n    password: scrypt$1024$8$1$AQEBAQEBAQEBAQEBAQEBAQ==$AgICAgICAgICAgICAgIC\n',
+      want: 'u.yaml:3:15: users[0].password: the hash is 15 bytes; at least 16; set passwords with `gatehouse user add`',
+    },
+    {
+      name: 'password hash with a salt of 7 bytes',
+      yaml: 'users:\n  - uid: bob\n    password: scrypt$1024$8$1$AQEBAQEBAQ==$AgICAgICAgICAgICAgICAgICAgICAgICAgICAgICAgI=\n',
+      want: 'u.yaml:3:15: users[0].password: the salt is 7 bytes; at least 8; set passwords with `gatehouse user add`',
+    },
     {
       name: 'password hash of no bytes (any password would match it)',
       yaml: 'users:\n  - uid: bob\n    password: scrypt$1024$8$1$AQEBAQEBAQEBAQEBAQEBAQ==$A\n',
@@ -82,6 +94,19 @@ describe('users file', () => {
       want: 'u.yaml:4:12: serviceAccounts[1].uid: "ci" is defined twice',
     },
   ];
+  // The edges the rules above allow: these load (parseUsers runs no scrypt).
+  const good: [string, string][] = [
+    ['exactly the 64 MiB a check may use', 'scrypt$2$65536$4'],
+    ['the largest N for r 1', 'scrypt$32768$1$1'],
+    ['hashPassword\'s parameters', 'scrypt$16384$8$1'],
+  ];
+  for (const [name, params] of good) {
+    it(`loads a password hash with ${name}`, () => {
+      const users = parseUsers(`users:\n  - uid: bob\n    password: ${params}${'$'}AQEBAQEBAQE=${'$'}AgICAgICAgICAgICAgICAg==\n`, 'u.yaml');
+      expect(users.users[0]!.password.startsWith(`${params}$`)).toBe(true);
+    });
+  }
+
   for (const c of bad) {
     it(`rejects a ${c.name} with its position`, () => {
       try {
@@ -116,6 +141,13 @@ describe('unknown uids are checked against a hash that costs what the file\'s ow
       expect(checked[0]!.split('$').slice(0, 4).join('$')).toBe(c.want);
     });
   }
+  it('a known uid whose hash a check cannot use (a file made in code) is checked against the same hash as an unknown one', async () => {
+    const checked: string[] = [];
+    const users = file(hash(1024), hash(1000));
+    expect(await verifyPassword(users, 'u1', 'x', (password, stored) => (checked.push(stored), checkPassword(password, stored)))).toBe(false);
+    expect(checked[0]!.split('$').slice(0, 4).join('$')).toBe('scrypt$1024$8$1');
+  });
+
   it('the key length follows too', async () => {
     const checked: string[] = [];
     await verifyPassword(file(hash(16, 8, 1, 64)), 'nobody', 'x', (password, stored) => (checked.push(stored), checkPassword(password, stored)));
