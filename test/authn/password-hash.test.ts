@@ -4,7 +4,7 @@
 // unknown users are checked against is a real one. Written for what mutation testing found unchecked.
 import { createPrivateKey, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DUMMY_HASH, checkPassword, dummyHash, hashCost, isPasswordHash } from '../../authn/password-hash.js';
+import { DUMMY_HASH, checkPassword, dummyHash, hashCost, hashProblem, isPasswordHash } from '../../authn/password-hash.js';
 
 /** A stored hash made with the given parameters, as a later version (or another tool) might write it. */
 function storedHash(password: string, N: number, r: number, p: number): string {
@@ -25,6 +25,34 @@ describe('isPasswordHash', () => {
     ['a plain-text password', 'wonderland', false],
   ];
   for (const [name, text, want] of cases) it(`${name}: ${want}`, () => expect(isPasswordHash(text)).toBe(want));
+});
+
+// What the users file refuses (with its position) and checkPassword never passes to scrypt: parameters
+// scrypt would refuse, as OpenSSL 3 checks them, and a salt or hash too short. The edges: exactly the
+// 64 MiB a check may use, the largest N for r 1, the shortest salt and hash allowed.
+describe('hashProblem', () => {
+  const hash = (params: string, salt = 'AQEBAQEBAQE=', key = 'AgICAgICAgICAgICAgICAg==') => `scrypt$${params}$${salt}$${key}`;
+  const cases: [string, string, string | null][] = [
+    ['hashPassword\'s parameters', hash('16384$8$1'), null],
+    ['exactly the 64 MiB a check may use', hash('2$65536$4'), null],
+    ['the largest N for r 1', hash('32768$1$1'), null],
+    ['N 2', hash('2$1$1'), null],
+    ['not a hash', 'hunter2', 'is not a password hash (scrypt$N$r$p$salt$hash)'],
+    ['N not a power of two', hash('1000$8$1'), 'N 1000 is not a power of two from 2 up'],
+    ['N of 1', hash('1$8$1'), 'N 1 is not a power of two from 2 up'],
+    ['N of 0', hash('0$8$1'), 'N 0 is not a power of two from 2 up'],
+    ['N past 2^53', hash('18014398509481984$8$1'), 'N 18014398509481984 is not a power of two from 2 up'],
+    ['r of 0', hash('1024$0$1'), 'r and p must be 1 or more (r 0, p 1)'],
+    ['p of 0', hash('1024$8$0'), 'r and p must be 1 or more (r 8, p 0)'],
+    ['N too large for r 1', hash('65536$1$1'), 'N 65536 is too large for r 1 (N must be under 2^16)'],
+    ['N too large for r 2', hash('4294967296$2$1'), 'N 4294967296 is too large for r 2 (N must be under 2^32)'],
+    ['more memory than a check may use', hash('131072$8$1'), 'N 131072, r 8 and p 1 need 129 MiB to check; a check may use 64 MiB'],
+    ['p takes it over the memory', hash('2$65536$5'), 'N 2, r 65536 and p 5 need 72 MiB to check; a check may use 64 MiB'],
+    ['a salt of 7 bytes', hash('1024$8$1', 'AQEBAQEBAQ=='), 'the salt is 7 bytes; at least 8'],
+    ['a hash of 15 bytes', hash('1024$8$1', undefined, 'AgICAgICAgICAgICAgIC'), 'the hash is 15 bytes; at least 16'],
+    ['a hash of no bytes (every password would match it)', hash('1024$8$1', undefined, 'A'), 'the hash is 0 bytes; at least 16'],
+  ];
+  for (const [name, stored, want] of cases) it(`${name}: ${want ?? 'usable'}`, () => expect(hashProblem(stored)).toBe(want));
 });
 
 describe('checkPassword', () => {
