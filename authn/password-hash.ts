@@ -35,8 +35,8 @@ export function hashProblem(stored: string): string | null {
   const [N, R, P] = [Number(n), Number(r), Number(p)];
   if (!Number.isSafeInteger(N) || N < 2 || (N & (N - 1)) !== 0) return `N ${n} is not a power of two from 2 up`;
   if (R < 1 || P < 1) return `r and p must be 1 or more (r ${r}, p ${p})`;
-  // RFC 7914's bound, which OpenSSL enforces: N < 2^(128·r/8).
-  if (16 * R < 53 && N >= 2 ** (16 * R)) return `N ${n} is too large for r ${r} (N must be under 2^${16 * R})`;
+  // RFC 7914's bound, which OpenSSL enforces: N < 2^(128·r/8) (Infinity for a large r: no bound).
+  if (N >= 2 ** (16 * R)) return `N ${n} is too large for r ${r} (N must be under 2^${16 * R})`;
   const memory = 128 * R * (N + P + 2);
   if (memory > MAX_MEMORY) return `N ${n}, r ${r} and p ${p} need ${Math.ceil(memory / 2 ** 20)} MiB to check; a check may use ${MAX_MEMORY / 2 ** 20} MiB`;
   const saltLength = Buffer.from(salt!, 'base64').length;
@@ -66,9 +66,12 @@ export function hashCost(stored: string): number {
  * it is not given): an unknown uid is checked against it, so that it costs what a wrong password costs.
  */
 export function dummyHash(like?: string): string {
-  const [, n, r, p, , hash] = like !== undefined && hashProblem(like) === null ? like.split('$') : ['', N, R, P, '', ''];
-  const keyLength = hash ? Buffer.from(hash, 'base64').length : KEY_LENGTH;
-  return `scrypt$${n}$${r}$${p}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(keyLength).toString('base64')}`;
+  if (like === undefined || hashProblem(like) !== null) return DUMMY_HASH;
+  const [, n, r, p, , hash] = like.split('$');
+  return zeroHash(`${n}$${r}$${p}`, Buffer.from(hash!, 'base64').length);
 }
 
-export const DUMMY_HASH = dummyHash();
+const zeroHash = (params: string, keyLength: number) =>
+  `scrypt$${params}$${Buffer.alloc(16).toString('base64')}$${Buffer.alloc(keyLength).toString('base64')}`;
+
+export const DUMMY_HASH = zeroHash(`${N}$${R}$${P}`, KEY_LENGTH);

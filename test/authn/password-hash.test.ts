@@ -4,7 +4,7 @@
 // unknown users are checked against is a real one. Written for what mutation testing found unchecked.
 import { createPrivateKey, generateKeyPairSync, randomBytes, scryptSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { DUMMY_HASH, checkPassword, dummyHash, hashCost, hashProblem, isPasswordHash } from '../../authn/password-hash.js';
+import { DUMMY_HASH, checkPassword, dummyHash, hashCost, hashPassword, hashProblem, isPasswordHash } from '../../authn/password-hash.js';
 
 /** A stored hash made with the given parameters, as a later version (or another tool) might write it. */
 function storedHash(password: string, N: number, r: number, p: number): string {
@@ -37,6 +37,7 @@ describe('hashProblem', () => {
     ['exactly the 64 MiB a check may use', hash('2$65536$4'), null],
     ['the largest N for r 1', hash('32768$1$1'), null],
     ['N 2', hash('2$1$1'), null],
+    ['N 2^16 with r 2', hash('65536$2$1'), null],
     ['not a hash', 'hunter2', 'is not a password hash (scrypt$N$r$p$salt$hash)'],
     ['N not a power of two', hash('1000$8$1'), 'N 1000 is not a power of two from 2 up'],
     ['N of 1', hash('1$8$1'), 'N 1 is not a power of two from 2 up'],
@@ -53,6 +54,17 @@ describe('hashProblem', () => {
     ['a hash of no bytes (every password would match it)', hash('1024$8$1', undefined, 'A'), 'the hash is 0 bytes; at least 16'],
   ];
   for (const [name, stored, want] of cases) it(`${name}: ${want ?? 'usable'}`, () => expect(hashProblem(stored)).toBe(want));
+});
+
+describe('hashPassword', () => {
+  it('writes N 16384, r 8, p 1, a 16-byte salt of its own and a 32-byte hash, which verifies', async () => {
+    const [one, two] = await Promise.all([hashPassword('wonderland'), hashPassword('wonderland')]);
+    const [scheme, n, r, p, salt, hash] = one.split('$');
+    expect([scheme, n, r, p]).toEqual(['scrypt', '16384', '8', '1']);
+    expect([Buffer.from(salt!, 'base64').length, Buffer.from(hash!, 'base64').length]).toEqual([16, 32]);
+    expect(two.split('$')[4]).not.toBe(salt);
+    expect(await checkPassword('wonderland', one)).toBe(true);
+  });
 });
 
 describe('checkPassword', () => {
