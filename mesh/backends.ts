@@ -38,6 +38,8 @@ export interface PoolMember {
 export class Pool {
   readonly members: readonly PoolMember[];
   readonly #mode: BalanceMode;
+  /** Each member's place in `members`, by key. */
+  readonly #positions = new Map<string, number>();
   #next = 0;
   /** The backend picked last: the next pool of this VIP goes on after it. */
   #lastKey: string | null = null;
@@ -45,8 +47,8 @@ export class Pool {
   /**
    * `previous`: the VIP's pool this one replaces. Every snapshot builds the pools again (any change in
    * the cluster), and a rotation that started over at the first backend each time would send most
-   * connections of a busy cluster to one task: it goes on after the backend picked last, or from the
-   * same position when that one left.
+   * connections of a busy cluster to one task: it goes on after the backend picked last, or after
+   * where that one was when it left.
    */
   constructor(backends: readonly VipBackend[], states: BackendStates, mode: BalanceMode, previous?: Pool) {
     this.members = backends.map((backend) => {
@@ -54,6 +56,7 @@ export class Pool {
       return { backend, key, state: states.get(key) };
     });
     this.#mode = mode;
+    this.members.forEach((member, i) => this.#positions.set(member.key, i));
     if (previous) this.#continueFrom(previous);
   }
 
@@ -68,7 +71,7 @@ export class Pool {
       return;
     }
     const old = previous.members;
-    const from = old.findIndex((m) => m.key === last);
+    const from = previous.#indexOf(last);
     for (let i = 1; i < old.length; i++) {
       const at = this.#indexOf(old[(from + i) % old.length]!.key);
       if (at >= 0) {
@@ -79,11 +82,11 @@ export class Pool {
   }
 
   #indexOf(key: string): number {
-    return this.members.findIndex((m) => m.key === key);
+    return this.#positions.get(key) ?? -1;
   }
 
   has(key: string): boolean {
-    return this.members.some((m) => m.key === key);
+    return this.#positions.has(key);
   }
 
   /**
@@ -110,8 +113,8 @@ export class Pool {
       }
       if (!best || member.state.active < best.state.active) best = member;
     }
-    if (best && this.#mode === 'least-connections') this.#next = (this.members.indexOf(best) + 1) % n;
-    if (!best && fallback) this.#next = (this.members.indexOf(fallback) + 1) % n;
+    if (best && this.#mode === 'least-connections') this.#next = (this.#indexOf(best.key) + 1) % n;
+    if (!best && fallback) this.#next = (this.#indexOf(fallback.key) + 1) % n;
     const picked = best ?? fallback;
     if (picked) this.#lastKey = picked.key;
     return picked;
