@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { ended } from '../support/gatehouse-process.js';
 
 const DIST = fileURLToPath(new URL('../../dist/cli/', import.meta.url));
 
@@ -23,7 +24,7 @@ function run(body: string): Promise<{ code: number | null; lines: Array<Record<s
     let stdout = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
     child.stderr.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.once('exit', (code) => {
+    void ended(child).then((code) => {
       const lines = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>);
       resolve({ code, lines, stdout });
     });

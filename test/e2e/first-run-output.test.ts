@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wantsPretty } from '../../cli/logger.js';
-import { BIN, startGatehouseProcess } from '../support/gatehouse-process.js';
+import { BIN, ended, startGatehouseProcess } from '../support/gatehouse-process.js';
 
 describe('log format choice', () => {
   const cases: { name: string; flag?: boolean; env?: string; isTTY: boolean; pretty: boolean }[] = [
@@ -82,7 +82,7 @@ describe('first start', () => {
           finish();
         }
       });
-      child.on('exit', () => resolve(output.replace(ANSI, '').replace(/\r/g, '')));
+      void ended(child).then(() => resolve(output.replace(ANSI, '').replace(/\r/g, '')));
     });
   }
 
