@@ -9,8 +9,9 @@ export const BIN = fileURLToPath(new URL('../../bin/gatehouse', import.meta.url)
 /**
  * The exit code once the process exited and its output was read to the end. 'exit' can come before the
  * last of stdout and stderr is read from the pipes (Node's documentation says so; a start-up error's
- * one line was missing in one of ~45 runs of the suite on a loaded machine); 'close' comes after both. A descendant that outlives the process (a gateway
- * worker, a task) may hold the pipes open: then the code comes 2 s after the exit.
+ * one line was missing in one of ~45 runs of the suite on a loaded machine); 'close' comes after both.
+ * A descendant that outlives the process (a gateway worker, a task) may hold the pipes open: then the
+ * code comes 2 s after the exit.
  */
 export function ended(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => {
