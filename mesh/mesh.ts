@@ -198,7 +198,9 @@ export class Mesh {
     for (const [key, vip] of wanted) {
       const current = this.#listeners.get(key);
       if (current && current.vip.address === vip.address) continue;
-      const listener = new VipListener(vip, new Pool(vip.backends, this.#states, this.#options.balance), settings, this.#metrics, this.#options.drainTimeoutMs);
+      // A VIP whose address changed keeps its rotation too.
+      const pool = new Pool(vip.backends, this.#states, this.#options.balance, current?.pool);
+      const listener = new VipListener(vip, pool, settings, this.#metrics, this.#options.drainTimeoutMs);
       try {
         await listener.listen();
         fresh.set(key, listener);
