@@ -11,8 +11,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const DIGEST_FILE = join(ROOT, 'dist', '.inputs.sha256');
-/** The areas rolldown bundles from (rolldown.config.mjs), the build's scripts, and what pins the packages. */
-const INPUT_DIRS = ['authn', 'cli', 'cluster', 'config', 'core', 'dns', 'gateway', 'mesh', 'types', 'scripts'];
+// Every top-level folder but these is read as the build's input: the areas rolldown bundles from, `types/`,
+// `scripts/`. A folder added later counts at once (a folder that is not an input costs a rebuild now and
+// then; an input left out would leave dist/ stale). Hidden folders (.git, .gatehouse/, .stryker-tmp/) never count.
+const NOT_INPUTS = new Set(['bench', 'bin', 'contrib', 'dist', 'node_modules', 'reports', 'test']);
+const INPUT_DIRS = readdirSync(ROOT, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory() && !entry.name.startsWith('.') && !NOT_INPUTS.has(entry.name))
+  .map((entry) => entry.name);
 const INPUT_FILES = ['package.json', 'package-lock.json', 'rolldown.config.mjs', 'tsconfig.json', 'tsconfig.build.json'];
 // What the build reads in those folders: code, JSON and the operator API's .proto files. Not YAML:
 // config/ also holds the shipped configs and what `npm start` writes there (users.yaml, apps.d/), which
