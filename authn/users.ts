@@ -6,7 +6,7 @@ import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path';
 import { ConfigError, checkSchema, compileSchema, parseYamlFile, yamlLibrary, type Schema } from '../config/index.js';
 import { AuthnError } from './errors.js';
-import { DUMMY_HASH, checkPassword, dummyHash, hashCost, hashPassword, hashProblem } from './password-hash.js';
+import { checkPassword, dummyHash, hashCost, hashPassword, hashProblem } from './password-hash.js';
 import { algorithmOf } from './trusted-keys.js';
 
 export interface User {
@@ -250,11 +250,13 @@ const dummies = new WeakMap<UsersFile, string>();
 function dummyFor(users: UsersFile): string {
   let dummy = dummies.get(users);
   if (dummy === undefined) {
-    const costliest = users.users.reduce<string | undefined>(
-      (best, user) => (hashCost(user.password) > (best === undefined ? 0 : hashCost(best)) ? user.password : best),
-      undefined,
-    );
-    dummy = costliest === undefined ? DUMMY_HASH : dummyHash(costliest);
+    let costliest: string | undefined;
+    let highest = 0;
+    for (const { password } of users.users) {
+      const cost = hashCost(password);
+      if (cost > highest) [costliest, highest] = [password, cost];
+    }
+    dummy = dummyHash(costliest);
     dummies.set(users, dummy);
   }
   return dummy;
