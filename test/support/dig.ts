@@ -17,12 +17,16 @@ export interface DigResult {
   readonly raw: string;
 }
 
-export function dig(port: number, name: string, type = 'A', extra: readonly string[] = []): Promise<DigResult> {
-  const args = ['@127.0.0.1', '-p', String(port), name, type, '+norec', '+time=2', '+tries=1', ...extra];
+export async function dig(port: number, name: string, type = 'A', extra: readonly string[] = []): Promise<DigResult> {
+  return parseDig(await runDig(port, [name, type, ...extra], 10_000));
+}
+
+/** dig's output for `args` against 127.0.0.1:port (one try, 2 s per question, no recursion asked). */
+function runDig(port: number, args: readonly string[], timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('dig', args, { timeout: 10_000 }, (error, stdout) => {
+    execFile('dig', ['@127.0.0.1', '-p', String(port), '+norec', '+time=2', '+tries=1', ...args], { timeout: timeoutMs }, (error, stdout) => {
       if (error && !stdout) return reject(error);
-      resolve(parseDig(stdout));
+      resolve(stdout);
     });
   });
 }
@@ -32,9 +36,9 @@ const questionKey = (name: string, type: string) => `${name.toLowerCase().replac
 
 /**
  * A table's questions (a function: the table may be declared below) asked in one `dig` run, when the
- * first answer is needed; each answer parsed as
- * dig() parses it. A `dig` per question cost ~20 ms of CPU each (its start, and the fork from a large
- * test worker), and the DNS tables ask dozens. A question dig got no answer to fails its own case.
+ * first answer is needed; each answer parsed as dig() parses it. A `dig` per question cost ~20 ms of CPU
+ * each (its start, and the fork from a large test worker), and the DNS tables ask dozens. A question dig
+ * got no answer to fails its own case.
  */
 export function digTable(port: () => number, questions: () => readonly Question[]): (name: string, type: string) => Promise<DigResult> {
   let answers: Promise<Map<string, DigResult>> | undefined;
@@ -47,20 +51,15 @@ export function digTable(port: () => number, questions: () => readonly Question[
 }
 
 /** Several questions in one `dig` run, keyed by question (`name. TYPE`, lower-cased name). */
-export function digMany(port: number, questions: readonly Question[]): Promise<Map<string, DigResult>> {
-  const args = ['@127.0.0.1', '-p', String(port), '+norec', '+time=2', '+tries=1', ...questions.flat()];
-  return new Promise((resolve, reject) => {
-    execFile('dig', args, { timeout: 30_000 }, (error, stdout) => {
-      if (error && !stdout) return reject(error);
-      const answers = new Map<string, DigResult>();
-      // Not at a line's start: dig cuts its echo of a long command line short, and the first answer follows it on that line.
-      for (const block of stdout.split(/;; Got answer:\n/).slice(1)) {
-        const question = /^;;? QUESTION SECTION:\n;(\S+)\s+IN\s+(\S+)$/m.exec(block);
-        if (question) answers.set(questionKey(question[1]!, question[2]!), parseDig(block));
-      }
-      resolve(answers);
-    });
-  });
+export async function digMany(port: number, questions: readonly Question[]): Promise<Map<string, DigResult>> {
+  const stdout = await runDig(port, questions.flat(), 30_000);
+  const answers = new Map<string, DigResult>();
+  // Not at a line's start: dig cuts its echo of a long command line short, and the first answer follows it on that line.
+  for (const block of stdout.split(/;; Got answer:\n/).slice(1)) {
+    const question = /^;;? QUESTION SECTION:\n;(\S+)\s+IN\s+(\S+)$/m.exec(block);
+    if (question) answers.set(questionKey(question[1]!, question[2]!), parseDig(block));
+  }
+  return answers;
 }
 
 export function parseDig(text: string): DigResult {
