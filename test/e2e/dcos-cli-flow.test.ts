@@ -177,7 +177,9 @@ beforeAll(async () => {
   const configText = (listen: string) => [
     'cluster:', '  source: file', `  file: { path: ${JSON.stringify(join(dir, 'state.json'))} }`,
     'dns: { enabled: false }',
-    'gateway:', `  listen: ${listen}`, `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
+    // One process: the CLI's requests meet the same GatewayServer in a worker (dcos-cli-task and
+    // dcos-cli-metrics run two); the default (auto) forked two workers at each of the two starts here.
+    'gateway:', `  listen: ${listen}`, '  workers: 1', `  routes: ${JSON.stringify(join(dir, 'routes.d'))}`,
     'authn:', `  signingKey: ${JSON.stringify(join(dir, 'state', 'signing-key.pem'))}`, `  users: ${JSON.stringify(join(dir, 'users.yaml'))}`,
   ].join('\n');
   await writeFile(config, configText('127.0.0.1:0'));
