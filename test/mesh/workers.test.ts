@@ -130,6 +130,18 @@ describe('mesh workers', () => {
     await publish([app([a.port, b.port])]);
   });
 
+  it("a new table does not start the worker's rotation over: one connection at a time, a snapshot between each, alternate", async () => {
+    const seen: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      seen.push(...(await throughWorker(1)).lines);
+      // A change elsewhere in the cluster: every VIP's pool is built again, in the worker too.
+      await publish([app([a.port, b.port]), { id: '/elsewhere', labels: {}, tasks: [{ port: 40_000 + i }] }]);
+    }
+    await publish([app([a.port, b.port])]);
+    expect(new Set(seen)).toEqual(new Set([`hello from ${a.port}`, `hello from ${b.port}`]));
+    expect(seen.slice(1).filter((line, i) => line === seen[i]), seen.join(', ')).toEqual([]);
+  });
+
   it('a worker that dies is replaced, serves every VIP again, and its counters are kept', async () => {
     await mesh.refreshStats();
     const connectionsBefore = mesh.status()[0]!.backends.reduce((n, x) => n + x.connections, 0);
