@@ -24,6 +24,7 @@ describe('round robin across rebuilt pools', () => {
     { name: 'the last one of the order picked, then removed: from the first', first: [1, 2, 3], picked: 3, next: [1, 2], want: [1, 2, 1] },
     { name: 'every backend replaced: from the first', first: [1, 2], picked: 1, next: [7, 8], want: [7, 8, 7] },
     { name: 'nothing picked yet: from the first', first: [1, 2, 3], picked: 0, next: [1, 2, 3], want: [1, 2, 3] },
+    { name: 'nothing picked yet, the order changed: from the new first', first: [1, 2], picked: 0, next: [2, 1], want: [2, 1] },
   ];
   for (const c of cases) {
     it(c.name, () => {
@@ -51,6 +52,19 @@ describe('round robin across rebuilt pools', () => {
     expect(picks(new Pool([1, 2, 3].map(backend), states, 'round-robin', pool), 2, 200)).toEqual([2, 3]);
   });
 
+  it("a client's retry leaves out the backends it already failed on, and the rotation goes on after the one picked", () => {
+    const pool = new Pool([1, 2, 3].map(backend), new BackendStates(), 'round-robin');
+    expect(pool.pick(new Set(['127.0.0.1:1', '127.0.0.1:2']), 0)!.backend.port).toBe(3);
+    expect(picks(pool, 2)).toEqual([1, 2]);
+  });
+
+  it('every backend already failed for this client: none, and the next client goes on as before', () => {
+    const pool = new Pool([1, 2].map(backend), new BackendStates(), 'round-robin');
+    expect(picks(pool, 1)).toEqual([1]);
+    expect(pool.pick(new Set(['127.0.0.1:1', '127.0.0.1:2']), 0)).toBeNull();
+    expect(picks(pool, 1)).toEqual([2]);
+  });
+
   it('every backend in its backoff: the next in turn all the same, rather than refusing the client', () => {
     const states = new BackendStates();
     const pool = new Pool([1, 2].map(backend), states, 'round-robin');
@@ -72,10 +86,39 @@ describe('least connections', () => {
     });
   }
 
+  it('a backend new to the cluster counts no connections: it gets the next one', () => {
+    const states = new BackendStates();
+    states.get('127.0.0.1:1').active = 2;
+    expect(picks(new Pool([1, 9].map(backend), states, 'least-connections'), 1)).toEqual([9]);
+  });
+
+  it('every backend in its backoff: the next in turn, as with round robin', () => {
+    const states = new BackendStates();
+    const pool = new Pool([1, 2].map(backend), states, 'least-connections');
+    for (const port of [1, 2]) states.get(`127.0.0.1:${port}`).skipUntil = 100;
+    expect(picks(pool, 3, 50)).toEqual([1, 2, 1]);
+  });
+
   it('ties go round across rebuilt pools too', () => {
     const states = new BackendStates();
     const first = new Pool([1, 2, 3].map(backend), states, 'least-connections');
     expect(picks(first, 1)).toEqual([1]);
     expect(picks(new Pool([1, 2, 3].map(backend), states, 'least-connections', first), 3)).toEqual([2, 3, 1]);
+  });
+});
+
+describe('backend states and members', () => {
+  it('prune forgets an address only when no pool has it and no connection uses it', () => {
+    const states = new BackendStates();
+    for (const port of [1, 2, 3]) states.get(`127.0.0.1:${port}`).skipUntil = 100;
+    states.get('127.0.0.1:2').active = 1;
+    states.prune(new Set(['127.0.0.1:3']));
+    // A forgotten address comes back fresh (no backoff); a kept one keeps what it had.
+    expect([1, 2, 3].map((port) => states.get(`127.0.0.1:${port}`).skipUntil)).toEqual([0, 100, 100]);
+  });
+
+  it('has: the pool\'s members by address, nothing else', () => {
+    const pool = new Pool([1, 2].map(backend), new BackendStates(), 'round-robin');
+    expect(['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3', '127.0.0.2:1'].map((key) => pool.has(key))).toEqual([true, true, false, false]);
   });
 });
