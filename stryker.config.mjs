@@ -10,6 +10,7 @@ const modules = [
   'authn/login.ts',
   'authn/password-hash.ts',
   'authn/signing-key.ts',
+  'authn/trusted-keys.ts',
   'gateway/normalize-path.ts',
   'gateway/request-rules.ts',
   'gateway/builtin-routes.ts',
@@ -23,7 +24,10 @@ const modules = [
   'dns/records/ip-address.ts',
   'dns/records/from-snapshot.ts',
   'dns/records/publisher.ts',
+  'dns/records/thisdcos.ts',
   'cluster/store.ts',
+  // Where a VIP's connection goes: a silent break sends clients to a backend that just failed them.
+  'mesh/backends.ts',
 ];
 
 export default {
