@@ -167,6 +167,25 @@ describe('mesh', () => {
     expect(next).toEqual([1, 2, 3].map((i) => order[(last + i) % 3]));
   });
 
+  // A named VIP's address moves when another app declares an IP VIP on that address inside
+  // mesh.vipRange (IP VIPs keep their address; the named one takes the next free one). Its listener is
+  // then built again on the new address, and the rotation goes on there too.
+  it('round robin goes on when a named VIP moves to another address', async () => {
+    const h = harness();
+    meshes.push(h.mesh);
+    await h.publish([hello([a.port, b.port], '/mover:18010')]);
+    const before = h.address('mover.marathon');
+    const first = await greetOnce(before.address, before.port);
+    const claim: VipAppSpec = { id: '/claim', labels: { VIP_0: `${before.address}:18011` }, tasks: [{ port: a.port }] };
+    await h.publish([hello([a.port, b.port], '/mover:18010'), claim]);
+    const after = h.address('mover.marathon');
+    expect(after.key).toBe(before.key);
+    expect(after.address).not.toBe(before.address);
+    const next = [await greetOnce(after.address, after.port), await greetOnce(after.address, after.port)];
+    const other = first === `hello from ${a.port}` ? `hello from ${b.port}` : `hello from ${a.port}`;
+    expect([first, ...next]).toEqual([first, other, first]);
+  });
+
   it('least connections sends a new connection to the idle backend', async () => {
     const h = harness({ balance: 'least-connections' });
     meshes.push(h.mesh);
