@@ -23,10 +23,10 @@
 //   python/lib/dcos/dcos/marathon.py   the Python client: PUT v2/apps/<id> (params force only when set),
 //                                      GET v2/deployments; requests' headers plus Accept: application/json.
 //   pkg/cmd/quota/quota_list.go        `quota list`: GET /service/marathon/v2/groups (top-level group ids).
-import { mkdtemp, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { dig } from '../support/dig.js';
 import { startGatehouseProcess, type GatehouseProcess } from '../support/gatehouse-process.js';
 import { until } from '../support/until.js';
@@ -116,6 +116,36 @@ const deploymentGone = (id: string): Promise<Json[]> =>
     20_000,
   );
 
+const WEB = { id: '/web', cmd: 'sleep 600', instances: 1, cpus: 0.1, mem: 32, portDefinitions: [{ port: 0, name: 'http' }], labels: { team: 'edge' } };
+
+/** `/web` created as `dcos marathon app add` does, once it resolves: for the cases that act on it. */
+async function addWeb(): Promise<void> {
+  const created = await goMarathon('POST', 'v2/apps/', WEB);
+  expect(created.status).toBe(201);
+  await deploymentGone(created.body.deployments[0].id);
+  await until(() => srv('web'), (records) => records.length === 1, 20_000);
+}
+
+/**
+ * What every case starts from, restored after each (each runs alone and in any order): /hello alone,
+ * as its file says, with one task in DNS; no other app, no deployment under way.
+ */
+async function baseline(): Promise<void> {
+  const others = ((await goMarathon('GET', 'v2/apps')).body.apps as Json[]).map((a) => a.id as string).filter((id) => id !== '/hello');
+  for (const id of others) {
+    const removed = await goMarathon('DELETE', `v2/apps${id}`);
+    if (removed.body?.deploymentId) await deploymentGone(removed.body.deploymentId);
+    await until(() => srv(id.slice(1)), (records) => records.length === 0, 20_000);
+  }
+  if ((await readFile(join(dir, 'apps.d', 'hello.yaml'), 'utf8')) !== HELLO) {
+    await writeFile(join(dir, 'apps.d', 'hello.yaml'), HELLO);
+    await until(() => goMarathon('GET', 'v2/apps/hello'), (a) => a.body.app.instances === 1 && a.body.app.tasksRunning === 1, 20_000);
+  }
+  await until(async () => (await python('GET', 'v2/deployments')).body, (list: Json[]) => list.length === 0, 20_000);
+  await until(() => srv('hello'), (records) => records.length === 1, 20_000);
+}
+afterEach(baseline, 60_000);
+
 describe('dcos marathon … through the gateway, replayed request by request', () => {
   it('dcos marathon app list: GET v2/apps, v2/deployments, v2/queue (app_list.go, client.go)', async () => {
     const apps = await pluginGet('/service/marathon/v2/apps');
@@ -132,15 +162,16 @@ describe('dcos marathon … through the gateway, replayed request by request', (
   it('dcos marathon app version list /hello: GET v2/apps/hello/versions (app_version_list.go)', async () => {
     const versions = await goMarathon('GET', 'v2/apps/hello/versions');
     expect(versions.status).toBe(200);
-    expect(versions.body.versions).toEqual([expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/)]);
+    // Newest first: the app's own version leads (the restart and the file edit below add versions).
+    expect(versions.body.versions[0]).toBe((await goMarathon('GET', 'v2/apps/hello')).body.app.version);
+    for (const version of versions.body.versions) expect(version).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
   });
 
   it('dcos marathon app add FILE: GET v2/apps/<id> is 404, POST v2/apps/ creates it, the app file appears and DNS resolves it (client.go AddApp)', async () => {
-    const app = { id: '/web', cmd: 'sleep 600', instances: 1, cpus: 0.1, mem: 32, portDefinitions: [{ port: 0, name: 'http' }], labels: { team: 'edge' } };
     const missing = await goMarathon('GET', 'v2/apps/web');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ message: "App '/web' does not exist" });
-    const created = await goMarathon('POST', 'v2/apps/', app);
+    const created = await goMarathon('POST', 'v2/apps/', WEB);
     expect(created.status).toBe(201);
     expect(created.body.deployments[0].id).toEqual(expect.any(String));
     expect((await readdir(join(dir, 'apps.d'))).sort()).toEqual(['hello.yaml', 'web.yaml']);
@@ -171,6 +202,7 @@ describe('dcos marathon … through the gateway, replayed request by request', (
   });
 
   it('dcos marathon app update /web instances=2: GET, then PUT {"instances": 2}; two SRV records (main.py update)', async () => {
+    await addWeb();
     expect((await python('GET', 'v2/apps/web')).status).toBe(200);
     const updated = await python('PUT', 'v2/apps/web', { instances: 2 });
     expect(updated.status).toBe(200);
@@ -183,6 +215,7 @@ describe('dcos marathon … through the gateway, replayed request by request', (
   it('dcos marathon app restart /hello: GET (instances > 0), POST v2/apps/hello/restart {}; new tasks in DNS (app_restart.go)', async () => {
     const before = (await goMarathon('GET', 'v2/apps/hello')).body.app;
     expect(before.instances).toBeGreaterThan(0);
+    const versionsBefore = (await goMarathon('GET', 'v2/apps/hello/versions')).body.versions.length;
     const restarted = await goMarathon('POST', 'v2/apps/hello/restart', {});
     expect(restarted.status).toBe(200);
     expect(restarted.body.deploymentId).toEqual(expect.any(String));
@@ -190,16 +223,19 @@ describe('dcos marathon … through the gateway, replayed request by request', (
     const after = (await goMarathon('GET', 'v2/apps/hello')).body.app;
     expect(after.tasks.map((t: Json) => t.id)).not.toContain(before.tasks[0].id);
     expect(await until(() => srv('hello'), (records) => records.length === 1 && records[0]!.includes(String(after.tasks[0].ports[0])), 10_000)).toHaveLength(1);
-    expect((await goMarathon('GET', 'v2/apps/hello/versions')).body.versions).toHaveLength(2);
+    // The restart is a new version of the app (Marathon keeps each).
+    expect((await goMarathon('GET', 'v2/apps/hello/versions')).body.versions).toHaveLength(versionsBefore + 1);
   });
 
   it('dcos quota list: GET /service/marathon/v2/groups (quota_list.go)', async () => {
+    await addWeb();
     const groups = await pluginGet('/service/marathon/v2/groups');
     expect(groups.status).toBe(200);
     expect(groups.body).toMatchObject({ id: '/', groups: [], apps: [{ id: '/hello' }, { id: '/web' }] });
   });
 
   it('dcos marathon app remove /web: DELETE v2/apps/web; its file and its name leave (app_remove.go)', async () => {
+    await addWeb();
     const removed = await goMarathon('DELETE', 'v2/apps/web');
     expect(removed.status).toBe(200);
     expect(removed.body.deploymentId).toEqual(expect.any(String));
