@@ -171,7 +171,10 @@ describe.concurrent.each(['lean', 'node'] as const)('access log, gateway.engine:
     });
   }
 
-  it.sequential('no line carries a password, a token or a redacted query value', () => {
+  it.sequential('no line carries a password, a token or a redacted query value', async () => {
+    // The table's requests (again, when the table ran before): this case runs alone too. Passwords in
+    // bodies, the token in a header and in the query.
+    for (const c of cases) await logged(c.path, c.init?.());
     const text = JSON.stringify(gatehouse.logs);
     expect(gatehouse.logs.filter((l) => l.msg === 'request').length).toBeGreaterThanOrEqual(cases.length);
     for (const secret of [PASSWORD, token, 'SECRET-QUERY-VALUE', 'K3Y']) expect(text).not.toContain(secret);
