@@ -149,6 +149,24 @@ const workerPids = (logs: LogLine[]): number[] => [...new Set(logs.filter((l) =>
 const servedBy = (logs: LogLine[], route: string): Set<unknown> =>
   new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
 
+const generation = async (r: Running): Promise<number> => (JSON.parse((await freshGet(r.port, '/health')).body) as { generation: number }).generation;
+/** Ten requests on new connections, every one answered with `status` (both workers then serve alike). */
+const allAnswer = (r: Running, path: string, status: number) =>
+  until(async () => (await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, path)))).every((x) => x.status === status));
+const addedFile = (r: Running) => join(r.dir, 'routes.d', 'added.yaml');
+const addedRoute = (r: Running) => `routes:\n  - { name: added, path: /added/, to: "http://127.0.0.1:${r.openPort}", auth: none }\n`;
+
+// Each case runs alone and in any order: what one needs from another (hello in the snapshot, the added
+// route) it makes itself, and the cases that make them start from their absence.
+async function helloInSnapshot(r: Running): Promise<void> {
+  await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(r.helloPort)));
+  await allAnswer(r, '/hello-app/', 200);
+}
+async function addedRouteServed(r: Running): Promise<void> {
+  await writeFile(addedFile(r), addedRoute(r));
+  await allAnswer(r, '/added/', 200);
+}
+
 const stopRunning = async (r: Running): Promise<void> => {
   r.gatehouse.child.kill('SIGKILL');
   await rm(r.dir, { recursive: true, force: true });
@@ -187,38 +205,52 @@ describe('gateway.workers: 2', () => {
   });
 
   it('a new snapshot reaches every worker', async () => {
-    expect((await freshGet(r.port, '/hello-app/')).status).toBe(503);
+    if ((await freshGet(r.port, '/hello-app/')).status !== 503) {
+      await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(null)));
+      await allAnswer(r, '/hello-app/', 503);
+    }
+    const before = await generation(r);
+    const from = r.gatehouse.logs.length;
     await writeFile(join(r.dir, 'state.json'), JSON.stringify(state(r.helloPort)));
     await until(async () => (await freshGet(r.port, '/hello-app/')).status === 200);
     for (let i = 0; i < 20; i++) expect((await freshGet(r.port, '/hello-app/')).status).toBe(200);
     // Access-log lines are written in batches (at most 250 ms late): wait for both workers' lines.
-    await until(() => servedBy(r.gatehouse.logs, 'file:hello').size === 2, 5000).catch(() => undefined);
-    expect(servedBy(r.gatehouse.logs, 'file:hello').size).toBe(2);
+    await until(() => servedBy(r.gatehouse.logs.slice(from), 'file:hello').size === 2, 5000).catch(() => undefined);
+    expect(servedBy(r.gatehouse.logs.slice(from), 'file:hello').size).toBe(2);
     const health = JSON.parse((await freshGet(r.port, '/health')).body) as { generation: number; state: string };
-    expect(health).toMatchObject({ state: 'fresh', generation: 2 });
+    expect(health).toMatchObject({ state: 'fresh', generation: before + 1 });
   });
 
   it('a new route file reaches every worker', async () => {
-    await writeFile(join(r.dir, 'routes.d', 'added.yaml'), `routes:\n  - { name: added, path: /added/, to: "http://127.0.0.1:${r.openPort}", auth: none }\n`);
+    if (await readFile(addedFile(r)).then(() => true, () => false)) {
+      await rm(addedFile(r));
+      await until(async () => (await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')))).every((x) => x.status !== 200));
+    }
+    const from = r.gatehouse.logs.length;
+    await writeFile(addedFile(r), addedRoute(r));
     await until(async () => (await freshGet(r.port, '/added/')).status === 200);
     await until(async () => {
       const results = await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')));
       return results.every((x) => x.status === 200);
     });
     // Access-log lines are written in batches (at most 250 ms late): wait for both workers' lines.
-    await until(() => servedBy(r.gatehouse.logs, 'file:added').size === 2, 5000).catch(() => undefined);
-    expect(servedBy(r.gatehouse.logs, 'file:added').size).toBe(2);
+    await until(() => servedBy(r.gatehouse.logs.slice(from), 'file:added').size === 2, 5000).catch(() => undefined);
+    expect(servedBy(r.gatehouse.logs.slice(from), 'file:added').size).toBe(2);
   });
 
   it('/metrics adds up every process: the primary store and both workers', async () => {
+    // Its own 20 requests (it runs alone too), spread over both workers by the primary's round robin.
+    for (let i = 0; i < 20; i++) expect((await freshGet(r.port, `/open/m${i}`)).status).toBe(200);
     const text = (await freshGet(r.port, '/metrics')).body;
-    expect(text).toMatch(/^gatehouse_cluster_snapshot_generation 2$/m);
+    expect(text).toMatch(new RegExp(`^gatehouse_cluster_snapshot_generation ${await generation(r)}$`, 'm'));
     const open = /^gatehouse_gateway_requests_total\{route="file:open",status="200"\} (\d+)$/m.exec(text);
     expect(Number(open?.[1])).toBeGreaterThanOrEqual(20);
     expect(text.match(/^# TYPE gatehouse_gateway_requests_total counter$/gm)).toHaveLength(1);
   });
 
   it('a killed worker is logged and replaced, and the new one has the current snapshot and routes', async () => {
+    await helloInSnapshot(r);
+    await addedRouteServed(r);
     const pids = new Set(r.gatehouse.logs.filter((l) => l.msg === 'gateway worker is listening').map((l) => Number(l['pid'])));
     const victim = [...pids][0]!;
     process.kill(victim, 'SIGKILL');
