@@ -5,12 +5,19 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { machineCapacity, readCgroupLimits } from '../../config/cgroup-limits.js';
 import { REPO_ROOT } from '../support/gatehouse-process.js';
 
-const temp = mkdtempSync(join(tmpdir(), 'gatehouse-cgroup-'));
-afterAll(() => rmSync(temp, { recursive: true, force: true }));
+// Made when a case of this file runs, not when the file is loaded: a run that skips them all (`-t`
+// naming a test elsewhere, `vitest list`) runs no afterAll to remove it.
+let temp: string;
+beforeAll(() => {
+  temp = mkdtempSync(join(tmpdir(), 'gatehouse-cgroup-'));
+});
+afterAll(() => {
+  if (temp) rmSync(temp, { recursive: true, force: true });
+});
 
 function tree(name: string, files: Record<string, string>): { root: string; selfCgroup: string } {
   const root = join(temp, name);
