@@ -71,6 +71,8 @@ describe('AppVersions', () => {
     expect(versions.list('/a').map((v) => v.version)).toEqual([restarted, changed, scaled, first].map((v) => v.version));
     expect(versions.find('/a', new Date(scaled.version))).toBe(scaled);
     expect(versions.bump('/unknown')).toBeNull();
+    // Its saves written before the file's temp dir is removed (alone, that comes right after).
+    await versions.flush();
   });
 
   it('is kept on disk (0600) and read back by the next run; at most MAX_VERSIONS per app', async () => {
