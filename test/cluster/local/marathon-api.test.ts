@@ -80,6 +80,31 @@ const files = async (): Promise<Record<string, string>> =>
 const deployments = async (): Promise<Json[]> => (await call('GET', '/v2/deployments')).body;
 const settled = (id: string): Promise<Json[]> => until(deployments, (list) => !list.some((d: Json) => d.id === id), 20_000);
 
+// Each case runs alone too: the state a case acts on that an earlier case makes (/echo, a second
+// version of /tools/web, worker tasks) it makes itself when missing; in the file's order nothing changes.
+/** /echo as the first case creates it, and no deployment under way. */
+async function echoAtRest(): Promise<void> {
+  if ((await call('GET', '/v2/apps/echo')).status === 404) {
+    const created = await call('POST', '/v2/apps', { id: '/echo', cmd: 'sleep 600', instances: 1, cpus: 0.1, mem: 32 });
+    await settled(created.body.deployments[0].id);
+  }
+  await until(deployments, (list) => list.length === 0, 20_000);
+}
+
+/** /tools/worker with `count` tasks running. */
+async function workerRunning(count: number): Promise<Json[]> {
+  if ((await call('GET', '/v2/apps/tools/worker')).body.app.instances !== count) {
+    const scaled = await call('PUT', '/v2/apps/tools/worker?force=true', { instances: count });
+    await settled(scaled.body.deploymentId);
+  }
+  const running = await until(
+    () => call('GET', '/v2/apps/tools/worker/tasks'),
+    (a) => a.body.tasks.length === count && a.body.tasks.every((t: Json) => t.state === 'TASK_RUNNING'),
+    15_000,
+  );
+  return running.body.tasks;
+}
+
 describe('Marathon app API on the app files', () => {
   it('POST /v2/apps writes a new app file in the folder\'s format and answers 201 with the deployment', async () => {
     const created = await call('POST', '/v2/apps', { id: '/echo', cmd: 'sleep 600', instances: 1, cpus: 0.1, mem: 32, container: null, constraints: [] });
@@ -132,6 +157,7 @@ describe('Marathon app API on the app files', () => {
     { name: 'a full replacement without cmd or args', body: { instances: 2 }, path: '/', query: '?partialUpdate=false' },
   ];
   it.each(badDefinitions)('PUT with $name: 422 naming $path, nothing on disk changed', async ({ body, path, ...rest }) => {
+    await echoAtRest();
     const before = await files();
     const answer = await call('PUT', `/v2/apps/echo${'query' in rest ? rest.query : ''}`, body);
     expect(answer.status).toBe(422);
@@ -210,6 +236,7 @@ describe('Marathon app API on the app files', () => {
     },
   ];
   it.each(badRequests)('$name: $status', async ({ method, path, body, status, message, ...rest }) => {
+    await echoAtRest();
     const before = await files();
     const answer = await call(method, path, body, 'headers' in rest ? rest.headers : {});
     expect(answer.status).toBe(status);
@@ -218,6 +245,7 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('a deployment in progress locks the app: 409 without force, force supersedes it, and DELETE rolls it back', async () => {
+    await echoAtRest();
     const stuck = await call('PUT', '/v2/apps/echo', { cpus: 64 });
     expect(stuck.status).toBe(200);
     expect((await call('GET', '/v2/queue')).body.queue[0]).toMatchObject({ app: { id: '/echo', deployments: [{ id: stuck.body.deploymentId }] }, count: 1 });
@@ -242,6 +270,7 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('of two changes of an app sent together, the second sees the first\'s deployment: 409, and the file has the first', async () => {
+    await echoAtRest();
     const [first, second] = await Promise.all([call('PUT', '/v2/apps/echo', { cpus: 64 }), call('PUT', '/v2/apps/echo', { cpus: 32 })]);
     expect([first.status, second.status]).toEqual([200, 409]);
     expect((await files())['echo.yaml']).toContain('cpus: 64');
@@ -251,6 +280,11 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('versions list newest first, each readable, and PUT {version} rolls the file back', async () => {
+    if ((await call('GET', '/v2/apps/tools/web/versions')).body.versions.length < 2) {
+      // The second version the in-place edit above makes.
+      const put = await call('PUT', '/v2/apps/tools/web', { instances: 2 });
+      await settled(put.body.deploymentId);
+    }
     const { versions } = (await call('GET', '/v2/apps/tools/web/versions')).body;
     expect(versions).toHaveLength(2);
     expect([...versions].sort().reverse()).toEqual(versions);
@@ -285,13 +319,13 @@ describe('Marathon app API on the app files', () => {
     const killed = await call('DELETE', `/v2/apps/tools/worker/tasks/${tasks[0].id}?scale=true`);
     expect(killed.status).toBe(200);
     expect(killed.body.deploymentId).toEqual(expect.any(String));
-    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
+    expect((await files())['tools.yaml']).toMatch(/- id: worker\n {4}cmd: sleep \d+\n {4}instances: 1\n/);
     await settled(killed.body.deploymentId);
     expect((await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks.map((t: Json) => t.id)).toEqual([tasks[1].id]);
   });
 
   it('killing a task without scale kills it and the scheduler replaces it', async () => {
-    const [task] = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks;
+    const [task] = await workerRunning(1);
     const killed = await call('DELETE', `/v2/apps/tools/worker/tasks/${task.id}`);
     expect(killed.body.task.id).toBe(task.id);
     const after = await until(
@@ -300,11 +334,11 @@ describe('Marathon app API on the app files', () => {
       15_000,
     );
     expect(after.body.tasks[0].id).not.toBe(task.id);
-    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 1');
+    expect((await files())['tools.yaml']).toMatch(/- id: worker\n {4}cmd: sleep \d+\n {4}instances: 1\n/);
   });
 
   it('POST /v2/tasks/delete kills the listed tasks; with scale=True (the Python CLI\'s spelling) the app is written with fewer', async () => {
-    const [task] = (await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks;
+    const [task] = await workerRunning(1);
     const killed = await call('POST', '/v2/tasks/delete', { ids: [task.id, 'tools_worker.unknown'] });
     expect(killed.status).toBe(200);
     expect(killed.body.tasks.map((t: Json) => t.id)).toEqual([task.id]);
@@ -318,7 +352,7 @@ describe('Marathon app API on the app files', () => {
     const scaled = await call('POST', '/v2/tasks/delete?scale=True', { ids: [replacement.id] });
     expect(scaled.status).toBe(200);
     expect(scaled.body).toEqual({ deploymentId: expect.any(String), version: expect.any(String) });
-    expect((await files())['tools.yaml']).toContain('cmd: sleep 700\n    instances: 0');
+    expect((await files())['tools.yaml']).toMatch(/- id: worker\n {4}cmd: sleep \d+\n {4}instances: 0\n/);
     await settled(scaled.body.deploymentId);
     expect((await call('GET', '/v2/apps/tools/worker/tasks')).body.tasks).toEqual([]);
   });
@@ -371,6 +405,7 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('restart replaces every task under a new version; the file is unchanged', async () => {
+    await echoAtRest();
     const before = await files();
     const old = (await call('GET', '/v2/apps/echo')).body.app;
     const restarted = await call('POST', '/v2/apps/echo/restart', {});
@@ -384,6 +419,7 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('GET /v2/groups shows the group tree', async () => {
+    await echoAtRest();
     const root = (await call('GET', '/v2/groups')).body;
     expect(root).toMatchObject({
       id: '/',
@@ -396,6 +432,7 @@ describe('Marathon app API on the app files', () => {
   });
 
   it('versions survive a restart of Gatehouse, and DELETE removes the app file', async () => {
+    await echoAtRest();
     const versions = (await call('GET', '/v2/apps/echo/versions')).body.versions;
     await cluster.close();
     await startCluster();
