@@ -5,19 +5,28 @@ import { SnapshotMirror } from '../../gateway/index.js';
 
 describe('SnapshotMirror', () => {
   let now = 1_000_000;
-  const mirror = new SnapshotMirror({ staleAfterMs: 75_000, unusableAfterMs: 300_000, now: () => now });
   const snapshot = { generation: 7, fetchedAt: now, source: { kind: 'file', origin: 'x' }, frameworks: [], agents: [] } as unknown as Snapshot;
+  const status = { state: 'fresh', ageMs: 1000, generation: 7, lastError: null, source: snapshot.source } as const;
+  /** A mirror of its own per case (each runs alone), on this file's clock. */
+  const mirror = () => new SnapshotMirror({ staleAfterMs: 75_000, unusableAfterMs: 300_000, now: () => now });
+  /** One that took the snapshot above, 1 s old when it arrived. */
+  const holding = () => {
+    const m = mirror();
+    m.update(status, snapshot);
+    return m;
+  };
 
   it('is empty until the primary sends something', () => {
-    expect(mirror.current).toBeNull();
-    expect(mirror.status()).toMatchObject({ state: 'empty', ageMs: null, generation: 0 });
+    const m = mirror();
+    expect(m.current).toBeNull();
+    expect(m.status()).toMatchObject({ state: 'empty', ageMs: null, generation: 0 });
   });
 
   it('takes a snapshot with its status, frozen', () => {
-    mirror.update({ state: 'fresh', ageMs: 1000, generation: 7, lastError: null, source: snapshot.source }, snapshot);
-    expect(mirror.current?.generation).toBe(7);
-    expect(Object.isFrozen(mirror.current)).toBe(true);
-    expect(mirror.status()).toMatchObject({ state: 'fresh', ageMs: 1000, generation: 7 });
+    const m = holding();
+    expect(m.current?.generation).toBe(7);
+    expect(Object.isFrozen(m.current)).toBe(true);
+    expect(m.status()).toMatchObject({ state: 'fresh', ageMs: 1000, generation: 7 });
   });
 
   const ages: [string, number, string][] = [
@@ -27,18 +36,20 @@ describe('SnapshotMirror', () => {
   ];
   for (const [name, later, state] of ages) {
     it(`ages locally without messages: ${name}`, () => {
+      const m = holding();
       const start = now;
       now = start + later;
-      expect(mirror.status()).toMatchObject({ state, ageMs: 1000 + later });
+      expect(m.status()).toMatchObject({ state, ageMs: 1000 + later });
       now = start;
     });
   }
 
   it('a status-only message keeps the snapshot and resets the age', () => {
+    const m = holding();
     now += 10_000;
-    mirror.update({ state: 'fresh', ageMs: 0, generation: 7, lastError: null, source: snapshot.source });
-    expect(mirror.current?.generation).toBe(7);
-    expect(mirror.status().ageMs).toBe(0);
+    m.update({ ...status, ageMs: 0 });
+    expect(m.current?.generation).toBe(7);
+    expect(m.status().ageMs).toBe(0);
   });
 });
 
