@@ -150,9 +150,11 @@ const servedBy = (logs: LogLine[], route: string): Set<unknown> =>
   new Set(logs.filter((l) => l.msg === 'request' && l['route'] === route).map((l) => l['pid']));
 
 const generation = async (r: Running): Promise<number> => (JSON.parse((await freshGet(r.port, '/health')).body) as { generation: number }).generation;
-/** Ten requests on new connections, every one answered with `status` (both workers then serve alike). */
-const allAnswer = (r: Running, path: string, status: number) =>
-  until(async () => (await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, path)))).every((x) => x.status === status));
+/** Until ten requests on new connections are all answered with a status `ok` takes (both workers then serve alike). */
+const allAnswer = (r: Running, path: string, ok: number | ((status: number) => boolean)) =>
+  until(async () =>
+    (await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, path)))).every((x) => (typeof ok === 'number' ? x.status === ok : ok(x.status))),
+  );
 const addedFile = (r: Running) => join(r.dir, 'routes.d', 'added.yaml');
 const addedRoute = (r: Running) => `routes:\n  - { name: added, path: /added/, to: "http://127.0.0.1:${r.openPort}", auth: none }\n`;
 
@@ -224,15 +226,12 @@ describe('gateway.workers: 2', () => {
   it('a new route file reaches every worker', async () => {
     if (await readFile(addedFile(r)).then(() => true, () => false)) {
       await rm(addedFile(r));
-      await until(async () => (await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')))).every((x) => x.status !== 200));
+      await allAnswer(r, '/added/', (status) => status !== 200);
     }
     const from = r.gatehouse.logs.length;
     await writeFile(addedFile(r), addedRoute(r));
     await until(async () => (await freshGet(r.port, '/added/')).status === 200);
-    await until(async () => {
-      const results = await Promise.all(Array.from({ length: 10 }, () => freshGet(r.port, '/added/')));
-      return results.every((x) => x.status === 200);
-    });
+    await allAnswer(r, '/added/', 200);
     // Access-log lines are written in batches (at most 250 ms late): wait for both workers' lines.
     await until(() => servedBy(r.gatehouse.logs.slice(from), 'file:added').size === 2, 5000).catch(() => undefined);
     expect(servedBy(r.gatehouse.logs.slice(from), 'file:added').size).toBe(2);
