@@ -3,7 +3,7 @@
 // and in their backoff; least connections keeps to the idlest. Backends are named by port.
 import { describe, expect, it } from 'vitest';
 import type { VipBackend } from '../../cluster/index.js';
-import { BackendStates, Pool, type BalanceMode } from '../../mesh/backends.js';
+import { BackendStates, Pool } from '../../mesh/backends.js';
 
 const backend = (port: number): VipBackend => ({ taskId: `t${port}`, app: '/app', ip: '127.0.0.1', port, agentIp: '127.0.0.1' });
 
@@ -64,25 +64,18 @@ describe('round robin across rebuilt pools', () => {
     expect(pool.pick(new Set(['127.0.0.1:1', '127.0.0.1:2']), 0)).toBeNull();
     expect(picks(pool, 1)).toEqual([2]);
   });
-
-  it('every backend in its backoff: the next in turn all the same, rather than refusing the client', () => {
-    const states = new BackendStates();
-    const pool = new Pool([1, 2].map(backend), states, 'round-robin');
-    for (const port of [1, 2]) states.get(`127.0.0.1:${port}`).skipUntil = 100;
-    expect(picks(pool, 3, 50)).toEqual([1, 2, 1]);
-  });
 });
 
 describe('least connections', () => {
-  const cases: { name: string; active: Record<number, number>; mode: BalanceMode; want: number }[] = [
-    { name: 'the idlest backend', active: { 1: 3, 2: 0, 3: 1 }, mode: 'least-connections', want: 2 },
-    { name: 'a tie: the first in turn', active: { 1: 1, 2: 1, 3: 1 }, mode: 'least-connections', want: 1 },
+  const cases: { name: string; active: Record<number, number>; want: number }[] = [
+    { name: 'the idlest backend', active: { 1: 3, 2: 0, 3: 1 }, want: 2 },
+    { name: 'a tie: the first in turn', active: { 1: 1, 2: 1, 3: 1 }, want: 1 },
   ];
   for (const c of cases) {
     it(c.name, () => {
       const states = new BackendStates();
       for (const [port, active] of Object.entries(c.active)) states.get(`127.0.0.1:${port}`).active = active;
-      expect(picks(new Pool([1, 2, 3].map(backend), states, c.mode), 1)).toEqual([c.want]);
+      expect(picks(new Pool([1, 2, 3].map(backend), states, 'least-connections'), 1)).toEqual([c.want]);
     });
   }
 
@@ -92,19 +85,23 @@ describe('least connections', () => {
     expect(picks(new Pool([1, 9].map(backend), states, 'least-connections'), 1)).toEqual([9]);
   });
 
-  it('every backend in its backoff: the next in turn, as with round robin', () => {
-    const states = new BackendStates();
-    const pool = new Pool([1, 2].map(backend), states, 'least-connections');
-    for (const port of [1, 2]) states.get(`127.0.0.1:${port}`).skipUntil = 100;
-    expect(picks(pool, 3, 50)).toEqual([1, 2, 1]);
-  });
-
   it('ties go round across rebuilt pools too', () => {
     const states = new BackendStates();
     const first = new Pool([1, 2, 3].map(backend), states, 'least-connections');
     expect(picks(first, 1)).toEqual([1]);
     expect(picks(new Pool([1, 2, 3].map(backend), states, 'least-connections', first), 3)).toEqual([2, 3, 1]);
   });
+});
+
+describe('every backend in its backoff', () => {
+  for (const mode of ['round-robin', 'least-connections'] as const) {
+    it(`${mode}: the next in turn all the same, rather than refusing the client`, () => {
+      const states = new BackendStates();
+      const pool = new Pool([1, 2].map(backend), states, mode);
+      for (const port of [1, 2]) states.get(`127.0.0.1:${port}`).skipUntil = 100;
+      expect(picks(pool, 3, 50)).toEqual([1, 2, 1]);
+    });
+  }
 });
 
 describe('backend states and members', () => {
