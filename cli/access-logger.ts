@@ -10,8 +10,9 @@
 // write holds whole lines and at most PIPE_BUF bytes (a single longer line goes alone), so the kernel
 // never splits it and no other writer's line lands inside one (a turn's batch larger than a full
 // pipe's room went out in pieces, and the main logger's "stopping" line landed between them).
-import { destination as pinoDestination, pino, type Logger } from 'pino';
+import { pino, type Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
+import { SonicBoom } from 'sonic-boom';
 import type { AccessLogConfig } from '../config/index.js';
 import { accessLogLine, type AccessLineWriter } from '../gateway/index.js';
 
@@ -50,9 +51,13 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
     help: 'Access-log lines dropped because stdout did not take them (buffer full, or a write error)',
     registers: [options.registry],
   });
+  const fd = options.fd ?? 1;
   let flushDeadline = 0;
-  const destination = pinoDestination({
-    dest: options.fd ?? 1,
+  // sonic-boom 5 itself, not pino.destination (sonic-boom 4, which pino 9 and 10 still use): 4's flushSync
+  // retried a write that failed with EPIPE every 100 ms for ever, so a Gatehouse whose stdout's reader had
+  // gone (a log shipper that died) never ended on SIGTERM once it held an access line.
+  const destination = new SonicBoom({
+    dest: fd,
     sync: false,
     // Lines are batched into writes of nearly PIPE_BUF bytes, and flushed at least this often.
     minLength: ATOMIC_WRITE_BYTES - 512,
@@ -63,11 +68,22 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
     retryEAGAIN: () => flushDeadline === 0 || Date.now() < flushDeadline,
   });
   destination.on('drop', (data: string | Buffer) => dropped.inc(countLines(data)));
-  // An error on stdout (EPIPE: nobody reads any more) must not end the gateway: the lines are lost, and counted.
-  destination.on('error', () => dropped.inc());
+  // An error on stdout must not end the gateway: the lines are lost, and counted. EPIPE means nobody reads
+  // stdout any more, and nobody will: every later line is counted as dropped without being written, and
+  // the destination's own retries of the batch that failed are not counted again. On stdout it is
+  // destroyed (its timer and buffer go; sonic-boom never closes fd 1 or 2); a descriptor a caller gave
+  // stays open, as it is the caller's to close (closing it here closed whatever had its number by then).
+  let gone = false;
+  destination.on('error', (error: NodeJS.ErrnoException) => {
+    if (gone) return;
+    dropped.inc();
+    if (error.code !== 'EPIPE') return;
+    gone = true;
+    if (fd === 1 || fd === 2) destination.destroy();
+  });
   // No pino redaction here: this logger writes only writeAccessLog's fixed fields (the path's secret
   // query values are replaced before), and redaction cost 2.5% of the gateway's CPU under load.
-  const batch = new TurnBatch(destination);
+  const batch = new TurnBatch({ write: (data) => (gone ? (dropped.inc(countLines(data)), true) : destination.write(data)) });
   const base = { name: 'gatehouse', part: 'gateway', ...options.bindings };
   const logger = pino({ level: options.main.level, base }, batch);
   // pino's `,"name":…` after level and time: the bindings, serialised once.
@@ -80,7 +96,7 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
     flushDeadline = Date.now() + FLUSH_AT_STOP_MS;
     try {
       batch.flush();
-      destination.flushSync();
+      if (!gone) destination.flushSync();
     } catch {
       // Not ready or stalled past the deadline: what is left cannot be written.
     }

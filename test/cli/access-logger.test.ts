@@ -99,3 +99,29 @@ describe('TurnBatch', () => {
     expect(writes.length).toBeGreaterThan(1);
   });
 });
+
+describe('access log on a stdout whose reader has gone', () => {
+  it('the write that fails counts one, every later line counts as dropped, and the flush at stop returns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gatehouse-access-gone-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const path = join(dir, 'stdout');
+    execFileSync('mkfifo', [path]);
+    const reader = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    // Left open: the logger's destination may still try its failed batch on it, and a closed number is
+    // soon another file's or socket's (the logger never closes a descriptor it was given).
+    const fd = openSync(path, constants.O_WRONLY);
+    const registry = new Registry();
+    const main = pino({ base: { name: 'gatehouse' } }, { write: () => undefined });
+    const logger = createAccessLogger({ enabled: true, sample: 1, bufferBytes: 1024 * 1024 }, { main, pretty: false, registry, fd });
+    const dropped = async () => Number(/^gatehouse_gateway_access_log_dropped_total (\d+)$/m.exec(await registry.metrics())?.[1]);
+    closeSync(reader);
+    // Held in the buffer until the periodic flush (250 ms), whose write fails with EPIPE.
+    logger.write?.(entry('/app/before'));
+    expect(await until(dropped, (n) => n === 1, 5000)).toBe(1);
+    for (const path of ['/app/after/1', '/app/after/2', '/app/after/3']) logger.write?.(entry(path));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await dropped()).toBe(4);
+    // Returns at once: nothing is written once stdout is gone.
+    logger.flush();
+  });
+});

@@ -117,6 +117,17 @@ describe.concurrent('gateway.accessLog', () => {
     }
   }, 40_000);
 
+  it('a stdout its reader closed: SIGTERM still ends it (what was buffered is dropped, not retried for ever)', async () => {
+    const { gatehouse, base, token } = await start('reader-gone', []);
+    // One line, held in the buffer (batches are written at ~3.5 KB, or every 250 ms).
+    expect((await fetch(`${base}/app/reader-gone`, { headers: { authorization: `token=${token}` } })).status).toBe(200);
+    gatehouse.child.stdout.destroy();
+    const exited = gatehouse.stop();
+    const code = await Promise.race([exited, new Promise((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+    if (typeof code === 'string') gatehouse.child.kill('SIGKILL');
+    expect(code).toBe(0);
+  }, 40_000);
+
   it('sample: 0 logs no successful request, and every failure', async () => {
     const { gatehouse, base, token } = await start('sampled', ['sample: 0']);
     await flood(`${base}/app/sampled-ok`, token, 50, 4);
