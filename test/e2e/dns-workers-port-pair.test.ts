@@ -15,6 +15,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseDig } from '../support/dig.js';
 import { addNetworkNamespace, deleteNetworkNamespace } from '../support/network-namespace.js';
 import { startGatehouseProcess } from '../support/gatehouse-process.js';
+import { tiedToWorker } from '../support/tied-to-worker.js';
 
 const run = promisify(execFile);
 const NS = `gh-dns-pair-${process.pid}`;
@@ -32,8 +33,8 @@ beforeAll(async () => {
   skipReason = await addNetworkNamespace(NS);
   if (skipReason) return;
   await run('ip', ['netns', 'exec', NS, 'sysctl', '-q', '-w', `net.ipv4.ip_local_port_range=${TCP_TAKEN_PORT} ${FREE_PORT}`]);
-  holder = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e',
-    `require('net').createServer().listen(${TCP_TAKEN_PORT}, '127.0.0.1', () => console.log('held'))`]);
+  const [hold, holdArgs] = tiedToWorker(process.execPath, ['-e', `require('net').createServer().listen(${TCP_TAKEN_PORT}, '127.0.0.1', () => console.log('held'))`]);
+  holder = spawn('ip', ['netns', 'exec', NS, hold, ...holdArgs]);
   await new Promise<void>((resolve, reject) => {
     holder!.stdout!.once('data', () => resolve());
     holder!.once('exit', (code) => reject(new Error(`the port holder exited with ${code}`)));

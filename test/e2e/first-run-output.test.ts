@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { wantsPretty } from '../../cli/logger.js';
 import { BIN, ended, startGatehouseProcess } from '../support/gatehouse-process.js';
+import { tiedToWorker } from '../support/tied-to-worker.js';
 
 describe('log format choice', () => {
   const cases: { name: string; flag?: boolean; env?: string; isTTY: boolean; pretty: boolean }[] = [
@@ -64,7 +65,7 @@ describe('first start', () => {
   function onTerminal(env: Record<string, string>, done: (output: string) => boolean): Promise<string> {
     const inner = `echo "PID=$$"; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} run --config ${JSON.stringify(config)}`;
     const { LOG_FORMAT: _drop, ...rest } = process.env;
-    const child = spawn('script', ['-qec', inner, '/dev/null'], { env: { ...rest, ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(...tiedToWorker('script', ['-qec', inner, '/dev/null']), { env: { ...rest, ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => finish(new Error(`no finished output within 45 s:\n${output}`)), 45_000);

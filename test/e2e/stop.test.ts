@@ -13,6 +13,7 @@ import { REPO_ROOT } from '../support/gatehouse-process.js';
 import { cgroupDirs, descendants, existing, isGone, listeningPorts, probe, type Proc } from '../support/process-tree.js';
 import { until } from '../support/until.js';
 import { writeSigningKey } from '../support/premade-authn.js';
+import { tiedToWorker } from '../support/tied-to-worker.js';
 
 const INSTANCES = 2;
 // A task that forks: the `sleep` is a grandchild of the task's first process, the kind of process that
@@ -95,8 +96,8 @@ function killAtEnd(test: TestContext, child: ChildProcess, seen: Proc[]): void {
 async function npmStart(test: TestContext, dir: string, onTerminal: boolean): Promise<Started> {
   const env = { ...process.env, LOG_FORMAT: 'json' };
   const child = onTerminal
-    ? spawn('script', ['-qfec', 'npm start', '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
-    : spawn('npm', ['start'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    ? spawn(...tiedToWorker('script', ['-qfec', 'npm start', '/dev/null']), { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] })
+    : spawn(...tiedToWorker('npm', ['start']), { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const seen: Proc[] = [];
   killAtEnd(test, child, seen);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -8,6 +8,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ClusterStore } from '../../cluster/index.js';
 import { Mesh, type MeshOptions } from '../../mesh/index.js';
 import { refusedPorts } from '../support/refused-port.js';
+import { tiedToWorker } from '../support/tied-to-worker.js';
 import { until } from '../support/until.js';
 import { vipSnapshot, type VipAppSpec } from '../support/vip-cluster.js';
 
@@ -218,10 +219,10 @@ describe('mesh', () => {
   it('a connect that times out is retried on another backend in the same client connection', async () => {
     // A backend whose accept queue is full: a process that listens with a backlog of 1 and never
     // runs its event loop again, so the kernel drops further SYNs and a connect hangs.
-    const child = spawn(process.execPath, [
+    const child = spawn(...tiedToWorker(process.execPath, [
       '-e',
       "const s=require('net').createServer();s.listen({port:0,host:'127.0.0.1',backlog:1},()=>{console.log(s.address().port);const t=Date.now();while(Date.now()-t<20000);process.exit(0)})",
-    ]);
+    ]));
     try {
       const port = await new Promise<number>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
       const filler = Array.from({ length: 4 }, () => connect({ host: '127.0.0.1', port }).on('error', () => undefined));

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { tiedToWorker } from './tied-to-worker.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = fileURLToPath(new URL('../../bin/gatehouse', import.meta.url));
@@ -41,7 +42,8 @@ export function startGatehouseProcess(
   args: readonly string[],
   options: { cwd?: string; prefix?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
 ): GatehouseProcess {
-  const [command, ...rest] = [...(options.prefix ?? []), process.execPath, BIN, ...args] as [string, ...string[]];
+  const [tied, tiedArgs] = tiedToWorker(process.execPath, [BIN, ...args]);
+  const [command, ...rest] = [...(options.prefix ?? []), tied, ...tiedArgs] as [string, ...string[]];
   const child = spawn(command, rest, { cwd: options.cwd ?? REPO_ROOT, env: { ...process.env, LOG_FORMAT: 'json', ...options.env } });
   const logs: LogLine[] = [];
   const waiters = new Set<() => void>();
@@ -114,7 +116,7 @@ export function runGatehouse(
   options: { cwd?: string; input?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? REPO_ROOT });
+    const child = spawn(...tiedToWorker(process.execPath, [BIN, ...args]), { cwd: options.cwd ?? REPO_ROOT });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
