@@ -1,10 +1,12 @@
 // Where the run's temp dir goes (test/support/temp-dir-guard.ts): the user's TMPDIR, else /dev/shm only
-// when it is a roomy tmpfs that allows running files, else the system's temp dir.
-import { mkdtemp, rm, statfs, writeFile } from 'node:fs/promises';
+// when it is a roomy tmpfs that allows running files, else the system's temp dir; and which directories of
+// earlier runs a run removes: those of runs that ended without their teardown.
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, rm, statfs, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runTempParent } from './support/temp-dir-guard.js';
+import { removeEndedRuns, runTempParent } from './support/temp-dir-guard.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -41,5 +43,25 @@ describe('the run temp dir parent', () => {
       await writeFile(file, mountinfo);
       expect(await runTempParent({}, '/dev/shm', file)).toBe(want === 'tmpdir' ? tmpdir() : want);
     });
+  });
+});
+
+describe('the directories of earlier runs', () => {
+  // A PID that no process has: that of a process that has exited (the kernel hands PIDs out in turn).
+  const ended = spawnSync('true').pid;
+  const uid = process.getuid!();
+  it.each([
+    { name: 'a run that ended: removed', entry: `gatehouse-test-run-${ended}-AbC123`, kind: 'dir', uid, removed: true },
+    { name: 'a run still running (this process): kept', entry: `gatehouse-test-run-${process.pid}-AbC123`, kind: 'dir', uid, removed: false },
+    { name: 'an ended run of another user: kept', entry: `gatehouse-test-run-${ended}-AbC123`, kind: 'dir', uid: uid + 1, removed: false },
+    { name: 'a file of a run\'s name: kept', entry: `gatehouse-test-run-${ended}-AbC123`, kind: 'file', uid, removed: false },
+    { name: 'a name without a PID (made before runs named theirs): kept', entry: 'gatehouse-test-run-AbC123', kind: 'dir', uid, removed: false },
+    { name: 'another program\'s directory: kept', entry: `other-${ended}-AbC123`, kind: 'dir', uid, removed: false },
+  ])('$name', async ({ entry, kind, uid: owner, removed }) => {
+    const parent = await mkdtemp(join(dir, 'parent-'));
+    if (kind === 'dir') await mkdir(join(parent, entry, 'inside'), { recursive: true });
+    else await writeFile(join(parent, entry), '');
+    expect(await removeEndedRuns(parent, owner)).toEqual(removed ? [entry] : []);
+    expect(await readdir(parent)).toEqual(removed ? [] : [entry]);
   });
 });

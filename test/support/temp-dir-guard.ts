@@ -1,7 +1,7 @@
 // vitest globalSetup: the run's temp files go to a directory of its own (TMPDIR, inherited by the test
 // workers and every process they start), and the run fails when a test leaves anything there. Each
 // test removes what it creates; this names the ones that do not, instead of letting /tmp fill up.
-import { chmod, mkdtemp, readdir, readFile, rm, statfs } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -27,8 +27,41 @@ export async function runTempParent(env: NodeJS.ProcessEnv = process.env, shm = 
   return options.includes('noexec') || options.includes('ro') ? tmpdir() : shm;
 }
 
+const RUN_DIR = /^gatehouse-test-run-(\d+)-/;
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: a process of another user has that PID now.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the run directories in `parent` that are this user's and whose run has ended: an interrupted
+ * run (Ctrl-C, a CI job's timeout) ends without vitest's teardown, so its directory stays. A directory
+ * names the PID of the vitest that made it; one whose PID runs (that run, or a process that took its
+ * PID since) is left for a later run. Returns the names removed.
+ */
+export async function removeEndedRuns(parent: string, uid = process.getuid?.() ?? -1): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(parent).catch(() => [])) {
+    const pid = Number(RUN_DIR.exec(name)?.[1] ?? 0);
+    if (!pid || running(pid)) continue;
+    const info = await stat(join(parent, name)).catch(() => null);
+    if (!info?.isDirectory() || info.uid !== uid) continue;
+    await rm(join(parent, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
 export default async function setup(): Promise<() => Promise<void>> {
-  const root = await mkdtemp(join(await runTempParent(), 'gatehouse-test-run-'));
+  const parent = await runTempParent();
+  for (const name of await removeEndedRuns(parent)) console.log(`removed ${join(parent, name)}, left by a run that was interrupted`);
+  const root = await mkdtemp(join(parent, `gatehouse-test-run-${process.pid}-`));
   // As /tmp itself: tests that run Gatehouse as an unprivileged user must reach their dirs inside it.
   await chmod(root, 0o1777);
   const previous = process.env['TMPDIR'];
