@@ -45,15 +45,23 @@ async function alone({ name, file }) {
   return null;
 }
 
+// Jobs take whole files: two tests of one file never run at once. A file's tests share what the file
+// holds for itself (its task port range, its VIP range, its network namespace's name), and two of them
+// side by side reached each other's servers: failures that were not about running alone.
+const byFile = new Map();
+for (const test of listed) byFile.set(test.file, [...(byFile.get(test.file) ?? []), test]);
+const files = [...byFile.values()];
 const failures = [];
 let next = 0;
 await Promise.all(
   Array.from({ length: jobs }, async () => {
-    while (next < listed.length) {
-      const failure = await alone(listed[next++]);
-      if (failure) {
-        failures.push(failure);
-        process.stdout.write(`${failure}\n`);
+    while (next < files.length) {
+      for (const test of files[next++]) {
+        const failure = await alone(test);
+        if (failure) {
+          failures.push(failure);
+          process.stdout.write(`${failure}\n`);
+        }
       }
     }
   }),
