@@ -179,7 +179,11 @@ describe.concurrent('in a browser', () => {
     expect(await page.textContent('.error')).toContain('login failed');
     expect(await page.inputValue('input[name=uid]')).toBe(`someone-${width}`);
     expect(await page.inputValue('input[name=password]')).toBe('');
-    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('password');
+    // autofocus takes effect at the browser's next rendering update, not when the page has loaded: on a
+    // loaded machine the check ran before it (the body had the focus). Waited for, then asserted.
+    const focused = () => document.activeElement?.getAttribute('name');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'password', undefined, { timeout: 5000 }).catch(() => undefined);
+    expect(await page.evaluate(focused)).toBe('password');
     await screenshot(page, `login-failed-${width}`);
     expect(await horizontalOverflow(page)).toBeLessThanOrEqual(0);
     expect(problems.filter((p) => !p.includes('401'))).toEqual([]);
