@@ -4,7 +4,9 @@
 // the type check's output is printed whole after vitest ends. Arguments go to vitest (`npm test --
 // test/dns`). The exit code is vitest's, or the type check's when vitest passed.
 import { spawn } from 'node:child_process';
+import { readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,15 +17,36 @@ const tsc = join(dirname(require.resolve('typescript')), '..', 'bin', 'tsc');
 const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
 
 const children = new Set();
+let interrupted = false;
 // A signal to this process alone (a CI job's timeout) reaches the children too; Ctrl-C reaches the
 // whole foreground group anyway, and a second copy of SIGINT does vitest no harm.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
+    interrupted = true;
     for (const child of children) child.kill(signal);
   });
 }
 
-/** Runs node with `args`; resolves to its exit code and, unless `inherit`, its output. */
+/**
+ * An interrupted vitest ends without its teardown, and its run's temp directory stays (named with its
+ * PID by test/support/temp-dir-guard.ts, which also removes such directories at the next run's start).
+ */
+function removeRunDirectory(vitestPid) {
+  for (const parent of new Set([process.env.TMPDIR, '/dev/shm', tmpdir()].filter(Boolean))) {
+    let names = [];
+    try {
+      names = readdirSync(parent);
+    } catch {
+      continue;
+    }
+    for (const name of names.filter((n) => n.startsWith(`gatehouse-test-run-${vitestPid}-`))) {
+      rmSync(join(parent, name), { recursive: true, force: true });
+      process.stdout.write(`removed ${join(parent, name)}: the run was interrupted\n`);
+    }
+  }
+}
+
+/** Runs node with `args`; resolves to its exit code, its PID and, unless `inherit`, its output. */
 function run(name, args, inherit) {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, args, { cwd: ROOT, stdio: inherit ? 'inherit' : ['ignore', 'pipe', 'pipe'] });
@@ -35,7 +58,7 @@ function run(name, args, inherit) {
     child.on('close', (code, signal) => {
       children.delete(child);
       if (code !== 0) output.push(Buffer.from(`${name} failed (${signal ?? `exit code ${code}`})\n`));
-      resolve({ code: code ?? 1, output: Buffer.concat(output) });
+      resolve({ code: code ?? 1, pid: child.pid, output: Buffer.concat(output) });
     });
   });
 }
@@ -46,6 +69,7 @@ if (dist.code !== 0) process.exit(dist.code);
 
 const typeCheck = run('type check', [tsc, '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/tsc/test.tsbuildinfo'], false);
 const tests = await run('vitest', [vitest, 'run', ...process.argv.slice(2)], true);
+if (interrupted && tests.pid) removeRunDirectory(tests.pid);
 const checked = await typeCheck;
 process.stdout.write(checked.output);
 process.exitCode = tests.code !== 0 ? tests.code : checked.code;
