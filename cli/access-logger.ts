@@ -83,7 +83,13 @@ export function createAccessLogger(config: AccessLogConfig, options: AccessLogge
   });
   // No pino redaction here: this logger writes only writeAccessLog's fixed fields (the path's secret
   // query values are replaced before), and redaction cost 2.5% of the gateway's CPU under load.
-  const batch = new TurnBatch({ write: (data) => (gone ? (dropped.inc(countLines(data)), true) : destination.write(data)) });
+  const batch = new TurnBatch({
+    write(data) {
+      if (!gone) return destination.write(data);
+      dropped.inc(countLines(data));
+      return true;
+    },
+  });
   const base = { name: 'gatehouse', part: 'gateway', ...options.bindings };
   const logger = pino({ level: options.main.level, base }, batch);
   // pino's `,"name":…` after level and time: the bindings, serialised once.

@@ -5,13 +5,11 @@
 //   node scripts/each-test-alone.mjs --jobs 2 test/e2e
 // Prints one line per test that does not pass alone, then a count; exits 1 when there was one.
 import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { VITEST } from './tool-paths.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const VITEST = join(dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const run = promisify(execFile);
 
 const args = process.argv.slice(2);
@@ -49,7 +47,10 @@ async function alone({ name, file }) {
 // holds for itself (its task port range, its VIP range, its network namespace's name), and two of them
 // side by side reached each other's servers: failures that were not about running alone.
 const byFile = new Map();
-for (const test of listed) byFile.set(test.file, [...(byFile.get(test.file) ?? []), test]);
+for (const test of listed) {
+  if (!byFile.has(test.file)) byFile.set(test.file, []);
+  byFile.get(test.file).push(test);
+}
 const files = [...byFile.values()];
 const failures = [];
 let next = 0;

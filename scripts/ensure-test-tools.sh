@@ -11,7 +11,8 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 if [ ! -x /usr/bin/chromium-headless-shell ]; then
   { [ -x /usr/bin/chromium ] && [ "$(id -u)" != "0" ]; } || need+=(chromium-headless-shell)
 fi
-# The mesh.interface tests: network namespaces (ip) and a run without CAP_NET_ADMIN (setpriv).
+# The mesh.interface tests: network namespaces (ip). setpriv: every process a test starts gets the
+# parent-death signal (test/support/tied-to-worker.ts), and one case runs without CAP_NET_ADMIN.
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v setpriv >/dev/null 2>&1 || need+=(util-linux)
 [ ${#need[@]} -eq 0 ] && exit 0

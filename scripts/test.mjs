@@ -5,16 +5,12 @@
 // test/dns`). The exit code is vitest's, or the type check's when vitest passed.
 import { spawn } from 'node:child_process';
 import { readdirSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TSC, VITEST } from './tool-paths.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(import.meta.url);
-// Neither package's exports name its command: each is found beside its main module.
-const tsc = join(dirname(require.resolve('typescript')), '..', 'bin', 'tsc');
-const vitest = join(dirname(require.resolve('vitest/package.json')), 'vitest.mjs');
 
 const children = new Set();
 let interrupted = false;
@@ -67,8 +63,8 @@ const dist = await run('dist/', ['scripts/dist.mjs', '--if-changed'], false);
 process.stdout.write(dist.output);
 if (dist.code !== 0) process.exit(dist.code);
 
-const typeCheck = run('type check', [tsc, '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/tsc/test.tsbuildinfo'], false);
-const tests = await run('vitest', [vitest, 'run', ...process.argv.slice(2)], true);
+const typeCheck = run('type check', [TSC, '-p', 'tsconfig.json', '--incremental', '--tsBuildInfoFile', 'node_modules/.cache/tsc/test.tsbuildinfo'], false);
+const tests = await run('vitest', [VITEST, 'run', ...process.argv.slice(2)], true);
 if (interrupted && tests.pid) removeRunDirectory(tests.pid);
 const checked = await typeCheck;
 process.stdout.write(checked.output);
